@@ -1,0 +1,39 @@
+# What the README tells a newcomer to type. Every target creates .venv when it is missing.
+PY ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run app test test-fast bench validate lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m model.compare --users 5000 --days 7 --seed 1
+
+app: $(STAMP)
+	$(BIN)/solara run app.py --host 127.0.0.1 --port 8765
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip -m "not slow and not browser"
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only -p no:cacheprovider
+
+validate: $(STAMP)
+	$(BIN)/python -m model.validate
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks

@@ -1,0 +1,61 @@
+"""The media outlet agent: publishes items; the focal one carries the experimental strategy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from model.strategies import Strategy
+    from model.engine import OpinionEcology
+
+
+class MediaOutlet(mesa.Agent):
+    """A media outlet (index 0 is the focal outlet; the rest are background sources).
+
+    Attributes:
+        k: Column of this outlet in the users' trust, belonging and follows arrays.
+        strategy: The outlet's strategy (background outlets broadcast one way).
+        rate: Items published per step (Poisson mean).
+        stance_mean, stance_sd: The distribution of its items' stances.
+        intensity, quality: Mean emotional intensity and quality of its items.
+        format_mix: Weights over text, image, short video and long video.
+    """
+
+    model: OpinionEcology
+
+    def __init__(
+        self,
+        model: OpinionEcology,
+        k: int,
+        *,
+        strategy: Strategy,
+        rate: float,
+        stance_mean: float,
+        stance_sd: float,
+        intensity: float,
+        quality: float,
+        format_mix: tuple[float, float, float, float],
+    ) -> None:
+        super().__init__(model)
+        self.k = k
+        self.strategy = strategy
+        self.rate = rate
+        self.stance_mean = stance_mean
+        self.stance_sd = stance_sd
+        self.intensity = intensity
+        self.quality = quality
+        self.format_mix = format_mix
+
+    @property
+    def focal(self) -> bool:
+        return self.k == 0
+
+    @property
+    def followers(self) -> int:
+        """Current number of followers."""
+        return int(self.model.state.follows[:, self.k].sum())
+
+    def __repr__(self) -> str:
+        return f"MediaOutlet({self.k}, {self.strategy.label()}, followers={self.followers})"

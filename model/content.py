@@ -1,0 +1,120 @@
+"""Content items as rows in growable arrays, and the logs from which cascades are rebuilt.
+
+Items are not agents: an item is a row with its source, format, stance, valence, intensity,
+quality, creation step, parent (for follow-ups and comments) and counters (exposures, views,
+likes, comments, forwards). Exposures count deliveries to a screen; views count items a user
+attended, so forwards <= views <= exposures.
+
+Every first view of a recorded item is logged as (item, parent, user, step), where the parent is
+the user whose forward or post delivered it (-1 for the source itself), and every forward as
+(item, user, parent, step). The view log is the cascade tree: the users the item reached, each
+under the user it reached them through (Goel et al. 2016).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Source kinds.
+OUTLET, USER = 0, 1
+#: Delivery channels (index into per-cohort exposure tables).
+CHANNELS = ("direct", "social", "recommended", "trending")
+DIRECT, SOCIAL, RECOMMENDED, TRENDING = range(4)
+
+_ITEM_FIELDS: dict[str, type] = {
+    "source_kind": np.int8,
+    "source": np.int32,
+    "format": np.int8,
+    "stance": np.float32,
+    "valence": np.float32,
+    "intensity": np.float32,
+    "quality": np.float32,
+    "created": np.int32,
+    "parent": np.int32,
+    "exposures": np.int64,
+    "views": np.int64,
+    "likes": np.int64,
+    "comments": np.int64,
+    "forwards": np.int64,
+    "followed_up": np.bool_,
+}
+
+
+class ContentStore:
+    """All items ever published, one row each; arrays grow by doubling."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._cap = max(16, capacity)
+        for name, dtype in _ITEM_FIELDS.items():
+            setattr(self, "_" + name, np.zeros(self._cap, dtype=dtype))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in _ITEM_FIELDS:
+            return self.__dict__["_" + name][: self.n]
+        raise AttributeError(name)
+
+    def add(self, **cols: np.ndarray) -> np.ndarray:
+        """Append items; returns their ids. Counters start at 0; missing parents are -1."""
+        k = len(next(iter(cols.values())))
+        if self.n + k > self._cap:
+            new = max(self._cap * 2, self.n + k)
+            for name in _ITEM_FIELDS:
+                old = self.__dict__["_" + name]
+                grown = np.zeros(new, dtype=old.dtype)
+                grown[: self.n] = old[: self.n]
+                self.__dict__["_" + name] = grown
+            self._cap = new
+        ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        cols.setdefault("parent", np.full(k, -1))
+        for name, values in cols.items():
+            self.__dict__["_" + name][self.n : self.n + k] = values
+        self.n += k
+        return ids
+
+    def count(self, counter: str, items: np.ndarray) -> None:
+        """Add one to ``counter`` for each occurrence of each item id."""
+        if len(items):
+            arr = self.__dict__["_" + counter]
+            arr[: self.n] += np.bincount(items, minlength=self.n).astype(arr.dtype)
+
+    def nbytes(self) -> int:
+        return sum(self.__dict__["_" + f].nbytes for f in _ITEM_FIELDS)
+
+
+class EventLog:
+    """Append-only int32 columns (item, a, b, step) that grow by doubling."""
+
+    def __init__(self, columns: tuple[str, ...], capacity: int = 4096) -> None:
+        self.columns = columns
+        self.n = 0
+        self._data = np.zeros((len(columns), max(16, capacity)), dtype=np.int32)
+
+    def append(self, *cols: np.ndarray) -> None:
+        k = len(cols[0])
+        if k == 0:
+            return
+        if self.n + k > self._data.shape[1]:
+            grown = np.zeros((len(self.columns), max(2 * self._data.shape[1], self.n + k)), np.int32)
+            grown[:, : self.n] = self._data[:, : self.n]
+            self._data = grown
+        for j, c in enumerate(cols):
+            self._data[j, self.n : self.n + k] = c
+        self.n += k
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[self.columns.index(name), : self.n]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame({c: self[c] for c in self.columns})
+
+    def nbytes(self) -> int:
+        return self._data.nbytes

@@ -1,0 +1,394 @@
+"""Measures of DESIGN section 5: pure functions of a model, shared by data collection, the viewer
+and the experiments.
+
+Every population measure takes ``by=None`` (one number) or ``by="generation"`` (a dict keyed by
+cohort). They read the model's arrays and cumulative tallies and never change the model.
+
+Definitions (an *exposure* in the section-5 sense is an item a user attended, a view):
+
+* reach: share of users who viewed at least one focal-outlet item (cumulative);
+* secondary_share: share of focal views that came through a forward (social channel);
+* social_channel_share: share of all views taken from the social screen (social, recommended,
+  trending): the calibration target of each cohort's ``social_share``;
+* engagement: likes + comments + forwards per view of focal items (cumulative);
+* stickiness: followers of the focal outlet who viewed its content in the last day / followers
+  (daily active / followers);
+* retention: initial followers of the focal outlet who still follow;
+* cascades: per recorded item, size (users reached), depth and structural virality, the mean
+  pairwise distance in its cascade tree (Goel et al. 2016), computed exactly in O(n) per tree
+  from the Wiener index: W = sum over edges of s (n - s), with s the subtree size below the edge;
+* opinion climate: variance, Sarle's bimodality coefficient, number of clusters, and the
+  echo-chamber index (Pearson correlation of opinions across acquaintance ties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from agents.generations import GENERATIONS
+from model.content import DIRECT, SOCIAL
+
+if TYPE_CHECKING:
+    from model.engine import OpinionEcology
+
+By = str | None
+
+
+def _check_by(by: By) -> None:
+    if by not in (None, "generation"):
+        raise ValueError(f"by={by!r} is not allowed; use None or 'generation'")
+
+
+def _by_gen(model: OpinionEcology, values: np.ndarray, by: By, mask: np.ndarray | None = None):
+    """Mean of ``values`` over users (where ``mask``), overall or per generation."""
+    _check_by(by)
+    g = model.state.gen
+    if mask is not None:
+        values, g = values[mask], g[mask]
+    if by is None:
+        return _safe_mean(values)
+    cnt = np.bincount(g, minlength=4)
+    tot = np.bincount(g, weights=values, minlength=4)
+    return {name: (float(tot[i] / cnt[i]) if cnt[i] else float("nan")) for i, name in enumerate(GENERATIONS)}
+
+
+def _safe_mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, by: By):
+    """num/den summed over cohorts (axis 0 is the cohort)."""
+    _check_by(by)
+    if by is None:
+        d = den.sum()
+        return float(num.sum() / d) if d else float("nan")
+    return {name: (float(num[i].sum() / den[i].sum()) if den[i].sum() else float("nan"))
+            for i, name in enumerate(GENERATIONS)}
+
+
+# ------------------------------------------------------------------ reach and dissemination
+def reach(model: OpinionEcology, by: By = None):
+    """Share of users who have viewed at least one item of the focal outlet."""
+    return _by_gen(model, model.state.reached, by)
+
+
+def secondary_share(model: OpinionEcology, by: By = None):
+    """Share of views of focal items that came through a forward."""
+    vb = model.views_by[:, :, 1]
+    return _ratio(vb[:, SOCIAL], vb.sum(axis=1), by)
+
+
+def social_channel_share(model: OpinionEcology, by: By = None):
+    """Share of all views taken through social channels (everything but direct)."""
+    vb = model.views_by.sum(axis=2)
+    return _ratio(vb.sum(axis=1) - vb[:, DIRECT], vb.sum(axis=1), by)
+
+
+def engagement(model: OpinionEcology, by: By = None, kind: str = "all"):
+    """Likes, comments, forwards (or all three) per view of focal items."""
+    cols = {"like": [0], "comment": [1], "forward": [2], "all": [0, 1, 2]}
+    if kind not in cols:
+        raise ValueError(f"kind={kind!r} is not allowed; use one of {', '.join(cols)}")
+    num = model.engaged_by[:, cols[kind]].sum(axis=1)
+    return _ratio(num, model.views_by[:, :, 1].sum(axis=1), by)
+
+
+# ------------------------------------------------------------------ loyalty
+def stickiness(model: OpinionEcology, by: By = None):
+    """Followers of the focal outlet who viewed its content in the last day, as a share of followers."""
+    from model.engine import DAY
+
+    s = model.state
+    daily = s.last_focal_view > model.steps - DAY
+    return _by_gen(model, daily, by, mask=s.follows[:, 0])
+
+
+def retention(model: OpinionEcology, by: By = None):
+    """Share of the focal outlet's initial followers who still follow it."""
+    s = model.state
+    return _by_gen(model, s.follows[:, 0], by, mask=s.initial_follows)
+
+
+def follower_share(model: OpinionEcology, by: By = None):
+    """Share of users who follow the focal outlet."""
+    return _by_gen(model, model.state.follows[:, 0], by)
+
+
+def mean_trust(model: OpinionEcology, by: By = None):
+    """Mean trust in the focal outlet."""
+    return _by_gen(model, model.state.trust_media[:, 0], by)
+
+
+def belonging(model: OpinionEcology, by: By = None):
+    """Mean belonging to the focal outlet's community."""
+    return _by_gen(model, model.state.belonging[:, 0], by)
+
+
+def emotion_climate(model: OpinionEcology, by: By = None) -> dict[str, Any]:
+    """Mean valence and arousal: {'valence': ..., 'arousal': ...} (each per cohort with by)."""
+    return {
+        "valence": _by_gen(model, model.state.valence, by),
+        "arousal": _by_gen(model, model.state.arousal, by),
+    }
+
+
+# ------------------------------------------------------------------ opinion climate
+def _per_gen(model: OpinionEcology, fn: Callable[[np.ndarray], Any], by: By):
+    """fn(opinions) overall, or per cohort."""
+    _check_by(by)
+    x, g = model.state.opinion, model.state.gen
+    if by is None:
+        return fn(x)
+    return {name: fn(x[g == i]) for i, name in enumerate(GENERATIONS)}
+
+
+def _variance(x: np.ndarray) -> float:
+    return float(x.var()) if len(x) else float("nan")
+
+
+def opinion_variance(model: OpinionEcology, by: By = None):
+    """Variance of opinions."""
+    return _per_gen(model, _variance, by)
+
+
+def _bimodality(x: np.ndarray) -> float:
+    """Sarle's coefficient (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))), with the sample
+    (bias-corrected) skewness g and excess kurtosis k, as SAS and scipy (bias=False) define them."""
+    n = len(x)
+    if n < 4:
+        return float("nan")
+    d = x - x.mean()
+    d2 = d * d
+    m2, m3, m4 = d2.mean(), (d2 * d).mean(), (d2 * d2).mean()
+    if m2 <= 1e-300:
+        return float("nan")
+    g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float((g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+def bimodality(model: OpinionEcology, by: By = None):
+    """Sarle's bimodality coefficient of opinions (> 5/9 suggests two modes)."""
+    return _per_gen(model, _bimodality, by)
+
+
+def _clusters(xs: np.ndarray, min_count: float, tol: float) -> int:
+    """Clusters of sorted opinions xs (neighbours within tol) holding at least min_count users."""
+    if len(xs) == 0:
+        return 0
+    bounds = np.flatnonzero(np.diff(xs) > tol)
+    sizes = np.diff(np.concatenate([[0], bounds + 1, [len(xs)]]))
+    return int((sizes >= min_count).sum())
+
+
+def opinion_clusters(model: OpinionEcology, min_share: float = 0.05, by: By = None, tol: float | None = None):
+    """Opinion clusters holding at least ``min_share`` of users (of the cohort, with by).
+
+    Opinions within ``tol`` (default 1e-3) of their neighbour in sorted order form one cluster.
+    """
+    from model.engine import CLUSTER_TOL
+
+    _check_by(by)
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share={min_share} must be in [0, 1]")
+    tol = CLUSTER_TOL if tol is None else tol
+    return _per_gen(model, lambda x: _clusters(np.sort(x), min_share * len(x), tol), by)
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 3:
+        return float("nan")
+    a = a - a.mean()
+    b = b - b.mean()
+    den = np.sqrt((a @ a) * (b @ b))
+    return float(a @ b / den) if den > 1e-12 else float("nan")
+
+
+def echo_chamber_index(model: OpinionEcology, by: By = None):
+    """Pearson correlation of opinions across acquaintance ties (neighbour-opinion correlation).
+
+    With ``by``, over the ties of each cohort's users (to neighbours of any cohort).
+    """
+    _check_by(by)
+    acq = model.networks.acq
+    x = model.state.opinion
+    if by is None:
+        return _corr(x[acq.row_owner()], x[acq.indices])
+    order, bounds = model.networks.acq_by_group(model.state.gen, 4)
+    src, dst = acq.row_owner()[order], acq.indices[order]
+    return {
+        n: _corr(x[src[bounds[i] : bounds[i + 1]]], x[dst[bounds[i] : bounds[i + 1]]])
+        for i, n in enumerate(GENERATIONS)
+    }
+
+
+# ------------------------------------------------------------------ cascades
+def cascade_trees(model: OpinionEcology) -> pd.DataFrame:
+    """One row per (item, user) first view of a recorded item: parent user (-1 = root) and step."""
+    log = model.view_log.to_frame()
+    if log.empty:
+        return log
+    return log.drop_duplicates(["item", "user"], keep="first").reset_index(drop=True)
+
+
+def _tree_stats(model: OpinionEcology) -> pd.DataFrame:
+    t = cascade_trees(model)
+    if t.empty:
+        return pd.DataFrame(columns=["size", "depth", "virality"], dtype=float)
+    n = model.n_users
+    item = t["item"].to_numpy(np.int64)
+    user = t["user"].to_numpy(np.int64)
+    par = t["parent"].to_numpy(np.int64)
+    step = t["step"].to_numpy(np.int64)
+    items, inv = np.unique(item, return_inverse=True)
+    n_items = len(items)
+    # nodes: 0..n_items-1 are roots; then one node per view record
+    node_key = inv * (n + 1) + (user + 1)
+    order = np.argsort(node_key)
+    sorted_keys = node_key[order]
+    parent_key = inv * (n + 1) + (par + 1)
+    pos = np.searchsorted(sorted_keys, parent_key)
+    pos = np.minimum(pos, len(sorted_keys) - 1)
+    found = (par >= 0) & (sorted_keys[pos] == parent_key)
+    parent_node = np.where(found, n_items + order[pos], inv)
+    m = len(user)
+    size = np.ones(n_items + m, dtype=np.int64)
+    depth = np.zeros(n_items + m, dtype=np.int64)
+    # a parent always viewed in an earlier step, so steps order the tree: sizes flow upward
+    # from the latest step, depths downward from the earliest
+    steps = np.unique(step)
+    for s_ in steps:
+        idx = np.flatnonzero(step == s_)
+        depth[n_items + idx] = depth[parent_node[idx]] + 1
+    for s_ in steps[::-1]:
+        idx = np.flatnonzero(step == s_)
+        np.add.at(size, parent_node[idx], size[n_items + idx])
+    tree_n = size[:n_items]
+    s_child = size[n_items:]
+    wiener = np.bincount(inv, weights=s_child * (tree_n[inv] - s_child), minlength=n_items)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        virality = np.where(tree_n > 1, 2.0 * wiener / (tree_n * (tree_n - 1.0)), np.nan)
+    max_depth = np.zeros(n_items, dtype=np.int64)
+    np.maximum.at(max_depth, inv, depth[n_items:])
+    return pd.DataFrame(
+        {"size": tree_n - 1, "depth": max_depth, "virality": virality},
+        index=pd.Index(items, name="item"),
+    )
+
+
+def cascade_sizes(model: OpinionEcology) -> pd.Series:
+    """Users reached by each recorded item (its cascade tree without the root)."""
+    return _tree_stats(model)["size"].astype(np.int64)
+
+
+def cascade_depths(model: OpinionEcology) -> pd.Series:
+    """Depth of each recorded item's cascade tree (1 = reached only directly)."""
+    return _tree_stats(model)["depth"].astype(np.int64)
+
+
+def structural_virality(model: OpinionEcology) -> pd.Series:
+    """Mean pairwise distance in each recorded item's cascade tree, root included (Goel et al. 2016).
+
+    A pure broadcast (a star of n nodes) gives 2(n-1)/n; a chain of n nodes gives (n+1)/3.
+    Computed exactly via the Wiener index, O(n) per tree, so no sampling is needed.
+    """
+    return _tree_stats(model)["virality"]
+
+
+def tree_virality(parent: np.ndarray) -> float:
+    """Structural virality of one tree given as a parent array (parent[root] = -1).
+
+    Nodes must be numbered so that every parent comes before its children.
+    """
+    parent = np.asarray(parent, dtype=np.int64)
+    n = len(parent)
+    if n < 2:
+        return float("nan")
+    if parent[0] != -1 or (parent[1:] < 0).any() or (parent[1:] >= np.arange(1, n)).any():
+        raise ValueError("parent must have parent[0] == -1 and parent[i] < i for every other node")
+    size = np.ones(n, dtype=np.int64)
+    for i in range(n - 1, 0, -1):
+        size[parent[i]] += size[i]
+    return float(2.0 * (size[1:] * (n - size[1:])).sum() / (n * (n - 1)))
+
+
+def popularity(model: OpinionEcology) -> np.ndarray:
+    """Popularity of each item: 1 (its publication) plus its forwards (Weng et al. 2012)."""
+    return 1 + model.content.forwards.astype(np.int64)
+
+
+def popularity_tail(model: OpinionEcology, xmin: int = 1) -> dict[str, float]:
+    """Maximum-likelihood power-law exponent of item popularity above ``xmin`` and its span.
+
+    alpha = 1 + n / sum(ln(x / (xmin - 1/2))), the discrete approximation of Clauset, Shalizi
+    and Newman (2009, eq. 3.7). ``decades`` is log10(max / min) of the popularity.
+    """
+    x = popularity(model)
+    x = x[x >= xmin]
+    if len(x) < 2:
+        return {"alpha": float("nan"), "decades": 0.0, "n_items": float(len(x))}
+    alpha = 1.0 + len(x) / np.log(x / (xmin - 0.5)).sum()
+    return {"alpha": float(alpha), "decades": float(np.log10(x.max() / x.min())), "n_items": float(len(x))}
+
+
+# ------------------------------------------------------------------ collection
+#: The per-step measures: name -> function(model, by). Each is reported overall and per cohort.
+STEP_MEASURES: dict[str, Callable[..., Any]] = {
+    "reach": reach,
+    "secondary_share": secondary_share,
+    "social_channel_share": social_channel_share,
+    "engagement": engagement,
+    "stickiness": stickiness,
+    "retention": retention,
+    "followers": follower_share,
+    "trust": mean_trust,
+    "valence": lambda m, by=None: emotion_climate(m, by)["valence"],
+    "arousal": lambda m, by=None: emotion_climate(m, by)["arousal"],
+    "belonging": belonging,
+    "opinion_variance": opinion_variance,
+    "bimodality": bimodality,
+    "opinion_clusters": opinion_clusters,
+    "echo_chamber": echo_chamber_index,
+}
+
+
+def snapshot(model: OpinionEcology) -> dict[str, float]:
+    """Every step measure overall (``name``) and per cohort (``name[cohort]``), as one flat dict."""
+    out: dict[str, float] = {}
+    for name, fn in STEP_MEASURES.items():
+        out[name] = fn(model)
+        for gen, v in fn(model, by="generation").items():
+            out[f"{name}[{gen}]"] = v
+    return out
+
+
+def final_measures(model: OpinionEcology) -> dict[str, float]:
+    """The snapshot plus cascade summaries: what an experiment keeps at the end of a run."""
+    out = snapshot(model)
+    stats = _tree_stats(model)
+    sizes = stats["size"].to_numpy(float)
+    out["cascade_mean_size"] = float(sizes.mean()) if len(sizes) else float("nan")
+    out["cascade_max_size"] = float(sizes.max()) if len(sizes) else float("nan")
+    out["cascade_mean_depth"] = float(stats["depth"].mean()) if len(stats) else float("nan")
+    v = stats["virality"].dropna()
+    out["structural_virality"] = float(v.mean()) if len(v) else float("nan")
+    out["replies"] = float(model.replies_sent)
+    out["items"] = float(model.content.n)
+    return out
+
+
+def build_datacollector(model: OpinionEcology):
+    """A Mesa DataCollector with every step measure overall and per cohort as model reporters.
+
+    The model computes one :func:`snapshot` per collection (reading arrays only, no agent
+    iteration); each reporter reads its entry, so a measure is computed once per step.
+    """
+    import mesa
+
+    names = [n for name in STEP_MEASURES for n in (name, *(f"{name}[{g}]" for g in GENERATIONS))]
+    reporters = {n: (lambda key: lambda m: m.last_snapshot[key])(n) for n in names}
+    return mesa.DataCollector(model_reporters=reporters)
