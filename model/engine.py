@@ -205,6 +205,9 @@ class OpinionEcology(mesa.Model):
         p_focal = np.clip(p.focal_follow_share * direct / (mix @ (1.0 - prof["social_share"])), 0, 1)
         follows = np.empty((n, k_out), dtype=bool)
         follows[:, 0] = rng.random(n) < p_focal
+        if p.focal_followers >= 0:
+            follows[:, 0] = False
+            follows[rng.choice(n, size=p.focal_followers, replace=False), 0] = True
         follows[:, 1:] = rng.random((n, k_out - 1)) < p.background_follow_share
         if k_out > 1:
             # everyone takes some news directly: a user who drew no outlet follows one at random
@@ -282,6 +285,8 @@ class OpinionEcology(mesa.Model):
     def _publish(self, t: int, posters: np.ndarray) -> None:
         p, s, rng = self.params, self.state, self.rng_outlets
         counts = rng.poisson([o.rate for o in self.outlets])
+        if t == 1:
+            counts[0] += p.initial_items
         src = np.repeat(np.arange(self.n_outlets), counts)
         m = len(src)
         fmt = np.array([rng.choice(4, p=np.array(self.outlets[k].format_mix)) for k in src], dtype=np.int8)

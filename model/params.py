@@ -116,6 +116,14 @@ class Params:
         0.3, lo=0.0, hi=1.0, group="content",
         doc="Share of users who follow the focal outlet at the start (scaled by each cohort's direct-channel use).",
     )
+    focal_followers: int = _p(
+        -1, lo=-1, hi=5_000_000, group="content",
+        doc="Exactly this many random initial followers of the focal outlet (-1: use focal_follow_share).",
+    )
+    initial_items: int = _p(
+        0, lo=0, hi=10_000, group="content",
+        doc="Extra focal items published at the first step (a seed item for cascade experiments).",
+    )
     background_follow_share: float = _p(
         0.5, lo=0.0, hi=1.0, group="content", doc="Probability a user follows each background outlet."
     )
@@ -251,6 +259,8 @@ class Params:
                 object.__setattr__(self, "strategy", _coerce_strategy(value))
                 continue
             object.__setattr__(self, f.name, check_value(f.name, value, f.metadata))
+        if self.focal_followers > self.n_users:
+            raise ValueError(f"focal_followers={self.focal_followers} exceeds n_users={self.n_users}")
         if self.mix_post00 + self.mix_post90 + self.mix_post80 + self.mix_pre80 <= 0:
             raise ValueError("mix_post00 + mix_post90 + mix_post80 + mix_pre80 must be > 0 (got all 0)")
         if self.fmt_text + self.fmt_image + self.fmt_short_video + self.fmt_long_video <= 0:
