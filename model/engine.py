@@ -124,6 +124,32 @@ def resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> P
     raise TypeError(f"params must be a model.Params, a dict or None, got {type(params).__name__}")
 
 
+def random_matching(a: np.ndarray, b: np.ndarray, priority: np.ndarray, n: int, rounds: int = 4):
+    """A random matching from proposed pairs (a[i], b[i]): no user ends up in two pairs.
+
+    Luby-style rounds: a proposal is accepted when its random priority is the highest among the
+    live proposals touching either of its users; users matched in a round drop out of the next.
+    """
+    matched = np.zeros(n, dtype=bool)
+    out_a, out_b = [], []
+    for _ in range(rounds):
+        live = ~matched[a] & ~matched[b]
+        a, b, priority = a[live], b[live], priority[live]
+        if len(a) == 0:
+            break
+        best = np.full(n, -1.0)
+        np.maximum.at(best, a, priority)
+        np.maximum.at(best, b, priority)
+        acc = (best[a] == priority) & (best[b] == priority)
+        matched[a[acc]] = True
+        matched[b[acc]] = True
+        out_a.append(a[acc])
+        out_b.append(b[acc])
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
 class OpinionEcology(mesa.Model):
     """Users, outlets and content on a two-layer social network; one step is one hour.
 
@@ -681,12 +707,8 @@ class OpinionEcology(mesa.Model):
             deg = acq.degree[part]
             pick = rng.random(len(part))
             part, deg, pick = part[deg > 0], deg[deg > 0], pick[deg > 0]
-            a = part
             b = acq.indices[acq.indptr[part] + (pick * deg).astype(np.int64)].astype(np.int64)
-            # keep only pairs whose two users are in no other pair: a random matching
-            cnt = np.bincount(np.concatenate([a, b]), minlength=n)
-            ok = (cnt[a] == 1) & (cnt[b] == 1)
-            a, b = a[ok], b[ok]
+            a, b = random_matching(part, b, rng.random(len(part)), n)
         if len(a) == 0:
             return
         xa, xb = s.opinion[a], s.opinion[b]

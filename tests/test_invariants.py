@@ -1,0 +1,55 @@
+"""Invariants over many steps: bounds on every state variable and consistent counters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import OpinionEcology
+from model import measures as M
+
+
+def _check_bounds(m):
+    s = m.state
+    assert np.isfinite(s.opinion).all() and (np.abs(s.opinion) <= 1).all()
+    for name, lo, hi in (("trust_media", 0, 1), ("trust_peers", 0, 1), ("valence", -1, 1), ("arousal", 0, 1), ("belonging", 0, 1)):
+        v = getattr(s, name)
+        assert np.isfinite(v).all() and (v >= lo).all() and (v <= hi).all(), name
+    c = m.content
+    assert (c.forwards <= c.views).all(), "an item was forwarded more often than viewed"
+    assert (c.views <= c.exposures).all(), "an item was viewed more often than delivered"
+    assert (c.likes <= c.views).all() and (c.comments <= c.views).all()
+    sc = m.screens
+    assert (sc.soc_item < c.n).all() and (sc.dir_item < c.n).all()
+
+
+@pytest.mark.parametrize("strategy", ["one_way", "interactive", "scenario"])
+def test_states_stay_in_bounds_and_counters_consistent(strategy):
+    m = OpinionEcology(seed=21, n_users=600, strategy=strategy, steps=120)
+    for _ in range(12):
+        m.run(10)
+        _check_bounds(m)
+    snap = m.last_snapshot
+    for key in ("reach", "secondary_share", "engagement", "stickiness", "retention", "trust", "belonging"):
+        assert 0 <= snap[key] <= 1, key
+    assert not m.running  # stopped at the horizon
+    # reach is cumulative and never falls
+    reach = m.datacollector.get_model_vars_dataframe()["reach"].to_numpy()
+    assert (np.diff(reach) >= 0).all()
+    # views logged per item never exceed the item's view counter
+    log = m.view_log.to_frame()
+    per_item = log.groupby("item").size()
+    assert (per_item.to_numpy() <= m.content.views[per_item.index.to_numpy()]).all()
+    # cascade sizes are users reached, so at most N
+    assert (M.cascade_sizes(m) <= m.n_users).all()
+
+
+def test_extreme_parameters_stay_in_bounds():
+    m = OpinionEcology(
+        seed=2, n_users=300, strategy="scenario", base_like=1.0, base_comment=1.0, base_forward=1.0,
+        trust_rate=1.0, emotion_pull=1.0, reply_gain=1.0, belonging_gain=1.0, community_gain=1.0,
+        mu_content=0.5, peer_mu=0.5, peer_prob=1.0, peer_rounds=3, attention_scale=5.0, activity_scale=5.0,
+    )
+    for _ in range(4):
+        m.run(5)
+        _check_bounds(m)

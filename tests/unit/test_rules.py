@@ -1,0 +1,189 @@
+"""Each update rule against a hand-computed case (DESIGN section 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.generations import PROFILES, GENERATIONS
+from model import OpinionEcology, Strategy
+from model.content import DIRECT, OUTLET, SOCIAL
+from tests.conftest import quiet_params
+
+
+def _item(m, stance=0.5, valence=0.8, intensity=0.6, quality=0.9, source=0, kind=OUTLET):
+    return int(
+        m.content.add(
+            source_kind=np.array([kind]), source=np.array([source]), format=np.array([0]),
+            stance=np.array([stance]), valence=np.array([valence]), intensity=np.array([intensity]),
+            quality=np.array([quality]), created=np.array([0]),
+        )[0]
+    )
+
+
+def _views(users, items, chan=DIRECT, frm=-1):
+    n = len(users)
+    return {
+        "user": np.asarray(users, dtype=np.int64),
+        "item": np.asarray(items, dtype=np.int64),
+        "chan": np.full(n, chan, np.int8),
+        "from": np.full(n, frm, np.int64),
+    }
+
+
+def test_deffuant_pair_moves_both_by_mu_times_difference():
+    m = OpinionEcology(quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", peer_mu=0.3, epsilon=0.5), seed=1)
+    m.state.opinion[:] = [0.1, 0.3]
+    m._peer_round()
+    assert sorted(m.state.opinion) == pytest.approx([0.16, 0.24])
+    assert m.state.opinion.sum() == pytest.approx(0.4, abs=1e-15)
+
+
+def test_deffuant_pair_outside_bound_does_not_move():
+    m = OpinionEcology(quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", epsilon=0.1), seed=1)
+    m.state.opinion[:] = [-0.5, 0.5]
+    m._peer_round()
+    assert list(m.state.opinion) == [-0.5, 0.5]
+
+
+def test_random_matching_is_disjoint_and_uses_only_proposed_pairs():
+    from model.engine import random_matching
+
+    rng = np.random.default_rng(0)
+    n = 1000
+    a = np.arange(n)
+    b = (a + rng.integers(1, 5, size=n)) % n  # everyone proposes: every user is in 2+ proposals
+    ma, mb = random_matching(a, b, rng.random(n), n)
+    users = np.concatenate([ma, mb])
+    assert len(np.unique(users)) == len(users)  # no user in two pairs
+    proposed = set(zip(a.tolist(), b.tolist(), strict=True))
+    assert all(pair in proposed for pair in zip(ma.tolist(), mb.tolist(), strict=True))
+    assert len(ma) > 0.3 * n / 2  # a maximal-ish matching, not a handful of pairs
+
+
+def test_network_peer_round_conserves_opinion_and_moves_most_users():
+    m = OpinionEcology(quiet_params(n_users=500, peer_prob=1.0, acq_degree=6, peer_mu=0.5, epsilon=2.0), seed=3)
+    x0 = m.state.opinion.copy()
+    m._peer_round()
+    assert (m.state.opinion != x0).mean() > 0.6
+    assert m.state.opinion.sum() == pytest.approx(x0.sum(), abs=1e-9)
+
+
+def test_resonance_and_content_update_by_hand():
+    p = quiet_params(n_users=2, mu_content=0.05, trust_rate=0.02, emotion_relax=0.1, emotion_pull=0.1,
+                     epsilon=0.4, churn_prob=0.0, follow_prob=0.0, belonging_gain=0.02, belonging_decay=0.01)
+    m = OpinionEcology(p, seed=2)
+    s = m.state
+    s.opinion[0], s.trust_media[0, 0], s.valence[0], s.base_valence[0] = 0.2, 0.5, 0.0, 0.0
+    s.arousal[0] = s.base_arousal[0] = 0.3
+    b0 = float(s.belonging[0, 0])
+    react = PROFILES[GENERATIONS[s.gen[0]]]["reactivity"]
+    it = _item(m)
+    v = _views([0], [it])
+    r = m._react(1, v)
+    emotion = 0.6 * react * (1 - abs(0.0 - 0.8) / 2)
+    res = (1 * 0.5 + 1 * emotion + 1 * (1 - abs(0.2 - 0.5) / 2) + 0.5 * 0) / 3.5
+    assert r["trust"][0] == pytest.approx(0.5)
+    assert r["res"][0] == pytest.approx(res, rel=1e-6)
+    m._update(1, v, r)
+    assert s.opinion[0] == pytest.approx(0.2 + 0.05 * 0.5 * 0.3, rel=1e-6)
+    assert s.trust_media[0, 0] == pytest.approx(0.5 + 0.02 * (0.9 - 0.5), rel=1e-5)
+    assert s.valence[0] == pytest.approx(0.1 * react * 0.8, rel=1e-5)
+    assert s.arousal[0] == pytest.approx(0.3 + 0.1 * react * (0.6 - 0.3), rel=1e-5)
+    assert s.belonging[0, 0] == pytest.approx((b0 + 0.02 * res * (1 - b0)) * 0.99, rel=1e-5)
+
+
+def test_content_outside_confidence_bound_lowers_trust_and_leaves_opinion():
+    m = OpinionEcology(quiet_params(n_users=2, epsilon=0.2, churn_prob=0.0, follow_prob=0.0), seed=2)
+    s = m.state
+    s.opinion[0], s.trust_media[0, 0] = -0.5, 0.6
+    it = _item(m, stance=0.5)
+    v = _views([0], [it])
+    m._update(1, v, m._react(1, v))
+    assert s.opinion[0] == -0.5
+    assert s.trust_media[0, 0] == pytest.approx(0.6 + 0.02 * (0 - 0.6), rel=1e-5)
+
+
+def test_forwarded_item_trust_is_geometric_mean_of_outlet_and_forwarder_trust():
+    m = OpinionEcology(quiet_params(n_users=3), seed=2)
+    m.state.trust_media[0, 0], m.state.trust_peers[0] = 0.81, 0.25
+    it = _item(m)
+    r = m._react(1, _views([0], [it], chan=SOCIAL, frm=1))
+    assert r["trust"][0] == pytest.approx(np.sqrt(0.81 * 0.25), rel=1e-6)
+
+
+def test_reply_with_emotional_reward_by_hand():
+    m = OpinionEcology(quiet_params(n_users=2, strategy="interactive", reply_gain=0.15, community_fanout=0), seed=4)
+    s = m.state
+    s.trust_media[1, 0], s.belonging[1, 0], s.valence[1] = 0.4, 0.1, 0.0
+    it = _item(m)
+    v = _views([1], [it])
+    reactions = {"comment": np.array([True]), "focal": np.array([True])}
+    m._respond(1, v, reactions)
+    assert s.trust_media[1, 0] == pytest.approx(0.4 + 0.15 * 0.6, rel=1e-6)
+    assert s.belonging[1, 0] == pytest.approx(0.1 + 0.3 * 0.9, rel=1e-6)
+    assert s.valence[1] == pytest.approx(0.3, rel=1e-6)
+    assert s.community[1] and m.replies_sent == 1
+
+
+def test_one_way_never_replies():
+    m = OpinionEcology(quiet_params(n_users=2, strategy="one_way"), seed=4)
+    it = _item(m)
+    trust = m.state.trust_media[1, 0]
+    m._respond(1, _views([1], [it]), {"comment": np.array([True]), "focal": np.array([True])})
+    assert m.state.trust_media[1, 0] == trust and m.replies_sent == 0 and not m.state.community.any()
+
+
+def test_reply_capacity_caps_replies():
+    m = OpinionEcology(quiet_params(n_users=10, strategy=Strategy(reply_capacity=3)), seed=4)
+    it = _item(m)
+    users = np.arange(10)
+    m._respond(1, _views(users, [it] * 10), {"comment": np.ones(10, bool), "focal": np.ones(10, bool)})
+    assert m.replies_sent == 3 and m.state.replies.sum() == 3
+
+
+@pytest.mark.parametrize(("belong", "trust", "leaves"), [(0.0, 0.0, True), (0.2, 0.0, False), (0.0, 0.7, False)])
+def test_churn_hazard(belong, trust, leaves):
+    m = OpinionEcology(quiet_params(n_users=50, churn_prob=1.0, churn_belonging=0.15, churn_trust=0.6,
+                                    belonging_decay=0.0), seed=5)
+    s = m.state
+    s.follows[:, 0] = True
+    s.belonging[:, 0] = belong
+    s.trust_media[:, 0] = trust
+    m._update(1, _views([], []), m._react(1, _views([], [])))
+    assert (~s.follows[:, 0]).all() if leaves else s.follows[:, 0].all()
+
+
+def test_social_screen_is_fifo_and_skips_items_already_on_screen():
+    m = OpinionEcology(quiet_params(n_users=2, screen_size=3), seed=1)
+    items = [_item(m) for _ in range(5)]
+    m._push_social(np.zeros(5, np.int64), np.array(items), np.full(5, 1), SOCIAL)
+    sc = m.screens
+    assert sorted(sc.soc_item[0]) == items[2:] and sc.soc_ptr[0] == 5
+    assert list(m.content.exposures[items]) == [1] * 5
+    m._push_social(np.zeros(1, np.int64), np.array([items[4]]), np.full(1, 1), SOCIAL)
+    assert sc.soc_ptr[0] == 5 and m.content.exposures[items[4]] == 1
+
+
+def test_choose_takes_all_when_budget_covers_screen_and_prefers_heavy_slots():
+    rng = np.random.default_rng(0)
+    ok = np.array([[True, False, True, True]] * 4000)
+    n_take = np.array([3] * 2000 + [1] * 2000)
+    avail = ok.sum(axis=1)
+    w = np.tile(np.array([1.0, 1.0, 9.0, 1.0], np.float32), (4000, 1))
+    rows, cols = OpinionEcology._choose(rng, ok, n_take, avail, lambda r: w[r])
+    assert not (cols == 1).any()
+    assert np.bincount(rows, minlength=4000).tolist() == n_take.tolist()
+    # with one draw among weights 1, 9, 1 the heavy slot wins with probability 9/11 = 0.818;
+    # 2000 draws give sd 0.009, so +-0.04 is over 4 sd
+    single = cols[rows >= 2000]
+    assert (single == 2).mean() == pytest.approx(9 / 11, abs=0.04)
+
+
+def test_follow_up_published_once_for_a_large_conversation():
+    m = OpinionEcology(quiet_params(n_users=2, strategy="interactive", follow_up_threshold=5), seed=1)
+    it = _item(m)
+    m.content.comments[it] = 5
+    m._respond(1, _views([], []), {"comment": np.zeros(0, bool), "focal": np.zeros(0, bool)})
+    m._respond(2, _views([], []), {"comment": np.zeros(0, bool), "focal": np.zeros(0, bool)})
+    assert m.content.n == 2 and m.content.parent[1] == it and list(m._pending_outlet_items) == [1]
