@@ -5,8 +5,10 @@ survey (ages 18-29: 47%, 30-49: 42%, 50+: 23%), mapped onto cohorts as post00 0.
 (the 18-29/30-49 boundary runs through the post-90s, so it sits between), post80 0.42,
 pre80 0.23. The mapping is an *assumption*. Everything else is an *assumption* chosen to
 express the brief's qualitative claims (younger cohorts live on social channels and short
-video, react more strongly and trust institutions less); each is sweepable through the
-scale parameters of :class:`model.Params` and documented in docs/ODD.md.
+video, react more strongly and trust institutions less). Activity, attention and media trust
+are sweepable through ``activity_scale``, ``attention_scale`` and ``trust_shift`` of
+:class:`model.Params`; format preference, reactivity, peer trust and arousal are fixed data
+here (edit the table to change them). docs/ODD.md lists each value with its source.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ PROFILES: dict[str, dict] = {
 #: Which values are data and which are assumptions (docs/ODD.md prints this table).
 SOURCES: dict[str, str] = {
     "social_share": "data (survey: 18-29 47%, 30-49 42%, 50+ 23%); cohort mapping is an assumption",
-    "format_pref": "assumption (younger cohorts prefer short video); swept via fmt_* of the outlet",
+    "format_pref": "assumption (younger cohorts prefer short video); not a parameter: the outlet's "
+    "fmt_* mix is swept against it",
     "activity": "assumption; swept via activity_scale",
     "attention": "assumption; swept via attention_scale",
     "reactivity": "assumption",

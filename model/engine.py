@@ -72,6 +72,7 @@ class State:
     reached_by_forward: np.ndarray
     last_active: np.ndarray
     last_focal_view: np.ndarray
+    last_focal_engage: np.ndarray
     replies: np.ndarray
 
     def nbytes(self) -> int:
@@ -122,6 +123,11 @@ def resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> P
     if isinstance(params, Params):
         return params.replace(**overrides) if overrides else params
     raise TypeError(f"params must be a model.Params, a dict or None, got {type(params).__name__}")
+
+
+def social_proof(comments: np.ndarray) -> np.ndarray:
+    """Visible comments as social proof in [0, 1]: log(1 + c) / log(101), capped at 100 comments."""
+    return np.minimum(1.0, np.log1p(comments) / np.log(101.0))
 
 
 def random_matching(a: np.ndarray, b: np.ndarray, priority: np.ndarray, n: int, rounds: int = 4):
@@ -259,6 +265,7 @@ class OpinionEcology(mesa.Model):
             reached_by_forward=np.zeros(n, dtype=bool),
             last_active=np.full(n, -(10**6), dtype=np.int32),
             last_focal_view=np.full(n, -(10**6), dtype=np.int32),
+            last_focal_engage=np.full(n, -(10**6), dtype=np.int32),
             replies=np.zeros(n, dtype=np.int32),
         )
 
@@ -440,7 +447,7 @@ class OpinionEcology(mesa.Model):
         sc.soc_chan[r, sl] = chan
         sc.soc_seen[r, sl] = False
         sc.soc_ptr[rec[start]] += n_per
-        c.count("exposures", items)
+        c.count("exposures", items[keep])
 
     # 3. attend --------------------------------------------------------------------------
     def _attend(self, t: int, users: np.ndarray) -> dict[str, np.ndarray]:
@@ -503,6 +510,8 @@ class OpinionEcology(mesa.Model):
         # twice the shortfall, since items already on the screen are not shown again
         rec = np.repeat(need, 2 * short[short > 0])
         it = pool[rng.integers(0, len(pool), size=len(rec))]
+        own = (self.content.source_kind[it] == USER) & (self.content.source[it] == rec)
+        rec, it = rec[~own], it[~own]
         self._push_social(rec, it, np.full(len(rec), -1), TRENDING)
 
     @staticmethod
@@ -539,7 +548,7 @@ class OpinionEcology(mesa.Model):
         w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
         if self.strategy.comments_visible:
             focal = (c.source_kind == OUTLET) & (c.source == 0)
-            w[focal] *= (1.0 + p.w_proof * np.log1p(c.comments[focal]) / np.log(101.0)).astype(np.float32)
+            w[focal] *= (1.0 + p.w_proof * social_proof(c.comments[focal])).astype(np.float32)
         return w
 
     def _choice_weight(self, users: np.ndarray, items: np.ndarray, item_w: np.ndarray) -> np.ndarray:
@@ -598,7 +607,9 @@ class OpinionEcology(mesa.Model):
         value = 1.0 - np.abs(s.opinion[u] - c.stance[it]) / 2.0
         proof = np.zeros(m)
         if self.strategy.comments_visible:
-            proof = np.where(focal, np.minimum(1.0, np.log1p(c.comments[it]) / np.log(101.0)), 0.0)
+            proof = np.where(focal, social_proof(c.comments[it]), 0.0)
+        # w_proof stays in the denominator when comments are invisible, so that visible
+        # comments can only add resonance (one_way's resonance tops out at 3/3.5 by default)
         wsum = p.w_trust + p.w_emotion + p.w_value + p.w_proof
         res = (p.w_trust * trust + p.w_emotion * emotion + p.w_value * value + p.w_proof * proof) / max(wsum, 1e-12)
         like = draws[0] < np.minimum(1.0, 2.0 * p.base_like * res)
@@ -614,6 +625,7 @@ class OpinionEcology(mesa.Model):
         c.count("comments", it[comment])
         c.count("forwards", it[forward])
         gf = g[focal]
+        s.last_focal_engage[u[focal & (like | comment | forward)]] = t
         self.engaged_by += np.stack(
             [np.bincount(gf[x[focal]], minlength=4) for x in (like, comment, forward)], axis=1
         )
@@ -734,8 +746,9 @@ class OpinionEcology(mesa.Model):
         commented = v_react["comment"] & v_react["focal"]
         cu, ci = views["user"][commented], views["item"][commented]
         if st.reply_capacity > 0 and len(cu):
-            pick = self.streams["reply"].permutation(len(cu))[: st.reply_capacity]
-            ru = cu[pick]
+            # one reply per commenter per step, to at most reply_capacity commenters
+            commenters = np.unique(cu)
+            ru = commenters[self.streams["reply"].permutation(len(commenters))[: st.reply_capacity]]
             gain = p.reply_gain * (2.0 if st.emotional_rewards else 1.0)
             s.trust_media[ru, 0] += np.float32(p.reply_gain) * (1 - s.trust_media[ru, 0])
             s.belonging[ru, 0] += np.float32(gain) * (1 - s.belonging[ru, 0])
@@ -805,12 +818,18 @@ class OpinionEcology(mesa.Model):
         return bool(within.max(initial=0.0) < tol)
 
     def extinct(self) -> bool:
-        """Nothing can spread any more: no unseen item on any screen and nothing pending or published."""
+        """Nothing can spread any more: nothing is published, pending or unseen on any screen, and
+        the platform has no trending item left to top feeds up with."""
         p = self.params
-        publishing = (p.outlet_rate > 0 or (p.n_background > 0 and p.background_rate > 0)
-                      or p.user_post_prob > 0)
-        return (not publishing and len(self._pending_share_user) == 0
-                and len(self._pending_outlet_items) == 0 and self.screens.unseen() == 0)
+        publishing = p.outlet_rate > 0 or (p.n_background > 0 and p.background_rate > 0) or p.user_post_prob > 0
+        trending = p.trending_prob > 0 and len(self.trending_items(self.steps)) > 0
+        return not (
+            publishing
+            or trending
+            or len(self._pending_share_user)
+            or len(self._pending_outlet_items)
+            or self.screens.unseen()
+        )
 
     # ------------------------------------------------------------------ conveniences
     @property

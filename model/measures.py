@@ -11,8 +11,8 @@ Definitions (an *exposure* in the section-5 sense is an item a user attended, a 
 * social_channel_share: share of all views taken from the social screen (social, recommended,
   trending): the calibration target of each cohort's ``social_share``;
 * engagement: likes + comments + forwards per view of focal items (cumulative);
-* stickiness: followers of the focal outlet who viewed its content in the last day / followers
-  (daily active / followers);
+* stickiness: daily active / followers, where a daily active follower liked, commented on or
+  forwarded a focal item in the last day (24 steps);
 * retention: initial followers of the focal outlet who still follow;
 * cascades: per recorded item, size (users reached), depth and structural virality, the mean
   pairwise distance in its cascade tree (Goel et al. 2016), computed exactly in O(n) per tree
@@ -99,11 +99,12 @@ def engagement(model: OpinionEcology, by: By = None, kind: str = "all"):
 
 # ------------------------------------------------------------------ loyalty
 def stickiness(model: OpinionEcology, by: By = None):
-    """Followers of the focal outlet who viewed its content in the last day, as a share of followers."""
+    """Daily active followers: followers of the focal outlet who liked, commented on or forwarded
+    its content in the last day, as a share of followers."""
     from model.engine import DAY
 
     s = model.state
-    daily = s.last_focal_view > model.steps - DAY
+    daily = s.last_focal_engage > model.steps - DAY
     return _by_gen(model, daily, by, mask=s.follows[:, 0])
 
 
@@ -199,13 +200,25 @@ def opinion_clusters(model: OpinionEcology, min_share: float = 0.05, by: By = No
     return _per_gen(model, lambda x: _clusters(np.sort(x), min_share * len(x), tol), by)
 
 
-def _corr(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 3:
+def _echo_parts(model: OpinionEcology) -> np.ndarray:
+    """Per cohort of the tie's owner: count, sum a, sum b, sum a^2, sum b^2, sum ab over ties."""
+    x = model.state.opinion
+    src, dst, bounds = model.networks.acq_by_group(model.state.gen, 4)
+    parts = np.zeros((4, 6))
+    for i in range(4):
+        a, b = x[src[bounds[i] : bounds[i + 1]]], x[dst[bounds[i] : bounds[i + 1]]]
+        parts[i] = len(a), a.sum(), b.sum(), a @ a, b @ b, a @ b
+    return parts
+
+
+def _corr_from(p: np.ndarray) -> float:
+    n, sa, sb, saa, sbb, sab = p
+    if n < 3:
         return float("nan")
-    a = a - a.mean()
-    b = b - b.mean()
-    den = np.sqrt((a @ a) * (b @ b))
-    return float(a @ b / den) if den > 1e-12 else float("nan")
+    va, vb = saa / n - (sa / n) ** 2, sbb / n - (sb / n) ** 2
+    if va <= 1e-15 or vb <= 1e-15:
+        return float("nan")
+    return float((sab / n - sa * sb / n**2) / np.sqrt(va * vb))
 
 
 def echo_chamber_index(model: OpinionEcology, by: By = None):
@@ -214,16 +227,10 @@ def echo_chamber_index(model: OpinionEcology, by: By = None):
     With ``by``, over the ties of each cohort's users (to neighbours of any cohort).
     """
     _check_by(by)
-    acq = model.networks.acq
-    x = model.state.opinion
+    parts = _echo_parts(model)
     if by is None:
-        return _corr(x[acq.row_owner()], x[acq.indices])
-    order, bounds = model.networks.acq_by_group(model.state.gen, 4)
-    src, dst = acq.row_owner()[order], acq.indices[order]
-    return {
-        n: _corr(x[src[bounds[i] : bounds[i + 1]]], x[dst[bounds[i] : bounds[i + 1]]])
-        for i, n in enumerate(GENERATIONS)
-    }
+        return _corr_from(parts.sum(axis=0))
+    return {n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)}
 
 
 # ------------------------------------------------------------------ cascades
@@ -316,23 +323,135 @@ def tree_virality(parent: np.ndarray) -> float:
     return float(2.0 * (size[1:] * (n - size[1:])).sum() / (n * (n - 1)))
 
 
-def popularity(model: OpinionEcology) -> np.ndarray:
-    """Popularity of each item: 1 (its publication) plus its forwards (Weng et al. 2012)."""
-    return 1 + model.content.forwards.astype(np.int64)
+def popularity(model: OpinionEcology, born: tuple[int, int] | None = None) -> np.ndarray:
+    """Popularity of each item: 1 (its publication) plus its forwards (Weng et al. 2012).
 
-
-def popularity_tail(model: OpinionEcology, xmin: int = 1) -> dict[str, float]:
-    """Maximum-likelihood power-law exponent of item popularity above ``xmin`` and its span.
-
-    alpha = 1 + n / sum(ln(x / (xmin - 1/2))), the discrete approximation of Clauset, Shalizi
-    and Newman (2009, eq. 3.7). ``decades`` is log10(max / min) of the popularity.
+    Args:
+        model: The model.
+        born: Keep only items created in steps ``first..last`` (inclusive). Used to leave out
+            the start-up transient (empty screens, no competition) and items too young to have
+            finished spreading.
     """
-    x = popularity(model)
-    x = x[x >= xmin]
-    if len(x) < 2:
-        return {"alpha": float("nan"), "decades": 0.0, "n_items": float(len(x))}
-    alpha = 1.0 + len(x) / np.log(x / (xmin - 0.5)).sum()
-    return {"alpha": float(alpha), "decades": float(np.log10(x.max() / x.min())), "n_items": float(len(x))}
+    pop = 1 + model.content.forwards.astype(np.int64)
+    if born is None:
+        return pop
+    first, last = born
+    created = model.content.created
+    return pop[(created >= first) & (created <= last)]
+
+
+#: Fewest observations in the tail for a candidate xmin of :func:`fit_power_law`.
+MIN_TAIL = 50
+
+
+def _discrete_alpha(log_sum: float, n: int, xmin: int) -> float:
+    """Exact discrete power-law MLE: argmax of -n ln zeta(alpha, xmin) - alpha sum ln x."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import zeta
+
+    res = minimize_scalar(
+        lambda a: n * np.log(zeta(a, xmin)) + a * log_sum,
+        bounds=(1.0 + 1e-6, 10.0),
+        method="bounded",
+        options={"xatol": 1e-7},
+    )
+    return float(res.x)
+
+
+def _ks_distance(values: np.ndarray, counts: np.ndarray, alpha: float, xmin: int) -> float:
+    """Largest gap, over every integer >= xmin, between the tail's empirical CDF and the fit's."""
+    from scipy.special import zeta
+
+    emp = np.cumsum(counts) / counts.sum()
+    fit = 1.0 - zeta(alpha, values + 1.0) / zeta(alpha, xmin)
+    # the empirical CDF also jumps: compare just below each observed value as well
+    emp_below = np.concatenate([[0.0], emp[:-1]])
+    fit_below = 1.0 - zeta(alpha, values) / zeta(alpha, xmin)
+    return float(max(np.abs(emp - fit).max(), np.abs(emp_below - fit_below).max()))
+
+
+def fit_power_law(
+    x: np.ndarray, xmin: int | None = None, min_tail: int = MIN_TAIL
+) -> dict[str, float]:
+    """Discrete power-law fit P(x) = x^-alpha / zeta(alpha, xmin) for x >= xmin (Clauset et al. 2009).
+
+    alpha is the exact discrete maximum-likelihood estimate (Clauset, Shalizi & Newman 2009,
+    eq. 3.5, maximised numerically with the Hurwitz zeta function); its standard error is
+    (alpha - 1) / sqrt(n_tail) (their eq. 3.2). With ``xmin=None`` the lower bound is the
+    candidate that minimises the Kolmogorov-Smirnov distance between the tail and its fit
+    (their section 3.3), over every observed value that leaves at least ``min_tail``
+    observations in the tail.
+
+    Args:
+        x: Positive integer observations.
+        xmin: A fixed lower bound, or None to choose it by the KS criterion.
+        min_tail: Fewest observations a KS-chosen tail may hold.
+
+    Returns:
+        alpha, alpha_se, xmin, ks (the KS distance of the fit), n_tail, n_items, decades
+        (log10 of max / min over all observations) and tail_decades (log10 of max / xmin).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    nan = float("nan")
+    out = {
+        "alpha": nan,
+        "alpha_se": nan,
+        "xmin": nan,
+        "ks": nan,
+        "n_tail": 0.0,
+        "n_items": float(len(x)),
+        "decades": 0.0,
+        "tail_decades": 0.0,
+    }
+    if len(x) == 0:
+        return out
+    if (x < 1).any():
+        raise ValueError("power-law fits need positive integer observations (got a value < 1)")
+    out["decades"] = float(np.log10(x.max() / x.min()))
+    values, counts = np.unique(x, return_counts=True)
+    # tail sums from the top: n and sum ln x over the observations >= values[i]
+    n_ge = np.cumsum(counts[::-1])[::-1]
+    log_ge = np.cumsum((counts * np.log(values))[::-1])[::-1]
+    # a tail needs two distinct values to pin alpha down
+    fittable = values < values[-1]
+    if xmin is None:
+        cands = np.flatnonzero(fittable & (n_ge >= min_tail))
+    else:
+        if isinstance(xmin, bool) or int(xmin) != xmin or xmin < 1:
+            raise ValueError(
+                f"xmin={xmin!r} must be a whole number >= 1, or None to choose it by KS"
+            )
+        cands = np.flatnonzero(fittable & (values >= xmin))[:1]
+    fits = []
+    for i in cands:
+        xm = int(values[i]) if xmin is None else int(xmin)
+        a = _discrete_alpha(float(log_ge[i]), int(n_ge[i]), xm)
+        fits.append(
+            (_ks_distance(values[i:].astype(np.float64), counts[i:], a, xm), a, xm, int(n_ge[i]))
+        )
+    if not fits:
+        return out
+    d, a, xm, n_tail = min(fits)
+    out.update(
+        alpha=a,
+        alpha_se=float((a - 1.0) / np.sqrt(n_tail)),
+        xmin=float(xm),
+        ks=d,
+        n_tail=float(n_tail),
+        tail_decades=float(np.log10(values[-1] / xm)),
+    )
+    return out
+
+
+def popularity_tail(
+    model: OpinionEcology, xmin: int | None = None, born: tuple[int, int] | None = None
+) -> dict[str, float]:
+    """Power-law tail of item popularity: exponent, its lower bound and the decades spanned.
+
+    See :func:`fit_power_law` (discrete MLE, xmin chosen by the Kolmogorov-Smirnov criterion
+    of Clauset, Shalizi & Newman 2009 unless given) and :func:`popularity` for ``born``.
+    """
+    return fit_power_law(popularity(model, born), xmin=xmin)
 
 
 # ------------------------------------------------------------------ collection
@@ -360,10 +479,33 @@ def snapshot(model: OpinionEcology) -> dict[str, float]:
     """Every step measure overall (``name``) and per cohort (``name[cohort]``), as one flat dict."""
     out: dict[str, float] = {}
     for name, fn in STEP_MEASURES.items():
-        out[name] = fn(model)
-        for gen, v in fn(model, by="generation").items():
+        if name in _JOINT:
+            overall, by_gen = _JOINT[name](model)
+        else:
+            overall, by_gen = fn(model), fn(model, by="generation")
+        out[name] = overall
+        for gen, v in by_gen.items():
             out[f"{name}[{gen}]"] = v
     return out
+
+
+def _echo_joint(model: OpinionEcology) -> tuple[float, dict[str, float]]:
+    parts = _echo_parts(model)
+    return _corr_from(parts.sum(axis=0)), {n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)}
+
+
+def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
+    from model.engine import CLUSTER_TOL
+
+    x, g = model.state.opinion, model.state.gen
+    runs = [np.sort(x[g == i]) for i in range(4)]
+    # the merged sort of four sorted runs is near-linear (timsort)
+    overall = _clusters(np.sort(np.concatenate(runs), kind="stable"), 0.05 * len(x), CLUSTER_TOL)
+    return overall, {n: _clusters(runs[i], 0.05 * len(runs[i]), CLUSTER_TOL) for i, n in enumerate(GENERATIONS)}
+
+
+#: Measures whose overall and per-cohort values the snapshot computes in one pass.
+_JOINT = {"echo_chamber": _echo_joint, "opinion_clusters": _clusters_joint}
 
 
 def final_measures(model: OpinionEcology) -> dict[str, float]:

@@ -78,7 +78,8 @@ class Params:
     # --- network -----------------------------------------------------------------------------
     acq_degree: int = _p(
         10, lo=0, hi=200, group="network",
-        doc="Mean degree k of the acquaintance layer (Watts-Strogatz ring; 0 switches the layer off).",
+        doc="Mean degree k of the acquaintance layer (Watts-Strogatz ring, k/2 ties each side, so an odd "
+        "k acts as k-1; 0 switches the layer off).",
     )
     acq_rewire: float = _p(
         0.1, lo=0.0, hi=1.0, group="network", doc="Rewiring probability beta of the small world (Watts & Strogatz 1998)."
@@ -92,7 +93,9 @@ class Params:
         doc="Follow layer: heavy-tailed in-degree (Chung-Lu fitness), Erdos-Renyi, or none.",
     )
     follow_degree: float = _p(
-        15.0, lo=0.0, hi=500.0, group="network", doc="Mean number of accounts a user follows (out-degree c)."
+        15.0, lo=0.0, hi=500.0, group="network",
+        doc="Mean follows drawn per user (out-degree c); repeated follows of hubs collapse, so small "
+        "populations realise fewer.",
     )
     follow_exponent: float = _p(
         2.3, lo=1.5, hi=5.0, group="network", doc="Power-law exponent gamma of the follow in-degree."
@@ -167,10 +170,14 @@ class Params:
     )
     base_like: float = _p(0.15, lo=0.0, hi=1.0, group="behaviour", doc="Like probability at resonance 0.5.")
     base_comment: float = _p(0.05, lo=0.0, hi=1.0, group="behaviour", doc="Comment probability at resonance 0.5.")
-    base_forward: float = _p(0.06, lo=0.0, hi=1.0, group="behaviour", doc="Forward probability at resonance 0.5.")
+    base_forward: float = _p(
+        0.06, lo=0.0, hi=1.0, group="behaviour",
+        doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
+    )
     forward_model: str = _p(
         "resonance", choices=("resonance", "fixed"), group="behaviour",
-        doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003).",
+        doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
+        "either is multiplied by (1 - forward friction) of the item's outlet.",
     )
     forward_p: float = _p(
         0.1, lo=0.0, hi=1.0, group="behaviour", doc="Forward probability p when forward_model is 'fixed'."
@@ -194,7 +201,9 @@ class Params:
         0.05, lo=0.0, hi=0.5, group="behaviour", doc="Convergence rate of opinion toward viewed content."
     )
     peer_prob: float = _p(
-        0.1, lo=0.0, hi=1.0, group="behaviour", doc="Share of users who exchange opinions with a peer each round."
+        0.1, lo=0.0, hi=1.0, group="behaviour",
+        doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
+        "random matching are dropped, so fewer exchange.",
     )
     peer_rounds: int = _p(1, lo=0, hi=100, group="behaviour", doc="Peer-exchange rounds (random matchings) per step.")
     peer_mu: float = _p(0.3, lo=0.0, hi=0.5, group="behaviour", doc="Deffuant convergence parameter mu.")

@@ -160,7 +160,8 @@ def test_social_screen_is_fifo_and_skips_items_already_on_screen():
     m._push_social(np.zeros(5, np.int64), np.array(items), np.full(5, 1), SOCIAL)
     sc = m.screens
     assert sorted(sc.soc_item[0]) == items[2:] and sc.soc_ptr[0] == 5
-    assert list(m.content.exposures[items]) == [1] * 5
+    # a batch larger than the screen keeps its newest screen-full; only those count as exposures
+    assert list(m.content.exposures[items]) == [0, 0, 1, 1, 1]
     m._push_social(np.zeros(1, np.int64), np.array([items[4]]), np.full(1, 1), SOCIAL)
     assert sc.soc_ptr[0] == 5 and m.content.exposures[items[4]] == 1
 

@@ -1,0 +1,119 @@
+"""Benchmarks of the model (``make bench``; never part of ``make test``).
+
+* user-steps per second of the default interactive model at 10^4, 10^5 and 10^6 users;
+* model build time at each size;
+* peak memory per user (resident set of a fresh process, minus the interpreter with imports);
+* the idiomatic Mesa baseline at the same sizes: one agent object per user, ``shuffle_do``,
+  each agent doing one bounded-confidence update with a random neighbour.
+
+Figures go into ``benchmark.extra_info`` (shown with ``--benchmark-verbose`` and saved with
+``--benchmark-json``); docs/performance.md records a run on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import mesa
+import numpy as np
+import pytest
+
+from model import OpinionEcology
+
+SIZES = [10_000, 100_000, 1_000_000]
+STEPS = {10_000: 50, 100_000: 20, 1_000_000: 10}
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_build(benchmark, n):
+    m = benchmark.pedantic(lambda: OpinionEcology(seed=1, n_users=n, strategy="interactive"), rounds=1, iterations=1)
+    benchmark.extra_info["users"] = n
+    benchmark.extra_info["model_MB"] = sum(m.memory_bytes().values()) / 1e6
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_step_rate(benchmark, n):
+    """Warm up a day so screens and cascades are in steady state, then time STEPS[n] steps."""
+    m = OpinionEcology(seed=1, n_users=n, strategy="interactive", steps=10**6)
+    m.run(24)
+    k = STEPS[n]
+    benchmark.pedantic(lambda: m.run(k), rounds=1, iterations=1)
+    seconds = benchmark.stats.stats.mean
+    benchmark.extra_info.update(users=n, steps=k, seconds_per_step=seconds / k, user_steps_per_s=n * k / seconds)
+
+
+class NaiveUser(mesa.Agent):
+    """The idiomatic Mesa way: one object per user, state in attributes, a Python step."""
+
+    def __init__(self, model, opinion, epsilon):
+        super().__init__(model)
+        self.opinion = opinion
+        self.epsilon = epsilon
+        self.neighbours: list[NaiveUser] = []
+
+    def step(self):
+        other = self.random.choice(self.neighbours)
+        d = other.opinion - self.opinion
+        if abs(d) < self.epsilon:
+            self.opinion += 0.3 * d
+            other.opinion -= 0.3 * d
+
+
+class NaiveModel(mesa.Model):
+    def __init__(self, n, rng=1):
+        super().__init__(rng=rng)
+        ops = self.rng.uniform(-1, 1, n)
+        users = [NaiveUser(self, float(o), 0.4) for o in ops]
+        for i, u in enumerate(users):  # a ring with 5 neighbours each side
+            u.neighbours = [users[(i + j) % n] for j in (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)]
+
+    def step(self):
+        self.agents.shuffle_do("step")
+
+
+@pytest.mark.parametrize("n", [10_000, 100_000])
+def test_mesa_baseline_rate(benchmark, n):
+    m = NaiveModel(n)
+    k = 3
+    benchmark.pedantic(lambda: [m.step() for _ in range(k)], rounds=1, iterations=1)
+    seconds = benchmark.stats.stats.mean
+    benchmark.extra_info.update(users=n, steps=k, user_steps_per_s=n * k / seconds)
+
+
+_MEMORY_PROBE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from model import OpinionEcology
+    import mesa, numpy, pandas, scipy.stats
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    n, steps = int(sys.argv[1]), int(sys.argv[2])
+    t0 = time.perf_counter()
+    m = OpinionEcology(seed=1, n_users=n, strategy="interactive", steps=10**6)
+    build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    m.run(steps)
+    run = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"base": base, "peak": peak, "build_s": build, "run_s": run, "parts": m.memory_bytes()}))
+    """
+)
+
+
+@pytest.mark.parametrize(("n", "steps"), [(100_000, 100), (1_000_000, 100)])
+def test_peak_memory_per_user(benchmark, n, steps):
+    """A fresh process builds the model and runs ``steps`` steps; its peak RSS is the figure."""
+    def probe():
+        out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(n), str(steps)],
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    r = benchmark.pedantic(probe, rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        users=n, steps=steps, build_s=r["build_s"], run_s=r["run_s"], peak_MB=r["peak"] / 1e6,
+        bytes_per_user=(r["peak"] - r["base"]) / n,
+        parts_MB={k: v / 1e6 for k, v in r["parts"].items()},
+    )
+    assert np.isfinite(r["peak"])
