@@ -5,10 +5,12 @@ quality, creation step, parent (for follow-ups and comments) and counters (expos
 likes, comments, forwards). Exposures count deliveries to a screen; views count items a user
 attended, so forwards <= views <= exposures.
 
-Every first view of a recorded item is logged as (item, parent, user, step), where the parent is
-the user whose forward or post delivered it (-1 for the source itself), and every forward as
-(item, user, parent, step). The view log is the cascade tree: the users the item reached, each
-under the user it reached them through (Goel et al. 2016).
+Every view of a recorded item (``Params.record_cascades``) is logged as (item, parent, user,
+step), where the parent is the user whose forward or post delivered it (-1 for the source
+itself); every forward of any item is logged as (item, user, parent, step): ``user`` forwarded
+the item that ``parent`` had delivered to it. The view log's first view per (item, user) is the
+cascade tree: the users the item reached, each under the user it reached them through (Goel et
+al. 2016); the forward log alone is the tree of forwarders.
 """
 
 from __future__ import annotations

@@ -252,7 +252,8 @@ class Params:
     )
     record_cascades: str = _p(
         "focal", choices=("focal", "all", "none"), group="run",
-        doc="Which items' cascade trees are recorded (views and forwards): the focal outlet's, all, or none.",
+        doc="Which items' views are logged as cascade trees: the focal outlet's, all, or none "
+        "(forwards are always logged).",
     )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Params:

@@ -53,3 +53,17 @@ def test_extreme_parameters_stay_in_bounds():
     for _ in range(4):
         m.run(5)
         _check_bounds(m)
+
+
+def test_forward_log_rebuilds_each_cascade_tree():
+    """Every forward names the user it came from; that user forwarded (or posted) the same item
+    in an earlier step, so each item's forwards form a tree rooted at its source."""
+    m = OpinionEcology(seed=8, n_users=800, strategy="interactive").run(72)
+    f = m.forward_log.to_frame()
+    assert len(f) == int(m.content.forwards.sum()) > 50  # every forward is logged
+    first = f.groupby(["item", "user"])["step"].min()
+    with_parent = f[f["parent"] >= 0]
+    key = list(zip(with_parent["item"], with_parent["parent"], strict=True))
+    parent_step = first.reindex(key).to_numpy()
+    assert np.isfinite(parent_step).all(), "a forward came from a user who never forwarded the item"
+    assert (parent_step < with_parent["step"].to_numpy()).all()
