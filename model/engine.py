@@ -163,13 +163,23 @@ class OpinionEcology(mesa.Model):
         params: A :class:`Params`, a dict of fields, or None for the defaults.
         seed: The root seed (a non-negative int). None draws one and stores it in ``self.seed``.
         rng: Same as ``seed`` (``mesa.batch_run`` passes ``rng=``).
+        scenario: Accepted for Mesa's SolaraViz, whose Reset passes a ``Scenario``; only its
+            ``rng`` is used, as the seed, when neither ``seed`` nor ``rng`` is given.
         **kwargs: Override fields of ``params`` (how SolaraViz and batch_run build models).
     """
 
     def __init__(
-        self, params: Params | dict | None = None, *, seed: Any = None, rng: Any = None, **kwargs: Any
+        self,
+        params: Params | dict | None = None,
+        *,
+        seed: Any = None,
+        rng: Any = None,
+        scenario: Any = None,
+        **kwargs: Any,
     ) -> None:
         p = resolve_params(params, kwargs)
+        if seed is None and rng is None and isinstance(getattr(scenario, "rng", None), int | np.integer):
+            rng = scenario.rng  # Mesa's SolaraViz Reset passes its Scenario; its seed is ours
         root = resolve_seed(seed, rng)
         super().__init__(rng=root)
         self.params = p

@@ -243,44 +243,59 @@ def cascade_trees(model: OpinionEcology) -> pd.DataFrame:
 
 
 def _tree_stats(model: OpinionEcology) -> pd.DataFrame:
-    t = cascade_trees(model)
-    if t.empty:
+    """Size, depth and structural virality of every recorded cascade tree (cached per log length)."""
+    cache = getattr(model, "_tree_cache", None)
+    if cache is not None and cache[0] == len(model.view_log):
+        return cache[1]
+    stats = _compute_tree_stats(model)
+    model._tree_cache = (len(model.view_log), stats)
+    return stats
+
+
+def _compute_tree_stats(model: OpinionEcology) -> pd.DataFrame:
+    log = model.view_log
+    if len(log) == 0:
         return pd.DataFrame(columns=["size", "depth", "virality"], dtype=float)
     n = model.n_users
-    item = t["item"].to_numpy(np.int64)
-    user = t["user"].to_numpy(np.int64)
-    par = t["parent"].to_numpy(np.int64)
-    step = t["step"].to_numpy(np.int64)
-    items, inv = np.unique(item, return_inverse=True)
+    items, inv = np.unique(log["item"], return_inverse=True)
     n_items = len(items)
-    # nodes: 0..n_items-1 are roots; then one node per view record
-    node_key = inv * (n + 1) + (user + 1)
-    order = np.argsort(node_key)
-    sorted_keys = node_key[order]
-    parent_key = inv * (n + 1) + (par + 1)
-    pos = np.searchsorted(sorted_keys, parent_key)
-    pos = np.minimum(pos, len(sorted_keys) - 1)
-    found = (par >= 0) & (sorted_keys[pos] == parent_key)
-    parent_node = np.where(found, n_items + order[pos], inv)
-    m = len(user)
+    # first view of each (item, user): a stable sort keeps the log's (time) order within a key
+    key = inv.astype(np.int64) * (n + 1) + (log["user"].astype(np.int64) + 1)
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.ones(len(ks), dtype=bool)
+    first[1:] = ks[1:] != ks[:-1]
+    node_keys = ks[first]  # sorted: node i (after the roots) is the i-th unique key
+    rec = order[first]  # its first record in the log
+    # process nodes in log (time) order: a parent always viewed in an earlier step than its
+    # children, so sizes flow upward from the latest step and depths downward from the earliest
+    by_time = np.argsort(rec, kind="stable")
+    node = by_time  # node indices in time order
+    r = rec[by_time]
+    step = log["step"][r].astype(np.int64)
+    par = log["parent"][r].astype(np.int64)
+    tree = inv[r].astype(np.int64)
+    parent_key = tree * (n + 1) + (par + 1)
+    pos = np.minimum(np.searchsorted(node_keys, parent_key), len(node_keys) - 1)
+    found = (par >= 0) & (node_keys[pos] == parent_key)
+    parent_node = np.where(found, n_items + pos, tree)  # else attach to the item's root
+    m = len(node_keys)
     size = np.ones(n_items + m, dtype=np.int64)
     depth = np.zeros(n_items + m, dtype=np.int64)
-    # a parent always viewed in an earlier step, so steps order the tree: sizes flow upward
-    # from the latest step, depths downward from the earliest
-    steps = np.unique(step)
-    for s_ in steps:
-        idx = np.flatnonzero(step == s_)
-        depth[n_items + idx] = depth[parent_node[idx]] + 1
-    for s_ in steps[::-1]:
-        idx = np.flatnonzero(step == s_)
-        np.add.at(size, parent_node[idx], size[n_items + idx])
+    me = n_items + node
+    bounds = np.flatnonzero(np.diff(step)) + 1
+    starts, ends = np.concatenate([[0], bounds]), np.concatenate([bounds, [m]])
+    for a, b in zip(starts, ends, strict=True):
+        depth[me[a:b]] = depth[parent_node[a:b]] + 1
+    for a, b in zip(starts[::-1], ends[::-1], strict=True):
+        np.add.at(size, parent_node[a:b], size[me[a:b]])
     tree_n = size[:n_items]
-    s_child = size[n_items:]
-    wiener = np.bincount(inv, weights=s_child * (tree_n[inv] - s_child), minlength=n_items)
+    s_child = size[me]
+    wiener = np.bincount(tree, weights=s_child * (tree_n[tree] - s_child), minlength=n_items)
     with np.errstate(invalid="ignore", divide="ignore"):
         virality = np.where(tree_n > 1, 2.0 * wiener / (tree_n * (tree_n - 1.0)), np.nan)
     max_depth = np.zeros(n_items, dtype=np.int64)
-    np.maximum.at(max_depth, inv, depth[n_items:])
+    np.maximum.at(max_depth, tree, depth[me])
     return pd.DataFrame(
         {"size": tree_n - 1, "depth": max_depth, "virality": virality},
         index=pd.Index(items, name="item"),

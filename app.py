@@ -1,0 +1,1004 @@
+"""The Solara viewer of Opinion Ecology: watch the ecology move, compare strategies side by side.
+
+Run it with ``make app`` (``solara run app.py --host 127.0.0.1 --port 8765``) and open the page.
+The viewer is a thin layer over :mod:`model`: it builds models, steps them through Mesa's
+SolaraViz controller (Step, Play/Pause, Reset come from
+:class:`mesa.visualization.solara_viz.ModelController`) and draws what :mod:`model.measures`
+computes. There are no dynamics here.
+
+Views (all drawn server-side with matplotlib, so the page needs no JavaScript from a CDN;
+altair charts go through solara's vega-lite widget, which asks for ``vega@5`` and similar
+unpinned versions that the offline ``solara-assets`` bundle does not hold, so they stay blank
+on a closed network):
+
+* the network: a snowball sample of at most :data:`SAMPLE_SIZE` users of the acquaintance
+  layer, laid out once per model, coloured by opinion, trust, valence or generation, sized by
+  belonging, with the hops of cascades of the last :data:`CASCADE_WINDOW` steps highlighted;
+* time series of reach, secondary share, engagement, stickiness and trust per generation;
+* the opinion distribution per generation;
+* the cascade-size CCDF on log-log axes;
+* a table of the current measures per generation.
+
+The controls are generated from :meth:`model.Params.spec` (sliders with the documented ranges,
+selects for choices, checkboxes for switches), grouped as the metadata groups them. Changed
+settings are validated at once and apply on Reset; a refused value shows an inline message and
+the last valid settings (and the current model) stay. Comparison mode runs two models with the
+same seed and population that differ only in strategy, stepping in lockstep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import io
+import math
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import matplotlib
+import mesa
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import update_counter
+
+from agents.generations import GENERATIONS
+from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
+from model import measures as M
+from model.engine import resolve_params, resolve_seed
+
+#: Most users drawn in the network view.
+SAMPLE_SIZE = 300
+#: Steps back in time whose cascade hops count as active in the network view.
+CASCADE_WINDOW = 6
+#: Node colourings of the network view.
+COLOR_BY = ("opinion", "trust", "valence", "generation")
+#: One colour per generation, shared by every view.
+GEN_COLORS = dict(zip(GENERATIONS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
+#: Line styles of the two arms of a comparison, and their colours in single-measure panels.
+ARM_STYLES = ("-", "--")
+ARM_COLORS = ("#222222", "#d62728")
+#: The default pair of strategies in comparison mode.
+DEFAULT_COMPARISON = ("one_way", "interactive")
+#: Default pause between Play ticks (ms); Mesa's own default is 100.
+DEFAULT_PLAY_INTERVAL_MS = 20
+#: The seed a fresh page starts with.
+DEFAULT_SEED = 1
+#: Label of the preset selector's entry that stands for the Params defaults.
+DEFAULTS_PRESET = "(defaults)"
+#: Parameters shown first in each group; the rest of the group sits under "more".
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "population": ("n_users", "mix_post00", "mix_post90", "mix_post80", "mix_pre80", "trust_shift"),
+    "network": ("acq_degree", "acq_rewire", "acq_homophily", "follow_model", "follow_degree"),
+    "content": ("outlet_rate", "focal_follow_share", "stance_mean", "intensity", "quality"),
+    "strategy": ("strategy",),
+    "behaviour": (
+        "epsilon",
+        "attention_scale",
+        "activity_scale",
+        "stickiness",
+        "base_forward",
+        "reply_gain",
+    ),
+    "run": ("steps", "stop_when", "record_cascades"),
+}
+#: Rows of the measures table, in this order (keys of ``model.measures.STEP_MEASURES``).
+TABLE_MEASURES = (
+    "reach",
+    "secondary_share",
+    "engagement",
+    "stickiness",
+    "retention",
+    "followers",
+    "trust",
+    "belonging",
+    "valence",
+    "arousal",
+    "social_channel_share",
+    "opinion_variance",
+    "bimodality",
+    "opinion_clusters",
+    "echo_chamber",
+)
+#: Panels of the time-series view: measure -> title.
+SERIES = {
+    "reach": "Reach",
+    "secondary_share": "Secondary share",
+    "engagement": "Engagement per view",
+    "stickiness": "Stickiness (daily active / followers)",
+}
+#: Linear sliders get at most about this many positions; wider ranges get a 1-2-5 scale.
+MAX_LINEAR_SPAN = 1000
+
+matplotlib.rcParams.update({"font.size": 8, "axes.titlesize": 9, "legend.fontsize": 7})
+
+
+# ====================================================================== models the viewer steps
+class ViewerEcology(OpinionEcology):
+    """:class:`model.OpinionEcology` as SolaraViz's Reset builds it.
+
+    Mesa 3.5's Reset adds ``scenario=<default Scenario>`` to the keyword arguments of any model
+    that has a ``scenario`` attribute and accepts ``**kwargs``; ``OpinionEcology`` would pass it on
+    to :class:`model.Params`, which refuses it. This subclass drops it and changes nothing else.
+    """
+
+    def __init__(
+        self,
+        params: Params | dict | None = None,
+        *,
+        seed: Any = None,
+        rng: Any = None,
+        scenario: Any = None,
+        **overrides: Any,
+    ) -> None:
+        super().__init__(params, seed=seed, rng=rng, **overrides)
+
+
+class StrategyComparison(mesa.Model):
+    """Two models with the same seed and population that differ only in strategy, in lockstep.
+
+    Both arms get the same root seed, so they share the population, the networks and every draw
+    the strategy does not touch (common random numbers): what differs grows from the strategy.
+
+    Args:
+        params: The shared parameters (their ``strategy`` is replaced in each arm).
+        seed: The root seed of both arms.
+        rng: Same as ``seed``.
+        strategies: The two strategies (preset names or :class:`model.Strategy`).
+        scenario: Ignored (Mesa's Reset passes one).
+        **overrides: Override fields of ``params``.
+    """
+
+    def __init__(
+        self,
+        params: Params | dict | None = None,
+        *,
+        seed: Any = None,
+        rng: Any = None,
+        strategies: tuple[Any, Any] = DEFAULT_COMPARISON,
+        scenario: Any = None,
+        **overrides: Any,
+    ) -> None:
+        base = resolve_params(params, overrides)
+        root = resolve_seed(seed, rng)
+        if len(strategies) != 2:
+            raise ValueError(f"strategies must name two strategies, got {strategies!r}")
+        arms = [ViewerEcology(base.replace(strategy=s), seed=root) for s in strategies]
+        super().__init__(rng=root)
+        self.params = base
+        self.seed = root
+        self.strategies = tuple(strategies)
+        self.arms = {f"{k}: {arm.strategy.label()}": arm for k, arm in zip("AB", arms, strict=True)}
+
+    def step(self) -> None:
+        """One step of each arm."""
+        for arm in self.arms.values():
+            if arm.running:
+                arm.step()
+        self.running = any(arm.running for arm in self.arms.values())
+
+
+def arms_of(model: mesa.Model) -> dict[str, OpinionEcology]:
+    """The models a view draws: the two arms of a comparison, or the one model by its strategy."""
+    if isinstance(model, StrategyComparison):
+        return model.arms
+    return {model.strategy.label(): model}
+
+
+def build_kwargs(model: mesa.Model) -> dict[str, Any]:
+    """The keyword arguments that rebuild ``model`` (what Reset would pass)."""
+    kw: dict[str, Any] = {"params": model.params, "seed": model.seed}
+    if isinstance(model, StrategyComparison):
+        kw["strategies"] = model.strategies
+    return kw
+
+
+def build_model(kwargs: Mapping[str, Any]) -> mesa.Model:
+    """A comparison when ``kwargs`` has ``strategies``, else one model."""
+    cls = StrategyComparison if "strategies" in kwargs else ViewerEcology
+    return cls(**kwargs)
+
+
+# ====================================================================== controls from Params.spec()
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """One generated control: the field, its metadata and the widget that edits it."""
+
+    name: str
+    widget: str  # "select", "checkbox", "slider_int", "slider_float", "scale"
+    meta: dict[str, Any]
+    step: float = 1.0
+
+    def scale_values(self, current: Any) -> list[Any]:
+        """Positions of a 1-2-5 scale slider over the documented range, with default and current."""
+        lo, hi, kind = self.meta["lo"], self.meta["hi"], self.meta["kind"]
+        start = 1.0 if kind is int else max(abs(hi) * 1e-5, 1e-3)
+        values: set[Any] = {lo, hi, self.meta["default"], current}
+        if lo <= 0 <= hi:
+            values.add(0)
+        decade = 10 ** math.floor(math.log10(start))
+        while decade <= hi:
+            for m in (1, 2, 5):
+                v = m * decade
+                if max(lo, start) <= v <= hi:
+                    values.add(v)
+            decade *= 10
+        cast = int if kind is int else float
+        return sorted({cast(v) for v in values})
+
+
+def _nice_step(meta: dict[str, Any]) -> float:
+    """A slider step of the form 10**k that hits the range's lower end and the default."""
+    lo, hi, default = meta["lo"], meta["hi"], meta["default"]
+    step = 10.0 ** math.floor(math.log10((hi - lo) / 200))
+    for _ in range(6):
+        if all(abs(x / step - round(x / step)) < 1e-9 for x in (lo, default)):
+            break
+        step /= 10
+    return step
+
+
+def make_controls(spec: dict[str, dict[str, Any]] | None = None) -> dict[str, list[Control]]:
+    """Controls per group, generated from the parameter metadata (``Params.spec()``).
+
+    Choices give a select, booleans a checkbox, numbers a slider over the documented range
+    (integer or float), and numbers whose range spans more than :data:`MAX_LINEAR_SPAN` a slider
+    over a 1-2-5 scale. Within a group, the fields of :data:`KEY_FIELDS` come first.
+    """
+    spec = Params.spec() if spec is None else spec
+    groups: dict[str, list[Control]] = {}
+    for name, meta in spec.items():
+        kind = meta["kind"]
+        if meta["choices"] is not None:
+            c = Control(name, "select", meta)
+        elif kind is bool:
+            c = Control(name, "checkbox", meta)
+        elif kind in (int, float) and meta["lo"] is not None and meta["hi"] is not None:
+            if meta["hi"] - meta["lo"] > MAX_LINEAR_SPAN:
+                c = Control(name, "scale", meta)
+            elif kind is int:
+                c = Control(name, "slider_int", meta)
+            else:
+                c = Control(name, "slider_float", meta, step=_nice_step(meta))
+        else:
+            continue
+        groups.setdefault(meta["group"], []).append(c)
+    for group, controls in groups.items():
+        key = KEY_FIELDS.get(group, ())
+        controls.sort(key=lambda c, key=key: key.index(c.name) if c.name in key else len(key))
+    return groups
+
+
+def preset_registry() -> dict[str, Callable[[], Params]]:
+    """The scenario presets of ``model.presets`` (name -> function returning Params), if present."""
+    try:
+        presets = importlib.import_module("model.presets")
+    except ImportError:
+        return {}
+    return dict(getattr(presets, "PRESETS", {}))
+
+
+def values_of(params: Params) -> dict[str, Any]:
+    """Control values of ``params``; a strategy that is no preset stays a Strategy object."""
+    values = params.to_dict()
+    if values["strategy"] not in STRATEGY_PRESETS:
+        values["strategy"] = params.strategy
+    return values
+
+
+def parse_seed(text: Any) -> int:
+    """The seed typed into the page, as the model checks it.
+
+    Raises:
+        TypeError: Not an integer (the model's own message).
+        ValueError: A negative integer.
+    """
+    if isinstance(text, str):
+        stripped = text.strip()
+        try:
+            text = int(stripped)
+        except ValueError:
+            text = stripped
+    return resolve_seed(text, None)
+
+
+def validate(
+    values: Mapping[str, Any], seed_text: Any, strategies: tuple[Any, Any] | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for :func:`build_model` from the page's settings.
+
+    Args:
+        values: Control values per Params field.
+        seed_text: The seed as typed (str) or an int.
+        strategies: The two strategies of comparison mode, or None for one model.
+
+    Raises:
+        TypeError, ValueError: What Params or the seed refuses, with the model's message.
+    """
+    kwargs: dict[str, Any] = {"params": Params(**values), "seed": parse_seed(seed_text)}
+    if strategies is not None:
+        for s in strategies:
+            if not isinstance(s, Strategy):
+                Strategy.preset(s)
+        kwargs["strategies"] = tuple(strategies)
+    return kwargs
+
+
+# ====================================================================== views: pure functions
+@dataclasses.dataclass
+class NetworkSample:
+    """A sample of users, their acquaintance ties and fixed positions (computed once per model)."""
+
+    users: np.ndarray
+    edges: np.ndarray  # (k, 2) row indices into users
+    pos: np.ndarray  # (len(users), 2)
+    index: np.ndarray  # user id -> row in users, or -1
+
+
+_SAMPLES: weakref.WeakKeyDictionary[OpinionEcology, NetworkSample] = weakref.WeakKeyDictionary()
+
+
+def _snowball(model: OpinionEcology, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Users in breadth-first order from random starts over the acquaintance layer."""
+    n = model.n_users
+    size = min(size, n)
+    acq = model.networks.acq
+    seen = np.zeros(n, dtype=bool)
+    chosen: list[np.ndarray] = []
+    total = 0
+    while total < size:
+        start = int(rng.choice(np.flatnonzero(~seen)))
+        seen[start] = True
+        frontier = np.array([start], dtype=np.int64)
+        while len(frontier) and total < size:
+            take = frontier[: size - total]
+            chosen.append(take)
+            total += len(take)
+            _, nb = acq.expand(frontier)
+            nb = np.unique(nb)
+            nb = nb[~seen[nb]]
+            rng.shuffle(nb)
+            seen[nb] = True
+            frontier = nb
+    return np.concatenate(chosen)
+
+
+def network_sample(model: OpinionEcology, size: int = SAMPLE_SIZE) -> NetworkSample:
+    """The users the network view draws and their positions, cached per model.
+
+    The sample and the spring layout draw from their own generator seeded by the model's seed,
+    so the viewer never consumes the model's random streams. The layout runs once per model:
+    steps only recolour and resize the nodes.
+    """
+    cached = _SAMPLES.get(model)
+    if cached is not None:
+        return cached
+    import networkx as nx
+
+    rng = np.random.default_rng([model.seed, 5])
+    users = _snowball(model, size, rng)
+    g = model.networks.sample_graph(users)
+    pos_d = nx.spring_layout(g, seed=int(rng.integers(2**31)), iterations=50)
+    index = np.full(model.n_users, -1, dtype=np.int64)
+    index[users] = np.arange(len(users))
+    pos = np.array([pos_d[int(u)] for u in users], dtype=float).reshape(-1, 2)
+    edges = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
+    sample = NetworkSample(users=users, edges=edges, pos=pos, index=index)
+    _SAMPLES[model] = sample
+    return sample
+
+
+def active_cascade_edges(
+    model: OpinionEcology, sample: NetworkSample, window: int = CASCADE_WINDOW
+) -> np.ndarray:
+    """Cascade hops (sharer -> viewer) among the sample in the last ``window`` steps.
+
+    A hop is a first view of a recorded item that came through another user's forward or post
+    (the view log's parent), i.e. an edge of a cascade tree (``model.measures.cascade_trees``).
+    Returns (k, 2) row indices into ``sample.users``.
+    """
+    log = model.view_log
+    if len(log) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    steps = log["step"]
+    first = int(np.searchsorted(steps, model.steps - window + 1, side="left"))
+    parent = log["parent"][first:].astype(np.int64)
+    user = log["user"][first:].astype(np.int64)
+    ok = parent >= 0
+    parent, user = parent[ok], user[ok]
+    a, b = sample.index[parent], sample.index[user]
+    inside = (a >= 0) & (b >= 0)
+    return np.unique(np.stack([a[inside], b[inside]], axis=1), axis=0)
+
+
+def node_values(model: OpinionEcology, users: np.ndarray, color_by: str) -> np.ndarray:
+    """The state the network view colours nodes by."""
+    s = model.state
+    if color_by == "opinion":
+        return s.opinion[users]
+    if color_by == "trust":
+        return s.trust_media[users, 0]
+    if color_by == "valence":
+        return s.valence[users]
+    if color_by == "generation":
+        return s.gen[users]
+    raise ValueError(f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}")
+
+
+_CMAPS = {"opinion": ("coolwarm", -1, 1), "trust": ("viridis", 0, 1), "valence": ("RdYlGn", -1, 1)}
+
+
+def network_figure(
+    model: OpinionEcology, color_by: str = "opinion", title: str | None = None
+) -> Figure:
+    """The sampled acquaintance network: colour by ``color_by``, size by belonging, cascades in red."""
+    sample = network_sample(model)
+    fig = Figure(figsize=(5.2, 4.4))
+    ax = fig.add_axes((0.0, 0.0, 0.8, 0.93))
+    pos = sample.pos
+    if len(sample.edges):
+        ax.add_collection(
+            LineCollection(pos[sample.edges], colors="#bbbbbb", linewidths=0.4, zorder=1)
+        )
+    hot = active_cascade_edges(model, sample)
+    if len(hot):
+        ax.add_collection(
+            LineCollection(pos[hot], colors="#e31a1c", linewidths=1.6, alpha=0.85, zorder=2)
+        )
+    sizes = 8 + 120 * model.state.belonging[sample.users, 0]
+    vals = node_values(model, sample.users, color_by)
+    if color_by == "generation":
+        colors = np.array(list(GEN_COLORS.values()))[vals.astype(int)]
+        ax.scatter(
+            pos[:, 0], pos[:, 1], s=sizes, c=colors, edgecolors="white", linewidths=0.3, zorder=3
+        )
+        handles = [
+            Line2D([], [], marker="o", ls="", color=c, label=g) for g, c in GEN_COLORS.items()
+        ]
+    else:
+        cmap, lo, hi = _CMAPS[color_by]
+        sc = ax.scatter(
+            pos[:, 0],
+            pos[:, 1],
+            s=sizes,
+            c=vals,
+            cmap=cmap,
+            vmin=lo,
+            vmax=hi,
+            edgecolors="white",
+            linewidths=0.3,
+            zorder=3,
+        )
+        fig.colorbar(sc, cax=fig.add_axes((0.82, 0.2, 0.03, 0.6)), label=color_by)
+        handles = []
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="#e31a1c",
+            lw=1.6,
+            label=f"cascade hops, last {CASCADE_WINDOW} steps ({len(hot)})",
+        )
+    )
+    ax.legend(handles=handles, loc="lower left", frameon=False)
+    ax.set_title(title or f"{len(sample.users)} users (size = belonging), step {model.steps}")
+    ax.set_axis_off()
+    ax.autoscale_view()
+    return fig
+
+
+def timeseries_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
+    """Reach, secondary share, engagement, stickiness and trust per generation against step."""
+    fig = Figure(figsize=(7.2, 4.4))
+    axes = fig.subplots(2, 3).ravel()
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.94, wspace=0.3, hspace=0.45)
+    frames = {label: m.datacollector.get_model_vars_dataframe() for label, m in arms.items()}
+    for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
+        for i, (label, df) in enumerate(frames.items()):
+            ax.plot(
+                df.index,
+                df[key],
+                ls=ARM_STYLES[i % 2],
+                color=ARM_COLORS[i % 2],
+                lw=1.4,
+                label=label,
+            )
+        ax.set_title(title)
+    ax = axes[4]
+    for i, df in enumerate(frames.values()):
+        for g in GENERATIONS:
+            ax.plot(df.index, df[f"trust[{g}]"], ls=ARM_STYLES[i % 2], color=GEN_COLORS[g], lw=1.2)
+    ax.set_title("Trust in the focal outlet")
+    legend = axes[5]
+    legend.set_axis_off()
+    handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS]
+    handles += [
+        Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=lab)
+        for i, lab in enumerate(frames)
+    ]
+    legend.legend(handles=handles, loc="center", frameon=False, title="generation / strategy")
+    for ax in axes[:5]:
+        ax.set_xlabel("step (hour)")
+        ax.grid(alpha=0.3)
+        ax.locator_params(nbins=4)
+    return fig
+
+
+def opinion_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
+    """Opinion histograms (density) per generation; one panel per arm."""
+    fig = Figure(figsize=(5.2 if len(arms) == 1 else 7.2, 3.2))
+    axes = np.atleast_1d(fig.subplots(1, len(arms), sharey=True))
+    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91, wspace=0.08)
+    bins = np.linspace(-1, 1, 41)
+    for ax, (label, m) in zip(axes, arms.items(), strict=True):
+        x, g = m.state.opinion, m.state.gen
+        for code, name in enumerate(GENERATIONS):
+            xs = x[g == code]
+            if len(xs):
+                ax.hist(
+                    xs,
+                    bins=bins,
+                    density=True,
+                    histtype="step",
+                    lw=1.4,
+                    color=GEN_COLORS[name],
+                    label=name,
+                )
+        ax.set_title(f"Opinion by generation: {label}, step {m.steps}")
+        ax.set_xlabel("opinion")
+        ax.set_xlim(-1, 1)
+    axes[0].set_ylabel("density")
+    axes[0].legend(frameon=False, loc="upper left")
+    return fig
+
+
+def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The complementary CDF P(S >= s) at each distinct size s > 0."""
+    s = np.sort(np.asarray(sizes)[np.asarray(sizes) > 0])
+    if len(s) == 0:
+        return np.zeros(0), np.zeros(0)
+    values, first = np.unique(s, return_index=True)
+    return values.astype(float), 1.0 - first / len(s)
+
+
+def ccdf_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
+    """The cascade-size CCDF, log-log, from ``model.measures.cascade_sizes``."""
+    fig = Figure(figsize=(5.2, 3.2))
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
+    drawn = False
+    for i, (label, m) in enumerate(arms.items()):
+        sizes = M.cascade_sizes(m).to_numpy()
+        x, y = ccdf(sizes)
+        if len(x):
+            ax.step(
+                x,
+                y,
+                where="post",
+                ls=ARM_STYLES[i % 2],
+                color=ARM_COLORS[i % 2],
+                lw=1.4,
+                label=f"{label} ({len(sizes)} items)",
+            )
+            drawn = True
+    if drawn:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        # plain labels: the default log formatter typesets every label with mathtext (slow)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(NullFormatter())
+        ax.legend(frameon=False)
+    else:
+        ax.text(
+            0.5, 0.5, "no cascades recorded yet", ha="center", va="center", transform=ax.transAxes
+        )
+    ax.set_xlabel("cascade size s (users reached)")
+    ax.set_ylabel("P(S >= s)")
+    ax.set_title("Cascade-size CCDF")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
+    """Current measures (rows) overall and per generation (columns), from each model's snapshot.
+
+    With two arms the columns are (cohort, arm) plus ``B - A`` per cohort.
+    """
+    cohorts = ("all", *GENERATIONS)
+
+    def one(m: OpinionEcology) -> pd.DataFrame:
+        snap = m.last_snapshot
+        rows = {k: [snap[k], *(snap[f"{k}[{g}]"] for g in GENERATIONS)] for k in TABLE_MEASURES}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(cohorts))
+
+    tables = {label: one(m) for label, m in arms.items()}
+    if len(tables) == 1:
+        return next(iter(tables.values()))
+    (la, ta), (lb, tb) = tables.items()
+    parts = {}
+    for c in cohorts:
+        parts[(c, la)] = ta[c]
+        parts[(c, lb)] = tb[c]
+        parts[(c, "B - A")] = tb[c] - ta[c]
+    return pd.DataFrame(parts)
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """The measures table as HTML (no JavaScript needed)."""
+    html = table.to_html(
+        float_format=lambda v: f"{v:.3f}", na_rep="-", classes="oe-table", border=0
+    )
+    style = (
+        "<style>.oe-table{border-collapse:collapse;font-size:12px;font-family:sans-serif}"
+        ".oe-table th,.oe-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}"
+        ".oe-table tbody th{text-align:left}</style>"
+    )
+    return style + html
+
+
+def figure_png(fig: Figure, dpi: int = 80) -> bytes:
+    """A figure rendered to PNG bytes on the server."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def render_views(
+    model: mesa.Model, color_by: str = "opinion", timings: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Everything the page draws for ``model``: PNGs per view and the table's HTML.
+
+    Args:
+        model: One model or a :class:`StrategyComparison`.
+        color_by: The network view's node colouring.
+        timings: If given, filled with the seconds each view took (for the benchmarks).
+    """
+    arms = arms_of(model)
+    jobs: dict[str, Callable[[], Any]] = {}
+    for label, m in arms.items():
+        title = _net_title(m, label, arms)
+        jobs[f"network:{label}"] = lambda m=m, title=title: figure_png(
+            network_figure(m, color_by, title)
+        )
+    jobs["timeseries"] = lambda: figure_png(timeseries_figure(arms))
+    jobs["opinions"] = lambda: figure_png(opinion_figure(arms))
+    jobs["ccdf"] = lambda: figure_png(ccdf_figure(arms))
+    jobs["table"] = lambda: table_html(measures_table(arms))
+    out: dict[str, Any] = {}
+    for key, job in jobs.items():
+        t = time.perf_counter()
+        out[key] = job()
+        if timings is not None:
+            timings[key] = time.perf_counter() - t
+    return out
+
+
+def time_views(model: mesa.Model, color_by: str = "opinion") -> dict[str, float]:
+    """Seconds each view of ``model`` takes to draw, and their total (``render``)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    render_views(model, color_by, timings)
+    timings["render"] = time.perf_counter() - t
+    return timings
+
+
+def _net_title(m: OpinionEcology, label: str, arms: Mapping[str, OpinionEcology]) -> str | None:
+    if len(arms) == 1:
+        return None
+    return f"{label}: {len(network_sample(m).users)} users, step {m.steps}"
+
+
+# ====================================================================== components
+@solara.component
+def StepCounter(model: mesa.Model) -> None:
+    """The step counter (and simulated time) the browser test reads."""
+    update_counter.get()
+    steps = model.steps
+    solara.Text(
+        f"Step {steps}",
+        classes=["oe-step-counter"],
+        style={"font-size": "1.3em", "font-weight": "bold"},
+    )
+    solara.Text(f"  day {steps // 24 + 1}, {steps % 24:02d}:00", style={"color": "#666"})
+    if not model.running:
+        solara.Text(
+            "  (stopped: horizon or stop rule reached; press Reset)", style={"color": "#a00"}
+        )
+
+
+@solara.component
+def View(name: str, png: bytes, title: str) -> None:
+    """One drawn view in a card."""
+    with solara.Card(title, margin=0, classes=[f"oe-card-{name}"]):
+        solara.Image(png, width="100%", classes=["oe-view", f"oe-view-{name}"])
+
+
+@solara.component
+def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
+    """The main area: every view of ``model``, redrawn after each Step."""
+    tick = update_counter.value
+    views = solara.use_memo(
+        lambda: render_views(model, color_by.value), [model, tick, model.steps, color_by.value]
+    )
+    arms = arms_of(model)
+    with solara.Row(style={"align-items": "center"}):
+        StepCounter(model)
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text("Colour nodes by:")
+        solara.ToggleButtonsSingle(
+            value=color_by, values=list(COLOR_BY), dense=True, classes=["oe-color-by"]
+        )
+    with solara.Columns([1, 1]):
+        for label in arms:
+            View(
+                f"network-{'ab'[list(arms).index(label)]}" if len(arms) > 1 else "network",
+                views[f"network:{label}"],
+                f"Network: {label}",
+            )
+        if len(arms) == 1:
+            View("timeseries", views["timeseries"], "Time series")
+    if len(arms) > 1:
+        View("timeseries", views["timeseries"], "Time series: " + " vs ".join(arms))
+    with solara.Columns([1, 1]):
+        View("opinions", views["opinions"], "Opinion distribution per generation")
+        View("ccdf", views["ccdf"], "Cascade sizes")
+    with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
+        solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
+
+
+@solara.component
+def Message(kind: str, text: str, css_class: str) -> None:
+    """An inline alert (solara.Error/Info pass Vuetify 2 props that ipyvuetify 3 refuses)."""
+    solara.v.Alert(type=kind, variant="tonal", density="compact", children=[text], class_=css_class)
+
+
+@solara.component
+def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], None]) -> None:
+    """The widget of one generated control."""
+    name, meta = control.name, control.meta
+
+    def set_value(v: Any) -> None:
+        on_change(name, v)
+
+    if control.widget == "select":
+        choices = list(meta["choices"])
+        shown = value.label() if isinstance(value, Strategy) else value
+        if shown not in choices:
+            choices.append(shown)
+
+        def pick(v: Any) -> None:
+            on_change(name, value if isinstance(value, Strategy) and v == value.label() else v)
+
+        solara.Select(name, values=choices, value=shown, on_value=pick, dense=True)
+    elif control.widget == "checkbox":
+        # a switch, not solara.Checkbox: the checkbox draws its label twice on ipyvuetify 3
+        solara.Switch(label=name, value=bool(value), on_value=set_value)
+    elif control.widget == "slider_int":
+        solara.SliderInt(
+            f"{name} = {int(value)}",
+            value=int(value),
+            min=int(meta["lo"]),
+            max=int(meta["hi"]),
+            on_value=set_value,
+        )
+    elif control.widget == "slider_float":
+        solara.SliderFloat(
+            f"{name} = {float(value):g}",
+            value=float(value),
+            min=float(meta["lo"]),
+            max=float(meta["hi"]),
+            step=control.step,
+            on_value=set_value,
+        )
+    else:
+        # A slider over the positions of a 1-2-5 scale (solara's SliderValue needs tick-label
+        # support that ipyvuetify 3's slider lacks); the label shows the value.
+        scale = control.scale_values(value)
+        solara.SliderInt(
+            f"{name} = {value:g}",
+            value=scale.index(value),
+            min=0,
+            max=len(scale) - 1,
+            thumb_label=False,
+            on_value=lambda i: set_value(scale[int(i)]),
+        )
+
+
+@solara.component
+def GroupControls(
+    group: str,
+    controls: list[Control],
+    values: dict[str, Any],
+    on_change: Callable[[str, Any], None],
+) -> None:
+    """One group of parameters, folded: its key fields, then the rest behind 'more'.
+
+    Folding is a plain toggle button: solara's ``Details`` needs Vuetify 2 panel widgets that
+    ipyvuetify 3 no longer has.
+    """
+    open_, set_open = solara.use_state(group == "population")
+    more, set_more = solara.use_state(False)
+    key = [c for c in controls if c.name in KEY_FIELDS.get(group, ())]
+    rest = [c for c in controls if c not in key]
+    solara.Button(
+        f"{'▾' if open_ else '▸'} {group} ({len(controls)})",
+        text=True,
+        on_click=lambda: set_open(not open_),
+        classes=[f"oe-group-{group}"],
+        style={"justify-content": "flex-start"},
+    )
+    if not open_:
+        return
+    with solara.Column(gap="0px", style={"padding-left": "8px"}):
+        for c in key:
+            ParamControl(c, values[c.name], on_change)
+        if rest:
+            solara.Button(
+                f"{'▾' if more else '▸'} more {group} parameters ({len(rest)})",
+                text=True,
+                small=True,
+                on_click=lambda: set_more(not more),
+            )
+            if more:
+                for c in rest:
+                    ParamControl(c, values[c.name], on_change)
+
+
+@solara.component
+def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
+    """The viewer: Mesa's Step/Play/Reset, scenario and parameter controls, and the views.
+
+    Args:
+        model: The model to show (a reactive holding an :class:`OpinionEcology` or a
+            :class:`StrategyComparison`); None builds the Params defaults with seed
+            :data:`DEFAULT_SEED` when the page is first shown (``solara run`` does this).
+    """
+    initial = solara.use_memo(
+        lambda: model.value if model is not None else ViewerEcology(seed=DEFAULT_SEED), []
+    )
+    model = solara.use_reactive(model if model is not None else initial)
+    reset_kwargs = solara.use_reactive(build_kwargs(initial))
+    values = solara.use_reactive(solara.use_memo(lambda: values_of(initial.params), []))
+    seed_text = solara.use_reactive(str(initial.seed))
+    preset = solara.use_reactive(DEFAULTS_PRESET)
+    compare = solara.use_reactive(isinstance(initial, StrategyComparison))
+    arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
+    error = solara.use_reactive(None)
+    color_by = solara.use_reactive("opinion")
+    play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    controller_key = solara.use_reactive(0)
+    controls = solara.use_memo(make_controls, [])
+    presets = solara.use_memo(preset_registry, [])
+
+    def revalidate(
+        new_values: dict[str, Any], new_seed: str, new_compare: bool, new_arms: tuple[Any, Any]
+    ) -> dict[str, Any] | None:
+        """Keep valid settings for Reset, or show why they are refused (the last valid stay)."""
+        try:
+            kwargs = validate(new_values, new_seed, new_arms if new_compare else None)
+        except (TypeError, ValueError) as e:
+            error.set(f"{e}. Reset keeps the last valid settings.")
+            return None
+        error.set(None)
+        reset_kwargs.set(kwargs)
+        return kwargs
+
+    def on_param(name: str, value: Any) -> None:
+        new = {**values.value, name: value}
+        values.set(new)
+        revalidate(new, seed_text.value, compare.value, arm_strategies.value)
+
+    def on_seed(text: str | None) -> None:
+        seed_text.set(text or "")
+        revalidate(values.value, text or "", compare.value, arm_strategies.value)
+
+    def on_preset(name: str) -> None:
+        preset.set(name)
+        try:
+            params = Params() if name == DEFAULTS_PRESET else presets[name]()
+        except (TypeError, ValueError) as e:
+            error.set(f"preset {name!r} failed: {e}")
+            return
+        new = values_of(params)
+        values.set(new)
+        revalidate(new, seed_text.value, compare.value, arm_strategies.value)
+
+    def rebuild(kwargs: dict[str, Any]) -> None:
+        """Build a new model now (mode switch); on failure show why and keep the model."""
+        try:
+            new_model = build_model(kwargs)
+        except (TypeError, ValueError) as e:
+            error.set(f"{e}. The current model stays.")
+            return
+        model.set(new_model)
+        controller_key.set(controller_key.value + 1)
+
+    def on_compare(on: bool) -> None:
+        compare.set(on)
+        kwargs = revalidate(values.value, seed_text.value, on, arm_strategies.value)
+        if kwargs is not None:
+            rebuild(kwargs)
+
+    def on_arm(i: int, name: str) -> None:
+        arms = list(arm_strategies.value)
+        arms[i] = name
+        arm_strategies.set(tuple(arms))
+        revalidate(values.value, seed_text.value, compare.value, tuple(arms))
+
+    pending = build_kwargs(model.value) != reset_kwargs.value
+
+    solara.Title("Opinion Ecology")
+    with solara.AppBar():
+        solara.AppBarTitle("Opinion Ecology viewer")
+
+    # Controls and views side by side in the main area, not in solara.Sidebar: AppLayout's
+    # drawer is configured with Vuetify 2 props, and on ipyvuetify 3 it overlays the views.
+    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap", "gap": "12px"}):
+        with solara.Column(style={"flex": "0 0 360px", "width": "360px"}, classes=["oe-controls"]):
+            with solara.Card("Controls", margin=0):
+                solara.SliderInt("Play interval (ms)", value=play_interval, min=1, max=500)
+                solara.SliderInt("Render interval (steps)", value=render_interval, min=1, max=100)
+                ModelController(
+                    model,
+                    model_parameters=reset_kwargs,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=use_threads,
+                ).key(f"controller-{controller_key.value}")
+            with solara.Card("Scenario", margin=0):
+                if error.value:
+                    Message("error", error.value, "oe-error")
+                elif pending:
+                    Message("info", "Changed settings apply on Reset.", "oe-pending")
+                solara.Select(
+                    "Preset",
+                    values=[DEFAULTS_PRESET, *presets],
+                    value=preset.value,
+                    on_value=on_preset,
+                )
+                solara.InputText(
+                    "Seed (integer)", value=seed_text.value, on_value=on_seed, classes=["oe-seed"]
+                )
+                solara.Switch(
+                    label="Compare two strategies", value=compare.value, on_value=on_compare
+                )
+                if compare.value:
+                    for i, arm in enumerate("AB"):
+                        solara.Select(
+                            f"Strategy {arm}",
+                            values=list(STRATEGY_PRESETS),
+                            value=arm_strategies.value[i],
+                            on_value=lambda v, i=i: on_arm(i, v),
+                        )
+                else:
+                    for c in controls.get("strategy", []):
+                        ParamControl(c, values.value[c.name], on_param)
+                    strategy = values.value["strategy"]
+                    s = (
+                        strategy
+                        if isinstance(strategy, Strategy)
+                        else STRATEGY_PRESETS.get(strategy)
+                    )
+                    if s is not None:
+                        switches = ", ".join(f"{k}={v}" for k, v in s.switches().items())
+                        solara.Text(switches, style={"font-size": "0.8em", "color": "#555"})
+            with solara.Card("Parameters", margin=0):
+                for group, group_controls in controls.items():
+                    if group != "strategy":
+                        GroupControls(group, group_controls, values.value, on_param)
+        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
+            Views(model.value, color_by)
+
+
+#: What ``solara run app.py`` serves.
+page = Page

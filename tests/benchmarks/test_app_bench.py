@@ -1,0 +1,81 @@
+"""Benchmarks of the viewer (``make bench``; never part of ``make test``).
+
+Issue 5 asks for: at 100,000 users, a Step with a render interval of 1 updates every view
+within 1 s, and Reset builds the model within 10 s; at 10,000 users, Play sustains at least 5
+steps per second. The viewer draws every view server-side (``app.render_views``: four
+matplotlib PNGs and the measures table), so one frame is timed as the model's step plus
+``render_views``, which is what a Step click or one Play tick costs on the server. Play adds
+the play interval (``app.DEFAULT_PLAY_INTERVAL_MS``) per tick.
+
+Figures go into ``benchmark.extra_info`` (``--benchmark-verbose`` or ``--benchmark-json``);
+docs/viewer.md records a run on this machine. No timed asserts.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import app
+
+#: Steps run before timing, so screens and cascade logs are in steady state (one day).
+WARMUP = 24
+
+
+def _warm(n: int, strategy: str = "interactive") -> app.ViewerEcology:
+    m = app.ViewerEcology(seed=1, n_users=n, strategy=strategy, steps=10**6)
+    m.run(WARMUP)
+    app.network_sample(m)  # computed once per model, at the first frame
+    return m
+
+
+def test_reset_build_100k(benchmark):
+    """Reset at 100,000 users: the model is built (its layout comes with the first frame)."""
+    m = benchmark.pedantic(
+        lambda: app.build_model({"params": app.Params(n_users=100_000), "seed": 1}),
+        rounds=1,
+        iterations=1,
+    )
+    t = time.perf_counter()
+    app.render_views(m)
+    benchmark.extra_info.update(users=100_000, first_frame_s=time.perf_counter() - t)
+
+
+def test_step_and_render_100k(benchmark):
+    """One Step at render interval 1: the model step plus redrawing every view."""
+    m = _warm(100_000)
+    per_view: dict[str, float] = {}
+
+    def frame() -> None:
+        t0 = time.perf_counter()
+        m.step()
+        per_view["step"] = time.perf_counter() - t0
+        per_view.update(app.time_views(m))
+
+    benchmark.pedantic(frame, rounds=5, iterations=1)
+    benchmark.extra_info.update(users=100_000, **{f"{k}_s": v for k, v in per_view.items()})
+
+
+@pytest.mark.parametrize("render_interval", [1, 5])
+def test_play_rate_10k(benchmark, render_interval):
+    """Play at 10,000 users: steps per second including the play interval and the redraws."""
+    m = _warm(10_000)
+    ticks = 10
+    sleep = app.DEFAULT_PLAY_INTERVAL_MS / 1000
+
+    def play() -> None:
+        for _ in range(ticks):
+            time.sleep(sleep)
+            for _ in range(render_interval):
+                m.step()
+            app.render_views(m)
+
+    benchmark.pedantic(play, rounds=1, iterations=1)
+    seconds = benchmark.stats.stats.mean
+    benchmark.extra_info.update(
+        users=10_000,
+        render_interval=render_interval,
+        play_interval_ms=app.DEFAULT_PLAY_INTERVAL_MS,
+        steps_per_s=ticks * render_interval / seconds,
+    )

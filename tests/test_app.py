@@ -1,0 +1,309 @@
+"""Headless tests of the viewer: ``solara.render`` of the page inside ``AppLayout``.
+
+Each test drives the page as a user would (clicking Mesa's Step and Reset, choosing a strategy
+or a preset, switching comparison mode, typing a bad seed or a refused parameter combination)
+and then asserts what changed in the model and in the drawn views. Models are small (400
+users) so the whole file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import ipyvuetify as vw
+import ipywidgets as widgets
+import numpy as np
+import pytest
+import solara
+
+import app
+from model import Params
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 400
+
+
+@pytest.fixture
+def viewer():
+    """The page rendered headless around a 400-user model; yields (model reactive, finder)."""
+    model = solara.reactive(app.ViewerEcology(n_users=N, seed=3))
+
+    @solara.component
+    def Wrapper():
+        with solara.AppLayout():
+            app.Page(model=model)
+
+    _, rc = solara.render(Wrapper(), handle_error=False)
+    yield model, rc
+    rc.close()
+
+
+def click(rc, label: str) -> None:
+    rc.find(vw.Btn, children=[label]).widget.click()
+
+
+def image(rc, name: str) -> bytes:
+    """The PNG a view currently shows."""
+    found = [w for w in rc.find(widgets.Image).widgets if f"oe-view-{name}" in w._dom_classes]
+    assert len(found) == 1, f"{len(found)} images of view {name!r}"
+    return bytes(found[0].value)
+
+
+def texts(rc) -> str:
+    """All text rendered by the page (solara.Text and labels), joined."""
+    found = rc.find(vw.Html).widgets
+    return "\n".join(str(c) for w in found for c in w.children)
+
+
+def table(rc) -> str:
+    """The measures table's HTML."""
+    return rc.find(solara.widgets.HTML, attributes={"class": "oe-measures"}).widget.unsafe_innerHTML
+
+
+def select(rc, label: str, value) -> None:
+    rc.find(vw.Select, label=label).widget.v_model = value
+
+
+def type_seed(rc, text: str) -> None:
+    field = rc.find(vw.TextField, label="Seed (integer)").widget
+    field.v_model = text
+    field.fire_event("keyup.enter", None)
+
+
+def test_import_has_no_side_effects():
+    """Importing app builds no model and starts nothing (solara run imports it per worker)."""
+    code = textwrap.dedent(
+        """
+        import model.engine as engine
+        built = []
+        orig = engine.OpinionEcology.__init__
+        def spy(self, *a, **k):
+            built.append(1)
+            orig(self, *a, **k)
+        engine.OpinionEcology.__init__ = spy
+        import app
+        assert callable(app.page) and app.page is app.Page
+        print(len(built))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "0"
+
+
+def test_controls_generated_from_params_metadata():
+    """Every numeric field with a range gets a slider over exactly that range; choices a select."""
+    controls = app.make_controls()
+    spec = Params.spec()
+    by_name = {c.name: c for group in controls.values() for c in group}
+    assert set(by_name) == set(spec)
+    assert set(controls) == {"population", "network", "content", "strategy", "behaviour", "run"}
+    for name, c in by_name.items():
+        meta = spec[name]
+        assert c.meta["group"] in controls and c in controls[meta["group"]]
+        if meta["choices"] is not None:
+            assert c.widget == "select"
+        elif meta["kind"] is bool:
+            assert c.widget == "checkbox"
+        elif c.widget == "scale":
+            values = c.scale_values(meta["default"])
+            assert values[0] == meta["lo"] and values[-1] == meta["hi"]
+            assert meta["default"] in values and values == sorted(values)
+        else:
+            assert c.widget in ("slider_int", "slider_float")
+            # the step lands on the lower end and on the default
+            for x in (meta["lo"], meta["default"]):
+                assert abs(x / c.step - round(x / c.step)) < 1e-9
+    # key fields come first in their group
+    assert [c.name for c in controls["population"]][:2] == ["n_users", "mix_post00"]
+
+
+def test_step_advances_model_and_redraws_every_view(viewer):
+    model, rc = viewer
+    m = model.value
+    before = {v: image(rc, v) for v in ("network", "timeseries", "opinions", "ccdf")}
+    assert "Step 0" in texts(rc)
+    click(rc, "Step")
+    assert model.value is m and m.steps == 1
+    assert "Step 1" in texts(rc)
+    click(rc, "Step")
+    assert m.steps == 2 and "Step 2" in texts(rc)
+    after = {v: image(rc, v) for v in before}
+    for view in ("network", "timeseries", "opinions"):
+        assert after[view] != before[view], view
+    assert all(png.startswith(b"\x89PNG") for png in after.values())
+    # the table shows the model's current measures per generation
+    html = table(rc)
+    assert f"{m.last_snapshot['reach']:.3f}" in html and "post00" in html
+
+
+def test_layout_computed_once_per_model(viewer):
+    """Steps recolour the network; only a new model (Reset) lays it out again."""
+    model, rc = viewer
+    sample = app.network_sample(model.value)
+    assert len(sample.users) == app.SAMPLE_SIZE and len(np.unique(sample.users)) == app.SAMPLE_SIZE
+    click(rc, "Step")
+    assert app.network_sample(model.value) is sample
+    click(rc, "Reset")
+    fresh = app.network_sample(model.value)
+    assert fresh is not sample
+    # same seed, same population: the same sample and positions
+    np.testing.assert_array_equal(fresh.users, sample.users)
+    np.testing.assert_allclose(fresh.pos, sample.pos)
+
+
+def test_reset_rebuilds_from_current_settings(viewer):
+    model, rc = viewer
+    first = model.value
+    click(rc, "Step")
+    click(rc, "Step")
+    click(rc, "Reset")
+    assert model.value is not first
+    assert model.value.steps == 0 and "Step 0" in texts(rc)
+    assert model.value.params == first.params and model.value.seed == first.seed
+    # the rebuilt model starts where the first one started (same seed, same draws)
+    fresh = app.ViewerEcology(n_users=N, seed=3)
+    np.testing.assert_array_equal(model.value.state.opinion, fresh.state.opinion)
+
+
+def test_change_strategy_applies_on_reset(viewer):
+    model, rc = viewer
+    m = model.value
+    assert m.strategy.label() == "one_way"
+    select(rc, "strategy", "interactive")
+    assert model.value is m  # pending until Reset
+    assert rc.find(vw.Alert, class_="oe-pending").widgets
+    click(rc, "Reset")
+    new = model.value
+    assert new.strategy.label() == "interactive" and new.params.n_users == N
+    assert not rc.find(vw.Alert, class_="oe-pending").widgets
+    assert rc.find(vw.Card, children=["Network: interactive"]).widgets or "interactive" in texts(rc)
+    click(rc, "Step")
+    assert new.steps == 1
+
+
+def test_change_preset_applies_on_reset(viewer):
+    presets = pytest.importorskip(
+        "model.presets", reason="model/presets.py (issue 4) not merged yet"
+    )
+    model, rc = viewer
+    name = "viral_moment" if "viral_moment" in presets.PRESETS else next(iter(presets.PRESETS))
+    expected = presets.PRESETS[name]()
+    select(rc, "Preset", name)
+    click(rc, "Reset")
+    assert model.value.params == expected
+    assert model.value.seed == 3  # the seed is not part of a preset
+
+
+def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
+    model, rc = viewer
+    rc.find(vw.Switch, label="Compare two strategies").widget.v_model = True
+    cmp = model.value
+    assert isinstance(cmp, app.StrategyComparison)
+    a, b = cmp.arms.values()
+    assert (a.strategy.label(), b.strategy.label()) == app.DEFAULT_COMPARISON
+    # same seed and population, differing only in strategy
+    assert a.seed == b.seed == 3 and a.params.replace(strategy="one_way") == b.params.replace(
+        strategy="one_way"
+    )
+    np.testing.assert_array_equal(a.state.gen, b.state.gen)
+    np.testing.assert_array_equal(a.state.opinion, b.state.opinion)
+    np.testing.assert_array_equal(a.networks.acq.indices, b.networks.acq.indices)
+    ts0 = image(rc, "timeseries")
+    for _ in range(3):
+        click(rc, "Step")
+    assert a.steps == b.steps == 3 and cmp.steps == 3
+    assert "Step 3" in texts(rc)
+    assert image(rc, "network-a") != image(rc, "network-b")
+    assert image(rc, "timeseries") != ts0
+    html = table(rc)
+    assert "B - A" in html and "A: one_way" in html and "B: interactive" in html
+    # the strategies have diverged (interactive replies, one-way does not)
+    assert b.replies_sent > 0 and a.replies_sent == 0
+    # Reset keeps comparison mode and both arms
+    click(rc, "Reset")
+    assert isinstance(model.value, app.StrategyComparison) and model.value.steps == 0
+    # leaving comparison mode shows one model again
+    rc.find(vw.Switch, label="Compare two strategies").widget.v_model = False
+    assert isinstance(model.value, app.ViewerEcology)
+
+
+def test_bad_seed_shows_message_and_keeps_last_model(viewer):
+    model, rc = viewer
+    m = model.value
+    type_seed(rc, "abc")
+    err = rc.find(vw.Alert, class_="oe-error").widget
+    message = " ".join(map(str, err.children))
+    assert "seed must be a non-negative integer" in message and "abc" in message
+    assert "Traceback" not in message
+    assert model.value is m
+    click(rc, "Reset")  # Reset uses the last valid settings, and raises nothing
+    assert model.value.seed == 3
+    type_seed(rc, "-4")
+    assert "non-negative" in " ".join(
+        map(str, rc.find(vw.Alert, class_="oe-error").widget.children)
+    )
+    type_seed(rc, " 11 ")
+    assert not rc.find(vw.Alert, class_="oe-error").widgets
+    click(rc, "Reset")
+    assert model.value.seed == 11
+
+
+def test_refused_parameters_show_message_and_keep_last_model(viewer):
+    """All four cohort weights at 0 is a combination Params refuses."""
+    model, rc = viewer
+    m = model.value
+    click(rc, "Step")
+    for cohort in ("post00", "post90", "post80", "pre80"):
+        slider = next(
+            w for w in rc.find(vw.Slider).widgets if str(w.label).startswith(f"mix_{cohort} =")
+        )
+        slider.v_model = 0.0
+    message = " ".join(map(str, rc.find(vw.Alert, class_="oe-error").widget.children))
+    assert "must be > 0" in message and "Traceback" not in message
+    assert model.value is m and m.steps == 1  # the model stays, untouched
+    click(rc, "Reset")
+    assert (
+        model.value.params.mix_pre80 == pytest.approx(0.3) and model.value.params.mix_post00 == 0.0
+    )
+    # a refused value in range terms also shows inline
+    assert app.validate({**app.values_of(m.params)}, "3")["seed"] == 3
+    with pytest.raises(ValueError, match="out of range"):
+        app.validate({**app.values_of(m.params), "epsilon": 5.0}, "3")
+
+
+def test_network_colouring_and_cascade_edges(viewer):
+    model, rc = viewer
+    m = model.value
+    m.run(12)
+    net = {}
+    for c in app.COLOR_BY:
+        rc.find(vw.BtnToggle, class_="oe-color-by").widget.v_model = app.COLOR_BY.index(c)
+        net[c] = image(rc, "network")
+    assert len(set(net.values())) == len(app.COLOR_BY)
+    sample = app.network_sample(m)
+    hot = app.active_cascade_edges(m, sample, window=m.steps)
+    log = m.view_log
+    # every highlighted edge is a logged cascade hop between two sampled users
+    hops = set(zip(log["parent"].tolist(), log["user"].tolist(), strict=True))
+    for a, b in hot:
+        assert (int(sample.users[a]), int(sample.users[b])) in hops
+    assert set(app.node_values(m, sample.users, "generation")) <= {0, 1, 2, 3}
+    with pytest.raises(ValueError, match="color_by"):
+        app.node_values(m, sample.users, "nonsense")
+
+
+def test_ccdf_matches_cascade_sizes():
+    m = app.ViewerEcology(n_users=N, seed=5, strategy="interactive")
+    m.run(24)
+    from model import measures
+
+    sizes = measures.cascade_sizes(m).to_numpy()
+    x, y = app.ccdf(sizes)
+    assert len(x) and y[0] == 1.0 and np.all(np.diff(y) < 0) and np.all(np.diff(x) > 0)
+    for s, p in zip(x, y, strict=True):
+        assert p == pytest.approx(np.mean(sizes >= s))
