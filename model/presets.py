@@ -132,9 +132,14 @@ def deffuant(epsilon: float = 0.2, mu: float = 0.5, n_users: int = 1000) -> Para
     eps = _check_unit("epsilon", epsilon, "the classic confidence bound on [0, 1]", open_low=True)
     if eps < 0.0005:
         raise ValueError(f"epsilon={eps!r} is below the engine's smallest bound (0.0005 on [0, 1])")
-    m = _check_unit("mu", mu, "the convergence parameter, at most 0.5", open_low=True)
-    if m > 0.5:
-        raise ValueError(f"mu={m!r} is outside (0, 0.5]: a pair would overshoot each other")
+    if not _is_number(mu):
+        raise TypeError(f"mu must be a number in (0, 0.5] (the convergence parameter), got {mu!r}")
+    m = float(mu)
+    if not 0 < m <= 0.5:
+        raise ValueError(
+            f"mu={m!r} is outside (0, 0.5]: the convergence parameter (0 freezes every pair, "
+            "above 0.5 a pair overshoots each other)"
+        )
     return Params(
         **{
             **QUIET,
