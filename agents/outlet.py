@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from model.strategies import Strategy
     from model.engine import OpinionEcology
+    from model.strategies import Strategy
 
 
 class MediaOutlet(mesa.Agent):

@@ -20,7 +20,13 @@ from model.engine import OpinionEcology
 from model.measures import STEP_MEASURES, final_measures
 from model.strategies import STRATEGY_PRESETS
 
-CASCADE_ROWS = ("cascade_mean_size", "cascade_max_size", "cascade_mean_depth", "structural_virality", "replies")
+CASCADE_ROWS = (
+    "cascade_mean_size",
+    "cascade_max_size",
+    "cascade_mean_depth",
+    "structural_virality",
+    "replies",
+)
 
 
 def compare(
@@ -30,7 +36,9 @@ def compare(
     cols, secs = {}, {}
     for name in strategies:
         t0 = time.perf_counter()
-        m = OpinionEcology(seed=seed, strategy=name, n_users=n_users, steps=max(1, round(days * 24)), **overrides)
+        m = OpinionEcology(
+            seed=seed, strategy=name, n_users=n_users, steps=max(1, round(days * 24)), **overrides
+        )
         m.run()
         cols[name] = final_measures(m)
         secs[name] = time.perf_counter() - t0
@@ -55,19 +63,26 @@ def format_table(df: pd.DataFrame, base: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m model.compare", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m model.compare", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("--users", type=int, default=5000, help="number of users (default 5000)")
-    ap.add_argument("--days", type=float, default=7.0, help="simulated days, 24 steps each (default 7)")
+    ap.add_argument(
+        "--days", type=float, default=7.0, help="simulated days, 24 steps each (default 7)"
+    )
     ap.add_argument("--seed", type=int, default=1, help="root seed shared by both runs (default 1)")
     ap.add_argument(
-        "--strategies", default="one_way,interactive",
+        "--strategies",
+        default="one_way,interactive",
         help=f"comma-separated presets, the first is the baseline (from {', '.join(STRATEGY_PRESETS)})",
     )
     a = ap.parse_args(argv)
     names = [s.strip() for s in a.strategies.split(",") if s.strip()]
     bad = [s for s in names if s not in STRATEGY_PRESETS]
     if bad or not names:
-        ap.error(f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGY_PRESETS)}")
+        ap.error(
+            f"unknown strategy {bad[0] if bad else '(none)'}; choose from {', '.join(STRATEGY_PRESETS)}"
+        )
     try:
         df, secs = compare(names, a.users, a.days, a.seed)
     except (ValueError, TypeError) as e:

@@ -100,7 +100,9 @@ class EventLog:
         if k == 0:
             return
         if self.n + k > self._data.shape[1]:
-            grown = np.zeros((len(self.columns), max(2 * self._data.shape[1], self.n + k)), np.int32)
+            grown = np.zeros(
+                (len(self.columns), max(2 * self._data.shape[1], self.n + k)), np.int32
+            )
             grown[:, : self.n] = self._data[:, : self.n]
             self._data = grown
         for j, c in enumerate(cols):

@@ -108,7 +108,9 @@ def resolve_seed(seed: Any, rng: Any) -> int:
     if root is None:
         return int(np.random.SeedSequence().entropy % (2**63))
     if isinstance(root, bool) or not isinstance(root, int | np.integer):
-        raise TypeError(f"seed must be a non-negative integer, got {root!r} ({type(root).__name__})")
+        raise TypeError(
+            f"seed must be a non-negative integer, got {root!r} ({type(root).__name__})"
+        )
     if root < 0:
         raise ValueError(f"seed must be a non-negative integer, got {root}")
     return int(root)
@@ -178,7 +180,11 @@ class OpinionEcology(mesa.Model):
         **kwargs: Any,
     ) -> None:
         p = resolve_params(params, kwargs)
-        if seed is None and rng is None and isinstance(getattr(scenario, "rng", None), int | np.integer):
+        if (
+            seed is None
+            and rng is None
+            and isinstance(getattr(scenario, "rng", None), int | np.integer)
+        ):
             rng = scenario.rng  # Mesa's SolaraViz Reset passes its Scenario; its seed is ours
         root = resolve_seed(seed, rng)
         super().__init__(rng=root)
@@ -191,10 +197,20 @@ class OpinionEcology(mesa.Model):
         c_ss = content_ss.spawn(3)
         self.rng_outlets, self.rng_posts, self.rng_followups = map(np.random.default_rng, c_ss)
         b_names = (
-            "activity", "deliver", "attend", "react", "update", "peer",
-            "reply", "community", "target", "trending",
+            "activity",
+            "deliver",
+            "attend",
+            "react",
+            "update",
+            "peer",
+            "reply",
+            "community",
+            "target",
+            "trending",
         )
-        self.streams = dict(zip(b_names, map(np.random.default_rng, behaviour_ss.spawn(len(b_names))), strict=True))
+        self.streams = dict(
+            zip(b_names, map(np.random.default_rng, behaviour_ss.spawn(len(b_names))), strict=True)
+        )
 
         self.prof = profile_arrays()
         self.fmt_pref = np.array(self.prof["format_pref"], dtype=np.float64).reshape(4, 4)
@@ -244,7 +260,9 @@ class OpinionEcology(mesa.Model):
         # Cohorts that take less news through social channels follow outlets directly more.
         direct = 1.0 - prof["social_share"][gen]
         mix = np.array(p.generation_mix)
-        p_focal = np.clip(p.focal_follow_share * direct / (mix @ (1.0 - prof["social_share"])), 0, 1)
+        p_focal = np.clip(
+            p.focal_follow_share * direct / (mix @ (1.0 - prof["social_share"])), 0, 1
+        )
         follows = np.empty((n, k_out), dtype=bool)
         follows[:, 0] = rng.random(n) < p_focal
         if p.focal_followers >= 0:
@@ -282,16 +300,31 @@ class OpinionEcology(mesa.Model):
     def _init_outlets(self) -> list[MediaOutlet]:
         p = self.params
         focal = MediaOutlet(
-            self, 0, strategy=p.strategy, rate=p.outlet_rate, stance_mean=p.stance_mean,
-            stance_sd=p.stance_sd, intensity=p.intensity, quality=p.quality, format_mix=p.format_mix,
+            self,
+            0,
+            strategy=p.strategy,
+            rate=p.outlet_rate,
+            stance_mean=p.stance_mean,
+            stance_sd=p.stance_sd,
+            intensity=p.intensity,
+            quality=p.quality,
+            format_mix=p.format_mix,
         )
         from model.strategies import Strategy
 
-        stances = np.linspace(-0.6, 0.6, p.n_background) if p.n_background > 1 else [0.0] * p.n_background
+        stances = (
+            np.linspace(-0.6, 0.6, p.n_background) if p.n_background > 1 else [0.0] * p.n_background
+        )
         background = [
             MediaOutlet(
-                self, k + 1, strategy=Strategy.preset("one_way"), rate=p.background_rate,
-                stance_mean=float(s), stance_sd=0.3, intensity=0.5, quality=0.6,
+                self,
+                k + 1,
+                strategy=Strategy.preset("one_way"),
+                rate=p.background_rate,
+                stance_mean=float(s),
+                stance_sd=0.3,
+                intensity=0.5,
+                quality=0.6,
                 format_mix=(0.3, 0.3, 0.25, 0.15),
             )
             for k, s in enumerate(stances)
@@ -318,7 +351,10 @@ class OpinionEcology(mesa.Model):
         rng = self.streams["activity"]
         u_act, u_post = rng.random(self.n_users), rng.random(self.n_users)
         p_act = np.minimum(
-            1.0, self.prof["activity"][s.gen] * p.activity_scale * (1.0 + p.stickiness * s.belonging[:, 0])
+            1.0,
+            self.prof["activity"][s.gen]
+            * p.activity_scale
+            * (1.0 + p.stickiness * s.belonging[:, 0]),
         )
         active = u_act < p_act
         s.last_active[active] = t
@@ -332,7 +368,9 @@ class OpinionEcology(mesa.Model):
             counts[0] += p.initial_items
         src = np.repeat(np.arange(self.n_outlets), counts)
         m = len(src)
-        fmt = np.array([rng.choice(4, p=np.array(self.outlets[k].format_mix)) for k in src], dtype=np.int8)
+        fmt = np.array(
+            [rng.choice(4, p=np.array(self.outlets[k].format_mix)) for k in src], dtype=np.int8
+        )
         stance_mu = np.array([o.stance_mean for o in self.outlets])[src]
         stance_sd = np.array([o.stance_sd for o in self.outlets])[src]
         intensity = np.array([o.intensity for o in self.outlets])[src]
@@ -407,11 +445,15 @@ class OpinionEcology(mesa.Model):
                     continue
                 cand = np.flatnonzero(rng.random(self.n_users) < RECOMMEND_SHARE)
                 cand = cand[~s.follows[cand, 0]]
-                match = self.fmt_pref[s.gen[cand], c.format[item]] * 4.0 * (
-                    1.0 - np.abs(s.opinion[cand] - c.stance[item]) / 2.0
+                match = (
+                    self.fmt_pref[s.gen[cand], c.format[item]]
+                    * 4.0
+                    * (1.0 - np.abs(s.opinion[cand] - c.stance[item]) / 2.0)
                 )
                 cand = cand[rng.random(len(cand)) < np.clip(match, 0, 1)]
-                self._push_social(cand, np.full(len(cand), item), np.full(len(cand), -1), RECOMMENDED)
+                self._push_social(
+                    cand, np.full(len(cand), item), np.full(len(cand), -1), RECOMMENDED
+                )
 
     def trending_items(self, t: int, top: int = 10) -> np.ndarray:
         """The ``top`` items with most likes + comments + forwards among those of the last day."""
@@ -462,7 +504,7 @@ class OpinionEcology(mesa.Model):
     # 3. attend --------------------------------------------------------------------------
     def _attend(self, t: int, users: np.ndarray) -> dict[str, np.ndarray]:
         """Active users view up to their attention budget, split between screens by social share."""
-        p, s, c, sc = self.params, self.state, self.content, self.screens
+        p, s, sc = self.params, self.state, self.screens
         rng = self.streams["attend"]
         m = len(users)
         g = s.gen[users]
@@ -499,7 +541,9 @@ class OpinionEcology(mesa.Model):
             "user": np.concatenate([u1, u2]),
             "item": np.concatenate([soc_items[r1, c1], dir_items[r2, c2]]).astype(np.int64),
             "chan": np.concatenate([sc.soc_chan[u1, c1], np.full(len(u2), DIRECT, np.int8)]),
-            "from": np.concatenate([sc.soc_from[u1, c1], np.full(len(u2), -1, np.int32)]).astype(np.int64),
+            "from": np.concatenate([sc.soc_from[u1, c1], np.full(len(u2), -1, np.int32)]).astype(
+                np.int64
+            ),
         }
         self._record_views(t, views)
         return views
@@ -561,7 +605,9 @@ class OpinionEcology(mesa.Model):
             w[focal] *= (1.0 + p.w_proof * social_proof(c.comments[focal])).astype(np.float32)
         return w
 
-    def _choice_weight(self, users: np.ndarray, items: np.ndarray, item_w: np.ndarray) -> np.ndarray:
+    def _choice_weight(
+        self, users: np.ndarray, items: np.ndarray, item_w: np.ndarray
+    ) -> np.ndarray:
         """Format preference x (recency x social proof) x (0.5 + trust in the source), per slot."""
         s, c = self.state, self.content
         it = np.maximum(items, 0)
@@ -621,10 +667,14 @@ class OpinionEcology(mesa.Model):
         # w_proof stays in the denominator when comments are invisible, so that visible
         # comments can only add resonance (one_way's resonance tops out at 3/3.5 by default)
         wsum = p.w_trust + p.w_emotion + p.w_value + p.w_proof
-        res = (p.w_trust * trust + p.w_emotion * emotion + p.w_value * value + p.w_proof * proof) / max(wsum, 1e-12)
+        res = (
+            p.w_trust * trust + p.w_emotion * emotion + p.w_value * value + p.w_proof * proof
+        ) / max(wsum, 1e-12)
         like = draws[0] < np.minimum(1.0, 2.0 * p.base_like * res)
         comment = draws[1] < np.minimum(1.0, 2.0 * p.base_comment * res)
-        friction = np.where(focal, self.strategy.forward_friction, np.where(outlet, BROADCAST_FRICTION, 0.0))
+        friction = np.where(
+            focal, self.strategy.forward_friction, np.where(outlet, BROADCAST_FRICTION, 0.0)
+        )
         if p.forward_model == "fixed":
             p_fwd = np.full(m, p.forward_p)
         else:
@@ -643,13 +693,21 @@ class OpinionEcology(mesa.Model):
         # every forward is logged (item, forwarder, the user it came from, step): forwards are
         # few next to views, so this costs little even at 10^6 users
         parent = np.where((kind == USER) & (src == v["from"]), -1, v["from"])
-        self.forward_log.append(it[forward], u[forward], parent[forward], np.full(int(forward.sum()), t))
+        self.forward_log.append(
+            it[forward], u[forward], parent[forward], np.full(int(forward.sum()), t)
+        )
         # engaged non-followers may start following the focal outlet
         engaged = focal & (like | comment) & ~s.follows[u, 0] & (draws[3] < p.follow_prob)
         s.follows[u[engaged], 0] = True
         return {
-            "res": res, "trust": trust, "focal": focal, "outlet": outlet, "like": like,
-            "comment": comment, "forward": forward, "emotion": emotion,
+            "res": res,
+            "trust": trust,
+            "focal": focal,
+            "outlet": outlet,
+            "like": like,
+            "comment": comment,
+            "forward": forward,
+            "emotion": emotion,
         }
 
     # 5. update --------------------------------------------------------------------------
@@ -686,14 +744,28 @@ class OpinionEcology(mesa.Model):
             cnt = np.bincount(uf, minlength=n)
             y = np.bincount(uf, weights=inside[fwd_view].astype(np.float64), minlength=n)
             seen = cnt > 0
-            s.trust_peers[seen] += (0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])).astype(np.float32)
+            s.trust_peers[seen] += (
+                0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])
+            ).astype(np.float32)
         # emotion relaxes to baseline and is pulled by what was consumed
         react = self.prof["reactivity"][s.gen]
         nv = np.maximum(np.bincount(u, minlength=n), 1) if len(u) else np.ones(n)
-        dval = np.bincount(u, weights=c.valence[it] - s.valence[u], minlength=n) / nv if len(u) else 0.0
-        daro = np.bincount(u, weights=c.intensity[it] - s.arousal[u], minlength=n) / nv if len(u) else 0.0
-        s.valence += (p.emotion_relax * (s.base_valence - s.valence) + p.emotion_pull * react * dval).astype(np.float32)
-        s.arousal += (p.emotion_relax * (s.base_arousal - s.arousal) + p.emotion_pull * react * daro).astype(np.float32)
+        dval = (
+            np.bincount(u, weights=c.valence[it] - s.valence[u], minlength=n) / nv
+            if len(u)
+            else 0.0
+        )
+        daro = (
+            np.bincount(u, weights=c.intensity[it] - s.arousal[u], minlength=n) / nv
+            if len(u)
+            else 0.0
+        )
+        s.valence += (
+            p.emotion_relax * (s.base_valence - s.valence) + p.emotion_pull * react * dval
+        ).astype(np.float32)
+        s.arousal += (
+            p.emotion_relax * (s.base_arousal - s.arousal) + p.emotion_pull * react * daro
+        ).astype(np.float32)
         # belonging decays; active community members keep each other close
         s.belonging *= np.float32(1.0 - p.belonging_decay)
         if self.strategy.community:
@@ -750,7 +822,9 @@ class OpinionEcology(mesa.Model):
         np.clip(s.belonging, 0, 1, out=s.belonging)
 
     # 6. respond -------------------------------------------------------------------------
-    def _respond(self, t: int, views: dict[str, np.ndarray], v_react: dict[str, np.ndarray]) -> None:
+    def _respond(
+        self, t: int, views: dict[str, np.ndarray], v_react: dict[str, np.ndarray]
+    ) -> None:
         """The focal outlet replies, gathers its community and follows up on conversations."""
         p, s, c, st = self.params, self.state, self.content, self.strategy
         commented = v_react["comment"] & v_react["focal"]
@@ -774,9 +848,15 @@ class OpinionEcology(mesa.Model):
                 rng = self.streams["community"]
                 k = len(cu)
                 items = self.content.add(
-                    source_kind=np.full(k, USER), source=cu, format=np.zeros(k, np.int8),
-                    stance=np.clip(s.opinion[cu], -1, 1), valence=s.valence[cu],
-                    intensity=s.arousal[cu], quality=c.quality[ci], created=np.full(k, t), parent=ci,
+                    source_kind=np.full(k, USER),
+                    source=cu,
+                    format=np.zeros(k, np.int8),
+                    stance=np.clip(s.opinion[cu], -1, 1),
+                    valence=s.valence[cu],
+                    intensity=s.arousal[cu],
+                    quality=c.quality[ci],
+                    created=np.full(k, t),
+                    parent=ci,
                 )
                 f = min(p.community_fanout, len(members) - 1)
                 rec = members[rng.integers(0, len(members), size=(k, f))].reshape(-1)
@@ -786,18 +866,26 @@ class OpinionEcology(mesa.Model):
         if st.follow_up:
             c = self.content
             hot = np.flatnonzero(
-                (c.source_kind == OUTLET) & (c.source == 0) & (c.comments >= p.follow_up_threshold)
-                & ~c.followed_up & (c.parent < 0)
+                (c.source_kind == OUTLET)
+                & (c.source == 0)
+                & (c.comments >= p.follow_up_threshold)
+                & ~c.followed_up
+                & (c.parent < 0)
             )
             if len(hot):
                 c.followed_up[hot] = True
                 rng = self.rng_followups
                 k = len(hot)
                 new = c.add(
-                    source_kind=np.full(k, OUTLET), source=np.zeros(k, np.int32), format=c.format[hot],
-                    stance=c.stance[hot], valence=c.valence[hot], intensity=c.intensity[hot],
+                    source_kind=np.full(k, OUTLET),
+                    source=np.zeros(k, np.int32),
+                    format=c.format[hot],
+                    stance=c.stance[hot],
+                    valence=c.valence[hot],
+                    intensity=c.intensity[hot],
                     quality=np.clip(c.quality[hot] + 0.1 * rng.random(k), 0, 1),
-                    created=np.full(k, t), parent=hot,
+                    created=np.full(k, t),
+                    parent=hot,
                 )
                 self._pending_outlet_items = np.concatenate([self._pending_outlet_items, new])
 
@@ -805,11 +893,13 @@ class OpinionEcology(mesa.Model):
     def _measure(self, t: int) -> None:
         p = self.params
         self.collect()
-        if self.steps >= p.steps:
-            self.running = False
-        elif p.stop_when == "converged" and self.opinions_converged():
-            self.running = False
-        elif p.stop_when == "extinct" and self.extinct():
+        if (
+            self.steps >= p.steps
+            or p.stop_when == "converged"
+            and self.opinions_converged()
+            or p.stop_when == "extinct"
+            and self.extinct()
+        ):
             self.running = False
 
     def collect(self) -> None:
@@ -831,7 +921,11 @@ class OpinionEcology(mesa.Model):
         """Nothing can spread any more: nothing is published, pending or unseen on any screen, and
         the platform has no trending item left to top feeds up with."""
         p = self.params
-        publishing = p.outlet_rate > 0 or (p.n_background > 0 and p.background_rate > 0) or p.user_post_prob > 0
+        publishing = (
+            p.outlet_rate > 0
+            or (p.n_background > 0 and p.background_rate > 0)
+            or p.user_post_prob > 0
+        )
         trending = p.trending_prob > 0 and len(self.trending_items(self.steps)) > 0
         return not (
             publishing

@@ -53,7 +53,10 @@ def _by_gen(model: OpinionEcology, values: np.ndarray, by: By, mask: np.ndarray 
         return _safe_mean(values)
     cnt = np.bincount(g, minlength=4)
     tot = np.bincount(g, weights=values, minlength=4)
-    return {name: (float(tot[i] / cnt[i]) if cnt[i] else float("nan")) for i, name in enumerate(GENERATIONS)}
+    return {
+        name: (float(tot[i] / cnt[i]) if cnt[i] else float("nan"))
+        for i, name in enumerate(GENERATIONS)
+    }
 
 
 def _safe_mean(x: np.ndarray) -> float:
@@ -66,8 +69,10 @@ def _ratio(num: np.ndarray, den: np.ndarray, by: By):
     if by is None:
         d = den.sum()
         return float(num.sum() / d) if d else float("nan")
-    return {name: (float(num[i].sum() / den[i].sum()) if den[i].sum() else float("nan"))
-            for i, name in enumerate(GENERATIONS)}
+    return {
+        name: (float(num[i].sum() / den[i].sum()) if den[i].sum() else float("nan"))
+        for i, name in enumerate(GENERATIONS)
+    }
 
 
 # ------------------------------------------------------------------ reach and dissemination
@@ -186,7 +191,9 @@ def _clusters(xs: np.ndarray, min_count: float, tol: float) -> int:
     return int((sizes >= min_count).sum())
 
 
-def opinion_clusters(model: OpinionEcology, min_share: float = 0.05, by: By = None, tol: float | None = None):
+def opinion_clusters(
+    model: OpinionEcology, min_share: float = 0.05, by: By = None, tol: float | None = None
+):
     """Opinion clusters holding at least ``min_share`` of users (of the cohort, with by).
 
     Opinions within ``tol`` (default 1e-3) of their neighbour in sorted order form one cluster.
@@ -506,7 +513,9 @@ def snapshot(model: OpinionEcology) -> dict[str, float]:
 
 def _echo_joint(model: OpinionEcology) -> tuple[float, dict[str, float]]:
     parts = _echo_parts(model)
-    return _corr_from(parts.sum(axis=0)), {n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)}
+    return _corr_from(parts.sum(axis=0)), {
+        n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)
+    }
 
 
 def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
@@ -516,7 +525,9 @@ def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
     runs = [np.sort(x[g == i]) for i in range(4)]
     # the merged sort of four sorted runs is near-linear (timsort)
     overall = _clusters(np.sort(np.concatenate(runs), kind="stable"), 0.05 * len(x), CLUSTER_TOL)
-    return overall, {n: _clusters(runs[i], 0.05 * len(runs[i]), CLUSTER_TOL) for i, n in enumerate(GENERATIONS)}
+    return overall, {
+        n: _clusters(runs[i], 0.05 * len(runs[i]), CLUSTER_TOL) for i, n in enumerate(GENERATIONS)
+    }
 
 
 #: Measures whose overall and per-cohort values the snapshot computes in one pass.

@@ -133,7 +133,9 @@ class Networks:
     followees: CSR
     followers: CSR
 
-    def acq_by_group(self, group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def acq_by_group(
+        self, group: np.ndarray, n_groups: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Acquaintance ties (owner, neighbour) ordered by the owner's group, and the group
         boundaries; cached, since groups (cohorts) are fixed."""
         if getattr(self, "_acq_groups", None) is None:

@@ -59,12 +59,25 @@ class Strategy:
         if isinstance(rc, bool) or not isinstance(rc, int) or not 0 <= rc <= 1_000_000:
             raise ValueError(f"reply_capacity={rc!r} must be a whole number in [0, 1000000]")
         ff = self.forward_friction
-        if isinstance(ff, bool) or not isinstance(ff, int | float) or not math.isfinite(ff) or not 0 <= ff <= 1:
+        if (
+            isinstance(ff, bool)
+            or not isinstance(ff, int | float)
+            or not math.isfinite(ff)
+            or not 0 <= ff <= 1
+        ):
             raise ValueError(f"forward_friction={ff!r} must be a number in [0, 1]")
         object.__setattr__(self, "forward_friction", float(ff))
-        for switch in ("comments_visible", "community", "emotional_rewards", "follow_up", "targeting"):
+        for switch in (
+            "comments_visible",
+            "community",
+            "emotional_rewards",
+            "follow_up",
+            "targeting",
+        ):
             if not isinstance(getattr(self, switch), bool):
-                raise TypeError(f"Strategy.{switch} must be true or false, got {getattr(self, switch)!r}")
+                raise TypeError(
+                    f"Strategy.{switch} must be true or false, got {getattr(self, switch)!r}"
+                )
 
     @classmethod
     def preset(cls, name: str) -> Strategy:

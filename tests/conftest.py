@@ -18,8 +18,16 @@ def quiet_params(**kw):
     from model import Params
 
     base = dict(
-        n_users=4, n_background=0, outlet_rate=0.0, user_post_prob=0.0, trending_prob=0.0,
-        peer_prob=0.0, acq_degree=0, follow_model="none", epsilon_sd=0.0, record_cascades="all",
+        n_users=4,
+        n_background=0,
+        outlet_rate=0.0,
+        user_post_prob=0.0,
+        trending_prob=0.0,
+        peer_prob=0.0,
+        acq_degree=0,
+        follow_model="none",
+        epsilon_sd=0.0,
+        record_cascades="all",
     )
     base.update(kw)
     return Params(**base)

@@ -12,7 +12,13 @@ from model import measures as M
 def _check_bounds(m):
     s = m.state
     assert np.isfinite(s.opinion).all() and (np.abs(s.opinion) <= 1).all()
-    for name, lo, hi in (("trust_media", 0, 1), ("trust_peers", 0, 1), ("valence", -1, 1), ("arousal", 0, 1), ("belonging", 0, 1)):
+    for name, lo, hi in (
+        ("trust_media", 0, 1),
+        ("trust_peers", 0, 1),
+        ("valence", -1, 1),
+        ("arousal", 0, 1),
+        ("belonging", 0, 1),
+    ):
         v = getattr(s, name)
         assert np.isfinite(v).all() and (v >= lo).all() and (v <= hi).all(), name
     c = m.content
@@ -30,7 +36,15 @@ def test_states_stay_in_bounds_and_counters_consistent(strategy):
         m.run(10)
         _check_bounds(m)
     snap = m.last_snapshot
-    for key in ("reach", "secondary_share", "engagement", "stickiness", "retention", "trust", "belonging"):
+    for key in (
+        "reach",
+        "secondary_share",
+        "engagement",
+        "stickiness",
+        "retention",
+        "trust",
+        "belonging",
+    ):
         assert 0 <= snap[key] <= 1, key
     assert not m.running  # stopped at the horizon
     # reach is cumulative and never falls
@@ -46,9 +60,23 @@ def test_states_stay_in_bounds_and_counters_consistent(strategy):
 
 def test_extreme_parameters_stay_in_bounds():
     m = OpinionEcology(
-        seed=2, n_users=300, strategy="scenario", base_like=1.0, base_comment=1.0, base_forward=1.0,
-        trust_rate=1.0, emotion_pull=1.0, reply_gain=1.0, belonging_gain=1.0, community_gain=1.0,
-        mu_content=0.5, peer_mu=0.5, peer_prob=1.0, peer_rounds=3, attention_scale=5.0, activity_scale=5.0,
+        seed=2,
+        n_users=300,
+        strategy="scenario",
+        base_like=1.0,
+        base_comment=1.0,
+        base_forward=1.0,
+        trust_rate=1.0,
+        emotion_pull=1.0,
+        reply_gain=1.0,
+        belonging_gain=1.0,
+        community_gain=1.0,
+        mu_content=0.5,
+        peer_mu=0.5,
+        peer_prob=1.0,
+        peer_rounds=3,
+        attention_scale=5.0,
+        activity_scale=5.0,
     )
     for _ in range(4):
         m.run(5)

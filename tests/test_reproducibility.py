@@ -17,7 +17,9 @@ def _run(seed, steps=30, **kw):
 @pytest.mark.parametrize("strategy", ["one_way", "interactive", "scenario"])
 def test_same_seed_identical_datacollector_frames(strategy):
     a, b = _run(11, strategy=strategy), _run(11, strategy=strategy)
-    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    )
     np.testing.assert_array_equal(a.state.opinion, b.state.opinion)
     assert a.content.n == b.content.n
 
@@ -29,11 +31,19 @@ def test_different_seeds_differ():
 
 def test_every_switch_off_is_one_way_draw_for_draw():
     off = Strategy(
-        name="all_off", reply_capacity=0, comments_visible=False, forward_friction=BROADCAST_FRICTION,
-        community=False, emotional_rewards=False, follow_up=False, targeting=False,
+        name="all_off",
+        reply_capacity=0,
+        comments_visible=False,
+        forward_friction=BROADCAST_FRICTION,
+        community=False,
+        emotional_rewards=False,
+        follow_up=False,
+        targeting=False,
     )
     a, b = _run(5, strategy=off, steps=40), _run(5, strategy="one_way", steps=40)
-    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        a.datacollector.get_model_vars_dataframe(), b.datacollector.get_model_vars_dataframe()
+    )
     for name in ("opinion", "trust_media", "belonging", "follows", "valence"):
         np.testing.assert_array_equal(getattr(a.state, name), getattr(b.state, name))
     np.testing.assert_array_equal(a.view_log["item"], b.view_log["item"])
@@ -41,14 +51,29 @@ def test_every_switch_off_is_one_way_draw_for_draw():
 
 
 def test_population_and_networks_identical_across_strategies():
-    models = [OpinionEcology(seed=9, n_users=500, strategy=s) for s in ("one_way", "interactive", "scenario")]
+    models = [
+        OpinionEcology(seed=9, n_users=500, strategy=s)
+        for s in ("one_way", "interactive", "scenario")
+    ]
     ref = models[0]
     for m in models[1:]:
-        for name in ("gen", "opinion", "trust_media", "trust_peers", "epsilon", "follows", "base_valence"):
+        for name in (
+            "gen",
+            "opinion",
+            "trust_media",
+            "trust_peers",
+            "epsilon",
+            "follows",
+            "base_valence",
+        ):
             np.testing.assert_array_equal(getattr(m.state, name), getattr(ref.state, name))
         for layer in ("acq", "followees", "followers"):
-            np.testing.assert_array_equal(getattr(m.networks, layer).indices, getattr(ref.networks, layer).indices)
-            np.testing.assert_array_equal(getattr(m.networks, layer).indptr, getattr(ref.networks, layer).indptr)
+            np.testing.assert_array_equal(
+                getattr(m.networks, layer).indices, getattr(ref.networks, layer).indices
+            )
+            np.testing.assert_array_equal(
+                getattr(m.networks, layer).indptr, getattr(ref.networks, layer).indptr
+            )
 
 
 def test_first_step_sessions_and_outlet_items_shared_across_strategies():

@@ -29,7 +29,9 @@ STEPS = {10_000: 50, 100_000: 20, 1_000_000: 10}
 
 @pytest.mark.parametrize("n", SIZES)
 def test_build(benchmark, n):
-    m = benchmark.pedantic(lambda: OpinionEcology(seed=1, n_users=n, strategy="interactive"), rounds=1, iterations=1)
+    m = benchmark.pedantic(
+        lambda: OpinionEcology(seed=1, n_users=n, strategy="interactive"), rounds=1, iterations=1
+    )
     benchmark.extra_info["users"] = n
     benchmark.extra_info["model_MB"] = sum(m.memory_bytes().values()) / 1e6
 
@@ -42,7 +44,9 @@ def test_step_rate(benchmark, n):
     k = STEPS[n]
     benchmark.pedantic(lambda: m.run(k), rounds=1, iterations=1)
     seconds = benchmark.stats.stats.mean
-    benchmark.extra_info.update(users=n, steps=k, seconds_per_step=seconds / k, user_steps_per_s=n * k / seconds)
+    benchmark.extra_info.update(
+        users=n, steps=k, seconds_per_step=seconds / k, user_steps_per_s=n * k / seconds
+    )
 
 
 class NaiveUser(mesa.Agent):
@@ -105,14 +109,23 @@ _MEMORY_PROBE = textwrap.dedent(
 @pytest.mark.parametrize(("n", "steps"), [(100_000, 100), (1_000_000, 100)])
 def test_peak_memory_per_user(benchmark, n, steps):
     """A fresh process builds the model and runs ``steps`` steps; its peak RSS is the figure."""
+
     def probe():
-        out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(n), str(steps)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _MEMORY_PROBE, str(n), str(steps)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     r = benchmark.pedantic(probe, rounds=1, iterations=1)
     benchmark.extra_info.update(
-        users=n, steps=steps, build_s=r["build_s"], run_s=r["run_s"], peak_MB=r["peak"] / 1e6,
+        users=n,
+        steps=steps,
+        build_s=r["build_s"],
+        run_s=r["run_s"],
+        peak_MB=r["peak"] / 1e6,
         bytes_per_user=(r["peak"] - r["base"]) / n,
         parts_MB={k: v / 1e6 for k, v in r["parts"].items()},
     )

@@ -25,7 +25,12 @@ def test_structural_virality_from_the_view_log_matches_tree_formula():
     m = OpinionEcology(quiet_params(n_users=20), seed=1)
     log = m.view_log
     # item 0: a star of 5 viewers under the root; item 1: a chain root -> 3 -> 4 -> 5 -> 6
-    log.append(np.zeros(5, np.int32), np.full(5, -1, np.int32), np.arange(5, dtype=np.int32), np.ones(5, np.int32))
+    log.append(
+        np.zeros(5, np.int32),
+        np.full(5, -1, np.int32),
+        np.arange(5, dtype=np.int32),
+        np.ones(5, np.int32),
+    )
     log.append(np.array([1]), np.array([-1]), np.array([3]), np.array([1]))
     log.append(np.array([1, 1, 1]), np.array([3, 4, 5]), np.array([4, 5, 6]), np.array([2, 3, 4]))
     # a duplicate view is ignored
@@ -71,7 +76,12 @@ def test_population_means_by_generation():
     s.reached[:] = False
     s.reached[s.gen == 1] = True
     assert M.reach(m) == pytest.approx((s.gen == 1).mean())
-    assert M.reach(m, by="generation") == {"post00": 0.0, "post90": 1.0, "post80": 0.0, "pre80": 0.0}
+    assert M.reach(m, by="generation") == {
+        "post00": 0.0,
+        "post90": 1.0,
+        "post80": 0.0,
+        "pre80": 0.0,
+    }
     assert M.mean_trust(m) == pytest.approx(s.trust_media[:, 0].mean(), rel=1e-6)
     with pytest.raises(ValueError, match="by='cohort'"):
         M.reach(m, by="cohort")
@@ -86,7 +96,9 @@ def test_channel_shares_from_tallies():
     assert M.secondary_share(m) == pytest.approx(0.4)
     assert M.social_channel_share(m, by="generation")["post00"] == pytest.approx(14 / 20)
     m.engaged_by[0] = [2, 1, 1]
-    assert M.engagement(m) == pytest.approx(0.4) and M.engagement(m, kind="forward") == pytest.approx(0.1)
+    assert M.engagement(m) == pytest.approx(0.4) and M.engagement(
+        m, kind="forward"
+    ) == pytest.approx(0.1)
 
 
 def test_snapshot_has_overall_and_per_generation_and_datacollector_matches():

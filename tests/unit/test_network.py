@@ -10,7 +10,9 @@ from model.network import acquaintance_layer, csr_from_edges, follow_layer
 
 def test_csr_dedupes_and_drops_self_loops():
     g = csr_from_edges(np.array([0, 0, 1, 2, 2]), np.array([1, 1, 1, 0, 1]), 3)
-    assert g.row(0).tolist() == [1] and g.row(1).tolist() == [] and sorted(g.row(2).tolist()) == [0, 1]
+    assert (
+        g.row(0).tolist() == [1] and g.row(1).tolist() == [] and sorted(g.row(2).tolist()) == [0, 1]
+    )
     owner, nb = g.expand(np.array([2, 0]))
     assert owner.tolist() == [0, 0, 1] and nb.tolist() == [0, 1, 1]
 

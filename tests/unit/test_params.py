@@ -16,7 +16,14 @@ def test_defaults_are_valid_and_every_field_documented():
     assert set(spec) == set(p.to_dict())
     for name, meta in spec.items():
         assert meta["doc"], name
-        assert meta["group"] in ("population", "network", "content", "strategy", "behaviour", "run"), name
+        assert meta["group"] in (
+            "population",
+            "network",
+            "content",
+            "strategy",
+            "behaviour",
+            "run",
+        ), name
         if meta["lo"] is not None:
             assert meta["lo"] <= getattr(p, name) <= meta["hi"], name
 
@@ -46,7 +53,9 @@ def test_wrong_types():
         Params(n_users="many")
     with pytest.raises(ValueError, match="whole number"):
         Params(n_users=10.5)
-    assert Params(n_users=10.0).n_users == 10 and isinstance(Params(n_users=np.int64(12)).n_users, int)
+    assert Params(n_users=10.0).n_users == 10 and isinstance(
+        Params(n_users=np.int64(12)).n_users, int
+    )
     with pytest.raises(TypeError, match="true or false"):
         Params(unlimited_attention=1)
     with pytest.raises(TypeError, match="n_users must be a number"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.generations import PROFILES, GENERATIONS
+from agents.generations import GENERATIONS, PROFILES
 from model import OpinionEcology, Strategy
 from model.content import DIRECT, OUTLET, SOCIAL
 from tests.conftest import quiet_params
@@ -14,9 +14,14 @@ from tests.conftest import quiet_params
 def _item(m, stance=0.5, valence=0.8, intensity=0.6, quality=0.9, source=0, kind=OUTLET):
     return int(
         m.content.add(
-            source_kind=np.array([kind]), source=np.array([source]), format=np.array([0]),
-            stance=np.array([stance]), valence=np.array([valence]), intensity=np.array([intensity]),
-            quality=np.array([quality]), created=np.array([0]),
+            source_kind=np.array([kind]),
+            source=np.array([source]),
+            format=np.array([0]),
+            stance=np.array([stance]),
+            valence=np.array([valence]),
+            intensity=np.array([intensity]),
+            quality=np.array([quality]),
+            created=np.array([0]),
         )[0]
     )
 
@@ -32,7 +37,10 @@ def _views(users, items, chan=DIRECT, frm=-1):
 
 
 def test_deffuant_pair_moves_both_by_mu_times_difference():
-    m = OpinionEcology(quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", peer_mu=0.3, epsilon=0.5), seed=1)
+    m = OpinionEcology(
+        quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", peer_mu=0.3, epsilon=0.5),
+        seed=1,
+    )
     m.state.opinion[:] = [0.1, 0.3]
     m._peer_round()
     assert sorted(m.state.opinion) == pytest.approx([0.16, 0.24])
@@ -40,7 +48,9 @@ def test_deffuant_pair_moves_both_by_mu_times_difference():
 
 
 def test_deffuant_pair_outside_bound_does_not_move():
-    m = OpinionEcology(quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", epsilon=0.1), seed=1)
+    m = OpinionEcology(
+        quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", epsilon=0.1), seed=1
+    )
     m.state.opinion[:] = [-0.5, 0.5]
     m._peer_round()
     assert list(m.state.opinion) == [-0.5, 0.5]
@@ -62,7 +72,9 @@ def test_random_matching_is_disjoint_and_uses_only_proposed_pairs():
 
 
 def test_network_peer_round_conserves_opinion_and_moves_most_users():
-    m = OpinionEcology(quiet_params(n_users=500, peer_prob=1.0, acq_degree=6, peer_mu=0.5, epsilon=2.0), seed=3)
+    m = OpinionEcology(
+        quiet_params(n_users=500, peer_prob=1.0, acq_degree=6, peer_mu=0.5, epsilon=2.0), seed=3
+    )
     x0 = m.state.opinion.copy()
     m._peer_round()
     assert (m.state.opinion != x0).mean() > 0.6
@@ -70,8 +82,18 @@ def test_network_peer_round_conserves_opinion_and_moves_most_users():
 
 
 def test_resonance_and_content_update_by_hand():
-    p = quiet_params(n_users=2, mu_content=0.05, trust_rate=0.02, emotion_relax=0.1, emotion_pull=0.1,
-                     epsilon=0.4, churn_prob=0.0, follow_prob=0.0, belonging_gain=0.02, belonging_decay=0.01)
+    p = quiet_params(
+        n_users=2,
+        mu_content=0.05,
+        trust_rate=0.02,
+        emotion_relax=0.1,
+        emotion_pull=0.1,
+        epsilon=0.4,
+        churn_prob=0.0,
+        follow_prob=0.0,
+        belonging_gain=0.02,
+        belonging_decay=0.01,
+    )
     m = OpinionEcology(p, seed=2)
     s = m.state
     s.opinion[0], s.trust_media[0, 0], s.valence[0], s.base_valence[0] = 0.2, 0.5, 0.0, 0.0
@@ -94,7 +116,9 @@ def test_resonance_and_content_update_by_hand():
 
 
 def test_content_outside_confidence_bound_lowers_trust_and_leaves_opinion():
-    m = OpinionEcology(quiet_params(n_users=2, epsilon=0.2, churn_prob=0.0, follow_prob=0.0), seed=2)
+    m = OpinionEcology(
+        quiet_params(n_users=2, epsilon=0.2, churn_prob=0.0, follow_prob=0.0), seed=2
+    )
     s = m.state
     s.opinion[0], s.trust_media[0, 0] = -0.5, 0.6
     it = _item(m, stance=0.5)
@@ -113,7 +137,9 @@ def test_forwarded_item_trust_is_geometric_mean_of_outlet_and_forwarder_trust():
 
 
 def test_reply_with_emotional_reward_by_hand():
-    m = OpinionEcology(quiet_params(n_users=2, strategy="interactive", reply_gain=0.15, community_fanout=0), seed=4)
+    m = OpinionEcology(
+        quiet_params(n_users=2, strategy="interactive", reply_gain=0.15, community_fanout=0), seed=4
+    )
     s = m.state
     s.trust_media[1, 0], s.belonging[1, 0], s.valence[1] = 0.4, 0.1, 0.0
     it = _item(m)
@@ -131,21 +157,31 @@ def test_one_way_never_replies():
     it = _item(m)
     trust = m.state.trust_media[1, 0]
     m._respond(1, _views([1], [it]), {"comment": np.array([True]), "focal": np.array([True])})
-    assert m.state.trust_media[1, 0] == trust and m.replies_sent == 0 and not m.state.community.any()
+    assert (
+        m.state.trust_media[1, 0] == trust and m.replies_sent == 0 and not m.state.community.any()
+    )
 
 
 def test_reply_capacity_caps_replies():
     m = OpinionEcology(quiet_params(n_users=10, strategy=Strategy(reply_capacity=3)), seed=4)
     it = _item(m)
     users = np.arange(10)
-    m._respond(1, _views(users, [it] * 10), {"comment": np.ones(10, bool), "focal": np.ones(10, bool)})
+    m._respond(
+        1, _views(users, [it] * 10), {"comment": np.ones(10, bool), "focal": np.ones(10, bool)}
+    )
     assert m.replies_sent == 3 and m.state.replies.sum() == 3
 
 
-@pytest.mark.parametrize(("belong", "trust", "leaves"), [(0.0, 0.0, True), (0.2, 0.0, False), (0.0, 0.7, False)])
+@pytest.mark.parametrize(
+    ("belong", "trust", "leaves"), [(0.0, 0.0, True), (0.2, 0.0, False), (0.0, 0.7, False)]
+)
 def test_churn_hazard(belong, trust, leaves):
-    m = OpinionEcology(quiet_params(n_users=50, churn_prob=1.0, churn_belonging=0.15, churn_trust=0.6,
-                                    belonging_decay=0.0), seed=5)
+    m = OpinionEcology(
+        quiet_params(
+            n_users=50, churn_prob=1.0, churn_belonging=0.15, churn_trust=0.6, belonging_decay=0.0
+        ),
+        seed=5,
+    )
     s = m.state
     s.follows[:, 0] = True
     s.belonging[:, 0] = belong
@@ -182,7 +218,9 @@ def test_choose_takes_all_when_budget_covers_screen_and_prefers_heavy_slots():
 
 
 def test_follow_up_published_once_for_a_large_conversation():
-    m = OpinionEcology(quiet_params(n_users=2, strategy="interactive", follow_up_threshold=5), seed=1)
+    m = OpinionEcology(
+        quiet_params(n_users=2, strategy="interactive", follow_up_threshold=5), seed=1
+    )
     it = _item(m)
     m.content.comments[it] = 5
     m._respond(1, _views([], []), {"comment": np.zeros(0, bool), "focal": np.zeros(0, bool)})
