@@ -468,7 +468,8 @@ class OpinionEcology(mesa.Model):
         return (best[eng[best] > 0] + start).astype(np.int64)
 
     def _push_social(self, rec: np.ndarray, items: np.ndarray, frm: np.ndarray, chan: int) -> None:
-        """Write deliveries into social screens, FIFO; an item already on a screen is not repeated."""
+        """Write deliveries into social screens, FIFO; an item already on either of the user's
+        screens (seen or not) is not delivered again."""
         if len(rec) == 0:
             return
         sc, c = self.screens, self.content
@@ -480,6 +481,9 @@ class OpinionEcology(mesa.Model):
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
         onscreen = (sc.soc_item[rec] == items[:, None]).any(axis=1)
+        # an outlet's item may also sit on the direct screen (the user follows the outlet)
+        outlet = c.source_kind[items] == OUTLET
+        onscreen[outlet] |= (sc.dir_item[rec[outlet]] == items[outlet][:, None]).any(axis=1)
         keep = first & ~onscreen
         rec, items, frm = rec[keep], items[keep], frm[keep]
         if len(rec) == 0:
