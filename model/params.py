@@ -156,7 +156,7 @@ class Params:
         doc="Items the focal outlet publishes per step (Poisson mean).",
     )
     background_rate: float = _p(
-        1.0,
+        2.0,
         lo=0.0,
         hi=50.0,
         group="content",
@@ -235,7 +235,7 @@ class Params:
 
     # --- behaviour ---------------------------------------------------------------------------
     screen_size: int = _p(
-        20, lo=1, hi=1000, group="behaviour", doc="Capacity of each FIFO screen (Weng et al. 2012)."
+        10, lo=1, hi=1000, group="behaviour", doc="Capacity of each FIFO screen (Weng et al. 2012)."
     )
     attention_scale: float = _p(
         1.0,
