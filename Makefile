@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m model.compare --users 5000 --days 7 --seed 1
+	$(BIN)/python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship-quick --overwrite --set n_users=5000 --steps 168 --replicates 8 --executor process && $(BIN)/python -m experiments report results/flagship-quick
 
 app: $(STAMP)
 	$(BIN)/solara run app.py --host 127.0.0.1 --port 8765

@@ -1,0 +1,292 @@
+"""The command line: ``python -m experiments plan|run|status|report|params``.
+
+    python -m experiments plan experiments/specs/interactive_vs_one_way.toml
+    python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship \\
+        --executor process --workers 2
+    python -m experiments run ... --out results/flagship --resume       # after an interruption
+    python -m experiments run ... --executor dask --address tcp://scheduler:8786
+    python -m experiments status results/flagship
+    python -m experiments report results/flagship
+
+``--set KEY=VALUE`` changes a fixed parameter or a top-level key (``replicates``, ``steps``, ...)
+for one invocation; the values are TOML (``--set n_users=2000 --set initial_opinion='"uniform"'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from experiments.spec import SpecError
+
+
+def parse_set(items: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``; values are read as TOML, else as strings."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--set needs KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _overrides(a: argparse.Namespace) -> dict[str, Any]:
+    o = parse_set(a.set or [])
+    for key in ("replicates", "steps", "measure_every"):
+        v = getattr(a, key, None)
+        if v is not None:
+            o[key] = v
+    return o
+
+
+def _load(a: argparse.Namespace):
+    from experiments.spec import load_spec
+
+    return load_spec(a.spec, overrides=_overrides(a) or None)
+
+
+def _spec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", type=Path, help="the experiment's TOML spec")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="change a fixed parameter or top-level key (repeatable)",
+    )
+    p.add_argument("--replicates", type=int, help="override the number of replicates")
+    p.add_argument("--steps", type=int, help="override the run length in steps (hours)")
+    p.add_argument(
+        "--measure-every", dest="measure_every", type=int, help="override the time-series interval"
+    )
+
+
+def cmd_plan(a: argparse.Namespace) -> int:
+    """Count the runs and estimate the time from a short pilot of each arm."""
+    from experiments.design import build_tasks
+    from experiments.executors import default_workers
+    from experiments.run import build_model
+    from experiments.spec import count_points
+
+    spec = _load(a)
+    tasks = build_tasks(spec)
+    n_points = count_points(spec)
+    print(
+        f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {len(tasks)} runs"
+    )
+    print(
+        f"each run: {spec.steps} steps ({spec.steps / 24:g} days); arms: {', '.join(spec.arm_names)}; baseline {spec.analysis.baseline}"
+    )
+    if a.pilot_steps <= 0:
+        return 0
+    k = min(a.pilot_steps, spec.steps)
+    per_arm: dict[str, float] = {}
+    print(f"pilot: {k} steps of each arm at design point 0 ...", flush=True)
+    for t in tasks[: len(spec.arms)]:
+        t0 = time.perf_counter()
+        m = build_model(t)
+        t1 = time.perf_counter()
+        for _ in range(k):
+            if not m.running:
+                break
+            m.step()
+        t2 = time.perf_counter()
+        per_step = (t2 - t1) / max(1, m.steps)
+        per_arm[t.arm] = (t1 - t0) + per_step * spec.steps
+        print(
+            f"  {t.arm:14s} build {t1 - t0:6.2f} s, {per_step * 1000:7.1f} ms/step -> ~{per_arm[t.arm]:7.1f} s per run"
+        )
+    total = sum(per_arm[t.arm] for t in tasks)
+    w = a.workers or default_workers()
+    print(
+        f"estimate: {_hms(total)} serially, ~{_hms(total / w)} on {w} workers "
+        "(point 0's size; later steps can be slower as content accumulates)"
+    )
+    return 0
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    """Run (or resume) an experiment; SIGTERM stops it like Ctrl-C (finished runs are kept)."""
+    import signal
+
+    from experiments.run import run
+
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    spec = _load(a)
+    executor = "dask" if a.address else a.executor
+    s = run(
+        spec,
+        a.out,
+        executor=executor,
+        workers=a.workers,
+        address=a.address,
+        resume=a.resume,
+        overwrite=a.overwrite,
+        retry_failed=a.retry_failed,
+        progress=not a.quiet,
+        flush_every=a.flush_every,
+        flush_seconds=a.flush_seconds,
+    )
+    print(
+        f"{spec.name}: {s.ran} runs in {s.seconds:.1f} s ({s.failed} failed), {s.skipped} already done; "
+        f"results in {s.out}"
+    )
+    return 1 if s.failed and a.strict else 0
+
+
+def cmd_status(a: argparse.Namespace) -> int:
+    """Progress of an output directory."""
+    from experiments.design import build_tasks
+    from experiments.spec import parse_spec
+    from experiments.store import read_manifest, read_table
+
+    m = read_manifest(a.out)
+    spec = parse_spec(m["raw_spec"])
+    planned = build_tasks(spec)
+    runs = read_table(a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"])
+    ok = runs[runs["status"] == "ok"]
+    failed = runs[runs["status"] != "ok"]
+    todo = len(planned) - len(runs)
+    print(f"experiment {m['name']} in {a.out} (created {m['created']}, spec {m.get('spec_file')})")
+    print(f"runs: {len(planned)} planned, {len(ok)} ok, {len(failed)} failed, {todo} to do")
+    if len(ok):
+        for arm, g in ok.groupby("arm", sort=False):
+            print(f"  {arm:14s} {len(g):5d} ok, mean {g['seconds'].mean():.1f} s per run")
+        if todo:
+            print(f"remaining: ~{_hms(todo * ok['seconds'].mean())} serially")
+    for r in failed.head(10).itertuples():
+        print(f"  failed {r.run_id}: {r.error}")
+    if len(failed) > 10:
+        print(f"  ... and {len(failed) - 10} more failures")
+    last = m.get("history", [{}])[-1]
+    state = "finished" if last.get("finished") else "running or interrupted"
+    print(f"last session started {last.get('started')}: {state}")
+    return 0
+
+
+def cmd_report(a: argparse.Namespace) -> int:
+    """Write the report and print the headline comparison."""
+    from experiments.analysis import load_results
+    from experiments.report import headline_point, headline_table, write_report
+
+    files = write_report(a.out, figures=not a.no_figures)
+    res = load_results(a.out)
+    import pandas as pd
+
+    comparison = pd.read_csv(files["comparison.csv"])
+    head = list(res.spec.analysis.headline)
+    print(
+        f"{res.spec.name}: {len(res.ok)} runs; paired differences vs {res.spec.analysis.baseline} (95% CI)"
+    )
+    print(headline_table(comparison, head, headline_point(res), markdown=False))
+    print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files.values()))
+    return 0
+
+
+def cmd_params(a: argparse.Namespace) -> int:
+    """Every key a spec accepts in fixed, factors, points and design.ranges."""
+    from experiments.spec import _SWITCHES, DERIVED_FACTORS, STRATEGY_PREFIX, allowed_text
+    from model import Params
+
+    print(Params.help())
+    print()
+    for sw in _SWITCHES:
+        print(
+            f"{STRATEGY_PREFIX + sw:26s} {allowed_text(STRATEGY_PREFIX + sw):28s} strategy switch (arms that sweep)"
+        )
+    for d in DERIVED_FACTORS:
+        print(f"{d:26s} {allowed_text(d):28s} share of post-00s + post-90s in the population")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    ap = argparse.ArgumentParser(
+        prog="python -m experiments", description="Batch experiments for Opinion Ecology."
+    )
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="count the runs and estimate the time from a short pilot")
+    _spec_args(p)
+    p.add_argument(
+        "--pilot-steps", type=int, default=24, help="steps per arm in the pilot (0: no pilot)"
+    )
+    p.add_argument("--workers", type=int, help="workers for the parallel estimate (default: cores)")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("run", help="run or resume an experiment")
+    _spec_args(p)
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--executor", choices=("serial", "process", "dask"), default="serial")
+    p.add_argument("--workers", type=int, help="worker processes (default: cores)")
+    p.add_argument(
+        "--address", help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)"
+    )
+    p.add_argument("--resume", action="store_true", help="skip runs already recorded in OUT")
+    p.add_argument("--overwrite", action="store_true", help="delete earlier results in OUT first")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="with --resume, run failed runs again"
+    )
+    p.add_argument(
+        "--flush-every",
+        type=int,
+        default=64,
+        help="write a part file every N runs (default 64) ...",
+    )
+    p.add_argument(
+        "--flush-seconds", type=float, default=10.0, help="... or every S seconds (default 10)"
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 if any run failed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="progress of an output directory")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("report", help="statistics, figures and report.md of an output directory")
+    p.add_argument("out", type=Path)
+    p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("params", help="list every key a spec can set")
+    p.set_defaults(func=cmd_params)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 for a bad spec or output directory)."""
+    from experiments.store import StoreError
+
+    ap = build_parser()
+    a = ap.parse_args(argv)
+    try:
+        return a.func(a)
+    except (SpecError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted; finished runs are saved: continue with --resume", file=sys.stderr)
+        return 130

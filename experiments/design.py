@@ -1,0 +1,145 @@
+"""Designs and runs: design points x arms x replicates, with paired seeds (common random numbers).
+
+Design points come from a full factorial (``itertools.product``), an explicit list, or a
+Latin hypercube / scrambled Sobol sample over ranges (``scipy.stats.qmc``; McKay et al. 1979,
+Sobol' 1967). Integer parameters are rounded after scaling.
+
+Seeds: replicate ``r`` gets the seed ``SeedSequence(root_seed, spawn_key=(r,))`` turned into a
+63-bit integer, the same in every arm and at every design point. Arms of one replicate
+therefore share their population, networks and every draw the strategy does not touch
+(common random numbers; Law 2015, ch. 11), and the analysis pairs them. A seed spawned per
+run would break the pairing.
+
+Run order is interleaved: replicate-major, then design point, then arm, so that a sweep
+stopped early has covered the whole design with fewer replicates instead of half of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from experiments.spec import ExperimentSpec, metric_names, numeric_bounds, resolve_point
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs for one run: plain data, no model (sent to other processes).
+
+    Attributes:
+        run_id: ``p<point>-<arm>-r<replicate>``; unique within the experiment.
+        index: Position in the run order (results are sorted by it).
+        point_id: The design point.
+        arm: The arm's name.
+        replicate: The replicate number.
+        seed: The run's root seed (shared by all runs of this replicate).
+        params: ``model.Params`` keywords; ``strategy`` is a dict of switches.
+        factors: The design point's factor values, keyed as in the spec.
+        model: ``module:Class`` of the model to build.
+        steps: Steps to run.
+        measure_every: Time-series sampling interval (0 = none).
+        columns: Final-measure columns to keep.
+        series_columns: Time-series columns to keep.
+        agent_metrics: Agent-level attributes to record at the end (opt-in).
+    """
+
+    run_id: str
+    index: int
+    point_id: int
+    arm: str
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+    factors: dict[str, Any]
+    model: str
+    steps: int
+    measure_every: int
+    columns: tuple[str, ...]
+    series_columns: tuple[str, ...]
+    agent_metrics: tuple[str, ...] = field(default=())
+
+
+def replicate_seed(root_seed: int, replicate: int) -> int:
+    """The seed of replicate ``replicate``: a 63-bit integer from ``SeedSequence(root, spawn_key=(r,))``."""
+    state = np.random.SeedSequence(root_seed, spawn_key=(replicate,)).generate_state(2, np.uint32)
+    return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
+    """The design points, each a dict of factor key -> value (one empty dict without factors)."""
+    d = spec.design
+    if d.kind == "factorial":
+        keys = list(d.factors)
+        return [
+            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*d.factors.values())
+        ]
+    if d.kind == "list":
+        return [dict(p) for p in d.points]
+    keys = list(d.ranges)
+    rng = np.random.default_rng(d.seed)
+    if d.kind == "lhs":
+        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(d.n)
+    else:
+        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
+    lows = [d.ranges[k][0] for k in keys]
+    highs = [d.ranges[k][1] for k in keys]
+    sample = qmc.scale(unit, lows, highs)
+    points = []
+    for row in sample:
+        point = {}
+        for k, v in zip(keys, row, strict=True):
+            integer = numeric_bounds(k)[2]  # type: ignore[index]
+            point[k] = int(round(v)) if integer else float(v)
+        points.append(point)
+    return points
+
+
+def build_tasks(spec: ExperimentSpec) -> list[RunTask]:
+    """Every run of the experiment, in run order (replicate, then point, then arm)."""
+    points = design_points(spec)
+    columns = tuple(metric_names(spec.metrics))
+    series = tuple(metric_names(spec.metrics, step_only=True)) if spec.measure_every else ()
+    width = max(3, len(str(len(points) - 1)))
+    rwidth = max(3, len(str(spec.replicates - 1)))
+    resolved = {
+        (i, arm.name): _plain(resolve_point(spec.fixed, point, arm, spec.steps))
+        for i, point in enumerate(points)
+        for arm in spec.arms
+    }
+    tasks = []
+    for r in range(spec.replicates):
+        seed = replicate_seed(spec.root_seed, r)
+        for i, point in enumerate(points):
+            for arm in spec.arms:
+                tasks.append(
+                    RunTask(
+                        run_id=f"p{i:0{width}d}-{arm.name}-r{r:0{rwidth}d}",
+                        index=len(tasks),
+                        point_id=i,
+                        arm=arm.name,
+                        replicate=r,
+                        seed=seed,
+                        params=resolved[(i, arm.name)],
+                        factors=dict(point),
+                        model=spec.model,
+                        steps=spec.steps,
+                        measure_every=spec.measure_every,
+                        columns=columns,
+                        series_columns=series,
+                        agent_metrics=spec.agent_metrics,
+                    )
+                )
+    return tasks
+
+
+def _plain(params: Any) -> dict[str, Any]:
+    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able)."""
+    import dataclasses
+
+    d = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    d["strategy"] = dataclasses.asdict(params.strategy)
+    return d

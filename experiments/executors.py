@@ -1,0 +1,220 @@
+"""Executors: serial, a process pool, or Dask distributed, all behind ``concurrent.futures``.
+
+Every executor receives the same picklable tasks and runs the same function
+(:func:`experiments.run.run_one`), so results are identical whatever runs them; only the
+``seconds`` column differs. :func:`bounded_map` keeps a fixed number of tasks in flight and
+yields results as they finish, so memory stays flat however many runs a sweep has.
+
+* ``serial``: runs each task in the calling process (the default; easiest to debug).
+* ``process``: ``concurrent.futures.ProcessPoolExecutor`` on a ``forkserver`` context (no
+  fork of a threaded parent) that preloads the model once.
+* ``dask``: ``dask.distributed``. With no address, a ``LocalCluster`` of single-threaded worker
+  processes listening on 127.0.0.1 with the dashboard off; with ``tcp://host:8786``, an existing
+  cluster whose workers have this package installed. Tasks are submitted with ``pure=False``:
+  Dask's default would merge identical tasks.
+
+Any other ``concurrent.futures.Executor`` (loky, mpi4py.futures, ...) can be passed directly.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+EXECUTORS = ("serial", "process", "dask")
+
+
+class SerialExecutor(cf.Executor):
+    """A ``concurrent.futures.Executor`` that runs each call at submission, in this process."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        """Run ``fn(*args, **kwargs)`` now and return a finished future."""
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - delivered through the future, as executors do
+            fut.set_exception(e)
+        return fut
+
+
+@dataclass
+class OpenExecutor:
+    """An executor ready for use and the number of tasks it runs at once."""
+
+    executor: cf.Executor
+    workers: int
+    description: str
+
+
+def default_workers() -> int:
+    """The machine's cores available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def open_executor(
+    kind: str | cf.Executor = "serial", *, workers: int | None = None, address: str | None = None
+) -> Iterator[OpenExecutor]:
+    """Open an executor by name (or wrap a given one) and close it afterwards.
+
+    Args:
+        kind: ``serial``, ``process``, ``dask``, or a ``concurrent.futures.Executor``.
+        workers: Worker processes for ``process`` and a local Dask cluster (default: all cores).
+        address: Scheduler address for ``dask`` (``tcp://host:8786``); None starts a LocalCluster.
+
+    Yields:
+        The open executor with its parallelism.
+    """
+    if isinstance(kind, cf.Executor):
+        n = workers or getattr(kind, "_max_workers", None) or default_workers()
+        yield OpenExecutor(kind, int(n), type(kind).__name__)
+        return
+    if kind not in EXECUTORS:
+        raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(EXECUTORS)}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if kind == "serial":
+        yield OpenExecutor(SerialExecutor(), 1, "serial")
+    elif kind == "process":
+        n = workers or default_workers()
+        ctx = _process_context()
+        ex = cf.ProcessPoolExecutor(
+            max_workers=n, mp_context=ctx, initializer=watch_driver, initargs=(os.getpid(),)
+        )
+        try:
+            yield OpenExecutor(ex, n, f"process pool ({n} workers)")
+        except BaseException:
+            # interrupted: drop queued tasks and stop the running ones instead of waiting
+            _terminate_workers(ex)
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
+    else:
+        with _dask_client(workers, address) as (client, n, desc):
+            ex = client.get_executor(pure=False)
+            yield OpenExecutor(ex, n, desc)
+
+
+def watch_driver(driver_pid: int, interval: float = 1.0) -> None:
+    """Worker initializer: exit when the driver process is gone (e.g. killed with SIGKILL).
+
+    Without it, pool workers whose driver died keep computing their task and then hang.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(driver_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - pid reused by another user's process
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-driver", daemon=True).start()
+
+
+def _terminate_workers(ex: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now (``terminate_workers`` from Python 3.14 on)."""
+    if hasattr(ex, "terminate_workers"):  # pragma: no cover - Python >= 3.14
+        ex.terminate_workers()
+        return
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        proc.terminate()
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """``forkserver`` where available (preloading the model), else ``spawn``."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["experiments.run", "model"])
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows, macOS default
+
+
+@contextmanager
+def _dask_client(workers: int | None, address: str | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "the dask executor needs dask.distributed: pip install 'opinion-ecology[dask]'"
+        ) from e
+    if address:
+        with Client(address) as client:
+            info = client.scheduler_info()
+            n = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
+            yield client, n, f"dask cluster at {address} ({n} threads)"
+        return
+    n = workers or default_workers()
+    with (
+        LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client, n, f"dask LocalCluster on 127.0.0.1 ({n} workers)"
+
+
+def bounded_map(
+    executor: cf.Executor,
+    fn: Callable,
+    items: Iterable,
+    window: int,
+    on_error: Callable[[Any, BaseException], Any] | None = None,
+) -> Iterator[Any]:
+    """Yield ``fn(item)`` for every item, in completion order, with at most ``window`` in flight.
+
+    Args:
+        executor: Any ``concurrent.futures.Executor``.
+        fn: The function to apply.
+        items: Its arguments.
+        window: Maximum tasks submitted but not yet yielded.
+        on_error: Called with the item and the exception when a task's future raises (for
+            example a Dask worker that died on it too often); its return value is yielded in
+            place of the result. Without it, the exception propagates. A broken process pool
+            always propagates: every later task would fail the same way.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    it = iter(items)
+    pending: dict[cf.Future, Any] = {}
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < window:
+            try:
+                item = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[executor.submit(fn, item)] = item
+        if not pending:
+            return
+        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+        for fut in done:
+            item = pending.pop(fut)
+            try:
+                result = fut.result()
+            except cf.BrokenExecutor:
+                raise
+            except Exception as e:
+                if on_error is None:
+                    raise
+                result = on_error(item, e)
+            yield result

@@ -1,0 +1,461 @@
+"""``report OUT``: the statistics tables, the figures and a Markdown report of an experiment.
+
+Writes, into ``OUT``:
+
+* ``summary.csv``: each arm's mean, sd, n and CI per design point and measure (overall and
+  per generation);
+* ``comparison.csv``: paired differences against the baseline (see :mod:`experiments.analysis`);
+* ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points;
+* ``figures/``: trajectories, forest plot, per-generation bars, cascade-size CCDF, and for
+  multi-point designs the sensitivity ranking and partial dependence;
+* ``report.md``: the experiment table (STRESS-ABS style: factors, levels, fixed values, run
+  length, replicates, seeds), the headline differences with their intervals, who gains (by
+  generation), replication adequacy, sensitivity, failures and the environment.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from agents.generations import GENERATIONS
+from experiments import plots
+from experiments.analysis import Results, load_results, partial_dependence, sensitivity
+from experiments.design import replicate_seed
+from experiments.spec import CASCADE_MEASURES, count_points
+
+
+def fmt(x: Any, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits; blank for NaN."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return "yes" if x else "no"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    return f"{x:.{digits}g}"
+
+
+def ci(lo: float, hi: float) -> str:
+    """``[lo, hi]`` or blank."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    return f"[{fmt(lo)}, {fmt(hi)}]"
+
+
+def headline_point(res: Results) -> int:
+    """The design point the headline describes: the only one, or -1 (pooled over points)."""
+    return 0 if count_points(res.spec) == 1 else -1
+
+
+def headline_table(
+    comparison: pd.DataFrame, measures: list[str], point: int, markdown: bool = True
+) -> str:
+    """Per arm and headline measure: baseline and arm means, the difference and its intervals."""
+    c = comparison[(comparison["point_id"] == point) & (comparison["generation"] == "all")]
+    c = c[c["measure"].isin(measures)]
+    conf = "95%"
+    header = [
+        "arm",
+        "measure",
+        "baseline",
+        "arm mean",
+        "Δ",
+        f"{conf} CI (paired t)",
+        "BCa CI",
+        "d_z",
+        "A12",
+        "r",
+        "n",
+        "adequate",
+    ]
+    rows = []
+    for _, r in c.sort_values(
+        ["arm", "measure"], key=lambda s: s.map(_order(measures)) if s.name == "measure" else s
+    ).iterrows():
+        rows.append(
+            [
+                r["arm"],
+                r["measure"],
+                fmt(r["base_mean"]),
+                fmt(r["arm_mean"]),
+                fmt(r["diff"]),
+                ci(r["ci_lo"], r["ci_hi"]),
+                ci(r["boot_lo"], r["boot_hi"]),
+                fmt(r["d_z"], 3),
+                fmt(r["a12"], 3),
+                fmt(r["r"], 3),
+                str(int(r["n"])),
+                _adequate(r),
+            ]
+        )
+    return _table(header, rows, markdown)
+
+
+def _order(measures: list[str]):
+    pos = {m: i for i, m in enumerate(measures)}
+    return lambda m: pos.get(m, len(pos))
+
+
+def _adequate(r: pd.Series) -> str:
+    a = r["adequate"]
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return "n/a"
+    return "yes" if a else f"no (n≈{fmt(r['n_needed'])})"
+
+
+def _table(header: list[str], rows: list[list[str]], markdown: bool = True) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def generation_table(comparison: pd.DataFrame, measures: list[str], point: int) -> str:
+    """Δ [CI] per generation (columns) for each arm and measure (rows)."""
+    c = comparison[(comparison["point_id"] == point) & comparison["measure"].isin(measures)]
+    header = ["arm", "measure", "all", *GENERATIONS]
+    rows = []
+    for arm in pd.unique(c["arm"]):
+        for m in measures:
+            cells = [arm, m]
+            for g in ("all", *GENERATIONS):
+                r = c[(c["arm"] == arm) & (c["measure"] == m) & (c["generation"] == g)]
+                cells.append(
+                    ""
+                    if r.empty
+                    else f"{fmt(r['diff'].iloc[0], 3)} {ci(r['ci_lo'].iloc[0], r['ci_hi'].iloc[0])}"
+                )
+            rows.append(cells)
+    return _table(header, rows)
+
+
+def experiment_table(res: Results) -> str:
+    """The experiment as a table: design, factors, fixed values, arms, run length, seeds, runs."""
+    s = res.spec
+    d = s.design
+    rows = [["experiment", s.name], ["description", s.description or ""]]
+    rows.append(["spec file", f"`{res.manifest.get('spec_file')}`"])
+    rows.append(["model", f"`{s.model}`"])
+    if d.kind == "factorial":
+        levels = "; ".join(f"{k} ∈ {list(v)}" for k, v in d.factors.items())
+        levels = levels or "one point (no factors)"
+        rows.append(["design", f"full factorial: {levels}"])
+    elif d.kind == "list":
+        rows.append(["design", f"{len(d.points)} listed points over {', '.join(d.keys)}"])
+    else:
+        ranges = "; ".join(f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items())
+        rows.append(
+            [
+                "design",
+                f"{d.kind.upper()} sample, n = {d.n} points (sampler seed {d.seed}): {ranges}",
+            ]
+        )
+    fixed = ", ".join(f"{k} = {v}" for k, v in s.fixed.items()) or "model defaults"
+    rows.append(["fixed", fixed + " (everything else: model.Params defaults)"])
+    arms = []
+    for a in s.arms:
+        extra = ", ".join(f"{k}={v}" for k, v in a.switches.items())
+        arms.append(
+            f"{a.name} (preset {a.preset}{'; ' + extra if extra else ''}{'; sweeps strategy.*' if a.sweep and any(k.startswith('strategy.') for k in (*d.keys, *s.fixed)) else ''})"
+        )
+    rows.append(["arms", "; ".join(arms) + f"; baseline {s.analysis.baseline}"])
+    rows.append(
+        ["run length", f"{s.steps} steps = {s.steps / 24:g} days (1 step = 1 hour); no warm-up"]
+    )
+    rows.append(
+        [
+            "sampling",
+            f"time series every {s.measure_every} steps"
+            if s.measure_every
+            else "final measures only",
+        ]
+    )
+    seeds = ", ".join(str(replicate_seed(s.root_seed, r)) for r in range(min(3, s.replicates)))
+    rows.append(
+        [
+            "replicates",
+            f"{s.replicates} per arm and point; replicate r has seed SeedSequence({s.root_seed}, spawn_key=(r,)) in every arm (common random numbers): {seeds}{', ...' if s.replicates > 3 else ''}",
+        ]
+    )
+    n_ok, n_fail = len(res.ok), len(res.failed)
+    rows.append(
+        [
+            "runs",
+            f"{count_points(s)} points × {len(s.arms)} arms × {s.replicates} replicates = {res.manifest.get('planned_runs')} planned; {n_ok} finished, {n_fail} failed",
+        ]
+    )
+    return _table(["", ""], rows)
+
+
+def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
+    """Compute the statistics of ``out`` and write the tables, figures and ``report.md``.
+
+    Args:
+        out: An output directory of :func:`experiments.run`.
+        figures: Also draw the figures.
+
+    Returns:
+        Name -> path of every file written.
+    """
+    out = Path(out)
+    res = load_results(out)
+    if res.ok.empty:
+        raise ValueError(f"{out} has no finished runs to report on")
+    spec, a = res.spec, res.spec.analysis
+    measures = res.measures
+    head = [m for m in a.headline if m in measures]
+    files: dict[str, Path] = {}
+
+    summary = res.summary()
+    comparison = res.compare()
+    files["summary.csv"] = out / "summary.csv"
+    summary.to_csv(files["summary.csv"], index=False)
+    files["comparison.csv"] = out / "comparison.csv"
+    comparison.to_csv(files["comparison.csv"], index=False)
+    point = headline_point(res)
+    arms = list(spec.arm_names)
+
+    sens = pdp = effects = None
+    num_points = count_points(spec)
+    if num_points > 1 and res.factors:
+        effects = res.effects(head)
+        from experiments.analysis import numeric_factors
+
+        num = numeric_factors(effects, res.factors)
+        if num and num_points >= 2 * (len(num) + 2):
+            sens = sensitivity(effects, num, head)
+            files["sensitivity.csv"] = out / "sensitivity.csv"
+            sens.to_csv(files["sensitivity.csv"], index=False)
+            pdp = pd.concat(
+                [
+                    partial_dependence(effects, f, m, confidence=a.confidence)
+                    for m in head
+                    for f in num
+                ],
+                ignore_index=True,
+            )
+            files["partial_dependence.csv"] = out / "partial_dependence.csv"
+            pdp.to_csv(files["partial_dependence.csv"], index=False)
+
+    figs: dict[str, Path] = {}
+    if figures:
+        fdir = out / "figures"
+        step_head = [m for m in head if m not in CASCADE_MEASURES]
+        ts = res.timeseries(step_head) if spec.measure_every and step_head else pd.DataFrame()
+        if not ts.empty:
+            figs["trajectories"] = plots.trajectories(
+                ts, step_head, arms, fdir / "trajectories.png", a.confidence
+            )
+        figs["forest"] = plots.forest(
+            comparison[comparison["point_id"] == point], head, fdir / "forest.png", a.confidence
+        )
+        gen_measures = [m for m in head if m not in CASCADE_MEASURES]
+        if gen_measures:
+            pooled = (
+                summary_pooled(res, gen_measures)
+                if point == -1
+                else summary[summary["point_id"] == 0]
+            )
+            figs["generations"] = plots.generations(
+                pooled, gen_measures, arms, fdir / "generations.png"
+            )
+        cas = res.cascades()
+        if not cas.empty:
+            figs["cascade_ccdf"] = plots.cascade_ccdf(cas, arms, fdir / "cascade_ccdf.png")
+        if sens is not None and not sens.empty:
+            figs["sensitivity"] = plots.sensitivity_ranking(sens, fdir / "sensitivity.png")
+            figs["partial_dependence"] = plots.partial_dependence(
+                pdp[pdp["measure"] == boundary_measure(sens)],
+                effects,
+                fdir / "partial_dependence.png",
+            )
+        files.update({f"figures/{p.name}": p for p in figs.values()})
+
+    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects)
+    files["report.md"] = out / "report.md"
+    files["report.md"].write_text(md, encoding="utf-8")
+    return files
+
+
+def summary_pooled(res: Results, measures: list[str]) -> pd.DataFrame:
+    """Summary over all design points pooled (each run one observation)."""
+    from experiments.analysis import summarize
+
+    runs = res.runs.assign(point_id=-1)
+    cols = [c for c in res.measures if c.split("[")[0] in measures]
+    return summarize(runs, cols, res.spec.analysis.confidence)
+
+
+def render_markdown(
+    res: Results,
+    comparison: pd.DataFrame,
+    head: list[str],
+    point: int,
+    figs: dict[str, Path],
+    sens: pd.DataFrame | None,
+    pdp: pd.DataFrame | None,
+    effects: pd.DataFrame | None,
+) -> str:
+    """The text of ``report.md``."""
+    s, a = res.spec, res.spec.analysis
+    conf = f"{a.confidence:.0%}"
+    lines = [f"# Experiment report: {s.name}", ""]
+    if s.description:
+        lines += [s.description, ""]
+    lines += ["## Experiment", "", experiment_table(res), ""]
+    scope = (
+        "the only design point"
+        if point == 0
+        else "pooled over all design points (pairs stay within a point and replicate)"
+    )
+    lines += [
+        "## Headline: paired differences against " + f"`{a.baseline}`",
+        "",
+        f"Δ = arm − {a.baseline}, paired by replicate (same seed), {scope}. {conf} CI from the paired t "
+        "(`scipy.stats.ttest_rel`); BCa bootstrap for the measures listed in `analysis.bootstrap`. "
+        "d_z = mean(Δ)/sd(Δ); A12 = P(arm run > baseline run); r = within-pair correlation "
+        "(how much common random numbers helped). *adequate*: CI half-width below the smallest "
+        "difference that matters (`analysis.min_difference`, else "
+        f"{a.relative_min_difference:.0%} of the larger mean); otherwise the pairs needed for 80% power.",
+        "",
+        headline_table(comparison, head, point),
+        "",
+    ]
+    cas = [
+        m
+        for m in CASCADE_MEASURES
+        if m in {c.split("[")[0] for c in res.measures} and m not in head
+    ]
+    if cas:
+        lines += ["### Cascades", "", headline_table(comparison, cas, point), ""]
+    gen_head = [m for m in head if m not in CASCADE_MEASURES]
+    if gen_head:
+        lines += [
+            "## For whom: Δ by generation",
+            "",
+            f"Δ [{conf} paired-t CI] per cohort.",
+            "",
+            generation_table(comparison, gen_head, point),
+            "",
+        ]
+    c = comparison[(comparison["point_id"] == point)]
+    bad = c[c["adequate"] == False]  # noqa: E712 - a column of True/False/None
+    lines += ["## Replication adequacy", ""]
+    if len(c):
+        n = int(c["n"].max())
+        lines.append(
+            f"{len(c) - len(bad)} of {len(c)} differences (all measures and cohorts) have a CI half-width below "
+            f"their smallest difference that matters with n = {n} pairs."
+        )
+        head_bad = bad[(bad["generation"] == "all") & bad["measure"].isin(head)]
+        if len(head_bad):
+            lines += [
+                "",
+                "Headline measures that need more replicates (pairs for 80% power at δ):",
+                "",
+            ]
+            lines += [
+                f"- {r.arm} {r.measure}: half-width {fmt(r.half_width)} vs δ {fmt(r.min_difference)} → n ≈ {fmt(r.n_needed)}"
+                for r in head_bad.itertuples()
+            ]
+        lines.append("")
+    if point == -1 and count_points(s) <= 12:
+        lines += ["## Per design point", "", _per_point(res, comparison, head[0]), ""]
+    if sens is not None and not sens.empty and effects is not None:
+        lines += _sensitivity_section(sens, pdp, effects, head, a.baseline)
+    if figs:
+        lines += ["## Figures", ""]
+        lines += [f"![{name}](figures/{p.name})" for name, p in figs.items()]
+        lines.append("")
+    lines += ["## Failures", ""]
+    if res.failed.empty:
+        lines.append("None: every run finished.")
+    else:
+        lines += [f"- `{r.run_id}` (seed {r.seed}): {r.error}" for r in res.failed.itertuples()]
+    env = res.manifest.get("environment", {})
+    git = env.get("git", {})
+    pk = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)
+    secs = res.ok["seconds"]
+    lines += [
+        "",
+        "## Provenance",
+        "",
+        f"- git commit `{git.get('commit')}`{' (uncommitted changes)' if git.get('dirty') else ''}; Python {env.get('python')}; {env.get('platform')}",
+        f"- {pk}",
+        f"- run time: {fmt(secs.sum() / 60, 3)} minutes of run time (wall clock per run, summed) in {len(secs)} runs (mean {fmt(secs.mean(), 3)} s per run)",
+        "- files: `runs/`, `timeseries/`, `cascades/` (Parquet parts), `manifest.json`, `summary.csv`, `comparison.csv`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _per_point(res: Results, comparison: pd.DataFrame, measure: str) -> str:
+    c = comparison[
+        (comparison["generation"] == "all")
+        & (comparison["measure"] == measure)
+        & (comparison["point_id"] >= 0)
+    ]
+    fac = res.runs.groupby("point_id")[[f"factor.{f}" for f in res.factors]].first()
+    header = ["point", *res.factors, "arm", f"Δ {measure}", "95% CI", "n"]
+    rows = []
+    for r in c.itertuples():
+        vals = [fmt(v) if isinstance(v, float) else str(v) for v in fac.loc[r.point_id]]
+        rows.append([str(r.point_id), *vals, r.arm, fmt(r.diff), ci(r.ci_lo, r.ci_hi), str(r.n)])
+    return _table(header, rows)
+
+
+def boundary_measure(sens: pd.DataFrame) -> str:
+    """The headline measure on which the arm beats the baseline at the fewest design points."""
+    share = sens.groupby("measure", sort=False)["share_positive"].min()
+    return str(share.idxmin())
+
+
+def _sensitivity_section(
+    sens: pd.DataFrame, pdp: pd.DataFrame, effects: pd.DataFrame, head: list[str], baseline: str
+) -> list[str]:
+    lines = ["## Where does the arm stop winning? Sensitivity", ""]
+    lines.append(
+        f"Each point's Δ (arm − {baseline}, mean over its replicates) is regressed on the standardised "
+        "factors; |SRC| ranks the factors (R² says how much a linear model explains). Spearman's ρ "
+        "is the rank correlation; 'wins' is the share of points with Δ > 0."
+    )
+    lines.append("")
+    for (arm, m), g in sens.groupby(["arm", "measure"], sort=False):
+        g = g.sort_values("rank")
+        top = ", ".join(
+            f"{r.factor} (SRC {fmt(r.src, 2)}, ρ {fmt(r.spearman, 2)})" for r in g.itertuples()
+        )
+        lines.append(
+            f"- **{arm}, Δ {m}**: mean Δ {fmt(g['mean_diff'].iloc[0])}, wins at {g['share_positive'].iloc[0]:.0%} of {g['points'].iloc[0]} points; R² {fmt(g['r2'].iloc[0], 2)}; ranking: {top}"
+        )
+    lines.append("")
+    m = boundary_measure(sens)
+    pdp = pdp[pdp["measure"] == m]
+    lines += [
+        f"### Partial dependence of Δ {m}",
+        "",
+        f"Δ {m} is the headline measure on which the arm wins at the fewest points. Binned means "
+        "(quintiles of each factor) with 95% CI; bins where the arm does not beat the baseline "
+        "are marked **≤ 0**. `partial_dependence.csv` holds every headline measure.",
+        "",
+    ]
+    header = ["arm", "factor", *[f"bin {b + 1}" for b in range(int(pdp["bin"].max()) + 1)]]
+    rows = []
+    for (arm, f), g in pdp.groupby(["arm", "factor"], sort=False):
+        cells = [arm, f]
+        for r in g.itertuples():
+            mark = " **≤ 0**" if np.isfinite(r.mean) and r.mean <= 0 else ""
+            cells.append(f"{fmt(r.lo, 3)}–{fmt(r.hi, 3)}: {fmt(r.mean, 3)}{mark}")
+        rows.append(cells)
+    lines += [_table(header, rows), ""]
+    return lines

@@ -1,0 +1,278 @@
+"""The runner: one function that runs one :class:`~experiments.design.RunTask`, and the driver
+that streams a whole experiment through an executor to disk.
+
+Workers receive tasks (plain data) and return :class:`RunOutput` (plain data); only the
+driver writes files, so a task that a cluster retries after a worker died cannot write twice.
+A run that raises becomes a ``failed`` row carrying its error, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from experiments.design import RunTask, build_tasks
+from experiments.spec import ExperimentSpec, load_spec
+
+#: How the end-of-run agent attributes are read from the model's arrays (column 0 = focal outlet).
+AGENT_READERS: dict[str, Callable[[Any], np.ndarray]] = {
+    "generation": lambda m: m.state.gen,
+    "opinion": lambda m: m.state.opinion,
+    "trust": lambda m: m.state.trust_media[:, 0],
+    "belonging": lambda m: m.state.belonging[:, 0],
+    "valence": lambda m: m.state.valence,
+    "arousal": lambda m: m.state.arousal,
+    "follows": lambda m: m.state.follows[:, 0],
+    "reached": lambda m: m.state.reached,
+    "replies": lambda m: m.state.replies,
+}
+
+
+@dataclass
+class RunOutput:
+    """What one run returns to the driver.
+
+    Attributes:
+        task: The task that was run.
+        status: ``ok`` or ``failed``.
+        error: ``Type: message`` of the exception, or None.
+        traceback: The formatted traceback, or None.
+        steps_run: Steps the model ran (may stop early: ``Params.stop_when``).
+        seconds: Wall time of the run (the only column that differs between executors).
+        final: Final measures, column -> value.
+        series: Time series, column -> list (``step`` first); empty without ``measure_every``.
+        cascade_sizes: Users reached by each recorded item.
+        agents: Agent attributes at the end, name -> array; empty unless opted in.
+    """
+
+    task: RunTask
+    status: str
+    error: str | None = None
+    traceback: str | None = None
+    steps_run: int = 0
+    seconds: float = 0.0
+    final: dict[str, float] = field(default_factory=dict)
+    series: dict[str, list] = field(default_factory=dict)
+    cascade_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cascade_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    agents: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run finished without an exception."""
+        return self.status == "ok"
+
+
+def load_model_class(target: str) -> type:
+    """Import ``module:Class``."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_model(task: RunTask) -> Any:
+    """The model of ``task``, seeded with ``task.seed``."""
+    from model import Params, Strategy
+
+    kwargs = dict(task.params)
+    kwargs["strategy"] = Strategy(**kwargs["strategy"])
+    return load_model_class(task.model)(params=Params(**kwargs), seed=task.seed)
+
+
+def run_one(task: RunTask) -> RunOutput:
+    """Run one task to its horizon and collect its measures; never raises for model errors.
+
+    The time series reads ``model.last_snapshot`` (computed once per step by the model) every
+    ``measure_every`` steps, at step 0 and at the last step.
+
+    Args:
+        task: The run.
+
+    Returns:
+        The run's output, with ``status="failed"`` and the error if the model raised.
+    """
+    from model.measures import cascade_sizes, final_measures
+
+    t0 = time.perf_counter()
+    every = task.measure_every
+    series: dict[str, list] = {"step": [], **{c: [] for c in task.series_columns}}
+    model = None
+    try:
+        model = build_model(task)
+
+        def record() -> None:
+            snap = model.last_snapshot
+            series["step"].append(int(model.steps))
+            for c in task.series_columns:
+                series[c].append(float(snap.get(c, np.nan)))
+
+        if every:
+            record()
+        while model.running and model.steps < task.steps:
+            model.step()
+            if every and model.steps % every == 0:
+                record()
+        if every and series["step"][-1] != model.steps:
+            record()
+        final = final_measures(model)
+        sizes = cascade_sizes(model)
+        agents = {
+            name: np.asarray(AGENT_READERS[name](model)).copy() for name in task.agent_metrics
+        }
+    except Exception as e:  # noqa: BLE001 - a failing run is data, not a crash of the sweep
+        return RunOutput(
+            task=task,
+            status="failed",
+            error=f"{type(e).__name__}: {e}",
+            traceback=traceback.format_exc(),
+            steps_run=int(getattr(model, "steps", 0) or 0),
+            seconds=time.perf_counter() - t0,
+        )
+    return RunOutput(
+        task=task,
+        status="ok",
+        steps_run=int(model.steps),
+        seconds=time.perf_counter() - t0,
+        final={c: float(final.get(c, np.nan)) for c in task.columns},
+        series=series if every else {},
+        cascade_sizes=sizes.to_numpy(np.int64),
+        cascade_items=sizes.index.to_numpy(np.int64),
+        agents=agents,
+    )
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run` did.
+
+    Attributes:
+        out: The output directory.
+        planned: Runs in the experiment.
+        skipped: Runs already recorded (``--resume``).
+        ran: Runs executed now.
+        failed: Of those, how many failed.
+        seconds: Wall time of the sweep.
+    """
+
+    out: Path
+    planned: int
+    skipped: int
+    ran: int
+    failed: int
+    seconds: float
+
+
+def run(
+    spec: ExperimentSpec | str | Path,
+    out: str | Path,
+    *,
+    executor: Any = "serial",
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    retry_failed: bool = False,
+    progress: bool = True,
+    window: int | None = None,
+    flush_every: int = 64,
+    flush_seconds: float = 10.0,
+    overrides: dict[str, Any] | None = None,
+) -> RunSummary:
+    """Run an experiment and stream its results to ``out``.
+
+    Args:
+        spec: A spec or the path of a TOML spec.
+        out: Output directory (``runs/``, ``timeseries/``, ``cascades/``, ``manifest.json``).
+        executor: ``serial``, ``process``, ``dask``, or any ``concurrent.futures.Executor``.
+        workers: Worker processes (process, dask LocalCluster); default: the machine's cores.
+        address: A Dask scheduler (``tcp://host:8786``); implies ``executor="dask"``.
+        resume: Keep the runs already in ``out`` and run the rest (the spec must match).
+        overwrite: Delete earlier results in ``out`` first.
+        retry_failed: With ``resume``, run failed runs again (their new row replaces the old one).
+        progress: Show a tqdm bar with ETA and failure count.
+        window: Tasks in flight at once (default twice the workers); bounds memory.
+        flush_every: Write a part file after this many finished runs ...
+        flush_seconds: ... or after this many seconds, whichever comes first.
+        overrides: Top-level keys or fixed parameters to change in the spec.
+
+    Returns:
+        Counts of planned, skipped, run and failed runs.
+
+    Raises:
+        experiments.spec.SpecError: The spec is invalid (before anything runs).
+        experiments.store.StoreError: ``out`` holds another experiment's results.
+    """
+    from experiments.executors import bounded_map, open_executor
+    from experiments.store import Store
+
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_spec(spec)
+    if overrides:
+        spec = spec.with_overrides(overrides)
+    if address and executor == "serial":
+        executor = "dask"
+    tasks = build_tasks(spec)
+    store = Store.open(out, spec, resume=resume, overwrite=overwrite)
+    recorded = store.recorded()
+    todo = [
+        t
+        for t in tasks
+        if t.run_id not in recorded or (retry_failed and recorded[t.run_id] != "ok")
+    ]
+    t0 = time.perf_counter()
+    failed = 0
+    bar = _progress(progress, total=len(tasks), initial=len(tasks) - len(todo), desc=spec.name)
+    buffer: list[RunOutput] = []
+    last_flush = time.monotonic()
+    try:
+        with open_executor(executor, workers=workers, address=address) as ex:
+            for result in bounded_map(
+                ex.executor, run_one, todo, window or 2 * ex.workers, on_error=_lost_run
+            ):
+                buffer.append(result)
+                failed += not result.ok
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(failed=failed, refresh=False)
+                if len(buffer) >= flush_every or time.monotonic() - last_flush >= flush_seconds:
+                    store.write(buffer)
+                    buffer.clear()
+                    last_flush = time.monotonic()
+    finally:
+        # runs that finished before an interrupt are kept; a resume skips them
+        store.write(buffer)
+        if bar is not None:
+            bar.close()
+    store.finish()
+    return RunSummary(
+        out=Path(out),
+        planned=len(tasks),
+        skipped=len(tasks) - len(todo),
+        ran=len(todo),
+        failed=failed,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
+    """A run whose worker never returned (e.g. it died): recorded as failed."""
+    return RunOutput(task=task, status="failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def _progress(enabled: bool, **kw: Any):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(unit="run", dynamic_ncols=True, **kw)
+
+
+def run_tasks(tasks: Iterable[RunTask]) -> list[RunOutput]:
+    """Run tasks serially in memory (for tests and notebooks; nothing is written)."""
+    return [run_one(t) for t in tasks]

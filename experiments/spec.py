@@ -1,0 +1,1020 @@
+"""Experiment specs: TOML files loaded into a frozen dataclass and validated before any run.
+
+A spec declares what to vary and what to compare, in the spirit of NetLogo's BehaviorSpace
+and the EMA Workbench's split between levers (the focal outlet's strategy, the ``arms``) and
+uncertainties (population, network and behaviour parameters, the ``design``)::
+
+    name = "interactive_vs_one_way"
+    replicates = 20            # replicate r uses the same seed in every arm and design point
+    root_seed = 20240611
+    steps = 336                # one step is one hour
+    measure_every = 6          # time-series sampling; 0 = final measures only
+    metrics = "all"            # or ["reach", "trust", ...]; per-generation columns come along
+
+    [fixed]                    # model.Params fields held constant
+    n_users = 10000
+
+    [factors]                  # full factorial (design.kind = "factorial", the default)
+    acq_degree = [6, 10]
+
+    [design]                   # or an LHS / Sobol sample over ranges
+    kind = "lhs"
+    n = 40
+    [design.ranges]
+    trust_shift = [-0.3, 0.3]
+    "strategy.reply_capacity" = [0, 60]
+
+    [arms]                     # strategies compared; the baseline is analysis.baseline
+    one_way = "one_way"
+    interactive = "interactive"
+    [arms.slow_replies]
+    strategy = "interactive"
+    reply_capacity = 5
+
+Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params`
+field names, plus two namespaces:
+
+* ``strategy.<switch>`` sets a :class:`model.Strategy` switch (e.g. ``strategy.reply_capacity``,
+  ``strategy.forward_friction``). It applies to the arms that *sweep* the strategy: by default
+  every arm whose preset is not ``one_way``, so pure broadcast stays pure broadcast. An arm sets
+  ``sweep = true`` or ``false`` to choose.
+* ``mix.young_share`` sets the generation mix: the share of post-00s plus post-90s users, each
+  group keeping its default internal proportions.
+
+Every value is checked against :meth:`model.Params.spec`; a wrong key, a value out of range or
+an unknown strategy raises :class:`SpecError` naming the key, the file and line, and what is
+allowed, before a single run starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model import STRATEGY_PRESETS, Params, Strategy
+from model.measures import STEP_MEASURES
+from model.params import check_value, unknown_name_message
+
+#: Cascade summaries kept at the end of a run (model.measures.final_measures).
+CASCADE_MEASURES = (
+    "cascade_mean_size",
+    "cascade_max_size",
+    "cascade_mean_depth",
+    "structural_virality",
+    "replies",
+    "items",
+)
+#: Every metric a spec may name: step measures (overall and per generation) and cascade summaries.
+ALL_METRICS = (*STEP_MEASURES, *CASCADE_MEASURES)
+#: Agent-level attributes that ``agent_metrics`` may ask for (recorded at the end of each run).
+AGENT_METRICS = (
+    "generation",
+    "opinion",
+    "trust",
+    "belonging",
+    "valence",
+    "arousal",
+    "follows",
+    "reached",
+    "replies",
+)
+DESIGN_KINDS = ("factorial", "list", "lhs", "sobol")
+STRATEGY_PREFIX = "strategy."
+YOUNG_SHARE = "mix.young_share"
+DERIVED_FACTORS = (YOUNG_SHARE,)
+#: Measures given a BCa bootstrap CI by default: skewed, heavy-tailed summaries.
+DEFAULT_BOOTSTRAP = (
+    "cascade_mean_size",
+    "cascade_max_size",
+    "cascade_mean_depth",
+    "structural_virality",
+    "replies",
+)
+DEFAULT_HEADLINE = ("reach", "secondary_share", "engagement", "trust", "retention", "belonging")
+DEFAULT_MODEL = "model:OpinionEcology"
+
+_TOP_KEYS = (
+    "name",
+    "description",
+    "model",
+    "replicates",
+    "root_seed",
+    "steps",
+    "measure_every",
+    "metrics",
+    "agent_metrics",
+    "fixed",
+    "factors",
+    "points",
+    "design",
+    "arms",
+    "analysis",
+)
+_DESIGN_KEYS = ("kind", "n", "seed", "ranges")
+_ARM_KEYS = (
+    "strategy",
+    "sweep",
+    *(f.name for f in dataclasses.fields(Strategy) if f.name != "name"),
+)
+_ANALYSIS_KEYS = (
+    "baseline",
+    "min_difference",
+    "relative_min_difference",
+    "bootstrap",
+    "n_resamples",
+    "confidence",
+    "headline",
+)
+_SWITCHES = tuple(f.name for f in dataclasses.fields(Strategy) if f.name != "name")
+_PARAM_SPEC = Params.spec()
+_RESERVED = {
+    "strategy": "the strategy is set per arm: use [arms] (or strategy.<switch> keys)",
+    "steps": "the run length is the top-level 'steps'",
+}
+
+
+class SpecError(ValueError):
+    """A spec that cannot run: names the key, the file and line where known, and what is allowed.
+
+    Attributes:
+        key: The dotted key path, e.g. ``factors.trust_shift``.
+        file: The spec file, or None for a spec built from a dict.
+        line: The 1-based line of the key in the file, or None when it cannot be found.
+        allowed: What would be accepted, as text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str = "",
+        file: str | None = None,
+        line: int | None = None,
+        allowed: str = "",
+    ) -> None:
+        self.key, self.file, self.line, self.allowed, self.reason = (
+            key,
+            file,
+            line,
+            allowed,
+            message,
+        )
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        what = f"{key}: " if key else ""
+        said = allowed in message or "allowed" in message or "choose one of" in message
+        tail = f" (allowed: {allowed})" if allowed and not said else ""
+        super().__init__(f"{where}{what}{message}{tail}")
+
+
+# ---------------------------------------------------------------------------------- dataclasses
+@dataclass(frozen=True)
+class Arm:
+    """One strategy compared in the experiment.
+
+    Attributes:
+        name: The arm's label in tables and plots.
+        preset: The strategy preset it starts from.
+        switches: Switches changed from the preset.
+        sweep: Whether ``strategy.<switch>`` keys of ``fixed`` and the design apply to this arm.
+    """
+
+    name: str
+    preset: str
+    switches: dict[str, Any] = field(default_factory=dict)
+    sweep: bool = True
+
+    def strategy(self, overrides: dict[str, Any] | None = None) -> Strategy:
+        """The arm's strategy with the arm's own switches and, if it sweeps, ``overrides``."""
+        s = Strategy.preset(self.preset).replace(name=self.name, **self.switches)
+        if self.sweep and overrides:
+            s = s.replace(**overrides)
+        return s
+
+
+@dataclass(frozen=True)
+class Design:
+    """How design points are generated.
+
+    Attributes:
+        kind: ``factorial``, ``list``, ``lhs`` or ``sobol``.
+        factors: For ``factorial``: key -> levels (crossed).
+        points: For ``list``: the points, each a dict key -> value.
+        ranges: For ``lhs``/``sobol``: key -> (low, high).
+        n: For ``lhs``/``sobol``: the number of points.
+        seed: For ``lhs``/``sobol``: the sampler's seed.
+    """
+
+    kind: str = "factorial"
+    factors: dict[str, tuple] = field(default_factory=dict)
+    points: tuple[dict[str, Any], ...] = ()
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    n: int = 0
+    seed: int = 0
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The factor keys that vary between points."""
+        if self.kind == "factorial":
+            return tuple(self.factors)
+        if self.kind == "list":
+            return tuple(dict.fromkeys(k for p in self.points for k in p))
+        return tuple(self.ranges)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """How the report compares arms.
+
+    Attributes:
+        baseline: The arm every other arm is paired against.
+        min_difference: Smallest difference that matters, per measure (base name).
+        relative_min_difference: Otherwise, this fraction of the baseline's mean.
+        bootstrap: Measures (base names) that also get a BCa bootstrap CI.
+        n_resamples: Bootstrap resamples.
+        confidence: Confidence level of every interval.
+        headline: Measures shown in the report's headline table and figures.
+    """
+
+    baseline: str
+    min_difference: dict[str, float] = field(default_factory=dict)
+    relative_min_difference: float = 0.05
+    bootstrap: tuple[str, ...] = DEFAULT_BOOTSTRAP
+    n_resamples: int = 2000
+    confidence: float = 0.95
+    headline: tuple[str, ...] = DEFAULT_HEADLINE
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated experiment: design points x arms x replicates.
+
+    Build with :func:`load_spec` (from TOML) or :func:`parse_spec` (from a dict); both validate.
+    """
+
+    name: str
+    arms: tuple[Arm, ...]
+    analysis: Analysis
+    description: str = ""
+    model: str = DEFAULT_MODEL
+    replicates: int = 1
+    root_seed: int = 0
+    steps: int = 168
+    measure_every: int = 0
+    metrics: tuple[str, ...] = ALL_METRICS
+    agent_metrics: tuple[str, ...] = ()
+    fixed: dict[str, Any] = field(default_factory=dict)
+    design: Design = field(default_factory=Design)
+    source: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """Arm names in spec order."""
+        return tuple(a.name for a in self.arms)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved spec as plain JSON-able data (what the manifest stores)."""
+        d = dataclasses.asdict(self)
+        d.pop("raw")
+        d.pop("source")
+        return json.loads(json.dumps(d, default=_jsonable))
+
+    def runs_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without what does not change the runs (description, analysis)."""
+        d = self.to_dict()
+        d.pop("description")
+        d.pop("analysis")
+        return d
+
+    def fingerprint(self) -> str:
+        """Canonical JSON of :meth:`runs_dict`: equal for two specs that run the same runs, so a
+        resume may change the description or the [analysis] table but nothing else."""
+        return json.dumps(self.runs_dict(), sort_keys=True)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ExperimentSpec:
+        """A re-validated copy with keys changed: how ``--set`` and ``--replicates`` work.
+
+        ``replicates``, ``steps`` and the other top-level keys set themselves, ``design.n`` or
+        ``analysis.headline`` set a key of that table, and any other key is a fixed parameter.
+        """
+        raw = json.loads(json.dumps(self.raw))
+        for key, value in overrides.items():
+            head, _, rest = key.partition(".")
+            if head in ("design", "analysis") and rest:
+                raw.setdefault(head, {})[rest] = value
+            elif key in _TOP_KEYS and key not in (
+                "fixed",
+                "factors",
+                "points",
+                "design",
+                "arms",
+                "analysis",
+            ):
+                raw[key] = value
+            else:
+                raw.setdefault("fixed", {})[key] = value
+        return parse_spec(raw, source=self.source)
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, tuple | set):
+        return list(o)
+    if hasattr(o, "item"):
+        return o.item()
+    raise TypeError(f"not JSON-able: {o!r}")
+
+
+# ---------------------------------------------------------------------------------- locating keys
+_KEY_PART = r'(?:"[^"]*"|\'[^\']*\'|[A-Za-z0-9_\-]+)'
+_KEY_RE = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_HEADER_RE = re.compile(rf"^\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?")
+
+
+def _split_key(key: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(_KEY_PART, key)]
+
+
+def locate(text: str, path: tuple[str | int, ...]) -> int | None:
+    """The 1-based line where the key ``path`` is set in TOML ``text``.
+
+    ``tomllib`` reports no positions for values, so this scans the text: table headers
+    (``[a.b]``, ``[[a]]`` with an index per repetition), ``key = value`` lines, dotted and quoted
+    keys, and keys inside inline tables. Falls back to the line of the closest enclosing table.
+
+    Args:
+        text: The TOML source.
+        path: Table names, array-of-table indices and the key, e.g. ``("design", "ranges", "n")``.
+
+    Returns:
+        The line number, or None when neither the key nor an enclosing table is found.
+    """
+    target = [str(p) for p in path]
+    current: list[str] = []
+    counts: dict[tuple[str, ...], int] = {}
+    best: tuple[int, int] | None = None  # (matched depth, line)
+
+    def consider(depth: int, line: int) -> None:
+        nonlocal best
+        if best is None or depth > best[0]:
+            best = (depth, line)
+
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split("#", 1)[0] if '"' not in line and "'" not in line else line
+        h = _HEADER_RE.match(stripped)
+        if h:
+            parts = _split_key(h.group(2))
+            if h.group(1) == "[[":
+                idx = counts.get(tuple(parts), -1) + 1
+                counts[tuple(parts)] = idx
+                parts = [*parts, str(idx)]
+            current = parts
+            depth = _common(current, target)
+            if depth == len(current):
+                consider(depth, lineno)
+            continue
+        k = _KEY_RE.match(stripped)
+        if not k:
+            continue
+        full = current + _split_key(k.group(1))
+        depth = _common(full, target)
+        if depth == len(target) and len(full) == len(target):
+            return lineno
+        if depth == len(full) and depth < len(target):
+            # an inline table or array of tables on this line may hold the rest of the path
+            rest = target[depth:]
+            if all(
+                re.search(rf"(?<![\w.]){re.escape(r)}(?![\w])", line)
+                for r in rest
+                if not r.isdigit()
+            ):
+                consider(len(target) - 0.5, lineno)  # type: ignore[arg-type]
+            else:
+                consider(depth, lineno)
+    return best[1] if best else None
+
+
+def _common(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------------- keys and values
+def key_kind(key: str) -> str:
+    """``param``, ``switch`` or ``derived`` for a valid key; raises KeyError otherwise."""
+    if key in _PARAM_SPEC and key not in _RESERVED:
+        return "param"
+    if key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in _SWITCHES:
+        return "switch"
+    if key in DERIVED_FACTORS:
+        return "derived"
+    raise KeyError(key)
+
+
+def valid_keys() -> list[str]:
+    """Every key accepted in ``fixed``, ``factors``, ``points`` and ``design.ranges``."""
+    return [
+        *(k for k in _PARAM_SPEC if k not in _RESERVED),
+        *(STRATEGY_PREFIX + s for s in _SWITCHES),
+        *DERIVED_FACTORS,
+    ]
+
+
+def allowed_text(key: str) -> str:
+    """What a key accepts, for error messages."""
+    kind = key_kind(key)
+    if kind == "param":
+        m = _PARAM_SPEC[key]
+        if m["choices"]:
+            return "one of " + ", ".join(map(repr, m["choices"]))
+        if m["kind"] is bool:
+            return "true or false"
+        if m["lo"] is not None:
+            whole = "a whole number" if m["kind"] is int else "a number"
+            return f"{whole} in [{m['lo']}, {m['hi']}]"
+        return m["kind"].__name__
+    if kind == "switch":
+        sw = key[len(STRATEGY_PREFIX) :]
+        default = getattr(Strategy(), sw)
+        if isinstance(default, bool):
+            return "true or false"
+        if sw == "reply_capacity":
+            return "a whole number in [0, 1000000]"
+        return "a number in [0, 1]"
+    return "a number in [0, 1]"
+
+
+def numeric_bounds(key: str) -> tuple[float, float, bool] | None:
+    """(low, high, integer?) for a numeric key, None for booleans and choices."""
+    kind = key_kind(key)
+    if kind == "param":
+        m = _PARAM_SPEC[key]
+        if m["choices"] or m["kind"] not in (int, float):
+            return None
+        return float(m["lo"]), float(m["hi"]), m["kind"] is int
+    if kind == "switch":
+        sw = key[len(STRATEGY_PREFIX) :]
+        if sw == "reply_capacity":
+            return 0.0, 1_000_000.0, True
+        if sw == "forward_friction":
+            return 0.0, 1.0, False
+        return None
+    return 0.0, 1.0, False
+
+
+def check_key_value(key: str, value: Any) -> Any:
+    """Validate one value for ``key`` and return it coerced (raises ValueError or TypeError)."""
+    kind = key_kind(key)
+    if kind == "param":
+        return check_value(key, value, _PARAM_SPEC[key])
+    if kind == "switch":
+        sw = key[len(STRATEGY_PREFIX) :]
+        default = getattr(Strategy(), sw)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise TypeError(f"{key} must be true or false, got {value!r}")
+        if sw == "reply_capacity" and isinstance(value, float) and value == int(value):
+            value = int(value)
+        return getattr(Strategy().replace(**{sw: value}), sw)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{key}={value!r} must be a number in [0, 1]")
+    return float(value)
+
+
+def resolve_point(fixed: dict[str, Any], point: dict[str, Any], arm: Arm, steps: int) -> Params:
+    """The :class:`model.Params` of one run: fixed values, the design point and the arm's strategy.
+
+    Args:
+        fixed: Fixed keys (validated).
+        point: The design point's keys (validated); they override ``fixed``.
+        arm: The arm; its strategy takes ``strategy.<switch>`` keys if it sweeps.
+        steps: The run length.
+
+    Returns:
+        The validated parameters.
+    """
+    values = {**fixed, **point}
+    kwargs: dict[str, Any] = {}
+    switches: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = key_kind(key)
+        if kind == "param":
+            kwargs[key] = value
+        elif kind == "switch":
+            switches[key[len(STRATEGY_PREFIX) :]] = value
+    if YOUNG_SHARE in values:
+        kwargs.update(young_share_mix(values[YOUNG_SHARE], kwargs))
+    return Params(**kwargs, steps=steps, strategy=arm.strategy(switches))
+
+
+def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
+    """Cohort weights giving post-00s + post-90s the share ``young``.
+
+    Each group keeps its internal proportions from ``kwargs`` or the Params defaults.
+    """
+    w = {
+        k: float(kwargs.get(k, _PARAM_SPEC[k]["default"]))
+        for k in ("mix_post00", "mix_post90", "mix_post80", "mix_pre80")
+    }
+    y, o = w["mix_post00"] + w["mix_post90"], w["mix_post80"] + w["mix_pre80"]
+    if y <= 0 or o <= 0:
+        raise ValueError(f"{YOUNG_SHARE} needs positive young and old cohort weights, got {w}")
+    return {
+        "mix_post00": young * w["mix_post00"] / y,
+        "mix_post90": young * w["mix_post90"] / y,
+        "mix_post80": (1 - young) * w["mix_post80"] / o,
+        "mix_pre80": (1 - young) * w["mix_pre80"] / o,
+    }
+
+
+def metric_names(metrics: tuple[str, ...], step_only: bool = False) -> list[str]:
+    """Column names of ``metrics``: step measures with their per-generation columns, then cascades."""
+    from agents.generations import GENERATIONS
+
+    cols: list[str] = []
+    for m in metrics:
+        if m in STEP_MEASURES:
+            cols += [m, *(f"{m}[{g}]" for g in GENERATIONS)]
+        elif not step_only:
+            cols.append(m)
+    return cols
+
+
+# ---------------------------------------------------------------------------------- parsing
+class _Ctx:
+    """Error context: the file name and text, to put lines on messages."""
+
+    def __init__(self, source: str | None, text: str | None) -> None:
+        self.source, self.text = source, text
+
+    def error(self, path: tuple[str | int, ...], message: str, allowed: str = "") -> SpecError:
+        line = locate(self.text, path) if self.text else None
+        key = ".".join(str(p) for p in path)
+        return SpecError(message, key=key, file=self.source, line=line, allowed=allowed)
+
+    def unknown(
+        self, path: tuple[str | int, ...], name: str, valid: list[str] | tuple[str, ...], what: str
+    ) -> SpecError:
+        close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return self.error(path, f"unknown key {name!r} in {what}{hint}", ", ".join(valid))
+
+
+def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> ExperimentSpec:
+    """Read and validate a TOML spec.
+
+    Args:
+        path: The ``.toml`` file.
+        overrides: Top-level keys or fixed parameters to change (as :meth:`ExperimentSpec.with_overrides`).
+
+    Returns:
+        The validated spec.
+
+    Raises:
+        SpecError: The file is not valid TOML or the spec cannot run; the message names the key,
+            the file and line, and what is allowed.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError(f"cannot read the spec: {e.strerror}", file=str(path)) from e
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        line = getattr(e, "lineno", None) or (int(m.group(1)) if m else None)
+        raise SpecError(f"not valid TOML: {e}", file=str(path), line=line) from e
+    spec = parse_spec(raw, source=str(path), text=text)
+    return spec.with_overrides(overrides) if overrides else spec
+
+
+def parse_spec(
+    raw: dict[str, Any], source: str | None = None, text: str | None = None
+) -> ExperimentSpec:
+    """Validate a spec given as a dict (the parsed TOML) and build an :class:`ExperimentSpec`.
+
+    Every run's parameters are built once here, so nothing invalid reaches a worker.
+
+    Args:
+        raw: The spec as nested dicts and lists.
+        source: The file it came from (for messages).
+        text: The file's text (to find lines for messages).
+
+    Raises:
+        SpecError: With the key, file, line and allowed values.
+    """
+    if text is None and source is not None and Path(source).is_file():
+        text = Path(source).read_text(encoding="utf-8")
+    ctx = _Ctx(source, text)
+    for k in raw:
+        if k not in _TOP_KEYS:
+            raise ctx.unknown((k,), k, _TOP_KEYS, "the spec")
+
+    name = raw.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name or ""):
+        raise ctx.error(
+            ("name",), f"name must be a non-empty string of letters, digits, _ . -; got {name!r}"
+        )
+    description = _typed(ctx, raw, "description", str, "")
+    model_target = _typed(ctx, raw, "model", str, DEFAULT_MODEL)
+    if not re.fullmatch(r"[\w.]+:\w+", model_target):
+        raise ctx.error(
+            ("model",),
+            f"model={model_target!r} must be 'module:Class'",
+            "e.g. 'model:OpinionEcology'",
+        )
+    replicates = _int(ctx, raw, "replicates", 1, lo=1)
+    root_seed = _int(ctx, raw, "root_seed", 0, lo=0, hi=2**63 - 1)
+    steps = _int(ctx, raw, "steps", 168, lo=1, hi=int(_PARAM_SPEC["steps"]["hi"]))
+    measure_every = _int(ctx, raw, "measure_every", 0, lo=0)
+
+    metrics = raw.get("metrics", "all")
+    if metrics == "all":
+        metrics = ALL_METRICS
+    elif isinstance(metrics, list) and metrics and all(isinstance(m, str) for m in metrics):
+        for i, m in enumerate(metrics):
+            if m not in ALL_METRICS:
+                raise ctx.unknown(("metrics",), m, ALL_METRICS, f"metrics (entry {i})")
+        metrics = tuple(dict.fromkeys(metrics))
+    else:
+        raise ctx.error(
+            ("metrics",),
+            f'metrics must be "all" or a non-empty list of names, got {metrics!r}',
+            ", ".join(ALL_METRICS),
+        )
+    agent_metrics = raw.get("agent_metrics", [])
+    if not isinstance(agent_metrics, list) or not all(isinstance(m, str) for m in agent_metrics):
+        raise ctx.error(
+            ("agent_metrics",),
+            f"agent_metrics must be a list of names, got {agent_metrics!r}",
+            ", ".join(AGENT_METRICS),
+        )
+    for m in agent_metrics:
+        if m not in AGENT_METRICS:
+            raise ctx.unknown(("agent_metrics",), m, AGENT_METRICS, "agent_metrics")
+
+    fixed = _values_table(ctx, raw.get("fixed", {}), ("fixed",))
+    design = _design(ctx, raw, fixed)
+    arms = _arms(ctx, raw.get("arms"))
+    analysis = _analysis(ctx, raw.get("analysis", {}), arms, metrics)
+
+    spec = ExperimentSpec(
+        name=name,
+        description=description,
+        model=model_target,
+        replicates=replicates,
+        root_seed=root_seed,
+        steps=steps,
+        measure_every=measure_every,
+        metrics=tuple(metrics),
+        agent_metrics=tuple(dict.fromkeys(agent_metrics)),
+        fixed=fixed,
+        design=design,
+        arms=arms,
+        analysis=analysis,
+        source=source,
+        raw=json.loads(json.dumps(raw, default=str)),
+    )
+    _check_runs(ctx, spec)
+    return spec
+
+
+def _typed(ctx: _Ctx, raw: dict, key: str, kind: type, default: Any) -> Any:
+    v = raw.get(key, default)
+    if not isinstance(v, kind):
+        raise ctx.error((key,), f"{key} must be a {kind.__name__}, got {v!r}")
+    return v
+
+
+def _int(
+    ctx: _Ctx, raw: dict, key: str, default: int, lo: int, hi: int | None = None, path: tuple = ()
+) -> int:
+    v = raw.get(key, default)
+    allowed = f"a whole number >= {lo}" if hi is None else f"a whole number in [{lo}, {hi}]"
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ctx.error((*path, key), f"{key} must be a whole number, got {v!r}", allowed)
+    if v < lo or (hi is not None and v > hi):
+        raise ctx.error((*path, key), f"{key}={v} is out of range", allowed)
+    return v
+
+
+def _check(ctx: _Ctx, path: tuple, key: str, value: Any) -> Any:
+    """Validate key (name) and value; errors carry the path's line."""
+    try:
+        key_kind(key)
+    except KeyError:
+        if key in _RESERVED:
+            raise ctx.error(path, f"{key!r} cannot be set here: {_RESERVED[key]}") from None
+        msg = unknown_name_message(key, valid_keys(), "model.Params").split(" (valid names:")[0]
+        allowed = (
+            "model.Params fields, strategy.<switch> for "
+            + ", ".join(_SWITCHES)
+            + f", {YOUNG_SHARE}; `python -m experiments params` lists them"
+        )
+        raise ctx.error(path, msg, allowed) from None
+    try:
+        return check_key_value(key, value)
+    except (ValueError, TypeError) as e:
+        raise ctx.error(path, str(e), allowed_text(key)) from None
+
+
+def _values_table(ctx: _Ctx, table: Any, path: tuple) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ctx.error(path, f"must be a table of key = value, got {table!r}")
+    return {k: _check(ctx, (*path, k), k, v) for k, v in table.items()}
+
+
+def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
+    d = raw.get("design", {})
+    if not isinstance(d, dict):
+        raise ctx.error(("design",), f"design must be a table, got {d!r}")
+    for k in d:
+        if k not in _DESIGN_KEYS:
+            raise ctx.unknown(("design", k), k, _DESIGN_KEYS, "[design]")
+    factors_raw, points_raw = raw.get("factors"), raw.get("points")
+    default_kind = "list" if points_raw is not None else "factorial"
+    kind = d.get("kind", default_kind)
+    if kind not in DESIGN_KINDS:
+        raise ctx.error(
+            ("design", "kind"), f"unknown design kind {kind!r}", ", ".join(DESIGN_KINDS)
+        )
+
+    def forbid(present: bool, what: str, path: tuple) -> None:
+        if present:
+            raise ctx.error(path, f"{what} cannot be used with design kind {kind!r}")
+
+    forbid(kind != "factorial" and factors_raw is not None, "[factors]", ("factors",))
+    forbid(kind != "list" and points_raw is not None, "[[points]]", ("points",))
+    forbid(kind not in ("lhs", "sobol") and "ranges" in d, "design.ranges", ("design", "ranges"))
+    forbid(kind not in ("lhs", "sobol") and "n" in d, "design.n", ("design", "n"))
+
+    keys: list[str] = []
+    if kind == "factorial":
+        factors: dict[str, tuple] = {}
+        table = factors_raw or {}
+        if not isinstance(table, dict):
+            raise ctx.error(("factors",), "factors must be a table of key = [levels]")
+        for k, levels in table.items():
+            if not isinstance(levels, list) or not levels:
+                raise ctx.error(
+                    ("factors", k),
+                    f"factor levels must be a non-empty list, got {levels!r}",
+                    allowed_text(k) if _known(k) else "",
+                )
+            factors[k] = tuple(_check(ctx, ("factors", k), k, v) for v in levels)
+            if len(set(map(repr, factors[k]))) != len(factors[k]):
+                raise ctx.error(("factors", k), f"factor levels repeat: {list(levels)}")
+        keys = list(factors)
+        design = Design(kind="factorial", factors=factors)
+    elif kind == "list":
+        if (
+            not isinstance(points_raw, list)
+            or not points_raw
+            or not all(isinstance(p, dict) for p in points_raw)
+        ):
+            raise ctx.error(
+                ("points",), "design kind 'list' needs [[points]] tables, one per design point"
+            )
+        points = tuple(_values_table(ctx, p, ("points", i)) for i, p in enumerate(points_raw))
+        design = Design(kind="list", points=points)
+        keys = list(design.keys)
+    else:
+        n = _int(ctx, d, "n", 0, lo=2, path=("design",))
+        if kind == "sobol" and n & (n - 1):
+            raise ctx.error(
+                ("design", "n"),
+                f"a Sobol design needs n a power of 2, got {n}",
+                f"e.g. {1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}",
+            )
+        seed = _int(ctx, d, "seed", int(raw.get("root_seed", 0)) % (2**32), lo=0, path=("design",))
+        ranges_raw = d.get("ranges")
+        if not isinstance(ranges_raw, dict) or not ranges_raw:
+            raise ctx.error(
+                ("design", "ranges"),
+                f"design kind {kind!r} needs [design.ranges] with key = [low, high]",
+            )
+        ranges: dict[str, tuple[float, float]] = {}
+        for k, r in ranges_raw.items():
+            path = ("design", "ranges", k)
+            _check_name(ctx, path, k)
+            bounds = numeric_bounds(k)
+            if bounds is None:
+                raise ctx.error(
+                    path,
+                    f"{k} is not numeric, so it cannot be sampled; use a factorial design",
+                    "numeric parameters",
+                )
+            if (
+                not isinstance(r, list)
+                or len(r) != 2
+                or any(isinstance(x, bool) or not isinstance(x, int | float) for x in r)
+            ):
+                raise ctx.error(path, f"a range must be [low, high], got {r!r}", allowed_text(k))
+            lo, hi = (_check(ctx, path, k, x) for x in r)
+            if not lo < hi:
+                raise ctx.error(path, f"range [{r[0]}, {r[1]}] must have low < high")
+            ranges[k] = (float(lo), float(hi))
+        keys = list(ranges)
+        design = Design(kind=kind, ranges=ranges, n=n, seed=seed)
+    for k in keys:
+        if k in fixed:
+            raise ctx.error(("fixed", k), f"{k} is both fixed and a design factor; keep one")
+    mix_keys = [k for k in (*keys, *fixed) if k.startswith("mix_")]
+    if YOUNG_SHARE in keys and any(k in keys for k in mix_keys):
+        raise ctx.error(
+            ("design",), f"{YOUNG_SHARE} and {mix_keys[0]} both vary the generation mix; keep one"
+        )
+    return design
+
+
+def _known(key: str) -> bool:
+    try:
+        key_kind(key)
+    except KeyError:
+        return False
+    return True
+
+
+def _check_name(ctx: _Ctx, path: tuple, key: str) -> None:
+    if not _known(key):
+        _check(ctx, path, key, None)
+
+
+def _arms(ctx: _Ctx, raw_arms: Any) -> tuple[Arm, ...]:
+    presets = ", ".join(STRATEGY_PRESETS)
+    if raw_arms is None:
+        raise ctx.error(
+            ("arms",),
+            "the spec needs arms: the strategies to compare",
+            f"a list or table of presets: {presets}",
+        )
+    items: list[tuple[str, Any]]
+    if isinstance(raw_arms, list):
+        items = [(a, a) for a in raw_arms]
+    elif isinstance(raw_arms, dict):
+        items = list(raw_arms.items())
+    else:
+        raise ctx.error(
+            ("arms",), f"arms must be a list of presets or a table, got {raw_arms!r}", presets
+        )
+    if not items:
+        raise ctx.error(("arms",), "arms is empty", presets)
+    arms: list[Arm] = []
+    for name, body in items:
+        path = ("arms", name) if isinstance(raw_arms, dict) else ("arms",)
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+            raise ctx.error(path, f"arm name {name!r} must be letters, digits, _ or -")
+        short = isinstance(body, str)
+        if short:
+            body = {"strategy": body}
+        if not isinstance(body, dict):
+            raise ctx.error(path, f"an arm is a preset name or a table, got {body!r}", presets)
+        for k in body:
+            if k not in _ARM_KEYS:
+                raise ctx.unknown((*path, k), k, _ARM_KEYS, f"arm {name!r}")
+        preset = body.get("strategy", name)
+        if preset not in STRATEGY_PRESETS:
+            close = difflib.get_close_matches(str(preset), list(STRATEGY_PRESETS), n=1, cutoff=0.4)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            where = path if short or "strategy" not in body else (*path, "strategy")
+            raise ctx.error(where, f"unknown strategy {preset!r}{hint}", presets)
+        switches = {}
+        for k, v in body.items():
+            if k in _SWITCHES:
+                switches[k] = _check(ctx, (*path, k), STRATEGY_PREFIX + k, v)
+        sweep = body.get("sweep", preset != "one_way")
+        if not isinstance(sweep, bool):
+            raise ctx.error((*path, "sweep"), f"sweep must be true or false, got {sweep!r}")
+        arms.append(Arm(name=name, preset=preset, switches=switches, sweep=sweep))
+    names = [a.name for a in arms]
+    if len(set(names)) != len(names):
+        raise ctx.error(("arms",), f"arm names repeat: {names}")
+    return tuple(arms)
+
+
+def _analysis(ctx: _Ctx, a: Any, arms: tuple[Arm, ...], metrics: tuple[str, ...]) -> Analysis:
+    if not isinstance(a, dict):
+        raise ctx.error(("analysis",), f"analysis must be a table, got {a!r}")
+    for k in a:
+        if k not in _ANALYSIS_KEYS:
+            raise ctx.unknown(("analysis", k), k, _ANALYSIS_KEYS, "[analysis]")
+    names = [arm.name for arm in arms]
+    baseline = a.get("baseline", "one_way" if "one_way" in names else names[0])
+    if baseline not in names:
+        raise ctx.error(
+            ("analysis", "baseline"), f"baseline {baseline!r} is not an arm", ", ".join(names)
+        )
+    md = a.get("min_difference", {})
+    if not isinstance(md, dict):
+        raise ctx.error(
+            ("analysis", "min_difference"), "min_difference must be a table measure = value"
+        )
+    for k, v in md.items():
+        if k not in metrics:
+            raise ctx.unknown(
+                ("analysis", "min_difference", k), k, metrics, "analysis.min_difference"
+            )
+        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+            raise ctx.error(
+                ("analysis", "min_difference", k), f"must be a positive number, got {v!r}"
+            )
+    rel = a.get("relative_min_difference", 0.05)
+    if isinstance(rel, bool) or not isinstance(rel, int | float) or not 0 < rel <= 10:
+        raise ctx.error(
+            ("analysis", "relative_min_difference"), f"must be a number in (0, 10], got {rel!r}"
+        )
+    boot = a.get("bootstrap", [b for b in DEFAULT_BOOTSTRAP if b in metrics])
+    if boot == "all":
+        boot = list(metrics)
+    if not isinstance(boot, list):
+        raise ctx.error(
+            ("analysis", "bootstrap"),
+            f'bootstrap must be "all" or a list of measures, got {boot!r}',
+        )
+    boot = [
+        b
+        for b in boot
+        if b in metrics or _raise_unknown(ctx, ("analysis", "bootstrap"), b, metrics)
+    ]
+    n_res = _int(ctx, a, "n_resamples", 2000, lo=100, path=("analysis",))
+    conf = a.get("confidence", 0.95)
+    if isinstance(conf, bool) or not isinstance(conf, float) or not 0.5 <= conf < 1:
+        raise ctx.error(
+            ("analysis", "confidence"), f"confidence must be a number in [0.5, 1), got {conf!r}"
+        )
+    headline = a.get("headline", [h for h in DEFAULT_HEADLINE if h in metrics] or list(metrics[:6]))
+    if not isinstance(headline, list) or not headline:
+        raise ctx.error(
+            ("analysis", "headline"),
+            f"headline must be a non-empty list of measures, got {headline!r}",
+        )
+    for h in headline:
+        if h not in metrics:
+            _raise_unknown(ctx, ("analysis", "headline"), h, metrics)
+    return Analysis(
+        baseline=baseline,
+        min_difference={k: float(v) for k, v in md.items()},
+        relative_min_difference=float(rel),
+        bootstrap=tuple(boot),
+        n_resamples=n_res,
+        confidence=conf,
+        headline=tuple(headline),
+    )
+
+
+def _raise_unknown(ctx: _Ctx, path: tuple, name: str, valid: tuple[str, ...]) -> bool:
+    raise ctx.unknown(path, name, valid, ".".join(path) + " (measures kept by 'metrics')")
+
+
+def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
+    """Build every run's Params once, so cross-field errors surface before any run."""
+    from experiments.design import design_points
+
+    points = design_points(spec)
+    for i, point in enumerate(points):
+        for arm in spec.arms:
+            try:
+                resolve_point(spec.fixed, point, arm, spec.steps)
+            except (ValueError, TypeError) as e:
+                where = _blame(spec, i, point, str(e))
+                desc = ", ".join(f"{k}={v!r}" for k, v in point.items())
+                raise ctx.error(
+                    where, f"design point {i} ({desc or 'no factors'}), arm {arm.name!r}: {e}"
+                ) from None
+
+
+def _blame(spec: ExperimentSpec, i: int, point: dict[str, Any], message: str) -> tuple:
+    """The spec path most likely at fault for a cross-field error: a key the message names."""
+    named = [k for k in point if re.search(rf"\b{re.escape(k)}\b", message)]
+    if named:
+        k = named[0]
+        kind = spec.design.kind
+        if kind == "factorial":
+            return ("factors", k)
+        if kind == "list":
+            return ("points", i, k)
+        return ("design", "ranges", k)
+    fixed = [k for k in spec.fixed if re.search(rf"\b{re.escape(k)}\b", message)]
+    if fixed:
+        return ("fixed", fixed[0])
+    return ("points", i) if spec.design.kind == "list" else ("fixed",)
+
+
+def count_points(spec: ExperimentSpec) -> int:
+    """Number of design points."""
+    d = spec.design
+    if d.kind == "factorial":
+        return math.prod(len(v) for v in d.factors.values()) if d.factors else 1
+    if d.kind == "list":
+        return len(d.points)
+    return d.n

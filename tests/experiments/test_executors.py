@@ -1,0 +1,83 @@
+"""Serial, process pool and Dask LocalCluster runs give the same tables, row for row."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import threading
+
+import pandas as pd
+import pytest
+
+import experiments
+from experiments.executors import SerialExecutor, bounded_map
+from experiments.store import TIMING_COLUMNS, read_table
+
+
+def _tables(out):
+    runs = read_table(out, "runs").drop(columns=list(TIMING_COLUMNS))
+    return runs, read_table(out, "timeseries"), read_table(out, "cascades")
+
+
+def _assert_same(a, b):
+    for x, y in zip(_tables(a), _tables(b), strict=True):
+        assert len(x) > 0
+        pd.testing.assert_frame_equal(x, y)
+
+
+def test_serial_process_and_dask_give_identical_tables(tiny_spec, tmp_path):
+    pytest.importorskip("dask.distributed")
+    outs = {}
+    for name, kw in {
+        "serial": {"executor": "serial"},
+        "process1": {"executor": "process", "workers": 1},
+        "process2": {"executor": "process", "workers": 2},
+        "dask2": {"executor": "dask", "workers": 2},
+    }.items():
+        outs[name] = tmp_path / name
+        s = experiments.run(tiny_spec, outs[name], progress=False, flush_every=3, **kw)
+        assert (s.planned, s.ran, s.failed) == (8, 8, 0)
+    runs = read_table(outs["serial"], "runs")
+    assert runs["status"].eq("ok").all()
+    for name in ("process1", "process2", "dask2"):
+        _assert_same(outs["serial"], outs[name])
+
+
+def test_any_concurrent_futures_executor_can_be_passed(tiny_spec, tmp_path):
+    with cf.ThreadPoolExecutor(max_workers=2) as pool:
+        experiments.run(tiny_spec, tmp_path / "threads", executor=pool, progress=False)
+    experiments.run(tiny_spec, tmp_path / "serial", progress=False)
+    _assert_same(tmp_path / "serial", tmp_path / "threads")
+
+
+def test_bounded_map_never_has_more_than_window_tasks_in_flight():
+    in_flight, peak, lock = 0, 0, threading.Lock()
+    release = threading.Event()
+
+    def work(x):
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        release.wait(0.01)
+        with lock:
+            in_flight -= 1
+        return x * x
+
+    with cf.ThreadPoolExecutor(max_workers=8) as pool:
+        got = sorted(bounded_map(pool, work, range(50), window=3))
+    assert got == [x * x for x in range(50)]
+    assert 1 <= peak <= 3
+
+
+def test_bounded_map_turns_a_lost_task_into_a_result_with_on_error():
+    def work(x):
+        if x == 2:
+            raise OSError("worker vanished")
+        return x
+
+    got = sorted(
+        bounded_map(SerialExecutor(), work, range(4), 2, on_error=lambda item, e: -item), key=abs
+    )
+    assert got == [0, 1, -2, 3]
+    with pytest.raises(OSError, match="vanished"):
+        list(bounded_map(SerialExecutor(), work, range(4), 2))
