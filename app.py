@@ -121,24 +121,9 @@ matplotlib.rcParams.update({"font.size": 8, "axes.titlesize": 9, "legend.fontsiz
 
 
 # ====================================================================== models the viewer steps
-class ViewerEcology(OpinionEcology):
-    """:class:`model.OpinionEcology` as SolaraViz's Reset builds it.
-
-    Mesa 3.5's Reset adds ``scenario=<default Scenario>`` to the keyword arguments of any model
-    that has a ``scenario`` attribute and accepts ``**kwargs``; ``OpinionEcology`` would pass it on
-    to :class:`model.Params`, which refuses it. This subclass drops it and changes nothing else.
-    """
-
-    def __init__(
-        self,
-        params: Params | dict | None = None,
-        *,
-        seed: Any = None,
-        rng: Any = None,
-        scenario: Any = None,
-        **overrides: Any,
-    ) -> None:
-        super().__init__(params, seed=seed, rng=rng, **overrides)
+#: The model the viewer steps. ``OpinionEcology`` accepts the ``scenario=`` keyword that Mesa
+#: 3.5's Reset adds, so no subclass is needed; the name stays for readability and the tests.
+ViewerEcology = OpinionEcology
 
 
 class StrategyComparison(mesa.Model):

@@ -534,9 +534,24 @@ def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
 _JOINT = {"echo_chamber": _echo_joint, "opinion_clusters": _clusters_joint}
 
 
+def steps_to_reach(model: OpinionEcology, share: float) -> float:
+    """The first step at which ``reach`` was at least ``share`` (NaN if it never was).
+
+    Final reach saturates in long runs; how fast it got there is the difference that remains.
+    Read from the DataCollector, which the model fills once per step from step 0.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share={share} must be in (0, 1]")
+    series = np.asarray(model.datacollector.model_vars["reach"], dtype=float)
+    hit = np.flatnonzero(series >= share)
+    return float(hit[0]) if len(hit) else float("nan")
+
+
 def final_measures(model: OpinionEcology) -> dict[str, float]:
-    """The snapshot plus cascade summaries: what an experiment keeps at the end of a run."""
+    """The snapshot plus cascade summaries and reach speed: what an experiment keeps at the end."""
     out = snapshot(model)
+    out["steps_to_reach_50"] = steps_to_reach(model, 0.5)
+    out["steps_to_reach_90"] = steps_to_reach(model, 0.9)
     stats = _tree_stats(model)
     sizes = stats["size"].to_numpy(float)
     out["cascade_mean_size"] = float(sizes.mean()) if len(sizes) else float("nan")

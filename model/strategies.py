@@ -113,25 +113,18 @@ class Strategy:
         return self.reply_capacity > 0 or self.comments_visible or self.community
 
 
+_INTERACTIVE = Strategy(
+    name="interactive",
+    reply_capacity=30,
+    comments_visible=True,
+    forward_friction=0.1,
+    community=True,
+    emotional_rewards=True,
+    follow_up=True,
+)
+
 STRATEGY_PRESETS: dict[str, Strategy] = {
     "one_way": Strategy(name="one_way"),
-    "interactive": Strategy(
-        name="interactive",
-        reply_capacity=30,
-        comments_visible=True,
-        forward_friction=0.1,
-        community=True,
-        emotional_rewards=True,
-        follow_up=True,
-    ),
-    "scenario": Strategy(
-        name="scenario",
-        reply_capacity=30,
-        comments_visible=True,
-        forward_friction=0.1,
-        community=True,
-        emotional_rewards=True,
-        follow_up=True,
-        targeting=True,
-    ),
+    "interactive": _INTERACTIVE,
+    "scenario": _INTERACTIVE.replace(name="scenario", targeting=True),
 }

@@ -109,3 +109,17 @@ def test_snapshot_has_overall_and_per_generation_and_datacollector_matches():
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == 6 and df.iloc[-1]["reach"] == snap["reach"]
     assert M.final_measures(m)["replies"] == m.replies_sent
+
+
+def test_steps_to_reach_reads_the_first_crossing():
+    m = OpinionEcology(n_users=300, seed=4, strategy="interactive").run(30)
+    reach = m.datacollector.get_model_vars_dataframe()["reach"].to_numpy()
+    first = int(np.argmax(reach >= 0.5)) if (reach >= 0.5).any() else None
+    got = M.steps_to_reach(m, 0.5)
+    assert (np.isnan(got) and first is None) or got == first
+    assert np.isnan(M.steps_to_reach(OpinionEcology(quiet_params(n_users=10), seed=1).run(3), 0.5))
+    with pytest.raises(ValueError, match="share"):
+        M.steps_to_reach(m, 0)
+    final = M.final_measures(m)
+    for share, key in ((0.5, "steps_to_reach_50"), (0.9, "steps_to_reach_90")):
+        assert final[key] == pytest.approx(M.steps_to_reach(m, share), nan_ok=True)
