@@ -27,7 +27,10 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip -m "not slow and not browser"
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only -p no:cacheprovider
+	@mkdir -p .benchmarks
+	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only -p no:cacheprovider \
+		--benchmark-json=.benchmarks/latest.json
+	$(BIN)/python tests/benchmarks/summary.py .benchmarks/latest.json
 
 validate: $(STAMP)
 	$(BIN)/python -m model.validate

@@ -413,17 +413,19 @@ class OpinionEcology(mesa.Model):
     def _deliver(self, t: int) -> None:
         p, s, c = self.params, self.state, self.content
         sc = self.screens
-        # Direct: every follower of the outlet gets its new items (one vectorised write per item).
-        for item in self._new_items:
-            k = int(c.source[item])
+        # Direct: every follower of an outlet gets its new items, in order (one vectorised
+        # write per outlet); a follower keeps at most a screen-full of them.
+        new = self._new_items
+        for k in np.unique(c.source[new]) if len(new) else ():
+            items = new[c.source[new] == k][-sc.size :]
             rec = np.flatnonzero(s.follows[:, k])
             if len(rec) == 0:
                 continue
-            slot = sc.dir_ptr[rec] % sc.size
-            sc.dir_item[rec, slot] = item
-            sc.dir_seen[rec, slot] = False
-            sc.dir_ptr[rec] += 1
-            c.count("exposures", np.full(len(rec), item))
+            slot = (sc.dir_ptr[rec][:, None] + np.arange(len(items))) % sc.size
+            sc.dir_item[rec[:, None], slot] = items
+            sc.dir_seen[rec[:, None], slot] = False
+            sc.dir_ptr[rec] += len(items)
+            c.count("exposures", np.tile(items, len(rec)))
         # Social: what users shared last step (forwards) and this step (posts) reaches their
         # acquaintances and followers, each with probability organic_reach.
         users, items = self._pending_share_user, self._pending_share_item
@@ -481,8 +483,9 @@ class OpinionEcology(mesa.Model):
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
         onscreen = (sc.soc_item[rec] == items[:, None]).any(axis=1)
-        # an outlet's item may also sit on the direct screen (the user follows the outlet)
-        outlet = c.source_kind[items] == OUTLET
+        # an outlet's item may also sit on the direct screen, if the user follows the outlet
+        outlet = np.flatnonzero(c.source_kind[items] == OUTLET)
+        outlet = outlet[self.state.follows[rec[outlet], c.source[items[outlet]]]]
         onscreen[outlet] |= (sc.dir_item[rec[outlet]] == items[outlet][:, None]).any(axis=1)
         keep = first & ~onscreen
         rec, items, frm = rec[keep], items[keep], frm[keep]
@@ -518,12 +521,17 @@ class OpinionEcology(mesa.Model):
             mean = self.prof["attention"][g] * p.attention_scale
             budget = np.maximum(1, np.floor(mean + rng.random(m))).astype(np.int64)
         want_soc = rng.binomial(budget, self.prof["social_share"][g])
-        if p.trending_prob > 0:
-            self._platform_fill(t, users, want_soc)
         soc_items, dir_items = sc.soc_item[users], sc.dir_item[users]
         soc_ok = (soc_items >= 0) & ~sc.soc_seen[users]
         dir_ok = (dir_items >= 0) & ~sc.dir_seen[users]
         a_soc, a_dir = soc_ok.sum(axis=1), dir_ok.sum(axis=1)
+        if p.trending_prob > 0:
+            filled = self._platform_fill(t, users, want_soc, a_soc)
+            if len(filled):
+                fu = users[filled]
+                soc_items[filled] = sc.soc_item[fu]
+                soc_ok[filled] = (soc_items[filled] >= 0) & ~sc.soc_seen[fu]
+                a_soc[filled] = soc_ok[filled].sum(axis=1)
         n_soc = np.minimum(want_soc, a_soc)
         n_dir = np.minimum(budget - want_soc, a_dir)
         spare = budget - n_soc - n_dir
@@ -552,25 +560,30 @@ class OpinionEcology(mesa.Model):
         self._record_views(t, views)
         return views
 
-    def _platform_fill(self, t: int, users: np.ndarray, want: np.ndarray) -> None:
+    def _platform_fill(
+        self, t: int, users: np.ndarray, want: np.ndarray, unseen: np.ndarray
+    ) -> np.ndarray:
         """A social feed never runs dry: the platform tops it up with trending items.
 
         A user who opens a social channel wanting more items than its social screen holds
-        unseen is shown items drawn from the day's most engaging ones (channel 'trending').
+        unseen (``unseen``) is shown items drawn from the day's most engaging ones (channel
+        'trending'). Returns the positions in ``users`` whose screens were topped up.
         """
-        sc, rng = self.screens, self.streams["trending"]
-        short = want - ((sc.soc_item[users] >= 0) & ~sc.soc_seen[users]).sum(axis=1)
+        rng = self.streams["trending"]
+        short = want - unseen
         short[rng.random(len(users)) >= self.params.trending_prob] = 0
-        need = users[short > 0]
+        filled = np.flatnonzero(short > 0)
+        need = users[filled]
         pool = self.trending_items(t, top=TRENDING_POOL)
         if len(need) == 0 or len(pool) == 0:
-            return
+            return np.zeros(0, dtype=np.int64)
         # twice the shortfall, since items already on the screen are not shown again
         rec = np.repeat(need, 2 * short[short > 0])
         it = pool[rng.integers(0, len(pool), size=len(rec))]
         own = (self.content.source_kind[it] == USER) & (self.content.source[it] == rec)
         rec, it = rec[~own], it[~own]
         self._push_social(rec, it, np.full(len(rec), -1), TRENDING)
+        return filled
 
     @staticmethod
     def _choose(
@@ -595,33 +608,45 @@ class OpinionEcology(mesa.Model):
         if weight is not None:
             keys /= np.maximum(weight(part), np.float32(1e-12))
         keys[~sub_ok] = np.inf
-        order = np.argsort(keys, axis=1)
-        take = np.arange(ok.shape[1])[None, :] < n_take[part][:, None]
-        rows_p = np.broadcast_to(part[:, None], order.shape)[take]
-        return np.concatenate([rows_a, rows_p]), np.concatenate([cols_a, order[take]])
+        # a single pick is an argmin; only rows taking several need a sort
+        one = n_take[part] == 1
+        rows_1, cols_1 = part[one], np.argmin(keys[one], axis=1)
+        many = ~one
+        order = np.argsort(keys[many], axis=1)
+        take = np.arange(ok.shape[1])[None, :] < n_take[part[many]][:, None]
+        rows_p = np.broadcast_to(part[many][:, None], order.shape)[take]
+        return np.concatenate([rows_a, rows_1, rows_p]), np.concatenate(
+            [cols_a, cols_1, order[take]]
+        )
 
-    def _item_weight(self, t: int) -> np.ndarray:
-        """Per item: recency x social proof (visible comments on the focal outlet's items)."""
-        p, c = self.params, self.content
+    def _item_weight(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per step: each cohort's weight of each item (format preference x recency x social
+        proof), the trust column each item draws on, and users' trust with a last column for
+        user items (interpersonal trust)."""
+        p, c, s = self.params, self.content, self.state
         w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
+        outlet = c.source_kind == OUTLET
         if self.strategy.comments_visible:
-            focal = (c.source_kind == OUTLET) & (c.source == 0)
+            focal = outlet & (c.source == 0)
             w[focal] *= (1.0 + p.w_proof * social_proof(c.comments[focal])).astype(np.float32)
-        return w
+        by_gen = self.fmt_pref32[:, c.format] * w  # (4, items)
+        column = np.where(outlet, c.source, self.n_outlets).astype(np.int64)
+        trust = np.concatenate([s.trust_media, s.trust_peers[:, None]], axis=1)
+        return by_gen, column, trust
 
     def _choice_weight(
-        self, users: np.ndarray, items: np.ndarray, item_w: np.ndarray
+        self,
+        users: np.ndarray,
+        items: np.ndarray,
+        item_w: tuple[np.ndarray, np.ndarray, np.ndarray],
     ) -> np.ndarray:
-        """Format preference x (recency x social proof) x (0.5 + trust in the source), per slot."""
-        s, c = self.state, self.content
+        """Format preference x recency x social proof x (0.5 + trust in the source), per slot."""
+        by_gen, column, trust = item_w
         it = np.maximum(items, 0)
-        src = c.source[it]
-        outlet = c.source_kind[it] == OUTLET
-        k = self.n_outlets
-        flat = users[:, None] * k + np.where(outlet, src, 0)
-        trust = np.where(outlet, s.trust_media.reshape(-1)[flat], s.trust_peers[users][:, None])
-        fmt = self.fmt_pref32.reshape(-1)[s.gen[users][:, None].astype(np.int64) * 4 + c.format[it]]
-        return fmt * item_w[it] * (np.float32(0.5) + trust)
+        g = self.state.gen[users].astype(np.int64)
+        w = by_gen.reshape(-1)[g[:, None] * by_gen.shape[1] + it]
+        tr = trust.reshape(-1)[users[:, None] * trust.shape[1] + column[it]]
+        return w * (np.float32(0.5) + tr)
 
     def _record_views(self, t: int, v: dict[str, np.ndarray]) -> None:
         p, s, c = self.params, self.state, self.content
@@ -630,7 +655,9 @@ class OpinionEcology(mesa.Model):
         c.count("views", v["item"])
         focal = (c.source_kind[v["item"]] == OUTLET) & (c.source[v["item"]] == 0)
         g = s.gen[v["user"]]
-        np.add.at(self.views_by, (g, v["chan"], focal.astype(np.int64)), 1)
+        nch = self.views_by.shape[1]
+        key = (g.astype(np.int64) * nch + v["chan"]) * 2 + focal
+        self.views_by += np.bincount(key, minlength=self.views_by.size).reshape(self.views_by.shape)
         s.reached[v["user"][focal]] = True
         s.last_focal_view[v["user"][focal]] = t
         s.reached_by_forward[v["user"][focal & (v["chan"] == SOCIAL)]] = True
@@ -736,12 +763,12 @@ class OpinionEcology(mesa.Model):
             cnt = np.bincount(key, minlength=n * self.n_outlets)
             tot = np.bincount(key, weights=y, minlength=n * self.n_outlets)
             tm = s.trust_media.reshape(-1)
-            seen = cnt > 0
+            seen = np.flatnonzero(cnt)
             tm[seen] += p.trust_rate * (tot[seen] / cnt[seen] - tm[seen])
             # belonging grows with resonant contact with the outlet's content
             b = s.belonging.reshape(-1)
-            gain = np.bincount(key, weights=r["res"][out], minlength=n * self.n_outlets)
-            b += (p.belonging_gain * gain * (1.0 - b)).astype(np.float32)
+            gain = np.bincount(key, weights=r["res"][out], minlength=n * self.n_outlets)[seen]
+            b[seen] += (p.belonging_gain * gain * (1.0 - b[seen])).astype(np.float32)
         fwd_view = v["from"] >= 0
         if fwd_view.any():
             uf = u[fwd_view]

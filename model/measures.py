@@ -521,7 +521,8 @@ def _echo_joint(model: OpinionEcology) -> tuple[float, dict[str, float]]:
 def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
     from model.engine import CLUSTER_TOL
 
-    x, g = model.state.opinion, model.state.gen
+    # float32 sorts twice as fast and resolves gaps far below the 1e-3 tolerance
+    x, g = model.state.opinion.astype(np.float32), model.state.gen
     runs = [np.sort(x[g == i]) for i in range(4)]
     # the merged sort of four sorted runs is near-linear (timsort)
     overall = _clusters(np.sort(np.concatenate(runs), kind="stable"), 0.05 * len(x), CLUSTER_TOL)
