@@ -23,7 +23,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.generations import GENERATIONS, profile_arrays
+from agents.generations import profile_arrays
 from agents.outlet import MediaOutlet
 from agents.user import User
 from model.content import (
@@ -987,6 +987,3 @@ class OpinionEcology(mesa.Model):
             "content": self.content.nbytes(),
             "logs": self.view_log.nbytes() + self.forward_log.nbytes(),
         }
-
-    def generation_codes(self) -> tuple[str, ...]:
-        return GENERATIONS
