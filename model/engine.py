@@ -37,9 +37,10 @@ from model.content import (
     ContentStore,
     EventLog,
 )
+from model.measures import build_datacollector, snapshot
 from model.network import Networks, build_networks
 from model.params import Params
-from model.strategies import BROADCAST_FRICTION
+from model.strategies import BROADCAST_FRICTION, Strategy
 
 #: Share of non-followers a targeted (recommended) focal item is offered to.
 RECOMMEND_SHARE = 0.05
@@ -237,8 +238,6 @@ class OpinionEcology(mesa.Model):
         self._pending_outlet_items = np.zeros(0, dtype=np.int64)
         self._new_items = np.zeros(0, dtype=np.int64)
 
-        from model.measures import build_datacollector
-
         self.datacollector = build_datacollector(self)
         self.collect()
 
@@ -310,8 +309,6 @@ class OpinionEcology(mesa.Model):
             quality=p.quality,
             format_mix=p.format_mix,
         )
-        from model.strategies import Strategy
-
         stances = (
             np.linspace(-0.6, 0.6, p.n_background) if p.n_background > 1 else [0.0] * p.n_background
         )
@@ -935,8 +932,6 @@ class OpinionEcology(mesa.Model):
 
     def collect(self) -> None:
         """Compute this step's measures once and hand them to the DataCollector."""
-        from model.measures import snapshot
-
         self.last_snapshot = snapshot(self)
         self.datacollector.collect(self)
 
