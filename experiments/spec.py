@@ -100,6 +100,8 @@ DEFAULT_BOOTSTRAP = (
 DEFAULT_HEADLINE = ("reach", "secondary_share", "engagement", "trust", "retention", "belonging")
 DEFAULT_MODEL = "model:OpinionEcology"
 
+#: Top-level keys that hold tables (set by sections, not by ``--set KEY=VALUE``).
+_TABLE_KEYS = ("fixed", "factors", "points", "design", "arms", "analysis")
 _TOP_KEYS = (
     "name",
     "description",
@@ -110,12 +112,7 @@ _TOP_KEYS = (
     "measure_every",
     "metrics",
     "agent_metrics",
-    "fixed",
-    "factors",
-    "points",
-    "design",
-    "arms",
-    "analysis",
+    *_TABLE_KEYS,
 )
 _DESIGN_KEYS = ("kind", "n", "seed", "ranges")
 _ARM_KEYS = (
@@ -309,14 +306,7 @@ class ExperimentSpec:
             head, _, rest = key.partition(".")
             if head in ("design", "analysis") and rest:
                 raw.setdefault(head, {})[rest] = value
-            elif key in _TOP_KEYS and key not in (
-                "fixed",
-                "factors",
-                "points",
-                "design",
-                "arms",
-                "analysis",
-            ):
+            elif key in _TOP_KEYS and key not in _TABLE_KEYS:
                 raw[key] = value
             else:
                 raw.setdefault("fixed", {})[key] = value
