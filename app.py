@@ -32,6 +32,7 @@ import dataclasses
 import importlib
 import io
 import math
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -42,12 +43,15 @@ import mesa
 import numpy as np
 import pandas as pd
 import solara
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
+from PIL import Image
 
 from agents.generations import GENERATIONS
 from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
@@ -419,129 +423,331 @@ def node_values(model: OpinionEcology, users: np.ndarray, color_by: str) -> np.n
 
 _CMAPS = {"opinion": ("coolwarm", -1, 1), "trust": ("viridis", 0, 1), "valence": ("RdYlGn", -1, 1)}
 
-
-def network_figure(
-    model: OpinionEcology, color_by: str = "opinion", title: str | None = None
-) -> Figure:
-    """The sampled acquaintance network: colour by ``color_by``, size by belonging, cascades in red."""
-    sample = network_sample(model)
-    fig = Figure(figsize=(5.2, 4.4))
-    ax = fig.add_axes((0.0, 0.0, 0.8, 0.93))
-    pos = sample.pos
-    if len(sample.edges):
-        ax.add_collection(
-            LineCollection(pos[sample.edges], colors="#bbbbbb", linewidths=0.4, zorder=1)
-        )
-    hot = active_cascade_edges(model, sample)
-    if len(hot):
-        ax.add_collection(
-            LineCollection(pos[hot], colors="#e31a1c", linewidths=1.6, alpha=0.85, zorder=2)
-        )
-    sizes = 8 + 120 * model.state.belonging[sample.users, 0]
-    vals = node_values(model, sample.users, color_by)
-    if color_by == "generation":
-        colors = np.array(list(GEN_COLORS.values()))[vals.astype(int)]
-        ax.scatter(
-            pos[:, 0], pos[:, 1], s=sizes, c=colors, edgecolors="white", linewidths=0.3, zorder=3
-        )
-        handles = [
-            Line2D([], [], marker="o", ls="", color=c, label=g) for g, c in GEN_COLORS.items()
-        ]
-    else:
-        cmap, lo, hi = _CMAPS[color_by]
-        sc = ax.scatter(
-            pos[:, 0],
-            pos[:, 1],
-            s=sizes,
-            c=vals,
-            cmap=cmap,
-            vmin=lo,
-            vmax=hi,
-            edgecolors="white",
-            linewidths=0.3,
-            zorder=3,
-        )
-        fig.colorbar(sc, cax=fig.add_axes((0.82, 0.2, 0.03, 0.6)), label=color_by)
-        handles = []
-    handles.append(
-        Line2D(
-            [],
-            [],
-            color="#e31a1c",
-            lw=1.6,
-            label=f"cascade hops, last {CASCADE_WINDOW} steps ({len(hot)})",
-        )
-    )
-    ax.legend(handles=handles, loc="lower left", frameon=False)
-    ax.set_title(title or f"{len(sample.users)} users (size = belonging), step {model.steps}")
-    ax.set_axis_off()
-    ax.autoscale_view()
-    return fig
+#: Resolution of the drawn views (dots per inch).
+VIEW_DPI = 80
+#: zlib level of the views' PNGs: level 1 encodes several times faster than matplotlib's default
+#: 6, for files about a fifth larger (tens of kB on loopback).
+PNG_COMPRESS_LEVEL = 1
+#: Mantissas of "nice" axis limits and grid steps (times a power of ten).
+_NICE = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
-def timeseries_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
-    """Reach, secondary share, engagement, stickiness and trust per generation against step."""
-    fig = Figure(figsize=(7.2, 4.4))
-    axes = fig.subplots(2, 3).ravel()
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.94, wspace=0.3, hspace=0.45)
-    frames = {label: m.datacollector.get_model_vars_dataframe() for label, m in arms.items()}
-    for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
-        for i, (label, df) in enumerate(frames.items()):
-            ax.plot(
-                df.index,
-                df[key],
-                ls=ARM_STYLES[i % 2],
-                color=ARM_COLORS[i % 2],
-                lw=1.4,
-                label=label,
+def nice_ceil(x: float) -> float:
+    """The smallest number of the form m * 10**k (m in :data:`_NICE`) that is >= ``x`` > 0."""
+    if not (x > 0 and math.isfinite(x)):
+        raise ValueError(f"nice_ceil needs a positive finite number, got {x!r}")
+    scale = 10.0 ** math.floor(math.log10(x))
+    for m in _NICE:
+        # the tolerance keeps 0.3 (3 * 0.1 = 0.30000000000000004) from rounding up to 0.4
+        if m * scale >= x * (1 - 1e-12):
+            return m * scale
+    return 10.0 * scale  # pragma: no cover (m = 10 always qualifies)
+
+
+def nice_range(lo: float, hi: float) -> tuple[float, float]:
+    """Axis limits around [lo, hi] on a coarse grid (about 6-12 cells across the data).
+
+    The limits move only when the data cross a grid line or the span crosses a nice value,
+    so a growing time series keeps its axes (and the viewer its cached background) for many
+    frames. Data that are never negative keep 0 as the lower limit. Non-finite input gives
+    (0, 1).
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return (0.0, 1.0)
+    span = hi - lo
+    if span <= 1e-9 * max(1.0, abs(hi)):
+        span = max(abs(hi), 1.0) * 0.1
+    q = nice_ceil(span / 8)
+    pad = 0.02 * span
+    bottom = math.floor((lo - pad) / q) * q
+    if lo >= 0:  # a share or a count never needs room below zero
+        bottom = max(bottom, 0.0)
+    return (bottom, math.ceil((hi + pad) / q) * q)
+
+
+def sticky_range(
+    current: tuple[float, float], lo: float, hi: float, min_span: float = 0.02
+) -> tuple[float, float]:
+    """Axis limits for data [lo, hi] that stay put while the data fit them.
+
+    Limits change when the data leave them (they then grow by half the data's span on that
+    side and keep the other, as NetLogo's auto-scaling plots grow, so a growing series does not
+    move them every frame) or when the data fill less than a quarter of them (they then shrink to fit). Spans
+    below ``min_span`` count as ``min_span``: the time series are shares and means on [0, 1].
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return current
+    a, b = current
+    span = max(hi - lo, min_span)
+    if a <= lo and hi <= b and span >= (b - a) / 4:
+        return current
+    if a <= lo and hi <= b:  # zoomed out too far
+        return nice_range(lo, hi)
+    grow = 0.5 * span
+    new_lo, new_hi = nice_range(lo - grow if lo < a else a, hi + grow if hi > b else b)
+    return (new_lo if lo < a else a, new_hi if hi > b else b)
+
+
+def step_limit(steps: int) -> float:
+    """Right end of a time axis showing ``steps`` steps: whole days on a nice scale (>= 1 day)."""
+    return 24.0 * nice_ceil(max(steps / 24, 1.0))
+
+
+class LiveFigure:
+    """A matplotlib figure redrawn in full only when its axes change (blitting).
+
+    The figure's static parts (axes, ticks, labels, legends, the network's ties) are drawn once
+    and kept as a background; each frame restores that background and draws only the artists
+    marked as moving, as :mod:`matplotlib.animation` does. :meth:`set_limits` changes axis
+    limits and drops the background, so the next frame is drawn in full. Limits come from a
+    coarse grid (:func:`nice_range`), so full draws are rare once a run is under way.
+    """
+
+    def __init__(self, fig: Figure, dpi: int = VIEW_DPI) -> None:
+        fig.set_dpi(dpi)
+        self.fig = fig
+        self.canvas = FigureCanvasAgg(fig)
+        self.moving: list[Artist] = []
+        self._background: Any = None
+        #: Frames drawn in full (the first, and one per change of limits), and all frames.
+        self.full_draws = 0
+        self.frames = 0
+
+    def animate(self, *artists: Artist) -> None:
+        """Mark ``artists`` as the moving parts, drawn every frame over the background."""
+        for a in artists:
+            a.set_animated(True)
+            self.moving.append(a)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Draw the next frame in full."""
+        self._background = None
+
+    def set_limits(
+        self, ax: Any, x: tuple[float, float] | None = None, y: tuple[float, float] | None = None
+    ) -> None:
+        """Set ``ax``'s limits; if they change, the next frame is drawn in full."""
+        if x is not None and tuple(ax.get_xlim()) != tuple(x):
+            ax.set_xlim(*x)
+            self.invalidate()
+        if y is not None and tuple(ax.get_ylim()) != tuple(y):
+            ax.set_ylim(*y)
+            self.invalidate()
+
+    def png(self) -> bytes:
+        """The current frame as PNG bytes."""
+        if self._background is None:
+            self.canvas.draw()  # skips the moving artists
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self.full_draws += 1
+        else:
+            self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for a in self.moving:
+            if a.get_visible():
+                a.draw(renderer)
+        self.frames += 1
+        w, h = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buf = io.BytesIO()
+        image.save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
+        return buf.getvalue()
+
+
+class NetworkView:
+    """The sampled acquaintance network: colour by ``color_by``, size by belonging, cascades in red.
+
+    Positions and grey ties are fixed per model (:func:`network_sample`); a frame recolours and
+    resizes the nodes and redraws the cascade hops of the last :data:`CASCADE_WINDOW` steps.
+    """
+
+    def __init__(self, sample: NetworkSample, color_by: str, label: str | None) -> None:
+        if color_by not in COLOR_BY:
+            raise ValueError(
+                f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}"
             )
-        ax.set_title(title)
-    ax = axes[4]
-    for i, df in enumerate(frames.values()):
-        for g in GENERATIONS:
-            ax.plot(df.index, df[f"trust[{g}]"], ls=ARM_STYLES[i % 2], color=GEN_COLORS[g], lw=1.2)
-    ax.set_title("Trust in the focal outlet")
-    legend = axes[5]
-    legend.set_axis_off()
-    handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS]
-    handles += [
-        Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=lab)
-        for i, lab in enumerate(frames)
-    ]
-    legend.legend(handles=handles, loc="center", frameon=False, title="generation / strategy")
-    for ax in axes[:5]:
-        ax.set_xlabel("step (hour)")
-        ax.grid(alpha=0.3)
-        ax.locator_params(nbins=4)
-    return fig
+        self.sample, self.color_by, self.label = sample, color_by, label
+        fig = Figure(figsize=(5.2, 4.4))
+        ax = fig.add_axes((0.0, 0.1, 0.8, 0.83))
+        pos = sample.pos
+        if len(sample.edges):
+            ax.add_collection(
+                LineCollection(pos[sample.edges], colors="#bbbbbb", linewidths=0.4, zorder=1)
+            )
+        self.hot = LineCollection([], colors="#e31a1c", linewidths=1.6, alpha=0.85, zorder=2)
+        ax.add_collection(self.hot)
+        if color_by == "generation":
+            self.nodes = ax.scatter(
+                pos[:, 0], pos[:, 1], s=8, c="#999999", edgecolors="white", linewidths=0.3
+            )
+            handles = [
+                Line2D([], [], marker="o", ls="", color=c, label=g) for g, c in GEN_COLORS.items()
+            ]
+        else:
+            cmap, lo, hi = _CMAPS[color_by]
+            self.nodes = ax.scatter(
+                pos[:, 0],
+                pos[:, 1],
+                s=8,
+                c=np.zeros(len(pos)),
+                cmap=cmap,
+                vmin=lo,
+                vmax=hi,
+                edgecolors="white",
+                linewidths=0.3,
+            )
+            fig.colorbar(self.nodes, cax=fig.add_axes((0.82, 0.2, 0.03, 0.6)), label=color_by)
+            handles = []
+        handles.append(
+            Line2D(
+                [], [], color="#e31a1c", lw=1.6, label=f"cascade hops, last {CASCADE_WINDOW} steps"
+            )
+        )
+        # below the nodes, so the moving nodes never cover it
+        fig.legend(handles=handles, loc="lower left", ncols=3, frameon=False)
+        ax.set_axis_off()
+        if len(pos):
+            lo_xy, hi_xy = pos.min(axis=0), pos.max(axis=0)
+            pad = 0.04 * np.maximum(hi_xy - lo_xy, 1e-9)
+            ax.set_xlim(lo_xy[0] - pad[0], hi_xy[0] + pad[0])
+            ax.set_ylim(lo_xy[1] - pad[1], hi_xy[1] + pad[1])
+        ax.set_title(" ")
+        self.title = ax.title
+        self.live = LiveFigure(fig)
+        self.live.animate(self.hot, self.nodes, self.title)
+
+    def frame(self, model: OpinionEcology) -> bytes:
+        sample = self.sample
+        hot = active_cascade_edges(model, sample)
+        self.hot.set_segments(sample.pos[hot])
+        self.nodes.set_sizes(8 + 120 * model.state.belonging[sample.users, 0])
+        vals = node_values(model, sample.users, self.color_by)
+        if self.color_by == "generation":
+            self.nodes.set_facecolor(np.array(list(GEN_COLORS.values()))[vals.astype(int)])
+        else:
+            self.nodes.set_array(vals)
+        head = f"{self.label}: " if self.label else ""
+        self.title.set_text(
+            f"{head}{len(sample.users)} users (size = belonging), step {model.steps}, "
+            f"{len(hot)} hops"
+        )
+        return self.live.png()
 
 
-def opinion_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
-    """Opinion histograms (density) per generation; one panel per arm."""
-    fig = Figure(figsize=(5.2 if len(arms) == 1 else 7.2, 3.2))
-    axes = np.atleast_1d(fig.subplots(1, len(arms), sharey=True))
-    fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91, wspace=0.08)
-    bins = np.linspace(-1, 1, 41)
-    for ax, (label, m) in zip(axes, arms.items(), strict=True):
-        x, g = m.state.opinion, m.state.gen
-        for code, name in enumerate(GENERATIONS):
-            xs = x[g == code]
-            if len(xs):
-                ax.hist(
-                    xs,
-                    bins=bins,
-                    density=True,
-                    histtype="step",
-                    lw=1.4,
-                    color=GEN_COLORS[name],
-                    label=name,
+def _series(m: OpinionEcology, key: str) -> np.ndarray:
+    """One model-level series of the DataCollector (one value per collect: steps 0, 1, ...)."""
+    return np.asarray(m.datacollector.model_vars[key], dtype=float)
+
+
+class TimeseriesView:
+    """Reach, secondary share, engagement, stickiness and trust per generation against step."""
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(7.2, 4.4))
+        axes = fig.subplots(2, 3).ravel()
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.94, wspace=0.3, hspace=0.45)
+        self.axes = axes
+        self.lines: dict[tuple[str, str], Line2D] = {}
+        for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
+            for i, label in enumerate(labels):
+                (self.lines[key, label],) = ax.plot(
+                    [], [], ls=ARM_STYLES[i % 2], color=ARM_COLORS[i % 2], lw=1.4
                 )
-        ax.set_title(f"Opinion by generation: {label}, step {m.steps}")
-        ax.set_xlabel("opinion")
-        ax.set_xlim(-1, 1)
-    axes[0].set_ylabel("density")
-    axes[0].legend(frameon=False, loc="upper left")
-    return fig
+            ax.set_title(title)
+        for i, label in enumerate(labels):
+            for g in GENERATIONS:
+                (self.lines[f"trust[{g}]", label],) = axes[4].plot(
+                    [], [], ls=ARM_STYLES[i % 2], color=GEN_COLORS[g], lw=1.2
+                )
+        axes[4].set_title("Trust in the focal outlet")
+        legend = axes[5]
+        legend.set_axis_off()
+        handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS]
+        handles += [
+            Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=lab)
+            for i, lab in enumerate(labels)
+        ]
+        legend.legend(handles=handles, loc="center", frameon=False, title="generation / strategy")
+        for ax in axes[:5]:
+            ax.set_ylim(0.0, 1.0)  # explicit, so the first frame's limits never depend on autoscale
+            ax.set_xlabel("step (hour)")
+            ax.grid(alpha=0.3)
+            ax.locator_params(nbins=4)
+        self.live = LiveFigure(fig)
+        self.live.animate(*self.lines.values())
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        panels: dict[int, list[np.ndarray]] = {}
+        n = 1
+        for (key, label), line in self.lines.items():
+            y = _series(arms[label], key)
+            line.set_data(np.arange(len(y)), y)
+            n = max(n, len(y))
+            panel = 4 if key.startswith("trust[") else list(SERIES).index(key)
+            panels.setdefault(panel, []).append(y)
+        for panel, ys in panels.items():
+            y = np.concatenate(ys)
+            y = y[np.isfinite(y)]
+            lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
+            ax = self.axes[panel]
+            ylim = sticky_range(tuple(ax.get_ylim()), lo, hi)
+            self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=ylim)
+        return self.live.png()
+
+
+class OpinionView:
+    """Opinion histograms (density) per generation; one panel per arm."""
+
+    BINS = np.linspace(-1, 1, 41)
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(5.2 if len(labels) == 1 else 7.2, 3.2))
+        axes = np.atleast_1d(fig.subplots(1, len(labels), sharey=True))
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91, wspace=0.08)
+        self.axes = dict(zip(labels, axes, strict=True))
+        self.stairs: dict[tuple[str, int], Any] = {}
+        self.titles = {}
+        for label, ax in self.axes.items():
+            for code, name in enumerate(GENERATIONS):
+                self.stairs[label, code] = ax.stairs(
+                    np.zeros(len(self.BINS) - 1), self.BINS, lw=1.4, color=GEN_COLORS[name]
+                )
+            ax.set_xlabel("opinion")
+            ax.set_xlim(-1, 1)
+            ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+            ax.set_title(" ")
+            self.titles[label] = ax.title
+        axes[0].set_ylabel("density")
+        axes[0].legend(
+            handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS],
+            frameon=False,
+            loc="upper left",
+        )
+        self.top = 1.0
+        self.axes[labels[0]].set_ylim(0, self.top)
+        self.live = LiveFigure(fig)
+        self.live.animate(*self.stairs.values(), *self.titles.values())
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        peak = 0.0
+        for label, m in arms.items():
+            x, g = m.state.opinion, m.state.gen
+            for code in range(len(GENERATIONS)):
+                xs = x[g == code]
+                patch = self.stairs[label, code]
+                patch.set_visible(len(xs) > 0)
+                if len(xs):
+                    dens, _ = np.histogram(xs, bins=self.BINS, density=True)
+                    patch.set_data(dens)
+                    peak = max(peak, float(dens.max()))
+            self.titles[label].set_text(f"Opinion by generation: {label}, step {m.steps}")
+        # hysteresis: the axis grows at once but shrinks only when the peak falls below half
+        if peak > self.top or peak < 0.5 * self.top:
+            self.top = nice_ceil(max(peak, 1e-3) * 1.05)
+        for ax in self.axes.values():
+            self.live.set_limits(ax, y=(0.0, self.top))
+        return self.live.png()
 
 
 def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -553,43 +759,64 @@ def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values.astype(float), 1.0 - first / len(s)
 
 
-def ccdf_figure(arms: Mapping[str, OpinionEcology]) -> Figure:
+def _decade_range(lo: float, hi: float) -> tuple[float, float]:
+    """Log-axis limits: whole decades around [lo, hi] (both > 0)."""
+    return 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi))
+
+
+class CcdfView:
     """The cascade-size CCDF, log-log, from ``model.measures.cascade_sizes``."""
-    fig = Figure(figsize=(5.2, 3.2))
-    ax = fig.add_subplot()
-    fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
-    drawn = False
-    for i, (label, m) in enumerate(arms.items()):
-        sizes = M.cascade_sizes(m).to_numpy()
-        x, y = ccdf(sizes)
-        if len(x):
-            ax.step(
-                x,
-                y,
-                where="post",
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(5.2, 3.2))
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
+        self.ax = ax
+        self.lines = {}
+        for i, label in enumerate(labels):
+            (self.lines[label],) = ax.plot(
+                [],
+                [],
+                drawstyle="steps-post",
                 ls=ARM_STYLES[i % 2],
                 color=ARM_COLORS[i % 2],
                 lw=1.4,
-                label=f"{label} ({len(sizes)} items)",
+                label=label,
             )
-            drawn = True
-    if drawn:
         ax.set_xscale("log")
         ax.set_yscale("log")
         # plain labels: the default log formatter typesets every label with mathtext (slow)
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(NullFormatter())
-        ax.legend(frameon=False)
-    else:
-        ax.text(
-            0.5, 0.5, "no cascades recorded yet", ha="center", va="center", transform=ax.transAxes
-        )
-    ax.set_xlabel("cascade size s (users reached)")
-    ax.set_ylabel("P(S >= s)")
-    ax.set_title("Cascade-size CCDF")
-    ax.grid(alpha=0.3)
-    return fig
+        ax.legend(frameon=False, loc="upper right")
+        self.note = ax.text(0.03, 0.05, "", transform=ax.transAxes, fontsize=7, color="#444")
+        ax.set_xlabel("cascade size s (users reached)")
+        ax.set_ylabel("P(S >= s)")
+        ax.set_title("Cascade-size CCDF")
+        ax.grid(alpha=0.3)
+        self.live = LiveFigure(fig)
+        self.live.set_limits(ax, x=(1.0, 10.0), y=(0.1, 1.3))
+        self.live.animate(*self.lines.values(), self.note)
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        counts, xs, ys = [], [], []
+        for label, m in arms.items():
+            sizes = M.cascade_sizes(m).to_numpy()
+            x, y = ccdf(sizes)
+            self.lines[label].set_data(x, y)
+            counts.append(f"{label}: {len(sizes)} item{'s' if len(sizes) != 1 else ''}")
+            xs.append(x)
+            ys.append(y)
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        if len(x):
+            xlim = _decade_range(1.0, max(10.0, float(x.max()) * 1.05))
+            bottom = min(_decade_range(float(y.min()), 1.0)[0], 0.1)  # at least one decade
+            self.live.set_limits(self.ax, x=xlim, y=(bottom, 1.3))
+            self.note.set_text("; ".join(counts))
+        else:
+            self.note.set_text("no cascades recorded yet")
+        return self.live.png()
 
 
 def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
@@ -629,11 +856,44 @@ def table_html(table: pd.DataFrame) -> str:
     return style + html
 
 
-def figure_png(fig: Figure, dpi: int = 80) -> bytes:
-    """A figure rendered to PNG bytes on the server."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+class LiveViews:
+    """The figures of one model (or comparison), kept between frames and drawn under a lock.
+
+    Solara may render from more than one thread; a figure is drawn by one at a time. The
+    figures hold no reference to the model (the cache is keyed weakly by it).
+    """
+
+    def __init__(self, labels: list[str]) -> None:
+        self.lock = threading.Lock()
+        self.labels = labels
+        self.network: dict[str, NetworkView] = {}
+        self.timeseries = TimeseriesView(labels)
+        self.opinions = OpinionView(labels)
+        self.ccdf = CcdfView(labels)
+
+    def network_view(self, label: str, m: OpinionEcology, color_by: str) -> NetworkView:
+        view = self.network.get(label)
+        if view is None or view.color_by != color_by:
+            view = NetworkView(network_sample(m), color_by, label if len(self.labels) > 1 else None)
+            self.network[label] = view
+        return view
+
+    def figures(self) -> list[LiveFigure]:
+        views = [*self.network.values(), self.timeseries, self.opinions, self.ccdf]
+        return [v.live for v in views]
+
+
+_LIVE: weakref.WeakKeyDictionary[mesa.Model, LiveViews] = weakref.WeakKeyDictionary()
+_LIVE_LOCK = threading.Lock()
+
+
+def live_views(model: mesa.Model) -> LiveViews:
+    """The :class:`LiveViews` of ``model``, built at its first frame."""
+    with _LIVE_LOCK:
+        live = _LIVE.get(model)
+        if live is None:
+            live = _LIVE[model] = LiveViews(list(arms_of(model)))
+        return live
 
 
 def render_views(
@@ -641,28 +901,36 @@ def render_views(
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view and the table's HTML.
 
+    The figures are built at the model's first frame and then only updated
+    (:class:`LiveFigure`), so a frame costs the moving artists, not a whole figure.
+
     Args:
         model: One model or a :class:`StrategyComparison`.
-        color_by: The network view's node colouring.
+        color_by: The network view's node colouring (one of :data:`COLOR_BY`).
         timings: If given, filled with the seconds each view took (for the benchmarks).
     """
+    if color_by not in COLOR_BY:
+        raise ValueError(
+            f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}"
+        )
     arms = arms_of(model)
+    live = live_views(model)
     jobs: dict[str, Callable[[], Any]] = {}
     for label, m in arms.items():
-        title = _net_title(m, label, arms)
-        jobs[f"network:{label}"] = lambda m=m, title=title: figure_png(
-            network_figure(m, color_by, title)
-        )
-    jobs["timeseries"] = lambda: figure_png(timeseries_figure(arms))
-    jobs["opinions"] = lambda: figure_png(opinion_figure(arms))
-    jobs["ccdf"] = lambda: figure_png(ccdf_figure(arms))
+        jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
+            label, m, color_by
+        ).frame(m)
+    jobs["timeseries"] = lambda: live.timeseries.frame(arms)
+    jobs["opinions"] = lambda: live.opinions.frame(arms)
+    jobs["ccdf"] = lambda: live.ccdf.frame(arms)
     jobs["table"] = lambda: table_html(measures_table(arms))
     out: dict[str, Any] = {}
-    for key, job in jobs.items():
-        t = time.perf_counter()
-        out[key] = job()
-        if timings is not None:
-            timings[key] = time.perf_counter() - t
+    with live.lock:
+        for key, job in jobs.items():
+            t = time.perf_counter()
+            out[key] = job()
+            if timings is not None:
+                timings[key] = time.perf_counter() - t
     return out
 
 
@@ -673,12 +941,6 @@ def time_views(model: mesa.Model, color_by: str = "opinion") -> dict[str, float]
     render_views(model, color_by, timings)
     timings["render"] = time.perf_counter() - t
     return timings
-
-
-def _net_title(m: OpinionEcology, label: str, arms: Mapping[str, OpinionEcology]) -> str | None:
-    if len(arms) == 1:
-        return None
-    return f"{label}: {len(network_sample(m).users)} users, step {m.steps}"
 
 
 # ====================================================================== components

@@ -8,9 +8,11 @@ users) so the whole file runs in seconds.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
+import weakref
 from pathlib import Path
 
 import ipyvuetify as vw
@@ -20,6 +22,7 @@ import pytest
 import solara
 
 import app
+from agents.generations import GENERATIONS
 from model import Params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -307,3 +310,91 @@ def test_ccdf_matches_cascade_sizes():
     assert len(x) and y[0] == 1.0 and np.all(np.diff(y) < 0) and np.all(np.diff(x) > 0)
     for s, p in zip(x, y, strict=True):
         assert p == pytest.approx(np.mean(sizes >= s))
+
+
+def test_views_draw_the_measures():
+    """The drawn lines hold the DataCollector's series and the CCDF of the cascade sizes."""
+    m = app.ViewerEcology(n_users=N, seed=5, strategy="interactive")
+    m.run(30)
+    app.render_views(m)
+    live = app.live_views(m)
+    label = m.strategy.label()
+    frame = m.datacollector.get_model_vars_dataframe()
+    for key in (*app.SERIES, *(f"trust[{g}]" for g in GENERATIONS)):
+        x, y = live.timeseries.lines[key, label].get_data()
+        np.testing.assert_array_equal(x, frame.index.to_numpy())
+        np.testing.assert_array_equal(y, frame[key].to_numpy())
+    from model import measures
+
+    x, y = live.ccdf.lines[label].get_data()
+    ex, ey = app.ccdf(measures.cascade_sizes(m).to_numpy())
+    np.testing.assert_array_equal(x, ex)
+    np.testing.assert_array_equal(y, ey)
+    # every defined point is inside the axes it is drawn on (a share is NaN before any view)
+    for ax in live.timeseries.axes[:5]:
+        for line in ax.get_lines():
+            xs, ys = line.get_data()
+            lo, hi = ax.get_ylim()
+            ys = ys[np.isfinite(ys)]
+            assert len(ys) and np.all((ys >= lo) & (ys <= hi)) and xs.max() <= ax.get_xlim()[1]
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_incremental_frames_equal_full_redraws(compare):
+    """A frame drawn over the cached background is pixel-identical to a frame drawn in full.
+
+    The views redraw only their moving parts between changes of axis limits; a missed change
+    would leave stale axes in the picture. Over the first day (when limits change most)
+    every frame is compared with a full redraw of the same state.
+    """
+    cls = app.StrategyComparison if compare else app.ViewerEcology
+    m = cls(n_users=N, seed=7)
+    incremental = 0
+    for _ in range(24):
+        m.step()
+        fast = app.render_views(m, "trust")
+        live = app.live_views(m)
+        incremental += sum(f._background is not None for f in live.figures())
+        for f in live.figures():
+            f.invalidate()
+        full = app.render_views(m, "trust")
+        for key, png in fast.items():
+            assert png == full[key], (key, m.steps)
+    figs = app.live_views(m).figures()
+    assert len(figs) == len(app.arms_of(m)) + 3 and all(f.frames == 2 * 24 for f in figs)
+    assert incremental > 0  # the fast path was taken, so the comparison tested something
+
+
+def test_live_views_are_dropped_with_their_model():
+    m = app.ViewerEcology(n_users=N, seed=2)
+    app.render_views(m)
+    refs = [weakref.ref(m), weakref.ref(app.live_views(m))]
+    del m
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
+
+
+def test_render_views_refuses_unknown_colouring():
+    m = app.ViewerEcology(n_users=N, seed=2)
+    with pytest.raises(ValueError, match="color_by='size' is not allowed; choose one of opinion"):
+        app.render_views(m, "size")
+
+
+def test_nice_axis_limits():
+    got = [app.nice_ceil(x) for x in (0.3, 0.31, 7, 10, 0.012)]
+    assert got == pytest.approx([0.3, 0.4, 8, 10, 0.015], rel=1e-12)
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="positive finite"):
+            app.nice_ceil(bad)
+    lo, hi = app.nice_range(0.17, 0.21)
+    assert lo <= 0.17 and hi >= 0.21 and hi - lo < 0.1
+    assert app.nice_range(0.0, 0.6)[0] == 0.0  # never below zero for non-negative data
+    assert app.nice_range(-0.2, 0.3)[0] < -0.2
+    assert app.nice_range(float("nan"), 1.0) == (0.0, 1.0)
+    # sticky limits: kept while the data fit, grown with headroom, shrunk when far too wide
+    assert app.sticky_range((0.0, 1.0), 0.3, 0.8) == (0.0, 1.0)
+    grown = app.sticky_range((0.0, 1.0), 0.3, 1.2)
+    assert grown[0] == 0.0 and grown[1] >= 1.2 + 0.5 * 0.9 - 1e-12
+    assert app.sticky_range((0.0, 1.0), 0.40, 0.45) == app.nice_range(0.40, 0.45)
+    assert app.sticky_range((0.0, 1.0), float("nan"), 0.5) == (0.0, 1.0)
+    assert [app.step_limit(s) for s in (0, 5, 24, 25, 70, 100)] == [24, 24, 24, 36, 72, 120]
