@@ -41,6 +41,22 @@ def test_structural_virality_from_the_view_log_matches_tree_formula():
     assert M.cascade_depths(m).tolist() == [1, 4]
 
 
+def test_incremental_cascade_sizes_equal_the_trees():
+    """Sizes counted step by step equal the sizes of the trees built from the whole log."""
+    m = OpinionEcology(n_users=600, seed=4, strategy="interactive", record_cascades="all")
+    for _ in range(30):
+        m.step()
+        sizes = M.cascade_sizes(m)  # updated from the rows appended by this step only
+        trees = M._compute_tree_stats(m)["size"]
+        assert sizes.index.equals(trees.index) and sizes.tolist() == trees.tolist()
+        assert sizes.name == "size" and sizes.dtype == np.int64
+    assert len(sizes) > 100 and sizes.max() > 50
+    # a fresh model computing everything at once agrees with the incremental one
+    again = OpinionEcology(n_users=600, seed=4, strategy="interactive", record_cascades="all")
+    again.run(30)
+    assert M.cascade_sizes(again).equals(sizes)
+
+
 def test_bimodality_matches_scipy_definition():
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.normal(-0.5, 0.1, 300), rng.normal(0.6, 0.2, 200)])
