@@ -34,6 +34,7 @@ import io
 import math
 import threading
 import time
+import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -57,6 +58,7 @@ from agents.generations import GENERATIONS
 from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
 from model import measures as M
 from model.engine import resolve_params, resolve_seed
+from model.params import unknown_name_message
 
 #: Most users drawn in the network view.
 SAMPLE_SIZE = 300
@@ -320,6 +322,78 @@ def validate(
     return kwargs
 
 
+#: Address keys that are not Params fields (see :func:`settings_from_query`).
+QUERY_KEYS = ("seed", "preset", "compare")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _query_value(name: str, text: str, meta: Mapping[str, Any]) -> Any:
+    """One Params value typed in the page address, converted to the field's type."""
+    kind = meta["kind"]
+    if meta["choices"] is None and kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            noun = "an integer" if kind is int else "a number"
+            raise ValueError(f"{name}={text!r} in the page address is not {noun}") from None
+    if kind is bool:
+        if text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(
+            f"{name}={text!r} in the page address is not allowed; use one of {', '.join(_TRUE)} "
+            f"or {', '.join(_FALSE)}"
+        )
+    return text
+
+
+def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
+    """Keyword arguments for :func:`build_model`, and the preset, from the page address.
+
+    ``?n_users=10000&strategy=interactive&seed=3`` opens the viewer on that model, so a
+    scenario can be bookmarked or shared. Keys are Params fields, ``seed``, ``preset`` (a name
+    from :mod:`model.presets`, applied before the fields) and ``compare`` (``1`` for the default
+    pair of strategies, or two names such as ``compare=one_way,interactive``).
+
+    Raises:
+        ValueError, TypeError: An unknown key or a refused value, with what is allowed.
+    """
+    spec = Params.spec()
+    presets = preset_registry()
+    preset, seed, strategies = DEFAULTS_PRESET, DEFAULT_SEED, None
+    fields: dict[str, Any] = {}
+    for key, text in urllib.parse.parse_qsl(search or "", keep_blank_values=True):
+        if key == "seed":
+            seed = parse_seed(text)
+        elif key == "preset":
+            if text != DEFAULTS_PRESET and text not in presets:
+                raise ValueError(
+                    f"preset={text!r} in the page address is not allowed; choose one of "
+                    f"{', '.join(presets)}"
+                )
+            preset = text
+        elif key == "compare":
+            if text.lower() in _FALSE:
+                strategies = None
+            elif text.lower() in _TRUE:
+                strategies = DEFAULT_COMPARISON
+            else:
+                names = tuple(text.split(","))
+                if len(names) != 2:
+                    raise ValueError(
+                        f"compare={text!r} in the page address is not allowed; use 1, 0 or two "
+                        f"strategies such as {','.join(DEFAULT_COMPARISON)}"
+                    )
+                strategies = names
+        elif key in spec:
+            fields[key] = _query_value(key, text, spec[key])
+        else:
+            raise ValueError(unknown_name_message(key, [*QUERY_KEYS, *spec], "the page address"))
+    base = Params() if preset == DEFAULTS_PRESET else presets[preset]()
+    kwargs = validate(values_of(base.replace(**fields)), seed, strategies)
+    return kwargs, preset
+
+
 # ====================================================================== views: pure functions
 @dataclasses.dataclass
 class NetworkSample:
@@ -562,14 +636,14 @@ class NetworkView:
     resizes the nodes and redraws the cascade hops of the last :data:`CASCADE_WINDOW` steps.
     """
 
-    def __init__(self, sample: NetworkSample, color_by: str, label: str | None) -> None:
+    def __init__(self, sample: NetworkSample, color_by: str) -> None:
         if color_by not in COLOR_BY:
             raise ValueError(
                 f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}"
             )
-        self.sample, self.color_by, self.label = sample, color_by, label
+        self.sample, self.color_by = sample, color_by
         fig = Figure(figsize=(5.2, 4.4))
-        ax = fig.add_axes((0.0, 0.1, 0.8, 0.83))
+        ax = fig.add_axes((0.0, 0.1, 0.8, 0.88))
         pos = sample.pos
         if len(sample.edges):
             ax.add_collection(
@@ -612,10 +686,10 @@ class NetworkView:
             pad = 0.04 * np.maximum(hi_xy - lo_xy, 1e-9)
             ax.set_xlim(lo_xy[0] - pad[0], hi_xy[0] + pad[0])
             ax.set_ylim(lo_xy[1] - pad[1], hi_xy[1] + pad[1])
-        ax.set_title(" ")
-        self.title = ax.title
         self.live = LiveFigure(fig)
-        self.live.animate(self.hot, self.nodes, self.title)
+        self.live.animate(self.hot, self.nodes)
+        #: The card's subtitle for the last frame (text changes are cheaper in the page).
+        self.caption = ""
 
     def frame(self, model: OpinionEcology) -> bytes:
         sample = self.sample
@@ -627,10 +701,9 @@ class NetworkView:
             self.nodes.set_facecolor(np.array(list(GEN_COLORS.values()))[vals.astype(int)])
         else:
             self.nodes.set_array(vals)
-        head = f"{self.label}: " if self.label else ""
-        self.title.set_text(
-            f"{head}{len(sample.users)} users (size = belonging), step {model.steps}, "
-            f"{len(hot)} hops"
+        self.caption = (
+            f"{len(sample.users)} users (size = belonging), step {model.steps}; "
+            f"{len(hot)} cascade hops in the last {CASCADE_WINDOW} steps"
         )
         return self.live.png()
 
@@ -707,7 +780,6 @@ class OpinionView:
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91, wspace=0.08)
         self.axes = dict(zip(labels, axes, strict=True))
         self.stairs: dict[tuple[str, int], Any] = {}
-        self.titles = {}
         for label, ax in self.axes.items():
             for code, name in enumerate(GENERATIONS):
                 self.stairs[label, code] = ax.stairs(
@@ -716,8 +788,7 @@ class OpinionView:
             ax.set_xlabel("opinion")
             ax.set_xlim(-1, 1)
             ax.set_xticks([-1, -0.5, 0, 0.5, 1])
-            ax.set_title(" ")
-            self.titles[label] = ax.title
+            ax.set_title(label)
         axes[0].set_ylabel("density")
         axes[0].legend(
             handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS],
@@ -727,7 +798,7 @@ class OpinionView:
         self.top = 1.0
         self.axes[labels[0]].set_ylim(0, self.top)
         self.live = LiveFigure(fig)
-        self.live.animate(*self.stairs.values(), *self.titles.values())
+        self.live.animate(*self.stairs.values())
 
     def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
         peak = 0.0
@@ -741,7 +812,6 @@ class OpinionView:
                     dens, _ = np.histogram(xs, bins=self.BINS, density=True)
                     patch.set_data(dens)
                     peak = max(peak, float(dens.max()))
-            self.titles[label].set_text(f"Opinion by generation: {label}, step {m.steps}")
         # hysteresis: the axis grows at once but shrinks only when the peak falls below half
         if peak > self.top or peak < 0.5 * self.top:
             self.top = nice_ceil(max(peak, 1e-3) * 1.05)
@@ -790,14 +860,14 @@ class CcdfView:
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(NullFormatter())
         ax.legend(frameon=False, loc="upper right")
-        self.note = ax.text(0.03, 0.05, "", transform=ax.transAxes, fontsize=7, color="#444")
+        self.caption = ""
         ax.set_xlabel("cascade size s (users reached)")
         ax.set_ylabel("P(S >= s)")
         ax.set_title("Cascade-size CCDF")
         ax.grid(alpha=0.3)
         self.live = LiveFigure(fig)
         self.live.set_limits(ax, x=(1.0, 10.0), y=(0.1, 1.3))
-        self.live.animate(*self.lines.values(), self.note)
+        self.live.animate(*self.lines.values())
 
     def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
         counts, xs, ys = [], [], []
@@ -813,9 +883,9 @@ class CcdfView:
             xlim = _decade_range(1.0, max(10.0, float(x.max()) * 1.05))
             bottom = min(_decade_range(float(y.min()), 1.0)[0], 0.1)  # at least one decade
             self.live.set_limits(self.ax, x=xlim, y=(bottom, 1.3))
-            self.note.set_text("; ".join(counts))
+            self.caption = "; ".join(counts)
         else:
-            self.note.set_text("no cascades recorded yet")
+            self.caption = "no cascades recorded yet"
         return self.live.png()
 
 
@@ -874,7 +944,7 @@ class LiveViews:
     def network_view(self, label: str, m: OpinionEcology, color_by: str) -> NetworkView:
         view = self.network.get(label)
         if view is None or view.color_by != color_by:
-            view = NetworkView(network_sample(m), color_by, label if len(self.labels) > 1 else None)
+            view = NetworkView(network_sample(m), color_by)
             self.network[label] = view
         return view
 
@@ -899,10 +969,13 @@ def live_views(model: mesa.Model) -> LiveViews:
 def render_views(
     model: mesa.Model, color_by: str = "opinion", timings: dict[str, float] | None = None
 ) -> dict[str, Any]:
-    """Everything the page draws for ``model``: PNGs per view and the table's HTML.
+    """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
-    The figures are built at the model's first frame and then only updated
-    (:class:`LiveFigure`), so a frame costs the moving artists, not a whole figure.
+    Keys: ``network:<arm>``, ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
+    ``caption:network:<arm>`` and ``caption:ccdf`` (the cards' subtitles: text that changes
+    every step is set in the page, not drawn), and ``table`` (HTML). The figures are built at
+    the model's first frame and then only updated (:class:`LiveFigure`), so a frame costs the
+    moving artists, not a whole figure.
 
     Args:
         model: One model or a :class:`StrategyComparison`.
@@ -931,6 +1004,9 @@ def render_views(
             out[key] = job()
             if timings is not None:
                 timings[key] = time.perf_counter() - t
+        for label in arms:
+            out[f"caption:network:{label}"] = live.network[label].caption
+        out["caption:ccdf"] = live.ccdf.caption
     return out
 
 
@@ -962,9 +1038,9 @@ def StepCounter(model: mesa.Model) -> None:
 
 
 @solara.component
-def View(name: str, png: bytes, title: str) -> None:
+def View(name: str, png: bytes, title: str, subtitle: str | None = None) -> None:
     """One drawn view in a card."""
-    with solara.Card(title, margin=0, classes=[f"oe-card-{name}"]):
+    with solara.Card(title, subtitle=subtitle, margin=0, classes=[f"oe-card-{name}"]):
         solara.Image(png, width="100%", classes=["oe-view", f"oe-view-{name}"])
 
 
@@ -989,6 +1065,7 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
                 f"network-{'ab'[list(arms).index(label)]}" if len(arms) > 1 else "network",
                 views[f"network:{label}"],
                 f"Network: {label}",
+                views[f"caption:network:{label}"],
             )
         if len(arms) == 1:
             View("timeseries", views["timeseries"], "Time series")
@@ -996,7 +1073,7 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
         View("timeseries", views["timeseries"], "Time series: " + " vs ".join(arms))
     with solara.Columns([1, 1]):
         View("opinions", views["opinions"], "Opinion distribution per generation")
-        View("ccdf", views["ccdf"], "Cascade sizes")
+        View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
 
@@ -1099,26 +1176,44 @@ def GroupControls(
                     ParamControl(c, values[c.name], on_change)
 
 
+def first_model(search: str | None) -> tuple[mesa.Model, str, str | None]:
+    """The page's first model, its preset and an error message, from the page address.
+
+    Settings the address gets wrong are reported (the message names the key and what is
+    allowed) and the defaults are shown instead.
+    """
+    try:
+        kwargs, preset = settings_from_query(search)
+        return build_model(kwargs), preset, None
+    except (TypeError, ValueError) as e:
+        message = f"{e}. The page address is ignored; showing the defaults."
+        return ViewerEcology(seed=DEFAULT_SEED), DEFAULTS_PRESET, message
+
+
 @solara.component
 def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     """The viewer: Mesa's Step/Play/Reset, scenario and parameter controls, and the views.
 
     Args:
         model: The model to show (a reactive holding an :class:`OpinionEcology` or a
-            :class:`StrategyComparison`); None builds the Params defaults with seed
-            :data:`DEFAULT_SEED` when the page is first shown (``solara run`` does this).
+            :class:`StrategyComparison`); None builds one when the page is first shown
+            (``solara run`` does this): from the page address's settings
+            (:func:`settings_from_query`), else the Params defaults with seed
+            :data:`DEFAULT_SEED`.
     """
-    initial = solara.use_memo(
-        lambda: model.value if model is not None else ViewerEcology(seed=DEFAULT_SEED), []
+    search = solara.use_router().search
+    initial, initial_preset, initial_error = solara.use_memo(
+        lambda: (model.value, DEFAULTS_PRESET, None) if model is not None else first_model(search),
+        [],
     )
     model = solara.use_reactive(model if model is not None else initial)
     reset_kwargs = solara.use_reactive(build_kwargs(initial))
     values = solara.use_reactive(solara.use_memo(lambda: values_of(initial.params), []))
     seed_text = solara.use_reactive(str(initial.seed))
-    preset = solara.use_reactive(DEFAULTS_PRESET)
+    preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
     arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
-    error = solara.use_reactive(None)
+    error = solara.use_reactive(initial_error)
     color_by = solara.use_reactive("opinion")
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)

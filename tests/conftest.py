@@ -1,6 +1,23 @@
-"""Shared fixtures: small, seeded models."""
+"""Shared fixtures: small, seeded models, and a Solara server with a loopback-only browser.
+
+The browser fixtures (``server``, ``browser_page``) start ``solara run app.py`` on a free
+loopback port and a headless Debian chromium whose every request to an address other than
+the loopback is aborted and recorded. They are used by tests/test_app_browser.py and by the
+in-browser benchmark; they skip when chromium is missing outside CI and fail under CI.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -31,3 +48,102 @@ def quiet_params(**kw):
     )
     base.update(kw)
     return Params(**base)
+
+
+# ---------------------------------------------------------------- browser fixtures
+ROOT = Path(__file__).resolve().parents[1]
+#: Where browser tests put the server log and screenshots.
+OUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    """``solara run app.py`` on a free loopback port; yields its URL, stops it afterwards.
+
+    The server's output goes to ``test-output/solara-<test module>.log``.
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
+    OUT.mkdir(exist_ok=True)
+    port = _free_port()
+    solara_bin = Path(sys.executable).with_name("solara")
+    cmd = [str(solara_bin), "run", "app.py", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--production", "--no-open"]
+    log_path = OUT / f"solara-{request.module.__name__.rsplit('.', 1)[-1]}.log"
+    log = log_path.open("w")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"solara exited with {proc.returncode}; see {log_path}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"solara did not answer on {url} within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser_page(server):
+    """A fresh headless chromium page that may only reach the loopback; yields (page, blocked)."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        host = urlparse(url).hostname
+        if url.startswith(("data:", "blob:")) or host in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1600, "height": 1750},
+        )
+        try:
+            ctx.route("**/*", guard)
+            page = ctx.new_page()
+            page.set_default_timeout(120_000)
+            yield page, blocked
+        finally:
+            ctx.close()

@@ -9,6 +9,7 @@ users) so the whole file runs in seconds.
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
 import textwrap
@@ -398,3 +399,38 @@ def test_nice_axis_limits():
     assert app.sticky_range((0.0, 1.0), 0.40, 0.45) == app.nice_range(0.40, 0.45)
     assert app.sticky_range((0.0, 1.0), float("nan"), 0.5) == (0.0, 1.0)
     assert [app.step_limit(s) for s in (0, 5, 24, 25, 70, 100)] == [24, 24, 24, 36, 72, 120]
+
+
+def test_page_address_settings():
+    """``?n_users=...&strategy=...&seed=...`` opens that model; bad keys say what is allowed."""
+    kwargs, preset = app.settings_from_query("n_users=700&strategy=interactive&seed=4")
+    assert kwargs == {"params": Params(n_users=700, strategy="interactive"), "seed": 4}
+    assert preset == app.DEFAULTS_PRESET
+    kwargs, preset = app.settings_from_query("preset=viral_moment&n_users=300&compare=1")
+    from model.presets import PRESETS
+
+    assert preset == "viral_moment" and kwargs["params"] == PRESETS["viral_moment"]().replace(
+        n_users=300
+    )
+    assert kwargs["strategies"] == app.DEFAULT_COMPARISON
+    kw, _ = app.settings_from_query("compare=one_way,scenario&record_cascades=all")
+    assert kw["strategies"] == ("one_way", "scenario")
+    assert kw["params"].record_cascades == "all"
+    assert app.settings_from_query("")[0] == {"params": Params(), "seed": app.DEFAULT_SEED}
+    refused = {
+        "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
+        "n_users=abc": "n_users='abc' in the page address is not an integer",
+        "epsilon=9": "epsilon=9.0 is out of range",
+        "seed=x": "seed",
+        "compare=maybe": "use 1, 0 or two strategies",
+        "preset=nope": "preset='nope' in the page address is not allowed; choose one of",
+    }
+    for query, message in refused.items():
+        with pytest.raises((TypeError, ValueError), match=re.escape(message)):
+            app.settings_from_query(query)
+    # the page shows the defaults and says why
+    m, preset, error = app.first_model("n_users=12&n_user=3")
+    assert m.params == Params() and m.seed == app.DEFAULT_SEED and preset == app.DEFAULTS_PRESET
+    assert "did you mean 'n_users'" in error and "showing the defaults" in error
+    m, _, error = app.first_model("n_users=120&compare=1&seed=8")
+    assert error is None and isinstance(m, app.StrategyComparison) and m.params.n_users == 120

@@ -13,117 +13,18 @@ Skipped only when chromium is missing outside CI; under CI (``CI`` set) a missin
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "test-output"
 FIGURES = ROOT / "docs" / "figures"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWS = ("network", "timeseries", "opinions", "ccdf")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    """``solara run app.py`` on a free loopback port; yields its URL, stops it afterwards."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
-    OUT.mkdir(exist_ok=True)
-    port = _free_port()
-    solara_bin = Path(sys.executable).with_name("solara")
-    cmd = [str(solara_bin), "run", "app.py", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--production", "--no-open"]
-    log = (OUT / "solara-server.log").open("w")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"solara exited with {proc.returncode}; see {OUT / 'solara-server.log'}"
-                )
-            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"solara did not answer on {url} within 120 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-@pytest.fixture
-def browser_page(server):
-    """A fresh headless chromium page that may only reach the loopback; yields (page, blocked)."""
-    from playwright.sync_api import sync_playwright
-
-    blocked: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        host = urlparse(url).hostname
-        if url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            route.continue_()
-        else:
-            blocked.append(url)
-            route.abort()
-
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        ctx = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 1750},
-        )
-        try:
-            ctx.route("**/*", guard)
-            page = ctx.new_page()
-            page.set_default_timeout(120_000)
-            yield page, blocked
-        finally:
-            ctx.close()
 
 
 def _counter(page, k: int) -> None:
@@ -188,4 +89,22 @@ def test_step_three_times_offline(server, browser_page):
     page.wait_for_timeout(500)
     _save(page, "compare")
 
+    assert blocked == [], f"the page asked for outside addresses: {blocked}"
+
+
+def test_page_address_opens_that_model(server, browser_page):
+    """``?n_users=600&compare=1`` opens a 600-user comparison; a bad key shows why, inline."""
+    page, blocked = browser_page
+    page.goto(server + "?n_users=600&seed=9&compare=1")
+    _counter(page, 0)
+    page.locator("img.oe-view-network-b").first.wait_for()
+    assert page.get_by_text("n_users = 600").count() == 1
+    assert page.get_by_label("Compare two strategies").is_checked()
+
+    page.goto(server + "?n_user=600")
+    _counter(page, 0)
+    alert = page.locator(".oe-error").first
+    alert.wait_for()
+    assert "did you mean 'n_users'" in alert.inner_text()
+    assert page.get_by_text("n_users = 2000").count() == 1  # the defaults are shown
     assert blocked == [], f"the page asked for outside addresses: {blocked}"
