@@ -336,7 +336,10 @@ def _query_value(name: str, text: str, meta: Mapping[str, Any]) -> Any:
             return kind(text)
         except ValueError:
             noun = "an integer" if kind is int else "a number"
-            raise ValueError(f"{name}={text!r} in the page address is not {noun}") from None
+            raise ValueError(
+                f"{name}={text!r} in the page address is not {noun}; allowed "
+                f"[{meta['lo']}, {meta['hi']}]"
+            ) from None
     if kind is bool:
         if text.lower() in _TRUE + _FALSE:
             return text.lower() in _TRUE
@@ -362,9 +365,17 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     presets = preset_registry()
     preset, seed, strategies = DEFAULTS_PRESET, DEFAULT_SEED, None
     fields: dict[str, Any] = {}
-    for key, text in urllib.parse.parse_qsl(search or "", keep_blank_values=True):
+    pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} appears more than once in the page address")
+    for key, text in pairs:
         if key == "seed":
-            seed = parse_seed(text)
+            try:
+                seed = parse_seed(text)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"seed={text!r} in the page address: {e}") from None
         elif key == "preset":
             if text != DEFAULTS_PRESET and text not in presets:
                 raise ValueError(
@@ -384,11 +395,21 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                         f"compare={text!r} in the page address is not allowed; use 1, 0 or two "
                         f"strategies such as {','.join(DEFAULT_COMPARISON)}"
                     )
+                for name in names:
+                    try:
+                        Strategy.preset(name)
+                    except (TypeError, ValueError) as e:
+                        raise ValueError(f"compare={text!r} in the page address: {e}") from None
                 strategies = names
         elif key in spec:
             fields[key] = _query_value(key, text, spec[key])
         else:
             raise ValueError(unknown_name_message(key, [*QUERY_KEYS, *spec], "the page address"))
+    if strategies is not None and "strategy" in fields:
+        raise ValueError(
+            "the page address gives both strategy= and compare=; compare= names the two "
+            "strategies to compare (e.g. compare=one_way,interactive), so leave out strategy="
+        )
     base = Params() if preset == DEFAULTS_PRESET else presets[preset]()
     kwargs = validate(values_of(base.replace(**fields)), seed, strategies)
     return kwargs, preset
@@ -519,7 +540,7 @@ def nice_ceil(x: float) -> float:
 
 
 def nice_range(lo: float, hi: float) -> tuple[float, float]:
-    """Axis limits around [lo, hi] on a coarse grid (about 6-12 cells across the data).
+    """Axis limits around [lo, hi] on a coarse grid (about 5-8 cells across the data).
 
     The limits move only when the data cross a grid line or the span crosses a nice value,
     so a growing time series keeps its axes (and the viewer its cached background) for many
@@ -544,10 +565,11 @@ def sticky_range(
 ) -> tuple[float, float]:
     """Axis limits for data [lo, hi] that stay put while the data fit them.
 
-    Limits change when the data leave them (they then grow by half the data's span on that
-    side and keep the other, as NetLogo's auto-scaling plots grow, so a growing series does not
-    move them every frame) or when the data fill less than a quarter of them (they then shrink to fit). Spans
-    below ``min_span`` count as ``min_span``: the time series are shares and means on [0, 1].
+    Limits change when the data leave them: they then grow by half the data's span on that
+    side and keep the other, as NetLogo's auto-scaling plots grow, so a growing series does
+    not move them every frame. They also change when the data fill less than a quarter of
+    them: they then shrink to fit. Spans below ``min_span`` count as ``min_span``, since the
+    time series are shares and means on [0, 1].
     """
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return current
@@ -555,15 +577,28 @@ def sticky_range(
     span = max(hi - lo, min_span)
     if a <= lo and hi <= b and span >= (b - a) / 4:
         return current
-    if a <= lo and hi <= b:  # zoomed out too far
-        return nice_range(lo, hi)
-    grow = 0.5 * span
-    new_lo, new_hi = nice_range(lo - grow if lo < a else a, hi + grow if hi > b else b)
-    return (new_lo if lo < a else a, new_hi if hi > b else b)
+    if lo < a or hi > b:  # the data left the limits: grow on that side
+        grow = 0.5 * span
+        target = lo - grow if lo < a else a
+        if lo >= 0:  # non-negative data never need room below zero
+            target = max(target, 0.0)
+        new_lo, new_hi = nice_range(target, hi + grow if hi > b else b)
+        grown = (new_lo if lo < a else a, new_hi if hi > b else b)
+        if span >= (grown[1] - grown[0]) / 4:
+            return grown
+    # zoomed out too far (or growing would be): fit the data, at least min_span wide
+    widen = (span - (hi - lo)) / 2
+    bottom = lo - widen
+    if lo >= 0 > bottom:
+        bottom = 0.0
+    return nice_range(bottom, bottom + max(span, hi - bottom))
 
 
 def step_limit(steps: int) -> float:
-    """Right end of a time axis showing ``steps`` steps: whole days on a nice scale (>= 1 day)."""
+    """Right end of a time axis showing ``steps`` hourly steps: a nice number of days.
+
+    1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 15, ... days, and at least one day.
+    """
     return 24.0 * nice_ceil(max(steps / 24, 1.0))
 
 
@@ -764,8 +799,10 @@ class TimeseriesView:
             y = y[np.isfinite(y)]
             lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
             ax = self.axes[panel]
-            ylim = sticky_range(tuple(ax.get_ylim()), lo, hi)
-            self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=ylim)
+            bottom, top = sticky_range(tuple(ax.get_ylim()), lo, hi)
+            # every panel is a share or a mean on [0, 1]: no room above 1
+            top = min(top, max(1.0, hi))
+            self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=(bottom, top))
         return self.live.png()
 
 
@@ -777,7 +814,7 @@ class OpinionView:
     def __init__(self, labels: list[str]) -> None:
         fig = Figure(figsize=(5.2 if len(labels) == 1 else 7.2, 3.2))
         axes = np.atleast_1d(fig.subplots(1, len(labels), sharey=True))
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91, wspace=0.08)
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.25, top=0.91, wspace=0.08)
         self.axes = dict(zip(labels, axes, strict=True))
         self.stairs: dict[tuple[str, int], Any] = {}
         for label, ax in self.axes.items():
@@ -790,10 +827,12 @@ class OpinionView:
             ax.set_xticks([-1, -0.5, 0, 0.5, 1])
             ax.set_title(label)
         axes[0].set_ylabel("density")
-        axes[0].legend(
+        # outside the axes: the moving histograms are drawn after the background
+        fig.legend(
             handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS],
             frameon=False,
-            loc="upper left",
+            loc="lower center",
+            ncols=len(GENERATIONS),
         )
         self.top = 1.0
         self.axes[labels[0]].set_ylim(0, self.top)
@@ -859,7 +898,8 @@ class CcdfView:
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_formatter(NullFormatter())
-        ax.legend(frameon=False, loc="upper right")
+        # lower left lies under a decreasing CCDF, so the moving lines stay clear of it
+        ax.legend(frameon=False, loc="lower left")
         self.caption = ""
         ax.set_xlabel("cascade size s (users reached)")
         ax.set_ylabel("P(S >= s)")

@@ -23,6 +23,7 @@ Definitions (an *exposure* in the section-5 sense is an item a user attended, a 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -313,56 +314,68 @@ class _ReachIndex:
     """The distinct (item, user) pairs of a view log, counted per item, updated incrementally.
 
     A cascade's size (users reached) is the number of distinct users who viewed its item. The
-    log only grows, so each update reads only the rows appended since the last one: a frame of
-    the viewer costs the new views, not the whole history (8 bytes per distinct pair).
+    log only grows, so each update reads only the rows appended since the last one; merging
+    them into the sorted index copies it once (8 bytes per distinct pair), so an update costs
+    the new rows plus one pass over the index, not a rebuild of every tree.
     """
 
     def __init__(self, n_users: int) -> None:
         self.stride = np.int64(n_users + 1)
+        self.lock = threading.Lock()
         self.seen = 0  # log rows read so far
         self.keys = np.zeros(0, dtype=np.int64)  # sorted item * stride + user
         self.items = np.zeros(0, dtype=np.int64)  # sorted
         self.counts = np.zeros(0, dtype=np.int64)
 
     def update(self, log) -> None:
-        end = len(log)
-        if end == self.seen:
-            return
-        key = np.unique(
-            log["item"][self.seen : end].astype(np.int64) * self.stride
-            + log["user"][self.seen : end].astype(np.int64)
-        )
-        self.seen = end
-        at = np.searchsorted(self.keys, key)
-        known = np.zeros(len(key), dtype=bool)
-        inside = at < len(self.keys)
-        known[inside] = self.keys[at[inside]] == key[inside]
-        fresh, at = key[~known], at[~known]
-        if len(fresh) == 0:
-            return
-        self.keys = np.insert(self.keys, at, fresh)
-        item, count = np.unique(fresh // self.stride, return_counts=True)
-        where = np.searchsorted(self.items, item)
-        old = np.zeros(len(item), dtype=bool)
-        inside = where < len(self.items)
-        old[inside] = self.items[where[inside]] == item[inside]
-        self.counts[where[old]] += count[old]
-        self.items = np.insert(self.items, where[~old], item[~old])
-        self.counts = np.insert(self.counts, where[~old], count[~old])
+        with self.lock:
+            end = len(log)
+            if end < self.seen:
+                raise RuntimeError(
+                    f"the view log shrank from {self.seen} to {end} rows; it is append-only"
+                )
+            if end == self.seen:
+                return
+            key = np.unique(
+                log["item"][self.seen : end].astype(np.int64) * self.stride
+                + log["user"][self.seen : end].astype(np.int64)
+            )
+            at = np.searchsorted(self.keys, key)
+            known = np.zeros(len(key), dtype=bool)
+            inside = at < len(self.keys)
+            known[inside] = self.keys[at[inside]] == key[inside]
+            fresh, at = key[~known], at[~known]
+            item, count = np.unique(fresh // self.stride, return_counts=True)
+            where = np.searchsorted(self.items, item)
+            old = np.zeros(len(item), dtype=bool)
+            inside = where < len(self.items)
+            old[inside] = self.items[where[inside]] == item[inside]
+            counts = self.counts.copy()
+            counts[where[old]] += count[old]
+            # assign together, after every step that can fail
+            self.keys = np.insert(self.keys, at, fresh)
+            self.items = np.insert(self.items, where[~old], item[~old])
+            self.counts = np.insert(counts, where[~old], count[~old])
+            self.seen = end
 
 
 def cascade_sizes(model: OpinionEcology) -> pd.Series:
     """Users reached by each recorded item (its cascade tree without the root).
 
-    Equal to the size of :func:`cascade_trees`'s trees (tested); counted incrementally, so a
-    call after a step costs that step's views.
+    Equal to the size of :func:`cascade_trees`'s trees (tested); counted incrementally from
+    the rows the view log gained since the last call (:class:`_ReachIndex`).
     """
     index = getattr(model, "_reach_index", None)
     if index is None:
         index = model._reach_index = _ReachIndex(model.n_users)
-    index.update(model.view_log)
+    log = model.view_log
+    index.update(log)
+    with index.lock:
+        items, counts = index.items, index.counts
     return pd.Series(
-        index.counts.copy(), index=pd.Index(index.items.copy(), name="item"), name="size"
+        counts.copy(),
+        index=pd.Index(items.astype(log["item"].dtype), name="item"),
+        name="size",
     )
 
 

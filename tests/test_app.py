@@ -353,10 +353,12 @@ def test_incremental_frames_equal_full_redraws(compare):
     incremental = 0
     for _ in range(24):
         m.step()
-        fast = app.render_views(m, "trust")
         live = app.live_views(m)
-        incremental += sum(f._background is not None for f in live.figures())
-        for f in live.figures():
+        before = sum(f.full_draws for f in live.figures())
+        fast = app.render_views(m, "trust")
+        figs = live.figures()
+        incremental += len(figs) - (sum(f.full_draws for f in figs) - before)
+        for f in figs:
             f.invalidate()
         full = app.render_views(m, "trust")
         for key, png in fast.items():
@@ -398,6 +400,20 @@ def test_nice_axis_limits():
     assert grown[0] == 0.0 and grown[1] >= 1.2 + 0.5 * 0.9 - 1e-12
     assert app.sticky_range((0.0, 1.0), 0.40, 0.45) == app.nice_range(0.40, 0.45)
     assert app.sticky_range((0.0, 1.0), float("nan"), 0.5) == (0.0, 1.0)
+    # a near-constant series is shown at least min_span wide, never magnified into noise
+    lo, hi = app.sticky_range((0.0, 1.0), 0.5, 0.5001)
+    assert lo <= 0.5 and hi >= 0.5001 and hi - lo >= 0.02
+    # non-negative data that grow downwards stop at zero
+    assert app.sticky_range((0.4, 0.5), 0.01, 0.45)[0] == 0.0
+    # limits always hold the data and a second call with the same data keeps them
+    rng = np.random.default_rng(0)
+    current = (0.0, 1.0)
+    for _ in range(2000):
+        x = np.cumsum(rng.normal(0, 0.01, rng.integers(2, 50)))
+        new = app.sticky_range(current, float(x.min()), float(x.max()))
+        assert new[0] <= x.min() and new[1] >= x.max()
+        assert app.sticky_range(new, float(x.min()), float(x.max())) == new
+        current = new
     assert [app.step_limit(s) for s in (0, 5, 24, 25, 70, 100)] == [24, 24, 24, 36, 72, 120]
 
 
@@ -419,9 +435,12 @@ def test_page_address_settings():
     assert app.settings_from_query("")[0] == {"params": Params(), "seed": app.DEFAULT_SEED}
     refused = {
         "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
-        "n_users=abc": "n_users='abc' in the page address is not an integer",
+        "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 5000000]",
         "epsilon=9": "epsilon=9.0 is out of range",
-        "seed=x": "seed",
+        "seed=x": "seed='x' in the page address: seed must be a non-negative integer",
+        "compare=one_way,bogus": "compare='one_way,bogus' in the page address: unknown strategy",
+        "n_users=1&n_users=2": "n_users appears more than once in the page address",
+        "strategy=interactive&compare=1": "gives both strategy= and compare=",
         "compare=maybe": "use 1, 0 or two strategies",
         "preset=nope": "preset='nope' in the page address is not allowed; choose one of",
     }

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "test-output"
+from tests.conftest import OUT, ROOT
+
 FIGURES = ROOT / "docs" / "figures"
 VIEWS = ("network", "timeseries", "opinions", "ccdf")
 

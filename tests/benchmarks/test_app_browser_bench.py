@@ -3,9 +3,10 @@
 tests/benchmarks/test_app_bench.py times a Play tick on the server (step + every view). This
 benchmark measures what a researcher sees: ``solara run app.py`` at 10,000 users opened in
 headless chromium (loopback only) through the page address, Play pressed, and the step counter
-read in the page while it plays. It counts the steps the browser was shown per second, so it
-includes Solara's diffing, the transfer of the PNGs over the websocket and the browser's
-decoding. Figures go into ``benchmark.extra_info``; no timed asserts.
+read in the page while it plays. It counts the steps the page's counter showed per second, so
+it includes Solara's diffing, the websocket (every frame's PNGs go with the counter) and the
+page's update; the decoding of the images, which the browser does asynchronously, is not
+timed. Figures go into ``benchmark.extra_info``; no timed asserts.
 """
 
 from __future__ import annotations
@@ -38,9 +39,15 @@ def test_browser_play_rate_10k(benchmark, server, browser_page):
     page.locator("img.oe-view-ccdf").first.wait_for()
     play = page.get_by_role("button", name="▶")
     play.click()
-    page.locator(
-        ".oe-step-counter", has_text=re.compile(rf"Step {WARMUP_STEPS}\d*")
-    ).first.wait_for()
+    # wait until the counter shows at least WARMUP_STEPS (it may skip values under load)
+    page.wait_for_function(
+        """n => {
+            const e = document.querySelector('.oe-step-counter');
+            const m = e && e.innerText.match(/Step (\\d+)/);
+            return m && Number(m[1]) >= n;
+        }""",
+        arg=WARMUP_STEPS,
+    )
     samples: list[tuple[float, int]] = []
 
     def watch() -> None:

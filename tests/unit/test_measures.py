@@ -49,6 +49,7 @@ def test_incremental_cascade_sizes_equal_the_trees():
         sizes = M.cascade_sizes(m)  # updated from the rows appended by this step only
         trees = M._compute_tree_stats(m)["size"]
         assert sizes.index.equals(trees.index) and sizes.tolist() == trees.tolist()
+        assert sizes.index.dtype == trees.index.dtype  # equals() ignores dtypes
         assert sizes.name == "size" and sizes.dtype == np.int64
     assert len(sizes) > 100 and sizes.max() > 50
     # a fresh model computing everything at once agrees with the incremental one
