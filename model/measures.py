@@ -311,12 +311,12 @@ def _compute_tree_stats(model: OpinionEcology) -> pd.DataFrame:
 
 
 class _ReachIndex:
-    """The distinct (item, user) pairs of a view log, counted per item, updated incrementally.
+    """The distinct (item, user) pairs of a view log, as sorted keys, updated incrementally.
 
     A cascade's size (users reached) is the number of distinct users who viewed its item. The
     log only grows, so each update reads only the rows appended since the last one; merging
-    them into the sorted index copies it once (8 bytes per distinct pair), so an update costs
-    the new rows plus one pass over the index, not a rebuild of every tree.
+    them into the sorted keys copies them once (8 bytes per distinct pair), so an update costs
+    the new rows plus one pass over the keys, not a rebuild of every tree.
     """
 
     def __init__(self, n_users: int) -> None:
@@ -324,8 +324,6 @@ class _ReachIndex:
         self.lock = threading.Lock()
         self.seen = 0  # log rows read so far
         self.keys = np.zeros(0, dtype=np.int64)  # sorted item * stride + user
-        self.items = np.zeros(0, dtype=np.int64)  # sorted
-        self.counts = np.zeros(0, dtype=np.int64)
 
     def update(self, log) -> None:
         with self.lock:
@@ -344,19 +342,15 @@ class _ReachIndex:
             known = np.zeros(len(key), dtype=bool)
             inside = at < len(self.keys)
             known[inside] = self.keys[at[inside]] == key[inside]
-            fresh, at = key[~known], at[~known]
-            item, count = np.unique(fresh // self.stride, return_counts=True)
-            where = np.searchsorted(self.items, item)
-            old = np.zeros(len(item), dtype=bool)
-            inside = where < len(self.items)
-            old[inside] = self.items[where[inside]] == item[inside]
-            counts = self.counts.copy()
-            counts[where[old]] += count[old]
-            # assign together, after every step that can fail
-            self.keys = np.insert(self.keys, at, fresh)
-            self.items = np.insert(self.items, where[~old], item[~old])
-            self.counts = np.insert(counts, where[~old], count[~old])
+            self.keys = np.insert(self.keys, at[~known], key[~known])
             self.seen = end
+
+    def sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The items (sorted) and their distinct users."""
+        with self.lock:
+            item = self.keys // self.stride
+        starts = np.flatnonzero(np.r_[True, item[1:] != item[:-1]]) if len(item) else item
+        return item[starts], np.diff(np.r_[starts, len(item)]).astype(np.int64)
 
 
 def cascade_sizes(model: OpinionEcology) -> pd.Series:
@@ -370,12 +364,9 @@ def cascade_sizes(model: OpinionEcology) -> pd.Series:
         index = model._reach_index = _ReachIndex(model.n_users)
     log = model.view_log
     index.update(log)
-    with index.lock:
-        items, counts = index.items, index.counts
+    items, counts = index.sizes()
     return pd.Series(
-        counts.copy(),
-        index=pd.Index(items.astype(log["item"].dtype), name="item"),
-        name="size",
+        counts, index=pd.Index(items.astype(log["item"].dtype), name="item"), name="size"
     )
 
 
