@@ -5,6 +5,7 @@ operation; a commit that must reorder one regenerates ``golden.parquet`` and say
 """
 
 import pandas as pd
+
 from tests.golden.cases import GOLDEN, frames
 
 
