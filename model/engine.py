@@ -26,6 +26,7 @@ import numpy as np
 from agents.generations import profile_arrays
 from agents.outlet import MediaOutlet
 from agents.user import User
+from model.constants import RECOMMEND_SHARE, TRENDING_POOL, TRENDING_WINDOW
 from model.content import (
     CHANNELS,
     DIRECT,
@@ -41,15 +42,6 @@ from model.measures import build_datacollector, snapshot
 from model.network import Networks, build_networks
 from model.params import Params
 from model.strategies import BROADCAST_FRICTION, Strategy
-
-#: Share of non-followers a targeted (recommended) focal item is offered to.
-RECOMMEND_SHARE = 0.05
-#: Size of the platform's trending pool and the window (steps) over which engagement counts.
-TRENDING_POOL, TRENDING_WINDOW = 50, 24
-#: Window (steps) for "daily active" in stickiness.
-DAY = 24
-#: Opinions closer than this form one cluster (issue 3's definition).
-CLUSTER_TOL = 1e-3
 
 
 @dataclass

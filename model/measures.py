@@ -107,7 +107,7 @@ def engagement(model: OpinionEcology, by: By = None, kind: str = "all"):
 def stickiness(model: OpinionEcology, by: By = None):
     """Daily active followers: followers of the focal outlet who liked, commented on or forwarded
     its content in the last day, as a share of followers."""
-    from model.engine import DAY
+    from model.constants import DAY
 
     s = model.state
     daily = s.last_focal_engage > model.steps - DAY
@@ -199,7 +199,7 @@ def opinion_clusters(
 
     Opinions within ``tol`` (default 1e-3) of their neighbour in sorted order form one cluster.
     """
-    from model.engine import CLUSTER_TOL
+    from model.constants import CLUSTER_TOL
 
     _check_by(by)
     if not 0 <= min_share <= 1:
@@ -575,7 +575,7 @@ def _echo_joint(model: OpinionEcology) -> tuple[float, dict[str, float]]:
 
 
 def _clusters_joint(model: OpinionEcology) -> tuple[int, dict[str, int]]:
-    from model.engine import CLUSTER_TOL
+    from model.constants import CLUSTER_TOL
 
     # float32 sorts twice as fast and resolves gaps far below the 1e-3 tolerance
     x, g = model.state.opinion.astype(np.float32), model.state.gen
