@@ -8,6 +8,7 @@ users) so the whole file runs in seconds.
 
 from __future__ import annotations
 
+import ast
 import gc
 import re
 import subprocess
@@ -112,6 +113,60 @@ def test_import_has_no_side_effects():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "0"
+
+
+#: The viewer's modules, lowest first: each may import only the ones before it (and model/).
+VIEWER_LAYERS = (
+    "arms",
+    "settings",
+    "controls",
+    "sample",
+    "axes",
+    "figures",
+    "network_view",
+    "charts",
+    "table",
+    "render",
+    "page",
+)
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level package names and ``viewer.<module>`` names that ``path`` imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            found.add(parts[0])
+            if parts[0] == "viewer" and len(parts) > 1:
+                found.add(f"viewer.{parts[1]}")
+    return found
+
+
+def test_viewer_imports_run_one_way():
+    """viewer/ imports model/ (never agents/ directly), each module only the ones below it;
+    app.py imports only the page, and nothing in model/ or agents/ imports the viewer."""
+    files = {p.stem: p for p in (ROOT / "viewer").glob("*.py") if p.stem != "__init__"}
+    assert set(files) == set(VIEWER_LAYERS)
+    assert not {i for i in _imports(ROOT / "viewer" / "__init__.py") if i.startswith("viewer")}
+    for i, name in enumerate(VIEWER_LAYERS):
+        imported = _imports(files[name])
+        assert "agents" not in imported and "app" not in imported, name
+        below = {f"viewer.{m}" for m in VIEWER_LAYERS[:i]}
+        assert {m for m in imported if m.startswith("viewer.")} <= below, name
+    assert {m for m in _imports(ROOT / "app.py") if m.startswith("viewer")} == {
+        "viewer",
+        "viewer.page",
+    }
+    for package in ("model", "agents"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not _imports(path) & {"viewer", "app"}, path
 
 
 def test_controls_generated_from_params_metadata():
