@@ -8,6 +8,7 @@ users) so the whole file runs in seconds.
 
 from __future__ import annotations
 
+import ast
 import gc
 import re
 import subprocess
@@ -22,9 +23,24 @@ import numpy as np
 import pytest
 import solara
 
-import app
 from agents.generations import GENERATIONS
-from model import Params
+from model import OpinionEcology, Params
+from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
+from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
+from viewer.charts import SERIES, ccdf
+from viewer.controls import make_controls
+from viewer.network_view import COLOR_BY, node_values
+from viewer.page import Page
+from viewer.render import live_views, render_views
+from viewer.sample import SAMPLE_SIZE, active_cascade_edges, network_sample
+from viewer.settings import (
+    DEFAULT_SEED,
+    DEFAULTS_PRESET,
+    first_model,
+    settings_from_query,
+    validate,
+    values_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 400
@@ -33,12 +49,12 @@ N = 400
 @pytest.fixture
 def viewer():
     """The page rendered headless around a 400-user model; yields (model reactive, finder)."""
-    model = solara.reactive(app.ViewerEcology(n_users=N, seed=3))
+    model = solara.reactive(OpinionEcology(n_users=N, seed=3))
 
     @solara.component
     def Wrapper():
         with solara.AppLayout():
-            app.Page(model=model)
+            Page(model=model)
 
     _, rc = solara.render(Wrapper(), handle_error=False)
     yield model, rc
@@ -99,9 +115,63 @@ def test_import_has_no_side_effects():
     assert out.stdout.strip() == "0"
 
 
+#: The viewer's modules, lowest first: each may import only the ones before it (and model/).
+VIEWER_LAYERS = (
+    "arms",
+    "settings",
+    "controls",
+    "sample",
+    "axes",
+    "figures",
+    "network_view",
+    "charts",
+    "table",
+    "render",
+    "page",
+)
+
+
+def _imports(path: Path) -> set[str]:
+    """The top-level package names and ``viewer.<module>`` names that ``path`` imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            found.add(parts[0])
+            if parts[0] == "viewer" and len(parts) > 1:
+                found.add(f"viewer.{parts[1]}")
+    return found
+
+
+def test_viewer_imports_run_one_way():
+    """viewer/ imports model/ (never agents/ directly), each module only the ones below it;
+    app.py imports only the page, and nothing in model/ or agents/ imports the viewer."""
+    files = {p.stem: p for p in (ROOT / "viewer").glob("*.py") if p.stem != "__init__"}
+    assert set(files) == set(VIEWER_LAYERS)
+    assert not {i for i in _imports(ROOT / "viewer" / "__init__.py") if i.startswith("viewer")}
+    for i, name in enumerate(VIEWER_LAYERS):
+        imported = _imports(files[name])
+        assert "agents" not in imported and "app" not in imported, name
+        below = {f"viewer.{m}" for m in VIEWER_LAYERS[:i]}
+        assert {m for m in imported if m.startswith("viewer.")} <= below, name
+    assert {m for m in _imports(ROOT / "app.py") if m.startswith("viewer")} == {
+        "viewer",
+        "viewer.page",
+    }
+    for package in ("model", "agents"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert not _imports(path) & {"viewer", "app"}, path
+
+
 def test_controls_generated_from_params_metadata():
     """Every numeric field with a range gets a slider over exactly that range; choices a select."""
-    controls = app.make_controls()
+    controls = make_controls()
     spec = Params.spec()
     by_name = {c.name: c for group in controls.values() for c in group}
     assert set(by_name) == set(spec)
@@ -148,12 +218,12 @@ def test_step_advances_model_and_redraws_every_view(viewer):
 def test_layout_computed_once_per_model(viewer):
     """Steps recolour the network; only a new model (Reset) lays it out again."""
     model, rc = viewer
-    sample = app.network_sample(model.value)
-    assert len(sample.users) == app.SAMPLE_SIZE and len(np.unique(sample.users)) == app.SAMPLE_SIZE
+    sample = network_sample(model.value)
+    assert len(sample.users) == SAMPLE_SIZE and len(np.unique(sample.users)) == SAMPLE_SIZE
     click(rc, "Step")
-    assert app.network_sample(model.value) is sample
+    assert network_sample(model.value) is sample
     click(rc, "Reset")
-    fresh = app.network_sample(model.value)
+    fresh = network_sample(model.value)
     assert fresh is not sample
     # same seed, same population: the same sample and positions
     np.testing.assert_array_equal(fresh.users, sample.users)
@@ -170,7 +240,7 @@ def test_reset_rebuilds_from_current_settings(viewer):
     assert model.value.steps == 0 and "Step 0" in texts(rc)
     assert model.value.params == first.params and model.value.seed == first.seed
     # the rebuilt model starts where the first one started (same seed, same draws)
-    fresh = app.ViewerEcology(n_users=N, seed=3)
+    fresh = OpinionEcology(n_users=N, seed=3)
     np.testing.assert_array_equal(model.value.state.opinion, fresh.state.opinion)
 
 
@@ -191,9 +261,7 @@ def test_change_strategy_applies_on_reset(viewer):
 
 
 def test_change_preset_applies_on_reset(viewer):
-    presets = pytest.importorskip(
-        "model.presets", reason="model/presets.py (issue 4) not merged yet"
-    )
+    presets = pytest.importorskip("model.presets", reason="model/presets.py is missing")
     model, rc = viewer
     name = "viral_moment" if "viral_moment" in presets.PRESETS else next(iter(presets.PRESETS))
     expected = presets.PRESETS[name]()
@@ -207,9 +275,9 @@ def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     model, rc = viewer
     rc.find(vw.Switch, label="Compare two strategies").widget.v_model = True
     cmp = model.value
-    assert isinstance(cmp, app.StrategyComparison)
+    assert isinstance(cmp, StrategyComparison)
     a, b = cmp.arms.values()
-    assert (a.strategy.label(), b.strategy.label()) == app.DEFAULT_COMPARISON
+    assert (a.strategy.label(), b.strategy.label()) == DEFAULT_COMPARISON
     # same seed and population, differing only in strategy
     assert a.seed == b.seed == 3 and a.params.replace(strategy="one_way") == b.params.replace(
         strategy="one_way"
@@ -230,10 +298,10 @@ def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     assert b.replies_sent > 0 and a.replies_sent == 0
     # Reset keeps comparison mode and both arms
     click(rc, "Reset")
-    assert isinstance(model.value, app.StrategyComparison) and model.value.steps == 0
+    assert isinstance(model.value, StrategyComparison) and model.value.steps == 0
     # leaving comparison mode shows one model again
     rc.find(vw.Switch, label="Compare two strategies").widget.v_model = False
-    assert isinstance(model.value, app.ViewerEcology)
+    assert isinstance(model.value, OpinionEcology)
 
 
 def test_bad_seed_shows_message_and_keeps_last_model(viewer):
@@ -275,9 +343,9 @@ def test_refused_parameters_show_message_and_keep_last_model(viewer):
         model.value.params.mix_pre80 == pytest.approx(0.3) and model.value.params.mix_post00 == 0.0
     )
     # a refused value in range terms also shows inline
-    assert app.validate({**app.values_of(m.params)}, "3")["seed"] == 3
+    assert validate({**values_of(m.params)}, "3")["seed"] == 3
     with pytest.raises(ValueError, match="out of range"):
-        app.validate({**app.values_of(m.params), "epsilon": 5.0}, "3")
+        validate({**values_of(m.params), "epsilon": 5.0}, "3")
 
 
 def test_network_colouring_and_cascade_edges(viewer):
@@ -285,29 +353,29 @@ def test_network_colouring_and_cascade_edges(viewer):
     m = model.value
     m.run(12)
     net = {}
-    for c in app.COLOR_BY:
-        rc.find(vw.BtnToggle, class_="oe-color-by").widget.v_model = app.COLOR_BY.index(c)
+    for c in COLOR_BY:
+        rc.find(vw.BtnToggle, class_="oe-color-by").widget.v_model = COLOR_BY.index(c)
         net[c] = image(rc, "network")
-    assert len(set(net.values())) == len(app.COLOR_BY)
-    sample = app.network_sample(m)
-    hot = app.active_cascade_edges(m, sample, window=m.steps)
+    assert len(set(net.values())) == len(COLOR_BY)
+    sample = network_sample(m)
+    hot = active_cascade_edges(m, sample, window=m.steps)
     log = m.view_log
     # every highlighted edge is a logged cascade hop between two sampled users
     hops = set(zip(log["parent"].tolist(), log["user"].tolist(), strict=True))
     for a, b in hot:
         assert (int(sample.users[a]), int(sample.users[b])) in hops
-    assert set(app.node_values(m, sample.users, "generation")) <= {0, 1, 2, 3}
+    assert set(node_values(m, sample.users, "generation")) <= {0, 1, 2, 3}
     with pytest.raises(ValueError, match="color_by"):
-        app.node_values(m, sample.users, "nonsense")
+        node_values(m, sample.users, "nonsense")
 
 
 def test_ccdf_matches_cascade_sizes():
-    m = app.ViewerEcology(n_users=N, seed=5, strategy="interactive")
+    m = OpinionEcology(n_users=N, seed=5, strategy="interactive")
     m.run(24)
     from model import measures
 
     sizes = measures.cascade_sizes(m).to_numpy()
-    x, y = app.ccdf(sizes)
+    x, y = ccdf(sizes)
     assert len(x) and y[0] == 1.0 and np.all(np.diff(y) < 0) and np.all(np.diff(x) > 0)
     for s, p in zip(x, y, strict=True):
         assert p == pytest.approx(np.mean(sizes >= s))
@@ -315,20 +383,20 @@ def test_ccdf_matches_cascade_sizes():
 
 def test_views_draw_the_measures():
     """The drawn lines hold the DataCollector's series and the CCDF of the cascade sizes."""
-    m = app.ViewerEcology(n_users=N, seed=5, strategy="interactive")
+    m = OpinionEcology(n_users=N, seed=5, strategy="interactive")
     m.run(30)
-    app.render_views(m)
-    live = app.live_views(m)
+    render_views(m)
+    live = live_views(m)
     label = m.strategy.label()
     frame = m.datacollector.get_model_vars_dataframe()
-    for key in (*app.SERIES, *(f"trust[{g}]" for g in GENERATIONS)):
+    for key in (*SERIES, *(f"trust[{g}]" for g in GENERATIONS)):
         x, y = live.timeseries.lines[key, label].get_data()
         np.testing.assert_array_equal(x, frame.index.to_numpy())
         np.testing.assert_array_equal(y, frame[key].to_numpy())
     from model import measures
 
     x, y = live.ccdf.lines[label].get_data()
-    ex, ey = app.ccdf(measures.cascade_sizes(m).to_numpy())
+    ex, ey = ccdf(measures.cascade_sizes(m).to_numpy())
     np.testing.assert_array_equal(x, ex)
     np.testing.assert_array_equal(y, ey)
     # every defined point is inside the axes it is drawn on (a share is NaN before any view)
@@ -348,91 +416,91 @@ def test_incremental_frames_equal_full_redraws(compare):
     would leave stale axes in the picture. Over the first day (when limits change most)
     every frame is compared with a full redraw of the same state.
     """
-    cls = app.StrategyComparison if compare else app.ViewerEcology
+    cls = StrategyComparison if compare else OpinionEcology
     m = cls(n_users=N, seed=7)
     incremental = 0
     for _ in range(24):
         m.step()
-        live = app.live_views(m)
+        live = live_views(m)
         before = sum(f.full_draws for f in live.figures())
-        fast = app.render_views(m, "trust")
+        fast = render_views(m, "trust")
         figs = live.figures()
         incremental += len(figs) - (sum(f.full_draws for f in figs) - before)
         for f in figs:
             f.invalidate()
-        full = app.render_views(m, "trust")
+        full = render_views(m, "trust")
         for key, png in fast.items():
             assert png == full[key], (key, m.steps)
-    figs = app.live_views(m).figures()
-    assert len(figs) == len(app.arms_of(m)) + 3 and all(f.frames == 2 * 24 for f in figs)
+    figs = live_views(m).figures()
+    assert len(figs) == len(arms_of(m)) + 3 and all(f.frames == 2 * 24 for f in figs)
     assert incremental > 0  # the fast path was taken, so the comparison tested something
 
 
 def test_live_views_are_dropped_with_their_model():
-    m = app.ViewerEcology(n_users=N, seed=2)
-    app.render_views(m)
-    refs = [weakref.ref(m), weakref.ref(app.live_views(m))]
+    m = OpinionEcology(n_users=N, seed=2)
+    render_views(m)
+    refs = [weakref.ref(m), weakref.ref(live_views(m))]
     del m
     gc.collect()
     assert [r() for r in refs] == [None, None]
 
 
 def test_render_views_refuses_unknown_colouring():
-    m = app.ViewerEcology(n_users=N, seed=2)
+    m = OpinionEcology(n_users=N, seed=2)
     with pytest.raises(ValueError, match="color_by='size' is not allowed; choose one of opinion"):
-        app.render_views(m, "size")
+        render_views(m, "size")
 
 
 def test_nice_axis_limits():
-    got = [app.nice_ceil(x) for x in (0.3, 0.31, 7, 10, 0.012)]
+    got = [nice_ceil(x) for x in (0.3, 0.31, 7, 10, 0.012)]
     assert got == pytest.approx([0.3, 0.4, 8, 10, 0.015], rel=1e-12)
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive finite"):
-            app.nice_ceil(bad)
-    lo, hi = app.nice_range(0.17, 0.21)
+            nice_ceil(bad)
+    lo, hi = nice_range(0.17, 0.21)
     assert lo <= 0.17 and hi >= 0.21 and hi - lo < 0.1
-    assert app.nice_range(0.0, 0.6)[0] == 0.0  # never below zero for non-negative data
-    assert app.nice_range(-0.2, 0.3)[0] < -0.2
-    assert app.nice_range(float("nan"), 1.0) == (0.0, 1.0)
+    assert nice_range(0.0, 0.6)[0] == 0.0  # never below zero for non-negative data
+    assert nice_range(-0.2, 0.3)[0] < -0.2
+    assert nice_range(float("nan"), 1.0) == (0.0, 1.0)
     # sticky limits: kept while the data fit, grown with headroom, shrunk when far too wide
-    assert app.sticky_range((0.0, 1.0), 0.3, 0.8) == (0.0, 1.0)
-    grown = app.sticky_range((0.0, 1.0), 0.3, 1.2)
+    assert sticky_range((0.0, 1.0), 0.3, 0.8) == (0.0, 1.0)
+    grown = sticky_range((0.0, 1.0), 0.3, 1.2)
     assert grown[0] == 0.0 and grown[1] >= 1.2 + 0.5 * 0.9 - 1e-12
-    assert app.sticky_range((0.0, 1.0), 0.40, 0.45) == app.nice_range(0.40, 0.45)
-    assert app.sticky_range((0.0, 1.0), float("nan"), 0.5) == (0.0, 1.0)
+    assert sticky_range((0.0, 1.0), 0.40, 0.45) == nice_range(0.40, 0.45)
+    assert sticky_range((0.0, 1.0), float("nan"), 0.5) == (0.0, 1.0)
     # a near-constant series is shown at least min_span wide, never magnified into noise
-    lo, hi = app.sticky_range((0.0, 1.0), 0.5, 0.5001)
+    lo, hi = sticky_range((0.0, 1.0), 0.5, 0.5001)
     assert lo <= 0.5 and hi >= 0.5001 and hi - lo >= 0.02
     # non-negative data that grow downwards stop at zero
-    assert app.sticky_range((0.4, 0.5), 0.01, 0.45)[0] == 0.0
+    assert sticky_range((0.4, 0.5), 0.01, 0.45)[0] == 0.0
     # limits always hold the data and a second call with the same data keeps them
     rng = np.random.default_rng(0)
     current = (0.0, 1.0)
     for _ in range(2000):
         x = np.cumsum(rng.normal(0, 0.01, rng.integers(2, 50)))
-        new = app.sticky_range(current, float(x.min()), float(x.max()))
+        new = sticky_range(current, float(x.min()), float(x.max()))
         assert new[0] <= x.min() and new[1] >= x.max()
-        assert app.sticky_range(new, float(x.min()), float(x.max())) == new
+        assert sticky_range(new, float(x.min()), float(x.max())) == new
         current = new
-    assert [app.step_limit(s) for s in (0, 5, 24, 25, 70, 100)] == [24, 24, 24, 36, 72, 120]
+    assert [step_limit(s) for s in (0, 5, 24, 25, 70, 100)] == [24, 24, 24, 36, 72, 120]
 
 
 def test_page_address_settings():
     """``?n_users=...&strategy=...&seed=...`` opens that model; bad keys say what is allowed."""
-    kwargs, preset = app.settings_from_query("n_users=700&strategy=interactive&seed=4")
+    kwargs, preset = settings_from_query("n_users=700&strategy=interactive&seed=4")
     assert kwargs == {"params": Params(n_users=700, strategy="interactive"), "seed": 4}
-    assert preset == app.DEFAULTS_PRESET
-    kwargs, preset = app.settings_from_query("preset=viral_moment&n_users=300&compare=1")
+    assert preset == DEFAULTS_PRESET
+    kwargs, preset = settings_from_query("preset=viral_moment&n_users=300&compare=1")
     from model.presets import PRESETS
 
     assert preset == "viral_moment" and kwargs["params"] == PRESETS["viral_moment"]().replace(
         n_users=300
     )
-    assert kwargs["strategies"] == app.DEFAULT_COMPARISON
-    kw, _ = app.settings_from_query("compare=one_way,scenario&record_cascades=all")
+    assert kwargs["strategies"] == DEFAULT_COMPARISON
+    kw, _ = settings_from_query("compare=one_way,scenario&record_cascades=all")
     assert kw["strategies"] == ("one_way", "scenario")
     assert kw["params"].record_cascades == "all"
-    assert app.settings_from_query("")[0] == {"params": Params(), "seed": app.DEFAULT_SEED}
+    assert settings_from_query("")[0] == {"params": Params(), "seed": DEFAULT_SEED}
     refused = {
         "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
         "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 5000000]",
@@ -446,10 +514,10 @@ def test_page_address_settings():
     }
     for query, message in refused.items():
         with pytest.raises((TypeError, ValueError), match=re.escape(message)):
-            app.settings_from_query(query)
+            settings_from_query(query)
     # the page shows the defaults and says why
-    m, preset, error = app.first_model("n_users=12&n_user=3")
-    assert m.params == Params() and m.seed == app.DEFAULT_SEED and preset == app.DEFAULTS_PRESET
+    m, preset, error = first_model("n_users=12&n_user=3")
+    assert m.params == Params() and m.seed == DEFAULT_SEED and preset == DEFAULTS_PRESET
     assert "did you mean 'n_users'" in error and "showing the defaults" in error
-    m, _, error = app.first_model("n_users=120&compare=1&seed=8")
-    assert error is None and isinstance(m, app.StrategyComparison) and m.params.n_users == 120
+    m, _, error = first_model("n_users=120&compare=1&seed=8")
+    assert error is None and isinstance(m, StrategyComparison) and m.params.n_users == 120

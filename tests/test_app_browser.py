@@ -3,7 +3,7 @@
 Debian's chromium (``/usr/bin/chromium``, installed by ``.ci/run``) runs headless against a
 Solara server on a free loopback port. Every request to an address other than the loopback is
 aborted and recorded, so the test proves that the page loads and draws every view with no
-outside address reachable (issue 5, point 7). It clicks Step three times, checks that the step
+outside address reachable (docs/viewer.md, Works offline). It clicks Step three times, checks that the step
 counter and the plots changed, switches to comparison mode, and saves screenshots under
 ``test-output/``; with ``UPDATE_DOCS_SCREENSHOTS=1`` it also copies them to ``docs/figures/``
 for docs/viewer.md.

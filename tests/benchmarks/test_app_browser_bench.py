@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-import app
+from viewer.page import DEFAULT_PLAY_INTERVAL_MS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -63,7 +63,7 @@ def test_browser_play_rate_10k(benchmark, server, browser_page):
     benchmark.extra_info.update(
         users=USERS,
         render_interval=1,
-        play_interval_ms=app.DEFAULT_PLAY_INTERVAL_MS,
+        play_interval_ms=DEFAULT_PLAY_INTERVAL_MS,
         steps_shown=s1 - s0,
         seconds=t1 - t0,
         steps_per_s=(s1 - s0) / (t1 - t0),

@@ -1,0 +1,43 @@
+"""The Solara viewer of Opinion Ecology: watch the ecology move, compare strategies side by side.
+
+``app.py`` is the entry ``solara run app.py`` serves; this package is the viewer behind it. It
+is a thin layer over :mod:`model`: it builds models, steps them through Mesa's SolaraViz
+controller (Step, Play/Pause, Reset come from
+:class:`mesa.visualization.solara_viz.ModelController`) and draws what :mod:`model.measures`
+computes. There are no dynamics here. docs/viewer.md tours the page.
+
+Views (all drawn server-side with matplotlib, so the page needs no JavaScript from a CDN;
+altair charts go through solara's vega-lite widget, which asks for ``vega@5`` and similar
+unpinned versions that the offline ``solara-assets`` bundle does not hold, so they stay blank
+on a closed network):
+
+* the network: a snowball sample of at most :data:`viewer.sample.SAMPLE_SIZE` users of the
+  acquaintance layer, laid out once per model, coloured by opinion, trust, valence or
+  generation, sized by belonging, with the hops of cascades of the last
+  :data:`viewer.sample.CASCADE_WINDOW` steps highlighted;
+* time series of reach, secondary share, engagement, stickiness and trust per generation;
+* the opinion distribution per generation;
+* the cascade-size CCDF on log-log axes;
+* a table of the current measures per generation.
+
+The controls are generated from :meth:`model.Params.spec` (sliders with the documented ranges,
+selects for choices, checkboxes for switches), grouped as the metadata groups them. Changed
+settings are validated at once and apply on Reset; a refused value shows an inline message and
+the last valid settings (and the current model) stay. Comparison mode runs two models with the
+same seed and population that differ only in strategy, stepping in lockstep.
+
+Modules, each importing only those listed before it (and :mod:`model`):
+
+* :mod:`viewer.arms`: the comparison of two strategies, and building a model from Reset's
+  keyword arguments;
+* :mod:`viewer.settings`: the page address, the typed seed, validation of pending settings;
+* :mod:`viewer.controls`: controls from ``Params.spec()`` and their widgets;
+* :mod:`viewer.sample`: the network view's sample of users and its layout;
+* :mod:`viewer.axes`: axis limits that move rarely;
+* :mod:`viewer.figures`: figures kept between frames, PNG encoding, shared colours;
+* :mod:`viewer.network_view`, :mod:`viewer.charts`, :mod:`viewer.table`: the views;
+* :mod:`viewer.render`: every view of a model, cached between frames;
+* :mod:`viewer.page`: the Solara components and the page.
+
+Importing the package imports none of them, so ``import viewer.axes`` stays light.
+"""

@@ -1,0 +1,211 @@
+"""The chart views: time series of the step measures, opinion histograms, the cascade-size CCDF.
+
+Each view builds its figure once (:class:`viewer.figures.LiveFigure`) and a frame only updates
+the moving lines and histograms from the model's DataCollector, state and
+:func:`model.measures.cascade_sizes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from model import OpinionEcology
+from model import measures as M
+from model.measures import GENERATIONS
+from viewer.axes import decade_range, nice_ceil, step_limit, sticky_range
+from viewer.figures import ARM_COLORS, ARM_STYLES, GEN_COLORS, LiveFigure
+
+#: Panels of the time-series view: measure -> title.
+SERIES = {
+    "reach": "Reach",
+    "secondary_share": "Secondary share",
+    "engagement": "Engagement per view",
+    "stickiness": "Stickiness (daily active / followers)",
+}
+
+
+def _series(m: OpinionEcology, key: str) -> np.ndarray:
+    """One model-level series of the DataCollector (one value per collect: steps 0, 1, ...)."""
+    return np.asarray(m.datacollector.model_vars[key], dtype=float)
+
+
+class TimeseriesView:
+    """Reach, secondary share, engagement, stickiness and trust per generation against step."""
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(7.2, 4.4))
+        axes = fig.subplots(2, 3).ravel()
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.94, wspace=0.3, hspace=0.45)
+        self.axes = axes
+        self.lines: dict[tuple[str, str], Line2D] = {}
+        for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
+            for i, label in enumerate(labels):
+                (self.lines[key, label],) = ax.plot(
+                    [], [], ls=ARM_STYLES[i % 2], color=ARM_COLORS[i % 2], lw=1.4
+                )
+            ax.set_title(title)
+        for i, label in enumerate(labels):
+            for g in GENERATIONS:
+                (self.lines[f"trust[{g}]", label],) = axes[4].plot(
+                    [], [], ls=ARM_STYLES[i % 2], color=GEN_COLORS[g], lw=1.2
+                )
+        axes[4].set_title("Trust in the focal outlet")
+        legend = axes[5]
+        legend.set_axis_off()
+        handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS]
+        handles += [
+            Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=lab)
+            for i, lab in enumerate(labels)
+        ]
+        legend.legend(handles=handles, loc="center", frameon=False, title="generation / strategy")
+        for ax in axes[:5]:
+            ax.set_ylim(0.0, 1.0)  # explicit, so the first frame's limits never depend on autoscale
+            ax.set_xlabel("step (hour)")
+            ax.grid(alpha=0.3)
+            ax.locator_params(nbins=4)
+        self.live = LiveFigure(fig)
+        self.live.animate(*self.lines.values())
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        panels: dict[int, list[np.ndarray]] = {}
+        n = 1
+        for (key, label), line in self.lines.items():
+            y = _series(arms[label], key)
+            line.set_data(np.arange(len(y)), y)
+            n = max(n, len(y))
+            panel = 4 if key.startswith("trust[") else list(SERIES).index(key)
+            panels.setdefault(panel, []).append(y)
+        for panel, ys in panels.items():
+            y = np.concatenate(ys)
+            y = y[np.isfinite(y)]
+            lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
+            ax = self.axes[panel]
+            bottom, top = sticky_range(tuple(ax.get_ylim()), lo, hi)
+            # every panel is a share or a mean on [0, 1]: no room above 1
+            top = min(top, max(1.0, hi))
+            self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=(bottom, top))
+        return self.live.png()
+
+
+class OpinionView:
+    """Opinion histograms (density) per generation; one panel per arm."""
+
+    BINS = np.linspace(-1, 1, 41)
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(5.2 if len(labels) == 1 else 7.2, 3.2))
+        axes = np.atleast_1d(fig.subplots(1, len(labels), sharey=True))
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.25, top=0.91, wspace=0.08)
+        self.axes = dict(zip(labels, axes, strict=True))
+        self.stairs: dict[tuple[str, int], Any] = {}
+        for label, ax in self.axes.items():
+            for code, name in enumerate(GENERATIONS):
+                self.stairs[label, code] = ax.stairs(
+                    np.zeros(len(self.BINS) - 1), self.BINS, lw=1.4, color=GEN_COLORS[name]
+                )
+            ax.set_xlabel("opinion")
+            ax.set_xlim(-1, 1)
+            ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+            ax.set_title(label)
+        axes[0].set_ylabel("density")
+        # outside the axes: the moving histograms are drawn after the background
+        fig.legend(
+            handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS],
+            frameon=False,
+            loc="lower center",
+            ncols=len(GENERATIONS),
+        )
+        self.top = 1.0
+        self.axes[labels[0]].set_ylim(0, self.top)
+        self.live = LiveFigure(fig)
+        self.live.animate(*self.stairs.values())
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        peak = 0.0
+        for label, m in arms.items():
+            x, g = m.state.opinion, m.state.gen
+            for code in range(len(GENERATIONS)):
+                xs = x[g == code]
+                patch = self.stairs[label, code]
+                patch.set_visible(len(xs) > 0)
+                if len(xs):
+                    dens, _ = np.histogram(xs, bins=self.BINS, density=True)
+                    patch.set_data(dens)
+                    peak = max(peak, float(dens.max()))
+        # hysteresis: the axis grows at once but shrinks only when the peak falls below half
+        if peak > self.top or peak < 0.5 * self.top:
+            self.top = nice_ceil(max(peak, 1e-3) * 1.05)
+        for ax in self.axes.values():
+            self.live.set_limits(ax, y=(0.0, self.top))
+        return self.live.png()
+
+
+def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The complementary CDF P(S >= s) at each distinct size s > 0."""
+    s = np.sort(np.asarray(sizes)[np.asarray(sizes) > 0])
+    if len(s) == 0:
+        return np.zeros(0), np.zeros(0)
+    values, first = np.unique(s, return_index=True)
+    return values.astype(float), 1.0 - first / len(s)
+
+
+class CcdfView:
+    """The cascade-size CCDF, log-log, from ``model.measures.cascade_sizes``."""
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(5.2, 3.2))
+        ax = fig.add_subplot()
+        fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
+        self.ax = ax
+        self.lines = {}
+        for i, label in enumerate(labels):
+            (self.lines[label],) = ax.plot(
+                [],
+                [],
+                drawstyle="steps-post",
+                ls=ARM_STYLES[i % 2],
+                color=ARM_COLORS[i % 2],
+                lw=1.4,
+                label=label,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        # plain labels: the default log formatter typesets every label with mathtext (slow)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(NullFormatter())
+        # lower left lies under a decreasing CCDF, so the moving lines stay clear of it
+        ax.legend(frameon=False, loc="lower left")
+        self.caption = ""
+        ax.set_xlabel("cascade size s (users reached)")
+        ax.set_ylabel("P(S >= s)")
+        ax.set_title("Cascade-size CCDF")
+        ax.grid(alpha=0.3)
+        self.live = LiveFigure(fig)
+        self.live.set_limits(ax, x=(1.0, 10.0), y=(0.1, 1.3))
+        self.live.animate(*self.lines.values())
+
+    def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:
+        counts, xs, ys = [], [], []
+        for label, m in arms.items():
+            sizes = M.cascade_sizes(m).to_numpy()
+            x, y = ccdf(sizes)
+            self.lines[label].set_data(x, y)
+            counts.append(f"{label}: {len(sizes)} item{'s' if len(sizes) != 1 else ''}")
+            xs.append(x)
+            ys.append(y)
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        if len(x):
+            xlim = decade_range(1.0, max(10.0, float(x.max()) * 1.05))
+            bottom = min(decade_range(float(y.min()), 1.0)[0], 0.1)  # at least one decade
+            self.live.set_limits(self.ax, x=xlim, y=(bottom, 1.3))
+            self.caption = "; ".join(counts)
+        else:
+            self.caption = "no cascades recorded yet"
+        return self.live.png()

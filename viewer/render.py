@@ -1,0 +1,113 @@
+"""The render cache: every view of a model, kept between frames and drawn under a lock.
+
+:func:`render_views` is what the page draws for a model after each Step (and what the
+benchmarks time): PNGs per view, their captions and the table's HTML. The figures are built at
+the model's first frame and kept, keyed weakly by the model.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+
+from model import OpinionEcology
+from viewer.arms import arms_of
+from viewer.charts import CcdfView, OpinionView, TimeseriesView
+from viewer.figures import LiveFigure
+from viewer.network_view import NetworkView
+from viewer.sample import network_sample
+from viewer.table import measures_table, table_html
+
+
+class LiveViews:
+    """The figures of one model (or comparison), kept between frames and drawn under a lock.
+
+    Solara may render from more than one thread; a figure is drawn by one at a time. The
+    figures hold no reference to the model (the cache is keyed weakly by it).
+    """
+
+    def __init__(self, labels: list[str]) -> None:
+        self.lock = threading.Lock()
+        self.labels = labels
+        self.network: dict[str, NetworkView] = {}
+        self.timeseries = TimeseriesView(labels)
+        self.opinions = OpinionView(labels)
+        self.ccdf = CcdfView(labels)
+
+    def network_view(self, label: str, m: OpinionEcology, color_by: str) -> NetworkView:
+        view = self.network.get(label)
+        if view is None or view.color_by != color_by:
+            view = NetworkView(network_sample(m), color_by)
+            self.network[label] = view
+        return view
+
+    def figures(self) -> list[LiveFigure]:
+        views = [*self.network.values(), self.timeseries, self.opinions, self.ccdf]
+        return [v.live for v in views]
+
+
+_LIVE: weakref.WeakKeyDictionary[mesa.Model, LiveViews] = weakref.WeakKeyDictionary()
+_LIVE_LOCK = threading.Lock()
+
+
+def live_views(model: mesa.Model) -> LiveViews:
+    """The :class:`LiveViews` of ``model``, built at its first frame."""
+    with _LIVE_LOCK:
+        live = _LIVE.get(model)
+        if live is None:
+            live = _LIVE[model] = LiveViews(list(arms_of(model)))
+        return live
+
+
+def render_views(
+    model: mesa.Model, color_by: str = "opinion", timings: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
+
+    Keys: ``network:<arm>``, ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
+    ``caption:network:<arm>`` and ``caption:ccdf`` (the cards' subtitles: text that changes
+    every step is set in the page, not drawn), and ``table`` (HTML). The figures are built at
+    the model's first frame and then only updated (:class:`LiveFigure`), so a frame costs the
+    moving artists, not a whole figure.
+
+    Args:
+        model: One model or a :class:`StrategyComparison`.
+        color_by: The network view's node colouring (one of :data:`viewer.network_view.COLOR_BY`).
+        timings: If given, filled with the seconds each view took (for the benchmarks).
+    """
+    arms = arms_of(model)
+    live = live_views(model)
+    jobs: dict[str, Callable[[], Any]] = {}
+    for label, m in arms.items():
+        jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
+            label, m, color_by
+        ).frame(m)
+    jobs["timeseries"] = lambda: live.timeseries.frame(arms)
+    jobs["opinions"] = lambda: live.opinions.frame(arms)
+    jobs["ccdf"] = lambda: live.ccdf.frame(arms)
+    jobs["table"] = lambda: table_html(measures_table(arms))
+    out: dict[str, Any] = {}
+    with live.lock:
+        for key, job in jobs.items():
+            t = time.perf_counter()
+            out[key] = job()
+            if timings is not None:
+                timings[key] = time.perf_counter() - t
+        for label in arms:
+            out[f"caption:network:{label}"] = live.network[label].caption
+        out["caption:ccdf"] = live.ccdf.caption
+    return out
+
+
+def time_views(model: mesa.Model, color_by: str = "opinion") -> dict[str, float]:
+    """Seconds each view of ``model`` takes to draw, and their total (``render``)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    render_views(model, color_by, timings)
+    timings["render"] = time.perf_counter() - t
+    return timings

@@ -1,0 +1,66 @@
+"""The measures table: the current step's measures, overall and per generation, as HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from model import OpinionEcology
+from model.measures import GENERATIONS
+
+#: Rows of the measures table, in this order (keys of ``model.measures.STEP_MEASURES``).
+TABLE_MEASURES = (
+    "reach",
+    "secondary_share",
+    "engagement",
+    "stickiness",
+    "retention",
+    "followers",
+    "trust",
+    "belonging",
+    "valence",
+    "arousal",
+    "social_channel_share",
+    "opinion_variance",
+    "bimodality",
+    "opinion_clusters",
+    "echo_chamber",
+)
+
+
+def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
+    """Current measures (rows) overall and per generation (columns), from each model's snapshot.
+
+    With two arms the columns are (cohort, arm) plus ``B - A`` per cohort.
+    """
+    cohorts = ("all", *GENERATIONS)
+
+    def one(m: OpinionEcology) -> pd.DataFrame:
+        snap = m.last_snapshot
+        rows = {k: [snap[k], *(snap[f"{k}[{g}]"] for g in GENERATIONS)] for k in TABLE_MEASURES}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(cohorts))
+
+    tables = {label: one(m) for label, m in arms.items()}
+    if len(tables) == 1:
+        return next(iter(tables.values()))
+    (la, ta), (lb, tb) = tables.items()
+    parts = {}
+    for c in cohorts:
+        parts[(c, la)] = ta[c]
+        parts[(c, lb)] = tb[c]
+        parts[(c, "B - A")] = tb[c] - ta[c]
+    return pd.DataFrame(parts)
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """The measures table as HTML (no JavaScript needed)."""
+    html = table.to_html(
+        float_format=lambda v: f"{v:.3f}", na_rep="-", classes="oe-table", border=0
+    )
+    style = (
+        "<style>.oe-table{border-collapse:collapse;font-size:12px;font-family:sans-serif}"
+        ".oe-table th,.oe-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}"
+        ".oe-table tbody th{text-align:left}</style>"
+    )
+    return style + html
