@@ -27,6 +27,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip -m "not slow and not browser"
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
 	@mkdir -p .benchmarks
 	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only -p no:cacheprovider \
 		--benchmark-json=.benchmarks/latest.json
