@@ -72,6 +72,16 @@ class Measure:
     experiment: bool = True
 
     @property
+    def title(self) -> str:
+        """The name as a table row or panel title: ``secondary_share`` -> ``Secondary share``."""
+        return self.name.replace("_", " ").capitalize()
+
+    @property
+    def range(self) -> tuple[float | None, float | None]:
+        """(lo, hi), None for an open end."""
+        return self.lo, self.hi
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """Its columns: the overall one, then one per cohort if it has them."""
         if not self.per_cohort:
@@ -84,72 +94,69 @@ def _join(name: str, cohort: str) -> str:
     return f"{name}[{cohort}]"
 
 
-def _m(name: str, kind: Kind, when: When, doc: str, unit: str, lo, hi, compute, **kw) -> Measure:
-    return Measure(name, kind, when, doc, unit, lo, hi, compute, **kw)
-
-
 _SHARE = "share of users"
+#: One row per measure: Measure(name, kind, when, doc, unit, lo, hi, compute, ...).
 _DECLARED = (
     # ---------------------------------------------------------------- every step, per cohort
-    _m("reach", "population", "step", "Share of users who viewed at least one focal item",
-       _SHARE, 0.0, 1.0, population.reach, cumulative=True),
-    _m("secondary_share", "population", "step",
-       "Share of focal views that came through a forward", "share of focal views", 0.0, 1.0,
-       population.secondary_share, cumulative=True),
-    _m("social_channel_share", "population", "step",
-       "Share of all views taken from the social screen (social, recommended, trending)",
-       "share of views", 0.0, 1.0, population.social_channel_share, cumulative=True),
-    _m("engagement", "population", "step",
-       "Likes, comments and forwards of focal items per focal view", "reactions per view",
-       0.0, 3.0, population.engagement, cumulative=True),
-    _m("stickiness", "population", "step",
-       "Followers who engaged with a focal item in the last day, per follower",
-       "share of followers", 0.0, 1.0, population.stickiness),
-    _m("retention", "population", "step",
-       "Share of the focal outlet's initial followers who still follow it",
-       "share of initial followers", 0.0, 1.0, population.retention),
-    _m("followers", "population", "step", "Share of users who follow the focal outlet",
-       _SHARE, 0.0, 1.0, population.follower_share),
-    _m("trust", "population", "step", "Mean trust in the focal outlet", "trust T", 0.0, 1.0,
-       population.mean_trust),
-    _m("valence", "population", "step", "Mean emotional valence", "valence", -1.0, 1.0,
-       population.mean_valence),
-    _m("arousal", "population", "step", "Mean emotional arousal", "arousal", 0.0, 1.0,
-       population.mean_arousal),
-    _m("belonging", "population", "step", "Mean belonging to the focal outlet's community",
-       "belonging B", 0.0, 1.0, population.belonging),
-    _m("opinion_variance", "opinion", "step", "Variance of opinions", "opinion^2", 0.0, 1.0,
-       opinion.opinion_variance),
-    _m("bimodality", "opinion", "step",
-       "Sarle's bimodality coefficient of opinions (above 5/9 suggests two modes)",
-       "coefficient", 0.0, 1.0, opinion.bimodality),
-    _m("opinion_clusters", "opinion", "step",
-       "Opinion clusters holding at least 5% of users", "clusters", 0.0, 20.0,
-       opinion.opinion_clusters, joint=opinion.clusters_joint),
-    _m("echo_chamber", "opinion", "step",
-       "Correlation of opinions across acquaintance ties", "Pearson r", -1.0, 1.0,
-       opinion.echo_chamber_index, joint=opinion.echo_joint),
+    Measure("reach", "population", "step", "Share of users who viewed at least one focal item",
+        _SHARE, 0.0, 1.0, population.reach, cumulative=True),
+    Measure("secondary_share", "population", "step",
+        "Share of focal views that came through a forward", "share of focal views", 0.0, 1.0,
+        population.secondary_share, cumulative=True),
+    Measure("social_channel_share", "population", "step",
+        "Share of all views taken from the social screen (social, recommended, trending)",
+        "share of views", 0.0, 1.0, population.social_channel_share, cumulative=True),
+    Measure("engagement", "population", "step",
+        "Likes, comments and forwards of focal items per focal view", "reactions per view",
+        0.0, 3.0, population.engagement, cumulative=True),
+    Measure("stickiness", "population", "step",
+        "Followers who engaged with a focal item in the last day, per follower",
+        "share of followers", 0.0, 1.0, population.stickiness),
+    Measure("retention", "population", "step",
+        "Share of the focal outlet's initial followers who still follow it",
+        "share of initial followers", 0.0, 1.0, population.retention),
+    Measure("followers", "population", "step", "Share of users who follow the focal outlet",
+        _SHARE, 0.0, 1.0, population.follower_share),
+    Measure("trust", "population", "step", "Mean trust in the focal outlet", "trust T", 0.0, 1.0,
+        population.mean_trust),
+    Measure("valence", "population", "step", "Mean emotional valence", "valence", -1.0, 1.0,
+        population.mean_valence),
+    Measure("arousal", "population", "step", "Mean emotional arousal", "arousal", 0.0, 1.0,
+        population.mean_arousal),
+    Measure("belonging", "population", "step", "Mean belonging to the focal outlet's community",
+        "belonging B", 0.0, 1.0, population.belonging),
+    Measure("opinion_variance", "opinion", "step", "Variance of opinions", "opinion^2", 0.0, 1.0,
+        opinion.opinion_variance),
+    Measure("bimodality", "opinion", "step",
+        "Sarle's bimodality coefficient of opinions (above 5/9 suggests two modes)",
+        "coefficient", 0.0, 1.0, opinion.bimodality),
+    Measure("opinion_clusters", "opinion", "step",
+        "Opinion clusters holding at least 5% of users", "clusters", 0.0, 20.0,
+        opinion.opinion_clusters, joint=opinion.clusters_joint),
+    Measure("echo_chamber", "opinion", "step",
+        "Correlation of opinions across acquaintance ties", "Pearson r", -1.0, 1.0,
+        opinion.echo_chamber_index, joint=opinion.echo_joint),
     # ---------------------------------------------------------------- at the end of a run
     # reach speed: not (yet) in the experiments' result columns (docs/experiments.md)
-    _m("steps_to_reach_50", "run", "final", "First step at which reach was at least 50%",
-       "steps", 0.0, None, partial(population.steps_to_reach, share=0.5), per_cohort=False,
-       experiment=False),
-    _m("steps_to_reach_90", "run", "final", "First step at which reach was at least 90%",
-       "steps", 0.0, None, partial(population.steps_to_reach, share=0.9), per_cohort=False,
-       experiment=False),
-    _m("cascade_mean_size", "cascade", "final", "Mean users reached per recorded item",
-       "users", 0.0, None, cascades.mean_cascade_size, per_cohort=False, cumulative=True),
-    _m("cascade_max_size", "cascade", "final", "Most users reached by one recorded item",
-       "users", 0.0, None, cascades.max_cascade_size, per_cohort=False, cumulative=True),
-    _m("cascade_mean_depth", "cascade", "final", "Mean depth of the recorded cascade trees",
-       "hops", 0.0, None, cascades.mean_cascade_depth, per_cohort=False, cumulative=True),
-    _m("structural_virality", "cascade", "final",
-       "Mean pairwise distance in the recorded cascade trees (Goel et al. 2016)", "hops",
-       1.0, None, cascades.mean_structural_virality, per_cohort=False, cumulative=True),
-    _m("replies", "run", "final", "Replies the focal outlet sent", "replies", 0.0, None,
-       population.reply_count, per_cohort=False, cumulative=True),
-    _m("items", "run", "final", "Items created (every outlet and user)", "items", 0.0, None,
-       population.item_count, per_cohort=False, cumulative=True),
+    Measure("steps_to_reach_50", "run", "final", "First step at which reach was at least 50%",
+        "steps", 0.0, None, partial(population.steps_to_reach, share=0.5), per_cohort=False,
+        experiment=False),
+    Measure("steps_to_reach_90", "run", "final", "First step at which reach was at least 90%",
+        "steps", 0.0, None, partial(population.steps_to_reach, share=0.9), per_cohort=False,
+        experiment=False),
+    Measure("cascade_mean_size", "cascade", "final", "Mean users reached per recorded item",
+        "users", 0.0, None, cascades.mean_cascade_size, per_cohort=False, cumulative=True),
+    Measure("cascade_max_size", "cascade", "final", "Most users reached by one recorded item",
+        "users", 0.0, None, cascades.max_cascade_size, per_cohort=False, cumulative=True),
+    Measure("cascade_mean_depth", "cascade", "final", "Mean depth of the recorded cascade trees",
+        "hops", 0.0, None, cascades.mean_cascade_depth, per_cohort=False, cumulative=True),
+    Measure("structural_virality", "cascade", "final",
+        "Mean pairwise distance in the recorded cascade trees (Goel et al. 2016)", "hops",
+        1.0, None, cascades.mean_structural_virality, per_cohort=False, cumulative=True),
+    Measure("replies", "run", "final", "Replies the focal outlet sent", "replies", 0.0, None,
+        population.reply_count, per_cohort=False, cumulative=True),
+    Measure("items", "run", "final", "Items created (every outlet and user)", "items", 0.0, None,
+        population.item_count, per_cohort=False, cumulative=True),
 )  # fmt: skip
 
 #: Every measure by name, in report order: the step measures, then the final ones.

@@ -98,6 +98,8 @@ def test_selections():
         "items",
     ]
     assert C.columns(["reach", "items"], step_only=True) == list(C.measure("reach").columns)
+    assert C.measure("secondary_share").title == "Secondary share"
+    assert C.measure("reach").range == (0.0, 1.0) and C.measure("items").range == (0.0, None)
     assert C.cohort_label(None) == C.OVERALL == "all" and C.cohort_label("pre80") == "pre80"
 
 
