@@ -7,11 +7,12 @@ imports one way (engine -> measures) and lets a test hand the measures any objec
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 
+@runtime_checkable
 class State(Protocol):
     """The per-user arrays the measures read (docs/ODD.md section 2.1)."""
 
@@ -27,6 +28,7 @@ class State(Protocol):
     arousal: np.ndarray
 
 
+@runtime_checkable
 class World(Protocol):
     """A model as the measures see it: arrays, cumulative tallies and logs (docs/ODD.md 2.7).
 

@@ -131,6 +131,13 @@ def test_joint_equals_two_calls(run_model):
         assert by == pytest.approx(m.compute(run_model, by="generation"), nan_ok=True)
 
 
+def test_the_model_has_what_the_measures_read(run_model):
+    from model.measures._world import State, World
+
+    assert isinstance(run_model, World) and isinstance(run_model.state, State)
+    assert not isinstance(object(), World)
+
+
 def test_measures_do_not_import_the_engine():
     """Imports run one way (engine -> measures), not even under TYPE_CHECKING."""
     pkg = Path(M.__file__).parent
