@@ -32,18 +32,19 @@ from scipy import stats
 
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
 from experiments.store import read_manifest, read_table
+from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
 
 
 def base_measure(column: str) -> str:
-    """``reach[post00]`` -> ``reach``."""
-    return column.split("[", 1)[0]
+    """``reach[post00]`` -> ``reach`` (:func:`model.measures.catalogue.parse_column`)."""
+    return catalogue.parse_column(column, strict=False)[0]
 
 
 def generation_of(column: str) -> str:
-    """``reach[post00]`` -> ``post00``; ``reach`` -> ``all``."""
-    return column[column.index("[") + 1 : -1] if "[" in column else "all"
+    """``reach[post00]`` -> ``post00``; ``reach`` -> ``all`` (``catalogue.OVERALL``)."""
+    return catalogue.cohort_label(catalogue.parse_column(column, strict=False)[1])
 
 
 # ---------------------------------------------------------------------------------- one sample

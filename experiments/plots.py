@@ -21,10 +21,16 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from agents.generations import GENERATIONS  # noqa: E402
+from model.measures import catalogue  # noqa: E402
 
 _FIXED = {"one_way": "#6b6b6b", "interactive": "#1f77b4", "scenario": "#ff7f0e"}
 _CYCLE = ["#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+
+
+def unit_of(measure: str) -> str:
+    """The measure's unit from the catalogue, for an axis label ("" if not catalogued)."""
+    m = catalogue.CATALOGUE.get(measure)
+    return m.unit if m else ""
 
 
 def arm_colors(arms: list[str]) -> dict[str, str]:
@@ -87,6 +93,7 @@ def trajectories(
                 lw=0,
             )
         ax.set_title(m)
+        ax.set_ylabel(unit_of(m))
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8)
@@ -148,11 +155,11 @@ def generations(summary: pd.DataFrame, measures: list[str], arms: list[str], pat
     colors = arm_colors(arms)
     fig, axes = _grid(len(measures))
     width = 0.8 / max(1, len(arms))
-    x = np.arange(len(GENERATIONS))
+    x = np.arange(len(catalogue.COHORTS))
     for ax, m in zip(axes.flat, measures, strict=False):
         s = summary[summary["measure"] == m]
         for i, arm in enumerate(arms):
-            r = s[s["arm"] == arm].set_index("generation").reindex(list(GENERATIONS))
+            r = s[s["arm"] == arm].set_index("generation").reindex(list(catalogue.COHORTS))
             err = np.vstack([r["mean"] - r["ci_lo"], r["ci_hi"] - r["mean"]])
             ax.bar(
                 x + (i - (len(arms) - 1) / 2) * width,
@@ -164,8 +171,9 @@ def generations(summary: pd.DataFrame, measures: list[str], arms: list[str], pat
                 capsize=2,
                 error_kw={"lw": 0.8},
             )
-        ax.set_xticks(x, GENERATIONS)
+        ax.set_xticks(x, catalogue.COHORTS)
         ax.set_title(m)
+        ax.set_ylabel(unit_of(m))
         ax.grid(axis="y", alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8, loc="lower left")
     return _save(fig, path, "By generation: mean and 95% CI across replicates")

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.generations import GENERATIONS
 from experiments import plots
 from experiments.analysis import Results, load_results, partial_dependence, sensitivity
 from experiments.design import replicate_seed
-from experiments.spec import CASCADE_MEASURES, count_points
+from experiments.spec import count_points
+from model.measures import catalogue
 
 
 def fmt(x: Any, digits: int = 4) -> str:
@@ -123,12 +123,12 @@ def _table(header: list[str], rows: list[list[str]], markdown: bool = True) -> s
 def generation_table(comparison: pd.DataFrame, measures: list[str], point: int) -> str:
     """Δ [CI] per generation (columns) for each arm and measure (rows)."""
     c = comparison[(comparison["point_id"] == point) & comparison["measure"].isin(measures)]
-    header = ["arm", "measure", "all", *GENERATIONS]
+    header = ["arm", "measure", catalogue.OVERALL, *catalogue.COHORTS]
     rows = []
     for arm in pd.unique(c["arm"]):
         for m in measures:
             cells = [arm, m]
-            for g in ("all", *GENERATIONS):
+            for g in (catalogue.OVERALL, *catalogue.COHORTS):
                 r = c[(c["arm"] == arm) & (c["measure"] == m) & (c["generation"] == g)]
                 cells.append(
                     ""
@@ -250,7 +250,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     figs: dict[str, Path] = {}
     if figures:
         fdir = out / "figures"
-        step_head = [m for m in head if m not in CASCADE_MEASURES]
+        step_head = [m for m in head if catalogue.measure(m).when == "step"]
         ts = res.timeseries(step_head) if spec.measure_every and step_head else pd.DataFrame()
         if not ts.empty:
             figs["trajectories"] = plots.trajectories(
@@ -259,7 +259,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
         figs["forest"] = plots.forest(
             comparison[comparison["point_id"] == point], head, fdir / "forest.png", a.confidence
         )
-        gen_measures = [m for m in head if m not in CASCADE_MEASURES]
+        gen_measures = [m for m in head if catalogue.measure(m).per_cohort]
         if gen_measures:
             pooled = (
                 summary_pooled(res, gen_measures)
@@ -292,7 +292,7 @@ def summary_pooled(res: Results, measures: list[str]) -> pd.DataFrame:
     from experiments.analysis import summarize
 
     runs = res.runs.assign(point_id=-1)
-    cols = [c for c in res.measures if c.split("[")[0] in measures]
+    cols = [c for c in res.measures if catalogue.parse_column(c)[0] in measures]
     return summarize(runs, cols, res.spec.analysis.confidence)
 
 
@@ -333,12 +333,12 @@ def render_markdown(
     ]
     cas = [
         m
-        for m in CASCADE_MEASURES
-        if m in {c.split("[")[0] for c in res.measures} and m not in head
+        for m in catalogue.names(when="final", experiment=True)
+        if m in {catalogue.parse_column(c)[0] for c in res.measures} and m not in head
     ]
     if cas:
         lines += ["### Cascades", "", headline_table(comparison, cas, point), ""]
-    gen_head = [m for m in head if m not in CASCADE_MEASURES]
+    gen_head = [m for m in head if catalogue.measure(m).per_cohort]
     if gen_head:
         lines += [
             "## For whom: Δ by generation",

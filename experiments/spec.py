@@ -59,20 +59,13 @@ from pathlib import Path
 from typing import Any
 
 from model import STRATEGY_PRESETS, Params, Strategy
-from model.measures import STEP_MEASURES
+from model.measures import catalogue
 from model.params import check_value, unknown_name_message
 
-#: Cascade summaries kept at the end of a run (model.measures.final_measures).
-CASCADE_MEASURES = (
-    "cascade_mean_size",
-    "cascade_max_size",
-    "cascade_mean_depth",
-    "structural_virality",
-    "replies",
-    "items",
-)
+#: Measures kept at the end of a run only (cascade summaries and run totals), from the catalogue.
+CASCADE_MEASURES = catalogue.names(when="final", experiment=True)
 #: Every metric a spec may name: step measures (overall and per generation) and cascade summaries.
-ALL_METRICS = (*STEP_MEASURES, *CASCADE_MEASURES)
+ALL_METRICS = catalogue.names(experiment=True)
 #: Agent-level attributes that ``agent_metrics`` may ask for (recorded at the end of each run).
 AGENT_METRICS = (
     "generation",
@@ -528,15 +521,7 @@ def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
 
 def metric_names(metrics: tuple[str, ...], step_only: bool = False) -> list[str]:
     """Column names of ``metrics``: step measures with their per-generation columns, then cascades."""
-    from agents.generations import GENERATIONS
-
-    cols: list[str] = []
-    for m in metrics:
-        if m in STEP_MEASURES:
-            cols += [m, *(f"{m}[{g}]" for g in GENERATIONS)]
-        elif not step_only:
-            cols.append(m)
-    return cols
+    return catalogue.columns(metrics, step_only=step_only)
 
 
 # ---------------------------------------------------------------------------------- parsing

@@ -39,6 +39,13 @@ def test_structural_virality_from_the_view_log_matches_tree_formula():
     assert sv[0] == pytest.approx(2 * 5 / 6) and sv[1] == pytest.approx(6 / 3)
     assert M.cascade_sizes(m).tolist() == [5, 4]
     assert M.cascade_depths(m).tolist() == [1, 4]
+    # the final-measure summaries of the two trees
+    assert M.mean_cascade_size(m) == 4.5 and M.max_cascade_size(m) == 5.0
+    assert M.mean_cascade_depth(m) == 2.5
+    assert M.mean_structural_virality(m) == pytest.approx((10 / 6 + 2) / 2)
+    final = M.final_measures(m)
+    assert final["cascade_mean_size"] == 4.5 and final["cascade_max_size"] == 5.0
+    assert final["structural_virality"] == pytest.approx((10 / 6 + 2) / 2)
 
 
 def test_incremental_cascade_sizes_equal_the_trees():

@@ -1,0 +1,136 @@
+"""Opinion climate: variance, bimodality, clusters and the echo-chamber index.
+
+* opinion_variance: population variance of opinions (ddof 0);
+* bimodality: Sarle's bimodality coefficient with the bias-corrected sample skewness and
+  excess kurtosis (as SAS and ``scipy.stats`` with ``bias=False`` define them; Pfister et al.
+  2013); above 5/9 suggests two modes;
+* opinion_clusters: groups of sorted opinions closer than ``CLUSTER_TOL`` to their neighbour
+  that hold at least ``min_share`` of users (the bounded-confidence clusters of Deffuant et al.
+  2000, docs/validation.md);
+* echo_chamber_index: Pearson correlation of opinions across acquaintance ties.
+
+Each takes ``by=None`` or ``by="generation"`` (docs/ODD.md section 7.13). The ``*_joint``
+functions give the overall and the per-cohort values in one pass, for the step snapshot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.generations import GENERATIONS
+from model.constants import CLUSTER_TOL
+from model.measures._cohort import N_COHORTS, By, check_by, per_gen
+from model.measures._world import World
+
+#: Share of users (of the cohort, with ``by``) a counted opinion cluster must hold by default.
+MIN_CLUSTER_SHARE = 0.05
+
+
+def _variance(x: np.ndarray) -> float:
+    return float(x.var()) if len(x) else float("nan")
+
+
+def opinion_variance(model: World, by: By = None):
+    """Variance of opinions."""
+    return per_gen(model, _variance, by)
+
+
+def _bimodality(x: np.ndarray) -> float:
+    """Sarle's coefficient (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))), with the sample
+    (bias-corrected) skewness g and excess kurtosis k, as SAS and scipy (bias=False) define them."""
+    n = len(x)
+    if n < 4:
+        return float("nan")
+    d = x - x.mean()
+    d2 = d * d
+    m2, m3, m4 = d2.mean(), (d2 * d).mean(), (d2 * d2).mean()
+    if m2 <= 1e-300:
+        return float("nan")
+    g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float((g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+def bimodality(model: World, by: By = None):
+    """Sarle's bimodality coefficient of opinions (> 5/9 suggests two modes)."""
+    return per_gen(model, _bimodality, by)
+
+
+def _clusters(xs: np.ndarray, min_count: float, tol: float) -> int:
+    """Clusters of sorted opinions xs (neighbours within tol) holding at least min_count users."""
+    if len(xs) == 0:
+        return 0
+    bounds = np.flatnonzero(np.diff(xs) > tol)
+    sizes = np.diff(np.concatenate([[0], bounds + 1, [len(xs)]]))
+    return int((sizes >= min_count).sum())
+
+
+def opinion_clusters(
+    model: World, min_share: float = MIN_CLUSTER_SHARE, by: By = None, tol: float | None = None
+):
+    """Opinion clusters holding at least ``min_share`` of users (of the cohort, with by).
+
+    Opinions within ``tol`` (default ``CLUSTER_TOL`` = 1e-3) of their neighbour in sorted order
+    form one cluster.
+    """
+    check_by(by)
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share={min_share} must be in [0, 1]")
+    tol = CLUSTER_TOL if tol is None else tol
+    return per_gen(model, lambda x: _clusters(np.sort(x), min_share * len(x), tol), by)
+
+
+def clusters_joint(model: World) -> tuple[int, dict[str, int]]:
+    """:func:`opinion_clusters` overall and per cohort from one sort per cohort."""
+    # float32 sorts twice as fast and resolves gaps far below the 1e-3 tolerance
+    x, g = model.state.opinion.astype(np.float32), model.state.gen
+    runs = [np.sort(x[g == i]) for i in range(N_COHORTS)]
+    # the merged sort of four sorted runs is near-linear (timsort)
+    overall = _clusters(
+        np.sort(np.concatenate(runs), kind="stable"), MIN_CLUSTER_SHARE * len(x), CLUSTER_TOL
+    )
+    return overall, {
+        n: _clusters(runs[i], MIN_CLUSTER_SHARE * len(runs[i]), CLUSTER_TOL)
+        for i, n in enumerate(GENERATIONS)
+    }
+
+
+def _echo_parts(model: World) -> np.ndarray:
+    """Per cohort of the tie's owner: count, sum a, sum b, sum a^2, sum b^2, sum ab over ties."""
+    x = model.state.opinion
+    src, dst, bounds = model.networks.acq_by_group(model.state.gen, N_COHORTS)
+    parts = np.zeros((N_COHORTS, 6))
+    for i in range(N_COHORTS):
+        a, b = x[src[bounds[i] : bounds[i + 1]]], x[dst[bounds[i] : bounds[i + 1]]]
+        parts[i] = len(a), a.sum(), b.sum(), a @ a, b @ b, a @ b
+    return parts
+
+
+def _corr_from(p: np.ndarray) -> float:
+    n, sa, sb, saa, sbb, sab = p
+    if n < 3:
+        return float("nan")
+    va, vb = saa / n - (sa / n) ** 2, sbb / n - (sb / n) ** 2
+    if va <= 1e-15 or vb <= 1e-15:
+        return float("nan")
+    return float((sab / n - sa * sb / n**2) / np.sqrt(va * vb))
+
+
+def echo_chamber_index(model: World, by: By = None):
+    """Pearson correlation of opinions across acquaintance ties (neighbour-opinion correlation).
+
+    With ``by``, over the ties of each cohort's users (to neighbours of any cohort).
+    """
+    check_by(by)
+    parts = _echo_parts(model)
+    if by is None:
+        return _corr_from(parts.sum(axis=0))
+    return {n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)}
+
+
+def echo_joint(model: World) -> tuple[float, dict[str, float]]:
+    """:func:`echo_chamber_index` overall and per cohort from one pass over the ties."""
+    parts = _echo_parts(model)
+    return _corr_from(parts.sum(axis=0)), {
+        n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)
+    }
