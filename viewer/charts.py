@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from model import OpinionEcology
 from model import measures as M
-from model.measures import GENERATIONS
+from model.measures import COHORTS, column, parse_column
 from viewer.axes import decade_range, nice_ceil, step_limit, sticky_range
 from viewer.figures import ARM_COLORS, ARM_STYLES, GEN_COLORS, LiveFigure
 
@@ -51,14 +51,14 @@ class TimeseriesView:
                 )
             ax.set_title(title)
         for i, label in enumerate(labels):
-            for g in GENERATIONS:
-                (self.lines[f"trust[{g}]", label],) = axes[4].plot(
+            for g in COHORTS:
+                (self.lines[column("trust", g), label],) = axes[4].plot(
                     [], [], ls=ARM_STYLES[i % 2], color=GEN_COLORS[g], lw=1.2
                 )
         axes[4].set_title("Trust in the focal outlet")
         legend = axes[5]
         legend.set_axis_off()
-        handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS]
+        handles = [Line2D([], [], color=GEN_COLORS[g], label=g) for g in COHORTS]
         handles += [
             Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=lab)
             for i, lab in enumerate(labels)
@@ -79,7 +79,7 @@ class TimeseriesView:
             y = _series(arms[label], key)
             line.set_data(np.arange(len(y)), y)
             n = max(n, len(y))
-            panel = 4 if key.startswith("trust[") else list(SERIES).index(key)
+            panel = 4 if parse_column(key)[1] is not None else list(SERIES).index(key)
             panels.setdefault(panel, []).append(y)
         for panel, ys in panels.items():
             y = np.concatenate(ys)
@@ -105,7 +105,7 @@ class OpinionView:
         self.axes = dict(zip(labels, axes, strict=True))
         self.stairs: dict[tuple[str, int], Any] = {}
         for label, ax in self.axes.items():
-            for code, name in enumerate(GENERATIONS):
+            for code, name in enumerate(COHORTS):
                 self.stairs[label, code] = ax.stairs(
                     np.zeros(len(self.BINS) - 1), self.BINS, lw=1.4, color=GEN_COLORS[name]
                 )
@@ -116,10 +116,10 @@ class OpinionView:
         axes[0].set_ylabel("density")
         # outside the axes: the moving histograms are drawn after the background
         fig.legend(
-            handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in GENERATIONS],
+            handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in COHORTS],
             frameon=False,
             loc="lower center",
-            ncols=len(GENERATIONS),
+            ncols=len(COHORTS),
         )
         self.top = 1.0
         self.axes[labels[0]].set_ylim(0, self.top)
@@ -130,7 +130,7 @@ class OpinionView:
         peak = 0.0
         for label, m in arms.items():
             x, g = m.state.opinion, m.state.gen
-            for code in range(len(GENERATIONS)):
+            for code in range(len(COHORTS)):
                 xs = x[g == code]
                 patch = self.stairs[label, code]
                 patch.set_visible(len(xs) > 0)

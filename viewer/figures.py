@@ -17,10 +17,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from model.measures import GENERATIONS
+from model.measures import COHORTS
 
 #: One colour per generation, shared by every view.
-GEN_COLORS = dict(zip(GENERATIONS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
+GEN_COLORS = dict(zip(COHORTS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
 #: Line styles of the two arms of a comparison, and their colours in single-measure panels.
 ARM_STYLES = ("-", "--")
 ARM_COLORS = ("#222222", "#d62728")

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from model import OpinionEcology
-from model.measures import GENERATIONS
+from model.measures import COHORTS, OVERALL, measure
 
-#: Rows of the measures table, in this order (keys of ``model.measures.STEP_MEASURES``).
+#: Rows of the measures table, in this order (names in ``model.measures.CATALOGUE``).
 TABLE_MEASURES = (
     "reach",
     "secondary_share",
@@ -34,11 +34,11 @@ def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
 
     With two arms the columns are (cohort, arm) plus ``B - A`` per cohort.
     """
-    cohorts = ("all", *GENERATIONS)
+    cohorts = (OVERALL, *COHORTS)
 
     def one(m: OpinionEcology) -> pd.DataFrame:
         snap = m.last_snapshot
-        rows = {k: [snap[k], *(snap[f"{k}[{g}]"] for g in GENERATIONS)] for k in TABLE_MEASURES}
+        rows = {k: [snap[c] for c in measure(k).columns] for k in TABLE_MEASURES}
         return pd.DataFrame.from_dict(rows, orient="index", columns=list(cohorts))
 
     tables = {label: one(m) for label, m in arms.items()}
