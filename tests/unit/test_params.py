@@ -103,7 +103,8 @@ def test_strategy_validation():
 
 def test_presets_shape():
     one, inter, scen = (Strategy.preset(n) for n in ("one_way", "interactive", "scenario"))
-    assert not one.interactive and inter.interactive
+    assert one.reply_capacity == 0 and not one.comments_visible and not one.community
+    assert inter.reply_capacity > 0 and inter.comments_visible and inter.community
     assert one.forward_friction > inter.forward_friction
     assert scen.targeting and not inter.targeting
     assert scen.replace(targeting=False).switches() == inter.switches()
