@@ -75,7 +75,7 @@ CASES = [
         HEAD + '[fixed]\n"strategy.forward_friction" = 1.5\n' + ARMS,
         "fixed.strategy.forward_friction",
         5,
-        "a number in [0, 1]",
+        "strategy.forward_friction=1.5 is out of range; allowed [0, 1]",
     ),
     (
         "design_kind",
