@@ -44,7 +44,7 @@ class Params:
 
     # --- population -------------------------------------------------------------------------
     n_users: int = field(
-        2000, Interval(int, 2, 5_000_000), group="population", doc="Number of users N."
+        2000, Interval(int, 2, 5_000_000), group="population", symbol="N", doc="Number of users N."
     )
     mix_post00: float = field(
         0.20,
@@ -71,6 +71,7 @@ class Params:
         0.4,
         Interval(float, 0.001, 2.0),
         group="behaviour",
+        symbol="ε",
         doc="Confidence bound epsilon of bounded-confidence updating (Deffuant et al. 2000; opinions live in [-1, 1]).",
     )
     epsilon_sd: float = field(
@@ -91,6 +92,7 @@ class Params:
         10,
         Interval(int, 0, 200),
         group="network",
+        symbol="k",
         doc="Mean degree k of the acquaintance layer (Watts-Strogatz ring, k/2 ties each side, so an odd "
         "k acts as k-1; 0 switches the layer off).",
     )
@@ -98,6 +100,7 @@ class Params:
         0.1,
         Interval(float, 0.0, 1.0),
         group="network",
+        symbol="β",
         doc="Rewiring probability beta of the small world (Watts & Strogatz 1998).",
     )
     acq_homophily: float = field(
@@ -116,6 +119,7 @@ class Params:
         15.0,
         Interval(float, 0.0, 500.0),
         group="network",
+        symbol="c",
         doc="Mean follows drawn per user (out-degree c); repeated follows of hubs collapse, so small "
         "populations realise fewer.",
     )
@@ -123,6 +127,7 @@ class Params:
         2.3,
         Interval(float, 1.5, 5.0),
         group="network",
+        symbol="γ",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
     organic_reach: float = field(
@@ -179,6 +184,7 @@ class Params:
         0.02,
         Interval(float, 0.0, 1.0),
         group="content",
+        symbol="μ",
         doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
     )
     stance_mean: float = field(
@@ -237,10 +243,13 @@ class Params:
         group="behaviour",
         doc="Multiplier on every cohort's items viewed per session.",
     )
-    unlimited_attention: bool = field(
-        False,
+    attention: str = field(
+        "limited",
+        Options("limited", "unlimited"),
         group="behaviour",
-        doc="A session views every unseen item on screen (independent cascade).",
+        doc="Items viewed per session: a limited budget (the cohort's attention times "
+        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
+        "Kempe et al. 2003).",
     )
     activity_scale: float = field(
         1.0,
@@ -280,6 +289,7 @@ class Params:
         0.1,
         Interval(float, 0.0, 1.0),
         group="behaviour",
+        symbol="p",
         doc="Forward probability p when forward_model is 'fixed'.",
     )
     w_trust: float = field(
@@ -312,10 +322,12 @@ class Params:
         group="behaviour",
         doc="Time scale (steps) of the recency preference on screen.",
     )
-    choice_weights: bool = field(
-        True,
+    feed_choice: str = field(
+        "weighted",
+        Options("weighted", "uniform"),
         group="behaviour",
-        doc="Choose what to view by format, recency, trust and social proof; off = uniformly at random.",
+        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
+        "social proof, or uniformly at random (Weng et al. 2012).",
     )
     trending_prob: float = field(
         1.0,
@@ -343,7 +355,11 @@ class Params:
         doc="Peer-exchange rounds (random matchings) per step.",
     )
     peer_mu: float = field(
-        0.3, Interval(float, 0.0, 0.5), group="behaviour", doc="Deffuant convergence parameter mu."
+        0.3,
+        Interval(float, 0.0, 0.5),
+        group="behaviour",
+        symbol="μ",
+        doc="Deffuant convergence parameter mu.",
     )
     peer_mixing: str = field(
         "network",
@@ -355,6 +371,7 @@ class Params:
         0.02,
         Interval(float, 0.0, 1.0),
         group="behaviour",
+        symbol="η",
         doc="Rate eta at which trust moves toward interaction outcomes.",
     )
     emotion_relax: float = field(
@@ -479,6 +496,16 @@ class Params:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["strategy"] = self.strategy.label()
         return d
+
+    @property
+    def choice_weights(self) -> bool:
+        """Read-only: ``feed_choice == "weighted"`` (the engine's old switch; not a parameter)."""
+        return self.feed_choice == "weighted"
+
+    @property
+    def unlimited_attention(self) -> bool:
+        """Read-only: ``attention == "unlimited"`` (the engine's old switch; not a parameter)."""
+        return self.attention == "unlimited"
 
     @property
     def generation_mix(self) -> tuple[float, float, float, float]:

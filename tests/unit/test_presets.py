@@ -46,9 +46,9 @@ def test_deffuant_maps_the_classic_epsilon_onto_the_engine_range():
 def test_canonical_presets_switch_on_their_mechanism():
     ic = independent_cascade(0.3, mean_degree=7, n_users=300)
     assert (ic.organic_reach, ic.follow_degree, ic.follow_model) == (0.3, 7.0, "erdos_renyi")
-    assert ic.unlimited_attention and ic.strategy.forward_friction == 0.0
+    assert ic.attention == "unlimited" and ic.strategy.forward_friction == 0.0
     la = limited_attention(0.1, n_users=300, screen=7)
-    assert (la.user_post_prob, la.screen_size, la.choice_weights) == (0.1, 7, False)
+    assert (la.user_post_prob, la.screen_size, la.feed_choice) == (0.1, 7, "uniform")
     assert broadcast(300).forward_p == 0.0 and broadcast(300, forward_p=0.2).forward_p == 0.2
 
 
