@@ -36,7 +36,7 @@ _MIX = ("mix_post00", "mix_post90", "mix_post80", "mix_pre80")
 
 #: Every key a spec may vary, with its constraint.
 KEYS = Schema(
-    "the spec",
+    "model.Params",
     {
         **{n: f for n, f in schema.schema_of(Params).fields.items() if n not in RESERVED},
         **{STRATEGY_PREFIX + n: schema.schema_of(Strategy).fields[n] for n in SWITCHES},
@@ -48,6 +48,7 @@ KEYS = Schema(
             "proportions.",
         ),
     },
+    renamed=schema.schema_of(Params).renamed,
 )
 
 

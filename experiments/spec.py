@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.points import (
+    KEYS,
     RESERVED,
     STRATEGY_PREFIX,
     SWITCHES,
@@ -69,11 +70,10 @@ from experiments.points import (
     key_kind,
     numeric_bounds,
     resolve_point,
-    valid_keys,
 )
 from model import STRATEGY_PRESETS, Params, Strategy
 from model.measures import STEP_MEASURES
-from model.schema import did_you_mean
+from model.schema import check_names, did_you_mean
 
 #: Cascade summaries kept at the end of a run (model.measures.final_measures).
 CASCADE_MEASURES = (
@@ -572,12 +572,12 @@ def _int(
 
 def _check(ctx: _Ctx, path: tuple, key: str, value: Any) -> Any:
     """Validate key (name) and value; errors carry the path's line."""
+    if key in RESERVED:
+        raise ctx.error(path, f"{key!r} cannot be set here: {RESERVED[key]}")
     try:
-        key_kind(key)
-    except KeyError:
-        if key in RESERVED:
-            raise ctx.error(path, f"{key!r} cannot be set here: {RESERVED[key]}") from None
-        msg = f"unknown parameter {key!r} for model.Params{did_you_mean(key, valid_keys())}"
+        check_names(KEYS, [key])
+    except TypeError as e:
+        msg = str(e).split(" (valid names:")[0]
         allowed = (
             "model.Params fields, strategy.<switch> for "
             + ", ".join(SWITCHES)

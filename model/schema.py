@@ -411,10 +411,14 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
 
 def help(owner: type | Schema) -> str:  # noqa: A001 - the name ``--help`` users expect
     """A plain-text table, one line per field: name, symbol, default, allowed, doc (unit)."""
+    fields = schema_of(owner).fields
+    width = max(22, *map(len, fields))
     lines = []
-    for name, f in schema_of(owner).fields.items():
+    for name, f in fields.items():
         c = f.constraint
         allowed = str(c) if isinstance(c, Interval) else c.describe()
         unit = f" [{f.unit}]" if f.unit else ""
-        lines.append(f"{name:22s} {f.symbol:3s} {f.default!s:>10s}  {allowed:28s} {f.doc}{unit}")
+        lines.append(
+            f"{name:{width}s} {f.symbol:3s} {f.default!s:>10s}  {allowed:28s} {f.doc}{unit}"
+        )
     return "\n".join(lines)
