@@ -45,6 +45,11 @@ Every value is checked against the model's own declarations (:mod:`model.schema`
 :data:`experiments.points.KEYS`); a wrong key, a value out of range or
 an unknown strategy raises :class:`SpecError` naming the key, the file and line, and what is
 allowed, before a single run starts.
+
+This file is longer than the house's 400 lines: it is the whole validator of the spec format
+(each table's checks with their messages, and :func:`locate`, which finds a key's line in the
+TOML text). The keys and values themselves are checked by :mod:`experiments.points` through
+the model's schema; nothing here repeats a range.
 """
 
 from __future__ import annotations

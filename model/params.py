@@ -1,8 +1,14 @@
 """Model parameters: one frozen dataclass, the only place a parameter is declared.
 
-Every field carries its default, its allowed range or values, a group (for the viewer's
-controls) and a doc string naming the symbol of the paper it comes from. The same metadata
-validates TOML sweeps, builds the viewer's sliders and prints ``--help``.
+Every field is declared with :func:`model.schema.field`: its default, its constraint
+(:class:`~model.schema.Interval` or :class:`~model.schema.Options`), a group (for the viewer's
+controls), the symbol of the paper it comes from and a doc string. The same declaration
+validates constructor calls, presets and TOML sweeps, builds the viewer's sliders and prints
+``--help`` (:meth:`Params.spec`, :meth:`Params.help`; docs/ODD.md, Appendix A, is generated
+from it).
+
+This file is longer than the house's 400 lines because each of the ~70 fields carries its
+doc string here, once; splitting the fields over files would split the one declaration.
 
 Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Calibration notes).
 """
