@@ -203,18 +203,15 @@ def cmd_report(a: argparse.Namespace) -> int:
 
 
 def cmd_params(a: argparse.Namespace) -> int:
-    """Every key a spec accepts in fixed, factors, points and design.ranges."""
-    from experiments.spec import _SWITCHES, DERIVED_FACTORS, STRATEGY_PREFIX, allowed_text
-    from model import Params
+    """Every key a spec accepts in fixed, factors, points and design.ranges (from the schema)."""
+    from experiments.points import KEYS, RESERVED, STRATEGY_PREFIX
+    from model import schema
 
-    print(Params.help())
+    print(schema.help(KEYS))
     print()
-    for sw in _SWITCHES:
-        print(
-            f"{STRATEGY_PREFIX + sw:26s} {allowed_text(STRATEGY_PREFIX + sw):28s} strategy switch (arms that sweep)"
-        )
-    for d in DERIVED_FACTORS:
-        print(f"{d:26s} {allowed_text(d):28s} share of post-00s + post-90s in the population")
+    print(f"{STRATEGY_PREFIX}<switch> keys apply to the arms that sweep (every arm but one_way).")
+    for key, why in RESERVED.items():
+        print(f"{key} is not set here: {why}.")
     return 0
 
 

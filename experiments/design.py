@@ -16,14 +16,15 @@ stopped early has covered the whole design with fewer replicates instead of half
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
-from experiments.spec import ExperimentSpec, metric_names, numeric_bounds, resolve_point
+from experiments.points import design_points, resolve_point
+from experiments.spec import ExperimentSpec, metric_names
+
+__all__ = ["RunTask", "build_tasks", "design_points", "replicate_seed"]
 
 
 @dataclass(frozen=True)
@@ -67,35 +68,6 @@ def replicate_seed(root_seed: int, replicate: int) -> int:
     """The seed of replicate ``replicate``: a 63-bit integer from ``SeedSequence(root, spawn_key=(r,))``."""
     state = np.random.SeedSequence(root_seed, spawn_key=(replicate,)).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1]))
-
-
-def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
-    """The design points, each a dict of factor key -> value (one empty dict without factors)."""
-    d = spec.design
-    if d.kind == "factorial":
-        keys = list(d.factors)
-        return [
-            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*d.factors.values())
-        ]
-    if d.kind == "list":
-        return [dict(p) for p in d.points]
-    keys = list(d.ranges)
-    rng = np.random.default_rng(d.seed)
-    if d.kind == "lhs":
-        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(d.n)
-    else:
-        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
-    lows = [d.ranges[k][0] for k in keys]
-    highs = [d.ranges[k][1] for k in keys]
-    sample = qmc.scale(unit, lows, highs)
-    points = []
-    for row in sample:
-        point = {}
-        for k, v in zip(keys, row, strict=True):
-            integer = numeric_bounds(k)[2]  # type: ignore[index]
-            point[k] = int(round(v)) if integer else float(v)
-        points.append(point)
-    return points
 
 
 def build_tasks(spec: ExperimentSpec) -> list[RunTask]:

@@ -41,15 +41,20 @@ field names, plus two namespaces:
 * ``mix.young_share`` sets the generation mix: the share of post-00s plus post-90s users, each
   group keeping its default internal proportions.
 
-Every value is checked against :meth:`model.Params.spec`; a wrong key, a value out of range or
+Every value is checked against the model's own declarations (:mod:`model.schema`, through
+:data:`experiments.points.KEYS`); a wrong key, a value out of range or
 an unknown strategy raises :class:`SpecError` naming the key, the file and line, and what is
 allowed, before a single run starts.
+
+This file is longer than the house's 400 lines: it is the whole validator of the spec format
+(each table's checks with their messages, and :func:`locate`, which finds a key's line in the
+TOML text). The keys and values themselves are checked by :mod:`experiments.points` through
+the model's schema; nothing here repeats a range.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import re
@@ -58,9 +63,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments.points import (
+    KEYS,
+    RESERVED,
+    STRATEGY_PREFIX,
+    SWITCHES,
+    YOUNG_SHARE,
+    allowed_text,
+    check_key_value,
+    design_points,
+    key_kind,
+    numeric_bounds,
+    resolve_point,
+)
 from model import STRATEGY_PRESETS, Params, Strategy
 from model.measures import catalogue
-from model.params import check_value, unknown_name_message
+from model.schema import check_names, did_you_mean
 
 #: Measures kept at the end of a run only (cascade summaries and run totals), from the catalogue.
 CASCADE_MEASURES = catalogue.names(when="final", experiment=True)
@@ -79,9 +97,6 @@ AGENT_METRICS = (
     "replies",
 )
 DESIGN_KINDS = ("factorial", "list", "lhs", "sobol")
-STRATEGY_PREFIX = "strategy."
-YOUNG_SHARE = "mix.young_share"
-DERIVED_FACTORS = (YOUNG_SHARE,)
 #: Measures given a BCa bootstrap CI by default: skewed, heavy-tailed summaries.
 DEFAULT_BOOTSTRAP = (
     "cascade_mean_size",
@@ -108,11 +123,7 @@ _TOP_KEYS = (
     *_TABLE_KEYS,
 )
 _DESIGN_KEYS = ("kind", "n", "seed", "ranges")
-_ARM_KEYS = (
-    "strategy",
-    "sweep",
-    *(f.name for f in dataclasses.fields(Strategy) if f.name != "name"),
-)
+_ARM_KEYS = ("strategy", "sweep", *SWITCHES)
 _ANALYSIS_KEYS = (
     "baseline",
     "min_difference",
@@ -122,12 +133,6 @@ _ANALYSIS_KEYS = (
     "confidence",
     "headline",
 )
-_SWITCHES = tuple(f.name for f in dataclasses.fields(Strategy) if f.name != "name")
-_PARAM_SPEC = Params.spec()
-_RESERVED = {
-    "strategy": "the strategy is set per arm: use [arms] (or strategy.<switch> keys)",
-    "steps": "the run length is the top-level 'steps'",
-}
 
 
 class SpecError(ValueError):
@@ -392,133 +397,6 @@ def _common(a: list[str], b: list[str]) -> int:
     return n
 
 
-# ---------------------------------------------------------------------------------- keys and values
-def key_kind(key: str) -> str:
-    """``param``, ``switch`` or ``derived`` for a valid key; raises KeyError otherwise."""
-    if key in _PARAM_SPEC and key not in _RESERVED:
-        return "param"
-    if key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in _SWITCHES:
-        return "switch"
-    if key in DERIVED_FACTORS:
-        return "derived"
-    raise KeyError(key)
-
-
-def valid_keys() -> list[str]:
-    """Every key accepted in ``fixed``, ``factors``, ``points`` and ``design.ranges``."""
-    return [
-        *(k for k in _PARAM_SPEC if k not in _RESERVED),
-        *(STRATEGY_PREFIX + s for s in _SWITCHES),
-        *DERIVED_FACTORS,
-    ]
-
-
-def allowed_text(key: str) -> str:
-    """What a key accepts, for error messages."""
-    kind = key_kind(key)
-    if kind == "param":
-        m = _PARAM_SPEC[key]
-        if m["choices"]:
-            return "one of " + ", ".join(map(repr, m["choices"]))
-        if m["kind"] is bool:
-            return "true or false"
-        if m["lo"] is not None:
-            whole = "a whole number" if m["kind"] is int else "a number"
-            return f"{whole} in [{m['lo']}, {m['hi']}]"
-        return m["kind"].__name__
-    if kind == "switch":
-        sw = key[len(STRATEGY_PREFIX) :]
-        default = getattr(Strategy(), sw)
-        if isinstance(default, bool):
-            return "true or false"
-        if sw == "reply_capacity":
-            return "a whole number in [0, 1000000]"
-        return "a number in [0, 1]"
-    return "a number in [0, 1]"
-
-
-def numeric_bounds(key: str) -> tuple[float, float, bool] | None:
-    """(low, high, integer?) for a numeric key, None for booleans and choices."""
-    kind = key_kind(key)
-    if kind == "param":
-        m = _PARAM_SPEC[key]
-        if m["choices"] or m["kind"] not in (int, float):
-            return None
-        return float(m["lo"]), float(m["hi"]), m["kind"] is int
-    if kind == "switch":
-        sw = key[len(STRATEGY_PREFIX) :]
-        if sw == "reply_capacity":
-            return 0.0, 1_000_000.0, True
-        if sw == "forward_friction":
-            return 0.0, 1.0, False
-        return None
-    return 0.0, 1.0, False
-
-
-def check_key_value(key: str, value: Any) -> Any:
-    """Validate one value for ``key`` and return it coerced (raises ValueError or TypeError)."""
-    kind = key_kind(key)
-    if kind == "param":
-        return check_value(key, value, _PARAM_SPEC[key])
-    if kind == "switch":
-        sw = key[len(STRATEGY_PREFIX) :]
-        default = getattr(Strategy(), sw)
-        if isinstance(default, bool) and not isinstance(value, bool):
-            raise TypeError(f"{key} must be true or false, got {value!r}")
-        if sw == "reply_capacity" and isinstance(value, float) and value == int(value):
-            value = int(value)
-        return getattr(Strategy().replace(**{sw: value}), sw)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{key}={value!r} must be a number in [0, 1]")
-    return float(value)
-
-
-def resolve_point(fixed: dict[str, Any], point: dict[str, Any], arm: Arm, steps: int) -> Params:
-    """The :class:`model.Params` of one run: fixed values, the design point and the arm's strategy.
-
-    Args:
-        fixed: Fixed keys (validated).
-        point: The design point's keys (validated); they override ``fixed``.
-        arm: The arm; its strategy takes ``strategy.<switch>`` keys if it sweeps.
-        steps: The run length.
-
-    Returns:
-        The validated parameters.
-    """
-    values = {**fixed, **point}
-    kwargs: dict[str, Any] = {}
-    switches: dict[str, Any] = {}
-    for key, value in values.items():
-        kind = key_kind(key)
-        if kind == "param":
-            kwargs[key] = value
-        elif kind == "switch":
-            switches[key[len(STRATEGY_PREFIX) :]] = value
-    if YOUNG_SHARE in values:
-        kwargs.update(young_share_mix(values[YOUNG_SHARE], kwargs))
-    return Params(**kwargs, steps=steps, strategy=arm.strategy(switches))
-
-
-def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
-    """Cohort weights giving post-00s + post-90s the share ``young``.
-
-    Each group keeps its internal proportions from ``kwargs`` or the Params defaults.
-    """
-    w = {
-        k: float(kwargs.get(k, _PARAM_SPEC[k]["default"]))
-        for k in ("mix_post00", "mix_post90", "mix_post80", "mix_pre80")
-    }
-    y, o = w["mix_post00"] + w["mix_post90"], w["mix_post80"] + w["mix_pre80"]
-    if y <= 0 or o <= 0:
-        raise ValueError(f"{YOUNG_SHARE} needs positive young and old cohort weights, got {w}")
-    return {
-        "mix_post00": young * w["mix_post00"] / y,
-        "mix_post90": young * w["mix_post90"] / y,
-        "mix_post80": (1 - young) * w["mix_post80"] / o,
-        "mix_pre80": (1 - young) * w["mix_pre80"] / o,
-    }
-
-
 def metric_names(metrics: tuple[str, ...], step_only: bool = False) -> list[str]:
     """Column names of ``metrics``: step measures with their per-generation columns, then cascades."""
     return catalogue.columns(metrics, step_only=step_only)
@@ -539,8 +417,7 @@ class _Ctx:
     def unknown(
         self, path: tuple[str | int, ...], name: str, valid: list[str] | tuple[str, ...], what: str
     ) -> SpecError:
-        close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(name, valid)
         return self.error(path, f"unknown key {name!r} in {what}{hint}", ", ".join(valid))
 
 
@@ -610,7 +487,7 @@ def parse_spec(
         )
     replicates = _int(ctx, raw, "replicates", 1, lo=1)
     root_seed = _int(ctx, raw, "root_seed", 0, lo=0, hi=2**63 - 1)
-    steps = _int(ctx, raw, "steps", 168, lo=1, hi=int(_PARAM_SPEC["steps"]["hi"]))
+    steps = _int(ctx, raw, "steps", 168, lo=1, hi=int(Params.spec()["steps"]["hi"]))
     measure_every = _int(ctx, raw, "measure_every", 0, lo=0)
 
     metrics = raw.get("metrics", "all")
@@ -685,15 +562,15 @@ def _int(
 
 def _check(ctx: _Ctx, path: tuple, key: str, value: Any) -> Any:
     """Validate key (name) and value; errors carry the path's line."""
+    if key in RESERVED:
+        raise ctx.error(path, f"{key!r} cannot be set here: {RESERVED[key]}")
     try:
-        key_kind(key)
-    except KeyError:
-        if key in _RESERVED:
-            raise ctx.error(path, f"{key!r} cannot be set here: {_RESERVED[key]}") from None
-        msg = unknown_name_message(key, valid_keys(), "model.Params").split(" (valid names:")[0]
+        check_names(KEYS, [key])
+    except TypeError as e:
+        msg = str(e).split(" (valid names:")[0]
         allowed = (
             "model.Params fields, strategy.<switch> for "
-            + ", ".join(_SWITCHES)
+            + ", ".join(SWITCHES)
             + f", {YOUNG_SHARE}; `python -m experiments params` lists them"
         )
         raise ctx.error(path, msg, allowed) from None
@@ -859,13 +736,12 @@ def _arms(ctx: _Ctx, raw_arms: Any) -> tuple[Arm, ...]:
                 raise ctx.unknown((*path, k), k, _ARM_KEYS, f"arm {name!r}")
         preset = body.get("strategy", name)
         if preset not in STRATEGY_PRESETS:
-            close = difflib.get_close_matches(str(preset), list(STRATEGY_PRESETS), n=1, cutoff=0.4)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(preset, STRATEGY_PRESETS, n=1, cutoff=0.4)
             where = path if short or "strategy" not in body else (*path, "strategy")
             raise ctx.error(where, f"unknown strategy {preset!r}{hint}", presets)
         switches = {}
         for k, v in body.items():
-            if k in _SWITCHES:
+            if k in SWITCHES:
                 switches[k] = _check(ctx, (*path, k), STRATEGY_PREFIX + k, v)
         sweep = body.get("sweep", preset != "one_way")
         if not isinstance(sweep, bool):
@@ -953,9 +829,7 @@ def _raise_unknown(ctx: _Ctx, path: tuple, name: str, valid: tuple[str, ...]) ->
 
 def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
     """Build every run's Params once, so cross-field errors surface before any run."""
-    from experiments.design import design_points
-
-    points = design_points(spec)
+    points = design_points(spec.design)
     for i, point in enumerate(points):
         for arm in spec.arms:
             try:

@@ -1,45 +1,43 @@
 """Model parameters: one frozen dataclass, the only place a parameter is declared.
 
-Every field carries its default, its allowed range or values, a group (for the viewer's
-controls) and a doc string naming the symbol of the paper it comes from. The same metadata
-validates TOML sweeps, builds the viewer's sliders and prints ``--help``.
+Every field is declared with :func:`model.schema.field`: its default, its constraint
+(:class:`~model.schema.Interval` or :class:`~model.schema.Options`), a group (for the viewer's
+controls), the symbol of the paper it comes from and a doc string. The same declaration
+validates constructor calls, presets and TOML sweeps, builds the viewer's sliders and prints
+``--help`` (:meth:`Params.spec`, :meth:`Params.help`; docs/ODD.md, Appendix A, is generated
+from it).
 
-Values marked *assumption* in the docs are defaults to be swept, not facts (DESIGN.md).
+This file is longer than the house's 400 lines because each of the ~70 fields carries its
+doc string here, once; splitting the fields over files would split the one declaration.
+
+Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Calibration notes).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
+from model import schema
+from model.schema import Interval, Options, field, unknown_name_message
 from model.strategies import STRATEGY_PRESETS, Strategy
 
-GROUPS = ("population", "network", "content", "strategy", "behaviour", "run")
+__all__ = ["Params", "unknown_name_message"]
 
 
-def _p(
-    default: Any,
-    *,
-    lo: float | None = None,
-    hi: float | None = None,
-    choices: tuple | None = None,
-    doc: str,
-    group: str,
-    kind: type | None = None,
-) -> Any:
-    """A dataclass field with validation metadata."""
-    meta = {
-        "lo": lo,
-        "hi": hi,
-        "choices": choices,
-        "doc": doc,
-        "group": group,
-        "kind": kind or type(default),
-    }
-    return field(default=default, metadata=meta)
+def _coerce_strategy(value: Any) -> Strategy:
+    """A preset name, a dict of switches or a Strategy, as a Strategy."""
+    if isinstance(value, Strategy):
+        return value
+    if isinstance(value, str):
+        return Strategy.preset(value)
+    if isinstance(value, dict):
+        return Strategy(**value)
+    raise TypeError(
+        f"strategy must be a preset name ({', '.join(STRATEGY_PRESETS)}) or a model.Strategy, "
+        f"got {value!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -51,406 +49,439 @@ class Params:
     """
 
     # --- population -------------------------------------------------------------------------
-    n_users: int = _p(2000, lo=2, hi=5_000_000, group="population", doc="Number of users N.")
-    mix_post00: float = _p(
+    n_users: int = field(
+        2000, Interval(int, 2, 5_000_000), group="population", symbol="N", doc="Number of users N."
+    )
+    mix_post00: float = field(
         0.20,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="population",
         doc="Population weight of the post-00 cohort (normalised with the other three; assumption).",
     )
-    mix_post90: float = _p(
-        0.25, lo=0.0, hi=1.0, group="population", doc="Weight of post-90s (assumption)."
+    mix_post90: float = field(
+        0.25, Interval(float, 0.0, 1.0), group="population", doc="Weight of post-90s (assumption)."
     )
-    mix_post80: float = _p(
-        0.25, lo=0.0, hi=1.0, group="population", doc="Weight of post-80s (assumption)."
+    mix_post80: float = field(
+        0.25, Interval(float, 0.0, 1.0), group="population", doc="Weight of post-80s (assumption)."
     )
-    mix_pre80: float = _p(
-        0.30, lo=0.0, hi=1.0, group="population", doc="Weight of pre-80s (assumption)."
+    mix_pre80: float = field(
+        0.30, Interval(float, 0.0, 1.0), group="population", doc="Weight of pre-80s (assumption)."
     )
-    initial_opinion: str = _p(
+    initial_opinion: str = field(
         "normal",
-        choices=("normal", "uniform"),
+        Options("normal", "uniform"),
         group="population",
         doc="Initial opinion distribution: N(0, 0.4) clipped, or U(-1, 1) (Deffuant et al. 2000).",
     )
-    epsilon: float = _p(
+    epsilon: float = field(
         0.4,
-        lo=0.001,
-        hi=2.0,
+        Interval(float, 0.001, 2.0),
         group="behaviour",
+        symbol="ε",
         doc="Confidence bound epsilon of bounded-confidence updating (Deffuant et al. 2000; opinions live in [-1, 1]).",
     )
-    epsilon_sd: float = _p(
-        0.05, lo=0.0, hi=1.0, group="behaviour", doc="Between-user spread of epsilon (assumption)."
+    epsilon_sd: float = field(
+        0.05,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        doc="Between-user spread of epsilon (assumption).",
     )
-    trust_shift: float = _p(
+    trust_shift: float = field(
         0.0,
-        lo=-0.5,
-        hi=0.5,
+        Interval(float, -0.5, 0.5),
         group="population",
         doc="Added to every cohort's baseline institutional trust (assumption; swept in when_interactive_wins).",
     )
 
     # --- network -----------------------------------------------------------------------------
-    acq_degree: int = _p(
+    acq_degree: int = field(
         10,
-        lo=0,
-        hi=200,
+        Interval(int, 0, 200),
         group="network",
+        symbol="k",
         doc="Mean degree k of the acquaintance layer (Watts-Strogatz ring, k/2 ties each side, so an odd "
         "k acts as k-1; 0 switches the layer off).",
     )
-    acq_rewire: float = _p(
+    acq_rewire: float = field(
         0.1,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="network",
+        symbol="β",
         doc="Rewiring probability beta of the small world (Watts & Strogatz 1998).",
     )
-    acq_homophily: float = _p(
+    acq_homophily: float = field(
         0.7,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="network",
         doc="Share of users placed among their own generation on the ring (generation homophily; assumption).",
     )
-    follow_model: str = _p(
+    follow_model: str = field(
         "powerlaw",
-        choices=("powerlaw", "erdos_renyi", "none"),
+        Options("powerlaw", "erdos_renyi", "none"),
         group="network",
         doc="Follow layer: heavy-tailed in-degree (Chung-Lu fitness), Erdos-Renyi, or none.",
     )
-    follow_degree: float = _p(
+    follow_degree: float = field(
         15.0,
-        lo=0.0,
-        hi=500.0,
+        Interval(float, 0.0, 500.0),
         group="network",
+        symbol="c",
         doc="Mean follows drawn per user (out-degree c); repeated follows of hubs collapse, so small "
         "populations realise fewer.",
     )
-    follow_exponent: float = _p(
+    follow_exponent: float = field(
         2.3,
-        lo=1.5,
-        hi=5.0,
+        Interval(float, 1.5, 5.0),
         group="network",
+        symbol="γ",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
-    organic_reach: float = _p(
+    organic_reach: float = field(
         0.5,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="network",
         doc="Probability that a forward or post is shown to each member of the sharer's audience (per tie).",
     )
 
     # --- content -----------------------------------------------------------------------------
-    n_background: int = _p(
-        3, lo=0, hi=20, group="content", doc="Number of background outlets competing for attention."
+    n_background: int = field(
+        3,
+        Interval(int, 0, 20),
+        group="content",
+        doc="Number of background outlets competing for attention.",
     )
-    outlet_rate: float = _p(
+    outlet_rate: float = field(
         1.0,
-        lo=0.0,
-        hi=50.0,
+        Interval(float, 0.0, 50.0),
         group="content",
         doc="Items the focal outlet publishes per step (Poisson mean).",
     )
-    background_rate: float = _p(
+    background_rate: float = field(
         2.0,
-        lo=0.0,
-        hi=50.0,
+        Interval(float, 0.0, 50.0),
         group="content",
         doc="Items each background outlet publishes per step.",
     )
-    focal_follow_share: float = _p(
+    focal_follow_share: float = field(
         0.3,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="content",
         doc="Share of users who follow the focal outlet at the start (scaled by each cohort's direct-channel use).",
     )
-    focal_followers: int = _p(
+    focal_followers: int = field(
         -1,
-        lo=-1,
-        hi=5_000_000,
+        Interval(int, -1, 5_000_000),
         group="content",
         doc="Exactly this many random initial followers of the focal outlet (-1: use focal_follow_share).",
     )
-    initial_items: int = _p(
+    initial_items: int = field(
         0,
-        lo=0,
-        hi=10_000,
+        Interval(int, 0, 10_000),
         group="content",
         doc="Extra focal items published at the first step (a seed item for cascade experiments).",
     )
-    background_follow_share: float = _p(
+    background_follow_share: float = field(
         0.5,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="content",
         doc="Probability a user follows each background outlet.",
     )
-    user_post_prob: float = _p(
+    user_post_prob: float = field(
         0.02,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="content",
+        symbol="μ",
         doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
     )
-    stance_mean: float = _p(
-        0.2, lo=-1.0, hi=1.0, group="content", doc="Mean stance of the focal outlet's items."
+    stance_mean: float = field(
+        0.2,
+        Interval(float, -1.0, 1.0),
+        group="content",
+        doc="Mean stance of the focal outlet's items.",
     )
-    stance_sd: float = _p(
-        0.3, lo=0.0, hi=2.0, group="content", doc="Spread of the focal outlet's stances."
+    stance_sd: float = field(
+        0.3, Interval(float, 0.0, 2.0), group="content", doc="Spread of the focal outlet's stances."
     )
-    intensity: float = _p(
+    intensity: float = field(
         0.5,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="content",
         doc="Mean emotional intensity of the focal outlet's items.",
     )
-    quality: float = _p(
-        0.7, lo=0.0, hi=1.0, group="content", doc="Mean quality of the focal outlet's items."
+    quality: float = field(
+        0.7,
+        Interval(float, 0.0, 1.0),
+        group="content",
+        doc="Mean quality of the focal outlet's items.",
     )
-    fmt_text: float = _p(0.3, lo=0.0, hi=1.0, group="content", doc="Focal outlet's weight on text.")
-    fmt_image: float = _p(
-        0.3, lo=0.0, hi=1.0, group="content", doc="Focal outlet's weight on images."
+    fmt_text: float = field(
+        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on text."
     )
-    fmt_short_video: float = _p(
-        0.3, lo=0.0, hi=1.0, group="content", doc="Focal outlet's weight on short video."
+    fmt_image: float = field(
+        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on images."
     )
-    fmt_long_video: float = _p(
-        0.1, lo=0.0, hi=1.0, group="content", doc="Focal outlet's weight on long video."
+    fmt_short_video: float = field(
+        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on short video."
+    )
+    fmt_long_video: float = field(
+        0.1, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on long video."
     )
 
     # --- strategy ----------------------------------------------------------------------------
-    strategy: Any = _p(
+    strategy: Any = field(
         "one_way",
-        choices=tuple(STRATEGY_PRESETS),
+        Options(*STRATEGY_PRESETS),
         group="strategy",
-        kind=object,
-        doc="The focal outlet's strategy: a preset name or a model.Strategy (DESIGN section 4).",
+        coerce=_coerce_strategy,
+        doc="The focal outlet's strategy: a preset name or a model.Strategy (docs/ODD.md, section 2.4).",
     )
 
     # --- behaviour ---------------------------------------------------------------------------
-    screen_size: int = _p(
-        10, lo=1, hi=1000, group="behaviour", doc="Capacity of each FIFO screen (Weng et al. 2012)."
+    screen_size: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="behaviour",
+        doc="Capacity of each FIFO screen (Weng et al. 2012).",
     )
-    attention_scale: float = _p(
+    attention_scale: float = field(
         1.0,
-        lo=0.05,
-        hi=20.0,
+        Interval(float, 0.05, 20.0),
         group="behaviour",
         doc="Multiplier on every cohort's items viewed per session.",
     )
-    unlimited_attention: bool = _p(
-        False,
+    attention: str = field(
+        "limited",
+        Options("limited", "unlimited"),
         group="behaviour",
-        doc="A session views every unseen item on screen (independent cascade).",
+        doc="Items viewed per session: a limited budget (the cohort's attention times "
+        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
+        "Kempe et al. 2003).",
     )
-    activity_scale: float = _p(
+    activity_scale: float = field(
         1.0,
-        lo=0.0,
-        hi=20.0,
+        Interval(float, 0.0, 20.0),
         group="behaviour",
         doc="Multiplier on every cohort's session probability per step.",
     )
-    stickiness: float = _p(
+    stickiness: float = field(
         1.0,
-        lo=0.0,
-        hi=10.0,
+        Interval(float, 0.0, 10.0),
         group="behaviour",
         doc="How much belonging to the focal community raises session probability (stickiness).",
     )
-    base_like: float = _p(
-        0.15, lo=0.0, hi=1.0, group="behaviour", doc="Like probability at resonance 0.5."
+    base_like: float = field(
+        0.15, Interval(float, 0.0, 1.0), group="behaviour", doc="Like probability at resonance 0.5."
     )
-    base_comment: float = _p(
-        0.05, lo=0.0, hi=1.0, group="behaviour", doc="Comment probability at resonance 0.5."
+    base_comment: float = field(
+        0.05,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        doc="Comment probability at resonance 0.5.",
     )
-    base_forward: float = _p(
+    base_forward: float = field(
         0.06,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
     )
-    forward_model: str = _p(
+    forward_model: str = field(
         "resonance",
-        choices=("resonance", "fixed"),
+        Options("resonance", "fixed"),
         group="behaviour",
         doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
         "either is multiplied by (1 - forward friction) of the item's outlet.",
     )
-    forward_p: float = _p(
+    forward_p: float = field(
         0.1,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
+        symbol="p",
         doc="Forward probability p when forward_model is 'fixed'.",
     )
-    w_trust: float = _p(
-        1.0, lo=0.0, hi=10.0, group="behaviour", doc="Weight of source trust in resonance."
+    w_trust: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        doc="Weight of source trust in resonance.",
     )
-    w_emotion: float = _p(
-        1.0, lo=0.0, hi=10.0, group="behaviour", doc="Weight of emotional match in resonance."
+    w_emotion: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        doc="Weight of emotional match in resonance.",
     )
-    w_value: float = _p(
-        1.0, lo=0.0, hi=10.0, group="behaviour", doc="Weight of value (opinion) match in resonance."
+    w_value: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        doc="Weight of value (opinion) match in resonance.",
     )
-    w_proof: float = _p(
-        0.5, lo=0.0, hi=10.0, group="behaviour", doc="Weight of visible comments (social proof)."
+    w_proof: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        doc="Weight of visible comments (social proof).",
     )
-    recency_tau: float = _p(
+    recency_tau: float = field(
         24.0,
-        lo=0.1,
-        hi=1e6,
+        Interval(float, 0.1, 1e6),
         group="behaviour",
         doc="Time scale (steps) of the recency preference on screen.",
     )
-    choice_weights: bool = _p(
-        True,
+    feed_choice: str = field(
+        "weighted",
+        Options("weighted", "uniform"),
         group="behaviour",
-        doc="Choose what to view by format, recency, trust and social proof; off = uniformly at random.",
+        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
+        "social proof, or uniformly at random (Weng et al. 2012).",
     )
-    trending_prob: float = _p(
+    trending_prob: float = field(
         1.0,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Probability the platform tops up a short social feed with trending items (0 = never).",
     )
-    mu_content: float = _p(
+    mu_content: float = field(
         0.05,
-        lo=0.0,
-        hi=0.5,
+        Interval(float, 0.0, 0.5),
         group="behaviour",
         doc="Convergence rate of opinion toward viewed content.",
     )
-    peer_prob: float = _p(
+    peer_prob: float = field(
         0.1,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
         "random matching are dropped, so fewer exchange.",
     )
-    peer_rounds: int = _p(
-        1, lo=0, hi=100, group="behaviour", doc="Peer-exchange rounds (random matchings) per step."
+    peer_rounds: int = field(
+        1,
+        Interval(int, 0, 100),
+        group="behaviour",
+        doc="Peer-exchange rounds (random matchings) per step.",
     )
-    peer_mu: float = _p(
-        0.3, lo=0.0, hi=0.5, group="behaviour", doc="Deffuant convergence parameter mu."
+    peer_mu: float = field(
+        0.3,
+        Interval(float, 0.0, 0.5),
+        group="behaviour",
+        symbol="μ",
+        doc="Deffuant convergence parameter mu.",
     )
-    peer_mixing: str = _p(
+    peer_mixing: str = field(
         "network",
-        choices=("network", "complete"),
+        Options("network", "complete"),
         group="behaviour",
         doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
     )
-    trust_rate: float = _p(
+    trust_rate: float = field(
         0.02,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
+        symbol="η",
         doc="Rate eta at which trust moves toward interaction outcomes.",
     )
-    emotion_relax: float = _p(
-        0.1, lo=0.0, hi=1.0, group="behaviour", doc="Relaxation rate of emotion to baseline."
+    emotion_relax: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        doc="Relaxation rate of emotion to baseline.",
     )
-    emotion_pull: float = _p(
-        0.1, lo=0.0, hi=1.0, group="behaviour", doc="Pull of consumed content on emotion."
+    emotion_pull: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        doc="Pull of consumed content on emotion.",
     )
-    belonging_decay: float = _p(
-        0.01, lo=0.0, hi=1.0, group="behaviour", doc="Per-step decay of belonging."
+    belonging_decay: float = field(
+        0.01, Interval(float, 0.0, 1.0), group="behaviour", doc="Per-step decay of belonging."
     )
-    belonging_gain: float = _p(
+    belonging_gain: float = field(
         0.02,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Belonging gained per resonant view of an outlet's item.",
     )
-    reply_gain: float = _p(
+    reply_gain: float = field(
         0.15,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Trust and belonging gained by a user the outlet replies to.",
     )
-    community_gain: float = _p(
+    community_gain: float = field(
         0.02,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Belonging gained per step by active community members.",
     )
-    community_fanout: int = _p(
-        5, lo=0, hi=100, group="behaviour", doc="Community members who see each member's comment."
+    community_fanout: int = field(
+        5,
+        Interval(int, 0, 100),
+        group="behaviour",
+        doc="Community members who see each member's comment.",
     )
-    follow_up_threshold: int = _p(
+    follow_up_threshold: int = field(
         20,
-        lo=1,
-        hi=100_000,
+        Interval(int, 1, 100_000),
         group="behaviour",
         doc="Comments on an item that trigger a follow-up item.",
     )
-    follow_prob: float = _p(
+    follow_prob: float = field(
         0.03,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Probability an engaged non-follower starts following.",
     )
-    churn_prob: float = _p(
+    churn_prob: float = field(
         0.05,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
     )
-    churn_belonging: float = _p(
+    churn_belonging: float = field(
         0.15,
-        lo=0.0,
-        hi=1.0,
+        Interval(float, 0.0, 1.0),
         group="behaviour",
         doc="Belonging above which a follower never churns.",
     )
-    churn_trust: float = _p(
-        0.6, lo=0.0, hi=1.0, group="behaviour", doc="Trust above which a follower never churns."
+    churn_trust: float = field(
+        0.6,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        doc="Trust above which a follower never churns.",
     )
 
     # --- run ---------------------------------------------------------------------------------
-    steps: int = _p(
-        168, lo=1, hi=1_000_000, group="run", doc="Horizon in steps (one step is one hour)."
+    steps: int = field(
+        168,
+        Interval(int, 1, 1_000_000),
+        group="run",
+        doc="Horizon in steps (one step is one hour).",
     )
-    stop_when: str = _p(
+    stop_when: str = field(
         "horizon",
-        choices=("horizon", "converged", "extinct"),
+        Options("horizon", "converged", "extinct"),
         group="run",
         doc="Also stop early when opinions have converged, or when no item can spread any more.",
     )
-    record_cascades: str = _p(
+    record_cascades: str = field(
         "focal",
-        choices=("focal", "all", "none"),
+        Options("focal", "all", "none"),
         group="run",
         doc="Which items' views are logged as cascade trees: the focal outlet's, all, or none "
         "(forwards are always logged).",
     )
 
+    schema_renamed: ClassVar[dict[str, str]] = {
+        "choice_weights": "use feed_choice='weighted' (was True) or 'uniform' (was False)",
+        "unlimited_attention": "use attention='unlimited' (was True) or 'limited' (was False)",
+    }
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Params:
-        unknown = [k for k in kwargs if k not in _FIELD_NAMES]
-        if unknown:
-            raise TypeError(unknown_name_message(unknown[0], _FIELD_NAMES, "Params"))
+        schema.check_names(cls, kwargs)
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name == "strategy":
-                object.__setattr__(self, "strategy", _coerce_strategy(value))
-                continue
-            object.__setattr__(self, f.name, check_value(f.name, value, f.metadata))
+        schema.validate_fields(self)
         if self.focal_followers > self.n_users:
             raise ValueError(
                 f"focal_followers={self.focal_followers} exceeds n_users={self.n_users}"
@@ -473,6 +504,16 @@ class Params:
         return d
 
     @property
+    def choice_weights(self) -> bool:
+        """Read-only: ``feed_choice == "weighted"`` (the engine's old switch; not a parameter)."""
+        return self.feed_choice == "weighted"
+
+    @property
+    def unlimited_attention(self) -> bool:
+        """Read-only: ``attention == "unlimited"`` (the engine's old switch; not a parameter)."""
+        return self.attention == "unlimited"
+
+    @property
     def generation_mix(self) -> tuple[float, float, float, float]:
         """Normalised cohort shares (post00, post90, post80, pre80)."""
         w = (self.mix_post00, self.mix_post90, self.mix_post80, self.mix_pre80)
@@ -488,97 +529,11 @@ class Params:
 
     @classmethod
     def spec(cls) -> dict[str, dict[str, Any]]:
-        """Metadata per field: default, lo, hi, choices, doc, group, kind."""
-        return {f.name: {"default": f.default, **dict(f.metadata)} for f in dataclasses.fields(cls)}
+        """Metadata per field (:func:`model.schema.spec`): default, lo, hi, closed, choices, kind,
+        doc, group, symbol, unit, allowed."""
+        return schema.spec(cls)
 
     @classmethod
     def help(cls) -> str:
         """A plain-text table of every parameter, for ``--help``."""
-        lines = []
-        for name, m in cls.spec().items():
-            allowed = (
-                "one of " + ", ".join(map(str, m["choices"]))
-                if m["choices"]
-                else (f"[{m['lo']}, {m['hi']}]" if m["lo"] is not None else m["kind"].__name__)
-            )
-            lines.append(f"{name:22s} {m['default']!s:>10s}  {allowed:28s} {m['doc']}")
-        return "\n".join(lines)
-
-
-_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Params))
-
-
-def unknown_name_message(name: str, valid: tuple[str, ...] | list[str], what: str) -> str:
-    """'unknown parameter X for Y; did you mean Z?' with the closest valid names."""
-    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown parameter {name!r} for {what}{hint} (valid names: {', '.join(valid)})"
-
-
-def check_value(name: str, value: Any, meta: Any) -> Any:
-    """Validate one value against its metadata and return it coerced to the field's type."""
-    kind = meta["kind"]
-    choices = meta["choices"]
-    if choices is not None:
-        if value not in choices:
-            raise ValueError(
-                f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, choices))}"
-            )
-        return value
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be true or false, got {value!r}")
-        return value
-    if kind in (int, float):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            and not _is_numpy_number(value)
-        ):
-            raise TypeError(
-                f"{name} must be a number in [{meta['lo']}, {meta['hi']}], got {value!r}"
-            )
-        value = float(value) if kind is float else value
-        if kind is float and not math.isfinite(value):
-            raise ValueError(
-                f"{name}={value!r} is not a finite number; allowed range [{meta['lo']}, {meta['hi']}]"
-            )
-        if kind is int:
-            if (isinstance(value, float) or _is_numpy_float(value)) and (
-                not math.isfinite(value) or value != int(value)
-            ):
-                raise ValueError(
-                    f"{name}={value!r} must be a whole number in [{meta['lo']}, {meta['hi']}]"
-                )
-            value = int(value)
-        lo, hi = meta["lo"], meta["hi"]
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ValueError(f"{name}={value!r} is out of range; allowed [{lo}, {hi}]")
-        return value
-    if kind is str and not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {value!r}")
-    return value
-
-
-def _is_numpy_number(value: Any) -> bool:
-    import numpy as np
-
-    return isinstance(value, np.integer | np.floating)
-
-
-def _is_numpy_float(value: Any) -> bool:
-    import numpy as np
-
-    return isinstance(value, np.floating)
-
-
-def _coerce_strategy(value: Any) -> Strategy:
-    if isinstance(value, Strategy):
-        return value
-    if isinstance(value, str):
-        return Strategy.preset(value)
-    if isinstance(value, dict):
-        return Strategy(**value)
-    raise TypeError(
-        f"strategy must be a preset name ({', '.join(STRATEGY_PRESETS)}) or a model.Strategy, got {value!r}"
-    )
+        return schema.help(cls)

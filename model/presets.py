@@ -1,4 +1,4 @@
-"""Named parameter presets: the canonical reductions of DESIGN section 6 and researcher scenarios.
+"""Named parameter presets: canonical reductions (docs/validation.md) and researcher scenarios.
 
 Every preset returns :class:`model.Params` for the one engine, :class:`model.OpinionEcology`;
 there is no separate toy implementation. A canonical preset switches every mechanism off
@@ -33,9 +33,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from model.params import Params
+from model.schema import Field, Interval, Schema, validate
 from model.strategies import Strategy
 
 #: Every mechanism off: no outlets publishing, no user posts, no networks, no peer exchange, no
@@ -78,31 +77,40 @@ BROADCAST_FOLLOWERS = 0.3
 
 
 # ------------------------------------------------------------------ argument checks
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+#: The presets' own arguments; the others are checked against the Params field they set.
+ARGS = Schema(
+    "model.presets",
+    {
+        "epsilon": Field(
+            0.2,
+            Interval(float, 0.0, 1.0, closed="right"),
+            symbol="ε",
+            doc="Classic confidence bound for opinions on [0, 1] (deffuant).",
+        ),
+        "mu": Field(
+            0.5,
+            Interval(float, 0.0, 0.5, closed="right"),
+            symbol="μ",
+            doc="Convergence parameter (deffuant): 0 freezes every pair, above 0.5 a pair "
+            "overshoots each other.",
+        ),
+        "mean_degree": Field(
+            10.0,
+            Interval(float, 0.0, 500.0, closed="right"),
+            symbol="c",
+            doc="Mean number of accounts each user follows (independent_cascade).",
+        ),
+    },
+)
 
 
-def _is_whole(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | np.integer)
+def _arg(name: str, value: Any) -> Any:
+    return validate(ARGS, name, value)
 
 
-def _check_n(n_users: Any) -> int:
-    if not _is_whole(n_users):
-        raise TypeError(f"n_users must be a whole number >= 2, got {n_users!r}")
-    if n_users < 2:
-        raise ValueError(f"n_users={n_users} is too small: a population needs at least 2 users")
-    return int(n_users)
-
-
-def _check_unit(name: str, value: Any, meaning: str, *, open_low: bool = False) -> float:
-    """A number in [0, 1] (or (0, 1] with ``open_low``), with ``meaning`` in the message."""
-    interval = "(0, 1]" if open_low else "[0, 1]"
-    if not _is_number(value):
-        raise TypeError(f"{name} must be a number in {interval} ({meaning}), got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value > 1 or value < 0 or (open_low and value == 0):
-        raise ValueError(f"{name}={value!r} is outside {interval}: {meaning}")
-    return value
+def _as(field_name: str, label: str, value: Any) -> Any:
+    """``value`` checked as the Params field it sets, named ``label`` in the message."""
+    return validate(Params, field_name, value, label=label)
 
 
 # ------------------------------------------------------------------ canonical reductions
@@ -128,18 +136,11 @@ def deffuant(epsilon: float = 0.2, mu: float = 0.5, n_users: int = 1000) -> Para
     Raises:
         ValueError: epsilon outside (0, 1], mu outside (0, 0.5] or n_users under 2.
     """
-    n = _check_n(n_users)
-    eps = _check_unit("epsilon", epsilon, "the classic confidence bound on [0, 1]", open_low=True)
+    n = _as("n_users", "n_users", n_users)
+    eps = _arg("epsilon", epsilon)
     if eps < 0.0005:
         raise ValueError(f"epsilon={eps!r} is below the engine's smallest bound (0.0005 on [0, 1])")
-    if not _is_number(mu):
-        raise TypeError(f"mu must be a number in (0, 0.5] (the convergence parameter), got {mu!r}")
-    m = float(mu)
-    if not 0 < m <= 0.5:
-        raise ValueError(
-            f"mu={m!r} is outside (0, 0.5]: the convergence parameter (0 freezes every pair, "
-            "above 0.5 a pair overshoots each other)"
-        )
+    m = _arg("mu", mu)
     return Params(
         **{
             **QUIET,
@@ -178,22 +179,19 @@ def independent_cascade(p: float = 0.2, mean_degree: float = 10.0, n_users: int 
     Raises:
         ValueError: p outside [0, 1], mean_degree outside (0, 500] or n_users under 2.
     """
-    n = _check_n(n_users)
-    prob = _check_unit("p", p, "the per-tie transmission probability")
-    if not _is_number(mean_degree):
-        raise TypeError(f"mean_degree must be a number in (0, 500], got {mean_degree!r}")
-    if not 0 < mean_degree <= 500:
-        raise ValueError(f"mean_degree={mean_degree!r} is outside (0, 500]")
+    n = _as("n_users", "n_users", n_users)
+    prob = _as("organic_reach", "p", p)
+    degree = _arg("mean_degree", mean_degree)
     return Params(
         **{
             **QUIET,
             "n_users": n,
             "follow_model": "erdos_renyi",
-            "follow_degree": float(mean_degree),
+            "follow_degree": degree,
             "organic_reach": prob,
             "forward_model": "fixed",
             "forward_p": 1.0,
-            "unlimited_attention": True,
+            "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": 1,
             "initial_items": 1,
@@ -236,10 +234,9 @@ def limited_attention(mu: float = 0.05, n_users: int = 10_000, screen: int = 10)
     Raises:
         ValueError: mu outside [0, 1], n_users under 2 or screen outside [1, 1000].
     """
-    n = _check_n(n_users)
-    m = _check_unit("mu", mu, "the probability that a session posts a new item")
-    if not _is_whole(screen) or not 1 <= screen <= 1000:
-        raise ValueError(f"screen={screen!r} must be a whole number of items in [1, 1000]")
+    n = _as("n_users", "n_users", n_users)
+    m = _as("user_post_prob", "mu", mu)
+    screen = _as("screen_size", "screen", screen)
     return Params(
         **{
             **QUIET,
@@ -252,9 +249,9 @@ def limited_attention(mu: float = 0.05, n_users: int = 10_000, screen: int = 10)
             "forward_model": "fixed",
             "forward_p": 1.0,
             "attention_scale": ONE_ITEM,
-            "choice_weights": False,
+            "feed_choice": "uniform",
             "activity_scale": ALWAYS_ACTIVE,
-            "screen_size": int(screen),
+            "screen_size": screen,
             "stop_when": "horizon",
             "steps": 200,
         }
@@ -279,8 +276,8 @@ def broadcast(n_users: int = 10_000, forward_p: float = 0.0) -> Params:
     Raises:
         ValueError: forward_p outside [0, 1] or n_users under 2.
     """
-    n = _check_n(n_users)
-    fp = _check_unit("forward_p", forward_p, "the forward probability per view")
+    n = _as("n_users", "n_users", n_users)
+    fp = _as("forward_p", "forward_p", forward_p)
     return Params(
         **{
             **QUIET,
@@ -293,7 +290,7 @@ def broadcast(n_users: int = 10_000, forward_p: float = 0.0) -> Params:
             "forward_model": "fixed",
             "forward_p": fp,
             "strategy": Strategy(name="broadcast", forward_friction=0.0),
-            "unlimited_attention": True,
+            "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
             "screen_size": 50,
             "record_cascades": "focal",
@@ -321,7 +318,7 @@ def viral_moment(n_users: int = 10_000, strategy: str | Strategy = "interactive"
     Returns:
         Params with a 72-step (three-day) horizon and the focal cascades recorded.
     """
-    n = _check_n(n_users)
+    n = _as("n_users", "n_users", n_users)
     return Params(
         n_users=n,
         mix_post00=0.40,
@@ -364,7 +361,7 @@ def music_community(n_users: int = 10_000, strategy: str | Strategy = "interacti
     Returns:
         Params with a 336-step (two-week) horizon.
     """
-    n = _check_n(n_users)
+    n = _as("n_users", "n_users", n_users)
     return Params(
         n_users=n,
         mix_post00=0.34,
@@ -393,5 +390,5 @@ PRESETS: dict[str, Callable[..., Params]] = {
     "music_community": music_community,
 }
 
-#: The canonical reductions (DESIGN section 6), a subset of :data:`PRESETS`.
+#: The canonical reductions (docs/validation.md), a subset of :data:`PRESETS`.
 CANONICAL: tuple[str, ...] = ("deffuant", "independent_cascade", "limited_attention", "broadcast")

@@ -1,4 +1,6 @@
-"""Outlet strategies: frozen bundles of switches, each one mechanism of the step (DESIGN section 4).
+"""Outlet strategies: frozen bundles of switches, each one mechanism of the step.
+
+The switches and presets are described in docs/ODD.md, section 2.4.
 
 A strategy is the experimental lever. ``one_way`` is pure broadcast: every switch off and high
 forward friction. ``interactive`` turns on replies, visible comments, low friction, community,
@@ -10,10 +12,11 @@ so a strategy with every switch off reproduces ``one_way`` draw for draw.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from model import schema
+from model.schema import Interval, field
 
 #: The forward friction of pure broadcast: sharing takes effort (no share button, no prompt).
 BROADCAST_FRICTION = 0.6
@@ -21,70 +24,70 @@ BROADCAST_FRICTION = 0.6
 
 @dataclass(frozen=True)
 class Strategy:
-    """The focal outlet's strategy.
+    """The focal outlet's strategy: switches declared with :mod:`model.schema`.
 
-    Attributes:
-        name: A label for tables and plots; it has no effect on the dynamics.
-        reply_capacity: Comments the outlet answers per step (0 = never replies).
-        comments_visible: Users see others' comments on the outlet's items (social proof).
-        forward_friction: In [0, 1]; multiplies forward probability by (1 - friction).
-        community: Commenters join a community whose members see each other's comments.
-        emotional_rewards: Replies carry a warm "hug" that lifts valence and belonging more.
-        follow_up: The outlet publishes follow-ups on items that drew a large conversation.
-        targeting: Items are also recommended to non-followers by value and format match.
+    Construct with keywords; a wrong value raises ``ValueError`` or ``TypeError`` naming the
+    switch (``Strategy.reply_capacity=-1 is out of range; allowed [0, 1000000]``); an unknown
+    name raises ``TypeError`` with the closest switch. :meth:`spec` and :meth:`help` describe
+    every switch in the format of :meth:`model.Params.spec`.
     """
 
-    name: str = "custom"
-    reply_capacity: int = 0
-    comments_visible: bool = False
-    forward_friction: float = BROADCAST_FRICTION
-    community: bool = False
-    emotional_rewards: bool = False
-    follow_up: bool = False
-    targeting: bool = False
+    schema_prefix: ClassVar[str] = "Strategy."
+
+    name: str = field(
+        "custom", group="label", doc="A label for tables and plots; no effect on the dynamics."
+    )
+    reply_capacity: int = field(
+        0,
+        Interval(int, 0, 1_000_000),
+        group="conversation",
+        unit="comments per step",
+        doc="Comments the outlet answers per step (0 = never replies).",
+    )
+    comments_visible: bool = field(
+        False,
+        group="conversation",
+        doc="Users see others' comments on the outlet's items (social proof).",
+    )
+    forward_friction: float = field(
+        BROADCAST_FRICTION,
+        Interval(float, 0.0, 1.0),
+        group="spread",
+        doc="Multiplies forward probability by (1 - friction); 0.6 is broadcast's effortful sharing.",
+    )
+    community: bool = field(
+        False,
+        group="conversation",
+        doc="Commenters join a community whose members see each other's comments.",
+    )
+    emotional_rewards: bool = field(
+        False,
+        group="conversation",
+        doc='Replies carry a warm "hug" that lifts valence and belonging more.',
+    )
+    follow_up: bool = field(
+        False,
+        group="conversation",
+        doc="The outlet publishes follow-ups on items that drew a large conversation.",
+    )
+    targeting: bool = field(
+        False,
+        group="spread",
+        doc="Items are also recommended to non-followers by value and format match.",
+    )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Strategy:
-        names = [f.name for f in dataclasses.fields(cls)]
-        for k in kwargs:
-            if k not in names:
-                close = difflib.get_close_matches(k, names, n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise TypeError(f"unknown Strategy switch {k!r}{hint} (valid: {', '.join(names)})")
+        schema.check_names(cls, kwargs)
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise TypeError(f"Strategy name must be a string, got {self.name!r}")
-        rc = self.reply_capacity
-        if isinstance(rc, bool) or not isinstance(rc, int) or not 0 <= rc <= 1_000_000:
-            raise ValueError(f"reply_capacity={rc!r} must be a whole number in [0, 1000000]")
-        ff = self.forward_friction
-        if (
-            isinstance(ff, bool)
-            or not isinstance(ff, int | float)
-            or not math.isfinite(ff)
-            or not 0 <= ff <= 1
-        ):
-            raise ValueError(f"forward_friction={ff!r} must be a number in [0, 1]")
-        object.__setattr__(self, "forward_friction", float(ff))
-        for switch in (
-            "comments_visible",
-            "community",
-            "emotional_rewards",
-            "follow_up",
-            "targeting",
-        ):
-            if not isinstance(getattr(self, switch), bool):
-                raise TypeError(
-                    f"Strategy.{switch} must be true or false, got {getattr(self, switch)!r}"
-                )
+        schema.validate_fields(self)
 
     @classmethod
     def preset(cls, name: str) -> Strategy:
         """The named preset: 'one_way', 'interactive' or 'scenario'."""
-        if name not in STRATEGY_PRESETS:
-            close = difflib.get_close_matches(str(name), list(STRATEGY_PRESETS), n=1, cutoff=0.4)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+        if not isinstance(name, str) or name not in STRATEGY_PRESETS:
+            hint = schema.did_you_mean(name, STRATEGY_PRESETS, n=1, cutoff=0.4)
             raise ValueError(
                 f"unknown strategy {name!r}{hint} (choose one of {', '.join(STRATEGY_PRESETS)})"
             )
@@ -107,10 +110,15 @@ class Strategy:
                 return key
         return self.name
 
-    @property
-    def interactive(self) -> bool:
-        """Whether the outlet takes part in the conversation at all."""
-        return self.reply_capacity > 0 or self.comments_visible or self.community
+    @classmethod
+    def spec(cls) -> dict[str, dict[str, Any]]:
+        """Metadata per switch, as :meth:`model.Params.spec` (:func:`model.schema.spec`)."""
+        return schema.spec(cls)
+
+    @classmethod
+    def help(cls) -> str:
+        """A plain-text table of every switch, for ``--help``."""
+        return schema.help(cls)
 
 
 _INTERACTIVE = Strategy(

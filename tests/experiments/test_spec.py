@@ -75,7 +75,53 @@ CASES = [
         HEAD + '[fixed]\n"strategy.forward_friction" = 1.5\n' + ARMS,
         "fixed.strategy.forward_friction",
         5,
-        "a number in [0, 1]",
+        "strategy.forward_friction=1.5 is out of range; allowed [0, 1]",
+    ),
+    (
+        "bad_arm_switch",
+        HEAD + ARMS + '[arms.slow]\nstrategy = "interactive"\nreply_capacity = -3\n',
+        "arms.slow.reply_capacity",
+        10,
+        "strategy.reply_capacity=-3 is out of range; allowed [0, 1000000]",
+    ),
+    (
+        "array_value",
+        HEAD + "[fixed]\nn_users = [10, 20]\n" + ARMS,
+        "fixed.n_users",
+        5,
+        "n_users must be a single number in [2, 5000000]",
+    ),
+    (
+        "nan_value",
+        HEAD + "[fixed]\nepsilon = nan\n" + ARMS,
+        "fixed.epsilon",
+        5,
+        "epsilon=nan is not a finite number; allowed range [0.001, 2]",
+    ),
+    (
+        "renamed_param",
+        HEAD + "[fixed]\nchoice_weights = false\n" + ARMS,
+        "fixed.choice_weights",
+        5,
+        "no parameter 'choice_weights' any more: use feed_choice='weighted'",
+    ),
+    (
+        "bad_point_value",
+        HEAD
+        + '[[points]]\ntrust_shift = 0.1\n[[points]]\n"strategy.reply_capacity" = 2.5\n'
+        + ARMS,
+        "points.1.strategy.reply_capacity",
+        7,
+        "strategy.reply_capacity=2.5 must be a whole number in [0, 1000000]",
+    ),
+    (
+        "range_outside",
+        HEAD
+        + '[design]\nkind = "lhs"\nn = 4\n[design.ranges]\n"strategy.forward_friction" = [0.0, 1.5]\n'
+        + ARMS,
+        "design.ranges.strategy.forward_friction",
+        8,
+        "strategy.forward_friction=1.5 is out of range; allowed [0, 1]",
     ),
     (
         "design_kind",

@@ -56,10 +56,23 @@ def test_wrong_types():
     assert Params(n_users=10.0).n_users == 10 and isinstance(
         Params(n_users=np.int64(12)).n_users, int
     )
-    with pytest.raises(TypeError, match="true or false"):
-        Params(unlimited_attention=1)
+    with pytest.raises(TypeError, match="comments_visible must be true or false"):
+        Strategy(comments_visible=1)
     with pytest.raises(TypeError, match="n_users must be a number"):
         Params(n_users=True)
+
+
+def test_renamed_switches_are_choices_with_read_only_compatibility_properties():
+    assert (Params().feed_choice, Params().attention) == ("weighted", "limited")
+    p = Params(feed_choice="uniform", attention="unlimited")
+    assert p.choice_weights is False and p.unlimited_attention is True
+    assert Params().choice_weights is True and Params().unlimited_attention is False
+    for old in ("choice_weights", "unlimited_attention"):
+        assert old not in Params.spec() and old not in Params.help()
+        with pytest.raises(TypeError, match=f"no parameter '{old}' any more: use"):
+            Params(**{old: True})
+    with pytest.raises(ValueError, match="choose one of 'weighted', 'uniform'"):
+        Params(feed_choice=True)
 
 
 def test_choices_listed():
@@ -103,7 +116,8 @@ def test_strategy_validation():
 
 def test_presets_shape():
     one, inter, scen = (Strategy.preset(n) for n in ("one_way", "interactive", "scenario"))
-    assert not one.interactive and inter.interactive
+    assert one.reply_capacity == 0 and not one.comments_visible and not one.community
+    assert inter.reply_capacity > 0 and inter.comments_visible and inter.community
     assert one.forward_friction > inter.forward_friction
     assert scen.targeting and not inter.targeting
     assert scen.replace(targeting=False).switches() == inter.switches()

@@ -46,36 +46,54 @@ def test_deffuant_maps_the_classic_epsilon_onto_the_engine_range():
 def test_canonical_presets_switch_on_their_mechanism():
     ic = independent_cascade(0.3, mean_degree=7, n_users=300)
     assert (ic.organic_reach, ic.follow_degree, ic.follow_model) == (0.3, 7.0, "erdos_renyi")
-    assert ic.unlimited_attention and ic.strategy.forward_friction == 0.0
+    assert ic.attention == "unlimited" and ic.strategy.forward_friction == 0.0
     la = limited_attention(0.1, n_users=300, screen=7)
-    assert (la.user_post_prob, la.screen_size, la.choice_weights) == (0.1, 7, False)
+    assert (la.user_post_prob, la.screen_size, la.feed_choice) == (0.1, 7, "uniform")
     assert broadcast(300).forward_p == 0.0 and broadcast(300, forward_p=0.2).forward_p == 0.2
 
 
 @pytest.mark.parametrize(
     ("call", "kind", "match"),
     [
-        (lambda: deffuant(0.0), ValueError, r"epsilon=0.0 is outside \(0, 1\]"),
-        (lambda: deffuant(1.5), ValueError, r"epsilon=1.5 is outside \(0, 1\]"),
-        (lambda: deffuant(-0.1), ValueError, r"epsilon=-0.1 is outside \(0, 1\]"),
-        (lambda: deffuant(float("nan")), ValueError, r"epsilon=nan is outside"),
-        (lambda: deffuant("wide"), TypeError, r"epsilon must be a number"),
-        (lambda: deffuant(0.2, mu=0.7), ValueError, r"mu=0.7 is outside \(0, 0.5\]"),
-        (lambda: deffuant(0.2, mu=0.0), ValueError, r"mu=0.0 is outside \(0, 0.5\]"),
-        (lambda: deffuant(0.2, n_users=1), ValueError, r"n_users=1 is too small"),
-        (lambda: independent_cascade(1.2), ValueError, r"p=1.2 is outside \[0, 1\]"),
-        (lambda: independent_cascade(-0.01), ValueError, r"p=-0.01 is outside \[0, 1\]"),
-        (lambda: independent_cascade(0.2, mean_degree=0), ValueError, r"mean_degree=0"),
-        (lambda: independent_cascade(0.2, n_users=0), ValueError, r"n_users=0 is too small"),
-        (lambda: limited_attention(1.01), ValueError, r"mu=1.01 is outside \[0, 1\]"),
-        (lambda: limited_attention(-0.5), ValueError, r"mu=-0.5 is outside \[0, 1\]"),
-        (lambda: limited_attention(0.1, n_users=1), ValueError, r"n_users=1 is too small"),
-        (lambda: limited_attention(0.1, screen=0), ValueError, r"screen=0"),
-        (lambda: broadcast(1), ValueError, r"n_users=1 is too small"),
-        (lambda: broadcast(100, forward_p=2), ValueError, r"forward_p=2.0 is outside \[0, 1\]"),
-        (lambda: broadcast(100.5), TypeError, r"n_users must be a whole number"),
-        (lambda: viral_moment(n_users=True), TypeError, r"n_users must be a whole number"),
-        (lambda: music_community(n_users=-3), ValueError, r"n_users=-3 is too small"),
+        (lambda: deffuant(0.0), ValueError, r"epsilon=0.0 is out of range; allowed \(0, 1\]"),
+        (lambda: deffuant(1.5), ValueError, r"epsilon=1.5 is out of range; allowed \(0, 1\]"),
+        (lambda: deffuant(-0.1), ValueError, r"epsilon=-0.1 is out of range; allowed \(0, 1\]"),
+        (lambda: deffuant(float("nan")), ValueError, r"epsilon=nan is not a finite number"),
+        (lambda: deffuant("wide"), TypeError, r"epsilon must be a number in \(0, 1\]"),
+        (lambda: deffuant(0.2, mu=0.7), ValueError, r"mu=0.7 is out of range; allowed \(0, 0.5\]"),
+        (lambda: deffuant(0.2, mu=0.0), ValueError, r"mu=0.0 is out of range; allowed \(0, 0.5\]"),
+        (lambda: deffuant(0.2, n_users=1), ValueError, r"n_users=1 is out of range; allowed \[2,"),
+        (lambda: independent_cascade(1.2), ValueError, r"p=1.2 is out of range; allowed \[0, 1\]"),
+        (
+            lambda: independent_cascade(-0.01),
+            ValueError,
+            r"p=-0.01 is out of range; allowed \[0, 1\]",
+        ),
+        (
+            lambda: independent_cascade(0.2, mean_degree=0),
+            ValueError,
+            r"mean_degree=0.0 is out of range; allowed \(0, 500\]",
+        ),
+        (lambda: independent_cascade(0.2, n_users=0), ValueError, r"n_users=0 is out of range"),
+        (lambda: limited_attention(1.01), ValueError, r"mu=1.01 is out of range; allowed \[0, 1\]"),
+        (lambda: limited_attention(-0.5), ValueError, r"mu=-0.5 is out of range; allowed \[0, 1\]"),
+        (lambda: limited_attention(0.1, n_users=1), ValueError, r"n_users=1 is out of range"),
+        (
+            lambda: limited_attention(0.1, screen=0),
+            ValueError,
+            r"screen=0 is out of range; allowed \[1, 1000\]",
+        ),
+        (lambda: limited_attention(0.1, screen=[5]), TypeError, r"screen must be a single number"),
+        (lambda: broadcast(1), ValueError, r"n_users=1 is out of range"),
+        (
+            lambda: broadcast(100, forward_p=2),
+            ValueError,
+            r"forward_p=2.0 is out of range; allowed \[0, 1\]",
+        ),
+        (lambda: broadcast(100.5), ValueError, r"n_users=100.5 must be a whole number"),
+        (lambda: viral_moment(n_users=True), TypeError, r"n_users must be a number"),
+        (lambda: music_community(n_users=-3), ValueError, r"n_users=-3 is out of range"),
+        (lambda: music_community(strategy="interactiv"), ValueError, r"did you mean 'interactive'"),
     ],
 )
 def test_bad_arguments_fail_with_a_clear_message(call, kind, match):
@@ -85,6 +103,9 @@ def test_bad_arguments_fail_with_a_clear_message(call, kind, match):
 
 def test_edges_of_the_allowed_ranges_are_accepted():
     assert deffuant(1.0, mu=0.5, n_users=2).n_users == 2
+    assert deffuant(0.001, mu=1e-9).peer_mu == 1e-9  # (0, ...]: just above the open end
+    assert independent_cascade(0.2, mean_degree=500).follow_degree == 500.0
+    assert limited_attention(0.5, screen=1000).screen_size == 1000
     assert independent_cascade(0.0).organic_reach == 0.0
     assert independent_cascade(1.0).organic_reach == 1.0
     assert limited_attention(0.0).user_post_prob == 0.0

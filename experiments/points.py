@@ -1,0 +1,162 @@
+"""The keys a spec may vary, checked through :mod:`model.schema`, and the design points they span.
+
+Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params` field
+names, ``strategy.<switch>`` for a :class:`model.Strategy` switch, and the derived factor
+``mix.young_share``. All three are one :class:`model.schema.Schema` (:data:`KEYS`) built from
+the model's own declarations, so a range or a choice is written once, in the model.
+
+Both :mod:`experiments.spec` (which builds every run once to validate a spec) and
+:mod:`experiments.design` (which turns a spec into run tasks) need the design points, so they
+live here and neither of those two modules imports the other's internals in a circle.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from model import Params, Strategy, schema
+from model.schema import Field, Interval, Schema
+
+STRATEGY_PREFIX = "strategy."
+YOUNG_SHARE = "mix.young_share"
+DERIVED_FACTORS = (YOUNG_SHARE,)
+#: Params fields a spec sets elsewhere, with where.
+RESERVED = {
+    "strategy": "the strategy is set per arm: use [arms] (or strategy.<switch> keys)",
+    "steps": "the run length is the top-level 'steps'",
+}
+#: The Strategy switches (every field but the label).
+SWITCHES = tuple(n for n in schema.schema_of(Strategy).fields if n != "name")
+
+_MIX = ("mix_post00", "mix_post90", "mix_post80", "mix_pre80")
+
+#: Every key a spec may vary, with its constraint.
+KEYS = Schema(
+    "model.Params",
+    {
+        **{n: f for n, f in schema.schema_of(Params).fields.items() if n not in RESERVED},
+        **{STRATEGY_PREFIX + n: schema.schema_of(Strategy).fields[n] for n in SWITCHES},
+        YOUNG_SHARE: Field(
+            0.45,
+            Interval(float, 0.0, 1.0),
+            group="population",
+            doc="Share of post-00s + post-90s users; each group keeps its default internal "
+            "proportions.",
+        ),
+    },
+    renamed=schema.schema_of(Params).renamed,
+)
+
+
+def key_kind(key: str) -> str:
+    """``param``, ``switch`` or ``derived`` for a valid key; raises KeyError otherwise."""
+    if key not in KEYS.fields:
+        raise KeyError(key)
+    if key.startswith(STRATEGY_PREFIX):
+        return "switch"
+    return "derived" if key in DERIVED_FACTORS else "param"
+
+
+def valid_keys() -> list[str]:
+    """Every key accepted in ``fixed``, ``factors``, ``points`` and ``design.ranges``."""
+    return list(KEYS.fields)
+
+
+def allowed_text(key: str) -> str:
+    """What a key accepts, for error messages (``a number in [0, 1]``)."""
+    return schema.describe(KEYS, key)
+
+
+def numeric_bounds(key: str) -> tuple[float, float, bool] | None:
+    """(low, high, integer?) for a numeric key, None for booleans and choices."""
+    c = KEYS.fields[key].constraint
+    if not isinstance(c, Interval) or KEYS.fields[key].coerce is not None:
+        return None
+    return float(c.low), float(c.high), c.type is int  # type: ignore[arg-type]
+
+
+def check_key_value(key: str, value: Any) -> Any:
+    """Validate one value for ``key`` and return it coerced (raises ValueError or TypeError)."""
+    return schema.validate(KEYS, key, value)
+
+
+def resolve_point(fixed: dict[str, Any], point: dict[str, Any], arm: Any, steps: int) -> Params:
+    """The :class:`model.Params` of one run: fixed values, the design point and the arm's strategy.
+
+    Args:
+        fixed: Fixed keys (validated).
+        point: The design point's keys (validated); they override ``fixed``.
+        arm: The arm (``experiments.spec.Arm``); its strategy takes ``strategy.<switch>`` keys
+            if it sweeps.
+        steps: The run length.
+
+    Returns:
+        The validated parameters.
+    """
+    values = {**fixed, **point}
+    kwargs: dict[str, Any] = {}
+    switches: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = key_kind(key)
+        if kind == "param":
+            kwargs[key] = value
+        elif kind == "switch":
+            switches[key[len(STRATEGY_PREFIX) :]] = value
+    if YOUNG_SHARE in values:
+        kwargs.update(young_share_mix(values[YOUNG_SHARE], kwargs))
+    return Params(**kwargs, steps=steps, strategy=arm.strategy(switches))
+
+
+def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
+    """Cohort weights giving post-00s + post-90s the share ``young``.
+
+    Each group keeps its internal proportions from ``kwargs`` or the Params defaults.
+    """
+    defaults = schema.schema_of(Params).fields
+    w = {k: float(kwargs.get(k, defaults[k].default)) for k in _MIX}
+    y, o = w["mix_post00"] + w["mix_post90"], w["mix_post80"] + w["mix_pre80"]
+    if y <= 0 or o <= 0:
+        raise ValueError(f"{YOUNG_SHARE} needs positive young and old cohort weights, got {w}")
+    return {
+        "mix_post00": young * w["mix_post00"] / y,
+        "mix_post90": young * w["mix_post90"] / y,
+        "mix_post80": (1 - young) * w["mix_post80"] / o,
+        "mix_pre80": (1 - young) * w["mix_pre80"] / o,
+    }
+
+
+def design_points(design: Any) -> list[dict[str, Any]]:
+    """The design points, each a dict of factor key -> value (one empty dict without factors).
+
+    Args:
+        design: An ``experiments.spec.Design``, or a spec (its ``design`` is used).
+    """
+    d = getattr(design, "design", design)
+    if d.kind == "factorial":
+        keys = list(d.factors)
+        return [
+            dict(zip(keys, combo, strict=True)) for combo in itertools.product(*d.factors.values())
+        ]
+    if d.kind == "list":
+        return [dict(p) for p in d.points]
+    keys = list(d.ranges)
+    rng = np.random.default_rng(d.seed)
+    if d.kind == "lhs":
+        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(d.n)
+    else:
+        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
+    lows = [d.ranges[k][0] for k in keys]
+    highs = [d.ranges[k][1] for k in keys]
+    sample = qmc.scale(unit, lows, highs)
+    points = []
+    for row in sample:
+        point = {}
+        for k, v in zip(keys, row, strict=True):
+            integer = numeric_bounds(k)[2]  # type: ignore[index]
+            point[k] = int(round(v)) if integer else float(v)
+        points.append(point)
+    return points

@@ -1,0 +1,427 @@
+"""The one declaration vocabulary: constraints, fields, validation, ``--help`` and ``spec()``.
+
+Every parameter of the model is declared once, with its default, its constraint, a group, a
+doc string and the symbol of the paper it comes from (docs/ODD.md, Appendix A). The same
+declaration validates a constructor call, a preset's argument or a TOML sweep, builds the
+viewer's controls and prints ``--help``. The vocabulary follows scikit-learn's
+``utils/_param_validation.py``: :class:`Interval` with ``closed=...`` and :class:`Options`.
+
+A wrong value raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
+field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed [2, 5000000]``.
+An unknown name raises ``TypeError`` with the closest valid names. NaN and infinities are
+refused, a bool is not a number, numpy scalars are accepted as their Python types.
+
+A little over 400 lines: the four constraints, the field and schema types, the checks and the
+two descriptions (``spec`` and ``help``) belong together as one vocabulary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_CLOSED = ("both", "left", "right", "neither")
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: 0 for 0.0, 1e-05 stays, 1000000 for 1e6."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+def _show(value: Any) -> str:
+    """``repr`` of a value, shortened when it is huge (``10**400`` has 401 digits)."""
+    r = repr(value)
+    return r if len(r) <= 40 else f"{r[:16]}...{r[-8:]} ({len(r)} characters)"
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, list | tuple | set | frozenset | dict | np.ndarray)
+
+
+def _kind_of(value: Any) -> str:
+    return "an array" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
+
+
+# ---------------------------------------------------------------------------------- constraints
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of ``type`` (int or float) between ``low`` and ``high``.
+
+    Args:
+        type: ``int`` (whole numbers; a whole float such as 10.0 is accepted) or ``float``.
+        low: Lower bound, or None for no bound.
+        high: Upper bound, or None for no bound.
+        closed: Which bounds belong to the interval: ``"both"``, ``"left"``, ``"right"`` or
+            ``"neither"``.
+    """
+
+    type: type
+    low: float | None
+    high: float | None
+    closed: str = "both"
+
+    def __post_init__(self) -> None:
+        if self.type not in (int, float):
+            raise TypeError(f"Interval type must be int or float, got {self.type!r}")
+        if self.closed not in _CLOSED:
+            raise ValueError(f"closed={self.closed!r} must be one of {', '.join(_CLOSED)}")
+        for side in ("low", "high"):
+            bound = getattr(self, side)
+            if bound is not None:
+                object.__setattr__(self, side, self.type(bound))
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"Interval low={self.low} exceeds high={self.high}")
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        lo = "-inf" if self.low is None else _num(self.low)
+        hi = "inf" if self.high is None else _num(self.high)
+        return f"{left}{lo}, {hi}{right}"
+
+    def describe(self) -> str:
+        """``a whole number in [2, 5000000]`` or ``a number in (0, 1]``."""
+        return f"{'a whole number' if self.type is int else 'a number'} in {self}"
+
+    def __contains__(self, value: float) -> bool:
+        lo_ok = (
+            self.low is None
+            or value > self.low
+            or (value == self.low and self.closed in ("both", "left"))
+        )
+        hi_ok = (
+            self.high is None
+            or value < self.high
+            or (value == self.high and self.closed in ("both", "right"))
+        )
+        return lo_ok and hi_ok
+
+    def check(self, label: str, value: Any) -> Any:
+        """``value`` as ``type`` if it lies in the interval; raises otherwise."""
+        if _is_array(value):
+            raise TypeError(
+                f"{label} must be a single number in {self}, got {_kind_of(value)}: {_show(value)}"
+            )
+        if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating
+        ):
+            raise TypeError(f"{label} must be a number in {self}, got {_show(value)}")
+        value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{label}={value!r} is not a finite number; allowed range {self}")
+        if self.type is float:
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ValueError(
+                    f"{label}={_show(value)} is out of range; allowed {self}"
+                ) from None
+        elif isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"{label}={value!r} must be a whole number in {self}")
+            value = int(value)
+        if value not in self:
+            raise ValueError(f"{label}={_show(value)} is out of range; allowed {self}")
+        return value
+
+
+@dataclass(frozen=True, init=False)
+class Options:
+    """One of a fixed set of values (strings or other hashable values)."""
+
+    choices: tuple
+
+    def __init__(self, *choices: Any) -> None:
+        if not choices:
+            raise ValueError("Options needs at least one choice")
+        object.__setattr__(self, "choices", tuple(choices))
+
+    def __str__(self) -> str:
+        return ", ".join(map(repr, self.choices))
+
+    def describe(self) -> str:
+        """``one of 'normal', 'uniform'``."""
+        return f"one of {self}"
+
+    def check(self, label: str, value: Any) -> Any:
+        """The matching choice; raises when ``value`` is none of them."""
+        if _is_array(value):
+            raise TypeError(
+                f"{label} must be a single value, one of {self}, got {_kind_of(value)}: "
+                f"{_show(value)}"
+            )
+        value = value.item() if isinstance(value, np.generic) else value
+        for c in self.choices:
+            same_kind = isinstance(value, str) == isinstance(c, str) and (
+                isinstance(value, bool) == isinstance(c, bool)
+            )
+            if same_kind and value == c:
+                return c
+        raise ValueError(f"{label}={_show(value)} is not allowed; choose one of {self}")
+
+
+@dataclass(frozen=True)
+class Boolean:
+    """True or false (numpy's ``bool_`` too; 0 and 1 are not booleans)."""
+
+    def __str__(self) -> str:
+        return "true or false"
+
+    def describe(self) -> str:
+        """``true or false``."""
+        return "true or false"
+
+    def check(self, label: str, value: Any) -> bool:
+        """``value`` as a bool; raises for anything else."""
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(f"{label} must be true or false, got {_show(value)}")
+        return bool(value)
+
+
+@dataclass(frozen=True)
+class Text:
+    """Any string (a label)."""
+
+    def __str__(self) -> str:
+        return "a string"
+
+    def describe(self) -> str:
+        """``a string``."""
+        return "a string"
+
+    def check(self, label: str, value: Any) -> str:
+        """``value`` as a str; raises for anything else."""
+        if not isinstance(value, str):
+            raise TypeError(f"{label} must be a string, got {_show(value)}")
+        return str(value)
+
+
+Constraint = Interval | Options | Boolean | Text
+
+
+# ---------------------------------------------------------------------------------- fields
+@dataclass(frozen=True)
+class Field:
+    """One declared parameter.
+
+    Attributes:
+        default: The default value (itself checked against the constraint).
+        constraint: What is allowed.
+        doc: One sentence; says where the value comes from (paper or *assumption*).
+        group: The viewer's control group.
+        symbol: The paper's symbol, e.g. ``"ε"``; empty when the paper has none.
+        unit: The unit, e.g. ``"steps"``; empty for pure numbers.
+        coerce: Optional converter used instead of the constraint's check (it must raise
+            ValueError or TypeError naming the field); the constraint still documents the field.
+        name: Filled in by :class:`Schema`.
+    """
+
+    default: Any
+    constraint: Constraint
+    doc: str
+    group: str = ""
+    symbol: str = ""
+    unit: str = ""
+    coerce: Callable[[Any], Any] | None = None
+    name: str = ""
+
+    @property
+    def kind(self) -> type:
+        """The Python type of a value: int, float, bool, str, or object for a coerced field."""
+        if self.coerce is not None:
+            return object
+        if isinstance(self.constraint, Interval):
+            return self.constraint.type
+        if isinstance(self.constraint, Boolean):
+            return bool
+        if isinstance(self.constraint, Text):
+            return str
+        return type(self.default)
+
+    def check(self, label: str, value: Any) -> Any:
+        """The value coerced to the field's type; raises ValueError/TypeError naming ``label``."""
+        if self.coerce is not None:
+            return self.coerce(value)
+        return self.constraint.check(label, value)
+
+
+def field(
+    default: Any,
+    constraint: Constraint | None = None,
+    *,
+    doc: str,
+    group: str = "",
+    symbol: str = "",
+    unit: str = "",
+    coerce: Callable[[Any], Any] | None = None,
+) -> Any:
+    """A dataclass field carrying a :class:`Field` (``constraint`` defaults from the default:
+    :class:`Boolean` for a bool, :class:`Text` for a str)."""
+    if constraint is None:
+        if isinstance(default, bool):
+            constraint = Boolean()
+        elif isinstance(default, str):
+            constraint = Text()
+        else:
+            raise TypeError(f"field(default={default!r}) needs a constraint")
+    f = Field(default, constraint, doc, group, symbol, unit, coerce)
+    return dataclasses.field(default=default, metadata={"schema": f})
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The declared fields of one owner.
+
+    Attributes:
+        owner: The owner's name in messages about unknown names (``Params``, ``Strategy``).
+        fields: Name -> :class:`Field`, in declaration order.
+        prefix: Put before a field's name in value messages (``"Strategy."``; ``""`` for Params,
+            whose field names are the names people type).
+        renamed: Old name -> what to use instead, for names that no longer exist.
+    """
+
+    owner: str
+    fields: Mapping[str, Field]
+    prefix: str = ""
+    renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        named = {n: dataclasses.replace(f, name=n) for n, f in self.fields.items()}
+        object.__setattr__(self, "fields", named)
+        for n, f in named.items():
+            f.check(self.prefix + n, f.default)
+
+
+_SCHEMAS: dict[type, Schema] = {}
+
+
+def schema_of(owner: type | Schema) -> Schema:
+    """The :class:`Schema` of a class declared with :func:`field` (built once and kept).
+
+    The class may set ``schema_prefix`` and ``schema_renamed`` (ClassVars) for messages.
+    """
+    if isinstance(owner, Schema):
+        return owner
+    if owner not in _SCHEMAS:
+        fields = {
+            f.name: f.metadata["schema"]
+            for f in dataclasses.fields(owner)
+            if "schema" in f.metadata
+        }
+        _SCHEMAS[owner] = Schema(
+            owner.__name__,
+            fields,
+            prefix=getattr(owner, "schema_prefix", ""),
+            renamed=getattr(owner, "schema_renamed", {}),
+        )
+    return _SCHEMAS[owner]
+
+
+# ---------------------------------------------------------------------------------- checks
+def did_you_mean(name: Any, valid: Iterable[str], *, n: int = 3, cutoff: float = 0.5) -> str:
+    """``"; did you mean 'x' or 'y'?"`` with the closest valid names, or ``""``."""
+    close = difflib.get_close_matches(str(name), list(valid), n=n, cutoff=cutoff)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def unknown_name_message(name: str, valid: Iterable[str], what: str) -> str:
+    """``unknown parameter X for Y; did you mean Z? (valid names: ...)``."""
+    valid = list(valid)
+    return (
+        f"unknown parameter {name!r} for {what}{did_you_mean(name, valid)} "
+        f"(valid names: {', '.join(valid)})"
+    )
+
+
+def check_names(owner: type | Schema, names: Iterable[str]) -> None:
+    """Raise ``TypeError`` for the first name ``owner`` does not declare, with suggestions."""
+    s = schema_of(owner)
+    for name in names:
+        if name in s.fields:
+            continue
+        if name in s.renamed:
+            raise TypeError(f"{s.owner} has no parameter {name!r} any more: {s.renamed[name]}")
+        raise TypeError(unknown_name_message(name, s.fields, s.owner))
+
+
+def validate(owner: type | Schema, name: str, value: Any, *, label: str | None = None) -> Any:
+    """Check one value of ``owner``'s field ``name`` and return it coerced to the field's type.
+
+    Args:
+        owner: A class declared with :func:`field`, or a :class:`Schema`.
+        name: The field.
+        value: The value to check.
+        label: How the field is named in the message (default: prefix + name), e.g. the key of
+            a spec file or a preset's argument.
+
+    Raises:
+        TypeError: Unknown name (with the closest names) or a value of the wrong type.
+        ValueError: A value outside what is allowed (named, with what is allowed).
+    """
+    check_names(owner, [name])
+    s = schema_of(owner)
+    return s.fields[name].check(label or s.prefix + name, value)
+
+
+def validate_fields(obj: Any) -> None:
+    """Validate every declared field of a frozen dataclass instance, storing coerced values."""
+    s = schema_of(type(obj))
+    for name, f in s.fields.items():
+        object.__setattr__(obj, name, f.check(s.prefix + name, getattr(obj, name)))
+
+
+# ---------------------------------------------------------------------------------- description
+def describe(owner: type | Schema, name: str) -> str:
+    """What ``name`` accepts, as text (``a number in [0, 1]``)."""
+    check_names(owner, [name])
+    return schema_of(owner).fields[name].constraint.describe()
+
+
+def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
+    """Machine-readable metadata per field, in declaration order.
+
+    Keys: ``default``; ``lo``, ``hi`` and ``closed`` (None unless an :class:`Interval`);
+    ``choices`` (a tuple for :class:`Options`, else None); ``kind`` (int, float, bool, str or
+    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages).
+    """
+    out = {}
+    for name, f in schema_of(owner).fields.items():
+        c = f.constraint
+        interval = isinstance(c, Interval)
+        out[name] = {
+            "default": f.default,
+            "lo": c.low if interval else None,
+            "hi": c.high if interval else None,
+            "closed": c.closed if interval else None,
+            "choices": c.choices if isinstance(c, Options) else None,
+            "kind": f.kind,
+            "doc": f.doc,
+            "group": f.group,
+            "symbol": f.symbol,
+            "unit": f.unit,
+            "allowed": c.describe(),
+        }
+    return out
+
+
+def help(owner: type | Schema) -> str:  # noqa: A001 - the name ``--help`` users expect
+    """A plain-text table, one line per field: name, symbol, default, allowed, doc (unit)."""
+    fields = schema_of(owner).fields
+    width = max(22, *map(len, fields))
+    lines = []
+    for name, f in fields.items():
+        c = f.constraint
+        allowed = str(c) if isinstance(c, Interval) else c.describe()
+        unit = f" [{f.unit}]" if f.unit else ""
+        lines.append(
+            f"{name:{width}s} {f.symbol:3s} {f.default!s:>10s}  {allowed:28s} {f.doc}{unit}"
+        )
+    return "\n".join(lines)
