@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from experiments.executors import default_workers
-from validation.report import write_report
+from validation.report import load_average, write_report
 from validation.runs import run_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error(f"--jobs must be at least 1, got {args.jobs}")
+    load = load_average()
     t0 = time.perf_counter()
     results = run_all(args.jobs)
-    verdicts = write_report(results, t0, args.jobs, args.out)
+    verdicts = write_report(results, t0, args.jobs, args.out, load=load)
     print("\n".join(verdicts))
     print(f"wrote {args.out} in {time.perf_counter() - t0:.0f} s")
     return 0 if all(v.endswith("PASS") for v in verdicts) else 1

@@ -287,7 +287,17 @@ def machine() -> str:
     )
 
 
-def write_report(results: dict[str, Rows], t0: float, jobs: int, out: Path) -> list[str]:
+def load_average() -> str:
+    """The 1-minute load average of the machine now, or "unknown" where the OS has none."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except (OSError, AttributeError):
+        return "unknown"
+
+
+def write_report(
+    results: dict[str, Rows], t0: float, jobs: int, out: Path, load: str | None = None
+) -> list[str]:
     """Write the page ``out`` and its figures (in figures/ beside it); return the verdicts.
 
     Args:
@@ -295,6 +305,7 @@ def write_report(results: dict[str, Rows], t0: float, jobs: int, out: Path) -> l
         t0: ``time.perf_counter()`` when the runs started (for the wall-clock line).
         jobs: The worker processes that ran them.
         out: The Markdown page to write.
+        load: The load average when the runs started (default: :func:`load_average` now).
     """
     fig_dir = out.parent / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -311,6 +322,7 @@ def write_report(results: dict[str, Rows], t0: float, jobs: int, out: Path) -> l
         "seconds": time.perf_counter() - t0,
         "n_runs": sum(len(rows) for rows in results.values()),
         "jobs": jobs,
+        "load": load_average() if load is None else load,
         "cpu": ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
         "summary": "\n".join(f"- {v}" for v in verdicts),
     }
