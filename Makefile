@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/summary.py .benchmarks/latest.json
 
 validate: $(STAMP)
-	$(BIN)/python -m model.validate
+	$(BIN)/python -m validation
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

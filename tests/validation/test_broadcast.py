@@ -1,4 +1,4 @@
-"""Broadcast against forwarding: structural virality through the engine (issue 3).
+"""Broadcast against forwarding: structural virality (docs/validation.md, section 4).
 
 Theory (Goel et al. 2016): a pure broadcast is a star, with structural virality 2(n - 1)/n,
 at most 2; person-to-person forwarding adds depth and raises it.

@@ -1,4 +1,4 @@
-"""Deffuant-Weisbuch bounded confidence through the engine (DESIGN section 6, issue 3).
+"""Deffuant-Weisbuch bounded confidence through the engine (docs/validation.md, section 1).
 
 Theory: from uniform opinions with complete mixing, pairwise bounded-confidence averaging ends
 in about floor(1 / (2 epsilon)) major clusters (Deffuant et al. 2000; Weisbuch et al. 2002),

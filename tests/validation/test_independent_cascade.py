@@ -1,4 +1,4 @@
-"""Independent cascade as bond percolation through the engine (DESIGN section 6, issue 3).
+"""Independent cascade as bond percolation through the engine (docs/validation.md, section 2).
 
 Theory: on an Erdos-Renyi follow layer with mean degree c and transmission probability p per
 tie, a large outbreak reaches the share S solving S = 1 - exp(-c p S) (Newman 2002); below

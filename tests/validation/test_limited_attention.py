@@ -1,4 +1,4 @@
-"""Weng et al. (2012) limited attention through the engine (DESIGN section 6, issue 3).
+"""Weng et al. (2012) limited attention through the engine (docs/validation.md, section 3).
 
 Theory: users who post new items with probability mu and otherwise forward one item from a
 FIFO screen produce heavy-tailed item popularity over two or more decades (Weng et al. 2012);

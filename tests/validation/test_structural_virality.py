@@ -1,4 +1,4 @@
-"""Structural virality of stars, chains and real cascade trees (Goel et al. 2016; issue 3).
+"""Structural virality of stars, chains and real cascade trees (docs/validation.md, section 5).
 
 A star of n nodes gives 2(n - 1)/n and a chain (n + 1)/3, exactly; every tree the engine
 records must give the mean pairwise distance that brute force gives.

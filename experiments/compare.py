@@ -1,6 +1,6 @@
-"""Run strategies on one seed side by side and print the section-5 measures.
+"""Run strategies on one seed side by side and print their final measures (docs/ODD.md, 7.13).
 
-    python -m model.compare --users 5000 --days 7 --seed 1
+    python -m experiments.compare --users 5000 --days 7 --seed 1
 
 Both runs share the population, the networks and every draw that the strategy does not touch
 (common random numbers), so the differences come from the strategy alone (for this one seed;
@@ -64,7 +64,7 @@ def format_table(df: pd.DataFrame, base: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m model.compare", description=__doc__.split("\n\n")[0]
+        prog="python -m experiments.compare", description=__doc__.split("\n\n")[0]
     )
     ap.add_argument("--users", type=int, default=5000, help="number of users (default 5000)")
     ap.add_argument(
