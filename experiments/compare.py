@@ -15,18 +15,9 @@ import time
 
 import pandas as pd
 
-from agents.generations import GENERATIONS
-from model.engine import OpinionEcology
-from model.measures import STEP_MEASURES, final_measures
+from model import OpinionEcology
+from model.measures import COHORTS, catalogue, column, final_measures, parse_column
 from model.strategies import STRATEGY_PRESETS
-
-CASCADE_ROWS = (
-    "cascade_mean_size",
-    "cascade_max_size",
-    "cascade_mean_depth",
-    "structural_virality",
-    "replies",
-)
 
 
 def compare(
@@ -51,12 +42,15 @@ def format_table(df: pd.DataFrame, base: str) -> str:
     for col in df.columns:
         if col != base:
             out[f"{col} - {base}"] = df[col] - df[base]
-    blocks = [("overall", [*STEP_MEASURES, *CASCADE_ROWS])]
-    blocks += [(g, [f"{m}[{g}]" for m in STEP_MEASURES]) for g in GENERATIONS]
+    step = catalogue.names(when="step")
+    blocks = [("overall", [*step, *catalogue.names(when="final")])]
+    blocks += [
+        (g, [column(m, g) for m in step if catalogue.measure(m).per_cohort]) for g in COHORTS
+    ]
     lines = []
     for title, rows in blocks:
         sub = out.loc[[r for r in rows if r in out.index]]
-        sub.index = [r.split("[")[0] for r in sub.index]
+        sub.index = [parse_column(r)[0] for r in sub.index]
         lines.append(f"\n== {title} ==")
         lines.append(sub.to_string(float_format=lambda v: f"{v:10.4f}"))
     return "\n".join(lines)
