@@ -1,0 +1,129 @@
+"""Users' FIFO screens and the one writer that delivers items onto them (docs/ODD.md 2.1, 7.3, 7.4).
+
+Each user has two screens of ``size`` slots (Weng et al. 2012): a direct screen for the outlets
+it follows and a social screen for everything else (shares, recommendations, trending top-ups,
+community items). Every write into a screen goes through :meth:`Screens.deliver_direct` or
+:meth:`Screens.push_social`, which also count exposures; :meth:`Screens.mark_seen` is the only
+other mutation. The writer keeps per-user counts of unseen slots and their total, so that
+attention gathers the screens of only those users who have something to see and ``extinct()``
+needs no scan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.content import OUTLET, ContentStore
+
+
+class Screens:
+    """Each user's two FIFO screens: direct (outlets followed) and social (everything else).
+
+    Attributes:
+        size: Slots per screen.
+        soc_item, soc_from, soc_chan, soc_seen: The social screen: item, the user whose share
+            delivered it (-1 for none), channel, and whether it was seen (n x size).
+        dir_item, dir_seen: The direct screen (n x size).
+        soc_ptr, dir_ptr: Items ever written per user; the next slot is ``ptr % size``.
+        soc_unseen, dir_unseen: Unseen slots per user.
+        total_unseen: Unseen slots over all users and both screens.
+    """
+
+    def __init__(self, n: int, size: int) -> None:
+        self.size = size
+        self.soc_item = np.full((n, size), -1, dtype=np.int32)
+        self.soc_from = np.full((n, size), -1, dtype=np.int32)
+        self.soc_chan = np.zeros((n, size), dtype=np.int8)
+        self.soc_seen = np.ones((n, size), dtype=bool)
+        self.soc_ptr = np.zeros(n, dtype=np.int64)
+        self.dir_item = np.full((n, size), -1, dtype=np.int32)
+        self.dir_seen = np.ones((n, size), dtype=bool)
+        self.dir_ptr = np.zeros(n, dtype=np.int64)
+        self.soc_unseen = np.zeros(n, dtype=np.int64)
+        self.dir_unseen = np.zeros(n, dtype=np.int64)
+        self.total_unseen = 0
+
+    def nbytes(self) -> int:
+        """Bytes held by the screens' arrays."""
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+    def unseen(self) -> int:
+        """Unseen slots on all screens (kept by the writer; O(1))."""
+        return self.total_unseen
+
+    def deliver_direct(self, content: ContentStore, rec: np.ndarray, items: np.ndarray) -> None:
+        """Write ``items`` (at most ``size``, in order) onto the direct screens of users ``rec``."""
+        if len(rec) == 0:
+            return
+        slot = (self.dir_ptr[rec][:, None] + np.arange(len(items))) % self.size
+        fresh = self.dir_seen[rec[:, None], slot].sum(axis=1)
+        self.dir_item[rec[:, None], slot] = items
+        self.dir_seen[rec[:, None], slot] = False
+        self.dir_ptr[rec] += len(items)
+        self.dir_unseen[rec] += fresh
+        self.total_unseen += int(fresh.sum())
+        content.count("exposures", np.tile(items, len(rec)))
+
+    def push_social(
+        self,
+        content: ContentStore,
+        follows: np.ndarray,
+        rec: np.ndarray,
+        items: np.ndarray,
+        frm: np.ndarray,
+        chan: int,
+    ) -> None:
+        """Write deliveries (recipient, item, from) into social screens, FIFO, on channel ``chan``.
+
+        An item already on either of the recipient's screens (seen or not) is not delivered
+        again; of a batch larger than the screen a user keeps the newest screen-full.
+        """
+        if len(rec) == 0:
+            return
+        c = content
+        rec = rec.astype(np.int64)
+        items = items.astype(np.int64)
+        key = rec * (c.n + 1) + items
+        order = np.argsort(key, kind="stable")
+        key, rec, items, frm = key[order], rec[order], items[order], frm[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        onscreen = (self.soc_item[rec] == items[:, None]).any(axis=1)
+        # an outlet's item may also sit on the direct screen, if the user follows the outlet
+        outlet = np.flatnonzero(c.source_kind[items] == OUTLET)
+        outlet = outlet[follows[rec[outlet], c.source[items[outlet]]]]
+        onscreen[outlet] |= (self.dir_item[rec[outlet]] == items[outlet][:, None]).any(axis=1)
+        keep = first & ~onscreen
+        rec, items, frm = rec[keep], items[keep], frm[keep]
+        if len(rec) == 0:
+            return
+        # rank of each delivery among those to the same user; keep only the newest screen-full
+        start = np.ones(len(rec), dtype=bool)
+        start[1:] = rec[1:] != rec[:-1]
+        grp = np.cumsum(start) - 1
+        first_idx = np.flatnonzero(start)
+        rank = np.arange(len(rec)) - first_idx[grp]
+        n_per = np.diff(np.append(first_idx, len(rec)))
+        keep = rank >= n_per[grp] - self.size
+        slot = (self.soc_ptr[rec] + rank) % self.size
+        r, sl = rec[keep], slot[keep]
+        fresh = self.soc_seen[r, sl]
+        self.soc_item[r, sl] = items[keep]
+        self.soc_from[r, sl] = frm[keep]
+        self.soc_chan[r, sl] = chan
+        self.soc_seen[r, sl] = False
+        self.soc_ptr[rec[start]] += n_per
+        # a slot appears once in (r, sl), so each fresh one adds one unseen item to its user
+        np.add.at(self.soc_unseen, r[fresh], 1)
+        self.total_unseen += int(fresh.sum())
+        c.count("exposures", items[keep])
+
+    def mark_seen(
+        self, soc_user: np.ndarray, soc_col: np.ndarray, dir_user: np.ndarray, dir_col: np.ndarray
+    ) -> None:
+        """Mark attended slots seen (each given slot unseen before, and given once)."""
+        self.soc_seen[soc_user, soc_col] = True
+        self.dir_seen[dir_user, dir_col] = True
+        np.subtract.at(self.soc_unseen, soc_user, 1)
+        np.subtract.at(self.dir_unseen, dir_user, 1)
+        self.total_unseen -= len(soc_user) + len(dir_user)
