@@ -55,14 +55,18 @@ class Screens:
         """Write ``items`` (at most ``size``, in order) onto the direct screens of users ``rec``."""
         if len(rec) == 0:
             return
+        # flat positions of the (recipient, slot) cells: one gather and two writes, no 2-D fancy
         slot = (self.dir_ptr[rec][:, None] + np.arange(len(items))) % self.size
-        fresh = self.dir_seen[rec[:, None], slot].sum(axis=1)
-        self.dir_item[rec[:, None], slot] = items
-        self.dir_seen[rec[:, None], slot] = False
+        flat = (rec[:, None] * self.size + slot).reshape(-1)
+        seen = self.dir_seen.reshape(-1)
+        fresh = seen[flat].reshape(len(rec), len(items)).sum(axis=1)
+        tiled = np.tile(items, len(rec))
+        self.dir_item.reshape(-1)[flat] = tiled
+        seen[flat] = False
         self.dir_ptr[rec] += len(items)
         self.dir_unseen[rec] += fresh
         self.total_unseen += int(fresh.sum())
-        content.count("exposures", np.tile(items, len(rec)))
+        content.count("exposures", tiled)
 
     def push_social(
         self,

@@ -14,7 +14,7 @@ import numpy as np
 
 from model.constants import TRENDING_POOL
 from model.content import DIRECT, OUTLET, SOCIAL, TRENDING, USER
-from model.rules.feed_choice import sample_slots
+from model.rules.feed_choice import SlotWeights, sample_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
@@ -30,17 +30,12 @@ def attend(world: OpinionEcology, t: int, sess: Sessions) -> Views:
     g = s.gen[users]
     budget = rules["attention"].budget(rng, world.prof["attention"][g] * p.attention_scale, sc.size)
     want_soc = rng.binomial(budget, world.prof["social_share"][g])
-    soc_items, dir_items = sc.soc_item[users], sc.dir_item[users]
-    soc_ok = (soc_items >= 0) & ~sc.soc_seen[users]
-    dir_ok = (dir_items >= 0) & ~sc.dir_seen[users]
-    a_soc, a_dir = soc_ok.sum(axis=1), dir_ok.sum(axis=1)
+    # unseen counts come from the writer: no screen is read for a user with nothing to see
+    a_soc, a_dir = sc.soc_unseen[users], sc.dir_unseen[users]
     if p.trending_prob > 0:
         filled = _platform_fill(world, t, users, want_soc, a_soc)
         if len(filled):
-            fu = users[filled]
-            soc_items[filled] = sc.soc_item[fu]
-            soc_ok[filled] = (soc_items[filled] >= 0) & ~sc.soc_seen[fu]
-            a_soc[filled] = soc_ok[filled].sum(axis=1)
+            a_soc[filled] = sc.soc_unseen[users[filled]]
     n_soc = np.minimum(want_soc, a_soc)
     n_dir = np.minimum(budget - want_soc, a_dir)
     spare = budget - n_soc - n_dir
@@ -49,16 +44,11 @@ def attend(world: OpinionEcology, t: int, sess: Sessions) -> Views:
     n_dir += np.minimum(spare - extra, a_dir - n_dir)
 
     weigh = rules["feed_choice"].slot_weights(world, t)
-    w_soc = w_dir = None
-    if weigh is not None:
-        w_soc = lambda rows: weigh(users[rows], soc_items[rows])  # noqa: E731
-        w_dir = lambda rows: weigh(users[rows], dir_items[rows])  # noqa: E731
-    r1, c1 = sample_slots(rng, soc_ok, n_soc, a_soc, w_soc)
-    r2, c2 = sample_slots(rng, dir_ok, n_dir, a_dir, w_dir)
-    u1, u2 = users[r1], users[r2]
+    u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, weigh)
+    u2, c2, i2 = _take(rng, users, n_dir, a_dir, sc.dir_item, sc.dir_seen, weigh)
     views = Views(
         user=np.concatenate([u1, u2]),
-        item=np.concatenate([soc_items[r1, c1], dir_items[r2, c2]]).astype(np.int64),
+        item=np.concatenate([i1, i2]).astype(np.int64),
         chan=np.concatenate([sc.soc_chan[u1, c1], np.full(len(u2), DIRECT, np.int8)]),
         source_user=np.concatenate([sc.soc_from[u1, c1], np.full(len(u2), -1, np.int32)]).astype(
             np.int64
@@ -67,6 +57,30 @@ def attend(world: OpinionEcology, t: int, sess: Sessions) -> Views:
     sc.mark_seen(u1, c1, u2, c2)
     _record_views(world, t, views)
     return views
+
+
+def _take(
+    rng: np.random.Generator,
+    users: np.ndarray,
+    n_take: np.ndarray,
+    avail: np.ndarray,
+    item: np.ndarray,
+    seen: np.ndarray,
+    weigh: SlotWeights,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (user, slot, item) each of ``users`` views on one screen (``item``, ``seen``).
+
+    Only the rows of users who take something are gathered: rows with ``n_take == 0`` draw
+    nothing in :func:`sample_slots`, so leaving them out changes no draw, and the cost follows
+    the users who have something to see rather than all N x screen slots.
+    """
+    rows = np.flatnonzero(n_take > 0)
+    u = users[rows]
+    items = item[u]
+    ok = (items >= 0) & ~seen[u]
+    w = None if weigh is None else (lambda r: weigh(u[r], items[r]))
+    r, c = sample_slots(rng, ok, n_take[rows], avail[rows], w)
+    return u[r], c, items[r, c]
 
 
 def _platform_fill(
