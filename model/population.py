@@ -35,9 +35,7 @@ class State:
     initial_follows: np.ndarray
     community: np.ndarray
     reached: np.ndarray
-    reached_by_forward: np.ndarray
     last_active: np.ndarray
-    last_focal_view: np.ndarray
     last_focal_engage: np.ndarray
     replies: np.ndarray
 
@@ -97,9 +95,7 @@ def init_population(
         initial_follows=follows[:, 0].copy(),
         community=np.zeros(n, dtype=bool),
         reached=np.zeros(n, dtype=bool),
-        reached_by_forward=np.zeros(n, dtype=bool),
         last_active=np.full(n, -(10**6), dtype=np.int32),
-        last_focal_view=np.full(n, -(10**6), dtype=np.int32),
         last_focal_engage=np.full(n, -(10**6), dtype=np.int32),
         replies=np.zeros(n, dtype=np.int32),
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.constants import TRENDING_POOL
-from model.content import DIRECT, OUTLET, SOCIAL, TRENDING, USER
+from model.content import DIRECT, OUTLET, TRENDING, USER
 from model.rules.feed_choice import SlotWeights, sample_slots
 from model.step.records import Sessions, Views
 
@@ -122,8 +122,6 @@ def _record_views(world: OpinionEcology, t: int, v: Views) -> None:
     key = (g.astype(np.int64) * tally.shape[1] + v.chan) * 2 + focal
     tally += np.bincount(key, minlength=tally.size).reshape(tally.shape)
     s.reached[v.user[focal]] = True
-    s.last_focal_view[v.user[focal]] = t
-    s.reached_by_forward[v.user[focal & (v.chan == SOCIAL)]] = True
     if p.record_cascades != "none":
         rec = focal if p.record_cascades == "focal" else np.ones(len(focal), dtype=bool)
         it = v.item[rec]
