@@ -251,3 +251,22 @@ def test_follow_up_published_once_for_a_large_conversation():
     respond(m, 1, _views([], []), _reactions([], []))
     respond(m, 2, _views([], []), _reactions([], []))
     assert m.content.n == 2 and m.content.parent[1] == it and list(m.outbox.outlet_items) == [1]
+
+
+def test_screen_writer_keeps_unseen_counts():
+    """Direct and social writes add unseen slots (overwriting an unseen one adds none); marking
+    seen removes them; the total is the sum (what attention and extinct() read)."""
+    m = OpinionEcology(quiet_params(n_users=3, screen_size=2), seed=1)
+    sc, c = m.screens, m.content
+    items = np.array([_item(m) for _ in range(3)])
+    sc.deliver_direct(c, np.array([0, 1]), items[:2])
+    assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
+    sc.deliver_direct(c, np.array([0]), items[2:])  # overwrites an unseen slot: still 2
+    assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
+    sc.mark_seen(np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([1, 1]), np.array([0, 1]))
+    assert sc.dir_unseen.tolist() == [2, 0, 0] and sc.unseen() == 2
+    m.state.follows[:] = False
+    sc.push_social(c, m.state.follows, np.array([2, 2]), items[:2], np.full(2, -1), SOCIAL)
+    assert sc.soc_unseen.tolist() == [0, 0, 2] and sc.unseen() == 4
+    assert (sc.soc_unseen == (~sc.soc_seen).sum(axis=1)).all()
+    assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()
