@@ -39,8 +39,8 @@ class Screens:
         self.dir_item = np.full((n, size), -1, dtype=np.int32)
         self.dir_seen = np.ones((n, size), dtype=bool)
         self.dir_ptr = np.zeros(n, dtype=np.int64)
-        self.soc_unseen = np.zeros(n, dtype=np.int64)
-        self.dir_unseen = np.zeros(n, dtype=np.int64)
+        self.soc_unseen = np.zeros(n, dtype=np.int32)
+        self.dir_unseen = np.zeros(n, dtype=np.int32)
         self.total_unseen = 0
 
     def nbytes(self) -> int:

@@ -69,7 +69,11 @@ class Weighted:
     """Format preference x recency x social proof x (0.5 + trust in the source), per slot."""
 
     def slot_weights(self, world: Any, t: int) -> SlotWeights:
-        """This step's weight function (users, items) -> weights (float32, positive)."""
+        """This step's weight function (users, items) -> weights (float32, positive).
+
+        Item weights are computed once per step; trust is read from the users' rows when the
+        function is called, so only the rows attention gathers are read.
+        """
         p, c, s = world.params, world.content, world.state
         w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
         outlet = c.source_kind == OUTLET
@@ -78,15 +82,17 @@ class Weighted:
             w[focal] *= (1.0 + p.w_proof * social_proof(c.comments[focal])).astype(np.float32)
         by_gen = world.fmt_pref32[:, c.format] * w  # (4, items)
         column = np.where(outlet, c.source, world.n_outlets).astype(np.int64)
-        # users' trust, with a last column for user items (interpersonal trust)
-        trust = np.concatenate([s.trust_media, s.trust_peers[:, None]], axis=1)
-        gen = s.gen
+        gen, n_out = s.gen, world.n_outlets
 
         def weigh(users: np.ndarray, items: np.ndarray) -> np.ndarray:
             it = np.maximum(items, 0)
             g = gen[users].astype(np.int64)
             wi = by_gen.reshape(-1)[g[:, None] * by_gen.shape[1] + it]
-            tr = trust.reshape(-1)[users[:, None] * trust.shape[1] + column[it]]
+            # trust in the source: the outlet's column, or interpersonal trust for a user item
+            col = column[it]
+            peer = col == n_out
+            tr = s.trust_media[users[:, None], np.where(peer, 0, col)]
+            tr = np.where(peer, s.trust_peers[users][:, None], tr)
             return wi * (np.float32(0.5) + tr)
 
         return weigh
