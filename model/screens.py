@@ -117,17 +117,33 @@ class Screens:
         self.soc_chan[r, sl] = chan
         self.soc_seen[r, sl] = False
         self.soc_ptr[rec[start]] += n_per
-        # a slot appears once in (r, sl), so each fresh one adds one unseen item to its user
-        np.add.at(self.soc_unseen, r[fresh], 1)
-        self.total_unseen += int(fresh.sum())
+        # r is sorted (by recipient) and each (r, sl) cell appears once, so the fresh cells per
+        # recipient are run lengths: no unbuffered ufunc.at
+        rf = r[fresh]
+        if len(rf):
+            first_f = np.flatnonzero(np.concatenate(([True], rf[1:] != rf[:-1])))
+            self.soc_unseen[rf[first_f]] += np.diff(np.append(first_f, len(rf))).astype(np.int32)
+        self.total_unseen += len(rf)
         c.count("exposures", items[keep])
 
     def mark_seen(
-        self, soc_user: np.ndarray, soc_col: np.ndarray, dir_user: np.ndarray, dir_col: np.ndarray
+        self,
+        users: np.ndarray,
+        n_soc: np.ndarray,
+        n_dir: np.ndarray,
+        soc: tuple[np.ndarray, np.ndarray],
+        dir_: tuple[np.ndarray, np.ndarray],
     ) -> None:
-        """Mark attended slots seen (each given slot unseen before, and given once)."""
-        self.soc_seen[soc_user, soc_col] = True
-        self.dir_seen[dir_user, dir_col] = True
-        np.subtract.at(self.soc_unseen, soc_user, 1)
-        np.subtract.at(self.dir_unseen, dir_user, 1)
-        self.total_unseen -= len(soc_user) + len(dir_user)
+        """Mark attended slots seen.
+
+        Args:
+            users: Distinct users who attended.
+            n_soc, n_dir: How many social and direct slots each of them took.
+            soc, dir_: The (user, slot) cells taken on each screen: every cell unseen before and
+                given once, ``n_soc[i]`` (``n_dir[i]``) of them for ``users[i]``.
+        """
+        self.soc_seen[soc] = True
+        self.dir_seen[dir_] = True
+        self.soc_unseen[users] -= n_soc.astype(np.int32)
+        self.dir_unseen[users] -= n_dir.astype(np.int32)
+        self.total_unseen -= len(soc[0]) + len(dir_[0])

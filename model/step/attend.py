@@ -54,7 +54,7 @@ def attend(world: OpinionEcology, t: int, sess: Sessions) -> Views:
             np.int64
         ),
     )
-    sc.mark_seen(u1, c1, u2, c2)
+    sc.mark_seen(users, n_soc, n_dir, (u1, c1), (u2, c2))
     _record_views(world, t, views)
     return views
 

@@ -263,7 +263,14 @@ def test_screen_writer_keeps_unseen_counts():
     assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
     sc.deliver_direct(c, np.array([0]), items[2:])  # overwrites an unseen slot: still 2
     assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
-    sc.mark_seen(np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([1, 1]), np.array([0, 1]))
+    none = np.zeros(0, np.int64)
+    sc.mark_seen(
+        np.array([1]),
+        np.array([0]),
+        np.array([2]),
+        (none, none),
+        (np.array([1, 1]), np.array([0, 1])),
+    )
     assert sc.dir_unseen.tolist() == [2, 0, 0] and sc.unseen() == 2
     m.state.follows[:] = False
     sc.push_social(c, m.state.follows, np.array([2, 2]), items[:2], np.full(2, -1), SOCIAL)
