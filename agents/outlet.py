@@ -1,4 +1,7 @@
-"""The media outlet agent: publishes items; the focal one carries the experimental strategy."""
+"""The media outlet agent: publishes items; the focal one carries the strategy (docs/ODD.md 2.3).
+
+Typed against :mod:`agents.protocol`, so nothing here imports the model.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
-    from model.strategies import Strategy
+    from agents.protocol import StrategyLike, World
 
 
 class MediaOutlet(mesa.Agent):
@@ -16,21 +18,22 @@ class MediaOutlet(mesa.Agent):
 
     Attributes:
         k: Column of this outlet in the users' trust, belonging and follows arrays.
-        strategy: The outlet's strategy (background outlets broadcast one way).
+        strategy: The outlet's strategy, a ``model.Strategy`` (background outlets broadcast one
+            way).
         rate: Items published per step (Poisson mean).
         stance_mean, stance_sd: The distribution of its items' stances.
         intensity, quality: Mean emotional intensity and quality of its items.
         format_mix: Weights over text, image, short video and long video.
     """
 
-    model: OpinionEcology
+    model: World
 
     def __init__(
         self,
-        model: OpinionEcology,
+        model: World,
         k: int,
         *,
-        strategy: Strategy,
+        strategy: StrategyLike,
         rate: float,
         stance_mean: float,
         stance_sd: float,

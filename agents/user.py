@@ -1,4 +1,4 @@
-"""The user agent: a Mesa agent whose state is a row of the model's arrays (struct of arrays).
+"""The user agent: a Mesa agent whose state is a row of the model's arrays (docs/ODD.md 2.1).
 
 The model owns one numpy array per state variable; a ``User`` holds only its row index, and its
 attributes read and write that row. Code that changes many users at once works on the arrays
@@ -15,7 +15,7 @@ import numpy as np
 from agents.generations import GENERATIONS
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from agents.protocol import World
 
 
 def _scalar(name: str, doc: str) -> property:
@@ -54,9 +54,9 @@ class User(mesa.Agent):
         follows: Whether the user follows each outlet (row view).
     """
 
-    model: OpinionEcology
+    model: World
 
-    def __init__(self, model: OpinionEcology, idx: int) -> None:
+    def __init__(self, model: World, idx: int) -> None:
         super().__init__(model)
         self.idx = int(idx)
 

@@ -42,6 +42,11 @@ _ITEM_FIELDS: dict[str, type] = {
 }
 
 
+def social_proof(comments: np.ndarray) -> np.ndarray:
+    """Visible comments as social proof in [0, 1]: log(1 + c) / log(101), capped at 100 comments."""
+    return np.minimum(1.0, np.log1p(comments) / np.log(101.0))
+
+
 class ContentStore:
     """All items ever published, one row each; arrays grow by doubling."""
 

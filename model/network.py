@@ -102,11 +102,10 @@ def acquaintance_layer(
 
 def follow_layer(
     n: int, model: str, mean_degree: float, exponent: float, rng: np.random.Generator
-) -> tuple[CSR, CSR]:
-    """Directed follow layer. Returns (followees by follower, followers by account)."""
+) -> CSR:
+    """Directed follow layer, as the followers of each account (what delivery reads)."""
     if model == "none" or mean_degree <= 0 or n < 2:
-        empty = CSR(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
-        return empty, empty
+        return CSR(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
     m = int(rng.poisson(mean_degree * n))
     src = rng.integers(0, n, size=m)
     if model == "erdos_renyi":
@@ -120,17 +119,14 @@ def follow_layer(
         counts = rng.multinomial(m, fitness / fitness.sum())
         dst = np.repeat(np.arange(n, dtype=np.int64), counts)
         rng.shuffle(dst)
-    followees = csr_from_edges(src, dst, n)
-    followers = csr_from_edges(dst, src, n)
-    return followees, followers
+    return csr_from_edges(dst, src, n)
 
 
 @dataclass
 class Networks:
-    """Both layers of one population."""
+    """Both layers of one population: acquaintances (symmetric) and followers by account."""
 
     acq: CSR
-    followees: CSR
     followers: CSR
 
     def acq_by_group(
@@ -156,7 +152,7 @@ class Networks:
         return np.concatenate([o1, o2]), np.concatenate([r1, r2])
 
     def nbytes(self) -> int:
-        return self.acq.nbytes() + self.followees.nbytes() + self.followers.nbytes()
+        return self.acq.nbytes() + self.followers.nbytes()
 
     def sample_graph(self, users: np.ndarray):
         """The acquaintance ties among ``users`` as a networkx Graph (for the viewer)."""
@@ -174,7 +170,7 @@ class Networks:
 def build_networks(gen: np.ndarray, params, rng: np.random.Generator) -> Networks:
     """Both layers from the parameters, drawn from the population-and-networks stream."""
     acq = acquaintance_layer(gen, params.acq_degree, params.acq_rewire, params.acq_homophily, rng)
-    followees, followers = follow_layer(
+    followers = follow_layer(
         len(gen), params.follow_model, params.follow_degree, params.follow_exponent, rng
     )
-    return Networks(acq, followees, followers)
+    return Networks(acq, followers)

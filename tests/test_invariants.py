@@ -27,6 +27,11 @@ def _check_bounds(m):
     assert (c.likes <= c.views).all() and (c.comments <= c.views).all()
     sc = m.screens
     assert (sc.soc_item < c.n).all() and (sc.dir_item < c.n).all()
+    # the writer's unseen counts are the screens' (attention and extinct() rely on them)
+    assert (sc.soc_unseen == (~sc.soc_seen).sum(axis=1)).all()
+    assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()
+    assert sc.unseen() == int((~sc.soc_seen).sum() + (~sc.dir_seen).sum())
+    assert ((sc.soc_item >= 0) | sc.soc_seen).all() and ((sc.dir_item >= 0) | sc.dir_seen).all()
 
 
 @pytest.mark.parametrize("strategy", ["one_way", "interactive", "scenario"])
@@ -95,3 +100,15 @@ def test_forward_log_rebuilds_each_cascade_tree():
     parent_step = first.reindex(key).to_numpy()
     assert np.isfinite(parent_step).all(), "a forward came from a user who never forwarded the item"
     assert (parent_step < with_parent["step"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("preset", ["viral_moment", "music_community", "independent_cascade"])
+def test_presets_keep_screen_counts_and_bounds(preset):
+    """Trending top-ups, community items and unlimited attention all keep the writer's counts."""
+    from model import presets
+
+    params = getattr(presets, preset)(n_users=400).replace(steps=40)
+    m = OpinionEcology(params, seed=4)
+    for _ in range(4):
+        m.run(10)
+        _check_bounds(m)

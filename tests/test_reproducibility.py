@@ -67,7 +67,7 @@ def test_population_and_networks_identical_across_strategies():
             "base_valence",
         ):
             np.testing.assert_array_equal(getattr(m.state, name), getattr(ref.state, name))
-        for layer in ("acq", "followees", "followers"):
+        for layer in ("acq", "followers"):
             np.testing.assert_array_equal(
                 getattr(m.networks, layer).indices, getattr(ref.networks, layer).indices
             )

@@ -32,3 +32,22 @@ def test_mesa_agentset_tools_work():
     assert sum(counts.values()) == 120 and set(counts) <= set(GENERATIONS)
     assert counts.get("pre80", 0) == int((m.state.gen == 3).sum())
     assert m.focal.followers == int(m.state.follows[:, 0].sum())
+
+
+def test_agents_import_nothing_from_model():
+    """agents/ sits below model/: its files type against agents/protocol.py instead."""
+    import ast
+    from pathlib import Path
+
+    import agents
+
+    for path in Path(agents.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n == "model" or n.startswith("model.") for n in names), path.name

@@ -1,4 +1,4 @@
-"""Each update rule against a hand-computed case (DESIGN section 3)."""
+"""Each update rule against a hand-computed case (docs/ODD.md 7)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import pytest
 from agents.generations import GENERATIONS, PROFILES
 from model import OpinionEcology, Strategy
 from model.content import DIRECT, OUTLET, SOCIAL
+from model.rules.feed_choice import sample_slots
+from model.step import Reactions, Views, react, respond, update
+from model.step.update import _peer_round
 from tests.conftest import quiet_params
 
 
@@ -28,12 +31,28 @@ def _item(m, stance=0.5, valence=0.8, intensity=0.6, quality=0.9, source=0, kind
 
 def _views(users, items, chan=DIRECT, frm=-1):
     n = len(users)
-    return {
-        "user": np.asarray(users, dtype=np.int64),
-        "item": np.asarray(items, dtype=np.int64),
-        "chan": np.full(n, chan, np.int8),
-        "from": np.full(n, frm, np.int64),
-    }
+    return Views(
+        user=np.asarray(users, dtype=np.int64),
+        item=np.asarray(items, dtype=np.int64),
+        chan=np.full(n, chan, np.int8),
+        source_user=np.full(n, frm, np.int64),
+    )
+
+
+def _reactions(comment, focal):
+    """Reactions with only ``comment`` and ``focal`` set (what respond reads)."""
+    comment, focal = np.asarray(comment, bool), np.asarray(focal, bool)
+    zeros, none = np.zeros(len(comment)), np.zeros(len(comment), bool)
+    return Reactions(
+        res=zeros,
+        trust=zeros,
+        focal=focal,
+        outlet=focal,
+        like=none,
+        comment=comment,
+        forward=none,
+        emotion=zeros,
+    )
 
 
 def test_deffuant_pair_moves_both_by_mu_times_difference():
@@ -42,7 +61,7 @@ def test_deffuant_pair_moves_both_by_mu_times_difference():
         seed=1,
     )
     m.state.opinion[:] = [0.1, 0.3]
-    m._peer_round()
+    _peer_round(m)
     assert sorted(m.state.opinion) == pytest.approx([0.16, 0.24])
     assert m.state.opinion.sum() == pytest.approx(0.4, abs=1e-15)
 
@@ -52,12 +71,12 @@ def test_deffuant_pair_outside_bound_does_not_move():
         quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", epsilon=0.1), seed=1
     )
     m.state.opinion[:] = [-0.5, 0.5]
-    m._peer_round()
+    _peer_round(m)
     assert list(m.state.opinion) == [-0.5, 0.5]
 
 
 def test_random_matching_is_disjoint_and_uses_only_proposed_pairs():
-    from model.engine import random_matching
+    from model.rules import random_matching
 
     rng = np.random.default_rng(0)
     n = 1000
@@ -76,7 +95,7 @@ def test_network_peer_round_conserves_opinion_and_moves_most_users():
         quiet_params(n_users=500, peer_prob=1.0, acq_degree=6, peer_mu=0.5, epsilon=2.0), seed=3
     )
     x0 = m.state.opinion.copy()
-    m._peer_round()
+    _peer_round(m)
     assert (m.state.opinion != x0).mean() > 0.6
     assert m.state.opinion.sum() == pytest.approx(x0.sum(), abs=1e-9)
 
@@ -99,19 +118,19 @@ def test_resonance_and_content_update_by_hand():
     s.opinion[0], s.trust_media[0, 0], s.valence[0], s.base_valence[0] = 0.2, 0.5, 0.0, 0.0
     s.arousal[0] = s.base_arousal[0] = 0.3
     b0 = float(s.belonging[0, 0])
-    react = PROFILES[GENERATIONS[s.gen[0]]]["reactivity"]
+    reactivity = PROFILES[GENERATIONS[s.gen[0]]]["reactivity"]
     it = _item(m)
     v = _views([0], [it])
-    r = m._react(1, v)
-    emotion = 0.6 * react * (1 - abs(0.0 - 0.8) / 2)
+    r = react(m, 1, v)
+    emotion = 0.6 * reactivity * (1 - abs(0.0 - 0.8) / 2)
     res = (1 * 0.5 + 1 * emotion + 1 * (1 - abs(0.2 - 0.5) / 2) + 0.5 * 0) / 3.5
-    assert r["trust"][0] == pytest.approx(0.5)
-    assert r["res"][0] == pytest.approx(res, rel=1e-6)
-    m._update(1, v, r)
+    assert r.trust[0] == pytest.approx(0.5)
+    assert r.res[0] == pytest.approx(res, rel=1e-6)
+    update(m, 1, v, r)
     assert s.opinion[0] == pytest.approx(0.2 + 0.05 * 0.5 * 0.3, rel=1e-6)
     assert s.trust_media[0, 0] == pytest.approx(0.5 + 0.02 * (0.9 - 0.5), rel=1e-5)
-    assert s.valence[0] == pytest.approx(0.1 * react * 0.8, rel=1e-5)
-    assert s.arousal[0] == pytest.approx(0.3 + 0.1 * react * (0.6 - 0.3), rel=1e-5)
+    assert s.valence[0] == pytest.approx(0.1 * reactivity * 0.8, rel=1e-5)
+    assert s.arousal[0] == pytest.approx(0.3 + 0.1 * reactivity * (0.6 - 0.3), rel=1e-5)
     assert s.belonging[0, 0] == pytest.approx((b0 + 0.02 * res * (1 - b0)) * 0.99, rel=1e-5)
 
 
@@ -123,7 +142,7 @@ def test_content_outside_confidence_bound_lowers_trust_and_leaves_opinion():
     s.opinion[0], s.trust_media[0, 0] = -0.5, 0.6
     it = _item(m, stance=0.5)
     v = _views([0], [it])
-    m._update(1, v, m._react(1, v))
+    update(m, 1, v, react(m, 1, v))
     assert s.opinion[0] == -0.5
     assert s.trust_media[0, 0] == pytest.approx(0.6 + 0.02 * (0 - 0.6), rel=1e-5)
 
@@ -132,8 +151,8 @@ def test_forwarded_item_trust_is_geometric_mean_of_outlet_and_forwarder_trust():
     m = OpinionEcology(quiet_params(n_users=3), seed=2)
     m.state.trust_media[0, 0], m.state.trust_peers[0] = 0.81, 0.25
     it = _item(m)
-    r = m._react(1, _views([0], [it], chan=SOCIAL, frm=1))
-    assert r["trust"][0] == pytest.approx(np.sqrt(0.81 * 0.25), rel=1e-6)
+    r = react(m, 1, _views([0], [it], chan=SOCIAL, frm=1))
+    assert r.trust[0] == pytest.approx(np.sqrt(0.81 * 0.25), rel=1e-6)
 
 
 def test_reply_with_emotional_reward_by_hand():
@@ -144,8 +163,7 @@ def test_reply_with_emotional_reward_by_hand():
     s.trust_media[1, 0], s.belonging[1, 0], s.valence[1] = 0.4, 0.1, 0.0
     it = _item(m)
     v = _views([1], [it])
-    reactions = {"comment": np.array([True]), "focal": np.array([True])}
-    m._respond(1, v, reactions)
+    respond(m, 1, v, _reactions([True], [True]))
     assert s.trust_media[1, 0] == pytest.approx(0.4 + 0.15 * 0.6, rel=1e-6)
     assert s.belonging[1, 0] == pytest.approx(0.1 + 0.3 * 0.9, rel=1e-6)
     assert s.valence[1] == pytest.approx(0.3, rel=1e-6)
@@ -156,7 +174,7 @@ def test_one_way_never_replies():
     m = OpinionEcology(quiet_params(n_users=2, strategy="one_way"), seed=4)
     it = _item(m)
     trust = m.state.trust_media[1, 0]
-    m._respond(1, _views([1], [it]), {"comment": np.array([True]), "focal": np.array([True])})
+    respond(m, 1, _views([1], [it]), _reactions([True], [True]))
     assert (
         m.state.trust_media[1, 0] == trust and m.replies_sent == 0 and not m.state.community.any()
     )
@@ -166,9 +184,7 @@ def test_reply_capacity_caps_replies():
     m = OpinionEcology(quiet_params(n_users=10, strategy=Strategy(reply_capacity=3)), seed=4)
     it = _item(m)
     users = np.arange(10)
-    m._respond(
-        1, _views(users, [it] * 10), {"comment": np.ones(10, bool), "focal": np.ones(10, bool)}
-    )
+    respond(m, 1, _views(users, [it] * 10), _reactions(np.ones(10), np.ones(10)))
     assert m.replies_sent == 3 and m.state.replies.sum() == 3
 
 
@@ -186,19 +202,28 @@ def test_churn_hazard(belong, trust, leaves):
     s.follows[:, 0] = True
     s.belonging[:, 0] = belong
     s.trust_media[:, 0] = trust
-    m._update(1, _views([], []), m._react(1, _views([], [])))
+    update(m, 1, _views([], []), react(m, 1, _views([], [])))
     assert (~s.follows[:, 0]).all() if leaves else s.follows[:, 0].all()
 
 
 def test_social_screen_is_fifo_and_skips_items_already_on_screen():
     m = OpinionEcology(quiet_params(n_users=2, screen_size=3), seed=1)
     items = [_item(m) for _ in range(5)]
-    m._push_social(np.zeros(5, np.int64), np.array(items), np.full(5, 1), SOCIAL)
+    m.screens.push_social(
+        m.content, m.state.follows, np.zeros(5, np.int64), np.array(items), np.full(5, 1), SOCIAL
+    )
     sc = m.screens
     assert sorted(sc.soc_item[0]) == items[2:] and sc.soc_ptr[0] == 5
     # a batch larger than the screen keeps its newest screen-full; only those count as exposures
     assert list(m.content.exposures[items]) == [0, 0, 1, 1, 1]
-    m._push_social(np.zeros(1, np.int64), np.array([items[4]]), np.full(1, 1), SOCIAL)
+    m.screens.push_social(
+        m.content,
+        m.state.follows,
+        np.zeros(1, np.int64),
+        np.array([items[4]]),
+        np.full(1, 1),
+        SOCIAL,
+    )
     assert sc.soc_ptr[0] == 5 and m.content.exposures[items[4]] == 1
 
 
@@ -208,7 +233,7 @@ def test_choose_takes_all_when_budget_covers_screen_and_prefers_heavy_slots():
     n_take = np.array([3] * 2000 + [1] * 2000)
     avail = ok.sum(axis=1)
     w = np.tile(np.array([1.0, 1.0, 9.0, 1.0], np.float32), (4000, 1))
-    rows, cols = OpinionEcology._choose(rng, ok, n_take, avail, lambda r: w[r])
+    rows, cols = sample_slots(rng, ok, n_take, avail, lambda r: w[r])
     assert not (cols == 1).any()
     assert np.bincount(rows, minlength=4000).tolist() == n_take.tolist()
     # with one draw among weights 1, 9, 1 the heavy slot wins with probability 9/11 = 0.818;
@@ -223,6 +248,32 @@ def test_follow_up_published_once_for_a_large_conversation():
     )
     it = _item(m)
     m.content.comments[it] = 5
-    m._respond(1, _views([], []), {"comment": np.zeros(0, bool), "focal": np.zeros(0, bool)})
-    m._respond(2, _views([], []), {"comment": np.zeros(0, bool), "focal": np.zeros(0, bool)})
-    assert m.content.n == 2 and m.content.parent[1] == it and list(m._pending_outlet_items) == [1]
+    respond(m, 1, _views([], []), _reactions([], []))
+    respond(m, 2, _views([], []), _reactions([], []))
+    assert m.content.n == 2 and m.content.parent[1] == it and list(m.outbox.outlet_items) == [1]
+
+
+def test_screen_writer_keeps_unseen_counts():
+    """Direct and social writes add unseen slots (overwriting an unseen one adds none); marking
+    seen removes them; the total is the sum (what attention and extinct() read)."""
+    m = OpinionEcology(quiet_params(n_users=3, screen_size=2), seed=1)
+    sc, c = m.screens, m.content
+    items = np.array([_item(m) for _ in range(3)])
+    sc.deliver_direct(c, np.array([0, 1]), items[:2])
+    assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
+    sc.deliver_direct(c, np.array([0]), items[2:])  # overwrites an unseen slot: still 2
+    assert sc.dir_unseen.tolist() == [2, 2, 0] and sc.unseen() == 4
+    none = np.zeros(0, np.int64)
+    sc.mark_seen(
+        np.array([1]),
+        np.array([0]),
+        np.array([2]),
+        (none, none),
+        (np.array([1, 1]), np.array([0, 1])),
+    )
+    assert sc.dir_unseen.tolist() == [2, 0, 0] and sc.unseen() == 2
+    m.state.follows[:] = False
+    sc.push_social(c, m.state.follows, np.array([2, 2]), items[:2], np.full(2, -1), SOCIAL)
+    assert sc.soc_unseen.tolist() == [0, 0, 2] and sc.unseen() == 4
+    assert (sc.soc_unseen == (~sc.soc_seen).sum(axis=1)).all()
+    assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()

@@ -1,0 +1,31 @@
+"""Attention rules: how many items a browsing user views per session (docs/ODD.md 7.5).
+
+``limited`` draws a budget around the cohort's mean (Weng et al. 2012: limited attention);
+``unlimited`` lets a user see both screens in full, as the independent cascade assumes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.rules.registry import Registry
+
+ATTENTION: Registry = Registry("attention")
+
+
+@ATTENTION.register("limited")
+class Limited:
+    """Budget max(1, floor(mean + U)), U ~ Uniform(0, 1): mean items on average."""
+
+    def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
+        """Items each user may view (int64, at least 1), one uniform per user."""
+        return np.maximum(1, np.floor(mean + rng.random(len(mean)))).astype(np.int64)
+
+
+@ATTENTION.register("unlimited")
+class Unlimited:
+    """Budget 2 x screen size: both screens in full (no draws)."""
+
+    def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
+        """Items each user may view (int64)."""
+        return np.full(len(mean), 2 * screen_size, dtype=np.int64)

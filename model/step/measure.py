@@ -1,0 +1,27 @@
+"""Phase 7: measure and stop (docs/ODD.md 7.13).
+
+The step's measures are computed once (``world.collect``) and handed to the DataCollector;
+the run stops at the horizon, or earlier by ``stop_when`` (opinions converged, or nothing left
+that can spread).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from model.engine import OpinionEcology
+
+
+def measure(world: OpinionEcology, t: int) -> None:
+    """Collect this step's measures; set ``world.running`` to False when the run is over."""
+    p = world.params
+    world.collect()
+    if (
+        world.steps >= p.steps
+        or p.stop_when == "converged"
+        and world.opinions_converged()
+        or p.stop_when == "extinct"
+        and world.extinct()
+    ):
+        world.running = False

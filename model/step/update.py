@@ -1,0 +1,117 @@
+"""Phase 5: state updates (docs/ODD.md 7.10, 7.11).
+
+Bounded confidence toward content (Deffuant et al. 2000), weighted by trust and averaged over
+the step's views; outlet trust and belonging; peer trust; emotion; belonging decay and
+community belonging; rounds of Deffuant peer exchange between disjoint pairs (the peer-mixing
+rule chooses the pairs); churn from the focal outlet; clipping to the state's bounds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.step.records import Reactions, Views
+
+if TYPE_CHECKING:
+    from model.engine import OpinionEcology
+
+
+def update(world: OpinionEcology, t: int, v: Views, r: Reactions) -> None:
+    """Update users' opinion, trust, belonging, emotion and follows after the step's views."""
+    p, s, c = world.params, world.state, world.content
+    n = world.n_users
+    u, it = v.user, v.item
+    stance = c.stance[it].astype(np.float64)
+    diff = stance - s.opinion[u]
+    inside = np.abs(diff) < s.epsilon[u]
+    # bounded confidence toward content, weighted by trust (averaged over the step's views)
+    if len(u):
+        nviews = np.bincount(u, minlength=n)
+        pull = np.bincount(u, weights=np.where(inside, r.trust * diff, 0.0), minlength=n)
+        s.opinion += p.mu_content * pull / np.maximum(nviews, 1)
+    # trust in outlets moves toward the outcome: a value match (times quality) or a mismatch
+    out = r.outlet
+    if out.any():
+        k = c.source[it[out]].astype(np.int64)
+        key = u[out] * world.n_outlets + k
+        y = np.where(inside[out], c.quality[it[out]], 0.0)
+        cnt = np.bincount(key, minlength=n * world.n_outlets)
+        tot = np.bincount(key, weights=y, minlength=n * world.n_outlets)
+        tm = s.trust_media.reshape(-1)
+        seen = np.flatnonzero(cnt)
+        tm[seen] += p.trust_rate * (tot[seen] / cnt[seen] - tm[seen])
+        # belonging grows with resonant contact with the outlet's content
+        b = s.belonging.reshape(-1)
+        gain = np.bincount(key, weights=r.res[out], minlength=n * world.n_outlets)[seen]
+        b[seen] += (p.belonging_gain * gain * (1.0 - b[seen])).astype(np.float32)
+    fwd_view = v.source_user >= 0
+    if fwd_view.any():
+        uf = u[fwd_view]
+        cnt = np.bincount(uf, minlength=n)
+        y = np.bincount(uf, weights=inside[fwd_view].astype(np.float64), minlength=n)
+        seen = cnt > 0
+        s.trust_peers[seen] += (
+            0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])
+        ).astype(np.float32)
+    # emotion relaxes to baseline and is pulled by what was consumed
+    react = world.prof["reactivity"][s.gen]
+    nv = np.maximum(np.bincount(u, minlength=n), 1) if len(u) else np.ones(n)
+    dval = np.bincount(u, weights=c.valence[it] - s.valence[u], minlength=n) / nv if len(u) else 0.0
+    daro = (
+        np.bincount(u, weights=c.intensity[it] - s.arousal[u], minlength=n) / nv if len(u) else 0.0
+    )
+    s.valence += (
+        p.emotion_relax * (s.base_valence - s.valence) + p.emotion_pull * react * dval
+    ).astype(np.float32)
+    s.arousal += (
+        p.emotion_relax * (s.base_arousal - s.arousal) + p.emotion_pull * react * daro
+    ).astype(np.float32)
+    # belonging decays; active community members keep each other close
+    s.belonging *= np.float32(1.0 - p.belonging_decay)
+    if world.strategy.community:
+        members = s.community & (s.last_active == t)
+        s.belonging[members, 0] += np.float32(p.community_gain) * (1 - s.belonging[members, 0])
+    # peer exchange (Deffuant): disjoint random pairs per round, so the order inside a round
+    # does not matter and the vectorised update is the sequential model's
+    for _ in range(p.peer_rounds):
+        _peer_round(world)
+    # churn: the unfollow hazard rises as belonging and trust fall below their thresholds
+    hazard = (
+        p.churn_prob
+        * np.clip(1.0 - s.belonging[:, 0] / max(p.churn_belonging, 1e-12), 0, 1)
+        * np.clip(1.0 - s.trust_media[:, 0] / max(p.churn_trust, 1e-12), 0, 1)
+    )
+    leave = s.follows[:, 0] & (world.streams["update"].random(n) < hazard)
+    s.follows[leave, 0] = False
+    _clip(world)
+
+
+def _peer_round(world: OpinionEcology) -> None:
+    """One round of Deffuant exchange: participants with ``peer_prob``, pairs from the rule."""
+    p, s = world.params, world.state
+    if p.peer_prob <= 0:
+        return
+    rng = world.streams["peer"]
+    n = world.n_users
+    part = np.flatnonzero(rng.random(n) < p.peer_prob)
+    a, b = world.rules["peer_mixing"].pairs(rng, part, world.networks, n)
+    if len(a) == 0:
+        return
+    xa, xb = s.opinion[a], s.opinion[b]
+    d = xb - xa
+    move_a = np.abs(d) < s.epsilon[a]
+    move_b = np.abs(d) < s.epsilon[b]
+    s.opinion[a] = np.where(move_a, xa + p.peer_mu * d, xa)
+    s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
+
+
+def _clip(world: OpinionEcology) -> None:
+    s = world.state
+    np.clip(s.opinion, -1, 1, out=s.opinion)
+    np.clip(s.trust_media, 0, 1, out=s.trust_media)
+    np.clip(s.trust_peers, 0, 1, out=s.trust_peers)
+    np.clip(s.valence, -1, 1, out=s.valence)
+    np.clip(s.arousal, 0, 1, out=s.arousal)
+    np.clip(s.belonging, 0, 1, out=s.belonging)

@@ -1,0 +1,156 @@
+"""The contract every registered rule keeps, checked for each rule of each registry.
+
+For every name in every registry of :mod:`model.rules`: the output has the shape and bounds its
+phase expects, the same seed gives the same output, and the rule draws only from the generator
+it is handed (every other stream of the model keeps its state). A new rule is checked here as
+soon as it is registered; a new registry fails ``test_every_registry_has_a_contract`` until a
+case is written for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import OpinionEcology, Params
+from model.rules import REGISTRIES, Registry, selected
+from model.rules.feed_choice import sample_slots
+
+N = 300
+
+
+def _world(seed: int = 5) -> OpinionEcology:
+    """A small default world a few steps in, so screens, trust and content are not blank."""
+    return OpinionEcology(Params(n_users=N, acq_degree=6, steps=100), seed=seed).run(6)
+
+
+def _generators(m: OpinionEcology) -> dict[str, np.random.Generator]:
+    gens = {f"streams[{k}]": g for k, g in m.streams.items()}
+    for name in ("rng_population", "rng_outlets", "rng_posts", "rng_followups"):
+        gens[name] = getattr(m, name)
+    gens["mesa rng"] = m.rng  # Mesa's own generator: no rule may touch it either
+    return gens
+
+
+def _forwarding(rule, m, rng):
+    local = np.random.default_rng(0)
+    res, emotion = local.random(500), local.random(500)
+    p = rule.probability(m.params, res, emotion)
+    assert p.shape == (500,) and np.isfinite(p).all()
+    assert ((p >= 0) & (p <= 1)).all()
+    return (p,)
+
+
+def _peer_mixing(rule, m, rng):
+    part = np.flatnonzero(rng.random(N) < 0.8)
+    a, b = rule.pairs(rng, part, m.networks, N)
+    assert a.shape == b.shape and len(a) > 0
+    users = np.concatenate([a, b])
+    assert len(np.unique(users)) == len(users), "a user is in two pairs"
+    assert np.isin(a, part).all() and ((b >= 0) & (b < N)).all()
+    return a, b
+
+
+def _initial_opinion(rule, m, rng):
+    x = rule.draw(rng, 2000)
+    assert x.shape == (2000,) and np.isfinite(x).all()
+    assert ((x >= -1) & (x <= 1)).all() and x.std() > 0.1
+    return (x,)
+
+
+def _attention(rule, m, rng):
+    mean = np.linspace(0.5, 12.0, 400)
+    b = rule.budget(rng, mean, m.params.screen_size)
+    assert b.shape == (400,) and b.dtype == np.int64
+    assert (b >= 1).all() and (b <= max(2 * m.params.screen_size, np.ceil(mean.max()))).all()
+    return (b,)
+
+
+def _feed_choice(rule, m, rng):
+    sc = m.screens
+    users = np.arange(N)
+    items, ok = sc.soc_item[users], ~sc.soc_seen[users]
+    avail = ok.sum(axis=1)
+    assert avail.sum() > 0, "the world has nothing unseen to choose from"
+    n_take = np.minimum(avail, 1 + np.arange(N) % 3)
+    weigh = rule.slot_weights(m, m.steps)
+    w = None
+    if weigh is not None:
+        slot_w = weigh(users, items)
+        assert slot_w.shape == items.shape and np.isfinite(slot_w).all() and (slot_w > 0).all()
+        w = lambda rows: slot_w[rows]  # noqa: E731
+    rows, cols = sample_slots(rng, ok, n_take, avail, w)
+    assert ok[rows, cols].all(), "a slot that may not be taken was taken"
+    assert np.bincount(rows, minlength=N).tolist() == n_take.tolist()
+    assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) == len(rows)
+    return rows, cols
+
+
+#: Registry key -> (the stream the phase hands the rule, the contract check).
+CASES = {
+    "forwarding": ("streams[react]", _forwarding),
+    "peer_mixing": ("streams[peer]", _peer_mixing),
+    "initial_opinion": ("rng_population", _initial_opinion),
+    "attention": ("streams[attend]", _attention),
+    "feed_choice": ("streams[attend]", _feed_choice),
+}
+
+RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
+
+
+def test_every_registry_has_a_contract():
+    assert set(CASES) == set(REGISTRIES)
+
+
+@pytest.mark.parametrize(("key", "name"), RULES, ids=[f"{k}:{n}" for k, n in RULES])
+def test_rule_contract(key, name):
+    """Shapes and bounds; the same seed gives the same output; no other stream moves."""
+    stream, check = CASES[key]
+    outputs = []
+    for _ in range(2):
+        m = _world()
+        gens = _generators(m)
+        before = {k: g.bit_generator.state for k, g in gens.items() if k != stream}
+        outputs.append(check(REGISTRIES[key].get(name), m, gens[stream]))
+        after = {k: g.bit_generator.state for k, g in gens.items() if k != stream}
+        moved = [k for k in before if before[k] != after[k]]
+        assert not moved, f"{key}:{name} drew from {moved}"
+    for x, y in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_unknown_name_lists_the_registered_rules():
+    for key, reg in REGISTRIES.items():
+        with pytest.raises(ValueError, match="registered rules: ") as err:
+            reg.get("no-such-rule")
+        assert all(repr(n) in str(err.value) for n in reg.names()), key
+
+
+def test_a_name_is_registered_once():
+    reg = Registry("demo")
+    reg.register("a")(type("A", (), {}))
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register("a")(type("B", (), {}))
+    assert reg.names() == ("a",) and "a" in reg and reg.get("a").name == "a"
+
+
+def test_selected_follows_params():
+    chosen = selected(Params())
+    assert set(chosen) == set(REGISTRIES)
+    assert {k: r.name for k, r in chosen.items()} == {
+        "forwarding": Params().forward_model,
+        "peer_mixing": Params().peer_mixing,
+        "initial_opinion": Params().initial_opinion,
+        "feed_choice": "weighted" if Params().choice_weights else "uniform",
+        "attention": "unlimited" if Params().unlimited_attention else "limited",
+    }
+    flipped = selected(
+        Params(
+            forward_model="fixed",
+            peer_mixing="complete",
+            initial_opinion="uniform",
+            choice_weights=not Params().choice_weights,
+            unlimited_attention=not Params().unlimited_attention,
+        )
+    )
+    assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)
