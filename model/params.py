@@ -504,16 +504,6 @@ class Params:
         return d
 
     @property
-    def choice_weights(self) -> bool:
-        """Read-only: ``feed_choice == "weighted"`` (the engine's old switch; not a parameter)."""
-        return self.feed_choice == "weighted"
-
-    @property
-    def unlimited_attention(self) -> bool:
-        """Read-only: ``attention == "unlimited"`` (the engine's old switch; not a parameter)."""
-        return self.attention == "unlimited"
-
-    @property
     def generation_mix(self) -> tuple[float, float, float, float]:
         """Normalised cohort shares (post00, post90, post80, pre80)."""
         w = (self.mix_post00, self.mix_post90, self.mix_post80, self.mix_pre80)

@@ -36,8 +36,8 @@ def selected(params: Any) -> dict[str, Any]:
         "forwarding": params.forward_model,
         "peer_mixing": params.peer_mixing,
         "initial_opinion": params.initial_opinion,
-        "feed_choice": "weighted" if params.choice_weights else "uniform",
-        "attention": "unlimited" if params.unlimited_attention else "limited",
+        "feed_choice": params.feed_choice,
+        "attention": params.attention,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 

@@ -18,10 +18,10 @@ from model.rules.feed_choice import SlotWeights, sample_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def attend(world: OpinionEcology, t: int, sess: Sessions) -> Views:
+def attend(world: World, t: int, sess: Sessions) -> Views:
     """The browsers' views of step ``t``; the slots they view are marked seen."""
     p, s, sc = world.params, world.state, world.screens
     rules = world.rules
@@ -84,7 +84,7 @@ def _take(
 
 
 def _platform_fill(
-    world: OpinionEcology, t: int, users: np.ndarray, want: np.ndarray, unseen: np.ndarray
+    world: World, t: int, users: np.ndarray, want: np.ndarray, unseen: np.ndarray
 ) -> np.ndarray:
     """A social feed never runs dry: the platform tops it up with trending items (7.6).
 
@@ -110,7 +110,7 @@ def _platform_fill(
     return filled
 
 
-def _record_views(world: OpinionEcology, t: int, v: Views) -> None:
+def _record_views(world: World, t: int, v: Views) -> None:
     """Count views, tally them by cohort, channel and focal, mark reach, log cascade edges."""
     p, s, c = world.params, world.state, world.content
     if len(v.user) == 0:

@@ -16,10 +16,10 @@ from model.constants import RECOMMEND_SHARE
 from model.content import RECOMMENDED, SOCIAL, USER
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def deliver(world: OpinionEcology, t: int) -> None:
+def deliver(world: World, t: int) -> None:
     """Deliver this step's outlet items and the queued shares (``world.outbox``)."""
     p, s, c, sc = world.params, world.state, world.content, world.screens
     box = world.outbox

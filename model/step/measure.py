@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def measure(world: OpinionEcology, t: int) -> None:
+def measure(world: World, t: int) -> None:
     """Collect this step's measures; set ``world.running`` to False when the run is over."""
     p = world.params
     world.collect()

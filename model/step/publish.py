@@ -15,10 +15,10 @@ from model.content import OUTLET, USER
 from model.step.records import Sessions
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def sessions(world: OpinionEcology, t: int) -> Sessions:
+def sessions(world: World, t: int) -> Sessions:
     """Who opens the app at step ``t``: 2N uniforms from ``streams["activity"]``."""
     p, s = world.params, world.state
     rng = world.streams["activity"]
@@ -33,7 +33,7 @@ def sessions(world: OpinionEcology, t: int) -> Sessions:
     return Sessions(posters=np.flatnonzero(post), browsers=np.flatnonzero(active & ~post))
 
 
-def publish(world: OpinionEcology, t: int, sess: Sessions) -> None:
+def publish(world: World, t: int, sess: Sessions) -> None:
     """Outlets' items of step ``t`` go to ``world.outbox.new_items``; posts are queued as shares."""
     p, s, rng = world.params, world.state, world.rng_outlets
     outlets, box = world.outlets, world.outbox

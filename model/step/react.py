@@ -18,10 +18,10 @@ from model.step.records import Reactions, Views
 from model.strategies import BROADCAST_FRICTION
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def react(world: OpinionEcology, t: int, v: Views) -> Reactions:
+def react(world: World, t: int, v: Views) -> Reactions:
     """Like, comment, forward and follow for each view: four uniforms per view."""
     p, s, c = world.params, world.state, world.content
     strategy = world.strategy

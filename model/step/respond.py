@@ -15,10 +15,10 @@ from model.content import OUTLET, SOCIAL, USER
 from model.step.records import Reactions, Views
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def respond(world: OpinionEcology, t: int, v: Views, r: Reactions) -> None:
+def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     """Replies, community comment items and follow-ups for step ``t``."""
     p, s, c, st = world.params, world.state, world.content, world.strategy
     commented = r.comment & r.focal

@@ -15,10 +15,10 @@ import numpy as np
 from model.step.records import Reactions, Views
 
 if TYPE_CHECKING:
-    from model.engine import OpinionEcology
+    from model.world import World
 
 
-def update(world: OpinionEcology, t: int, v: Views, r: Reactions) -> None:
+def update(world: World, t: int, v: Views, r: Reactions) -> None:
     """Update users' opinion, trust, belonging, emotion and follows after the step's views."""
     p, s, c = world.params, world.state, world.content
     n = world.n_users
@@ -88,7 +88,7 @@ def update(world: OpinionEcology, t: int, v: Views, r: Reactions) -> None:
     _clip(world)
 
 
-def _peer_round(world: OpinionEcology) -> None:
+def _peer_round(world: World) -> None:
     """One round of Deffuant exchange: participants with ``peer_prob``, pairs from the rule."""
     p, s = world.params, world.state
     if p.peer_prob <= 0:
@@ -107,7 +107,7 @@ def _peer_round(world: OpinionEcology) -> None:
     s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
 
 
-def _clip(world: OpinionEcology) -> None:
+def _clip(world: World) -> None:
     s = world.state
     np.clip(s.opinion, -1, 1, out=s.opinion)
     np.clip(s.trust_media, 0, 1, out=s.trust_media)

@@ -141,16 +141,16 @@ def test_selected_follows_params():
         "forwarding": Params().forward_model,
         "peer_mixing": Params().peer_mixing,
         "initial_opinion": Params().initial_opinion,
-        "feed_choice": "weighted" if Params().choice_weights else "uniform",
-        "attention": "unlimited" if Params().unlimited_attention else "limited",
+        "feed_choice": Params().feed_choice,
+        "attention": Params().attention,
     }
     flipped = selected(
         Params(
             forward_model="fixed",
             peer_mixing="complete",
             initial_opinion="uniform",
-            choice_weights=not Params().choice_weights,
-            unlimited_attention=not Params().unlimited_attention,
+            feed_choice="uniform",
+            attention="unlimited",
         )
     )
     assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)

@@ -62,11 +62,8 @@ def test_wrong_types():
         Params(n_users=True)
 
 
-def test_renamed_switches_are_choices_with_read_only_compatibility_properties():
+def test_renamed_switches_are_choices_and_the_old_names_say_what_to_use():
     assert (Params().feed_choice, Params().attention) == ("weighted", "limited")
-    p = Params(feed_choice="uniform", attention="unlimited")
-    assert p.choice_weights is False and p.unlimited_attention is True
-    assert Params().choice_weights is True and Params().unlimited_attention is False
     for old in ("choice_weights", "unlimited_attention"):
         assert old not in Params.spec() and old not in Params.help()
         with pytest.raises(TypeError, match=f"no parameter '{old}' any more: use"):
