@@ -70,7 +70,14 @@ def replicate_seed(root_seed: int, replicate: int) -> int:
 
 
 def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
-    """The design points, each a dict of factor key -> value (one empty dict without factors)."""
+    """The design points, each a dict of factor key -> value (one empty dict without factors).
+
+    Raises:
+        SpecError: The design is beyond :mod:`experiments.limits` (checked before building).
+    """
+    from experiments.limits import check_size
+
+    check_size(spec)
     d = spec.design
     if d.kind == "factorial":
         keys = list(d.factors)
