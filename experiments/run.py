@@ -233,7 +233,12 @@ def run(
     try:
         with open_executor(executor, workers=workers, address=address) as ex:
             for result in bounded_map(
-                ex.executor, run_one, todo, window or 2 * ex.workers, on_error=_lost_run
+                ex.executor,
+                run_one,
+                todo,
+                window or 2 * ex.workers,
+                on_error=_lost_run,
+                restart=ex.restart,
             ):
                 buffer.append(result)
                 failed += not result.ok
