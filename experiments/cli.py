@@ -252,8 +252,6 @@ def cmd_report(a: argparse.Namespace) -> int:
         )
         return 1
     files = write_report(a.out, figures=not a.no_figures)
-    res = load_results(a.out)
-
     comparison = pd.read_csv(files["comparison.csv"])
     head = list(res.spec.analysis.headline)
     print(

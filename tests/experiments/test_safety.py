@@ -241,6 +241,21 @@ def test_unusable_out_folders_get_a_message(tiny_spec, tmp_path, capsys):
     _fails(capsys, [*run, "/proc/nosuchdir/x"], "/proc/nosuchdir/x", "cannot")
 
 
+def test_a_read_only_file_system_gets_a_message(tiny_spec, tmp_path, monkeypatch, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.open
+
+    def read_only(path, *args, **kwargs):
+        if str(path).startswith(str(ro)):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    run = ["run", str(tiny_spec), "--quiet", "--out", str(ro)]
+    _fails(capsys, run, str(ro), "Read-only file system", "writable --out")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into read-only folders")
 def test_a_read_only_out_folder_gets_a_message(tiny_spec, tmp_path, capsys):
     ro = tmp_path / "ro"
@@ -252,29 +267,48 @@ def test_a_read_only_out_folder_gets_a_message(tiny_spec, tmp_path, capsys):
         ro.chmod(0o755)
 
 
-def test_bad_specs_options_and_manifests_get_a_message(tiny_spec, write_spec, tmp_path, capsys):
-    out = tmp_path / "out"
-    run = ["run", str(tiny_spec), "--quiet", "--out", str(out)]
+def test_a_spec_that_is_not_utf8_gets_a_message(tmp_path, capsys):
     bad = tmp_path / "latin1.toml"
     bad.write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
     _fails(capsys, ["plan", str(bad), "--pilot-steps", "0"], str(bad), "UTF-8")
-    _fails(capsys, [*run, "--workers", "0"], "--workers", ">= 1")
-    _fails(capsys, [*run, "--flush-every", "0"], "--flush-every", ">= 1")
-    _fails(capsys, [*run, "--address", "notaurl"], "--address", "tcp://")
+
+
+@pytest.mark.parametrize(
+    "option, needles",
+    [
+        (["--workers", "0"], ["--workers", ">= 1"]),
+        (["--flush-every", "0"], ["--flush-every", ">= 1"]),
+        (["--address", "notaurl"], ["--address", "tcp://"]),
+    ],
+)
+def test_run_options_that_cannot_work_are_refused_before_anything_is_written(
+    tiny_spec, tmp_path, capsys, option, needles
+):
+    out = tmp_path / "out"
+    _fails(capsys, ["run", str(tiny_spec), "--quiet", "--out", str(out), *option], *needles)
     assert not out.exists(), "a refused run leaves nothing behind"
 
+
+def test_a_model_that_cannot_be_imported_is_refused_by_plan_and_run(write_spec, tmp_path, capsys):
     spec = write_spec('model = "nosuchmodule:Model"\n' + TINY, "nomodule.toml")
     _fails(capsys, ["plan", str(spec), "--pilot-steps", "0"], "nosuchmodule", "import")
+    out = tmp_path / "out"
     _fails(capsys, ["run", str(spec), "--quiet", "--out", str(out)], "nosuchmodule")
     assert not out.exists()
 
+
+def test_a_set_error_names_the_set_option_not_the_spec_line(tiny_spec, capsys):
     err = _fails(capsys, ["plan", str(tiny_spec), "--set", "n_users=-5"], "--set n_users=-5")
     assert f"{tiny_spec}:" not in err, "the value came from --set, not from the spec's file"
 
+
+def test_an_invalid_manifest_gets_a_message(tiny_spec, tmp_path, capsys):
+    out = tmp_path / "out"
     out.mkdir()
     (out / "manifest.json").write_text("{not json")
     _fails(capsys, ["status", str(out)], "manifest.json", "JSON")
-    _fails(capsys, [*run, "--resume"], "manifest.json", "JSON")
+    run = ["run", str(tiny_spec), "--quiet", "--out", str(out), "--resume"]
+    _fails(capsys, run, "manifest.json", "JSON")
 
 
 def test_report_with_no_successful_run_gets_a_message(write_spec, tmp_path, capsys):
