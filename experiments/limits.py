@@ -3,7 +3,9 @@
 Every design point and every run is held in memory while a sweep is planned (a run's task is
 about a kilobyte, its resolved parameters another), so an unbounded design fills the memory
 before printing anything. A design beyond these limits is refused with a message: split it
-into several specs (each with its own ``--out``) or sample fewer points.
+into several specs (each with its own ``--out``) or sample fewer points. At the limits
+(100,000 points x 2 arms x 5 replicates) ``plan`` took 39 s and 1.1 GiB on the project's
+2-core machine.
 """
 
 from __future__ import annotations
