@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
-from experiments.store import read_manifest, read_table
+from experiments.store import check_readable, read_manifest, read_table
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
@@ -581,8 +581,14 @@ def load_results(out: str | Path) -> Results:
         out: The directory.
 
     Returns:
-        The results; ``runs`` holds every recorded run, latest attempt per run.
+        The results; ``runs`` holds every recorded run, latest attempt per run, and the other
+        tables only rows of those attempts.
+
+    Raises:
+        experiments.store.StoreError: ``out`` has no readable manifest.
+        experiments.store.CorruptPartError: A part file cannot be read (named in the message).
     """
     out = Path(out)
     manifest = read_manifest(out)
+    check_readable(out)
     return Results(out=out, manifest=manifest, runs=read_table(out, "runs"))

@@ -48,9 +48,41 @@ def _overrides(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load(a: argparse.Namespace):
+    """The spec with the command line's overrides; its model class must import."""
+    from experiments.run import check_model
     from experiments.spec import load_spec
 
-    return load_spec(a.spec, overrides=_overrides(a) or None)
+    try:
+        spec = load_spec(a.spec)
+    except UnicodeDecodeError as e:
+        raise SpecError(
+            f"not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start}); "
+            "a spec must be a UTF-8 TOML file",
+            file=str(a.spec),
+        ) from None
+    overrides = _overrides(a)
+    if overrides:
+        try:
+            spec = spec.with_overrides(overrides)
+        except SpecError as e:
+            raise _override_error(e, overrides, a) from None
+    check_model(spec)
+    return spec
+
+
+def _override_error(e: SpecError, overrides: dict[str, Any], a: argparse.Namespace) -> SpecError:
+    """A spec error caused by a command-line value, named as the option that gave it."""
+    given = {}
+    for item in a.set or []:
+        key, _, value = item.partition("=")
+        given[key.strip()] = f"--set {key.strip()}={value.strip()}"
+    for key in ("replicates", "steps", "measure_every"):
+        if getattr(a, key, None) is not None:
+            given[key] = f"--{key.replace('_', '-')} {getattr(a, key)}"
+    last = e.key.split(".")[-1] if e.key else ""
+    option = given.get(e.key) or given.get(last) or ", ".join(given.values())
+    what = f"{e.key}: " if e.key else ""
+    return SpecError(f"from {option}: {what}{e.reason}", allowed=e.allowed)
 
 
 def _spec_args(p: argparse.ArgumentParser) -> None:
@@ -127,10 +159,19 @@ def cmd_run(a: argparse.Namespace) -> int:
     """Run (or resume) an experiment; SIGTERM stops it like Ctrl-C (finished runs are kept)."""
     import signal
 
-    from experiments.run import run
+    from experiments.run import check_run_options, run
 
     signal.signal(signal.SIGTERM, _interrupt)
 
+    if not str(a.out).strip():
+        raise UsageError(
+            "--out '' is empty (it would mean the current directory); name the output folder, "
+            "e.g. --out results/flagship"
+        )
+    try:
+        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     spec = _load(a)
     executor = "dask" if a.address else a.executor
     s = run(
@@ -157,12 +198,14 @@ def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
     from experiments.design import build_tasks
     from experiments.spec import parse_spec
-    from experiments.store import read_manifest, read_table
+    from experiments.store import check_parts, lock_holder, read_manifest, read_table
 
     m = read_manifest(a.out)
     spec = parse_spec(m["raw_spec"])
     planned = build_tasks(spec)
-    runs = read_table(a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"])
+    runs = read_table(
+        a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"], skip_corrupt=True
+    )
     ok = runs[runs["status"] == "ok"]
     failed = runs[runs["status"] != "ok"]
     todo = len(planned) - len(runs)
@@ -177,21 +220,38 @@ def cmd_status(a: argparse.Namespace) -> int:
         print(f"  failed {r.run_id}: {r.error}")
     if len(failed) > 10:
         print(f"  ... and {len(failed) - 10} more failures")
-    last = m.get("history", [{}])[-1]
-    state = "finished" if last.get("finished") else "running or interrupted"
+    for path, error in check_parts(a.out):
+        print(
+            f"corrupt part {path.relative_to(a.out)} ({error}): run --resume to move it to "
+            "corrupt/ and run its runs again"
+        )
+    last = (m.get("history") or [{}])[-1]
+    holder = lock_holder(a.out)
+    if holder:
+        state = f"running ({holder})"
+    else:
+        state = "finished" if last.get("finished") else "interrupted"
     print(f"last session started {last.get('started')}: {state}")
     return 0
 
 
 def cmd_report(a: argparse.Namespace) -> int:
     """Write the report and print the headline comparison."""
+    import pandas as pd
+
     from experiments.analysis import load_results
     from experiments.report import headline_point, headline_table, write_report
 
-    files = write_report(a.out, figures=not a.no_figures)
     res = load_results(a.out)
-    import pandas as pd
-
+    if res.ok.empty:
+        first = f"; first error: {res.failed['error'].iloc[0]}" if len(res.failed) else ""
+        print(
+            f"error: {a.out} has no successful run to report on ({len(res.failed)} failed"
+            f"{first}); see `status {a.out}`",
+            file=sys.stderr,
+        )
+        return 1
+    files = write_report(a.out, figures=not a.no_figures)
     comparison = pd.read_csv(files["comparison.csv"])
     head = list(res.spec.analysis.headline)
     print(
@@ -215,11 +275,30 @@ def cmd_params(a: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(ValueError):
+    """A command-line option that cannot work (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: the problem and where to find help."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {v}")
+    return v
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
-    ap = argparse.ArgumentParser(
-        prog="python -m experiments", description="Batch experiments for Opinion Ecology."
-    )
+    ap = _Parser(prog="python -m experiments", description="Batch experiments for Opinion Ecology.")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("plan", help="count the runs and estimate the time from a short pilot")
@@ -227,14 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pilot-steps", type=int, default=24, help="steps per arm in the pilot (0: no pilot)"
     )
-    p.add_argument("--workers", type=int, help="workers for the parallel estimate (default: cores)")
+    p.add_argument(
+        "--workers", type=_positive_int, help="workers for the parallel estimate (default: cores)"
+    )
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("run", help="run or resume an experiment")
     _spec_args(p)
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--executor", choices=("serial", "process", "dask"), default="serial")
-    p.add_argument("--workers", type=int, help="worker processes (default: cores)")
+    p.add_argument("--workers", type=_positive_int, help="worker processes (default: cores)")
     p.add_argument(
         "--address", help="Dask scheduler address, e.g. tcp://host:8786 (implies --executor dask)"
     )
@@ -245,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--flush-every",
-        type=int,
+        type=_positive_int,
         default=64,
         help="write a part file every N runs (default 64) ...",
     )
@@ -271,14 +352,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for a bad spec or output directory)."""
-    from experiments.store import StoreError
+    """Entry point; returns the exit code.
+
+    2 for a usage error (a bad option, spec or output directory), 1 for a failure while
+    working (a result file that cannot be written, an unreachable scheduler, nothing to
+    report), 130 when interrupted.
+    """
+    from experiments.executors import ExecutorError
+    from experiments.store import StoreError, StoreWriteError
 
     ap = build_parser()
-    a = ap.parse_args(argv)
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as e:  # argparse printed the usage and the problem
+        return e.code if isinstance(e.code, int) else 2
     try:
         return a.func(a)
-    except (SpecError, StoreError) as e:
+    except (StoreWriteError, ExecutorError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except (SpecError, StoreError, UsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`

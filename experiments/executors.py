@@ -14,6 +14,11 @@ yields results as they finish, so memory stays flat however many runs a sweep ha
   Dask's default would merge identical tasks.
 
 Any other ``concurrent.futures.Executor`` (loky, mpi4py.futures, ...) can be passed directly.
+
+A process-pool worker that dies (a signal, ``os._exit``, the out-of-memory killer) breaks the
+whole pool and fails every task in flight. :func:`bounded_map` then starts a new pool, runs
+the tasks that were in flight one at a time to find the one that kills its worker, records
+that one as failed (:class:`WorkerDied`) and goes on, as Dask does after its retries.
 """
 
 from __future__ import annotations
@@ -44,13 +49,29 @@ class SerialExecutor(cf.Executor):
         return fut
 
 
+class WorkerDied(RuntimeError):
+    """The worker process running a task died before returning it."""
+
+
+class ExecutorError(RuntimeError):
+    """An executor cannot be started (e.g. the Dask scheduler cannot be reached)."""
+
+
 @dataclass
 class OpenExecutor:
-    """An executor ready for use and the number of tasks it runs at once."""
+    """An executor ready for use and the number of tasks it runs at once.
+
+    Attributes:
+        executor: The executor (replaced by :attr:`restart`).
+        workers: Tasks it runs at once.
+        description: For messages.
+        restart: Replaces a broken executor by a new one and returns it (process pools), or None.
+    """
 
     executor: cf.Executor
     workers: int
     description: str
+    restart: Callable[[], cf.Executor] | None = None
 
 
 def default_workers() -> int:
@@ -88,17 +109,27 @@ def open_executor(
     elif kind == "process":
         n = workers or default_workers()
         ctx = _process_context()
-        ex = cf.ProcessPoolExecutor(
-            max_workers=n, mp_context=ctx, initializer=watch_driver, initargs=(os.getpid(),)
-        )
+
+        def new_pool() -> cf.ProcessPoolExecutor:
+            return cf.ProcessPoolExecutor(
+                max_workers=n, mp_context=ctx, initializer=watch_driver, initargs=(os.getpid(),)
+            )
+
+        opened = OpenExecutor(new_pool(), n, f"process pool ({n} workers)")
+
+        def restart() -> cf.Executor:
+            _stop(opened.executor)
+            opened.executor = new_pool()
+            return opened.executor
+
+        opened.restart = restart
         try:
-            yield OpenExecutor(ex, n, f"process pool ({n} workers)")
+            yield opened
         except BaseException:
             # interrupted: drop queued tasks and stop the running ones instead of waiting
-            _terminate_workers(ex)
-            ex.shutdown(wait=False, cancel_futures=True)
+            _stop(opened.executor)
             raise
-        ex.shutdown(wait=True)
+        opened.executor.shutdown(wait=True)
     else:
         with _dask_client(workers, address) as (client, n, desc):
             ex = client.get_executor(pure=False)
@@ -123,6 +154,12 @@ def watch_driver(driver_pid: int, interval: float = 1.0) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="watch-driver", daemon=True).start()
+
+
+def _stop(ex: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool now: its running tasks are killed and its queued tasks dropped."""
+    _terminate_workers(ex)
+    ex.shutdown(wait=False, cancel_futures=True)
 
 
 def _terminate_workers(ex: cf.ProcessPoolExecutor) -> None:
@@ -152,7 +189,14 @@ def _dask_client(workers: int | None, address: str | None):
             "the dask executor needs dask.distributed: pip install 'opinion-ecology[dask]'"
         ) from e
     if address:
-        with Client(address) as client:
+        try:
+            client = Client(address, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {address}: {e}; check --address "
+                "(e.g. tcp://scheduler:8786) and that the scheduler is running"
+            ) from None
+        with client:
             info = client.scheduler_info()
             n = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
             yield client, n, f"dask cluster at {address} ({n} threads)"
@@ -178,6 +222,7 @@ def bounded_map(
     items: Iterable,
     window: int,
     on_error: Callable[[Any, BaseException], Any] | None = None,
+    restart: Callable[[], cf.Executor] | None = None,
 ) -> Iterator[Any]:
     """Yield ``fn(item)`` for every item, in completion order, with at most ``window`` in flight.
 
@@ -188,33 +233,73 @@ def bounded_map(
         window: Maximum tasks submitted but not yet yielded.
         on_error: Called with the item and the exception when a task's future raises (for
             example a Dask worker that died on it too often); its return value is yielded in
-            place of the result. Without it, the exception propagates. A broken process pool
-            always propagates: every later task would fail the same way.
+            place of the result. Without it, the exception propagates.
+        restart: Replaces a broken executor (a process pool whose worker died) and returns the
+            new one. The tasks that were in flight then run one at a time on it: the one whose
+            worker dies again goes to ``on_error`` with :class:`WorkerDied`, the others yield
+            their results. Without ``restart`` or ``on_error``, a broken executor propagates.
     """
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
+    recover = restart is not None and on_error is not None
     it = iter(items)
     pending: dict[cf.Future, Any] = {}
     exhausted = False
     while True:
+        broken: list[Any] = []
         while not exhausted and len(pending) < window:
             try:
                 item = next(it)
             except StopIteration:
                 exhausted = True
                 break
-            pending[executor.submit(fn, item)] = item
-        if not pending:
-            return
-        done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-        for fut in done:
-            item = pending.pop(fut)
             try:
-                result = fut.result()
+                pending[executor.submit(fn, item)] = item
             except cf.BrokenExecutor:
-                raise
-            except Exception as e:
-                if on_error is None:
+                if not recover:
                     raise
-                result = on_error(item, e)
-            yield result
+                broken.append(item)
+                break
+        if pending and not broken:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                item = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except cf.BrokenExecutor:
+                    if not recover:
+                        raise
+                    broken.append(item)
+                    continue
+                except Exception as e:
+                    if on_error is None:
+                        raise
+                    result = on_error(item, e)
+                yield result
+        if broken:
+            # the pool is gone with every task in it: keep what finished, isolate the rest
+            for fut, item in pending.items():
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
+                    yield fut.result()
+                else:
+                    broken.append(item)
+            pending.clear()
+            executor = restart()
+            for item in broken:
+                try:
+                    result = executor.submit(fn, item).result()
+                except cf.BrokenExecutor:
+                    result = on_error(
+                        item,
+                        WorkerDied(
+                            "the worker process died while running this run (killed by a "
+                            "signal, os._exit, or out of memory)"
+                        ),
+                    )
+                    executor = restart()
+                except Exception as e:
+                    result = on_error(item, e)
+                yield result
+            continue
+        if not pending and exhausted:
+            return

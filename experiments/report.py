@@ -26,6 +26,7 @@ from experiments import plots
 from experiments.analysis import Results, load_results, partial_dependence, sensitivity
 from experiments.design import replicate_seed
 from experiments.spec import count_points
+from experiments.store import atomic_write
 from model.measures import catalogue
 
 
@@ -219,9 +220,9 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     summary = res.summary()
     comparison = res.compare()
     files["summary.csv"] = out / "summary.csv"
-    summary.to_csv(files["summary.csv"], index=False)
+    _write_csv(summary, files["summary.csv"])
     files["comparison.csv"] = out / "comparison.csv"
-    comparison.to_csv(files["comparison.csv"], index=False)
+    _write_csv(comparison, files["comparison.csv"])
     point = headline_point(res)
     arms = list(spec.arm_names)
 
@@ -235,7 +236,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
         if num and num_points >= 2 * (len(num) + 2):
             sens = sensitivity(effects, num, head)
             files["sensitivity.csv"] = out / "sensitivity.csv"
-            sens.to_csv(files["sensitivity.csv"], index=False)
+            _write_csv(sens, files["sensitivity.csv"])
             pdp = pd.concat(
                 [
                     partial_dependence(effects, f, m, confidence=a.confidence)
@@ -245,7 +246,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
                 ignore_index=True,
             )
             files["partial_dependence.csv"] = out / "partial_dependence.csv"
-            pdp.to_csv(files["partial_dependence.csv"], index=False)
+            _write_csv(pdp, files["partial_dependence.csv"])
 
     figs: dict[str, Path] = {}
     if figures:
@@ -253,11 +254,20 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
         step_head = [m for m in head if catalogue.measure(m).when == "step"]
         ts = res.timeseries(step_head) if spec.measure_every and step_head else pd.DataFrame()
         if not ts.empty:
-            figs["trajectories"] = plots.trajectories(
-                ts, step_head, arms, fdir / "trajectories.png", a.confidence
+            figs["trajectories"] = _figure(
+                fdir / "trajectories.png",
+                plots.trajectories,
+                ts,
+                step_head,
+                arms,
+                confidence=a.confidence,
             )
-        figs["forest"] = plots.forest(
-            comparison[comparison["point_id"] == point], head, fdir / "forest.png", a.confidence
+        figs["forest"] = _figure(
+            fdir / "forest.png",
+            plots.forest,
+            comparison[comparison["point_id"] == point],
+            head,
+            confidence=a.confidence,
         )
         gen_measures = [m for m in head if catalogue.measure(m).per_cohort]
         if gen_measures:
@@ -266,25 +276,36 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
                 if point == -1
                 else summary[summary["point_id"] == 0]
             )
-            figs["generations"] = plots.generations(
-                pooled, gen_measures, arms, fdir / "generations.png"
+            figs["generations"] = _figure(
+                fdir / "generations.png", plots.generations, pooled, gen_measures, arms
             )
         cas = res.cascades()
         if not cas.empty:
-            figs["cascade_ccdf"] = plots.cascade_ccdf(cas, arms, fdir / "cascade_ccdf.png")
+            figs["cascade_ccdf"] = _figure(fdir / "cascade_ccdf.png", plots.cascade_ccdf, cas, arms)
         if sens is not None and not sens.empty:
-            figs["sensitivity"] = plots.sensitivity_ranking(sens, fdir / "sensitivity.png")
-            figs["partial_dependence"] = plots.partial_dependence(
+            figs["sensitivity"] = _figure(fdir / "sensitivity.png", plots.sensitivity_ranking, sens)
+            figs["partial_dependence"] = _figure(
+                fdir / "partial_dependence.png",
+                plots.partial_dependence,
                 pdp[pdp["measure"] == boundary_measure(sens)],
                 effects,
-                fdir / "partial_dependence.png",
             )
         files.update({f"figures/{p.name}": p for p in figs.values()})
 
     md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects)
     files["report.md"] = out / "report.md"
-    files["report.md"].write_text(md, encoding="utf-8")
+    atomic_write(files["report.md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
     return files
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def _figure(path: Path, draw: Any, *args: Any, **kwargs: Any) -> Path:
+    """``draw(*args, tmp, **kwargs)`` to a temporary name, then rename: whole or absent."""
+    atomic_write(path, lambda tmp: draw(*args, tmp, **kwargs))
+    return path
 
 
 def summary_pooled(res: Results, measures: list[str]) -> pd.DataFrame:

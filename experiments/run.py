@@ -9,9 +9,11 @@ A run that raises becomes a ``failed`` row carrying its error, and the sweep goe
 from __future__ import annotations
 
 import importlib
+import re
+import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,59 @@ def load_model_class(target: str) -> type:
     """Import ``module:Class``."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def check_model(spec: ExperimentSpec) -> None:
+    """Import the spec's model class in this process, so a wrong ``model`` fails before any run.
+
+    Raises:
+        SpecError: The module cannot be imported or has no such class.
+    """
+    from experiments.spec import SpecError, locate
+
+    try:
+        cls = load_model_class(spec.model)
+    except ImportError as e:
+        reason = f"cannot import module {e.name or spec.model.partition(':')[0]!r} ({e})"
+    except AttributeError:
+        module, _, name = spec.model.partition(":")
+        reason = f"module {module!r} has no attribute {name!r}"
+    else:
+        if isinstance(cls, type):
+            return
+        reason = f"{spec.model} is not a class"
+    text = None
+    if spec.source and Path(spec.source).is_file():
+        text = Path(spec.source).read_text(encoding="utf-8")
+    raise SpecError(
+        f"model={spec.model!r}: {reason}",
+        key="model",
+        file=spec.source,
+        line=locate(text, ("model",)) if text else None,
+        allowed="an importable 'module:Class', e.g. 'model:OpinionEcology'",
+    )
+
+
+def check_run_options(
+    *, workers: int | None = None, flush_every: int = 64, address: str | None = None
+) -> None:
+    """Refuse run options that cannot work, before the output folder is touched.
+
+    Raises:
+        ValueError: ``workers`` or ``flush_every`` below 1, or ``address`` not a scheduler
+            address; the message names the option and what is allowed.
+    """
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise ValueError(f"--workers must be a whole number >= 1, got {workers}")
+    if isinstance(flush_every, bool) or flush_every < 1:
+        raise ValueError(f"--flush-every must be a whole number >= 1, got {flush_every}")
+    if address is not None and not re.fullmatch(
+        r"(tcp|tls|ucx|ws|wss|inproc)://[^\s/:]+(:\d+)?/?|[^\s/:]+:\d+", address
+    ):
+        raise ValueError(
+            f"--address {address!r} is not a Dask scheduler address; "
+            "expected PROTOCOL://HOST:PORT or HOST:PORT, e.g. tcp://scheduler:8786"
+        )
 
 
 def build_model(task: RunTask) -> Any:
@@ -205,20 +260,67 @@ def run(
         Counts of planned, skipped, run and failed runs.
 
     Raises:
-        experiments.spec.SpecError: The spec is invalid (before anything runs).
-        experiments.store.StoreError: ``out`` holds another experiment's results.
+        experiments.spec.SpecError: The spec is invalid or its model cannot be imported (before
+            anything runs).
+        ValueError: ``workers``, ``flush_every`` or ``address`` cannot work (likewise).
+        experiments.store.StoreError: ``out`` holds another experiment's results, is in use by
+            another process, or cannot be written.
+        experiments.store.StoreWriteError: A part could not be written (e.g. the disk is
+            full); the runs recorded before it are kept for a resume.
     """
-    from experiments.executors import bounded_map, open_executor
     from experiments.store import Store
 
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
     if overrides:
         spec = spec.with_overrides(overrides)
+    check_run_options(workers=workers, flush_every=flush_every, address=address)
+    check_model(spec)
     if address and executor == "serial":
         executor = "dask"
     tasks = build_tasks(spec)
     store = Store.open(out, spec, resume=resume, overwrite=overwrite)
+    try:
+        if store.quarantined:
+            print(
+                f"warning: moved unreadable part(s) {', '.join(store.quarantined)} and the other "
+                f"parts of their flushes to {Path(out) / 'corrupt'}; their runs run again",
+                file=sys.stderr,
+            )
+        return _sweep(
+            store,
+            spec,
+            tasks,
+            executor,
+            workers,
+            address,
+            retry_failed,
+            progress,
+            window,
+            flush_every,
+            flush_seconds,
+        )
+    finally:
+        store.close()
+
+
+def _sweep(
+    store: Any,
+    spec: ExperimentSpec,
+    tasks: list[RunTask],
+    executor: Any,
+    workers: int | None,
+    address: str | None,
+    retry_failed: bool,
+    progress: bool,
+    window: int | None,
+    flush_every: int,
+    flush_seconds: float,
+) -> RunSummary:
+    from experiments.executors import bounded_map, open_executor
+    from experiments.store import StoreWriteError
+
+    out = store.out
     recorded = store.recorded()
     todo = [
         t
@@ -233,7 +335,12 @@ def run(
     try:
         with open_executor(executor, workers=workers, address=address) as ex:
             for result in bounded_map(
-                ex.executor, run_one, todo, window or 2 * ex.workers, on_error=_lost_run
+                ex.executor,
+                run_one,
+                todo,
+                window or 2 * ex.workers,
+                on_error=_lost_run,
+                restart=ex.restart,
             ):
                 buffer.append(result)
                 failed += not result.ok
@@ -244,11 +351,18 @@ def run(
                     store.write(buffer)
                     buffer.clear()
                     last_flush = time.monotonic()
+    except StoreWriteError as e:
+        buffer.clear()  # the disk refused a part: do not try again on the way out
+        raise StoreWriteError(
+            f"{e}; the runs recorded before it are kept: free space and continue with --resume"
+        ) from None
     finally:
         # runs that finished before an interrupt are kept; a resume skips them
-        store.write(buffer)
-        if bar is not None:
-            bar.close()
+        try:
+            store.write(buffer)
+        finally:
+            if bar is not None:
+                bar.close()
     store.finish()
     return RunSummary(
         out=Path(out),
@@ -271,8 +385,3 @@ def _progress(enabled: bool, **kw: Any):
     from tqdm.auto import tqdm
 
     return tqdm(unit="run", dynamic_ncols=True, **kw)
-
-
-def run_tasks(tasks: Iterable[RunTask]) -> list[RunOutput]:
-    """Run tasks serially in memory (for tests and notebooks; nothing is written)."""
-    return [run_one(t) for t in tasks]

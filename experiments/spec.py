@@ -56,13 +56,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from experiments import limits
 from experiments.points import (
     KEYS,
     RESERVED,
@@ -828,7 +828,14 @@ def _raise_unknown(ctx: _Ctx, path: tuple, name: str, valid: tuple[str, ...]) ->
 
 
 def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
-    """Build every run's Params once, so cross-field errors surface before any run."""
+    """Build every run's Params once, so cross-field errors surface before any run.
+
+    The design's size is checked first (:mod:`experiments.limits`), before anything is built.
+    """
+    problem = limits.size_problem(spec.design, len(spec.arms), spec.replicates)
+    if problem is not None:
+        message, key = problem
+        raise SpecError(message, key=key, file=spec.source)
     points = design_points(spec.design)
     for i, point in enumerate(points):
         for arm in spec.arms:
@@ -860,10 +867,5 @@ def _blame(spec: ExperimentSpec, i: int, point: dict[str, Any], message: str) ->
 
 
 def count_points(spec: ExperimentSpec) -> int:
-    """Number of design points."""
-    d = spec.design
-    if d.kind == "factorial":
-        return math.prod(len(v) for v in d.factors.values()) if d.factors else 1
-    if d.kind == "list":
-        return len(d.points)
-    return d.n
+    """Number of design points (counted, not built)."""
+    return limits.count_points(spec.design)

@@ -14,11 +14,20 @@ starting with ``.`` (which Parquet dataset readers skip) and then ``os.replace``
 place, the runs part last. A run counts as recorded when its row is in ``runs/``; parts of
 other tables whose runs part never landed (the process was killed in between) are deleted
 when the store is reopened, so a resumed sweep ends with exactly the tables of one that was
-never interrupted.
+never interrupted. Readers see only rows of runs recorded in ``runs/``: a row of another table
+counts when it comes from the same part as its run's latest row.
+
+One process writes a directory at a time: :meth:`Store.open` takes an exclusive
+``fcntl.flock`` on ``OUT/.lock`` (holder's pid, host and start time written inside) and a
+second writer is refused. The operating system releases the lock when its holder dies, so a
+killed run never blocks a resume. A part that cannot be read (a truncated file) is moved to
+``OUT/corrupt/`` on reopening, with the parts of the other tables of the same flush, so its
+runs count as not done and a resume runs them again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -26,10 +35,17 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, one writer is the user's job
+    fcntl = None
 
 import numpy as np
 import pandas as pd
@@ -52,14 +68,31 @@ _PACKAGES = (
     "dask",
     "distributed",
 )
-ID_COLUMNS = ("run_id", "run_index", "point_id", "arm", "replicate", "seed")
-STATUS_COLUMNS = ("status", "error", "traceback", "steps_run", "seconds")
+#: Files of an output directory besides the tables: what ``--overwrite`` deletes.
+RESULT_FILES = (
+    "manifest.json",
+    "report.md",
+    "summary.csv",
+    "comparison.csv",
+    "sensitivity.csv",
+    "partial_dependence.csv",
+)
+LOCK_FILE = ".lock"
+CORRUPT_DIR = "corrupt"
 #: Columns that legitimately differ between two executions of the same run.
 TIMING_COLUMNS = ("seconds",)
 
 
 class StoreError(RuntimeError):
     """The output directory cannot be used as asked (another experiment, or no --resume)."""
+
+
+class StoreWriteError(StoreError):
+    """A result file could not be written (e.g. the disk is full); nothing partial was left."""
+
+
+class CorruptPartError(StoreError):
+    """A part file cannot be read (e.g. truncated by a crash of the machine or a full disk)."""
 
 
 # ---------------------------------------------------------------------------------- schemas
@@ -181,34 +214,53 @@ class Store:
         self._runs_schema = runs_schema(spec)
         self._series_schema = series_schema(spec)
         self._seq = next_sequence(self.out)
+        self._lock: OutputLock | None = None
+        #: Parts moved to ``corrupt/`` when the store was opened (paths relative to ``out``).
+        self.quarantined: list[str] = []
 
     @classmethod
     def open(
         cls, out: str | Path, spec: ExperimentSpec, *, resume: bool = False, overwrite: bool = False
     ) -> Store:
-        """Prepare ``out`` for ``spec``: new, resumed (same spec only) or overwritten.
+        """Lock ``out`` and prepare it for ``spec``: new, resumed (same spec only) or overwritten.
 
         Raises:
             StoreError: ``out`` holds results and neither ``resume`` nor ``overwrite`` was given,
-                or it holds another experiment's results.
+                it holds another experiment's results, another process is writing it, it cannot
+                be created or written, or ``overwrite`` was given for a folder that is not an
+                experiment output (or is the current directory or one of its parents).
         """
         out = Path(out)
+        check_out_dir(out, overwrite=overwrite)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(
+                f"cannot create the output folder {out}: {e.strerror or e}; choose a writable --out"
+            ) from None
+        lock = OutputLock.acquire(out)
+        try:
+            store = cls._open_locked(out, spec, resume=resume, overwrite=overwrite)
+        except BaseException:
+            lock.release()
+            raise
+        store._lock = lock
+        return store
+
+    @classmethod
+    def _open_locked(
+        cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool
+    ) -> Store:
         manifest_path = out / "manifest.json"
         if overwrite:
-            for name in (*TABLES, "figures"):
+            for name in (*TABLES, "figures", CORRUPT_DIR):
                 shutil.rmtree(out / name, ignore_errors=True)
-            for name in (
-                "manifest.json",
-                "report.md",
-                "summary.csv",
-                "comparison.csv",
-                "sensitivity.csv",
-            ):
+            for name in RESULT_FILES:
                 (out / name).unlink(missing_ok=True)
         has_parts = any(any((out / t).glob("part-*.parquet")) for t in TABLES)
         manifest = None
         if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text())
+            manifest = read_manifest(out)
             if not resume:
                 raise StoreError(
                     f"{out} already holds results of experiment {manifest.get('name')!r}; "
@@ -227,9 +279,13 @@ class Store:
             raise StoreError(
                 f"{out} holds part files but no manifest.json; choose another --out or --overwrite"
             )
-        for t in TABLES[:3]:
-            (out / t).mkdir(parents=True, exist_ok=True)
+        try:
+            for t in TABLES[:3]:
+                (out / t).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot write into {out}: {e.strerror or e}") from None
         store = cls(out, spec)
+        store.quarantined = quarantine(out)
         store.cleanup()
         store._seq = next_sequence(out)
         now = _now()
@@ -249,12 +305,19 @@ class Store:
             }
         # the analysis settings and description may change on resume: keep the latest
         manifest.update(spec=spec.to_dict(), raw_spec=spec.raw)
-        manifest["history"].append(
-            {"started": now, "resume": bool(resume and has_parts), "environment": environment()}
-        )
+        entry = {"started": now, "resume": bool(resume and has_parts), "environment": environment()}
+        if store.quarantined:
+            entry["quarantined"] = store.quarantined
+        manifest.setdefault("history", []).append(entry)
         store._manifest = manifest
         write_json(manifest_path, manifest)
         return store
+
+    def close(self) -> None:
+        """Release the directory's lock (idempotent)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # ------------------------------------------------------------------ reading
     def recorded(self) -> dict[str, str]:
@@ -330,6 +393,8 @@ class Store:
                     and int(m.group(1)) not in committed
                 ):
                     p.unlink()
+        for name in RESULT_FILES:
+            (self.out / f".{name}").unlink(missing_ok=True)
 
     def finish(self) -> None:
         """Record the end of this session in the manifest."""
@@ -343,10 +408,168 @@ class Store:
 
 
 def _write_part(directory: Path, seq: int, table: pa.Table) -> None:
-    final = directory / f"part-{seq:06d}.parquet"
-    tmp = directory / f".part-{seq:06d}.parquet"
-    pq.write_table(table, tmp)
-    os.replace(tmp, final)
+    atomic_write(directory / f"part-{seq:06d}.parquet", lambda tmp: pq.write_table(table, tmp))
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp)`` for a temporary name in the same folder, then rename it to ``path``.
+
+    The temporary name starts with ``.`` (Parquet dataset readers skip it) and keeps the
+    suffix (matplotlib picks the format from it). ``path`` is therefore whole or absent.
+
+    Raises:
+        StoreWriteError: Writing failed (e.g. no space left on device); the temporary file is
+            removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name("." + path.name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise StoreWriteError(f"cannot write {path}: {e.strerror or e}") from None
+        raise
+    return path
+
+
+def _seq(p: Path) -> int:
+    return int(_PART.match(p.name).group(1))
+
+
+def check_parts(out: str | Path) -> list[tuple[Path, str]]:
+    """Committed parts whose Parquet footer cannot be read, with the reader's error."""
+    bad = []
+    for table in TABLES:
+        for p in parts(out, table):
+            try:
+                pq.read_metadata(p)
+            except (OSError, pa.ArrowException) as e:
+                bad.append((p, _first_line(e)))
+    return bad
+
+
+def quarantine(out: str | Path) -> list[str]:
+    """Move unreadable parts, and every part of the same flushes, to ``OUT/corrupt/``.
+
+    The runs of those flushes then count as not recorded, so a resume runs them again.
+
+    Returns:
+        The unreadable parts, relative to ``out``.
+    """
+    out = Path(out)
+    bad = check_parts(out)
+    if not bad:
+        return []
+    seqs = {_seq(p) for p, _ in bad}
+    dest = out / CORRUPT_DIR
+    dest.mkdir(exist_ok=True)
+    for table in TABLES:
+        for p in parts(out, table):
+            if _seq(p) in seqs:
+                target = dest / f"{table}-{p.name}"
+                n = 1
+                while target.exists():
+                    target = dest / f"{table}-{p.stem}.{n}.parquet"
+                    n += 1
+                os.replace(p, target)
+    return [str(p.relative_to(out)) for p, _ in bad]
+
+
+def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
+    """Refuse an output folder that cannot be used, before anything is created or deleted.
+
+    Raises:
+        StoreError: ``out`` is a file or lies under one; or ``overwrite`` was given and ``out``
+            is the current directory or a parent of it, or a non-empty folder without a
+            manifest of this package.
+    """
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir():
+            what = "is a file" if p == out else f"is under {p}, which is a file"
+            raise StoreError(f"--out {out} {what}; --out must be a directory (new or existing)")
+        if p.exists():
+            break
+    if not overwrite:
+        return
+    here = Path.cwd().resolve()
+    target = out.resolve()
+    if target == here or target in here.parents:
+        raise StoreError(
+            f"--overwrite refuses --out {str(out)!r}: it is the current "
+            "directory or a parent of it; name a folder of its own"
+        )
+    if not out.is_dir() or not any(p.name != LOCK_FILE for p in out.iterdir()):
+        return
+    try:
+        manifest = read_manifest(out)
+    except StoreError:
+        manifest = None
+    if not (isinstance(manifest, dict) and {"name", "spec", "history"} <= manifest.keys()):
+        raise StoreError(
+            f"--overwrite refuses {out}: it is not an experiment output (no manifest.json of "
+            "this package) and not empty; --overwrite deletes only experiment outputs, so "
+            "choose a new or empty --out"
+        )
+
+
+class OutputLock:
+    """An exclusive ``fcntl.flock`` on ``OUT/.lock``, released by the OS when its holder dies."""
+
+    def __init__(self, path: Path, fd: int | None) -> None:
+        self.path, self.fd = path, fd
+
+    @classmethod
+    def acquire(cls, out: Path) -> OutputLock:
+        """Take the lock of ``out`` or raise :class:`StoreError` naming the process holding it."""
+        path = out / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(
+                f"cannot write into the output folder {out}: {e.strerror or e}; "
+                "choose a writable --out"
+            ) from None
+        if fcntl is None:  # pragma: no cover - Windows
+            return cls(path, fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(
+                f"{out} is in use by another run ({lock_holder(out) or 'holder unknown'}); "
+                "wait for it to finish or stop it, or choose another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {_now()}\n".encode())
+        return cls(path, fd)
+
+    def release(self) -> None:
+        """Release the lock (the file stays; an unlocked file holds nobody)."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def lock_holder(out: str | Path) -> str | None:
+    """``pid N on HOST, started T`` of the process writing ``out``, or None if none is."""
+    path = Path(out) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return os.read(fd, 4096).decode(errors="replace").strip() or "holder unknown"
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def next_sequence(out: Path) -> int:
@@ -372,16 +595,26 @@ def parts(out: str | Path, table: str) -> list[Path]:
     )
 
 
-def read_table(out: str | Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """One table as a DataFrame: rows of re-run runs deduplicated (latest wins), sorted by run.
+def read_table(
+    out: str | Path, table: str, columns: list[str] | None = None, *, skip_corrupt: bool = False
+) -> pd.DataFrame:
+    """One table as a DataFrame: latest attempt of each recorded run, sorted by run.
+
+    Rows of ``timeseries``, ``cascades`` and ``agents`` are kept only when they come from the
+    same flush as their run's latest row in ``runs/``; rows of a flush whose runs part never
+    landed, and of earlier attempts of a re-run run, are not returned.
 
     Args:
         out: The output directory.
         table: ``runs``, ``timeseries``, ``cascades`` or ``agents``.
         columns: Columns to read (default: all).
+        skip_corrupt: Leave out unreadable parts instead of raising.
 
     Returns:
         The table; empty (with no columns) when nothing was recorded.
+
+    Raises:
+        CorruptPartError: A part cannot be read (unless ``skip_corrupt``).
     """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
@@ -389,35 +622,81 @@ def read_table(out: str | Path, table: str, columns: list[str] | None = None) ->
     if not files:
         return pd.DataFrame(columns=columns or [])
     frames = []
-    for i, f in enumerate(files):
-        df = pq.read_table(f, columns=columns).to_pandas()
-        df["_part"] = i
-        frames.append(df)
+    for f in files:
+        df = _read_part(out, f, columns, skip_corrupt)
+        if df is not None:
+            df["_part"] = _seq(f)
+            frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=columns or [])
     df = pd.concat(frames, ignore_index=True)
     if table == "runs":
         df = df.drop_duplicates("run_id", keep="last")
         sort = ["run_index"] if "run_index" in df else ["run_id"]
     else:
-        latest = df.groupby("run_id")["_part"].transform("max")
-        df = df[df["_part"] == latest]
+        latest = {}
+        for f in parts(out, "runs"):
+            ids = _read_part(out, f, ["run_id"], skip_corrupt)
+            if ids is not None:
+                latest.update(dict.fromkeys(ids["run_id"], _seq(f)))
+        df = df[df["_part"].to_numpy() == df["run_id"].map(latest).to_numpy()]
         key = {"timeseries": "step", "cascades": "item", "agents": "agent"}[table]
         sort = ["run_id", key] if key in df else ["run_id"]
     return df.drop(columns="_part").sort_values(sort, kind="stable").reset_index(drop=True)
 
 
+def _read_part(
+    out: str | Path, f: Path, columns: list[str] | None, skip_corrupt: bool
+) -> pd.DataFrame | None:
+    try:
+        return pq.read_table(f, columns=columns).to_pandas()
+    except (OSError, pa.ArrowException) as e:
+        if skip_corrupt:
+            return None
+        raise corrupt_error(out, f, _first_line(e)) from None
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def check_readable(out: str | Path) -> None:
+    """Raise :class:`CorruptPartError` for the first unreadable part of ``out``, if any."""
+    bad = check_parts(out)
+    if bad:
+        raise corrupt_error(out, *bad[0])
+
+
+def corrupt_error(out: str | Path, f: Path, first: str) -> CorruptPartError:
+    """The message for an unreadable part: which file, and that ``--resume`` reruns its runs."""
+    rel = Path(f).relative_to(out)
+    return CorruptPartError(
+        f"{out}: part {rel} cannot be read ({first}); `run SPEC --out {out} --resume` moves "
+        f"it to {CORRUPT_DIR}/ and runs its runs again"
+    )
+
+
 def read_manifest(out: str | Path) -> dict[str, Any]:
     """The manifest of an output directory."""
     path = Path(out) / "manifest.json"
-    if not path.exists():
+    if not path.is_file():
         raise StoreError(f"{out} has no manifest.json: not an experiment output directory")
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise StoreError(
+            f"{path} is not a readable JSON manifest ({e}); it was damaged or not written by "
+            "this package: restore it, or start again with another --out or --overwrite"
+        ) from None
+    if not isinstance(manifest, dict) or "raw_spec" not in manifest:
+        raise StoreError(f"{path} is JSON but not a manifest of this package (no raw_spec)")
+    return manifest
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temporary file, then rename)."""
-    tmp = path.with_name("." + path.name)
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+    text = json.dumps(data, indent=2, default=str)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def environment() -> dict[str, Any]:

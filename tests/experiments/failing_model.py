@@ -12,3 +12,10 @@ class FailingModel(OpinionEcology):
         if self.steps == 5 and self.params.trust_shift > 0 and self.strategy.reply_capacity > 0:
             raise RuntimeError("deliberate failure at step 5")
         super().step()
+
+
+class AlwaysFailingModel(OpinionEcology):
+    """OpinionEcology that raises at its first step: an experiment with no successful run."""
+
+    def step(self) -> None:
+        raise RuntimeError("deliberate failure at the first step")

@@ -11,6 +11,7 @@ import pytest
 import experiments
 from experiments.executors import SerialExecutor, bounded_map
 from experiments.store import TIMING_COLUMNS, read_table
+from tests.experiments.exp_specs import TINY
 
 
 def _tables(out):
@@ -81,3 +82,18 @@ def test_bounded_map_turns_a_lost_task_into_a_result_with_on_error():
     assert got == [0, 1, -2, 3]
     with pytest.raises(OSError, match="vanished"):
         list(bounded_map(SerialExecutor(), work, range(4), 2))
+
+
+def test_a_run_that_kills_its_worker_is_recorded_as_failed_and_the_pool_goes_on(
+    write_spec, tmp_path
+):
+    spec = write_spec('model = "tests.experiments.dying_model:DyingModel"\n' + TINY)
+    out = tmp_path / "out"
+    s = experiments.run(spec, out, executor="process", workers=2, progress=False)
+    assert (s.planned, s.ran, s.failed) == (8, 8, 2)
+    runs = read_table(out, "runs")
+    failed = runs[runs["status"] == "failed"]
+    assert set(failed["run_id"]) == {"p001-interactive-r000", "p001-interactive-r001"}
+    assert failed["error"].str.contains("worker process died").all()
+    assert runs[runs["status"] == "ok"]["reach"].notna().sum() == 6
+    assert experiments.run(spec, out, resume=True, executor="process", progress=False).ran == 0
