@@ -33,7 +33,8 @@ class World(Protocol):
     """A model as the measures see it: arrays, cumulative tallies and logs (docs/ODD.md 2.7).
 
     ``views_by`` is (cohort, channel, focal?), ``engaged_by`` is (cohort, like/comment/forward).
-    The measures also keep two caches on the model, ``_tree_cache`` and ``_reach_index``.
+    The measures also keep three caches on the model: ``_tree_cache``, ``_reach_index`` and
+    ``_opinion_cache`` (the opinions the opinion measures were last computed on, and their values).
     """
 
     state: State

@@ -17,6 +17,9 @@ ATTENTION: Registry = Registry("attention")
 class Limited:
     """Budget max(1, floor(mean + U)), U ~ Uniform(0, 1): mean items on average."""
 
+    #: A budget can be smaller than what the screens hold: the split between them is drawn.
+    takes_all = False
+
     def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
         """Items each user may view (int64, at least 1), one uniform per user."""
         return np.maximum(1, np.floor(mean + rng.random(len(mean)))).astype(np.int64)
@@ -25,6 +28,9 @@ class Limited:
 @ATTENTION.register("unlimited")
 class Unlimited:
     """Budget 2 x screen size: both screens in full (no draws)."""
+
+    #: The budget holds both screens in full, so every unseen item is viewed whatever the split.
+    takes_all = True
 
     def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
         """Items each user may view (int64)."""

@@ -28,20 +28,26 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     rng = world.streams["attend"]
     users = sess.browsers
     g = s.gen[users]
-    budget = rules["attention"].budget(rng, world.prof["attention"][g] * p.attention_scale, sc.size)
-    want_soc = rng.binomial(budget, world.prof["social_share"][g])
     # unseen counts come from the writer: no screen is read for a user with nothing to see
     a_soc, a_dir = sc.soc_unseen[users], sc.dir_unseen[users]
-    if p.trending_prob > 0:
-        filled = _platform_fill(world, t, users, want_soc, a_soc)
-        if len(filled):
-            a_soc[filled] = sc.soc_unseen[users[filled]]
-    n_soc = np.minimum(want_soc, a_soc)
-    n_dir = np.minimum(budget - want_soc, a_dir)
-    spare = budget - n_soc - n_dir
-    extra = np.minimum(spare, a_soc - n_soc)
-    n_soc += extra
-    n_dir += np.minimum(spare - extra, a_dir - n_dir)
+    attention = rules["attention"]
+    if attention.takes_all and p.trending_prob <= 0:
+        # both screens are viewed in full whatever the split, and no top-up asks for it: the
+        # split is not drawn (nothing else in this stream is drawn either: no slot is sampled)
+        n_soc, n_dir = a_soc.copy(), a_dir.copy()
+    else:
+        budget = attention.budget(rng, world.prof["attention"][g] * p.attention_scale, sc.size)
+        want_soc = rng.binomial(budget, world.prof["social_share"][g])
+        if p.trending_prob > 0:
+            filled = _platform_fill(world, t, users, want_soc, a_soc)
+            if len(filled):
+                a_soc[filled] = sc.soc_unseen[users[filled]]
+        n_soc = np.minimum(want_soc, a_soc)
+        n_dir = np.minimum(budget - want_soc, a_dir)
+        spare = budget - n_soc - n_dir
+        extra = np.minimum(spare, a_soc - n_soc)
+        n_soc += extra
+        n_dir += np.minimum(spare - extra, a_dir - n_dir)
 
     weigh = rules["feed_choice"].slot_weights(world, t)
     u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, weigh)

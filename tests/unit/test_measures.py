@@ -147,3 +147,17 @@ def test_steps_to_reach_reads_the_first_crossing():
     final = M.final_measures(m)
     for share, key in ((0.5, "steps_to_reach_50"), (0.9, "steps_to_reach_90")):
         assert final[key] == pytest.approx(M.steps_to_reach(m, share), nan_ok=True)
+
+
+def test_opinion_measures_are_reused_only_while_no_opinion_moved():
+    """The snapshot's opinion cache: equal opinions give the cached values, one changed opinion
+    gives the values computed afresh (the reference is the uncached function)."""
+    from model.measures import opinion_variance, snapshot
+
+    m = OpinionEcology(seed=3, n_users=300)
+    first = snapshot(m)
+    np.testing.assert_equal(snapshot(m), first)
+    m.state.opinion[0] = -m.state.opinion[0] + 0.5
+    again = snapshot(m)
+    assert again["opinion_variance"] == opinion_variance(m)
+    assert again["opinion_variance"] != first["opinion_variance"]

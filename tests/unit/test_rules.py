@@ -277,3 +277,25 @@ def test_screen_writer_keeps_unseen_counts():
     assert sc.soc_unseen.tolist() == [0, 0, 2] and sc.unseen() == 4
     assert (sc.soc_unseen == (~sc.soc_seen).sum(axis=1)).all()
     assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()
+
+
+def test_unlimited_attention_views_every_unseen_item_without_drawing():
+    """With unlimited attention and no platform top-up a session views both screens in full:
+    three users, two with items on both screens; both are viewed whole, and the attention
+    stream is not drawn from (its state is unchanged)."""
+    from model.step import attend
+    from model.step.records import Sessions
+
+    m = OpinionEcology(quiet_params(n_users=3, screen_size=2, attention="unlimited"), seed=1)
+    sc, c = m.screens, m.content
+    items = np.array([_item(m) for _ in range(3)])
+    sc.deliver_direct(c, np.array([0, 1]), items[:2])
+    m.state.follows[:] = False
+    sc.push_social(c, m.state.follows, np.array([0, 2]), items[[2, 2]], np.full(2, -1), SOCIAL)
+    before = m.streams["attend"].bit_generator.state
+    views = attend(m, 1, Sessions(posters=np.zeros(0, np.int64), browsers=np.arange(3)))
+    assert sorted(zip(views.user.tolist(), views.item.tolist(), strict=True)) == sorted(
+        [(0, items[0]), (0, items[1]), (1, items[0]), (1, items[1]), (0, items[2]), (2, items[2])]
+    )
+    assert sc.unseen() == 0
+    assert m.streams["attend"].bit_generator.state == before
