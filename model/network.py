@@ -129,19 +129,6 @@ class Networks:
     acq: CSR
     followers: CSR
 
-    def acq_by_group(
-        self, group: np.ndarray, n_groups: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Acquaintance ties (owner, neighbour) ordered by the owner's group, and the group
-        boundaries; cached, since groups (cohorts) are fixed."""
-        if getattr(self, "_acq_groups", None) is None:
-            owner = self.acq.row_owner()
-            g = group[owner]
-            order = np.argsort(g, kind="stable")
-            bounds = np.searchsorted(g[order], np.arange(n_groups + 1))
-            self._acq_groups = (owner[order], self.acq.indices[order], bounds)
-        return self._acq_groups
-
     def acquaintances(self, i: int) -> np.ndarray:
         return self.acq.row(i)
 

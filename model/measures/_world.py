@@ -45,7 +45,7 @@ class World(Protocol):
     replies_sent: int
     #: ContentStore: ``n``, and per item ``forwards`` and ``created``.
     content: Any
-    #: Networks: ``acq_by_group(gen, n_groups)`` gives the acquaintance ties by owner cohort.
+    #: Networks: ``acq`` is the acquaintance layer in compressed rows.
     networks: Any
     #: The append-only view log: ``len``, columns item, parent, user, step; ``to_frame()``.
     view_log: Any

@@ -96,13 +96,27 @@ def clusters_joint(model: World) -> tuple[int, dict[str, int]]:
 
 
 def _echo_parts(model: World) -> np.ndarray:
-    """Per cohort of the tie's owner: count, sum a, sum b, sum a^2, sum b^2, sum ab over ties."""
-    x = model.state.opinion
-    src, dst, bounds = model.networks.acq_by_group(model.state.gen, N_COHORTS)
+    """Per cohort of the tie's owner: count, sum a, sum b, sum a^2, sum b^2, sum ab over ties.
+
+    For a tie (a owner, b neighbour) the sums over a cohort's ties are sums over its owners of
+    degree-weighted opinions (a, a^2) and of neighbour sums (b, b^2, ab): one gather of the
+    neighbours' opinions in CSR order, two segment sums, and bincounts by cohort.
+    """
+    x, g = model.state.opinion, model.state.gen
+    acq = model.networks.acq
+    deg = acq.degree
     parts = np.zeros((N_COHORTS, 6))
-    for i in range(N_COHORTS):
-        a, b = x[src[bounds[i] : bounds[i + 1]]], x[dst[bounds[i] : bounds[i + 1]]]
-        parts[i] = len(a), a.sum(), b.sum(), a @ a, b @ b, a @ b
+    if len(acq.indices) == 0:
+        return parts
+    nb = x[acq.indices]
+    rows = np.flatnonzero(deg)
+    starts = acq.indptr[rows]
+    nsum, nsq = np.zeros(len(x)), np.zeros(len(x))
+    nsum[rows] = np.add.reduceat(nb, starts)
+    nsq[rows] = np.add.reduceat(nb * nb, starts)
+    dx = deg * x
+    for j, w in enumerate((deg.astype(np.float64), dx, nsum, dx * x, nsq, x * nsum)):
+        parts[:, j] = np.bincount(g, weights=w, minlength=N_COHORTS)
     return parts
 
 
