@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import mesa
 import networkx as nx
@@ -172,3 +173,62 @@ def test_peak_memory_per_user(benchmark, n, steps):
         parts_MB={k: v / 1e6 for k, v in r["parts"].items()},
     )
     assert r["peak"] > r["base"] > 0
+
+
+def test_sparse_step_against_busy_step(benchmark):
+    """Cost follows activity: at 10^5 users, a step with about 1% of users active (activity
+    scaled by 0.05) against a default step (about 17% active), both timed in this run after a
+    one-day warm-up. ``ratio`` is sparse / busy seconds per step."""
+    n, k = 100_000, 10
+
+    def per_step(scale: float) -> tuple[float, float]:
+        m = OpinionEcology(
+            seed=1, n_users=n, strategy="interactive", steps=10**6, activity_scale=scale
+        )
+        m.run(24)
+        t0 = time.perf_counter()
+        m.run(k)
+        active = float((m.state.last_active == m.steps - 1).mean())
+        return (time.perf_counter() - t0) / k, active
+
+    busy, busy_active = per_step(1.0)
+    sparse, sparse_active = benchmark.pedantic(lambda: per_step(0.05), rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        users=n,
+        busy_s_per_step=busy,
+        busy_active_share=busy_active,
+        sparse_s_per_step=sparse,
+        sparse_active_share=sparse_active,
+        ratio=sparse / busy,
+    )
+
+
+def test_deffuant_fixed_work_against_mesa(benchmark):
+    """Deffuant at 10^5 users, 100 encounters per agent: the engine's preset (20 random
+    matchings per step, so 5 steps) against the idiomatic Mesa model (one encounter per agent per
+    ``shuffle_do`` step), whose rate is timed over 3 steps in the same run and scaled to 100
+    encounters. ``speedup`` is Mesa seconds / engine seconds for the same number of encounters."""
+    from model import presets
+
+    n = 100_000
+    mesa_model = NetworkModel(n)
+    t0 = time.perf_counter()
+    for _ in range(3):
+        mesa_model.step()
+    mesa_per_encounter = (time.perf_counter() - t0) / (3 * n)
+
+    def engine() -> float:
+        p = presets.deffuant(epsilon=0.2, n_users=n).replace(stop_when="horizon", steps=5)
+        m = OpinionEcology(p, seed=1)
+        t = time.perf_counter()
+        m.run()
+        return time.perf_counter() - t
+
+    seconds = benchmark.pedantic(engine, rounds=1, iterations=1)
+    encounters = 100 * n
+    benchmark.extra_info.update(
+        users=n,
+        engine_s=seconds,
+        mesa_s_scaled=mesa_per_encounter * encounters,
+        speedup=mesa_per_encounter * encounters / seconds,
+    )
