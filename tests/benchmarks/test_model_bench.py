@@ -115,7 +115,7 @@ class ListModel(mesa.Model):
 @pytest.mark.parametrize("n", [10_000, 100_000])
 @pytest.mark.parametrize("kind", ["mesa_network", "python_lists"])
 def test_mesa_baseline_rate(benchmark, kind, n):
-    """One bounded-confidence update with a random neighbour per agent per step (the issue's
+    """One bounded-confidence update with a random neighbour per agent per step (the
     idiomatic Mesa baseline), against which the full model's user-steps per second compare."""
     m = NetworkModel(n) if kind == "mesa_network" else ListModel(n)
     k = 3

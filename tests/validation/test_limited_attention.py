@@ -26,7 +26,7 @@ def test_popularity_is_heavy_tailed_over_two_decades(seed):
     Reasoning, fixed in advance: one run measures about 50,000 items, so the exponent's
     standard error is about 0.003 and the spread between seeds (about 0.03 in trial runs,
     alpha 1.65-1.70) is the real uncertainty; two seeds check that the result is not one
-    network's accident. The bounds are the issue's. The tail (above the KS-chosen xmin) must
+    network's accident. The bounds were fixed before the run. The tail (above the KS-chosen xmin) must
     itself span two decades, so the exponent is not fitted on a short stretch, and the fit
     must be close (KS distance under 0.05). The preset stops at its horizon by itself.
     """
