@@ -46,6 +46,15 @@ class AlgorithmicBias:
         self, rng: np.random.Generator, part: np.ndarray, world: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b): each participant's biased proposal, then a random matching."""
+        a, b = self.propose(rng, part, world)
+        if len(a) == 0:
+            return a, b
+        return random_matching(a, b, rng.random(len(a)), world.n_users)
+
+    def propose(
+        self, rng: np.random.Generator, part: np.ndarray, world: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each participant a[k] (with a candidate) and the partner b[k] it proposes."""
         n, x, gamma = world.n_users, world.state.opinion, world.params.peer_bias
         part = np.asarray(part, dtype=np.int64)
         if world.params.peer_mixing == "complete":
@@ -76,6 +85,4 @@ class AlgorithmicBias:
             u = before + rng.random(len(part)) * (cum[ends - 1] - before)
             idx = np.minimum(np.searchsorted(cum, u, side="right"), ends - 1)
             a, b = part, nb[np.maximum(idx, starts)]
-        if len(a) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return random_matching(a, b, rng.random(len(a)), n)
+        return a, b
