@@ -44,13 +44,15 @@ def test_algorithmic_bias_fragments_and_slows_as_gamma_grows():
     """Mean effective clusters and median steps strictly increase over gamma = 0, 1, 1.5.
 
     Sirbu et al. (2019, Figs. 2-4) at n = 100 and epsilon = 0.3: clusters and convergence time
-    grow with gamma. The 10 seeds are the report's. The time criterion is far from its bound
+    grow with gamma. The seeds are the report's: all 10 at gamma = 0 and 1, the first 4 at 1.5
+    (each of those runs 500 steps, and their criterion is far from its bound). The time criterion is far from its bound
     (the runs at gamma = 0 take 4-22 steps, at gamma = 1 about 90-370, at gamma = 1.5 none
     converges in 500); the cluster criterion is tighter from 0 to 1 (means about 1.4 and 1.7,
     per-run spread about 0.4, because epsilon = 0.3 sits near Deffuant's 1-to-2 cluster
     transition at n = 100) and far from it at 1.5 (about 33 fragments at the horizon).
     """
-    rows = [O.ab_run(g, s) for g in O.AB_TESTED for s in range(O.AB_SEEDS)]
+    seeds = {0.0: O.AB_SEEDS, 1.0: O.AB_SEEDS, 1.5: 4}
+    rows = [O.ab_run(g, s) for g in O.AB_TESTED for s in range(seeds[g])]
     by = {g: [r for r in rows if r["gamma"] == g] for g in O.AB_TESTED}
     clusters = [np.mean([r["clusters"] for r in by[g]]) for g in O.AB_TESTED]
     steps = [np.median([r["steps"] for r in by[g]]) for g in O.AB_TESTED]
@@ -80,18 +82,18 @@ def _ndlib_algorithmic_bias(monkeypatch):
 
 
 #: NDlib cross-check: population, bound, bias, runs per implementation, NDlib's iteration cap.
-ND_USERS, ND_EPS, ND_GAMMA, ND_RUNS, ND_CAP = 50, 0.3, 1.0, 16, 5000
+ND_USERS, ND_EPS, ND_GAMMA, ND_RUNS, ND_CAP = 50, 0.3, 1.0, 12, 5000
 
 
 @pytest.mark.slow
 def test_algorithmic_bias_final_opinions_match_ndlib(monkeypatch):
-    """KS distance between pooled final opinions of NDlib and the engine <= 0.4 (16 runs each).
+    """KS distance between pooled final opinions of NDlib and the engine <= 0.42 (12 runs each).
 
     Both run to the same absorbing state (no pair inside the bound left unequal; NDlib checked
     after each iteration, both capped at 5000 iterations or steps, which no run reaches). The pooled opinions are not independent: a run's
     users sit in its 2-3 clusters, so the independent draws are the cluster positions, about
-    2.5 per run, 40 per side. The two-sample KS critical value at alpha = 0.01 for 40 and 40 is
-    1.63 sqrt(2/40) = 0.36; 0.4 allows for clusters of unequal sizes. A partner rule that
+    2.5 per run, 30 per side. The two-sample KS critical value at alpha = 0.01 for 30 and 30 is
+    1.63 sqrt(2/30) = 0.42. A partner rule that
     ignored the bias or the bound would move the cluster positions (consensus near 0.5 against
     clusters near 0.25 and 0.75), a distance near 0.5.
     """
@@ -121,7 +123,7 @@ def test_algorithmic_bias_final_opinions_match_ndlib(monkeypatch):
         assert not m.running and m.steps < m.params.steps
         ours.append((m.state.opinion + 1) / 2)
     d = stats.ks_2samp(np.concatenate(theirs), np.concatenate(ours)).statistic
-    assert d <= 0.4, d
+    assert d <= 0.42, d
 
 
 @pytest.mark.slow
