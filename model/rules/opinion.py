@@ -113,7 +113,7 @@ class HegselmannKrause(BoundedConfidence):
             ok = np.abs(x[nb] - x[owner]) <= eps[owner]
             tot = x + np.bincount(owner, weights=np.where(ok, x[nb], 0.0), minlength=len(x))
             target = tot / (1.0 + np.bincount(owner, weights=ok, minlength=len(x)))
-        s.opinion = np.where(move, target, x)
+        np.copyto(s.opinion, target, where=move)
 
     @staticmethod
     def window_means(x: np.ndarray, eps: np.ndarray) -> np.ndarray:
@@ -175,7 +175,7 @@ class FriedkinJohnsen(BoundedConfidence):
         rows, cols, w = self.matrix(world, rng)
         wx = np.bincount(rows, weights=w * s.opinion[cols], minlength=world.n_users)
         lam = self.susceptibility(world)
-        s.opinion = np.where(move, lam * wx + (1.0 - lam) * self.x0, s.opinion)
+        np.copyto(s.opinion, lam * wx + (1.0 - lam) * self.x0, where=move)
 
 
 @OPINION.register("degroot")
@@ -232,7 +232,7 @@ class ActivityDriven(BoundedConfidence):
         self.last_contacts = (a, b)
         field_ = np.bincount(a, weights=np.tanh(p.controversy * x[b]), minlength=n)
         x += p.opinion_dt * (-x + p.social_coupling * field_)
-        s.opinion = np.tanh(x)
+        np.tanh(x, out=s.opinion)
         self.shown = s.opinion.copy()
 
     def contacts(
