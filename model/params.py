@@ -373,6 +373,115 @@ class Params:
         group="behaviour",
         doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
     )
+    # --- opinion rules -----------------------------------------------------------------------
+    opinion_rule: str = field(
+        "bounded_confidence",
+        Options(
+            "bounded_confidence",
+            "hegselmann_krause",
+            "degroot",
+            "friedkin_johnsen",
+            "activity_driven",
+        ),
+        group="behaviour",
+        doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
+        "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
+        "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
+        "trust-weighted averaging over acquaintances; activity-driven radicalisation (Baumann et al. "
+        "2020).",
+    )
+    peer_choice: str = field(
+        "uniform",
+        Options("uniform", "algorithmic_bias"),
+        group="behaviour",
+        doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
+        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
+    )
+    peer_bias: float = field(
+        0.0,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        symbol="γ",
+        doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
+        "Kertesz 2019): 0 is uniform choice (Deffuant).",
+    )
+    susceptibility: float = field(
+        0.8,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="λ",
+        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
+        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
+    )
+    peer_weights: str = field(
+        "trust",
+        Options("trust", "random"),
+        group="behaviour",
+        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
+        "per tie (self 1), or uniform random weights drawn once (the canonical random "
+        "row-stochastic W).",
+    )
+    controversy: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="behaviour",
+        symbol="α",
+        doc="Controversialness alpha of activity_driven: the slope of tanh(alpha x) (Baumann, "
+        "Lorenz-Spreen, Sokolov & Starnini 2020).",
+    )
+    social_coupling: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="behaviour",
+        symbol="K",
+        doc="Social influence strength K of activity_driven (Baumann et al. 2020).",
+    )
+    contact_homophily: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="behaviour",
+        symbol="β",
+        doc="Homophily beta of activity_driven: a contact is chosen with probability proportional to "
+        "opinion distance^-beta (Baumann et al. 2020).",
+    )
+    contacts: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="behaviour",
+        symbol="m",
+        doc="Contacts m an active user makes per step under activity_driven (Baumann et al. 2020).",
+    )
+    activity_exponent: float = field(
+        2.1,
+        Interval(float, 1.01, 10.0),
+        group="behaviour",
+        symbol="γ",
+        doc="Exponent gamma of the activity distribution F(a) ~ a^-gamma on [activity_min, 1] "
+        "(activity-driven networks, Perra et al. 2012; Baumann et al. 2020).",
+    )
+    activity_min: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="behaviour",
+        symbol="ε",
+        doc="Smallest activity epsilon of activity_driven (Baumann et al. 2020).",
+    )
+    reciprocity: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="r",
+        doc="Probability r that a contact is reciprocal: the contacted user is also influenced "
+        "(Baumann et al. 2020).",
+    )
+    opinion_dt: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="behaviour",
+        symbol="dt",
+        doc="Euler time step dt of activity_driven's opinion equation per peer round "
+        "(Baumann et al. 2020).",
+    )
     trust_rate: float = field(
         0.02,
         Interval(float, 0.0, 1.0),

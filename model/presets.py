@@ -392,3 +392,217 @@ PRESETS: dict[str, Callable[..., Params]] = {
 
 #: The canonical reductions (docs/validation.md), a subset of :data:`PRESETS`.
 CANONICAL: tuple[str, ...] = ("deffuant", "independent_cascade", "limited_attention", "broadcast")
+
+
+# ------------------------------------------------------------------ opinion rules (issue 12)
+#: Horizon of :func:`hegselmann_krause`: HK freezes in finite time, far below this (Lorenz 2007).
+HK_STEPS = 1000
+
+#: Horizon of :func:`algorithmic_bias`: with strong bias two clusters inside the bound meet only
+#: rarely, so a run can stay unconverged for a very long time (Sirbu et al. 2019, Fig. 4).
+AB_STEPS = 500
+
+#: Horizon of :func:`degroot` and :func:`friedkin_johnsen`: the error shrinks like |lambda_2|^t,
+#: so 1200 steps leave it far below 1e-8 on a connected random W with self loops.
+LINEAR_STEPS = 1200
+
+#: Horizon of :func:`echo_chambers` in Euler steps of dt = 0.01 (t = 10, ten relaxation times).
+ECHO_STEPS = 1000
+
+
+def hegselmann_krause(epsilon: float = 0.25, n_users: int = 1000) -> Params:
+    """Hegselmann-Krause bounded confidence: every user moves to the mean of the opinions within
+    its bound, all at once, under complete mixing, from uniform opinions.
+
+    Each step every user i takes x_i' = mean{x_j : |x_j - x_i| <= eps}, itself included
+    (Hegselmann & Krause 2002). From uniform opinions on [0, 1] with n = 1000 the population
+    reaches consensus for epsilon >= 0.25 in almost every run, and the dynamics freeze in
+    finite time (Fortunato 2005; Lorenz 2007). The engine's opinions live on [-1, 1]: x' = 2x - 1,
+    so the preset passes the bound 2 epsilon.
+
+    Args:
+        epsilon: Classic confidence bound, in (0, 1] (opinions on [0, 1]).
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once no opinion can move any more (``stop_when="converged"``).
+
+    Raises:
+        ValueError: epsilon outside (0, 1] or n_users under 2.
+    """
+    n = _as("n_users", "n_users", n_users)
+    eps = _arg("epsilon", epsilon)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "initial_opinion": "uniform",
+            "epsilon": 2.0 * eps,
+            "opinion_rule": "hegselmann_krause",
+            "peer_prob": 1.0,
+            "peer_rounds": 1,
+            "peer_mixing": "complete",
+            "stop_when": "converged",
+            "steps": HK_STEPS,
+        }
+    )
+
+
+def algorithmic_bias(epsilon: float = 0.3, gamma: float = 1.0, n_users: int = 100) -> Params:
+    """Deffuant averaging with algorithmic bias: partners chosen ∝ opinion distance^-gamma.
+
+    Sirbu, Pedreschi, Giannotti & Kertesz (2019): each user proposes a partner j with
+    probability ∝ max(|x_i - x_j|, 1e-5)^-gamma (on [0, 1]); a pair closer than epsilon meets in
+    the middle (mu = 0.5). gamma = 0 is the Deffuant model. As gamma grows the population splits
+    into more clusters and takes longer to converge. Opinions map to the engine's [-1, 1] by
+    x' = 2x - 1 (bound 2 epsilon, distance floor 2e-5).
+
+    Args:
+        epsilon: Classic confidence bound, in (0, 1] (opinions on [0, 1]).
+        gamma: Algorithmic bias, in [0, 10].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once no pair can interact any more, or after 500 steps of 20 rounds.
+
+    Raises:
+        ValueError: epsilon outside (0, 1], gamma outside [0, 10] or n_users under 2.
+    """
+    n = _as("n_users", "n_users", n_users)
+    eps = _arg("epsilon", epsilon)
+    g = _as("peer_bias", "gamma", gamma)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "initial_opinion": "uniform",
+            "epsilon": 2.0 * eps,
+            "peer_prob": 1.0,
+            "peer_rounds": DEFFUANT_ROUNDS,
+            "peer_mu": 0.5,
+            "peer_mixing": "complete",
+            "peer_choice": "algorithmic_bias",
+            "peer_bias": g,
+            "stop_when": "converged",
+            "steps": AB_STEPS,
+        }
+    )
+
+
+def degroot(n_users: int = 50, acq_degree: int = 6) -> Params:
+    """DeGroot averaging x(t+1) = W x(t) on a random row-stochastic W (DeGroot 1974).
+
+    W's row i has uniform random weights on i itself and its acquaintances (a connected
+    small-world layer of mean degree ``acq_degree``), normalised to sum to 1: irreducible and,
+    with the self loops, aperiodic, so opinions reach the consensus pi^T x(0), pi the left
+    eigenvector of W for eigenvalue 1. Initial opinions are uniform on [-1, 1].
+
+    Args:
+        n_users: Population size, at least 2.
+        acq_degree: Mean number of acquaintances, in [2, 50].
+
+    Returns:
+        Params with a 1200-step horizon (the error falls like |lambda_2|^t).
+
+    Raises:
+        ValueError: n_users under 2 or acq_degree outside the Params range.
+    """
+    n = _as("n_users", "n_users", n_users)
+    k = _as("acq_degree", "acq_degree", acq_degree)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "initial_opinion": "uniform",
+            "acq_degree": k,
+            "opinion_rule": "degroot",
+            "peer_weights": "random",
+            "peer_prob": 1.0,
+            "peer_rounds": 1,
+            "stop_when": "horizon",
+            "steps": LINEAR_STEPS,
+        }
+    )
+
+
+def friedkin_johnsen(susceptibility: float = 0.5, n_users: int = 50, acq_degree: int = 6) -> Params:
+    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W as in :func:`degroot`.
+
+    Users keep an anchor to their initial opinion (Friedkin & Johnsen 1990): Lambda =
+    susceptibility * I, and for susceptibility < 1 opinions converge to the fixed point
+    (I - Lambda W)^-1 (I - Lambda) x(0), in general not a consensus.
+
+    Args:
+        susceptibility: lambda, the weight of peers, in [0, 1] (1 is DeGroot).
+        n_users: Population size, at least 2.
+        acq_degree: Mean number of acquaintances.
+
+    Returns:
+        Params with a 1200-step horizon.
+
+    Raises:
+        ValueError: an argument outside its Params range.
+    """
+    lam = _as("susceptibility", "susceptibility", susceptibility)
+    return degroot(n_users, acq_degree).replace(opinion_rule="friedkin_johnsen", susceptibility=lam)
+
+
+def echo_chambers(alpha: float = 3.0, beta: float = 3.0, n_users: int = 1000) -> Params:
+    """Radicalisation and echo chambers on an activity-driven network (Baumann et al. 2020).
+
+    dx_i/dt = -x_i + K sum_j A_ij(t) tanh(alpha x_j): each step every user is active with its
+    activity a_i ~ a^-2.1 on [0.01, 1], contacts m = 10 others chosen ∝ |x_i - x_j|^-beta, and a
+    contact is reciprocal with probability r = 0.5; K = 3, Euler step dt = 0.01, x(0) uniform on
+    [-1, 1] (Baumann, Lorenz-Spreen, Sokolov & Starnini 2020, PRL 124:048301, Fig. 1; these
+    values are the paper's as we read it, not re-checked against its text in this repository's
+    sources, so confirm them before citing a number from this preset). Three
+    regimes: neutral consensus (alpha = 0.05, beta = 2), radicalisation (alpha = 3, beta = 0),
+    polarisation with echo chambers (alpha = 3, beta = 3). The rule keeps Baumann's unbounded x
+    and shows the engine tanh(x) (model/rules/opinion.py).
+
+    Args:
+        alpha: Controversialness of the topic, in [0, 20].
+        beta: Homophily of contact choice, in [0, 20].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params with a horizon of 1000 Euler steps (t = 10).
+
+    Raises:
+        ValueError: an argument outside its Params range.
+    """
+    n = _as("n_users", "n_users", n_users)
+    a = _as("controversy", "alpha", alpha)
+    b = _as("contact_homophily", "beta", beta)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "initial_opinion": "uniform",
+            "opinion_rule": "activity_driven",
+            "peer_mixing": "complete",
+            "peer_prob": 1.0,
+            "peer_rounds": 1,
+            "controversy": a,
+            "contact_homophily": b,
+            "social_coupling": 3.0,
+            "contacts": 10,
+            "activity_exponent": 2.1,
+            "activity_min": 0.01,
+            "reciprocity": 0.5,
+            "opinion_dt": 0.01,
+            "stop_when": "horizon",
+            "steps": ECHO_STEPS,
+        }
+    )
+
+
+PRESETS.update(
+    {
+        "hegselmann_krause": hegselmann_krause,
+        "algorithmic_bias": algorithmic_bias,
+        "degroot": degroot,
+        "friedkin_johnsen": friedkin_johnsen,
+        "echo_chambers": echo_chambers,
+    }
+)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from model.presets import DEFFUANT_ROUNDS
-from validation import figures
+from validation import figures, opinion_rules
 from validation.design import (
     BC_SEEDS,
     BC_USERS,
@@ -311,7 +311,9 @@ def write_report(
     fig_dir.mkdir(parents=True, exist_ok=True)
     fields: dict[str, dict[str, Any]] = {}
     verdicts: list[str] = []
-    for key, summary, figure in CHECKS:
+    # the opinion rules' checks (validation/opinion_rules.py) join when their runs are present
+    extra = tuple(c for c in opinion_rules.CHECKS if c[0] in results)
+    for key, summary, figure in CHECKS + extra:
         figure(results[key], fig_dir)
         fields[key], v = summary(results[key])
         verdicts += v
@@ -326,5 +328,6 @@ def write_report(
         "cpu": ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
         "summary": "\n".join(f"- {v}" for v in verdicts),
     }
-    out.write_text(TEMPLATE.read_text().format(**fields))
+    text = TEMPLATE.read_text() + (opinion_rules.TEMPLATE.read_text() if extra else "")
+    out.write_text(text.format(**fields))
     return verdicts

@@ -1,7 +1,8 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
 One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice and attention.
+(``peer_mixing``), initial opinion (``initial_opinion``), feed choice and attention, the opinion
+rule (``opinion_rule``) and peer choice (``peer_choice``).
 :func:`selected` is the one place that maps Params onto the rules a model runs.
 """
 
@@ -13,6 +14,8 @@ from model.rules.attention import ATTENTION
 from model.rules.feed_choice import FEED_CHOICE
 from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
+from model.rules.opinion import OPINION
+from model.rules.peer_choice import PEER_CHOICE
 from model.rules.peer_mixing import PEER_MIXING, random_matching
 from model.rules.registry import Registry
 
@@ -23,6 +26,8 @@ REGISTRIES: dict[str, Registry] = {
     "initial_opinion": INITIAL_OPINION,
     "feed_choice": FEED_CHOICE,
     "attention": ATTENTION,
+    "opinion": OPINION,
+    "peer_choice": PEER_CHOICE,
 }
 
 
@@ -38,6 +43,8 @@ def selected(params: Any) -> dict[str, Any]:
         "initial_opinion": params.initial_opinion,
         "feed_choice": params.feed_choice,
         "attention": params.attention,
+        "opinion": params.opinion_rule,
+        "peer_choice": params.peer_choice,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 
@@ -47,6 +54,8 @@ __all__ = [
     "FEED_CHOICE",
     "FORWARDING",
     "INITIAL_OPINION",
+    "OPINION",
+    "PEER_CHOICE",
     "PEER_MIXING",
     "REGISTRIES",
     "Registry",

@@ -28,9 +28,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     inside = np.abs(diff) < s.epsilon[u]
     # bounded confidence toward content, weighted by trust (averaged over the step's views)
     if len(u):
-        nviews = np.bincount(u, minlength=n)
-        pull = np.bincount(u, weights=np.where(inside, r.trust * diff, 0.0), minlength=n)
-        s.opinion += p.mu_content * pull / np.maximum(nviews, 1)
+        s.opinion += world.rules["opinion"].content_pull(world, u, diff, inside, r.trust)
     # trust in outlets moves toward the outcome: a value match (times quality) or a mismatch
     out = r.outlet
     if out.any():
@@ -74,9 +72,13 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         members = s.community & (s.last_active == t)
         s.belonging[members, 0] += np.float32(p.community_gain) * (1 - s.belonging[members, 0])
     # peer exchange (Deffuant): disjoint random pairs per round, so the order inside a round
-    # does not matter and the vectorised update is the sequential model's
+    # does not matter and the vectorised update is the sequential model's; or the opinion rule's
+    peer_round = world.rules["opinion"].peer_round
     for _ in range(p.peer_rounds):
-        _peer_round(world)
+        if peer_round is None:
+            _peer_round(world)
+        else:
+            peer_round(world, world.streams["peer"])
     # churn: the unfollow hazard rises as belonging and trust fall below their thresholds
     hazard = (
         p.churn_prob
@@ -96,7 +98,7 @@ def _peer_round(world: World) -> None:
     rng = world.streams["peer"]
     n = world.n_users
     part = np.flatnonzero(rng.random(n) < p.peer_prob)
-    a, b = world.rules["peer_mixing"].pairs(rng, part, world.networks, n)
+    a, b = world.rules["peer_choice"].pairs(rng, part, world)
     if len(a) == 0:
         return
     xa, xb = s.opinion[a], s.opinion[b]

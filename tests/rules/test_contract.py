@@ -86,6 +86,46 @@ def _feed_choice(rule, m, rng):
     return rows, cols
 
 
+def _opinion(rule, m, rng):
+    local = np.random.default_rng(1)
+    u = np.sort(local.integers(0, N, 900))
+    diff = local.uniform(-1, 1, 900)
+    inside = np.abs(diff) < 0.6
+    trust = local.random(900)
+    pull = rule.content_pull(m, u, diff, inside, trust)
+    assert pull.shape == (N,) and np.isfinite(pull).all()
+    # a pull is at most mu_content of the way toward the farthest item viewed
+    assert (np.abs(pull) <= m.params.mu_content * np.abs(diff).max() + 1e-12).all()
+    out = [pull]
+    if rule.peer_round is not None:
+        m.params = m.params.replace(peer_prob=0.8)
+        for _ in range(3):
+            rule.peer_round(m, rng)
+            x = m.state.opinion
+            assert x.shape == (N,) and x.dtype == np.float64 and np.isfinite(x).all()
+            assert ((x >= -1) & (x <= 1)).all()
+        out.append(m.state.opinion.copy())
+    return tuple(out)
+
+
+def _peer_choice(rule, m, rng):
+    for mixing in ("network", "complete"):
+        m.params = m.params.replace(peer_mixing=mixing, peer_bias=1.0)
+        m.rules["peer_mixing"] = REGISTRIES["peer_mixing"].get(mixing)
+        a, b = _peer_mixing_with(lambda r, part: rule.pairs(r, part, m), rng)
+    return a, b
+
+
+def _peer_mixing_with(pairs, rng):
+    part = np.flatnonzero(rng.random(N) < 0.8)
+    a, b = pairs(rng, part)
+    assert a.shape == b.shape and len(a) > 0
+    users = np.concatenate([a, b])
+    assert len(np.unique(users)) == len(users), "a user is in two pairs"
+    assert np.isin(a, part).all() and ((b >= 0) & (b < N)).all() and (a != b).all()
+    return a, b
+
+
 #: Registry key -> (the stream the phase hands the rule, the contract check).
 CASES = {
     "forwarding": ("streams[react]", _forwarding),
@@ -93,6 +133,8 @@ CASES = {
     "initial_opinion": ("rng_population", _initial_opinion),
     "attention": ("streams[attend]", _attention),
     "feed_choice": ("streams[attend]", _feed_choice),
+    "opinion": ("streams[peer]", _opinion),
+    "peer_choice": ("streams[peer]", _peer_choice),
 }
 
 RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
@@ -143,6 +185,8 @@ def test_selected_follows_params():
         "initial_opinion": Params().initial_opinion,
         "feed_choice": Params().feed_choice,
         "attention": Params().attention,
+        "opinion": Params().opinion_rule,
+        "peer_choice": Params().peer_choice,
     }
     flipped = selected(
         Params(
@@ -151,6 +195,8 @@ def test_selected_follows_params():
             initial_opinion="uniform",
             feed_choice="uniform",
             attention="unlimited",
+            opinion_rule="hegselmann_krause",
+            peer_choice="algorithmic_bias",
         )
     )
     assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)

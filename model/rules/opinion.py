@@ -1,0 +1,269 @@
+"""Opinion rules: how opinions move toward viewed content and peers (docs/ODD.md 7.10, 7.11).
+
+Each rule has two parts the update phase calls: :meth:`content_pull`, the change of every
+user's opinion from the step's views, and ``peer_round(world, rng)``, one round of peer
+influence, which draws only from the ``peer`` stream it is handed. ``peer_round = None`` means
+the phase's own Deffuant round (with the peer-choice rule's pairs) runs.
+
+* ``bounded_confidence`` (default): Deffuant, Neau, Amblard & Weisbuch (2000) toward content and
+  peers.
+* ``hegselmann_krause``: every user moves to the average of the opinions inside its bound,
+  synchronously (Hegselmann & Krause 2002): x_i' = mean{x_j : |x_j - x_i| <= eps_i}, self
+  included; with complete mixing the window is found on the sorted opinions with prefix sums
+  (O(n log n) per round). Content is read the same way: the trust-weighted average of the
+  user's opinion and the stances inside the bound.
+* ``degroot`` / ``friedkin_johnsen``: x(t+1) = Lambda W x(t) + (I - Lambda) x(0) with W
+  row-stochastic over acquaintance ties and self (DeGroot 1974; Friedkin & Johnsen 1990);
+  DeGroot is Lambda = I.
+* ``activity_driven``: Baumann, Lorenz-Spreen, Sokolov & Starnini (2020), dx_i/dt = -x_i +
+  K sum_j A_ij(t) tanh(alpha x_j) on an activity-driven temporal network with homophily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from model.rules.registry import Registry
+
+OPINION: Registry = Registry("opinion_rule")
+
+#: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
+BLOCK = 2_000_000
+
+#: Opinions closer than this are treated as this far apart in a distance^-beta weight
+#: (Sirbu et al. 2019 use 1e-5 on [0, 1]; the engine's scale is twice as wide).
+MIN_DISTANCE = 2e-5
+
+#: activity_driven keeps Baumann's unbounded opinion x and shows the engine tanh(x).
+EDGE = 1.0 - 1e-15
+
+
+def trust_pull(
+    world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+) -> np.ndarray:
+    """Deffuant toward content: mu_content times the trust-weighted pull, averaged over views."""
+    n = world.n_users
+    nviews = np.bincount(u, minlength=n)
+    pull = np.bincount(u, weights=np.where(inside, trust * diff, 0.0), minlength=n)
+    return world.params.mu_content * pull / np.maximum(nviews, 1)
+
+
+def _movers(world: Any, rng: np.random.Generator) -> np.ndarray:
+    """Users who update this round: each with probability peer_prob."""
+    return rng.random(world.n_users) < world.params.peer_prob
+
+
+def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of k draws per row without replacement, with probability ∝ exp(logw).
+
+    The Gumbel-top-k trick (Vieira 2014; Kool, van Hoof & Welling 2019): the k largest of
+    logw + Gumbel noise are a weighted sample without replacement. Columns with logw = -inf are
+    never drawn; fewer than k finite columns give the finite ones (the rest are marked -1).
+    """
+    keys = logw + rng.gumbel(size=logw.shape)
+    k = min(k, logw.shape[1])
+    top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    ok = np.isfinite(np.take_along_axis(keys, top, axis=1))
+    return np.where(ok, top, -1)
+
+
+@OPINION.register("bounded_confidence")
+class BoundedConfidence:
+    """Deffuant bounded confidence toward content; peers by the phase's Deffuant rounds."""
+
+    peer_round = None
+
+    def content_pull(
+        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+    ) -> np.ndarray:
+        """The change of each user's opinion from the step's views (length n_users)."""
+        return trust_pull(world, u, diff, inside, trust)
+
+
+@OPINION.register("hegselmann_krause")
+class HegselmannKrause(BoundedConfidence):
+    """Hegselmann-Krause: the average of every opinion inside the bound, synchronously."""
+
+    def content_pull(
+        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+    ) -> np.ndarray:
+        """mu_content times the way to the trust-weighted mean of self (weight 1) and stances inside."""
+        n = world.n_users
+        w = np.where(inside, trust, 0.0)
+        num = np.bincount(u, weights=w * diff, minlength=n)
+        den = 1.0 + np.bincount(u, weights=w, minlength=n)
+        return world.params.mu_content * num / den
+
+    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+        """Every mover takes the mean of the opinions within its bound (complete or acquaintances)."""
+        if world.params.peer_prob <= 0:
+            return
+        s = world.state
+        move = _movers(world, rng)
+        x = s.opinion
+        eps = s.epsilon.astype(np.float64)
+        if world.params.peer_mixing == "complete":
+            target = self.window_means(x, eps)
+        else:
+            acq = world.networks.acq
+            owner = acq.row_owner().astype(np.int64)
+            nb = acq.indices.astype(np.int64)
+            ok = np.abs(x[nb] - x[owner]) <= eps[owner]
+            tot = x + np.bincount(owner, weights=np.where(ok, x[nb], 0.0), minlength=len(x))
+            target = tot / (1.0 + np.bincount(owner, weights=ok, minlength=len(x)))
+        np.copyto(s.opinion, target, where=move)
+
+    @staticmethod
+    def window_means(x: np.ndarray, eps: np.ndarray) -> np.ndarray:
+        """mean{x_j : |x_j - x_i| <= eps_i} for every i, from the sorted x and prefix sums."""
+        xs = np.sort(x)
+        csum = np.concatenate([[0.0], np.cumsum(xs)])
+        lo = np.searchsorted(xs, x - eps, side="left")
+        hi = np.searchsorted(xs, x + eps, side="right")
+        return (csum[hi] - csum[lo]) / (hi - lo)
+
+
+@OPINION.register("friedkin_johnsen")
+class FriedkinJohnsen(BoundedConfidence):
+    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over acquaintances and self.
+
+    W's row i puts weight on user i and its acquaintances: with ``peer_weights="trust"`` the
+    self weight is 1 and each acquaintance gets the user's peer trust (recomputed every round,
+    as trust moves); with ``"random"`` every weight is uniform on (0, 1), drawn once from the
+    peer stream at the first round. Rows are normalised to sum to 1. x(0) is the opinion at the
+    first peer round (the initial opinion when nothing moved it before).
+    """
+
+    def __init__(self) -> None:
+        self.x0: np.ndarray | None = None
+        self._random_w: np.ndarray | None = None
+
+    def susceptibility(self, world: Any) -> float:
+        """Lambda's diagonal (the same for every user)."""
+        return world.params.susceptibility
+
+    def matrix(
+        self, world: Any, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """W as coordinates (rows, cols, weights): self loops first, then the acquaintance ties."""
+        n = world.n_users
+        acq = world.networks.acq
+        owner = acq.row_owner().astype(np.int64)
+        rows = np.concatenate([np.arange(n), owner])
+        cols = np.concatenate([np.arange(n), acq.indices.astype(np.int64)])
+        if world.params.peer_weights == "random":
+            if self._random_w is None:
+                if rng is None:
+                    raise ValueError("random weights are drawn at the first peer round")
+                self._random_w = 1.0 - rng.random(len(rows))
+            w = self._random_w
+        else:
+            w = np.concatenate([np.ones(n), world.state.trust_peers[owner].astype(np.float64)])
+        w = w / np.bincount(rows, weights=w, minlength=n)[rows]
+        return rows, cols, w
+
+    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+        """One synchronous Friedkin-Johnsen step for the movers."""
+        if world.params.peer_prob <= 0:
+            return
+        s = world.state
+        move = _movers(world, rng)
+        if self.x0 is None:
+            self.x0 = s.opinion.copy()
+        rows, cols, w = self.matrix(world, rng)
+        wx = np.bincount(rows, weights=w * s.opinion[cols], minlength=world.n_users)
+        lam = self.susceptibility(world)
+        np.copyto(s.opinion, lam * wx + (1.0 - lam) * self.x0, where=move)
+
+
+@OPINION.register("degroot")
+class DeGroot(FriedkinJohnsen):
+    """DeGroot: x(t+1) = W x(t), Friedkin-Johnsen with Lambda = I."""
+
+    def susceptibility(self, world: Any) -> float:
+        """1: no anchoring to initial opinions."""
+        return 1.0
+
+
+@OPINION.register("activity_driven")
+class ActivityDriven(BoundedConfidence):
+    """Baumann et al. (2020): radicalisation on an activity-driven temporal network.
+
+    Each user has an activity a_i ~ a^-gamma on [activity_min, 1], drawn at the first round.
+    Each round every user is active with probability a_i (times peer_prob) and contacts
+    ``contacts`` others without replacement, each with probability ∝ |x_i - x_j|^-beta (all users
+    under complete mixing, else the acquaintances); the contacted user is influenced back with
+    probability r. Then one Euler step: x_i += dt (-x_i + K sum_j A_ij tanh(alpha x_j)).
+
+    Baumann's opinions are unbounded; the engine's live on [-1, 1]. The rule keeps x and shows
+    the engine tanh(x), a monotone map that keeps signs and order; where something else moved
+    the engine's opinion (content), x is re-read as artanh(opinion). At the first round x(0) is
+    the engine's opinion itself (Baumann draw x(0) uniform on [-1, 1]).
+    """
+
+    def __init__(self) -> None:
+        self.x: np.ndarray | None = None
+        self.activity: np.ndarray | None = None
+        self.shown: np.ndarray | None = None
+        self.last_contacts = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+        """Draw this round's contacts and take one Euler step of the opinion equation."""
+        p, s, n = world.params, world.state, world.n_users
+        if p.peer_prob <= 0:
+            return
+        if self.x is None:
+            g, lo = p.activity_exponent, p.activity_min
+            u = rng.random(n)
+            self.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
+            self.x = s.opinion.astype(np.float64).copy()
+        else:
+            moved = s.opinion != self.shown
+            self.x[moved] = np.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
+        x = self.x
+        active = np.flatnonzero(rng.random(n) < self.activity * p.peer_prob)
+        i, j = self.contacts(world, rng, active)
+        back = rng.random(len(i)) < p.reciprocity
+        # A_ij = 1: i is influenced by j; a reciprocal contact also makes j listen to i
+        key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
+        a, b = key // n, key % n
+        self.last_contacts = (a, b)
+        field_ = np.bincount(a, weights=np.tanh(p.controversy * x[b]), minlength=n)
+        x += p.opinion_dt * (-x + p.social_coupling * field_)
+        np.tanh(x, out=s.opinion)
+        self.shown = s.opinion.copy()
+
+    def contacts(
+        self, world: Any, rng: np.random.Generator, active: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
+        p, n, x = world.params, world.n_users, self.x
+        m, beta = p.contacts, p.contact_homophily
+        if p.peer_mixing == "complete":
+            out_i, out_j = [], []
+            step = max(1, BLOCK // max(n, 1))
+            for start in range(0, len(active), step):
+                rows = active[start : start + step]
+                d = np.maximum(np.abs(x[None, :] - x[rows, None]), MIN_DISTANCE)
+                logw = -beta * np.log(d)
+                logw[np.arange(len(rows)), rows] = -np.inf
+                top = gumbel_top(rng, logw, m)
+                ii = np.repeat(rows, top.shape[1]).reshape(top.shape)
+                ok = top >= 0
+                out_i.append(ii[ok])
+                out_j.append(top[ok])
+            if not out_i:
+                return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.concatenate(out_i).astype(np.int64), np.concatenate(out_j).astype(np.int64)
+        acq = world.networks.acq
+        pos, nb = acq.expand(active)
+        owner, nb = active[pos].astype(np.int64), nb.astype(np.int64)
+        d = np.maximum(np.abs(x[nb] - x[owner]), MIN_DISTANCE)
+        key = -beta * np.log(d) + rng.gumbel(size=len(nb))
+        order = np.lexsort((-key, owner))
+        owner, nb = owner[order], nb[order]
+        first = np.searchsorted(owner, owner, side="left")
+        keep = np.arange(len(owner)) - first < m
+        return owner[keep], nb[keep]
