@@ -392,3 +392,140 @@ PRESETS: dict[str, Callable[..., Params]] = {
 
 #: The canonical reductions (docs/validation.md), a subset of :data:`PRESETS`.
 CANONICAL: tuple[str, ...] = ("deffuant", "independent_cascade", "limited_attention", "broadcast")
+
+
+# ------------------------------------------------------------------ spreading and following rules
+#: Threshold, rumour, collective-emotion and voter reductions (model/rules/spreading.py,
+#: following.py, emotion.py), each from :data:`QUIET` with one rule switched on.
+#: Steps are generous horizons: each preset stops by itself (extinct or consensus).
+def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000) -> Params:
+    """Watts (2002): threshold forwarding on an undirected Erdos-Renyi graph, one random seed.
+
+    One user, drawn at random, follows the focal outlet and sees its single item: it forwards
+    it (``forward_p = 1``, the initial adopter). Every other user forwards the item once the
+    share of its neighbours who shared it reaches phi (``threshold_kind="share"``); a share
+    reaches every neighbour (``organic_reach = 1``), attention is unlimited and every user is
+    active each step, so a step is one synchronous update of Watts's model. Global cascades
+    (more than 10% adopting, :func:`model.measures.adopted_share`) occur for mean degree z
+    inside a window 1 < z < about 5.8 at phi = 0.18, where the vulnerable users (threshold at
+    most 1/k) percolate.
+
+    Args:
+        phi: The threshold phi, a share of a user's neighbours, in [0, 1].
+        mean_degree: Mean degree z of the undirected Erdos-Renyi graph, in (0, 500].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    ph = _as("threshold_phi", "phi", phi)
+    if ph > 1:
+        raise ValueError(f"phi={ph!r} is a share of neighbours and must be in [0, 1]")
+    z = _arg("mean_degree", mean_degree)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "follow_model": "erdos_renyi_undirected",
+            "follow_degree": z,
+            "organic_reach": 1.0,
+            "forward_model": "threshold",
+            "forward_p": 1.0,
+            "threshold_phi": ph,
+            "threshold_kind": "share",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": 1,
+            "initial_items": 1,
+            "strategy": Strategy(name="threshold", forward_friction=0.0),
+            "screen_size": 50,
+            "stop_when": "extinct",
+            "steps": 1000,
+        }
+    )
+
+
+def granovetter_crowd(n_users: int = 100, broken: bool = False) -> Params:
+    """Granovetter (1978): a crowd with thresholds 0, 1, ..., N - 1, complete mixing.
+
+    Everyone follows everyone and the focal outlet, which publishes one item; nobody forwards
+    spontaneously (``forward_p = 0``). User i forwards once i others have (count thresholds):
+    the threshold-0 instigator starts, and each step one more joins, until all N have. With
+    ``broken=True`` the threshold-1 user has threshold 2, nobody has threshold 1, and the crowd
+    stops at the instigator.
+
+    Args:
+        n_users: Crowd size, 2 to 5,000 (complete mixing has N (N - 1) ties).
+        broken: Raise user 1's threshold from 1 to 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    if n > 5000:
+        raise ValueError(f"n_users={n} is too large for complete mixing (at most 5000)")
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "follow_model": "complete",
+            "organic_reach": 1.0,
+            "forward_model": "threshold",
+            "forward_p": 0.0,
+            "threshold_kind": "count",
+            "threshold_dist": "granovetter_broken" if broken else "granovetter_uniform",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": n,
+            "initial_items": 1,
+            "strategy": Strategy(name="granovetter", forward_friction=0.0),
+            "screen_size": 50,
+            "stop_when": "extinct",
+            "steps": 10 * n,
+        }
+    )
+
+
+def rumour(n_users: int = 10_000) -> Params:
+    """Maki-Thompson (1973) rumour: complete mixing, one seed, spreaders stifle on a knower.
+
+    One random user follows the focal outlet and sees its item, and starts spreading it. Each
+    step every spreader contacts one random other user: an ignorant contact learns the item
+    (it lands on its screen and is viewed, so it is reached) and spreads it too; a contact who
+    already knows makes the spreader a stifler. Nothing else spreads. The share never informed,
+    ``1 - reach``, tends to theta solving theta = exp(-2 (1 - theta)), 0.2032, as N grows.
+
+    Args:
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "forward_model": "rumour",
+            "forward_p": 1.0,
+            "peer_mixing": "complete",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": 1,
+            "initial_items": 1,
+            "strategy": Strategy(name="rumour", forward_friction=0.0),
+            "screen_size": 10,
+            "stop_when": "extinct",
+            "steps": 10_000,
+        }
+    )
+
+
+PRESETS.update(
+    {
+        "threshold": threshold,
+        "granovetter_crowd": granovetter_crowd,
+        "rumour": rumour,
+    }
+)

@@ -15,6 +15,7 @@ from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
 from model.rules.peer_mixing import PEER_MIXING, random_matching
 from model.rules.registry import Registry
+from model.rules.spreading import PairStore
 
 #: Every registry, by the key :func:`selected` returns its rule under.
 REGISTRIES: dict[str, Registry] = {
@@ -49,6 +50,7 @@ __all__ = [
     "INITIAL_OPINION",
     "PEER_MIXING",
     "REGISTRIES",
+    "PairStore",
     "Registry",
     "random_matching",
     "selected",
