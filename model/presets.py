@@ -529,3 +529,123 @@ PRESETS.update(
         "rumour": rumour,
     }
 )
+
+
+def voter(rho0: float = 0.5, n_users: int = 100) -> Params:
+    """The voter model on a complete graph, over following the focal outlet.
+
+    A share ``rho0`` of users (exactly round(rho0 N)) follow the focal outlet at the start;
+    each step every user once, in random order, copies the follow state of a random other
+    user (``follow_rule="voter"``, ``peer_mixing="complete"``). The run stops at consensus
+    (everyone or nobody follows); the share of followers is a martingale, so the probability
+    of ending with everyone following is rho0.
+
+    Args:
+        rho0: Initial share of followers, in [0, 1].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop at consensus (``stop_when="consensus"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    rho = _as("focal_follow_share", "rho0", rho0)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "focal_followers": round(rho * n),
+            "follow_rule": "voter",
+            "peer_mixing": "complete",
+            "stop_when": "consensus",
+            "steps": 100 * n,
+        }
+    )
+
+
+def q_voter(q: int = 4, p: float = 0.2, n_users: int = 1000) -> Params:
+    """The q-voter with independence on a complete graph (Nyczka, Sznajd-Weron & Cislo 2012).
+
+    Everyone follows the focal outlet at the start (the ordered state). Each step every user
+    once, in random order: with probability p it follows or not at random; otherwise it draws
+    q other users and copies them if all q agree. In mean field the order m = 2 rho - 1
+    survives for p < p_c = (q - 1) / (q - 1 + 2^(q - 1)) (0.2727 at q = 4) and decays to 0
+    above it.
+
+    Args:
+        q: Panel size, in [1, 100].
+        p: Independence, in [0, 1].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params with a horizon of 300 sweeps.
+    """
+    n = _as("n_users", "n_users", n_users)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "focal_followers": n,
+            "follow_rule": "q_voter",
+            "voter_q": _as("voter_q", "q", q),
+            "voter_p": _as("voter_p", "p", p),
+            "peer_mixing": "complete",
+            "steps": 300,
+        }
+    )
+
+
+#: Collective emotions: gamma_v, gamma_a, drive, tau, gamma_h and s of :func:`collective_emotions`
+#: (expression period K = 4 steps, so b_c = 2 K gamma_v (1 - e^-gamma_h) / s = 0.3148).
+COLLECTIVE = {
+    "emo_gamma_v": 0.1,
+    "emo_gamma_a": 0.2,
+    "emo_drive": 1.0,
+    "emo_threshold": 0.5,
+    "emo_gamma_h": 0.5,
+    "emo_field_gain": 1.0,
+}
+
+
+def collective_emotions(
+    coupling: float = 3.0, noise: float = 0.05, n_users: int = 1000, steps: int = 200
+) -> Params:
+    """Schweitzer & Garcia (2010): valence coupled to the emotional field users' expressions feed.
+
+    Every user's arousal relaxes toward a drive level above the threshold (gamma_a = 0.2,
+    a_d = 1, tau = 0.5), so each expresses the sign of its valence every K = 4 steps; the
+    expressions feed the field h+- (gamma_h = 0.5, s = 1), and valence grows or relaxes at
+    the rate b h_sign(v) - gamma_v (gamma_v = 0.1), with noise A_v. ``coupling`` is b in units
+    of the critical b_c of :func:`model.rules.emotion.critical_coupling` (0.3148 here): above
+    1 valences run to +-1 and the population splits into two modes, below 1 valence stays
+    unimodal around 0. ``coupling=0, noise=0`` leaves pure relaxation, v(t) = v0 e^(-gamma_v t).
+
+    Args:
+        coupling: b / b_c, at least 0.
+        noise: Valence noise A_v per step, in [0, 1].
+        n_users: Population size, at least 2.
+        steps: Horizon, at least 1.
+
+    Returns:
+        Params that run to their horizon.
+    """
+    from model.rules.emotion import critical_coupling
+
+    n = _as("n_users", "n_users", n_users)
+    base = Params(**{**QUIET, "n_users": n, "emotion_rule": "collective", **COLLECTIVE})
+    ratio = float(coupling)
+    if not ratio >= 0:
+        raise ValueError(f"coupling={coupling!r} must be at least 0")
+    return base.replace(
+        emo_coupling_v=ratio * critical_coupling(base),
+        emo_noise_v=_as("emo_noise_v", "noise", noise),
+        steps=_as("steps", "steps", steps),
+    )
+
+
+PRESETS.update(
+    {
+        "voter": voter,
+        "q_voter": q_voter,
+        "collective_emotions": collective_emotions,
+    }
+)

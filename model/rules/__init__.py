@@ -1,7 +1,9 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
 One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice and attention.
+(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention, emotion
+(``emotion_rule``) and following (``follow_rule``); the spreading rules with memory
+(``threshold``, ``rumour``) register as forwarding rules.
 :func:`selected` is the one place that maps Params onto the rules a model runs.
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from model.rules.attention import ATTENTION
+from model.rules.emotion import EMOTION
 from model.rules.feed_choice import FEED_CHOICE
+from model.rules.following import FOLLOWING
 from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
 from model.rules.peer_mixing import PEER_MIXING, random_matching
@@ -24,6 +28,8 @@ REGISTRIES: dict[str, Registry] = {
     "initial_opinion": INITIAL_OPINION,
     "feed_choice": FEED_CHOICE,
     "attention": ATTENTION,
+    "emotion": EMOTION,
+    "following": FOLLOWING,
 }
 
 
@@ -39,13 +45,17 @@ def selected(params: Any) -> dict[str, Any]:
         "initial_opinion": params.initial_opinion,
         "feed_choice": params.feed_choice,
         "attention": params.attention,
+        "emotion": params.emotion_rule,
+        "following": params.follow_rule,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 
 
 __all__ = [
     "ATTENTION",
+    "EMOTION",
     "FEED_CHOICE",
+    "FOLLOWING",
     "FORWARDING",
     "INITIAL_OPINION",
     "PEER_MIXING",
