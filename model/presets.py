@@ -595,7 +595,7 @@ def q_voter(q: int = 4, p: float = 0.2, n_users: int = 1000) -> Params:
 
 
 #: Collective emotions: gamma_v, gamma_a, drive, tau, gamma_h and s of :func:`collective_emotions`
-#: (expression period K = 4 steps, so b_c = 2 K gamma_v (1 - e^-gamma_h) / s = 0.3148).
+#: (expression period K = 4 steps, so b_c = K gamma_v (1 - e^-gamma_h) / s = 0.1574).
 COLLECTIVE = {
     "emo_gamma_v": 0.1,
     "emo_gamma_a": 0.2,
@@ -607,7 +607,7 @@ COLLECTIVE = {
 
 
 def collective_emotions(
-    coupling: float = 3.0, noise: float = 0.05, n_users: int = 1000, steps: int = 200
+    coupling: float = 4.0, noise: float = 0.05, n_users: int = 1000, steps: int = 200
 ) -> Params:
     """Schweitzer & Garcia (2010): valence coupled to the emotional field users' expressions feed.
 
@@ -615,9 +615,11 @@ def collective_emotions(
     a_d = 1, tau = 0.5), so each expresses the sign of its valence every K = 4 steps; the
     expressions feed the field h+- (gamma_h = 0.5, s = 1), and valence grows or relaxes at
     the rate b h_sign(v) - gamma_v (gamma_v = 0.1), with noise A_v. ``coupling`` is b in units
-    of the critical b_c of :func:`model.rules.emotion.critical_coupling` (0.3148 here): above
-    1 valences run to +-1 and the population splits into two modes, below 1 valence stays
-    unimodal around 0. ``coupling=0, noise=0`` leaves pure relaxation, v(t) = v0 e^(-gamma_v t).
+    of the critical b_c of :func:`model.rules.emotion.critical_coupling` (0.1574 here): below
+    1 no valence can grow and valence stays unimodal around 0; above 1 the majority sign
+    grows, and well above (b > b_c / rho for both signs' shares rho) valences run to +-1 and
+    the population splits into two modes. ``coupling=0, noise=0`` leaves pure relaxation,
+    v(t) = v0 e^(-gamma_v t).
 
     Args:
         coupling: b / b_c, at least 0.

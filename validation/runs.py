@@ -45,6 +45,7 @@ from validation.design import (
     LA_TESTED_MU,
     TREE_CHECK_NODES,
 )
+from validation.spread_rules import tasks as spread_tasks
 from validation.theory import brute_force_virality, star_virality
 
 Task = tuple[str, Callable[..., dict[str, Any]], tuple]
@@ -148,7 +149,7 @@ def tasks() -> list[Task]:
         out += [("cascade", cascade_run, (p, s)) for s in range(max(IC_SEEDS, IC_TESTED.get(p, 0)))]
     for fp in BC_FORWARD:
         out += [("broadcast", broadcast_run, (fp, s)) for s in range(BC_SEEDS)]
-    return out
+    return out + spread_tasks()
 
 
 def _run_task(item: tuple[int, Task]) -> tuple[int, dict[str, Any]]:

@@ -14,11 +14,17 @@ value at the start of the step: with coupling and noise off, v(t) = v0 exp(-gamm
 float32 rounding. Schweitzer & Garcia's arousal relaxes to 0 and noise drives it over the
 threshold; a drive level a_d > tau (noise off) makes each user express with the fixed period
 K = ceil(ln(a_d / (a_d - tau)) / gamma_a), so the field and the critical coupling have a
-closed form (:func:`critical_coupling`): with a share rho of users of one sign the field of
-that sign settles at h* = s rho / (K (1 - exp(-gamma_h))), and valence of that sign grows
-away from 0 when b h* > gamma_v. For a symmetric population (rho = 1/2) that is
-b_c = 2 K gamma_v (1 - exp(-gamma_h)) / s: above it valences run to +-1 and the population
-splits into two modes; below it valence relaxes to 0 and noise keeps it unimodal.
+closed form (derived here; :func:`critical_coupling`). With a share rho of users of one sign,
+the field of that sign settles at h* = s rho / (K (1 - exp(-gamma_h))) (its mean over a
+period, whatever the phases), and valence of that sign grows away from 0 when
+b h* > gamma_v, i.e. b > b_c / rho with
+
+    b_c = gamma_v K (1 - exp(-gamma_h)) / s.
+
+Below b_c no valence can grow whatever the split of signs (rho <= 1): valence relaxes to 0
+and noise keeps it unimodal. Above b_c the majority sign grows once b > b_c / rho_max, and
+users who drift across 0 join it, raising rho; above b_c / rho_min both signs grow and the
+population splits into two modes at +-1 (for a split 0.6 / 0.4, at b > 2.5 b_c).
 """
 
 from __future__ import annotations
@@ -107,9 +113,10 @@ def expression_period(gamma_a: float, drive: float, tau: float) -> int:
     return max(1, math.ceil(math.log(drive / (drive - tau)) / gamma_a - 1e-12))
 
 
-def critical_coupling(params: Any, rho: float = 0.5) -> float:
-    """b_c = gamma_v K (1 - exp(-gamma_h)) / (s rho): the coupling above which the valence of
-    a sign held by a share rho of users grows (derived in the module docstring)."""
+def critical_coupling(params: Any, rho: float = 1.0) -> float:
+    """b_c / rho = gamma_v K (1 - exp(-gamma_h)) / (s rho): the coupling above which the
+    valence of a sign held by a share rho of users grows (derived in the module docstring;
+    rho = 1, the default, is the critical coupling b_c itself)."""
     k = expression_period(params.emo_gamma_a, params.emo_drive, params.emo_threshold)
     return (
         params.emo_gamma_v

@@ -111,9 +111,10 @@ def test_collective_emotions_without_coupling_or_noise_is_the_exact_exponential(
 
 def test_collective_emotions_period_field_and_critical_coupling_by_hand():
     """a_k = 1 - exp(-0.2 k): 0.451 at k = 3, 0.551 at k = 4, so K = 4; b_c = 0.1 * 4 *
-    (1 - e^-0.5) / (1 * 0.5) = 0.31478."""
+    (1 - e^-0.5) / 1 = 0.157388, and twice that for a sign held by half the users."""
     assert expression_period(0.2, 1.0, 0.5) == 4
-    assert critical_coupling(collective_emotions()) == pytest.approx(0.314775, abs=1e-6)
+    assert critical_coupling(collective_emotions()) == pytest.approx(0.157388, abs=1e-6)
+    assert critical_coupling(collective_emotions(), rho=0.5) == pytest.approx(0.314775, abs=1e-6)
     with pytest.raises(ValueError, match="must exceed the threshold"):
         expression_period(0.2, 0.4, 0.5)
     p = collective_emotions(coupling=0.0, noise=0.0, n_users=10).replace(emo_gamma_a=10.0)
