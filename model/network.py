@@ -105,6 +105,8 @@ def follow_layer(
 ) -> CSR:
     """Directed follow layer, as the followers of each account (what delivery reads)."""
     if model == "complete" and n >= 2:
+        if n > 20_000:
+            raise ValueError(f"follow_model='complete' has n (n - 1) ties; n_users={n} > 20000")
         # everyone follows everyone: complete mixing (Granovetter 1978), n (n - 1) ties
         every = np.arange(n, dtype=np.int64)
         return csr_from_edges(np.repeat(every, n), np.tile(every, n), n)
