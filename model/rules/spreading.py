@@ -74,15 +74,14 @@ class PairStore:
     def add(self, keys: np.ndarray) -> np.ndarray:
         """Insert the absent ``keys`` (values 0); the positions of all ``keys`` afterwards."""
         _, ok = self.find(keys)
-        new = np.unique(keys[~ok])
+        new = np.sort(keys[~ok])
         if len(new):
-            merged = np.union1d(self.keys, new)
-            old_at = np.searchsorted(merged, self.keys)
+            new = new[np.concatenate(([True], new[1:] != new[:-1]))]
+            # a merge of the few new keys into the sorted store: one O(K) copy, no re-sort
+            at = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, at, new)
             for name, vals in self.values.items():
-                grown = np.zeros(len(merged), dtype=np.int64)
-                grown[old_at] = vals
-                self.values[name] = grown
-            self.keys = merged
+                self.values[name] = np.insert(vals, at, 0)
         return np.searchsorted(self.keys, keys)
 
     def set(self, name: str, keys: np.ndarray, value: int) -> None:
