@@ -48,6 +48,7 @@ BEHAVIOUR_STREAMS = (
     "community",
     "target",
     "trending",
+    "emotion",
 )
 
 

@@ -104,8 +104,20 @@ def follow_layer(
     n: int, model: str, mean_degree: float, exponent: float, rng: np.random.Generator
 ) -> CSR:
     """Directed follow layer, as the followers of each account (what delivery reads)."""
+    if model == "complete" and n >= 2:
+        if n > 20_000:
+            raise ValueError(f"follow_model='complete' has n (n - 1) ties; n_users={n} > 20000")
+        # everyone follows everyone: complete mixing (Granovetter 1978), n (n - 1) ties
+        every = np.arange(n, dtype=np.int64)
+        return csr_from_edges(np.repeat(every, n), np.tile(every, n), n)
     if model == "none" or mean_degree <= 0 or n < 2:
         return CSR(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+    if model == "erdos_renyi_undirected":
+        # z n / 2 random pairs, each tie mutual: an undirected Erdos-Renyi graph of mean degree z
+        # (Watts 2002); the rare repeated pairs collapse
+        m = int(rng.poisson(mean_degree * n / 2.0))
+        a, b = rng.integers(0, n, size=m), rng.integers(0, n, size=m)
+        return csr_from_edges(np.concatenate([a, b]), np.concatenate([b, a]), n)
     m = int(rng.poisson(mean_degree * n))
     src = rng.integers(0, n, size=m)
     if model == "erdos_renyi":

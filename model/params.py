@@ -117,9 +117,11 @@ class Params:
     )
     follow_model: str = field(
         "powerlaw",
-        Options("powerlaw", "erdos_renyi", "none"),
+        Options("powerlaw", "erdos_renyi", "none", "erdos_renyi_undirected", "complete"),
         group="network",
-        doc="Follow layer: heavy-tailed in-degree (Chung-Lu fitness), Erdos-Renyi, or none.",
+        doc="Follow layer: heavy-tailed in-degree (Chung-Lu fitness), Erdos-Renyi, or none; "
+        "'erdos_renyi_undirected' makes every tie mutual (mean degree z = follow_degree; Watts "
+        "2002), 'complete' has everyone follow everyone (complete mixing; Granovetter 1978).",
     )
     follow_degree: float = field(
         15.0,
@@ -286,10 +288,12 @@ class Params:
     )
     forward_model: str = field(
         "resonance",
-        Options("resonance", "fixed"),
+        Options("resonance", "fixed", "threshold", "rumour"),
         group="behaviour",
         doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
-        "either is multiplied by (1 - forward friction) of the item's outlet.",
+        "either is multiplied by (1 - forward friction) of the item's outlet. 'threshold' and "
+        "'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, Watts "
+        "2002; Maki & Thompson 1973).",
     )
     forward_p: float = field(
         0.1,
@@ -559,6 +563,141 @@ class Params:
         doc="Trust above which a follower never churns.",
     )
 
+    # --- spreading and following rules (model/rules/spreading.py, following.py, emotion.py) --
+    threshold_phi: float = field(
+        0.18,
+        Interval(float, 0.0, 1e6),
+        group="behaviour",
+        symbol="φ",
+        doc="Threshold phi of forward_model='threshold': the share (threshold_kind='share') or the "
+        "number ('count') of distinct sharers of an item a user must have seen to forward it "
+        "(Granovetter 1978; Watts 2002).",
+    )
+    threshold_kind: str = field(
+        "share",
+        Options("share", "count"),
+        group="behaviour",
+        doc="Threshold on the share of a user's accounts (acquaintances and followees) who shared "
+        "the item, or on their number (complex contagion, Centola & Macy 2007).",
+    )
+    threshold_dist: str = field(
+        "constant",
+        Options("constant", "granovetter_uniform", "granovetter_broken"),
+        group="behaviour",
+        doc="Thresholds per user: phi for all; user i has threshold i (Granovetter's uniform "
+        "crowd; as a share, i / (N - 1)); or the same with user 1's threshold raised to 2.",
+    )
+    emotion_rule: str = field(
+        "relaxation",
+        Options("relaxation", "collective"),
+        group="behaviour",
+        doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
+        "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
+        "emotional field fed by users' expressions.",
+    )
+    emo_gamma_v: float = field(
+        0.1,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        symbol="γ_v",
+        doc="Relaxation rate gamma_v of valence per step (collective emotions).",
+    )
+    emo_gamma_a: float = field(
+        0.1,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        symbol="γ_a",
+        doc="Relaxation rate gamma_a of arousal toward its drive level (collective emotions).",
+    )
+    emo_drive: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="a_d",
+        doc="Level a_d arousal relaxes to (0 in Schweitzer & Garcia 2010, where noise alone drives "
+        "it over the threshold; a_d above the threshold makes expression periodic).",
+    )
+    emo_noise_v: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="A_v",
+        doc="Standard deviation A_v of the valence noise per step (collective emotions).",
+    )
+    emo_noise_a: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="A_a",
+        doc="Standard deviation A_a of the arousal noise per step (collective emotions).",
+    )
+    emo_threshold: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="τ",
+        doc="Arousal threshold tau above which a user expresses its valence's sign and its arousal "
+        "resets to 0 (collective emotions).",
+    )
+    emo_gamma_h: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="behaviour",
+        symbol="γ_h",
+        doc="Decay rate gamma_h of the emotional field components h+ and h- per step.",
+    )
+    emo_field_gain: float = field(
+        1.0,
+        Interval(float, 0.0, 100.0),
+        group="behaviour",
+        symbol="s",
+        doc="Field s added to h+ (h-) per positive (negative) expression, per user.",
+    )
+    emo_coupling_v: float = field(
+        0.0,
+        Interval(float, 0.0, 100.0),
+        group="behaviour",
+        symbol="b",
+        doc="Coupling b of valence to the field of its own sign: dv = (b h_sign(v) - gamma_v) v.",
+    )
+    emo_coupling_a: float = field(
+        0.0,
+        Interval(float, 0.0, 100.0),
+        group="behaviour",
+        symbol="d",
+        doc="Coupling d of arousal to the total field: da = d (h+ + h-) per step.",
+    )
+    follow_rule: str = field(
+        "engagement",
+        Options("engagement", "voter", "q_voter"),
+        group="behaviour",
+        doc="Following the focal outlet: engagement and churn (docs/ODD.md 7.11), the voter model "
+        "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "
+        "Nyczka, Sznajd-Weron & Cislo 2012); friends are acquaintances, or anyone under "
+        "peer_mixing='complete'.",
+    )
+    voter_q: int = field(
+        4,
+        Interval(int, 1, 100),
+        group="behaviour",
+        symbol="q",
+        doc="Size q of the q-voter's panel of friends, who must agree unanimously to be copied.",
+    )
+    voter_p: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="behaviour",
+        symbol="p",
+        doc="Independence p of the q-voter: the probability of choosing at random.",
+    )
+    voter_rounds: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="behaviour",
+        doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
+        "of the users, so one step is one Monte Carlo sweep.",
+    )
+
     # --- run ---------------------------------------------------------------------------------
     steps: int = field(
         168,
@@ -568,9 +707,10 @@ class Params:
     )
     stop_when: str = field(
         "horizon",
-        Options("horizon", "converged", "extinct"),
+        Options("horizon", "converged", "extinct", "consensus"),
         group="run",
-        doc="Also stop early when opinions have converged, or when no item can spread any more.",
+        doc="Also stop early when opinions have converged, when no item can spread any more, or "
+        "(consensus) when every user or none follows the focal outlet (voter models).",
     )
     record_cascades: str = field(
         "focal",

@@ -394,7 +394,7 @@ PRESETS: dict[str, Callable[..., Params]] = {
 CANONICAL: tuple[str, ...] = ("deffuant", "independent_cascade", "limited_attention", "broadcast")
 
 
-# ------------------------------------------------------------------ opinion rules (issue 12)
+# ------------------------------------------------------------------ opinion rules
 #: Horizon of :func:`hegselmann_krause`: HK freezes in finite time, far below this (Lorenz 2007).
 HK_STEPS = 1000
 
@@ -604,5 +604,264 @@ PRESETS.update(
         "degroot": degroot,
         "friedkin_johnsen": friedkin_johnsen,
         "echo_chambers": echo_chambers,
+    }
+)
+
+
+# ------------------------------------------------------------------ spreading and following rules
+#: Threshold, rumour, collective-emotion and voter reductions (model/rules/spreading.py,
+#: following.py, emotion.py), each from :data:`QUIET` with one rule switched on.
+#: Steps are generous horizons: each preset stops by itself (extinct or consensus).
+def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000) -> Params:
+    """Watts (2002): threshold forwarding on an undirected Erdos-Renyi graph, one random seed.
+
+    One user, drawn at random, follows the focal outlet and sees its single item: it forwards
+    it (``forward_p = 1``, the initial adopter). Every other user forwards the item once the
+    share of its neighbours who shared it reaches phi (``threshold_kind="share"``); a share
+    reaches every neighbour (``organic_reach = 1``), attention is unlimited and every user is
+    active each step, so a step is one synchronous update of Watts's model. Global cascades
+    (more than 10% adopting, :func:`model.measures.adopted_share`) occur for mean degree z
+    inside a window 1 < z < about 5.8 at phi = 0.18, where the vulnerable users (threshold at
+    most 1/k) percolate.
+
+    Args:
+        phi: The threshold phi, a share of a user's neighbours, in [0, 1].
+        mean_degree: Mean degree z of the undirected Erdos-Renyi graph, in (0, 500].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    ph = _as("threshold_phi", "phi", phi)
+    if ph > 1:
+        raise ValueError(f"phi={ph!r} is a share of neighbours and must be in [0, 1]")
+    z = _arg("mean_degree", mean_degree)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "follow_model": "erdos_renyi_undirected",
+            "follow_degree": z,
+            "organic_reach": 1.0,
+            "forward_model": "threshold",
+            "forward_p": 1.0,
+            "threshold_phi": ph,
+            "threshold_kind": "share",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": 1,
+            "initial_items": 1,
+            "strategy": Strategy(name="threshold", forward_friction=0.0),
+            "screen_size": 50,
+            "stop_when": "extinct",
+            "steps": 1000,
+        }
+    )
+
+
+def granovetter_crowd(n_users: int = 100, broken: bool = False) -> Params:
+    """Granovetter (1978): a crowd with thresholds 0, 1, ..., N - 1, complete mixing.
+
+    Everyone follows everyone and the focal outlet, which publishes one item; nobody forwards
+    spontaneously (``forward_p = 0``). User i forwards once i others have (count thresholds):
+    the threshold-0 instigator starts, and each step one more joins, until all N have. With
+    ``broken=True`` the threshold-1 user has threshold 2, nobody has threshold 1, and the crowd
+    stops at the instigator.
+
+    Args:
+        n_users: Crowd size, 2 to 5,000 (complete mixing has N (N - 1) ties).
+        broken: Raise user 1's threshold from 1 to 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    if n > 5000:
+        raise ValueError(f"n_users={n} is too large for complete mixing (at most 5000)")
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "follow_model": "complete",
+            "organic_reach": 1.0,
+            "forward_model": "threshold",
+            "forward_p": 0.0,
+            "threshold_kind": "count",
+            "threshold_dist": "granovetter_broken" if broken else "granovetter_uniform",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": n,
+            "initial_items": 1,
+            "strategy": Strategy(name="granovetter", forward_friction=0.0),
+            "screen_size": 50,
+            "stop_when": "extinct",
+            "steps": 10 * n,
+        }
+    )
+
+
+def rumour(n_users: int = 10_000) -> Params:
+    """Maki-Thompson (1973) rumour: complete mixing, one seed, spreaders stifle on a knower.
+
+    One random user follows the focal outlet and sees its item, and starts spreading it. Each
+    step every spreader contacts one random other user: an ignorant contact learns the item
+    (it lands on its screen and is viewed, so it is reached) and spreads it too; a contact who
+    already knows makes the spreader a stifler. Nothing else spreads. The share never informed,
+    ``1 - reach``, tends to theta solving theta = exp(-2 (1 - theta)), 0.2032, as N grows.
+
+    Args:
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop once nothing can spread any more (``stop_when="extinct"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "forward_model": "rumour",
+            "forward_p": 1.0,
+            "peer_mixing": "complete",
+            "attention": "unlimited",
+            "activity_scale": ALWAYS_ACTIVE,
+            "focal_followers": 1,
+            "initial_items": 1,
+            "strategy": Strategy(name="rumour", forward_friction=0.0),
+            "screen_size": 10,
+            "stop_when": "extinct",
+            "steps": 10_000,
+        }
+    )
+
+
+PRESETS.update(
+    {
+        "threshold": threshold,
+        "granovetter_crowd": granovetter_crowd,
+        "rumour": rumour,
+    }
+)
+
+
+def voter(rho0: float = 0.5, n_users: int = 100) -> Params:
+    """The voter model on a complete graph, over following the focal outlet.
+
+    A share ``rho0`` of users (exactly round(rho0 N)) follow the focal outlet at the start;
+    each step every user once, in random order, copies the follow state of a random other
+    user (``follow_rule="voter"``, ``peer_mixing="complete"``). The run stops at consensus
+    (everyone or nobody follows); the share of followers is a martingale, so the probability
+    of ending with everyone following is rho0.
+
+    Args:
+        rho0: Initial share of followers, in [0, 1].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params that stop at consensus (``stop_when="consensus"``).
+    """
+    n = _as("n_users", "n_users", n_users)
+    rho = _as("focal_follow_share", "rho0", rho0)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "focal_followers": round(rho * n),
+            "follow_rule": "voter",
+            "peer_mixing": "complete",
+            "stop_when": "consensus",
+            "steps": 100 * n,
+        }
+    )
+
+
+def q_voter(q: int = 4, p: float = 0.2, n_users: int = 1000) -> Params:
+    """The q-voter with independence on a complete graph (Nyczka, Sznajd-Weron & Cislo 2012).
+
+    Everyone follows the focal outlet at the start (the ordered state). Each step every user
+    once, in random order: with probability p it follows or not at random; otherwise it draws
+    q other users and copies them if all q agree. In mean field the order m = 2 rho - 1
+    survives for p < p_c = (q - 1) / (q - 1 + 2^(q - 1)) (0.2727 at q = 4) and decays to 0
+    above it.
+
+    Args:
+        q: Panel size, in [1, 100].
+        p: Independence, in [0, 1].
+        n_users: Population size, at least 2.
+
+    Returns:
+        Params with a horizon of 300 sweeps.
+    """
+    n = _as("n_users", "n_users", n_users)
+    return Params(
+        **{
+            **QUIET,
+            "n_users": n,
+            "focal_followers": n,
+            "follow_rule": "q_voter",
+            "voter_q": _as("voter_q", "q", q),
+            "voter_p": _as("voter_p", "p", p),
+            "peer_mixing": "complete",
+            "steps": 300,
+        }
+    )
+
+
+#: Collective emotions: gamma_v, gamma_a, drive, tau, gamma_h and s of :func:`collective_emotions`
+#: (expression period K = 4 steps, so b_c = K gamma_v (1 - e^-gamma_h) / s = 0.1574).
+COLLECTIVE = {
+    "emo_gamma_v": 0.1,
+    "emo_gamma_a": 0.2,
+    "emo_drive": 1.0,
+    "emo_threshold": 0.5,
+    "emo_gamma_h": 0.5,
+    "emo_field_gain": 1.0,
+}
+
+
+def collective_emotions(
+    coupling: float = 4.0, noise: float = 0.05, n_users: int = 1000, steps: int = 200
+) -> Params:
+    """Schweitzer & Garcia (2010): valence coupled to the emotional field users' expressions feed.
+
+    Every user's arousal relaxes toward a drive level above the threshold (gamma_a = 0.2,
+    a_d = 1, tau = 0.5), so each expresses the sign of its valence every K = 4 steps; the
+    expressions feed the field h+- (gamma_h = 0.5, s = 1), and valence grows or relaxes at
+    the rate b h_sign(v) - gamma_v (gamma_v = 0.1), with noise A_v. ``coupling`` is b in units
+    of the critical b_c of :func:`model.rules.emotion.critical_coupling` (0.1574 here): below
+    1 no valence can grow and valence stays unimodal around 0; above 1 the majority sign
+    grows, and well above (b > b_c / rho for both signs' shares rho) valences run to +-1 and
+    the population splits into two modes. ``coupling=0, noise=0`` leaves pure relaxation,
+    v(t) = v0 e^(-gamma_v t).
+
+    Args:
+        coupling: b / b_c, at least 0.
+        noise: Valence noise A_v per step, in [0, 1].
+        n_users: Population size, at least 2.
+        steps: Horizon, at least 1.
+
+    Returns:
+        Params that run to their horizon.
+    """
+    from model.rules.emotion import critical_coupling
+
+    n = _as("n_users", "n_users", n_users)
+    base = Params(**{**QUIET, "n_users": n, "emotion_rule": "collective", **COLLECTIVE})
+    ratio = float(coupling)
+    if not ratio >= 0:
+        raise ValueError(f"coupling={coupling!r} must be at least 0")
+    return base.replace(
+        emo_coupling_v=ratio * critical_coupling(base),
+        emo_noise_v=_as("emo_noise_v", "noise", noise),
+        steps=_as("steps", "steps", steps),
+    )
+
+
+PRESETS.update(
+    {
+        "voter": voter,
+        "q_voter": q_voter,
+        "collective_emotions": collective_emotions,
     }
 )

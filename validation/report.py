@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from model.presets import DEFFUANT_ROUNDS
-from validation import figures, opinion_rules
+from validation import figures, opinion_rules, spread_rules
 from validation.design import (
     BC_SEEDS,
     BC_USERS,
@@ -40,6 +40,8 @@ from validation.figures import group, star_chain_virality
 from validation.theory import chain_virality, deffuant_staircase, percolation_share, star_virality
 
 TEMPLATE = Path(__file__).with_name("template.md")
+#: The spreading, emotion and following rules' sections (:mod:`validation.spread_rules`).
+TEMPLATE_SPREAD = Path(__file__).with_name("template_spread.md")
 
 Rows = list[dict[str, Any]]
 Summary = tuple[dict[str, Any], list[str]]
@@ -260,6 +262,7 @@ CHECKS = (
     ("attention", attention_summary, figures.popularity_figure),
     ("broadcast", broadcast_summary, figures.virality_figure),
     ("trees", trees_summary, figures.trees_figure),
+    *spread_rules.CHECKS,
 )
 
 
@@ -328,6 +331,11 @@ def write_report(
         "cpu": ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
         "summary": "\n".join(f"- {v}" for v in verdicts),
     }
-    text = TEMPLATE.read_text() + (opinion_rules.TEMPLATE.read_text() if extra else "")
+    text = (
+        TEMPLATE.read_text()
+        + (opinion_rules.TEMPLATE.read_text() if extra else "")
+        + "\n"
+        + TEMPLATE_SPREAD.read_text()
+    )
     out.write_text(text.format(**fields))
     return verdicts

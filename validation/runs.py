@@ -46,6 +46,7 @@ from validation.design import (
     LA_TESTED_MU,
     TREE_CHECK_NODES,
 )
+from validation.spread_rules import tasks as spread_tasks
 from validation.theory import brute_force_virality, star_virality
 
 Task = tuple[str, Callable[..., dict[str, Any]], tuple]
@@ -149,7 +150,7 @@ def tasks() -> list[Task]:
         out += [("cascade", cascade_run, (p, s)) for s in range(max(IC_SEEDS, IC_TESTED.get(p, 0)))]
     for fp in BC_FORWARD:
         out += [("broadcast", broadcast_run, (fp, s)) for s in range(BC_SEEDS)]
-    return out + opinion_rules.tasks()
+    return out + opinion_rules.tasks() + spread_tasks()
 
 
 def _run_task(item: tuple[int, Task]) -> tuple[int, dict[str, Any]]:

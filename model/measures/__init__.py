@@ -53,6 +53,7 @@ from model.measures.opinion import (
 )
 from model.measures.popularity import MIN_TAIL, fit_power_law, popularity, popularity_tail
 from model.measures.population import (
+    adopted_share,
     belonging,
     emotion_climate,
     engagement,
@@ -83,6 +84,7 @@ __all__ = [
     "_clusters",
     "_compute_tree_stats",
     "_tree_stats",
+    "adopted_share",
     "belonging",
     "bimodality",
     "build_datacollector",

@@ -49,6 +49,8 @@ class World(Protocol):
     networks: Any
     #: The append-only view log: ``len``, columns item, parent, user, step; ``to_frame()``.
     view_log: Any
+    #: The append-only forward log: ``len``, columns item, user, parent, step.
+    forward_log: Any
     #: The Mesa DataCollector the model fills once per step (``model_vars``).
     datacollector: Any
     #: The step's snapshot, column -> value (``collect.snapshot``).

@@ -28,7 +28,7 @@ COHORTS: tuple[str, ...] = GENERATIONS
 OVERALL = "all"
 
 Kind = Literal["population", "opinion", "cascade", "run"]
-When = Literal["step", "final"]
+When = Literal["step", "final", "query"]
 
 
 class UnknownMeasureError(ValueError):
@@ -157,6 +157,10 @@ _DECLARED = (
         population.reply_count, per_cohort=False, cumulative=True),
     Measure("items", "run", "final", "Items created (every outlet and user)", "items", 0.0, None,
         population.item_count, per_cohort=False, cumulative=True),
+    # ---------------------------------------------------------------- on request
+    Measure("adopted_share", "population", "query",
+        "Share of users who forwarded (adopted) at least one item", _SHARE, 0.0, 1.0,
+        population.adopted_share, per_cohort=False, cumulative=True, experiment=False),
 )  # fmt: skip
 
 #: Every measure by name, in report order: the step measures, then the final ones.
@@ -183,11 +187,12 @@ def measures(
     when: When | None = None, kind: Kind | None = None, experiment: bool | None = None
 ) -> tuple[Measure, ...]:
     """The declarations, in catalogue order, optionally only those reported ``when``, of
-    ``kind`` or (not) allowed in experiment specs."""
+    ``kind`` or (not) allowed in experiment specs; without ``when``, the step and final ones
+    (``query`` measures only when asked for by name or by ``when="query"``)."""
     return tuple(
         m
         for m in _DECLARED
-        if (when is None or m.when == when)
+        if (m.when != "query" if when is None else m.when == when)
         and (kind is None or m.kind == kind)
         and (experiment is None or m.experiment == experiment)
     )
@@ -248,7 +253,7 @@ def parse_column(col: str, strict: bool = True) -> tuple[str, str | None]:
 def columns(measure_names: Iterable[str] | None = None, step_only: bool = False) -> list[str]:
     """Every column of the given measures (default: all), in order; with ``step_only``, only
     those of the step measures (the time series)."""
-    chosen = CATALOGUE if measure_names is None else measure_names
+    chosen = names() if measure_names is None else measure_names
     return [
         c for n in chosen if not step_only or measure(n).when == "step" for c in measure(n).columns
     ]

@@ -12,7 +12,9 @@ model's arrays and cumulative tallies only. An *exposure* in the sense of docs/O
 * stickiness: daily active / followers, where a daily active follower liked, commented on or
   forwarded a focal item in the last day (``DAY`` = 24 steps);
 * retention: initial followers of the focal outlet who still follow;
-* steps_to_reach: how fast reach got to a share (final reach saturates in long runs).
+* steps_to_reach: how fast reach got to a share (final reach saturates in long runs);
+* adopted_share: share of users who forwarded at least one item (every forward is logged),
+  the adopters of threshold and rumour models (Watts 2002; Maki & Thompson 1973).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ from model.measures._world import World
 def reach(model: World, by: By = None):
     """Share of users who have viewed at least one item of the focal outlet."""
     return by_gen(model, model.state.reached, by)
+
+
+def adopted_share(model: World) -> float:
+    """Share of users who forwarded (adopted) at least one item, from ``forward_log``."""
+    users = model.forward_log["user"] if len(model.forward_log) else np.zeros(0, dtype=np.int64)
+    return float(len(np.unique(users))) / model.n_users
 
 
 def secondary_share(model: World, by: By = None):

@@ -1,8 +1,10 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
 One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice and attention, the opinion
-rule (``opinion_rule``) and peer choice (``peer_choice``).
+(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention, the opinion
+rule (``opinion_rule``), peer choice (``peer_choice``), emotion (``emotion_rule``) and following
+(``follow_rule``); the spreading rules with memory (``threshold``, ``rumour``) register as
+forwarding rules.
 :func:`selected` is the one place that maps Params onto the rules a model runs.
 """
 
@@ -11,13 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from model.rules.attention import ATTENTION
+from model.rules.emotion import EMOTION
 from model.rules.feed_choice import FEED_CHOICE
+from model.rules.following import FOLLOWING
 from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
 from model.rules.opinion import OPINION
 from model.rules.peer_choice import PEER_CHOICE
 from model.rules.peer_mixing import PEER_MIXING, random_matching
 from model.rules.registry import Registry
+from model.rules.spreading import PairStore
 
 #: Every registry, by the key :func:`selected` returns its rule under.
 REGISTRIES: dict[str, Registry] = {
@@ -28,6 +33,8 @@ REGISTRIES: dict[str, Registry] = {
     "attention": ATTENTION,
     "opinion": OPINION,
     "peer_choice": PEER_CHOICE,
+    "emotion": EMOTION,
+    "following": FOLLOWING,
 }
 
 
@@ -45,19 +52,24 @@ def selected(params: Any) -> dict[str, Any]:
         "attention": params.attention,
         "opinion": params.opinion_rule,
         "peer_choice": params.peer_choice,
+        "emotion": params.emotion_rule,
+        "following": params.follow_rule,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 
 
 __all__ = [
     "ATTENTION",
+    "EMOTION",
     "FEED_CHOICE",
+    "FOLLOWING",
     "FORWARDING",
     "INITIAL_OPINION",
     "OPINION",
     "PEER_CHOICE",
     "PEER_MIXING",
     "REGISTRIES",
+    "PairStore",
     "Registry",
     "random_matching",
     "selected",

@@ -36,6 +36,9 @@ def deliver(world: World, t: int) -> None:
         it = items[owner]
         author = np.where(c.source_kind[it] == USER, c.source[it], -1)
         ok = rec != author
+        observe = getattr(world.rules["forwarding"], "observe", None)
+        if observe is not None:  # threshold forwarding counts each (user, item)'s sharers
+            observe(world, rec[ok], it[ok], users[owner[ok]])
         sc.push_social(c, s.follows, rec[ok], it[ok], users[owner[ok]], SOCIAL)
     if world.strategy.targeting:
         rng = world.streams["target"]

@@ -23,5 +23,7 @@ def measure(world: World, t: int) -> None:
         and world.opinions_converged()
         or p.stop_when == "extinct"
         and world.extinct()
+        or p.stop_when == "consensus"
+        and not 0 < int(world.state.follows[:, 0].sum()) < world.n_users
     ):
         world.running = False

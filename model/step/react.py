@@ -56,8 +56,12 @@ def react(world: World, t: int, v: Views) -> Reactions:
     like = draws[0] < np.minimum(1.0, 2.0 * p.base_like * res)
     comment = draws[1] < np.minimum(1.0, 2.0 * p.base_comment * res)
     friction = np.where(focal, strategy.forward_friction, np.where(outlet, BROADCAST_FRICTION, 0.0))
-    p_fwd = world.rules["forwarding"].probability(p, res, emotion)
+    rule = world.rules["forwarding"]
+    p_fwd = rule.probability(p, res, emotion)
     forward = draws[2] < p_fwd * (1.0 - friction)
+    late = None
+    if hasattr(rule, "adopt"):  # rules that remember what users saw (model/rules/spreading.py)
+        forward, late = rule.adopt(world, t, v, draws[2], 1.0 - friction)
     c.count("likes", it[like])
     c.count("comments", it[comment])
     c.count("forwards", it[forward])
@@ -66,13 +70,16 @@ def react(world: World, t: int, v: Views) -> Reactions:
     world.engaged_by += np.stack(
         [np.bincount(gf[x[focal]], minlength=4) for x in (like, comment, forward)], axis=1
     )
-    world.outbox.queue_shares(u[forward], it[forward])
     # every forward is logged (item, forwarder, the user it came from, step): forwards are
     # few next to views, so this costs little even at 10^6 users
     parent = np.where((kind == USER) & (src == v.source_user), -1, v.source_user)
-    world.forward_log.append(
-        it[forward], u[forward], parent[forward], np.full(int(forward.sum()), t)
-    )
+    fu, fi, fp = u[forward], it[forward], parent[forward]
+    if late is not None and len(late[0]):  # adoptions without a view (the rule's own)
+        c.count("forwards", late[1])
+        fu, fi, fp = (np.concatenate([a, b]) for a, b in zip((fu, fi, fp), late, strict=True))
+    if getattr(rule, "broadcast", True):
+        world.outbox.queue_shares(fu, fi)
+    world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
     # engaged non-followers may start following the focal outlet
     engaged = focal & (like | comment) & ~s.follows[u, 0] & (draws[3] < p.follow_prob)
     s.follows[u[engaged], 0] = True

@@ -3,7 +3,7 @@
 Bounded confidence toward content (Deffuant et al. 2000), weighted by trust and averaged over
 the step's views; outlet trust and belonging; peer trust; emotion; belonging decay and
 community belonging; rounds of Deffuant peer exchange between disjoint pairs (the peer-mixing
-rule chooses the pairs); churn from the focal outlet; clipping to the state's bounds.
+rule chooses the pairs); emotion and following by their rules (churn by default); clipping.
 """
 
 from __future__ import annotations
@@ -53,19 +53,9 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         s.trust_peers[seen] += (
             0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])
         ).astype(np.float32)
-    # emotion relaxes to baseline and is pulled by what was consumed
-    react = world.prof["reactivity"][s.gen]
-    nv = np.maximum(np.bincount(u, minlength=n), 1) if len(u) else np.ones(n)
-    dval = np.bincount(u, weights=c.valence[it] - s.valence[u], minlength=n) / nv if len(u) else 0.0
-    daro = (
-        np.bincount(u, weights=c.intensity[it] - s.arousal[u], minlength=n) / nv if len(u) else 0.0
-    )
-    s.valence += (
-        p.emotion_relax * (s.base_valence - s.valence) + p.emotion_pull * react * dval
-    ).astype(np.float32)
-    s.arousal += (
-        p.emotion_relax * (s.base_arousal - s.arousal) + p.emotion_pull * react * daro
-    ).astype(np.float32)
+    # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
+    # collective emotions; model/rules/emotion.py)
+    world.rules["emotion"].update(world, t, v, world.streams["emotion"])
     # belonging decays; active community members keep each other close
     s.belonging *= np.float32(1.0 - p.belonging_decay)
     if world.strategy.community:
@@ -79,14 +69,8 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
             _peer_round(world)
         else:
             peer_round(world, world.streams["peer"])
-    # churn: the unfollow hazard rises as belonging and trust fall below their thresholds
-    hazard = (
-        p.churn_prob
-        * np.clip(1.0 - s.belonging[:, 0] / max(p.churn_belonging, 1e-12), 0, 1)
-        * np.clip(1.0 - s.trust_media[:, 0] / max(p.churn_trust, 1e-12), 0, 1)
-    )
-    leave = s.follows[:, 0] & (world.streams["update"].random(n) < hazard)
-    s.follows[leave, 0] = False
+    # following: churn, or a voter rule (model/rules/following.py)
+    world.rules["following"].update(world, world.streams["update"])
     _clip(world)
 
 

@@ -126,6 +126,37 @@ def _peer_mixing_with(pairs, rng):
     return a, b
 
 
+def _emotion(rule, m, rng):
+    s = m.state
+    v = _no_views()
+    m.params = m.params.replace(emo_noise_v=0.05, emo_noise_a=0.05, emo_coupling_v=0.3)
+    for t in range(3):
+        rule.update(m, m.steps + t, v, rng)
+    assert s.valence.dtype == np.float32 and s.arousal.dtype == np.float32
+    assert np.isfinite(s.valence).all() and np.isfinite(s.arousal).all()
+    assert ((s.valence >= -1) & (s.valence <= 1)).all()
+    assert ((s.arousal >= 0) & (s.arousal <= 1 + 1e-6)).all()
+    return s.valence.copy(), s.arousal.copy()
+
+
+def _no_views():
+    from model.step.records import Views
+
+    e = np.zeros(0, dtype=np.int64)
+    return Views(user=e, item=e, chan=e.astype(np.int8), source_user=e)
+
+
+def _following(rule, m, rng):
+    m.params = m.params.replace(voter_p=0.2, churn_prob=0.5)
+    before = m.state.follows.copy()
+    for _ in range(3):
+        rule.update(m, rng)
+    f = m.state.follows
+    assert f.shape == before.shape and f.dtype == bool
+    assert (f[:, 1:] == before[:, 1:]).all(), "a following rule changed a background follow"
+    return (f[:, 0].copy(),)
+
+
 #: Registry key -> (the stream the phase hands the rule, the contract check).
 CASES = {
     "forwarding": ("streams[react]", _forwarding),
@@ -135,6 +166,8 @@ CASES = {
     "feed_choice": ("streams[attend]", _feed_choice),
     "opinion": ("streams[peer]", _opinion),
     "peer_choice": ("streams[peer]", _peer_choice),
+    "emotion": ("streams[emotion]", _emotion),
+    "following": ("streams[update]", _following),
 }
 
 RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
@@ -187,6 +220,8 @@ def test_selected_follows_params():
         "attention": Params().attention,
         "opinion": Params().opinion_rule,
         "peer_choice": Params().peer_choice,
+        "emotion": Params().emotion_rule,
+        "following": Params().follow_rule,
     }
     flipped = selected(
         Params(
@@ -197,6 +232,8 @@ def test_selected_follows_params():
             attention="unlimited",
             opinion_rule="hegselmann_krause",
             peer_choice="algorithmic_bias",
+            emotion_rule="collective",
+            follow_rule="voter",
         )
     )
     assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)

@@ -26,6 +26,9 @@ def test_registry_holds_every_preset_and_each_builds_params_without_arguments():
         "broadcast",
         "viral_moment",
         "music_community",
+        "threshold",
+        "granovetter_crowd",
+        "rumour",
     }
     assert set(CANONICAL) <= set(PRESETS)
     for name, fn in PRESETS.items():

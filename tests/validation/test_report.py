@@ -65,6 +65,7 @@ def _results(large_share: float = 0.8) -> dict[str, list[dict]]:
         "deffuant": deffuant,
         "cascade": cascade,
         "broadcast": broadcast,
+        **_spread_results(),
     }
     for rows in results.values():
         for r in rows:
@@ -72,11 +73,41 @@ def _results(large_share: float = 0.8) -> dict[str, list[dict]]:
     return results
 
 
+def _spread_results():
+    """Made-up runs of the spreading, emotion and following checks (validation/spread_rules.py)."""
+    from validation import spread_rules as sr
+
+    pc = round(sr.critical_independence(sr.QV_Q) - sr.QV_MARGIN, 4)
+    pc_hi = round(sr.critical_independence(sr.QV_Q) + sr.QV_MARGIN, 4)
+    hist = np.ones(40, dtype=np.int64)
+    watts = [
+        {"z": z, "seed": 0, "share": 0.9 if 1 < z < 5.8 else 0.001, "steps": 9} for z in sr.WATTS_Z
+    ]
+    watts += [{"broken": b, "adopters": 1 if b else 100, "steps": 101} for b in (False, True)]
+    emotions = [
+        {"ratio": r, "seed": 0, "bc": 0.9 if r > 1 else 0.3, "hist": hist} for r in sr.EMO_RATIOS
+    ]
+    emotions[0]["exp_error"] = 1e-8
+    return {
+        "watts": watts,
+        "rumour": [{"seed": s, "theta": 0.2 + 0.001 * s, "steps": 20} for s in range(3)],
+        "emotions": emotions,
+        "voter": [
+            {"rho0": r, "seed": s, "all": s < 5 * r, "steps": 50}
+            for r in sr.VOTER_RHO
+            for s in range(5)
+        ],
+        "qvoter": [
+            {"p": p, "seed": 0, "m": 0.7 if p < 0.27 else 0.03} for p in (*sr.QV_P, pc, pc_hi)
+        ],
+    }
+
+
 def test_write_report_fills_every_field_and_draws_every_figure(tmp_path):
     out = tmp_path / "docs" / "validation.md"
     verdicts = write_report(_results(), 0.0, 2, out)
     text = out.read_text()
-    assert len(verdicts) == 8
+    assert len(verdicts) == 8 + 7
     assert all(v.endswith(("PASS", "FAIL")) for v in verdicts)
     for v in verdicts:
         assert f"- {v}" in text
@@ -84,7 +115,8 @@ def test_write_report_fills_every_field_and_draws_every_figure(tmp_path):
         assert re.search(rf"^## {n}\. ", text, re.MULTILINE)
     assert "{" not in text and "}" not in text
     assert "python -m validation" in text
-    for name in ("deffuant", "cascade", "popularity", "virality", "trees"):
+    spread = ("threshold", "rumour", "collective_emotions", "voter", "qvoter")
+    for name in ("deffuant", "cascade", "popularity", "virality", "trees", *spread):
         assert (tmp_path / "docs" / "figures" / f"validation_{name}.png").stat().st_size > 1000
         assert f"figures/validation_{name}.png" in text
 
