@@ -118,14 +118,15 @@ def test_import_has_no_side_effects():
 #: The viewer's modules, lowest first: each may import only the ones before it (and model/).
 VIEWER_LAYERS = (
     "arms",
-    "settings",
     "controls",
+    "settings",
     "sample",
     "axes",
     "figures",
     "network_view",
     "charts",
     "table",
+    "exports",
     "render",
     "page",
 )
@@ -248,7 +249,7 @@ def test_change_strategy_applies_on_reset(viewer):
     model, rc = viewer
     m = model.value
     assert m.strategy.label() == "one_way"
-    select(rc, "strategy", "interactive")
+    select(rc, "Strategy preset", "interactive")
     assert model.value is m  # pending until Reset
     assert rc.find(vw.Alert, class_="oe-pending").widgets
     click(rc, "Reset")

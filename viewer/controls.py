@@ -3,14 +3,18 @@
 :func:`make_controls` turns each field's metadata into a :class:`Control` (a select for
 choices, a switch for booleans, a slider over the documented range for numbers, a 1-2-5 scale
 for wide ranges), grouped as the metadata groups them; :func:`ParamControl` and
-:func:`GroupControls` are the Solara components that draw them.
+:func:`GroupControls` are the Solara components that draw them. Every control shows a readable
+label (:data:`LABELS`) with the field's name and doc string as its tooltip, and every number
+gets a number field beside its slider for exact values (:func:`parse_number`).
+:func:`strategy_spec` gives the :class:`model.Strategy` switches in the same metadata format.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import solara
@@ -35,6 +39,158 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Linear sliders get at most about this many positions; wider ranges get a 1-2-5 scale.
 MAX_LINEAR_SPAN = 1000
+#: Readable labels of the fields, with their units; the field's name and doc are the tooltip.
+LABELS: dict[str, str] = {
+    "n_users": "Users (N)",
+    "mix_post00": "Weight of post-00s",
+    "mix_post90": "Weight of post-90s",
+    "mix_post80": "Weight of post-80s",
+    "mix_pre80": "Weight of pre-80s",
+    "initial_opinion": "Initial opinions",
+    "epsilon": "Confidence bound (epsilon)",
+    "epsilon_sd": "Spread of epsilon",
+    "trust_shift": "Trust shift (all cohorts)",
+    "acq_degree": "Acquaintance degree (k)",
+    "acq_rewire": "Rewiring probability (beta)",
+    "acq_homophily": "Generation homophily",
+    "follow_model": "Follow layer",
+    "follow_degree": "Follows per user",
+    "follow_exponent": "Follow in-degree exponent (gamma)",
+    "organic_reach": "Organic reach (per audience member)",
+    "n_background": "Background outlets",
+    "outlet_rate": "Focal items per step",
+    "focal_follow_share": "Initial focal followers (share)",
+    "focal_followers": "Initial focal followers (count, -1 = share)",
+    "initial_items": "Seed items at step 1",
+    "background_rate": "Items per background outlet per step",
+    "background_follow_share": "Follow probability, background outlet",
+    "user_post_prob": "Posting probability (mu)",
+    "stance_mean": "Mean stance of focal items",
+    "stance_sd": "Spread of focal stances",
+    "intensity": "Emotional intensity of focal items",
+    "quality": "Quality of focal items",
+    "fmt_text": "Format weight: text",
+    "fmt_image": "Format weight: image",
+    "fmt_short_video": "Format weight: short video",
+    "fmt_long_video": "Format weight: long video",
+    "strategy": "Strategy preset",
+    "screen_size": "Screen capacity (items)",
+    "attention_scale": "Attention (items viewed) multiplier",
+    "unlimited_attention": "Unlimited attention (independent cascade)",
+    "activity_scale": "Activity (sessions) multiplier",
+    "stickiness": "Stickiness of belonging",
+    "base_like": "Like probability",
+    "base_comment": "Comment probability",
+    "base_forward": "Forward probability",
+    "forward_model": "Forward model",
+    "forward_p": "Fixed forward probability (p)",
+    "w_trust": "Resonance weight: trust",
+    "w_emotion": "Resonance weight: emotion",
+    "w_value": "Resonance weight: opinion match",
+    "w_proof": "Resonance weight: social proof",
+    "recency_tau": "Recency time scale (steps)",
+    "choice_weights": "Weighted choice of what to view",
+    "trending_prob": "Trending top-up probability",
+    "mu_content": "Pull of content on opinion (mu)",
+    "peer_prob": "Peer-seeking share",
+    "peer_rounds": "Peer rounds per step",
+    "peer_mu": "Peer convergence (mu)",
+    "peer_mixing": "Peer partners",
+    "trust_rate": "Trust learning rate (eta)",
+    "emotion_relax": "Emotion relaxation rate",
+    "emotion_pull": "Pull of content on emotion",
+    "belonging_decay": "Belonging decay per step",
+    "belonging_gain": "Belonging gain per resonant view",
+    "reply_gain": "Gain from an outlet reply",
+    "community_gain": "Community belonging gain per step",
+    "community_fanout": "Community fan-out (members)",
+    "follow_up_threshold": "Comments that trigger a follow-up",
+    "follow_prob": "Follow probability after engaging",
+    "churn_prob": "Maximum unfollow hazard per step",
+    "churn_belonging": "Belonging that stops churn",
+    "churn_trust": "Trust that stops churn",
+    "steps": "Horizon (steps = hours)",
+    "stop_when": "Stop early when",
+    "record_cascades": "Cascades recorded",
+    "reply_capacity": "Replies per step",
+    "comments_visible": "Comments visible",
+    "forward_friction": "Forward friction",
+    "community": "Community",
+    "emotional_rewards": "Emotional rewards",
+    "follow_up": "Follow-ups",
+    "targeting": "Targeting",
+}
+
+
+def label_of(name: str, meta: dict[str, Any]) -> str:
+    """A field's readable label: :data:`LABELS`, else the first clause of its doc string."""
+    if name in LABELS:
+        return LABELS[name]
+    return re.split(r" \(|\. |; |: |, |\.$", meta.get("doc") or name)[0] or name
+
+
+def tooltip_of(name: str, meta: dict[str, Any]) -> str:
+    """A field's tooltip: its name (as in the address and in experiment specs) and doc string."""
+    allowed = f" Allowed: [{meta['lo']}, {meta['hi']}]." if meta.get("lo") is not None else ""
+    return f"{name}: {meta.get('doc') or ''}{allowed}"
+
+
+_KINDS = {"int": int, "float": float, "bool": bool, "str": str}
+#: Ranges :class:`model.Strategy` checks its numeric switches against.
+_STRATEGY_RANGES = {"reply_capacity": (0, 1_000_000), "forward_friction": (0.0, 1.0)}
+
+
+def strategy_spec() -> dict[str, dict[str, Any]]:
+    """Metadata per :class:`model.Strategy` switch, in the format of ``Params.spec()``.
+
+    Keys default, lo, hi, choices, doc, group ("strategy") and kind, built from
+    ``dataclasses.fields(Strategy)``, the defaults and the switch descriptions of the class's
+    docstring; the name is left out (it has no effect on the dynamics).
+    """
+    docs = dict(re.findall(r"^\s+(\w+): (.+?)$", Strategy.__doc__ or "", flags=re.M))
+    spec: dict[str, dict[str, Any]] = {}
+    for f in dataclasses.fields(Strategy):
+        if f.name == "name":
+            continue
+        lo, hi = _STRATEGY_RANGES.get(f.name, (None, None))
+        spec[f.name] = {
+            "default": f.default,
+            "lo": lo,
+            "hi": hi,
+            "choices": None,
+            "doc": docs.get(f.name, ""),
+            "group": "strategy",
+            "kind": _KINDS[f.type] if isinstance(f.type, str) else f.type,
+        }
+    return spec
+
+
+def _number(text: str, kind: type) -> Any:
+    """``text`` as an int or float; an int may be written as an exact float (``1e4``)."""
+    if kind is float:
+        return float(text)
+    try:
+        return int(text)
+    except ValueError:
+        x = float(text)  # raises ValueError for text that is no number
+        if not math.isfinite(x) or x != int(x):
+            raise ValueError(text) from None
+        return int(x)
+
+
+def parse_number(name: str, text: str, meta: Mapping[str, Any], where: str = "") -> Any:
+    """A number typed for field ``name`` (in a number field or the address), as its type.
+
+    Raises:
+        ValueError: Not a number (not an integer for an int field), naming the allowed range.
+    """
+    try:
+        return _number(text.strip(), meta["kind"])
+    except ValueError:
+        noun = "an integer" if meta["kind"] is int else "a number"
+        raise ValueError(
+            f"{name}={text!r}{where} is not {noun}; allowed [{meta['lo']}, {meta['hi']}]"
+        ) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,38 +262,94 @@ def make_controls(spec: dict[str, dict[str, Any]] | None = None) -> dict[str, li
     return groups
 
 
+def _ok(value: Any, kind: type) -> bool:
+    """Whether ``value`` can sit on a slider of ``kind`` (not a refused text)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @solara.component
-def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], None]) -> None:
-    """The widget of one generated control."""
+def NumberField(
+    name: str,
+    meta: dict[str, Any],
+    value: Any,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """A number field for an exact value: parsed as the field's type, checked by the model.
+
+    Text that is no number goes to ``on_error`` with the allowed range; a number goes to
+    ``on_change``, where the page checks it with the model's own message.
+    """
+
+    def typed(text: str | None) -> None:
+        try:
+            on_change(name, parse_number(name, text or "", meta))
+        except ValueError as e:
+            if on_error is not None:
+                on_error(str(e))
+
+    solara.InputText(
+        "",
+        value=f"{value:g}" if _ok(value, meta["kind"]) else str(value),
+        on_value=typed,
+        dense=True,
+        classes=["oe-number", f"oe-number-{name}"],
+        style={"flex": "0 0 92px", "max-width": "92px"},
+    )
+
+
+@solara.component
+def ParamControl(
+    control: Control,
+    value: Any,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """The widget of one generated control: a readable label, the name and doc as tooltip.
+
+    Numbers get a number field beside their slider, for values the slider cannot reach.
+    """
     name, meta = control.name, control.meta
+    label = label_of(name, meta)
 
     def set_value(v: Any) -> None:
         on_change(name, v)
 
-    if control.widget == "select":
-        choices = list(meta["choices"])
-        shown = value.label() if isinstance(value, Strategy) else value
-        if shown not in choices:
-            choices.append(shown)
+    with solara.v.Html(
+        tag="div",
+        attributes={"title": tooltip_of(name, meta)},
+        class_=f"oe-control oe-control-{name}",
+    ):
+        if control.widget == "select":
+            choices = list(meta["choices"])
+            shown = value.label() if isinstance(value, Strategy) else value
+            if shown not in choices:
+                choices.append(shown)
 
-        def pick(v: Any) -> None:
-            on_change(name, value if isinstance(value, Strategy) and v == value.label() else v)
+            def pick(v: Any) -> None:
+                on_change(name, value if isinstance(value, Strategy) and v == value.label() else v)
 
-        solara.Select(name, values=choices, value=shown, on_value=pick, dense=True)
-    elif control.widget == "checkbox":
-        # a switch, not solara.Checkbox: the checkbox draws its label twice on ipyvuetify 3
-        solara.Switch(label=name, value=bool(value), on_value=set_value)
-    elif control.widget == "slider_int":
+            solara.Select(label, values=choices, value=shown, on_value=pick, dense=True)
+        elif control.widget == "checkbox":
+            # a switch, not solara.Checkbox: the checkbox draws its label twice on ipyvuetify 3
+            solara.Switch(label=label, value=bool(value), on_value=set_value)
+        else:
+            with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+                shown = value if _ok(value, meta["kind"]) else meta["default"]
+                with solara.Column(gap="0px", style={"flex": "1 1 auto", "min-width": "0"}):
+                    _slider(control, label, shown, set_value)
+                NumberField(name, meta, value, on_change, on_error)
+
+
+def _slider(control: Control, label: str, value: Any, set_value: Callable[[Any], None]) -> None:
+    meta = control.meta
+    if control.widget == "slider_int":
         solara.SliderInt(
-            f"{name} = {int(value)}",
-            value=int(value),
-            min=int(meta["lo"]),
-            max=int(meta["hi"]),
-            on_value=set_value,
+            label, value=int(value), min=int(meta["lo"]), max=int(meta["hi"]), on_value=set_value
         )
     elif control.widget == "slider_float":
         solara.SliderFloat(
-            f"{name} = {float(value):g}",
+            label,
             value=float(value),
             min=float(meta["lo"]),
             max=float(meta["hi"]),
@@ -146,10 +358,10 @@ def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], N
         )
     else:
         # A slider over the positions of a 1-2-5 scale (solara's SliderValue needs tick-label
-        # support that ipyvuetify 3's slider lacks); the label shows the value.
+        # support that ipyvuetify 3's slider lacks); the number field beside it takes any value.
         scale = control.scale_values(value)
         solara.SliderInt(
-            f"{name} = {value:g}",
+            label,
             value=scale.index(value),
             min=0,
             max=len(scale) - 1,
@@ -159,11 +371,33 @@ def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], N
 
 
 @solara.component
+def StrategyControls(
+    strategy: Strategy,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """The switches of the strategy: changing one makes a custom strategy from the current one."""
+    controls = solara.use_memo(lambda: make_controls(strategy_spec())["strategy"], [])
+    current = strategy.switches()
+
+    def set_switch(name: str, value: Any) -> None:
+        try:
+            on_change("strategy", strategy.replace(name="custom", **{name: value}))
+        except (TypeError, ValueError) as e:
+            if on_error is not None:
+                on_error(str(e))
+
+    for c in controls:
+        ParamControl(c, current[c.name], set_switch, on_error)
+
+
+@solara.component
 def GroupControls(
     group: str,
     controls: list[Control],
     values: dict[str, Any],
     on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
 ) -> None:
     """One group of parameters, folded: its key fields, then the rest behind 'more'.
 
@@ -185,7 +419,7 @@ def GroupControls(
         return
     with solara.Column(gap="0px", style={"padding-left": "8px"}):
         for c in key:
-            ParamControl(c, values[c.name], on_change)
+            ParamControl(c, values[c.name], on_change, on_error)
         if rest:
             solara.Button(
                 f"{'▾' if more else '▸'} more {group} parameters ({len(rest)})",
@@ -195,4 +429,4 @@ def GroupControls(
             )
             if more:
                 for c in rest:
-                    ParamControl(c, values[c.name], on_change)
+                    ParamControl(c, values[c.name], on_change, on_error)

@@ -1,34 +1,66 @@
-"""The page: Mesa's Step/Play/Reset, the scenario and parameter controls, and the views.
+"""The page: Step/Play/Reset, the scenario and parameter controls, the views and the exports.
 
 Solara components only; the settings, controls, models and drawings they show come from the
 modules below (:mod:`viewer.settings`, :mod:`viewer.controls`, :mod:`viewer.arms`,
-:mod:`viewer.render`). ``app.py`` serves :func:`Page`.
+:mod:`viewer.exports`, :mod:`viewer.render`). ``app.py`` serves :func:`Page`.
+
+The page always shows the settings of the running model, or says that changed settings wait
+for Reset: Reset refuses a setting the model refuses (the message stays, the model stays), and
+"Back to the running model" puts the controls back. The comparison switch builds the
+comparison from the running model's settings at once; other changes still wait for Reset.
 """
 
 from __future__ import annotations
 
+import html
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import mesa
 import solara
-from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
-from viewer.controls import GroupControls, ParamControl, make_controls
+from viewer.controls import (
+    Control,
+    GroupControls,
+    NumberField,
+    ParamControl,
+    StrategyControls,
+    make_controls,
+)
+from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
 from viewer.network_view import COLOR_BY
 from viewer.render import render_views
 from viewer.settings import (
     DEFAULTS_PRESET,
     first_model,
     preset_registry,
+    query_of,
     validate,
     values_of,
 )
+from viewer.table import TABLE_CAPTION
 
 #: Default pause between Play ticks (ms); Mesa's own default is 100.
 DEFAULT_PLAY_INTERVAL_MS = 20
+#: The page's layout: controls beside the views while both fit, the views wrapping below one
+#: another on narrow screens, images never wider than they are drawn (no upscaling) and
+#: shrunk only when the screen is narrower, the table scrolling in its own box.
+PAGE_CSS = """
+.oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; max-width: 100%}
+.oe-controls {flex: 0 1 330px; width: 330px; max-width: 100%; min-width: 0}
+.oe-views {flex: 1 1 560px; min-width: 0; max-width: 100%}
+.oe-grid {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; max-width: 100%}
+.oe-grid > * {flex: 0 1 auto; min-width: 0; max-width: 100%}
+img.oe-view {display: block; max-width: 100%; height: auto}
+.oe-measures {overflow-x: auto; max-width: 100%}
+.oe-views .v-card-subtitle, .oe-views .v-card-title {white-space: normal; overflow: visible}
+.oe-control {max-width: 100%}
+"""
 
 
 @solara.component
@@ -49,10 +81,13 @@ def StepCounter(model: mesa.Model) -> None:
 
 
 @solara.component
-def View(name: str, png: bytes, title: str, subtitle: str | None = None) -> None:
-    """One drawn view in a card."""
+def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) -> None:
+    """One drawn view in a card (a note instead when there is nothing to draw)."""
     with solara.Card(title, subtitle=subtitle, margin=0, classes=[f"oe-card-{name}"]):
-        solara.Image(png, width="100%", classes=["oe-view", f"oe-view-{name}"])
+        if png is None:
+            Message("info", subtitle or "", f"oe-note-{name}")
+        else:
+            solara.Image(png, classes=["oe-view", f"oe-view-{name}"])
 
 
 @solara.component
@@ -65,12 +100,12 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
     arms = arms_of(model)
     with solara.Row(style={"align-items": "center"}):
         StepCounter(model)
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Text("Colour nodes by:")
         solara.ToggleButtonsSingle(
             value=color_by, values=list(COLOR_BY), dense=True, classes=["oe-color-by"]
         )
-    with solara.Columns([1, 1]):
+    with solara.Div(classes=["oe-grid"]):
         for label in arms:
             View(
                 f"network-{'ab'[list(arms).index(label)]}" if len(arms) > 1 else "network",
@@ -78,14 +113,12 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
                 f"Network: {label}",
                 views[f"caption:network:{label}"],
             )
-        if len(arms) == 1:
-            View("timeseries", views["timeseries"], "Time series")
-    if len(arms) > 1:
-        View("timeseries", views["timeseries"], "Time series: " + " vs ".join(arms))
-    with solara.Columns([1, 1]):
+        title = "Time series" + (": " + " vs ".join(arms) if len(arms) > 1 else "")
+        View("timeseries", views["timeseries"], title)
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
+        solara.Markdown(TABLE_CAPTION, style={"font-size": "0.85em"})
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
 
 
@@ -95,9 +128,189 @@ def Message(kind: str, text: str, css_class: str) -> None:
     solara.v.Alert(type=kind, variant="tonal", density="compact", children=[text], class_=css_class)
 
 
+#: The play and render interval controls: their metadata in the format of ``Params.spec()``.
+INTERVALS = {
+    "play_interval": {"default": DEFAULT_PLAY_INTERVAL_MS, "lo": 1, "hi": 500, "kind": int},
+    "render_interval": {"default": 1, "lo": 1, "hi": 100, "kind": int},
+}
+
+
+@solara.component
+def IntervalControl(
+    label: str, name: str, value: solara.Reactive[int], on_error: Callable[[str], None]
+) -> None:
+    """A slider and a number field for the play or render interval, showing its value."""
+    meta = {**INTERVALS[name], "choices": None, "doc": label}
+
+    def set_value(_: str, v: Any) -> None:
+        if meta["lo"] <= v <= meta["hi"]:
+            value.set(int(v))
+        else:
+            on_error(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
+
+    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+        with solara.Column(gap="0px", style={"flex": "1 1 auto", "min-width": "0"}):
+            solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
+        NumberField(name, meta, value.value, set_value, on_error)
+
+
+@solara.component
+def Controller(
+    model: solara.Reactive[mesa.Model],
+    playing: solara.Reactive[bool],
+    play_interval: solara.Reactive[int],
+    render_interval: solara.Reactive[int],
+    on_reset: Callable[[], None],
+) -> None:
+    """Reset, Play/Pause and Step, as Mesa's ``ModelController`` draws them.
+
+    The same loop as Mesa's (a thread that sleeps the play interval, steps the render interval
+    and bumps Mesa's ``update_counter``), with two differences the page needs: ``playing``
+    belongs to the page, and the loop steps whatever model the page holds at each tick, so a
+    new model (the comparison switch) is played on without a second loop. Mesa's controller is
+    keyed to its model; replacing it during Play left its thread stepping and re-rendering
+    unseen, and solara gave up with "Too many renders triggered". A loop that finds a newer
+    loop started (Play pressed again) ends.
+    """
+    update_counter.get()
+    loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
+
+    def loop() -> None:
+        if not playing.value:
+            return
+        with loops["lock"]:
+            loops["current"] += 1
+            mine = loops["current"]
+        while playing.value and loops["current"] == mine:
+            time.sleep(play_interval.value / 1000)
+            m = model.value
+            if not m.running:
+                playing.set(False)
+                force_update()
+                return
+            for _ in range(render_interval.value):
+                m.step()
+                if not (playing.value and m.running) or model.value is not m:
+                    break
+            force_update()
+
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        m = model.value
+        for _ in range(render_interval.value):
+            if not m.running:
+                break
+            m.step()
+        force_update()
+
+    running = model.value.running
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=on_reset)
+        solara.Button(
+            label="❚❚" if playing.value else "▶",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not running and not playing.value,
+        )
+        solara.Button(
+            label="Step", color="primary", on_click=step, disabled=playing.value or not running
+        )
+
+
+@solara.component
+def ScenarioLink(kwargs: dict[str, Any]) -> None:
+    """A link to the running model: the page address with every non-default setting."""
+    query = query_of(kwargs)
+    href = "?" + query if query else "?"
+    solara.Text("Link to the running model (copy it to share or bookmark):")
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<a class="oe-link" href="{html.escape(href)}" style="word-break: break-all">'
+            f"{html.escape(href)}</a>"
+        ),
+        style={"font-size": "0.85em"},
+    )
+
+
+@solara.component
+def Exports(model: mesa.Model, color_by: str) -> None:
+    """Downloads of the running model: time series, figures and an experiment spec."""
+
+    def figure(key: str) -> Callable[[], bytes]:
+        return lambda: render_views(model, color_by)[key]
+
+    solara.Text("Time series of every step measure:")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.FileDownload(lambda: csv_bytes(model), "timeseries.csv", label="CSV")
+        solara.FileDownload(lambda: parquet_bytes(model), "timeseries.parquet", label="Parquet")
+    solara.Text("Figures (PNG, as shown):")
+    arms = list(arms_of(model))
+    keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for key in keys:
+            name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
+            solara.FileDownload(figure(key), f"{name}.png", label=name, mime_type="image/png")
+    solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
+    solara.FileDownload(
+        lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", label="spec TOML"
+    )
+
+
+@solara.component
+def Inspector(model: mesa.Model) -> None:
+    """One user's state and recent views, read when asked (not every frame)."""
+    arms = arms_of(model)
+    user_text, set_user_text = solara.use_state("0")
+    shown, set_shown = solara.use_state(None)
+    problem, set_problem = solara.use_state(None)
+
+    def inspect(text: str | None = None) -> None:
+        text = user_text if text is None else text
+        set_user_text(text or "")
+        try:
+            user = int((text or "").strip())
+            set_shown({label: user_record(m, user) for label, m in arms.items()})
+            set_problem(None)
+        except ValueError as e:
+            n = len(next(iter(arms.values())).state.opinion)
+            set_problem(f"{e}" if "ids run" in str(e) else f"user must be an id 0-{n - 1}")
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText("User id", value=user_text, on_value=inspect, classes=["oe-user-id"])
+        solara.Button("Inspect", on_click=inspect, classes=["oe-inspect"])
+    if problem:
+        Message("error", problem, "oe-inspect-error")
+    if shown:
+        rows = []
+        for label, rec in shown.items():
+            views = rec["recent views"]
+            view_text = ", ".join(
+                f"item {v['item']} at step {v['step']} via {v['via']}" for v in views
+            )
+            cells = {k: v for k, v in rec.items() if k != "recent views"}
+            for k, v in cells.items():
+                text = f"{v:.3f}" if isinstance(v, float) else str(v)
+                rows.append(f"<tr><th>{html.escape(k)}</th><td>{html.escape(text)}</td></tr>")
+            rows.append(
+                "<tr><th>recent views</th><td>"
+                + html.escape(view_text or "none recorded (record_cascades)")
+                + "</td></tr>"
+            )
+            if len(shown) > 1:
+                rows.insert(len(rows) - len(cells) - 1, f"<tr><th colspan=2>{label}</th></tr>")
+        solara.HTML(
+            tag="table",
+            unsafe_innerHTML="".join(rows),
+            classes=["oe-user"],
+            style={"font-size": "12px"},
+        )
+
+
 @solara.component
 def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
-    """The viewer: Mesa's Step/Play/Reset, scenario and parameter controls, and the views.
+    """The viewer: Step/Play/Reset, scenario and parameter controls, the views and exports.
 
     Args:
         model: The model to show (a reactive holding an :class:`OpinionEcology` or a
@@ -122,19 +335,18 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     color_by = solara.use_reactive("opinion")
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
-    controller_key = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
 
     def revalidate(
         new_values: dict[str, Any], new_seed: str, new_compare: bool, new_arms: tuple[Any, Any]
     ) -> dict[str, Any] | None:
-        """Keep valid settings for Reset, or show why they are refused (the last valid stay)."""
+        """Keep valid settings for Reset, or show why they are refused."""
         try:
             kwargs = validate(new_values, new_seed, new_arms if new_compare else None)
         except (TypeError, ValueError) as e:
-            error.set(f"{e}. Reset keeps the last valid settings.")
+            error.set(f"{e}.")
             return None
         error.set(None)
         reset_kwargs.set(kwargs)
@@ -144,6 +356,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         new = {**values.value, name: value}
         values.set(new)
         revalidate(new, seed_text.value, compare.value, arm_strategies.value)
+
+    def on_error(message: str) -> None:
+        error.set(f"{message}.")
 
     def on_seed(text: str | None) -> None:
         seed_text.set(text or "")
@@ -160,21 +375,43 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         values.set(new)
         revalidate(new, seed_text.value, compare.value, arm_strategies.value)
 
-    def rebuild(kwargs: dict[str, Any]) -> None:
-        """Build a new model now (mode switch); on failure show why and keep the model."""
+    def on_reset() -> None:
+        """Rebuild from the pending settings; refused while one of them is refused."""
+        if error.value is not None:
+            return  # the message stays up and says so; the running model stays
+        playing.set(False)
+        try:
+            new_model = build_model(reset_kwargs.value)
+        except (TypeError, ValueError) as e:
+            error.set(f"{e}.")
+            return
+        model.set(new_model)
+        force_update()
+
+    def back_to_running() -> None:
+        """Put every control back to the running model's settings."""
+        m = model.value
+        values.set(values_of(m.params))
+        seed_text.set(str(m.seed))
+        compare.set(isinstance(m, StrategyComparison))
+        arm_strategies.set(getattr(m, "strategies", arm_strategies.value))
+        error.set(None)
+        reset_kwargs.set(build_kwargs(m))
+
+    def on_compare(on: bool) -> None:
+        """Compare the running model's settings at once; pending changes still wait for Reset."""
+        m = model.value
+        kwargs: dict[str, Any] = {"params": m.params, "seed": m.seed}
+        if on:
+            kwargs["strategies"] = arm_strategies.value
         try:
             new_model = build_model(kwargs)
         except (TypeError, ValueError) as e:
             error.set(f"{e}. The current model stays.")
             return
-        model.set(new_model)
-        controller_key.set(controller_key.value + 1)
-
-    def on_compare(on: bool) -> None:
         compare.set(on)
-        kwargs = revalidate(values.value, seed_text.value, on, arm_strategies.value)
-        if kwargs is not None:
-            rebuild(kwargs)
+        model.set(new_model)
+        revalidate(values.value, seed_text.value, on, arm_strategies.value)
 
     def on_arm(i: int, name: str) -> None:
         arms = list(arm_strategies.value)
@@ -182,31 +419,42 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         arm_strategies.set(tuple(arms))
         revalidate(values.value, seed_text.value, compare.value, tuple(arms))
 
-    pending = build_kwargs(model.value) != reset_kwargs.value
+    running_kwargs = build_kwargs(model.value)
+    pending = running_kwargs != reset_kwargs.value
 
     solara.Title("Opinion Ecology")
+    solara.Style(PAGE_CSS)
     with solara.AppBar():
         solara.AppBarTitle("Opinion Ecology viewer")
 
     # Controls and views side by side in the main area, not in solara.Sidebar: AppLayout's
     # drawer is configured with Vuetify 2 props, and on ipyvuetify 3 it overlays the views.
-    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap", "gap": "12px"}):
-        with solara.Column(style={"flex": "0 0 360px", "width": "360px"}, classes=["oe-controls"]):
+    with solara.Div(classes=["oe-main"]):
+        with solara.Column(classes=["oe-controls"]):
             with solara.Card("Controls", margin=0):
-                solara.SliderInt("Play interval (ms)", value=play_interval, min=1, max=500)
-                solara.SliderInt("Render interval (steps)", value=render_interval, min=1, max=100)
-                ModelController(
-                    model,
-                    model_parameters=reset_kwargs,
-                    play_interval=play_interval,
-                    render_interval=render_interval,
-                    use_threads=use_threads,
-                ).key(f"controller-{controller_key.value}")
+                IntervalControl("Play interval (ms)", "play_interval", play_interval, on_error)
+                IntervalControl(
+                    "Render interval (steps)", "render_interval", render_interval, on_error
+                )
+                Controller(model, playing, play_interval, render_interval, on_reset)
             with solara.Card("Scenario", margin=0):
                 if error.value:
-                    Message("error", error.value, "oe-error")
+                    Message(
+                        "error",
+                        f"{error.value} Reset is refused until this is fixed; the running "
+                        "model stays.",
+                        "oe-error",
+                    )
                 elif pending:
                     Message("info", "Changed settings apply on Reset.", "oe-pending")
+                if error.value or pending:
+                    solara.Button(
+                        "Back to the running model",
+                        text=True,
+                        small=True,
+                        on_click=back_to_running,
+                        classes=["oe-back"],
+                    )
                 solara.Select(
                     "Preset",
                     values=[DEFAULTS_PRESET, *presets],
@@ -219,6 +467,11 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 solara.Switch(
                     label="Compare two strategies", value=compare.value, on_value=on_compare
                 )
+                solara.Text(
+                    "The switch compares the running model's settings at once; other changes "
+                    "apply on Reset.",
+                    style={"font-size": "0.8em", "color": "#555"},
+                )
                 if compare.value:
                     for i, arm in enumerate("AB"):
                         solara.Select(
@@ -227,21 +480,33 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                             value=arm_strategies.value[i],
                             on_value=lambda v, i=i: on_arm(i, v),
                         )
-                else:
-                    for c in controls.get("strategy", []):
-                        ParamControl(c, values.value[c.name], on_param)
-                    strategy = values.value["strategy"]
-                    s = (
-                        strategy
-                        if isinstance(strategy, Strategy)
-                        else STRATEGY_PRESETS.get(strategy)
-                    )
-                    if s is not None:
-                        switches = ", ".join(f"{k}={v}" for k, v in s.switches().items())
-                        solara.Text(switches, style={"font-size": "0.8em", "color": "#555"})
+            if not compare.value:
+                with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
+                    StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
             with solara.Card("Parameters", margin=0):
                 for group, group_controls in controls.items():
                     if group != "strategy":
-                        GroupControls(group, group_controls, values.value, on_param)
-        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
+                        GroupControls(group, group_controls, values.value, on_param, on_error)
+            with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
+                ScenarioLink(running_kwargs)
+                Exports(model.value, color_by.value)
+            with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
+                Inspector(model.value)
+        with solara.Column(classes=["oe-views"]):
             Views(model.value, color_by)
+
+
+@solara.component
+def StrategyPanel(
+    controls: list[Control],
+    values: dict[str, Any],
+    on_param: Callable[[str, Any], None],
+    on_error: Callable[[str], None],
+) -> None:
+    """The strategy preset, and its switches: changing one edits a custom strategy."""
+    for c in controls:
+        ParamControl(c, values[c.name], on_param, on_error)
+    strategy = values["strategy"]
+    s = strategy if isinstance(strategy, Strategy) else STRATEGY_PRESETS.get(strategy)
+    if s is not None:
+        StrategyControls(s, on_param, on_error)

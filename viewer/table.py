@@ -28,6 +28,22 @@ TABLE_MEASURES = (
     "echo_chamber",
 )
 
+#: What the table shows, under it on the page (definitions from model/measures.py).
+TABLE_CAPTION = (
+    "Rows are measures, columns the whole population (*all*) and each generation. "
+    "**Cumulative since the start**: *reach* (share of users who viewed at least one focal "
+    "item), *secondary_share* (share of focal views that came through a forward), "
+    "*engagement* (likes + comments + forwards per focal view), *social_channel_share* "
+    "(share of all views from the social screen). *retention*: share of the initial "
+    "followers who still follow. *stickiness*: followers active on focal items in the last "
+    "day (24 steps), per follower. The rest are the state now: *followers* (share following "
+    "the focal outlet), mean *trust* in it and *belonging* to its community, mean *valence* "
+    "and *arousal*, and the opinion climate (*opinion_variance*, Sarle's *bimodality* "
+    "coefficient, above 5/9 suggests two modes, *opinion_clusters*, *echo_chamber*: "
+    "correlation of opinions across acquaintance ties). Shares and means lie in [0, 1] "
+    "(valence, opinions in [-1, 1]). In a comparison, B - A is arm B minus arm A."
+)
+
 
 def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
     """Current measures (rows) overall and per generation (columns), from each model's snapshot.
