@@ -118,7 +118,12 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
-        solara.Markdown(TABLE_CAPTION, style={"font-size": "0.85em"})
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=TABLE_CAPTION,
+            classes=["oe-table-caption"],
+            style={"font-size": "0.85em", "margin-bottom": "6px"},
+        )
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
 
 
@@ -231,6 +236,7 @@ def ScenarioLink(kwargs: dict[str, Any]) -> None:
             f"{html.escape(href)}</a>"
         ),
         style={"font-size": "0.85em"},
+        classes=["oe-link-box"],
     )
 
 
