@@ -29,9 +29,9 @@ ARM_COLORS = ("#222222", "#d62728")
 #: pixels wide on screen and a 10 pt font is 11 px high.
 VIEW_DPI = 80
 #: Figure widths (inches) chosen so that two small views sit side by side in the page's view
-#: area at 1366 px wide and the time series fits its width: 5.6 in = 448 px, 9 in = 720 px.
+#: area at 1366 px wide and the time series fits its width: 5.6 in = 448 px, 8.5 in = 680 px.
 SMALL_WIDTH = 5.6
-WIDE_WIDTH = 9.0
+WIDE_WIDTH = 8.5
 #: zlib level of the views' PNGs: level 1 encodes several times faster than matplotlib's default
 #: 6, for files about a fifth larger (tens of kB on loopback).
 PNG_COMPRESS_LEVEL = 1

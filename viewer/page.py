@@ -49,9 +49,13 @@ from viewer.table import TABLE_CAPTION
 DEFAULT_PLAY_INTERVAL_MS = 20
 #: The page's layout: controls beside the views while both fit, the views wrapping below one
 #: another on narrow screens, images never wider than they are drawn (no upscaling) and
-#: shrunk only when the screen is narrower, the table scrolling in its own box.
+#: shrunk only when the screen is narrower, the table scrolling in its own box. The page is
+#: capped at the window's width (less its padding and a scroll bar): without the cap, the
+#: widest content set the width of solara's layout and the page scrolled sideways.
 PAGE_CSS = """
-.oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; max-width: 100%}
+.oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;
+  max-width: calc(100vw - 40px)}
+.solara-content-main, .solara-autorouter-content {min-width: 0; max-width: 100vw}
 .oe-controls {flex: 0 1 330px; width: 330px; max-width: 100%; min-width: 0}
 .oe-views {flex: 1 1 560px; min-width: 0; max-width: 100%}
 .oe-grid {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; max-width: 100%}
@@ -60,6 +64,7 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 .oe-measures {overflow-x: auto; max-width: 100%}
 .oe-views .v-card-subtitle, .oe-views .v-card-title {white-space: normal; overflow: visible}
 .oe-control {max-width: 100%}
+@media (max-width: 1100px) {.oe-controls {flex-basis: 290px; width: 290px}}
 """
 
 
@@ -91,12 +96,20 @@ def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) 
 
 
 @solara.component
-def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
-    """The main area: every view of ``model``, redrawn after each Step."""
+def Views(
+    model: mesa.Model, color_by: solara.Reactive[str], frames: dict[str, int] | None = None
+) -> None:
+    """The main area: every view of ``model``, redrawn after each Step.
+
+    ``frames["drawn"]`` records the last ``update_counter`` tick drawn, so that Play waits for
+    the page to catch up (see :func:`Controller`).
+    """
     tick = update_counter.value
     views = solara.use_memo(
         lambda: render_views(model, color_by.value), [model, tick, model.steps, color_by.value]
     )
+    if frames is not None:
+        frames["drawn"] = max(frames["drawn"], tick)
     arms = arms_of(model)
     with solara.Row(style={"align-items": "center"}):
         StepCounter(model)
@@ -133,6 +146,8 @@ def Message(kind: str, text: str, css_class: str) -> None:
     solara.v.Alert(type=kind, variant="tonal", density="compact", children=[text], class_=css_class)
 
 
+#: Longest wait of Play for the page to draw a frame (s), so a stuck render cannot stop it.
+FRAME_WAIT_S = 5.0
 #: The play and render interval controls: their metadata in the format of ``Params.spec()``.
 INTERVALS = {
     "play_interval": {"default": DEFAULT_PLAY_INTERVAL_MS, "lo": 1, "hi": 500, "kind": int},
@@ -166,16 +181,22 @@ def Controller(
     play_interval: solara.Reactive[int],
     render_interval: solara.Reactive[int],
     on_reset: Callable[[], None],
+    frames: dict[str, int] | None = None,
 ) -> None:
     """Reset, Play/Pause and Step, as Mesa's ``ModelController`` draws them.
 
     The same loop as Mesa's (a thread that sleeps the play interval, steps the render interval
     and bumps Mesa's ``update_counter``), with two differences the page needs: ``playing``
     belongs to the page, and the loop steps whatever model the page holds at each tick, so a
-    new model (the comparison switch) is played on without a second loop. Mesa's controller is
-    keyed to its model; replacing it during Play left its thread stepping and re-rendering
-    unseen, and solara gave up with "Too many renders triggered". A loop that finds a newer
-    loop started (Play pressed again) ends.
+    new model (the comparison switch) is played on without a second loop, and the loop waits
+    until the page has drawn its last frame (``frames["drawn"]``, set by :func:`Views`)
+    before it steps again. Normally the frame is drawn inside ``force_update`` in the loop's
+    own thread, so the wait costs nothing. But when the page renders in another thread (the
+    comparison switch builds and draws a new model there), a loop that kept stepping bumped
+    the counter faster than that render could finish: the render started over and over, the
+    page kept showing the old model while the comparison ran unseen, and solara gave up with
+    "Too many renders triggered". Mesa's controller, keyed to its model, also left its old
+    thread stepping. A loop that finds a newer loop started (Play pressed again) ends.
     """
     update_counter.get()
     loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
@@ -198,6 +219,15 @@ def Controller(
                 if not (playing.value and m.running) or model.value is not m:
                     break
             force_update()
+            wait_for_frame()
+
+    def wait_for_frame() -> None:
+        """Until the page has drawn the last tick (or Play stops, or a few seconds pass)."""
+        if frames is None:
+            return
+        target, deadline = update_counter.value, time.monotonic() + FRAME_WAIT_S
+        while frames["drawn"] < target and playing.value and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -342,6 +372,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     playing = solara.use_reactive(False)
+    frames = solara.use_memo(lambda: {"drawn": 0}, [])
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
 
@@ -442,7 +473,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 IntervalControl(
                     "Render interval (steps)", "render_interval", render_interval, on_error
                 )
-                Controller(model, playing, play_interval, render_interval, on_reset)
+                Controller(model, playing, play_interval, render_interval, on_reset, frames)
             with solara.Card("Scenario", margin=0):
                 if error.value:
                     Message(
@@ -499,7 +530,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value)
         with solara.Column(classes=["oe-views"]):
-            Views(model.value, color_by)
+            Views(model.value, color_by, frames)
 
 
 @solara.component
