@@ -294,7 +294,7 @@ def NumberField(
         on_value=typed,
         dense=True,
         classes=["oe-number", f"oe-number-{name}"],
-        style={"flex": "0 0 92px", "max-width": "92px"},
+        style={"flex": "0 0 84px", "max-width": "84px"},
     )
 
 
@@ -336,7 +336,9 @@ def ParamControl(
         else:
             with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
                 shown = value if _ok(value, meta["kind"]) else meta["default"]
-                with solara.Column(gap="0px", style={"flex": "1 1 auto", "min-width": "0"}):
+                with solara.Column(
+                    gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+                ):
                     _slider(control, label, shown, set_value)
                 NumberField(name, meta, value, on_change, on_error)
 

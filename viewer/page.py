@@ -65,6 +65,11 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 .oe-views .v-card-subtitle, .oe-views .v-card-title {white-space: normal; overflow: visible}
 .oe-control {max-width: 100%}
 @media (max-width: 1100px) {.oe-controls {flex-basis: 290px; width: 290px}}
+.oe-slider .v-input--horizontal {grid-template-areas: "prepend" "control";
+  grid-template-columns: 1fr; grid-template-rows: auto auto}
+.oe-slider .v-input__prepend {margin: 4px 0 -10px 0}
+.oe-slider .v-input__details, .oe-control .v-switch .v-input__details {display: none}
+.oe-number .v-field__input {padding-top: 2px; padding-bottom: 2px; min-height: 34px}
 """
 
 
@@ -88,7 +93,15 @@ def StepCounter(model: mesa.Model) -> None:
 @solara.component
 def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) -> None:
     """One drawn view in a card (a note instead when there is nothing to draw)."""
-    with solara.Card(title, subtitle=subtitle, margin=0, classes=[f"oe-card-{name}"]):
+    # as wide as the image is drawn (its PNG header says), so the subtitle wraps under it
+    width = int.from_bytes(png[16:20], "big") + 32 if png is not None else 480
+    with solara.Card(
+        title,
+        subtitle=subtitle,
+        margin=0,
+        classes=[f"oe-card-{name}"],
+        style={"flex": f"0 1 {width}px", "max-width": "100%"},
+    ):
         if png is None:
             Message("info", subtitle or "", f"oe-note-{name}")
         else:
@@ -169,7 +182,9 @@ def IntervalControl(
             on_error(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
 
     with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
-        with solara.Column(gap="0px", style={"flex": "1 1 auto", "min-width": "0"}):
+        with solara.Column(
+            gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+        ):
             solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
         NumberField(name, meta, value.value, set_value, on_error)
 
