@@ -382,7 +382,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
     arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
-    error = solara.use_reactive(initial_error)
+    error = solara.use_reactive(None)
+    # why the page address was ignored: shown until the next change, never blocks Reset
+    address_error = solara.use_reactive(initial_error)
     color_by = solara.use_reactive("opinion")
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
@@ -429,6 +431,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
 
     def on_reset() -> None:
         """Rebuild from the pending settings; refused while one of them is refused."""
+        address_error.set(None)
         if error.value is not None:
             return  # the message stays up and says so; the running model stays
         playing.set(False)
@@ -490,6 +493,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 )
                 Controller(model, playing, play_interval, render_interval, on_reset, frames)
             with solara.Card("Scenario", margin=0):
+                if address_error.value and not error.value:
+                    Message("error", address_error.value, "oe-error")
                 if error.value:
                     Message(
                         "error",
