@@ -30,8 +30,9 @@ from model import OpinionEcology, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
-from viewer.controls import label_of, make_controls, strategy_spec
+from viewer.controls import make_controls, strategy_spec
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, timeseries_frame, user_record
+from viewer.labels import label_of
 from viewer.network_view import COLOR_BY, node_values
 from viewer.page import Page
 from viewer.render import live_views, render_views
@@ -121,6 +122,7 @@ def test_import_has_no_side_effects():
 
 #: The viewer's modules, lowest first: each may import only the ones before it (and model/).
 VIEWER_LAYERS = (
+    "labels",
     "arms",
     "controls",
     "settings",
@@ -132,6 +134,7 @@ VIEWER_LAYERS = (
     "table",
     "exports",
     "render",
+    "panels",
     "page",
 )
 

@@ -3,7 +3,8 @@
 ``app.py`` is the entry ``solara run app.py`` serves; this package is the viewer behind it. It
 is a thin layer over :mod:`model`: it builds models, steps them with Step, Play/Pause and
 Reset looped as Mesa's :class:`mesa.visualization.solara_viz.ModelController` loops them
-(:func:`viewer.page.Controller`) and draws what :mod:`model.measures` computes. There are no dynamics here. docs/viewer.md tours the page.
+(:func:`viewer.panels.Controller`) and draws what :mod:`model.measures` computes. There are
+no dynamics here. docs/viewer.md tours the page.
 
 Views (all drawn server-side with matplotlib, so the page needs no JavaScript from a CDN;
 altair charts go through solara's vega-lite widget, which asks for ``vega@5`` and similar
@@ -31,6 +32,7 @@ experiment spec, and inspects one user.
 
 Modules, each importing only those listed before it (and :mod:`model`):
 
+* :mod:`viewer.labels`: readable labels and tooltips of the controls;
 * :mod:`viewer.arms`: the comparison of two strategies, and building a model from Reset's
   keyword arguments;
 * :mod:`viewer.controls`: controls from ``Params.spec()`` and their widgets, labels, number
@@ -43,6 +45,7 @@ Modules, each importing only those listed before it (and :mod:`model`):
 * :mod:`viewer.network_view`, :mod:`viewer.charts`, :mod:`viewer.table`: the views;
 * :mod:`viewer.exports`: time series (CSV, Parquet), one user's state, an experiment spec;
 * :mod:`viewer.render`: every view of a model, cached between frames;
+* :mod:`viewer.panels`: the Step/Play/Reset controller, the link, exports and the inspector;
 * :mod:`viewer.page`: the Solara components and the page.
 
 Importing the package imports none of them, so ``import viewer.axes`` stays light.
