@@ -17,8 +17,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship-quick --overwrite --set n_users=5000 --steps 168 --replicates 8 --executor process && $(BIN)/python -m experiments report results/flagship-quick
 
+# No outside request at start: no version check against pypi.org, no telemetry to mixpanel.
 app: $(STAMP)
-	$(BIN)/solara run app.py --host 127.0.0.1 --port 8765
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(BIN)/solara run app.py --host 127.0.0.1 --port 8765 --no-check-version
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip

@@ -66,6 +66,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+#: The environment of the test server beyond the caller's (the Makefile's app target sets it too).
+SERVER_ENV = {"MPLBACKEND": "Agg", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 
 
 def _free_port() -> int:
@@ -88,10 +90,11 @@ def server(request):
     port = _free_port()
     solara_bin = Path(sys.executable).with_name("solara")
     cmd = [str(solara_bin), "run", "app.py", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--production", "--no-open"]
+    cmd += ["--production", "--no-open", "--no-check-version"]
     log_path = OUT / f"solara-{request.module.__name__.rsplit('.', 1)[-1]}.log"
     log = log_path.open("w")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    # as `make app`: no telemetry (mixpanel) and, above, no version check (pypi.org)
+    env = {**os.environ, **SERVER_ENV}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:

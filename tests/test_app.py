@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import io
 import re
 import subprocess
 import sys
@@ -22,13 +23,16 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
+from solara.components.file_download import FileDownloadWidget
 
 from agents.generations import GENERATIONS
-from model import OpinionEcology, Params
+from model import OpinionEcology, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
-from viewer.controls import make_controls
+from viewer.controls import make_controls, strategy_spec
+from viewer.exports import csv_bytes, parquet_bytes, spec_toml, timeseries_frame, user_record
+from viewer.labels import label_of
 from viewer.network_view import COLOR_BY, node_values
 from viewer.page import Page
 from viewer.render import live_views, render_views
@@ -37,6 +41,7 @@ from viewer.settings import (
     DEFAULT_SEED,
     DEFAULTS_PRESET,
     first_model,
+    query_of,
     settings_from_query,
     validate,
     values_of,
@@ -117,16 +122,19 @@ def test_import_has_no_side_effects():
 
 #: The viewer's modules, lowest first: each may import only the ones before it (and model/).
 VIEWER_LAYERS = (
+    "labels",
     "arms",
-    "settings",
     "controls",
+    "settings",
     "sample",
     "axes",
     "figures",
     "network_view",
     "charts",
     "table",
+    "exports",
     "render",
+    "panels",
     "page",
 )
 
@@ -248,7 +256,7 @@ def test_change_strategy_applies_on_reset(viewer):
     model, rc = viewer
     m = model.value
     assert m.strategy.label() == "one_way"
-    select(rc, "strategy", "interactive")
+    select(rc, "Strategy preset", "interactive")
     assert model.value is m  # pending until Reset
     assert rc.find(vw.Alert, class_="oe-pending").widgets
     click(rc, "Reset")
@@ -325,27 +333,268 @@ def test_bad_seed_shows_message_and_keeps_last_model(viewer):
     assert model.value.seed == 11
 
 
+def html_of(rc, css: str):
+    """The solara.HTML widget of class ``css``."""
+    found = [w for w in rc.find(solara.widgets.HTML).widgets if w.attributes.get("class") == css]
+    assert len(found) == 1, f"{len(found)} HTML widgets of class {css!r}"
+    return found[0]
+
+
+def slider(rc, label: str):
+    """The slider whose label is ``label`` (the readable label of a control)."""
+    return next(w for w in rc.find(vw.Slider).widgets if str(w.label).startswith(label))
+
+
+def number_field(rc, name: str):
+    """The number field beside the control of ``name``."""
+    found = [w for w in rc.find(vw.TextField).widgets if f"oe-number-{name}" in w.class_.split()]
+    assert len(found) == 1, f"{len(found)} number fields for {name!r}"
+    return found[0]
+
+
+def open_group(rc, group: str, more: bool = False) -> None:
+    """Unfold a parameter group (and its 'more' part)."""
+    rc.find(vw.Btn, class_=f"oe-group-{group}").widget.click()
+    if more:
+        click(
+            rc,
+            next(
+                str(c)
+                for w in rc.find(vw.Btn).widgets
+                for c in w.children
+                if str(c).startswith(f"▸ more {group}")
+            ),
+        )
+
+
+def type_number(rc, name: str, text: str) -> None:
+    field = number_field(rc, name)
+    field.v_model = text
+    field.fire_event("keyup.enter", None)
+
+
+def alert(rc, css: str) -> str:
+    found = rc.find(vw.Alert, class_=css).widgets
+    return " ".join(str(c) for w in found for c in w.children)
+
+
 def test_refused_parameters_show_message_and_keep_last_model(viewer):
-    """All four cohort weights at 0 is a combination Params refuses."""
+    """All four cohort weights at 0 is refused; Reset is refused too, and the model stays.
+
+    The page never shows settings that are not the running model's without saying so: the
+    message stays up through Reset, and "Back to the running model" puts the controls back.
+    """
     model, rc = viewer
     m = model.value
     click(rc, "Step")
     for cohort in ("post00", "post90", "post80", "pre80"):
-        slider = next(
-            w for w in rc.find(vw.Slider).widgets if str(w.label).startswith(f"mix_{cohort} =")
-        )
-        slider.v_model = 0.0
-    message = " ".join(map(str, rc.find(vw.Alert, class_="oe-error").widget.children))
+        slider(rc, f"Weight of {cohort[:-2]}-{cohort[-2:]}s").v_model = 0.0
+    message = alert(rc, "oe-error")
     assert "must be > 0" in message and "Traceback" not in message
     assert model.value is m and m.steps == 1  # the model stays, untouched
     click(rc, "Reset")
-    assert (
-        model.value.params.mix_pre80 == pytest.approx(0.3) and model.value.params.mix_post00 == 0.0
-    )
+    assert model.value is m and m.steps == 1  # Reset is refused, not applied to stale settings
+    assert "must be > 0" in alert(rc, "oe-error") and "Reset is refused" in alert(rc, "oe-error")
+    click(rc, "Back to the running model")
+    assert not rc.find(vw.Alert, class_="oe-error").widgets
+    assert slider(rc, "Weight of pre-80s").v_model == pytest.approx(m.params.mix_pre80)
+    assert number_field(rc, "mix_post00").v_model == f"{m.params.mix_post00:g}"
+    click(rc, "Reset")
+    assert model.value is not m and model.value.params == m.params
     # a refused value in range terms also shows inline
     assert validate({**values_of(m.params)}, "3")["seed"] == 3
     with pytest.raises(ValueError, match="out of range"):
         validate({**values_of(m.params), "epsilon": 5.0}, "3")
+
+
+def test_number_fields_take_exact_values(viewer):
+    """steps=720 (not on the 1-2-5 slider) and n_users=1e4 can be typed; bad text says why."""
+    model, rc = viewer
+    scale = next(c for g in make_controls().values() for c in g if c.name == "steps")
+    assert scale.widget == "scale" and 720 not in scale.scale_values(168)
+    open_group(rc, "run")
+    open_group(rc, "behaviour")
+    type_number(rc, "steps", "720")
+    type_number(rc, "n_users", "1e3")
+    assert not rc.find(vw.Alert, class_="oe-error").widgets
+    click(rc, "Reset")
+    assert model.value.params.steps == 720 and model.value.params.n_users == 1000
+    assert number_field(rc, "steps").v_model == "720"
+    type_number(rc, "epsilon", "abc")
+    assert "epsilon='abc' is not a number; allowed [0.001, 2.0]" in alert(rc, "oe-error")
+    type_number(rc, "epsilon", "9")
+    assert "epsilon=9.0 is out of range" in alert(rc, "oe-error")
+    type_number(rc, "n_users", "10.5")
+    assert "is not an integer" in alert(rc, "oe-error")
+    # the play and render intervals show their values, and take typed ones
+    assert slider(rc, "Play interval (ms): 20")
+    type_number(rc, "render_interval", "5")
+    assert slider(rc, "Render interval (steps): 5")
+    type_number(rc, "epsilon", "0.25")
+    assert not rc.find(vw.Alert, class_="oe-error").widgets
+    steps = model.value.steps
+    click(rc, "Step")
+    assert model.value.steps == steps + 5
+
+
+def test_controls_have_readable_labels_and_tooltips(viewer):
+    """Labels are words with units; the raw name and the doc string are the tooltip."""
+    _, rc = viewer
+    spec = Params.spec()
+    open_group(rc, "behaviour", more=True)
+    for name in ("n_users", "w_proof", "recency_tau", "stickiness"):
+        div = rc.find(vw.Html, class_=f"oe-control oe-control-{name}").widget
+        tip = div.attributes["title"]
+        assert tip.startswith(f"{name}: ") and spec[name]["doc"] in tip
+    labels = {str(w.label) for w in rc.find(vw.Slider).widgets}
+    assert "Users (N)" in labels and not any(lab.startswith("n_users") for lab in labels)
+    assert all(label_of(name, meta) for name, meta in spec.items())
+    assert label_of("recency_tau", spec["recency_tau"]) == "Recency time scale (steps)"
+    # the measures table says what it shows, and which measures are cumulative
+    captions = html_of(rc, "oe-table-caption").unsafe_innerHTML
+    assert "Cumulative since the start" in captions and "reach" in captions
+
+
+def test_strategy_switches_edit_a_custom_strategy(viewer):
+    """The strategy's switches are controls; changing one keeps the rest of the preset."""
+    model, rc = viewer
+    open_group(rc, "behaviour")
+    select(rc, "Strategy preset", "interactive")
+    type_number(rc, "reply_capacity", "5")
+    rc.find(vw.Switch, label="Follow-ups").widget.v_model = False
+    click(rc, "Reset")
+    s = model.value.strategy
+    expected = Strategy.preset("interactive").replace(reply_capacity=5, follow_up=False)
+    assert s.switches() == expected.switches()
+    # changing another control keeps the custom strategy (it is not rebuilt as its preset)
+    type_number(rc, "epsilon", "0.3")
+    click(rc, "Reset")
+    assert model.value.strategy.switches() == expected.switches()
+    assert model.value.params.epsilon == 0.3
+    assert number_field(rc, "reply_capacity").v_model == "5"
+    spec = strategy_spec()
+    assert set(spec) == set(Strategy().switches())
+    assert set(spec["reply_capacity"]) == set(Params.spec()["n_users"])
+    assert spec["forward_friction"]["kind"] is float and spec["targeting"]["kind"] is bool
+    assert spec["reply_capacity"]["doc"].startswith("Comments the outlet answers")
+
+
+def test_custom_strategy_is_kept_by_values_of():
+    custom = Strategy.preset("interactive").replace(reply_capacity=5)
+    values = values_of(Params(strategy=custom))
+    assert values["strategy"] == custom
+    assert validate({**values, "epsilon": 0.3}, "1")["params"].strategy == custom
+    assert values_of(Params(strategy="interactive"))["strategy"] == "interactive"
+
+
+def test_compare_switch_compares_the_running_model_not_pending_settings(viewer):
+    """The switch builds the comparison from the running model; pending changes wait for Reset."""
+    model, rc = viewer
+    click(rc, "Step")
+    type_number(rc, "n_users", "500")
+    rc.find(vw.Switch, label="Compare two strategies").widget.v_model = True
+    cmp = model.value
+    assert isinstance(cmp, StrategyComparison) and cmp.params.n_users == N and cmp.seed == 3
+    assert rc.find(vw.Alert, class_="oe-pending").widgets  # 500 users still waits for Reset
+    click(rc, "Reset")
+    assert isinstance(model.value, StrategyComparison) and model.value.params.n_users == 500
+    rc.find(vw.Switch, label="Compare two strategies").widget.v_model = False
+    assert isinstance(model.value, OpinionEcology) and model.value.params.n_users == 500
+    assert not rc.find(vw.Alert, class_="oe-pending").widgets
+
+
+def test_link_to_the_running_model_round_trips(viewer):
+    """The page's link writes every non-default setting, and the address reads it back."""
+    model, rc = viewer
+    link = html_of(rc, "oe-link-box")
+    assert "n_users=400" in link.unsafe_innerHTML and "seed=3" in link.unsafe_innerHTML
+    open_group(rc, "run")
+    type_number(rc, "steps", "720")
+    click(rc, "Reset")
+    assert "steps=720" in link.unsafe_innerHTML
+    custom = Strategy.preset("interactive").replace(reply_capacity=5, targeting=True)
+    cases = [
+        {"params": Params(), "seed": DEFAULT_SEED},
+        {"params": Params(n_users=10_000, epsilon=0.123456789, steps=720), "seed": 42},
+        {"params": Params(strategy=custom, record_cascades="all"), "seed": 0},
+        {"params": Params(strategy=Strategy(reply_capacity=3)), "seed": 2},
+        {"params": Params(attention="unlimited", follow_model="none"), "seed": 5},
+        {"params": Params(n_users=600), "seed": 9, "strategies": ("scenario", "one_way")},
+    ]
+    for kwargs in cases:
+        query = query_of(kwargs)
+        back, _ = settings_from_query(query)
+        assert back["seed"] == kwargs["seed"] and back.get("strategies") == kwargs.get(
+            "strategies"
+        ), query
+        a, b = back["params"], kwargs["params"]
+        if "strategies" in kwargs:  # the arms replace the strategy
+            a, b = a.replace(strategy="one_way"), b.replace(strategy="one_way")
+        assert a.replace(strategy="one_way") == b.replace(strategy="one_way"), query
+        assert a.strategy.switches() == b.strategy.switches(), query
+    assert query_of(cases[0]) == ""
+    assert query_of(cases[2]) == (
+        "strategy=scenario&strategy.reply_capacity=5&record_cascades=all&seed=0"
+    )
+
+
+def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
+    """CSV/Parquet of the time series, the figures, a spec that loads, one user's state."""
+    import pandas as pd
+
+    from experiments import load_spec
+
+    model, rc = viewer
+    for _ in range(3):
+        click(rc, "Step")
+    m = model.value
+    df = pd.read_csv(io.BytesIO(csv_bytes(m)))
+    assert list(df["step"]) == list(range(len(df))) and len(df) >= 3
+    np.testing.assert_allclose(df["reach"], m.datacollector.model_vars["reach"])
+    pq = pd.read_parquet(io.BytesIO(parquet_bytes(m)))
+    pd.testing.assert_frame_equal(pq, timeseries_frame(m))
+    cmp = StrategyComparison(n_users=N, seed=3)
+    cmp.step()
+    assert set(timeseries_frame(cmp)["arm"]) == set(cmp.arms)
+    downloads = {w.filename for w in rc.find(FileDownloadWidget).widgets}
+    assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
+    assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
+    # the experiment spec of the running setting loads and builds the same Params
+    custom = Strategy.preset("interactive").replace(reply_capacity=5)
+    for kwargs in (
+        {"params": Params(n_users=300, epsilon=0.3, strategy=custom), "seed": 4},
+        {"params": Params(n_users=300), "seed": 4, "strategies": ("one_way", "interactive")},
+        {"params": Params(), "seed": 1, "strategies": ("interactive", "interactive")},
+    ):
+        path = tmp_path / "scenario.toml"
+        path.write_text(spec_toml(kwargs))
+        spec = load_spec(path)
+        assert spec.root_seed == kwargs["seed"] and spec.steps == kwargs["params"].steps
+        arms = kwargs.get("strategies") or (kwargs["params"].strategy,)
+        assert len(spec.arms) == len(arms)
+        for k, v in spec.fixed.items():
+            assert getattr(kwargs["params"], k) == v
+    assert spec_toml({"params": Params(strategy=custom), "seed": 1}).count("reply_capacity = 5")
+    # one user's state, in the page
+    rec = user_record(m, 7)
+    assert rec["generation"] == GENERATIONS[m.state.gen[7]]
+    assert rec["opinion"] == pytest.approx(float(m.state.opinion[7]))
+    with pytest.raises(ValueError, match="ids run from 0 to 399"):
+        user_record(m, 400)
+    field = rc.find(vw.TextField, label="User id").widget
+    field.v_model = "7"
+    field.fire_event("keyup.enter", None)
+    shown = html_of(rc, "oe-user").unsafe_innerHTML
+    assert "generation" in shown and rec["generation"] in shown and "recent views" in shown
+
+
+def test_network_view_says_so_when_there_are_no_ties():
+    m = OpinionEcology(n_users=N, seed=1, acq_degree=0)
+    m.step()
+    views = render_views(m)
+    assert views[f"network:{m.strategy.label()}"] is None
+    assert "no ties" in views[f"caption:network:{m.strategy.label()}"]
+    assert views["timeseries"].startswith(b"\x89PNG")
 
 
 def test_network_colouring_and_cascade_edges(viewer):
@@ -515,9 +764,37 @@ def test_page_address_settings():
     for query, message in refused.items():
         with pytest.raises((TypeError, ValueError), match=re.escape(message)):
             settings_from_query(query)
+    # exact integers written as floats, strategy switches, and a short unknown-key message
+    assert settings_from_query("n_users=1e4")[0]["params"].n_users == 10_000
+    kw, _ = settings_from_query("strategy=interactive&strategy.reply_capacity=5")
+    assert kw["params"].strategy.switches() == (
+        Strategy.preset("interactive").replace(reply_capacity=5).switches()
+    )
+    kw, _ = settings_from_query("strategy.targeting=1")  # on the default strategy
+    assert kw["params"].strategy.targeting and kw["params"].strategy.reply_capacity == 0
+    with pytest.raises(
+        ValueError, match=r"reply_capacity=-1 is out of range; allowed \[0, 1000000\]"
+    ):
+        settings_from_query("strategy.reply_capacity=-1")
+    with pytest.raises(ValueError, match=r"did you mean 'strategy.reply_capacity'"):
+        settings_from_query("strategy.reply_capacty=5")
+    with pytest.raises(ValueError, match="is not an integer"):
+        settings_from_query("n_users=1.5")
+    with pytest.raises(ValueError) as e:
+        settings_from_query("n_user=3")
+    assert len(str(e.value)) < 300 and "mix_pre80" not in str(e.value)
     # the page shows the defaults and says why
     m, preset, error = first_model("n_users=12&n_user=3")
     assert m.params == Params() and m.seed == DEFAULT_SEED and preset == DEFAULTS_PRESET
     assert "did you mean 'n_users'" in error and "showing the defaults" in error
     m, _, error = first_model("n_users=120&compare=1&seed=8")
     assert error is None and isinstance(m, StrategyComparison) and m.params.n_users == 120
+
+
+def test_every_label_names_a_parameter_or_a_strategy_switch():
+    """A label for a renamed or removed field would silently never show: each key must exist."""
+    from model import Params, Strategy
+    from viewer.labels import LABELS
+
+    stale = sorted(set(LABELS) - set(Params.spec()) - set(Strategy.spec()))
+    assert stale == []

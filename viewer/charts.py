@@ -19,14 +19,21 @@ from model import OpinionEcology
 from model import measures as M
 from model.measures import COHORTS, column, parse_column
 from viewer.axes import decade_range, nice_ceil, step_limit, sticky_range
-from viewer.figures import ARM_COLORS, ARM_STYLES, GEN_COLORS, LiveFigure
+from viewer.figures import (
+    ARM_COLORS,
+    ARM_STYLES,
+    GEN_COLORS,
+    SMALL_WIDTH,
+    WIDE_WIDTH,
+    LiveFigure,
+)
 
 #: Panels of the time-series view: measure -> title.
 SERIES = {
     "reach": "Reach",
     "secondary_share": "Secondary share",
     "engagement": "Engagement per view",
-    "stickiness": "Stickiness (daily active / followers)",
+    "stickiness": "Stickiness (active / followers)",
 }
 
 
@@ -39,9 +46,8 @@ class TimeseriesView:
     """Reach, secondary share, engagement, stickiness and trust per generation against step."""
 
     def __init__(self, labels: list[str]) -> None:
-        fig = Figure(figsize=(7.2, 4.4))
+        fig = Figure(figsize=(WIDE_WIDTH, 5.2), layout="constrained")
         axes = fig.subplots(2, 3).ravel()
-        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.1, top=0.94, wspace=0.3, hspace=0.45)
         self.axes = axes
         self.lines: dict[tuple[str, str], Line2D] = {}
         for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
@@ -99,9 +105,10 @@ class OpinionView:
     BINS = np.linspace(-1, 1, 41)
 
     def __init__(self, labels: list[str]) -> None:
-        fig = Figure(figsize=(5.2 if len(labels) == 1 else 7.2, 3.2))
+        fig = Figure(
+            figsize=(SMALL_WIDTH if len(labels) == 1 else WIDE_WIDTH, 3.6), layout="constrained"
+        )
         axes = np.atleast_1d(fig.subplots(1, len(labels), sharey=True))
-        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.25, top=0.91, wspace=0.08)
         self.axes = dict(zip(labels, axes, strict=True))
         self.stairs: dict[tuple[str, int], Any] = {}
         for label, ax in self.axes.items():
@@ -118,7 +125,7 @@ class OpinionView:
         fig.legend(
             handles=[Line2D([], [], color=GEN_COLORS[g], label=g) for g in COHORTS],
             frameon=False,
-            loc="lower center",
+            loc="outside lower center",
             ncols=len(COHORTS),
         )
         self.top = 1.0
@@ -159,9 +166,8 @@ class CcdfView:
     """The cascade-size CCDF, log-log, from ``model.measures.cascade_sizes``."""
 
     def __init__(self, labels: list[str]) -> None:
-        fig = Figure(figsize=(5.2, 3.2))
+        fig = Figure(figsize=(SMALL_WIDTH, 3.6), layout="constrained")
         ax = fig.add_subplot()
-        fig.subplots_adjust(left=0.13, right=0.98, bottom=0.14, top=0.91)
         self.ax = ax
         self.lines = {}
         for i, label in enumerate(labels):
@@ -187,8 +193,9 @@ class CcdfView:
         ax.set_ylabel("P(S >= s)")
         ax.set_title("Cascade-size CCDF")
         ax.grid(alpha=0.3)
+        ax.set_xlim(1.0, 10.0)
+        ax.set_ylim(0.1, 1.3)
         self.live = LiveFigure(fig)
-        self.live.set_limits(ax, x=(1.0, 10.0), y=(0.1, 1.3))
         self.live.animate(*self.lines.values())
 
     def frame(self, arms: Mapping[str, OpinionEcology]) -> bytes:

@@ -3,19 +3,23 @@
 :func:`make_controls` turns each field's metadata into a :class:`Control` (a select for
 choices, a switch for booleans, a slider over the documented range for numbers, a 1-2-5 scale
 for wide ranges), grouped as the metadata groups them; :func:`ParamControl` and
-:func:`GroupControls` are the Solara components that draw them.
+:func:`GroupControls` are the Solara components that draw them. Every control shows a readable
+label (:data:`LABELS`) with the field's name and doc string as its tooltip, and every number
+gets a number field beside its slider for exact values (:func:`parse_number`).
+:func:`strategy_spec` gives the :class:`model.Strategy` switches in the same metadata format.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import solara
 
 from model import Params, Strategy
+from viewer.labels import label_of, tooltip_of
 
 #: Parameters shown first in each group; the rest of the group sits under "more".
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -35,6 +39,41 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Linear sliders get at most about this many positions; wider ranges get a 1-2-5 scale.
 MAX_LINEAR_SPAN = 1000
+_KINDS = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def strategy_spec() -> dict[str, dict[str, Any]]:
+    """Metadata per :class:`model.Strategy` switch, from ``Strategy.spec()`` (the schema), in
+    one control group, "strategy"; the name is left out (it has no effect on the dynamics)."""
+    return {k: {**v, "group": "strategy"} for k, v in Strategy.spec().items() if k != "name"}
+
+
+def _number(text: str, kind: type) -> Any:
+    """``text`` as an int or float; an int may be written as an exact float (``1e4``)."""
+    if kind is float:
+        return float(text)
+    try:
+        return int(text)
+    except ValueError:
+        x = float(text)  # raises ValueError for text that is no number
+        if not math.isfinite(x) or x != int(x):
+            raise ValueError(text) from None
+        return int(x)
+
+
+def parse_number(name: str, text: str, meta: Mapping[str, Any], where: str = "") -> Any:
+    """A number typed for field ``name`` (in a number field or the address), as its type.
+
+    Raises:
+        ValueError: Not a number (not an integer for an int field), naming the allowed range.
+    """
+    try:
+        return _number(text.strip(), meta["kind"])
+    except ValueError:
+        noun = "an integer" if meta["kind"] is int else "a number"
+        raise ValueError(
+            f"{name}={text!r}{where} is not {noun}; allowed [{meta['lo']}, {meta['hi']}]"
+        ) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,38 +145,96 @@ def make_controls(spec: dict[str, dict[str, Any]] | None = None) -> dict[str, li
     return groups
 
 
+def _ok(value: Any, kind: type) -> bool:
+    """Whether ``value`` can sit on a slider of ``kind`` (not a refused text)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @solara.component
-def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], None]) -> None:
-    """The widget of one generated control."""
+def NumberField(
+    name: str,
+    meta: dict[str, Any],
+    value: Any,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """A number field for an exact value: parsed as the field's type, checked by the model.
+
+    Text that is no number goes to ``on_error`` with the allowed range; a number goes to
+    ``on_change``, where the page checks it with the model's own message.
+    """
+
+    def typed(text: str | None) -> None:
+        try:
+            on_change(name, parse_number(name, text or "", meta))
+        except ValueError as e:
+            if on_error is not None:
+                on_error(str(e))
+
+    solara.InputText(
+        "",
+        value=f"{value:g}" if _ok(value, meta["kind"]) else str(value),
+        on_value=typed,
+        dense=True,
+        classes=["oe-number", f"oe-number-{name}"],
+        style={"flex": "0 0 84px", "max-width": "84px"},
+    )
+
+
+@solara.component
+def ParamControl(
+    control: Control,
+    value: Any,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """The widget of one generated control: a readable label, the name and doc as tooltip.
+
+    Numbers get a number field beside their slider, for values the slider cannot reach.
+    """
     name, meta = control.name, control.meta
+    label = label_of(name, meta)
 
     def set_value(v: Any) -> None:
         on_change(name, v)
 
-    if control.widget == "select":
-        choices = list(meta["choices"])
-        shown = value.label() if isinstance(value, Strategy) else value
-        if shown not in choices:
-            choices.append(shown)
+    with solara.v.Html(
+        tag="div",
+        attributes={"title": tooltip_of(name, meta)},
+        class_=f"oe-control oe-control-{name}",
+    ):
+        if control.widget == "select":
+            choices = list(meta["choices"])
+            shown = value.label() if isinstance(value, Strategy) else value
+            if shown not in choices:
+                choices.append(shown)
 
-        def pick(v: Any) -> None:
-            on_change(name, value if isinstance(value, Strategy) and v == value.label() else v)
+            def pick(v: Any) -> None:
+                on_change(name, value if isinstance(value, Strategy) and v == value.label() else v)
 
-        solara.Select(name, values=choices, value=shown, on_value=pick, dense=True)
-    elif control.widget == "checkbox":
-        # a switch, not solara.Checkbox: the checkbox draws its label twice on ipyvuetify 3
-        solara.Switch(label=name, value=bool(value), on_value=set_value)
-    elif control.widget == "slider_int":
+            solara.Select(label, values=choices, value=shown, on_value=pick, dense=True)
+        elif control.widget == "checkbox":
+            # a switch, not solara.Checkbox: the checkbox draws its label twice on ipyvuetify 3
+            solara.Switch(label=label, value=bool(value), on_value=set_value)
+        else:
+            with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+                shown = value if _ok(value, meta["kind"]) else meta["default"]
+                with solara.Column(
+                    gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+                ):
+                    _slider(control, label, shown, set_value)
+                NumberField(name, meta, value, on_change, on_error)
+
+
+def _slider(control: Control, label: str, value: Any, set_value: Callable[[Any], None]) -> None:
+    meta = control.meta
+    if control.widget == "slider_int":
         solara.SliderInt(
-            f"{name} = {int(value)}",
-            value=int(value),
-            min=int(meta["lo"]),
-            max=int(meta["hi"]),
-            on_value=set_value,
+            label, value=int(value), min=int(meta["lo"]), max=int(meta["hi"]), on_value=set_value
         )
     elif control.widget == "slider_float":
         solara.SliderFloat(
-            f"{name} = {float(value):g}",
+            label,
             value=float(value),
             min=float(meta["lo"]),
             max=float(meta["hi"]),
@@ -146,10 +243,10 @@ def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], N
         )
     else:
         # A slider over the positions of a 1-2-5 scale (solara's SliderValue needs tick-label
-        # support that ipyvuetify 3's slider lacks); the label shows the value.
+        # support that ipyvuetify 3's slider lacks); the number field beside it takes any value.
         scale = control.scale_values(value)
         solara.SliderInt(
-            f"{name} = {value:g}",
+            label,
             value=scale.index(value),
             min=0,
             max=len(scale) - 1,
@@ -159,11 +256,33 @@ def ParamControl(control: Control, value: Any, on_change: Callable[[str, Any], N
 
 
 @solara.component
+def StrategyControls(
+    strategy: Strategy,
+    on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
+) -> None:
+    """The switches of the strategy: changing one makes a custom strategy from the current one."""
+    controls = solara.use_memo(lambda: make_controls(strategy_spec())["strategy"], [])
+    current = strategy.switches()
+
+    def set_switch(name: str, value: Any) -> None:
+        try:
+            on_change("strategy", strategy.replace(name="custom", **{name: value}))
+        except (TypeError, ValueError) as e:
+            if on_error is not None:
+                on_error(str(e))
+
+    for c in controls:
+        ParamControl(c, current[c.name], set_switch, on_error)
+
+
+@solara.component
 def GroupControls(
     group: str,
     controls: list[Control],
     values: dict[str, Any],
     on_change: Callable[[str, Any], None],
+    on_error: Callable[[str], None] | None = None,
 ) -> None:
     """One group of parameters, folded: its key fields, then the rest behind 'more'.
 
@@ -185,7 +304,7 @@ def GroupControls(
         return
     with solara.Column(gap="0px", style={"padding-left": "8px"}):
         for c in key:
-            ParamControl(c, values[c.name], on_change)
+            ParamControl(c, values[c.name], on_change, on_error)
         if rest:
             solara.Button(
                 f"{'▾' if more else '▸'} more {group} parameters ({len(rest)})",
@@ -195,4 +314,4 @@ def GroupControls(
             )
             if more:
                 for c in rest:
-                    ParamControl(c, values[c.name], on_change)
+                    ParamControl(c, values[c.name], on_change, on_error)

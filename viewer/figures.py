@@ -24,18 +24,25 @@ GEN_COLORS = dict(zip(COHORTS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), str
 #: Line styles of the two arms of a comparison, and their colours in single-measure panels.
 ARM_STYLES = ("-", "--")
 ARM_COLORS = ("#222222", "#d62728")
-#: Resolution of the drawn views (dots per inch).
+#: Resolution of the drawn views (dots per inch). The page shows a PNG at its own pixel size
+#: (never stretched) or smaller on a narrow screen, so a figure of w inches is w * VIEW_DPI
+#: pixels wide on screen and a 10 pt font is 11 px high.
 VIEW_DPI = 80
+#: Figure widths (inches) chosen so that two small views sit side by side in the page's view
+#: area at 1366 px wide and the time series fits its width: 5.6 in = 448 px, 8.5 in = 680 px.
+SMALL_WIDTH = 5.6
+WIDE_WIDTH = 8.5
 #: zlib level of the views' PNGs: level 1 encodes several times faster than matplotlib's default
 #: 6, for files about a fifth larger (tens of kB on loopback).
 PNG_COMPRESS_LEVEL = 1
 
-matplotlib.rcParams.update({"font.size": 8, "axes.titlesize": 9, "legend.fontsize": 7})
+matplotlib.rcParams.update({"font.size": 10, "axes.titlesize": 10.5, "legend.fontsize": 9.5})
 
 
 class LiveFigure:
     """A matplotlib figure redrawn in full only when its axes change (blitting).
 
+    A figure made with a layout engine (``layout="constrained"``) is laid out once, here.
     The figure's static parts (axes, ticks, labels, legends, the network's ties) are drawn once
     and kept as a background; each frame restores that background and draws only the artists
     marked as moving, as :mod:`matplotlib.animation` does. :meth:`set_limits` changes axis
@@ -47,6 +54,13 @@ class LiveFigure:
         fig.set_dpi(dpi)
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
+        if fig.get_layout_engine() is not None:
+            # Lay the figure out once (constrained layout keeps labels and legends inside it)
+            # and freeze it: re-running the layout at every full draw moves the axes a little
+            # each time, so a full redraw would no longer match the frames drawn over the
+            # background.
+            self.canvas.draw()
+            fig.set_layout_engine("none")
         self.moving: list[Artist] = []
         self._background: Any = None
         #: Frames drawn in full (the first, and one per change of limits), and all frames.

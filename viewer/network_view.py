@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from model import OpinionEcology
-from viewer.figures import GEN_COLORS, LiveFigure
+from viewer.figures import GEN_COLORS, SMALL_WIDTH, LiveFigure
 from viewer.sample import CASCADE_WINDOW, NetworkSample, active_cascade_edges
 
 #: Node colourings of the network view.
@@ -45,8 +45,8 @@ class NetworkView:
                 f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}"
             )
         self.sample, self.color_by = sample, color_by
-        fig = Figure(figsize=(5.2, 4.4))
-        ax = fig.add_axes((0.0, 0.1, 0.8, 0.88))
+        fig = Figure(figsize=(SMALL_WIDTH, 4.6))
+        ax = fig.add_axes((0.0, 0.13, 0.8, 0.86))
         pos = sample.pos
         if len(sample.edges):
             ax.add_collection(
@@ -74,7 +74,7 @@ class NetworkView:
                 edgecolors="white",
                 linewidths=0.3,
             )
-            fig.colorbar(self.nodes, cax=fig.add_axes((0.82, 0.2, 0.03, 0.6)), label=color_by)
+            fig.colorbar(self.nodes, cax=fig.add_axes((0.8, 0.22, 0.035, 0.6)), label=color_by)
             handles = []
         handles.append(
             Line2D(
@@ -82,7 +82,7 @@ class NetworkView:
             )
         )
         # below the nodes, so the moving nodes never cover it
-        fig.legend(handles=handles, loc="lower left", ncols=3, frameon=False)
+        fig.legend(handles=handles, loc="lower left", ncols=3, frameon=False, columnspacing=1.0)
         ax.set_axis_off()
         if len(pos):
             lo_xy, hi_xy = pos.min(axis=0), pos.max(axis=0)

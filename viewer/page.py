@@ -1,23 +1,43 @@
-"""The page: Mesa's Step/Play/Reset, the scenario and parameter controls, and the views.
+"""The page: Step/Play/Reset, the scenario and parameter controls, the views and the exports.
 
 Solara components only; the settings, controls, models and drawings they show come from the
 modules below (:mod:`viewer.settings`, :mod:`viewer.controls`, :mod:`viewer.arms`,
-:mod:`viewer.render`). ``app.py`` serves :func:`Page`.
+:mod:`viewer.exports`, :mod:`viewer.render`). ``app.py`` serves :func:`Page`.
+
+The page always shows the settings of the running model, or says that changed settings wait
+for Reset: Reset refuses a setting the model refuses (the message stays, the model stays), and
+"Back to the running model" puts the controls back. The comparison switch builds the
+comparison from the running model's settings at once; other changes still wait for Reset.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import mesa
 import solara
-from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
-from viewer.controls import GroupControls, ParamControl, make_controls
+from viewer.controls import (
+    Control,
+    GroupControls,
+    ParamControl,
+    StrategyControls,
+    make_controls,
+)
 from viewer.network_view import COLOR_BY
+from viewer.panels import (
+    DEFAULT_PLAY_INTERVAL_MS,
+    Controller,
+    Exports,
+    Inspector,
+    IntervalControl,
+    Message,
+    ScenarioLink,
+)
 from viewer.render import render_views
 from viewer.settings import (
     DEFAULTS_PRESET,
@@ -26,9 +46,32 @@ from viewer.settings import (
     validate,
     values_of,
 )
+from viewer.table import TABLE_CAPTION
 
-#: Default pause between Play ticks (ms); Mesa's own default is 100.
-DEFAULT_PLAY_INTERVAL_MS = 20
+#: The page's layout: controls beside the views while both fit, the views wrapping below one
+#: another on narrow screens, images never wider than they are drawn (no upscaling) and
+#: shrunk only when the screen is narrower, the table scrolling in its own box. The page is
+#: capped at the window's width (less its padding and a scroll bar): without the cap, the
+#: widest content set the width of solara's layout and the page scrolled sideways.
+PAGE_CSS = """
+.oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;
+  max-width: calc(100vw - 40px)}
+.solara-content-main, .solara-autorouter-content {min-width: 0; max-width: 100vw}
+.oe-controls {flex: 0 1 330px; width: 330px; max-width: 100%; min-width: 0}
+.oe-views {flex: 1 1 560px; min-width: 0; max-width: 100%}
+.oe-grid {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; max-width: 100%}
+.oe-grid > * {flex: 0 1 auto; min-width: 0; max-width: 100%}
+img.oe-view {display: block; max-width: 100%; height: auto}
+.oe-measures {overflow-x: auto; max-width: 100%}
+.oe-views .v-card-subtitle, .oe-views .v-card-title {white-space: normal; overflow: visible}
+.oe-control {max-width: 100%}
+@media (max-width: 1100px) {.oe-controls {flex-basis: 290px; width: 290px}}
+.oe-slider .v-input--horizontal {grid-template-areas: "prepend" "control";
+  grid-template-columns: 1fr; grid-template-rows: auto auto}
+.oe-slider .v-input__prepend {margin: 4px 0 -10px 0}
+.oe-slider .v-input__details, .oe-control .v-switch .v-input__details {display: none}
+.oe-number .v-field__input {padding-top: 2px; padding-bottom: 2px; min-height: 34px}
+"""
 
 
 @solara.component
@@ -49,28 +92,47 @@ def StepCounter(model: mesa.Model) -> None:
 
 
 @solara.component
-def View(name: str, png: bytes, title: str, subtitle: str | None = None) -> None:
-    """One drawn view in a card."""
-    with solara.Card(title, subtitle=subtitle, margin=0, classes=[f"oe-card-{name}"]):
-        solara.Image(png, width="100%", classes=["oe-view", f"oe-view-{name}"])
+def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) -> None:
+    """One drawn view in a card (a note instead when there is nothing to draw)."""
+    # as wide as the image is drawn (its PNG header says), so the subtitle wraps under it
+    width = int.from_bytes(png[16:20], "big") + 32 if png is not None else 480
+    with solara.Card(
+        title,
+        subtitle=subtitle,
+        margin=0,
+        classes=[f"oe-card-{name}"],
+        style={"flex": f"0 1 {width}px", "max-width": "100%"},
+    ):
+        if png is None:
+            Message("info", subtitle or "", f"oe-note-{name}")
+        else:
+            solara.Image(png, classes=["oe-view", f"oe-view-{name}"])
 
 
 @solara.component
-def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
-    """The main area: every view of ``model``, redrawn after each Step."""
+def Views(
+    model: mesa.Model, color_by: solara.Reactive[str], frames: dict[str, int] | None = None
+) -> None:
+    """The main area: every view of ``model``, redrawn after each Step.
+
+    ``frames["drawn"]`` records the last ``update_counter`` tick drawn, so that Play waits for
+    the page to catch up (see :func:`viewer.panels.Controller`).
+    """
     tick = update_counter.value
     views = solara.use_memo(
         lambda: render_views(model, color_by.value), [model, tick, model.steps, color_by.value]
     )
+    if frames is not None:
+        frames["drawn"] = max(frames["drawn"], tick)
     arms = arms_of(model)
     with solara.Row(style={"align-items": "center"}):
         StepCounter(model)
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Text("Colour nodes by:")
         solara.ToggleButtonsSingle(
             value=color_by, values=list(COLOR_BY), dense=True, classes=["oe-color-by"]
         )
-    with solara.Columns([1, 1]):
+    with solara.Div(classes=["oe-grid"]):
         for label in arms:
             View(
                 f"network-{'ab'[list(arms).index(label)]}" if len(arms) > 1 else "network",
@@ -78,26 +140,23 @@ def Views(model: mesa.Model, color_by: solara.Reactive[str]) -> None:
                 f"Network: {label}",
                 views[f"caption:network:{label}"],
             )
-        if len(arms) == 1:
-            View("timeseries", views["timeseries"], "Time series")
-    if len(arms) > 1:
-        View("timeseries", views["timeseries"], "Time series: " + " vs ".join(arms))
-    with solara.Columns([1, 1]):
+        title = "Time series" + (": " + " vs ".join(arms) if len(arms) > 1 else "")
+        View("timeseries", views["timeseries"], title)
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=TABLE_CAPTION,
+            classes=["oe-table-caption"],
+            style={"font-size": "0.85em", "margin-bottom": "6px"},
+        )
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
 
 
 @solara.component
-def Message(kind: str, text: str, css_class: str) -> None:
-    """An inline alert (solara.Error/Info pass Vuetify 2 props that ipyvuetify 3 refuses)."""
-    solara.v.Alert(type=kind, variant="tonal", density="compact", children=[text], class_=css_class)
-
-
-@solara.component
 def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
-    """The viewer: Mesa's Step/Play/Reset, scenario and parameter controls, and the views.
+    """The viewer: Step/Play/Reset, scenario and parameter controls, the views and exports.
 
     Args:
         model: The model to show (a reactive holding an :class:`OpinionEcology` or a
@@ -118,23 +177,25 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
     arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
-    error = solara.use_reactive(initial_error)
+    error = solara.use_reactive(None)
+    # why the page address was ignored: shown until the next change, never blocks Reset
+    address_error = solara.use_reactive(initial_error)
     color_by = solara.use_reactive("opinion")
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
-    controller_key = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    frames = solara.use_memo(lambda: {"drawn": 0}, [])
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
 
     def revalidate(
         new_values: dict[str, Any], new_seed: str, new_compare: bool, new_arms: tuple[Any, Any]
     ) -> dict[str, Any] | None:
-        """Keep valid settings for Reset, or show why they are refused (the last valid stay)."""
+        """Keep valid settings for Reset, or show why they are refused."""
         try:
             kwargs = validate(new_values, new_seed, new_arms if new_compare else None)
         except (TypeError, ValueError) as e:
-            error.set(f"{e}. Reset keeps the last valid settings.")
+            error.set(f"{e}.")
             return None
         error.set(None)
         reset_kwargs.set(kwargs)
@@ -144,6 +205,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         new = {**values.value, name: value}
         values.set(new)
         revalidate(new, seed_text.value, compare.value, arm_strategies.value)
+
+    def on_error(message: str) -> None:
+        error.set(f"{message}.")
 
     def on_seed(text: str | None) -> None:
         seed_text.set(text or "")
@@ -160,21 +224,44 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         values.set(new)
         revalidate(new, seed_text.value, compare.value, arm_strategies.value)
 
-    def rebuild(kwargs: dict[str, Any]) -> None:
-        """Build a new model now (mode switch); on failure show why and keep the model."""
+    def on_reset() -> None:
+        """Rebuild from the pending settings; refused while one of them is refused."""
+        address_error.set(None)
+        if error.value is not None:
+            return  # the message stays up and says so; the running model stays
+        playing.set(False)
+        try:
+            new_model = build_model(reset_kwargs.value)
+        except (TypeError, ValueError) as e:
+            error.set(f"{e}.")
+            return
+        model.set(new_model)
+        force_update()
+
+    def back_to_running() -> None:
+        """Put every control back to the running model's settings."""
+        m = model.value
+        values.set(values_of(m.params))
+        seed_text.set(str(m.seed))
+        compare.set(isinstance(m, StrategyComparison))
+        arm_strategies.set(getattr(m, "strategies", arm_strategies.value))
+        error.set(None)
+        reset_kwargs.set(build_kwargs(m))
+
+    def on_compare(on: bool) -> None:
+        """Compare the running model's settings at once; pending changes still wait for Reset."""
+        m = model.value
+        kwargs: dict[str, Any] = {"params": m.params, "seed": m.seed}
+        if on:
+            kwargs["strategies"] = arm_strategies.value
         try:
             new_model = build_model(kwargs)
         except (TypeError, ValueError) as e:
             error.set(f"{e}. The current model stays.")
             return
-        model.set(new_model)
-        controller_key.set(controller_key.value + 1)
-
-    def on_compare(on: bool) -> None:
         compare.set(on)
-        kwargs = revalidate(values.value, seed_text.value, on, arm_strategies.value)
-        if kwargs is not None:
-            rebuild(kwargs)
+        model.set(new_model)
+        revalidate(values.value, seed_text.value, on, arm_strategies.value)
 
     def on_arm(i: int, name: str) -> None:
         arms = list(arm_strategies.value)
@@ -182,31 +269,44 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         arm_strategies.set(tuple(arms))
         revalidate(values.value, seed_text.value, compare.value, tuple(arms))
 
-    pending = build_kwargs(model.value) != reset_kwargs.value
+    running_kwargs = build_kwargs(model.value)
+    pending = running_kwargs != reset_kwargs.value
 
     solara.Title("Opinion Ecology")
+    solara.Style(PAGE_CSS)
     with solara.AppBar():
         solara.AppBarTitle("Opinion Ecology viewer")
 
     # Controls and views side by side in the main area, not in solara.Sidebar: AppLayout's
     # drawer is configured with Vuetify 2 props, and on ipyvuetify 3 it overlays the views.
-    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap", "gap": "12px"}):
-        with solara.Column(style={"flex": "0 0 360px", "width": "360px"}, classes=["oe-controls"]):
+    with solara.Div(classes=["oe-main"]):
+        with solara.Column(classes=["oe-controls"]):
             with solara.Card("Controls", margin=0):
-                solara.SliderInt("Play interval (ms)", value=play_interval, min=1, max=500)
-                solara.SliderInt("Render interval (steps)", value=render_interval, min=1, max=100)
-                ModelController(
-                    model,
-                    model_parameters=reset_kwargs,
-                    play_interval=play_interval,
-                    render_interval=render_interval,
-                    use_threads=use_threads,
-                ).key(f"controller-{controller_key.value}")
+                IntervalControl("Play interval (ms)", "play_interval", play_interval, on_error)
+                IntervalControl(
+                    "Render interval (steps)", "render_interval", render_interval, on_error
+                )
+                Controller(model, playing, play_interval, render_interval, on_reset, frames)
             with solara.Card("Scenario", margin=0):
+                if address_error.value and not error.value:
+                    Message("error", address_error.value, "oe-error")
                 if error.value:
-                    Message("error", error.value, "oe-error")
+                    Message(
+                        "error",
+                        f"{error.value} Reset is refused until this is fixed; the running "
+                        "model stays.",
+                        "oe-error",
+                    )
                 elif pending:
                     Message("info", "Changed settings apply on Reset.", "oe-pending")
+                if error.value or pending:
+                    solara.Button(
+                        "Back to the running model",
+                        text=True,
+                        small=True,
+                        on_click=back_to_running,
+                        classes=["oe-back"],
+                    )
                 solara.Select(
                     "Preset",
                     values=[DEFAULTS_PRESET, *presets],
@@ -219,6 +319,11 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 solara.Switch(
                     label="Compare two strategies", value=compare.value, on_value=on_compare
                 )
+                solara.Text(
+                    "The switch compares the running model's settings at once; other changes "
+                    "apply on Reset.",
+                    style={"font-size": "0.8em", "color": "#555"},
+                )
                 if compare.value:
                     for i, arm in enumerate("AB"):
                         solara.Select(
@@ -227,21 +332,33 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                             value=arm_strategies.value[i],
                             on_value=lambda v, i=i: on_arm(i, v),
                         )
-                else:
-                    for c in controls.get("strategy", []):
-                        ParamControl(c, values.value[c.name], on_param)
-                    strategy = values.value["strategy"]
-                    s = (
-                        strategy
-                        if isinstance(strategy, Strategy)
-                        else STRATEGY_PRESETS.get(strategy)
-                    )
-                    if s is not None:
-                        switches = ", ".join(f"{k}={v}" for k, v in s.switches().items())
-                        solara.Text(switches, style={"font-size": "0.8em", "color": "#555"})
+            if not compare.value:
+                with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
+                    StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
             with solara.Card("Parameters", margin=0):
                 for group, group_controls in controls.items():
                     if group != "strategy":
-                        GroupControls(group, group_controls, values.value, on_param)
-        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
-            Views(model.value, color_by)
+                        GroupControls(group, group_controls, values.value, on_param, on_error)
+            with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
+                ScenarioLink(running_kwargs)
+                Exports(model.value, color_by.value)
+            with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
+                Inspector(model.value)
+        with solara.Column(classes=["oe-views"]):
+            Views(model.value, color_by, frames)
+
+
+@solara.component
+def StrategyPanel(
+    controls: list[Control],
+    values: dict[str, Any],
+    on_param: Callable[[str, Any], None],
+    on_error: Callable[[str], None],
+) -> None:
+    """The strategy preset, and its switches: changing one edits a custom strategy."""
+    for c in controls:
+        ParamControl(c, values[c.name], on_param, on_error)
+    strategy = values["strategy"]
+    s = strategy if isinstance(strategy, Strategy) else STRATEGY_PRESETS.get(strategy)
+    if s is not None:
+        StrategyControls(s, on_param, on_error)

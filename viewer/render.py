@@ -23,6 +23,17 @@ from viewer.network_view import NetworkView
 from viewer.sample import network_sample
 from viewer.table import measures_table, table_html
 
+#: The network card's note when the acquaintance layer has no ties (a layout would be a ring).
+NO_TIES = (
+    "This model's acquaintance layer has no ties (acq_degree = 0), so there is no network to "
+    "draw: users meet content only through the outlets they follow and the platform's feeds."
+)
+
+
+def has_ties(m: OpinionEcology) -> bool:
+    """Whether the acquaintance layer the network view samples has any tie."""
+    return len(m.networks.acq.indices) > 0
+
 
 class LiveViews:
     """The figures of one model (or comparison), kept between frames and drawn under a lock.
@@ -69,7 +80,7 @@ def render_views(
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
-    Keys: ``network:<arm>``, ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
+    Keys: ``network:<arm>`` (None when the acquaintance layer has no ties), ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
     ``caption:network:<arm>`` and ``caption:ccdf`` (the cards' subtitles: text that changes
     every step is set in the page, not drawn), and ``table`` (HTML). The figures are built at
     the model's first frame and then only updated (:class:`LiveFigure`), so a frame costs the
@@ -83,10 +94,12 @@ def render_views(
     arms = arms_of(model)
     live = live_views(model)
     jobs: dict[str, Callable[[], Any]] = {}
+    tieless = [label for label, m in arms.items() if not has_ties(m)]
     for label, m in arms.items():
-        jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
-            label, m, color_by
-        ).frame(m)
+        if label not in tieless:
+            jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
+                label, m, color_by
+            ).frame(m)
     jobs["timeseries"] = lambda: live.timeseries.frame(arms)
     jobs["opinions"] = lambda: live.opinions.frame(arms)
     jobs["ccdf"] = lambda: live.ccdf.frame(arms)
@@ -99,7 +112,11 @@ def render_views(
             if timings is not None:
                 timings[key] = time.perf_counter() - t
         for label in arms:
-            out[f"caption:network:{label}"] = live.network[label].caption
+            if label in tieless:
+                out[f"network:{label}"] = None
+                out[f"caption:network:{label}"] = NO_TIES
+            else:
+                out[f"caption:network:{label}"] = live.network[label].caption
         out["caption:ccdf"] = live.ccdf.caption
     return out
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -18,8 +19,8 @@ import mesa
 
 from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
 from model.engine import resolve_seed
-from model.params import unknown_name_message
 from viewer.arms import DEFAULT_COMPARISON, build_model
+from viewer.controls import parse_number, strategy_spec
 
 #: The seed a fresh page starts with.
 DEFAULT_SEED = 1
@@ -36,12 +37,42 @@ def preset_registry() -> dict[str, Callable[[], Params]]:
     return dict(getattr(presets, "PRESETS", {}))
 
 
+def is_preset(strategy: Strategy) -> bool:
+    """Whether ``strategy`` is one of :data:`model.STRATEGY_PRESETS`, switch for switch."""
+    preset = STRATEGY_PRESETS.get(strategy.label())
+    return preset is not None and preset.switches() == strategy.switches()
+
+
 def values_of(params: Params) -> dict[str, Any]:
-    """Control values of ``params``; a strategy that is no preset stays a Strategy object."""
+    """Control values of ``params``; a strategy that is no preset stays a Strategy object.
+
+    A preset with a switch changed (``Strategy.preset("interactive").replace(reply_capacity=5)``)
+    still labels itself by the preset's name, so it is kept whole rather than by that name.
+    """
     values = params.to_dict()
-    if values["strategy"] not in STRATEGY_PRESETS:
+    if not is_preset(params.strategy):
         values["strategy"] = params.strategy
     return values
+
+
+def nearest_preset(strategy: Strategy) -> str:
+    """The preset with the fewest switches different from ``strategy`` (the first on a tie)."""
+    mine = strategy.switches()
+    return min(
+        STRATEGY_PRESETS,
+        key=lambda k: sum(v != mine[s] for s, v in STRATEGY_PRESETS[k].switches().items()),
+    )
+
+
+def custom_strategy(base: Any, **switches: Any) -> Strategy:
+    """``base`` (a preset name or a Strategy) with ``switches`` changed, named "custom".
+
+    Raises:
+        TypeError, ValueError: An unknown strategy or switch, or a refused value (the
+            model's message).
+    """
+    s = base if isinstance(base, Strategy) else Strategy.preset(base)
+    return s.replace(name="custom", **switches)
 
 
 def parse_seed(text: Any) -> int:
@@ -84,6 +115,26 @@ def validate(
 
 #: Address keys that are not Params fields (see :func:`settings_from_query`).
 QUERY_KEYS = ("seed", "preset", "compare")
+#: Prefix of the address keys that set one switch of the strategy (``strategy.reply_capacity``).
+STRATEGY_PREFIX = "strategy."
+#: How many close names an unknown key's message suggests.
+CLOSE_NAMES = 3
+
+
+def unknown_key_message(key: str, valid: list[str]) -> str:
+    """'unknown parameter X for the page address; did you mean Y?' and a few close names.
+
+    Unlike the model's message it does not list all the names (there are about 80): only the
+    closest few (:mod:`difflib`), and where the full list is (the Parameters controls).
+    """
+    close = difflib.get_close_matches(key, valid, n=CLOSE_NAMES, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return (
+        f"unknown parameter {key!r} for the page address{hint} (the keys are the names under "
+        "the Parameters controls, seed, preset, compare and strategy.<switch>)"
+    )
+
+
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -92,14 +143,7 @@ def _query_value(name: str, text: str, meta: Mapping[str, Any]) -> Any:
     """One Params value typed in the page address, converted to the field's type."""
     kind = meta["kind"]
     if meta["choices"] is None and kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            noun = "an integer" if kind is int else "a number"
-            raise ValueError(
-                f"{name}={text!r} in the page address is not {noun}; allowed "
-                f"[{meta['lo']}, {meta['hi']}]"
-            ) from None
+        return parse_number(name, text, meta, " in the page address")
     if kind is bool:
         if text.lower() in _TRUE + _FALSE:
             return text.lower() in _TRUE
@@ -115,8 +159,10 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
 
     ``?n_users=10000&strategy=interactive&seed=3`` opens the viewer on that model, so a
     scenario can be bookmarked or shared. Keys are Params fields, ``seed``, ``preset`` (a name
-    from :mod:`model.presets`, applied before the fields) and ``compare`` (``1`` for the default
-    pair of strategies, or two names such as ``compare=one_way,interactive``).
+    from :mod:`model.presets`, applied before the fields), ``compare`` (``1`` for the default
+    pair of strategies, or two names such as ``compare=one_way,interactive``) and
+    ``strategy.<switch>`` (one switch of the strategy, e.g. ``strategy.reply_capacity=5``,
+    applied to the strategy the other keys choose). :func:`query_of` writes such an address.
 
     Raises:
         ValueError, TypeError: An unknown key or a refused value, with what is allowed.
@@ -125,6 +171,8 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     presets = preset_registry()
     preset, seed, strategies = DEFAULTS_PRESET, DEFAULT_SEED, None
     fields: dict[str, Any] = {}
+    switches: dict[str, Any] = {}
+    switch_spec = strategy_spec()
     pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
     keys = [k for k, _ in pairs]
     twice = sorted({k for k in keys if keys.count(k) > 1})
@@ -163,14 +211,23 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                 strategies = names
         elif key in spec:
             fields[key] = _query_value(key, text, spec[key])
+        elif key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in switch_spec:
+            name = key[len(STRATEGY_PREFIX) :]
+            switches[name] = _query_value(key, text, switch_spec[name])
         else:
-            raise ValueError(unknown_name_message(key, [*QUERY_KEYS, *spec], "the page address"))
-    if strategies is not None and "strategy" in fields:
+            valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
+            raise ValueError(unknown_key_message(key, valid))
+    if strategies is not None and ("strategy" in fields or switches):
         raise ValueError(
             "the page address gives both strategy= and compare=; compare= names the two "
             "strategies to compare (e.g. compare=one_way,interactive), so leave out strategy="
         )
     base = Params() if preset == DEFAULTS_PRESET else presets[preset]()
+    if switches:
+        try:
+            fields["strategy"] = custom_strategy(fields.get("strategy", base.strategy), **switches)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{e} (in the page address)") from None
     kwargs = validate(values_of(base.replace(**fields)), seed, strategies)
     return kwargs, preset
 
@@ -187,3 +244,47 @@ def first_model(search: str | None) -> tuple[mesa.Model, str, str | None]:
     except (TypeError, ValueError) as e:
         message = f"{e}. The page address is ignored; showing the defaults."
         return OpinionEcology(seed=DEFAULT_SEED), DEFAULTS_PRESET, message
+
+
+def _text(value: Any) -> str:
+    """A value as the page address writes it (what :func:`settings_from_query` reads back)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def query_of(kwargs: Mapping[str, Any]) -> str:
+    """The page address (query string) of a model's keyword arguments: every non-default setting.
+
+    The inverse of :func:`settings_from_query`: Params fields that differ from the defaults,
+    the seed unless it is :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom
+    strategy as its nearest preset plus ``strategy.<switch>`` for each switch that differs.
+    """
+    params: Params = kwargs["params"]
+    defaults = Params()
+    pairs: list[tuple[str, str]] = []
+    strategies = kwargs.get("strategies")
+    for name in Params.spec():
+        value = getattr(params, name)
+        if name == "strategy":
+            if strategies is not None:
+                continue
+            if is_preset(value):
+                if value.label() != defaults.strategy.label():
+                    pairs.append((name, value.label()))
+                continue
+            base = nearest_preset(value)
+            if base != defaults.strategy.label():
+                pairs.append((name, base))
+            preset = STRATEGY_PRESETS[base].switches()
+            for k, v in value.switches().items():
+                if v != preset[k]:
+                    pairs.append((STRATEGY_PREFIX + k, _text(v)))
+        elif value != getattr(defaults, name):
+            pairs.append((name, _text(value)))
+    if kwargs["seed"] != DEFAULT_SEED:
+        pairs.append(("seed", str(kwargs["seed"])))
+    if strategies is not None:
+        labels = [s.label() if isinstance(s, Strategy) else s for s in strategies]
+        pairs.append(("compare", ",".join(labels)))
+    return urllib.parse.urlencode(pairs, safe=",")

@@ -28,6 +28,22 @@ TABLE_MEASURES = (
     "echo_chamber",
 )
 
+#: What the table shows, above it on the page (HTML; definitions from model/measures.py).
+TABLE_CAPTION = (
+    "Rows are measures, columns the whole population (<i>all</i>) and each generation. "
+    "<b>Cumulative since the start</b>: <i>reach</i> (share of users who viewed at least one focal "
+    "item), <i>secondary_share</i> (share of focal views that came through a forward), "
+    "<i>engagement</i> (likes + comments + forwards per focal view), <i>social_channel_share</i> "
+    "(share of all views from the social screen). <i>retention</i>: share of the initial "
+    "followers who still follow. <i>stickiness</i>: followers active on focal items in the last "
+    "day (24 steps), per follower. The rest are the state now: <i>followers</i> (share following "
+    "the focal outlet), mean <i>trust</i> in it and <i>belonging</i> to its community, mean <i>valence</i> "
+    "and <i>arousal</i>, and the opinion climate (<i>opinion_variance</i>, Sarle's <i>bimodality</i> "
+    "coefficient, above 5/9 suggests two modes, <i>opinion_clusters</i>, <i>echo_chamber</i>: "
+    "correlation of opinions across acquaintance ties). Shares and means lie in [0, 1] "
+    "(valence, opinions in [-1, 1]). In a comparison, B - A is arm B minus arm A."
+)
+
 
 def measures_table(arms: Mapping[str, OpinionEcology]) -> pd.DataFrame:
     """Current measures (rows) overall and per generation (columns), from each model's snapshot.

@@ -1,0 +1,148 @@
+"""What a run hands on: its time series (CSV, Parquet), one user's state, and an experiment spec.
+
+:func:`timeseries_frame` is the DataCollector's table of every step measure (one row per step,
+one column per measure; a comparison adds an ``arm`` column); :func:`csv_bytes` and
+:func:`parquet_bytes` encode it for download. :func:`user_record` is one user's state and
+recent views, for the page's inspector. :func:`spec_toml` writes the running setting as an
+experiment spec (the format of experiments/specs/*.toml, read by ``experiments.load_spec``), so
+a scenario found in the viewer can be run as a batch with replicates.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
+from model.measures import COHORTS
+from viewer.arms import arms_of
+from viewer.settings import is_preset, nearest_preset
+
+#: Replicates and sampling interval of a spec written by :func:`spec_toml`.
+SPEC_REPLICATES = 10
+SPEC_MEASURE_EVERY = 6
+#: Recent views listed by :func:`user_record`.
+RECENT_VIEWS = 10
+
+
+def timeseries_frame(model: mesa.Model) -> pd.DataFrame:
+    """Every step measure per step (the DataCollector's model variables); ``arm`` per row."""
+    frames = []
+    arms = arms_of(model)
+    for label, m in arms.items():
+        df = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "step", np.arange(len(df)))
+        if len(arms) > 1:
+            df.insert(0, "arm", label)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def csv_bytes(model: mesa.Model) -> bytes:
+    """:func:`timeseries_frame` as CSV."""
+    return timeseries_frame(model).to_csv(index=False).encode()
+
+
+def parquet_bytes(model: mesa.Model) -> bytes:
+    """:func:`timeseries_frame` as Parquet (pyarrow)."""
+    buf = io.BytesIO()
+    timeseries_frame(model).to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def user_record(m: OpinionEcology, user: int) -> dict[str, Any]:
+    """One user's state, and its last :data:`RECENT_VIEWS` recorded views (``model.view_log``).
+
+    Raises:
+        ValueError: ``user`` is not an id of the model's users.
+    """
+    n = len(m.state.opinion)
+    if isinstance(user, bool) or not isinstance(user, int | np.integer) or not 0 <= user < n:
+        raise ValueError(f"user {user!r} is not allowed; ids run from 0 to {n - 1}")
+    s = m.state
+    record: dict[str, Any] = {
+        "id": int(user),
+        "generation": COHORTS[int(s.gen[user])],
+        "opinion": float(s.opinion[user]),
+        "trust in the focal outlet": float(s.trust_media[user, 0]),
+        "valence": float(s.valence[user]),
+        "arousal": float(s.arousal[user]),
+        "belonging to the focal community": float(s.belonging[user, 0]),
+        "follows the focal outlet": bool(s.follows[user, 0]),
+        "community member": bool(s.community[user]),
+        "replies received": int(s.replies[user]) if np.ndim(s.replies) == 1 else None,
+    }
+    log = m.view_log.to_frame()
+    mine = log[log["user"] == user].tail(RECENT_VIEWS)
+    record["recent views"] = [
+        {
+            "step": int(r.step),
+            "item": int(r.item),
+            "via": "outlet" if r.parent < 0 else int(r.parent),
+        }
+        for r in mine.itertuples()
+    ]
+    return record
+
+
+def _toml(value: Any) -> str:
+    """One TOML value (strings, booleans, numbers)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def _arm(strategy: Any) -> tuple[str, dict[str, Any]]:
+    """An arm of a spec: its name and table (the nearest preset plus the switches that differ)."""
+    s = strategy if isinstance(strategy, Strategy) else Strategy.preset(strategy)
+    if is_preset(s):
+        return s.label(), {"strategy": s.label()}
+    base = nearest_preset(s)
+    preset = STRATEGY_PRESETS[base].switches()
+    return "custom", {"strategy": base, **{k: v for k, v in s.switches().items() if v != preset[k]}}
+
+
+def spec_toml(kwargs: Mapping[str, Any], name: str = "viewer_scenario") -> str:
+    """The setting of ``kwargs`` (what builds the running model) as an experiment spec.
+
+    ``[fixed]`` holds every Params field that differs from the defaults, ``root_seed`` is the
+    model's seed and the arms are its strategy (or the comparison's two). Load it with
+    ``experiments.load_spec`` and run it with ``python -m experiments run``.
+    """
+    params: Params = kwargs["params"]
+    defaults = Params()
+    strategies = kwargs.get("strategies") or (params.strategy,)
+    arms: dict[str, dict[str, Any]] = {}
+    for i, s in enumerate(strategies):
+        arm, table = _arm(s)
+        arms[arm if arm not in arms else f"{arm}_{'ab'[i]}"] = table
+    lines = [
+        "# Written by the Opinion Ecology viewer: the setting of the running model.",
+        "# Run it with: python -m experiments run <this file> --out results/<name>",
+        f"name = {_toml(name)}",
+        f"description = {_toml('A scenario set up in the viewer.')}",
+        f"replicates = {SPEC_REPLICATES}",
+        f"root_seed = {int(kwargs['seed'])}",
+        f"steps = {params.steps}",
+        f"measure_every = {SPEC_MEASURE_EVERY}",
+        "",
+        "[fixed]",
+    ]
+    for field in Params.spec():
+        if field in ("strategy", "steps"):
+            continue
+        value = getattr(params, field)
+        if value != getattr(defaults, field):
+            lines.append(f"{field} = {_toml(value)}")
+    for arm, table in arms.items():
+        lines += ["", f"[arms.{arm}]"]
+        lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,234 @@
+"""The page's panels: the Step/Play/Reset controller, intervals, link, exports, inspector.
+
+:func:`Controller` loops Play as Mesa's ``ModelController`` does, on the page's own
+``playing`` state (its docstring says why); :func:`ScenarioLink`, :func:`Exports` and
+:func:`Inspector` are the "Share and export" and "Inspect a user" cards of
+:func:`viewer.page.Page`.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import solara
+from mesa.visualization.utils import force_update, update_counter
+
+from viewer.arms import arms_of, build_kwargs
+from viewer.controls import NumberField
+from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
+from viewer.render import render_views
+from viewer.settings import query_of
+
+#: Default pause between Play ticks (ms); Mesa's own default is 100.
+DEFAULT_PLAY_INTERVAL_MS = 20
+
+
+@solara.component
+def Message(kind: str, text: str, css_class: str) -> None:
+    """An inline alert (solara.Error/Info pass Vuetify 2 props that ipyvuetify 3 refuses)."""
+    solara.v.Alert(type=kind, variant="tonal", density="compact", children=[text], class_=css_class)
+
+
+#: Longest wait of Play for the page to draw a frame (s), so a stuck render cannot stop it.
+FRAME_WAIT_S = 5.0
+#: The play and render interval controls: their metadata in the format of ``Params.spec()``.
+INTERVALS = {
+    "play_interval": {"default": DEFAULT_PLAY_INTERVAL_MS, "lo": 1, "hi": 500, "kind": int},
+    "render_interval": {"default": 1, "lo": 1, "hi": 100, "kind": int},
+}
+
+
+@solara.component
+def IntervalControl(
+    label: str, name: str, value: solara.Reactive[int], on_error: Callable[[str], None]
+) -> None:
+    """A slider and a number field for the play or render interval, showing its value."""
+    meta = {**INTERVALS[name], "choices": None, "doc": label}
+
+    def set_value(_: str, v: Any) -> None:
+        if meta["lo"] <= v <= meta["hi"]:
+            value.set(int(v))
+        else:
+            on_error(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
+
+    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+        with solara.Column(
+            gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+        ):
+            solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
+        NumberField(name, meta, value.value, set_value, on_error)
+
+
+@solara.component
+def Controller(
+    model: solara.Reactive[mesa.Model],
+    playing: solara.Reactive[bool],
+    play_interval: solara.Reactive[int],
+    render_interval: solara.Reactive[int],
+    on_reset: Callable[[], None],
+    frames: dict[str, int] | None = None,
+) -> None:
+    """Reset, Play/Pause and Step, as Mesa's ``ModelController`` draws them.
+
+    The same loop as Mesa's (a thread that sleeps the play interval, steps the render interval
+    and bumps Mesa's ``update_counter``), with two differences the page needs: ``playing``
+    belongs to the page, and the loop steps whatever model the page holds at each tick, so a
+    new model (the comparison switch) is played on without a second loop, and the loop waits
+    until the page has drawn its last frame (``frames["drawn"]``, set by :func:`Views`)
+    before it steps again. Normally the frame is drawn inside ``force_update`` in the loop's
+    own thread, so the wait costs nothing. But when the page renders in another thread (the
+    comparison switch builds and draws a new model there), a loop that kept stepping bumped
+    the counter faster than that render could finish: the render started over and over, the
+    page kept showing the old model while the comparison ran unseen, and solara gave up with
+    "Too many renders triggered". Mesa's controller, keyed to its model, also left its old
+    thread stepping. A loop that finds a newer loop started (Play pressed again) ends.
+    """
+    update_counter.get()
+    loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
+
+    def loop() -> None:
+        if not playing.value:
+            return
+        with loops["lock"]:
+            loops["current"] += 1
+            mine = loops["current"]
+        while playing.value and loops["current"] == mine:
+            time.sleep(play_interval.value / 1000)
+            m = model.value
+            if not m.running:
+                playing.set(False)
+                force_update()
+                return
+            for _ in range(render_interval.value):
+                m.step()
+                if not (playing.value and m.running) or model.value is not m:
+                    break
+            force_update()
+            wait_for_frame()
+
+    def wait_for_frame() -> None:
+        """Until the page has drawn the last tick (or Play stops, or a few seconds pass)."""
+        if frames is None:
+            return
+        target, deadline = update_counter.value, time.monotonic() + FRAME_WAIT_S
+        while frames["drawn"] < target and playing.value and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def step() -> None:
+        m = model.value
+        for _ in range(render_interval.value):
+            if not m.running:
+                break
+            m.step()
+        force_update()
+
+    running = model.value.running
+    with solara.Row(justify="space-between"):
+        solara.Button(label="Reset", color="primary", on_click=on_reset)
+        solara.Button(
+            label="❚❚" if playing.value else "▶",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=not running and not playing.value,
+        )
+        solara.Button(
+            label="Step", color="primary", on_click=step, disabled=playing.value or not running
+        )
+
+
+@solara.component
+def ScenarioLink(kwargs: dict[str, Any]) -> None:
+    """A link to the running model: the page address with every non-default setting."""
+    query = query_of(kwargs)
+    href = "?" + query if query else "?"
+    solara.Text("Link to the running model (copy it to share or bookmark):")
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<a class="oe-link" href="{html.escape(href)}" style="word-break: break-all">'
+            f"{html.escape(href)}</a>"
+        ),
+        style={"font-size": "0.85em"},
+        classes=["oe-link-box"],
+    )
+
+
+@solara.component
+def Exports(model: mesa.Model, color_by: str) -> None:
+    """Downloads of the running model: time series, figures and an experiment spec."""
+
+    def figure(key: str) -> Callable[[], bytes]:
+        return lambda: render_views(model, color_by)[key]
+
+    solara.Text("Time series of every step measure:")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.FileDownload(lambda: csv_bytes(model), "timeseries.csv", label="CSV")
+        solara.FileDownload(lambda: parquet_bytes(model), "timeseries.parquet", label="Parquet")
+    solara.Text("Figures (PNG, as shown):")
+    arms = list(arms_of(model))
+    keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for key in keys:
+            name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
+            solara.FileDownload(figure(key), f"{name}.png", label=name, mime_type="image/png")
+    solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
+    solara.FileDownload(
+        lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", label="spec TOML"
+    )
+
+
+@solara.component
+def Inspector(model: mesa.Model) -> None:
+    """One user's state and recent views, read when asked (not every frame)."""
+    arms = arms_of(model)
+    user_text, set_user_text = solara.use_state("0")
+    shown, set_shown = solara.use_state(None)
+    problem, set_problem = solara.use_state(None)
+
+    def inspect(text: str | None = None) -> None:
+        text = user_text if text is None else text
+        set_user_text(text or "")
+        try:
+            user = int((text or "").strip())
+            set_shown({label: user_record(m, user) for label, m in arms.items()})
+            set_problem(None)
+        except ValueError as e:
+            n = len(next(iter(arms.values())).state.opinion)
+            set_problem(f"{e}" if "ids run" in str(e) else f"user must be an id 0-{n - 1}")
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText("User id", value=user_text, on_value=inspect, classes=["oe-user-id"])
+        solara.Button("Inspect", on_click=inspect, classes=["oe-inspect"])
+    if problem:
+        Message("error", problem, "oe-inspect-error")
+    if shown:
+        rows = []
+        for label, rec in shown.items():
+            views = rec["recent views"]
+            view_text = ", ".join(
+                f"item {v['item']} at step {v['step']} via {v['via']}" for v in views
+            )
+            cells = {k: v for k, v in rec.items() if k != "recent views"}
+            for k, v in cells.items():
+                text = f"{v:.3f}" if isinstance(v, float) else str(v)
+                rows.append(f"<tr><th>{html.escape(k)}</th><td>{html.escape(text)}</td></tr>")
+            rows.append(
+                "<tr><th>recent views</th><td>"
+                + html.escape(view_text or "none recorded (record_cascades)")
+                + "</td></tr>"
+            )
+            if len(shown) > 1:
+                rows.insert(len(rows) - len(cells) - 1, f"<tr><th colspan=2>{label}</th></tr>")
+        solara.HTML(
+            tag="table",
+            unsafe_innerHTML="".join(rows),
+            classes=["oe-user"],
+            style={"font-size": "12px"},
+        )
