@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from model import OpinionEcology, Strategy
-from model.strategies import BROADCAST_FRICTION
 
 
 def _run(seed, steps=30, **kw):
@@ -32,9 +31,9 @@ def test_different_seeds_differ():
 def test_every_switch_off_is_one_way_draw_for_draw():
     off = Strategy(
         name="all_off",
-        reply_capacity=0,
-        comments_visible=False,
-        forward_friction=BROADCAST_FRICTION,
+        reply_share=0.0,
+        moderation_share=0.0,
+        share_prompt=0.0,
         community=False,
         emotional_rewards=False,
         follow_up=False,

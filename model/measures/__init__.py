@@ -48,6 +48,7 @@ from model.measures.opinion import (
     _clusters,
     bimodality,
     echo_chamber_index,
+    exposure_distance,
     opinion_clusters,
     opinion_variance,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "column",
     "columns",
     "echo_chamber_index",
+    "exposure_distance",
     "emotion_climate",
     "engagement",
     "final_measures",

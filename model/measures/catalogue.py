@@ -113,7 +113,7 @@ _DECLARED = (
         "Followers who engaged with a focal item in the last day, per follower",
         "share of followers", 0.0, 1.0, population.stickiness),
     Measure("retention", "population", "step",
-        "Share of the focal outlet's initial followers who still follow it",
+        "Share of the focal outlet's initial followers who never unfollowed it",
         "share of initial followers", 0.0, 1.0, population.retention),
     Measure("followers", "population", "step", "Share of users who follow the focal outlet",
         _SHARE, 0.0, 1.0, population.follower_share),
@@ -136,6 +136,9 @@ _DECLARED = (
     Measure("echo_chamber", "opinion", "step",
         "Correlation of opinions across acquaintance ties", "Pearson r", -1.0, 1.0,
         opinion.echo_chamber_index, joint=opinion.echo_joint),
+    Measure("exposure_distance", "opinion", "step",
+        "Mean opinion distance of the items each user viewed (exposure-based echo chamber)",
+        "|opinion - stance|", 0.0, 2.0, opinion.exposure_distance, cumulative=True),
     # ---------------------------------------------------------------- at the end of a run
     # reach speed: not (yet) in the experiments' result columns (docs/experiments.md)
     Measure("steps_to_reach_50", "run", "final", "First step at which reach was at least 50%",

@@ -1,7 +1,7 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
 One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice and attention.
+(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention and the platform's feed ranking (``feed_ranking``).
 :func:`selected` is the one place that maps Params onto the rules a model runs.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from model.rules.attention import ATTENTION
 from model.rules.feed_choice import FEED_CHOICE
+from model.rules.feed_ranking import FEED_RANKING
 from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
 from model.rules.peer_mixing import PEER_MIXING, random_matching
@@ -23,6 +24,7 @@ REGISTRIES: dict[str, Registry] = {
     "initial_opinion": INITIAL_OPINION,
     "feed_choice": FEED_CHOICE,
     "attention": ATTENTION,
+    "feed_ranking": FEED_RANKING,
 }
 
 
@@ -38,6 +40,7 @@ def selected(params: Any) -> dict[str, Any]:
         "initial_opinion": params.initial_opinion,
         "feed_choice": params.feed_choice,
         "attention": params.attention,
+        "feed_ranking": params.feed_ranking,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 
@@ -45,6 +48,7 @@ def selected(params: Any) -> dict[str, Any]:
 __all__ = [
     "ATTENTION",
     "FEED_CHOICE",
+    "FEED_RANKING",
     "FORWARDING",
     "INITIAL_OPINION",
     "PEER_MIXING",

@@ -1,9 +1,14 @@
 """Phase 5: state updates (docs/ODD.md 7.10, 7.11).
 
 Bounded confidence toward content (Deffuant et al. 2000), weighted by trust and averaged over
-the step's views; outlet trust and belonging; peer trust; emotion; belonging decay and
+the step's views; the nasty effect of visible uncivil threads (Anderson et al. 2014: viewers
+polarise, away from the centre); trust in outlets as Beta evidence (:mod:`model.trust`: value
+match x quality, mismatch, outrage seen by those who disagree, uncivil threads); belonging
+(gains from accepted contact, losses from rejected or uncivil contact); exposure load
+(fatigue); the exposure-based echo chamber tallies; peer trust; emotion; belonging decay and
 community belonging; rounds of Deffuant peer exchange between disjoint pairs (the peer-mixing
-rule chooses the pairs); churn from the focal outlet; clipping to the state's bounds.
+rule chooses the pairs); churn from the focal outlet (low belonging and trust, or overload);
+clipping to the state's bounds.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.content import uncivil_share
+from model.step.react import decayed, load_keep
 from model.step.records import Reactions, Views
+from model.trust import add_evidence
 
 if TYPE_CHECKING:
     from model.world import World
@@ -21,31 +29,51 @@ if TYPE_CHECKING:
 def update(world: World, t: int, v: Views, r: Reactions) -> None:
     """Update users' opinion, trust, belonging, emotion and follows after the step's views."""
     p, s, c = world.params, world.state, world.content
-    n = world.n_users
+    n, k_out = world.n_users, world.n_outlets
     u, it = v.user, v.item
     stance = c.stance[it].astype(np.float64)
     diff = stance - s.opinion[u]
     inside = np.abs(diff) < s.epsilon[u]
-    # bounded confidence toward content, weighted by trust (averaged over the step's views)
+    # the exposure-based echo chamber: distance of what each user viewed (before updating)
+    if len(u):
+        s.seen_distance += np.bincount(u, weights=np.abs(diff), minlength=n)
+        s.seen_count += np.bincount(u, minlength=n).astype(np.int32)
+    unc = uncivil_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
+    # bounded confidence toward content, weighted by trust (averaged over the step's views);
+    # the nasty effect moves viewers of uncivil threads away from the centre
     if len(u):
         nviews = np.bincount(u, minlength=n)
         pull = np.bincount(u, weights=np.where(inside, r.trust * diff, 0.0), minlength=n)
         s.opinion += p.mu_content * pull / np.maximum(nviews, 1)
-    # trust in outlets moves toward the outcome: a value match (times quality) or a mismatch
-    out = r.outlet
-    if out.any():
-        k = c.source[it[out]].astype(np.int64)
-        key = u[out] * world.n_outlets + k
-        y = np.where(inside[out], c.quality[it[out]], 0.0)
-        cnt = np.bincount(key, minlength=n * world.n_outlets)
-        tot = np.bincount(key, weights=y, minlength=n * world.n_outlets)
-        tm = s.trust_media.reshape(-1)
+        if p.nasty_polarization > 0 and unc.any():
+            push = np.bincount(u, weights=unc, minlength=n)
+            s.opinion += p.nasty_polarization * push * np.sign(s.opinion)
+    out = np.flatnonzero(r.outlet)
+    if len(out):
+        uo, io = u[out], it[out]
+        k = c.source[io].astype(np.int64)
+        q = c.quality[io].astype(np.float64)
+        ins = inside[out]
+        ve = p.view_evidence
+        # a view is evidence: quality positive and 1 - quality negative inside the bound, a
+        # mismatch outside it; outrage costs trust among those who disagree; so do uncivil threads
+        pos = np.where(ins, ve * q, 0.0)
+        neg = np.where(ins, ve * (1.0 - q), ve)
+        neg = neg + np.where(ins, 0.0, p.outrage_trust * c.outrage[io]) + p.nasty_trust * unc[out]
+        add_evidence(s, p, t, uo, k, pos, neg)
+        key = uo * k_out + k
+        cnt = np.bincount(key, minlength=n * k_out)
         seen = np.flatnonzero(cnt)
-        tm[seen] += p.trust_rate * (tot[seen] / cnt[seen] - tm[seen])
-        # belonging grows with resonant contact with the outlet's content
+        # belonging grows with resonant accepted contact and falls after rejected or uncivil contact
         b = s.belonging.reshape(-1)
-        gain = np.bincount(key, weights=r.res[out], minlength=n * world.n_outlets)[seen]
-        b[seen] += (p.belonging_gain * gain * (1.0 - b[seen])).astype(np.float32)
+        gain = np.bincount(key, weights=np.where(ins, r.res[out], 0.0), minlength=n * k_out)[seen]
+        lost = np.bincount(key, weights=(~ins) + unc[out], minlength=n * k_out)[seen]
+        bs = b[seen] + p.belonging_gain * np.minimum(gain, 1.0) * (1.0 - b[seen])
+        b[seen] = (bs * (1.0 - p.belonging_loss) ** lost).astype(np.float32)
+        # fatigue: exposure load decays lazily and grows by one per view
+        ld, ll = s.load.reshape(-1), s.load_last.reshape(-1)
+        ld[seen] = decayed(ld[seen], ll[seen], t, load_keep(p)) + cnt[seen]
+        ll[seen] = t
     fwd_view = v.source_user >= 0
     if fwd_view.any():
         uf = u[fwd_view]
@@ -70,22 +98,27 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     ).astype(np.float32)
     # belonging decays; active community members keep each other close
     s.belonging *= np.float32(1.0 - p.belonging_decay)
-    if world.strategy.community:
-        members = s.community & (s.last_active == t)
-        s.belonging[members, 0] += np.float32(p.community_gain) * (1 - s.belonging[members, 0])
+    for k in np.flatnonzero(world.outlet["community"]):
+        members = s.community[:, k] & (s.last_active == t)
+        s.belonging[members, k] += np.float32(p.community_gain) * (1 - s.belonging[members, k])
     # peer exchange (Deffuant): disjoint random pairs per round, so the order inside a round
     # does not matter and the vectorised update is the sequential model's
     for _ in range(p.peer_rounds):
         _peer_round(world)
-    # churn: the unfollow hazard rises as belonging and trust fall below their thresholds
+    # churn: the unfollow hazard rises as belonging and trust fall below their thresholds, and
+    # with overload (exposure load above the saturation)
     hazard = (
         p.churn_prob
         * np.clip(1.0 - s.belonging[:, 0] / max(p.churn_belonging, 1e-12), 0, 1)
         * np.clip(1.0 - s.trust_media[:, 0] / max(p.churn_trust, 1e-12), 0, 1)
     )
+    if p.churn_overload > 0:
+        load = decayed(s.load[:, 0], s.load_last[:, 0], t, load_keep(p))
+        hazard = hazard + p.churn_overload * np.clip(load / p.fatigue_saturation - 1.0, 0, 1)
     leave = s.follows[:, 0] & (world.streams["update"].random(n) < hazard)
     s.follows[leave, 0] = False
-    _clip(world)
+    s.ever_unfollowed |= leave
+    clip_state(world)
 
 
 def _peer_round(world: World) -> None:
@@ -107,7 +140,8 @@ def _peer_round(world: World) -> None:
     s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
 
 
-def _clip(world: World) -> None:
+def clip_state(world: World) -> None:
+    """Clip every bounded state to its bounds (after update and after respond)."""
     s = world.state
     np.clip(s.opinion, -1, 1, out=s.opinion)
     np.clip(s.trust_media, 0, 1, out=s.trust_media)

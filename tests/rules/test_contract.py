@@ -86,6 +86,18 @@ def _feed_choice(rule, m, rng):
     return rows, cols
 
 
+def _feed_ranking(rule, m, rng):
+    sc = m.screens
+    users = np.arange(N)
+    items = sc.soc_item[users]
+    factor = rule.slot_factor(m, m.steps)
+    if factor is None:
+        return (np.zeros(0),)
+    f = factor(users, items)
+    assert f.shape == items.shape and np.isfinite(f).all() and (f > 0).all()
+    return (f,)
+
+
 #: Registry key -> (the stream the phase hands the rule, the contract check).
 CASES = {
     "forwarding": ("streams[react]", _forwarding),
@@ -93,6 +105,7 @@ CASES = {
     "initial_opinion": ("rng_population", _initial_opinion),
     "attention": ("streams[attend]", _attention),
     "feed_choice": ("streams[attend]", _feed_choice),
+    "feed_ranking": ("streams[attend]", _feed_ranking),
 }
 
 RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
@@ -143,6 +156,7 @@ def test_selected_follows_params():
         "initial_opinion": Params().initial_opinion,
         "feed_choice": Params().feed_choice,
         "attention": Params().attention,
+        "feed_ranking": Params().feed_ranking,
     }
     flipped = selected(
         Params(
@@ -151,6 +165,7 @@ def test_selected_follows_params():
             initial_opinion="uniform",
             feed_choice="uniform",
             attention="unlimited",
+            feed_ranking="personalised",
         )
     )
     assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)
