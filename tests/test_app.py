@@ -175,7 +175,20 @@ def test_controls_generated_from_params_metadata():
     spec = Params.spec()
     by_name = {c.name: c for group in controls.values() for c in group}
     assert set(by_name) == set(spec)
-    assert set(controls) == {"population", "network", "content", "strategy", "behaviour", "run"}
+    assert set(controls) == {
+        "population",
+        "network",
+        "content",
+        "strategy",
+        "behaviour",
+        "platform",
+        "comments",
+        "costs",
+        "trust",
+        "emotion",
+        "fatigue",
+        "run",
+    }
     for name, c in by_name.items():
         meta = spec[name]
         assert c.meta["group"] in controls and c in controls[meta["group"]]
@@ -294,8 +307,8 @@ def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     assert image(rc, "timeseries") != ts0
     html = table(rc)
     assert "B - A" in html and "A: one_way" in html and "B: interactive" in html
-    # the strategies have diverged (interactive replies, one-way does not)
-    assert b.replies_sent > 0 and a.replies_sent == 0
+    # the strategies have diverged (interactive commenters join a community; one-way has none)
+    assert b.state.community.any() and not a.state.community.any()
     # Reset keeps comparison mode and both arms
     click(rc, "Reset")
     assert isinstance(model.value, StrategyComparison) and model.value.steps == 0
