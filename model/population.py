@@ -122,8 +122,8 @@ def init_population(
 
 
 def background_strategies(p: Params) -> list[Strategy]:
-    """The background outlets' strategies: the first round(interactive_share x n) interactive."""
-    n_int = int(round(p.interactive_share * p.n_background))
+    """The background outlets' strategies: the first floor(interactive_share x n + 1/2) interactive."""
+    n_int = int(np.floor(p.interactive_share * p.n_background + 0.5))
     return [
         Strategy.preset("interactive" if k < n_int else "one_way") for k in range(p.n_background)
     ]
