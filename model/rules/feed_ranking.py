@@ -7,7 +7,8 @@ follows and is not ranked).
 * ``chronological``: no factor; the feed-choice rule's recency x format x trust weighting.
 * ``engagement``: engagement-ranked with recency: factor (1 + log(1 + |E|))^sign(E) with
   E = likes + forwards + visible supportive comments - nu (visible critical + uncivil), so
-  critical and uncivil comments count against (negative signals; docs/evidence.md 9).
+  critical and uncivil comments count against (negative signals; docs/evidence.md 9); with
+  comments hidden only likes and forwards count.
 * ``personalised``: algorithmic bias (Sirbu et al. 2019): factor (|opinion - stance| + 0.05)^-gamma
   with gamma ``ranking_bias``; gamma = 0 is chronological.
 """
@@ -35,10 +36,11 @@ SlotFactor = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
 def engagement_score(world: Any) -> np.ndarray:
     """E per item: likes + forwards + visible supportive - nu (visible critical + uncivil)."""
     c, p = world.content, world.params
+    score = (c.likes + c.forwards).astype(np.float64)
+    if not p.comments_visible:
+        return score
     sup, crit, unc, rep = visible_thread(c, np.arange(c.n))
-    return (c.likes + c.forwards + sup + rep - p.negativity_weight * (crit + unc)).astype(
-        np.float64
-    )
+    return score + sup + rep - p.negativity_weight * (crit + unc)
 
 
 def engagement_factor(score: np.ndarray) -> np.ndarray:

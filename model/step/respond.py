@@ -10,7 +10,8 @@ rounded stochastically. Replies go to distinct commenters on the outlet's items;
 on the recipient's trust depends on its trust and stance (:func:`model.trust.reply_evidence`),
 and they are public: each counts as a visible comment of the outlet on the thread. Moderation
 reviews this step's comments on the outlet's items, removing uncivil ones with recall and civil
-ones by mistake (precision < 1); a wrongly removed commenter loses belonging. Commenters join
+ones by mistake (precision < 1); a wrongly removed commenter loses belonging. When the platform
+hides comments, moderation reviews nothing (its staff time is still not spent on publishing). Commenters join
 the outlet's community (their comments, with stance and tone, become items members see) and
 membership lapses without a comment for ``community_window`` steps. Follow-ups are queued on
 items whose conversation reached a share of the outlet's followers (each replaces an item at
@@ -74,8 +75,9 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
             _reply(world, t, cu[sel], ck[sel], citem[sel], crit[sel])
     else:
         budget["reply_cap"][:] = 0
-    # moderation: review this step's comments, remove uncivil ones (recall) and some civil ones
-    if o["moderation_share"].any():
+    # moderation: review this step's comments, remove uncivil ones (recall) and some civil ones;
+    # on a platform that hides comments there is no thread to keep clean (the time is spent)
+    if o["moderation_share"].any() and p.comments_visible:
         rng = world.streams["moderate"]
         cap = capacities(world, o["moderation_share"], p.review_rate, rng.random(k_out))
         budget["review_cap"][:] = cap
