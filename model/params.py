@@ -322,9 +322,9 @@ class Params:
         0.02,
         Interval(float, 0.0, 0.2),
         group="comments",
-        doc="Opinion shift away from the centre per view of a thread made wholly of visible "
-        "uncivil comments (the nasty effect: an interaction, not a level shift; Anderson et al. "
-        "2014; assumption for the size, sweep 0-0.05).",
+        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
+        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
+        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
     )
     nasty_trust: float = field(
         0.4,

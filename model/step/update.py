@@ -46,8 +46,11 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         pull = np.bincount(u, weights=np.where(inside, r.trust * diff, 0.0), minlength=n)
         s.opinion += p.mu_content * pull / np.maximum(nviews, 1)
         if p.nasty_polarization > 0 and unc.any():
-            push = np.bincount(u, weights=unc, minlength=n)
-            s.opinion += p.nasty_polarization * push * np.sign(s.opinion)
+            # averaged over the step's views like the content pull, and shrinking toward the
+            # poles, so that the effect is a push away from the centre, not a drift to +-1
+            push = np.bincount(u, weights=unc, minlength=n) / np.maximum(nviews, 1)
+            x = s.opinion
+            s.opinion += p.nasty_polarization * push * np.sign(x) * (1.0 - np.abs(x))
     out = np.flatnonzero(r.outlet)
     if len(out):
         uo, io = u[out], it[out]

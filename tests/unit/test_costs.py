@@ -323,3 +323,17 @@ def test_exposure_distance_by_hand():
     update(m, 1, v, react(m, 1, v))
     # user 0 saw distances 0.2 and 0.4; user 1 saw nothing and is left out
     assert M.exposure_distance(m) == pytest.approx(0.3)
+
+
+def test_nasty_effect_pushes_away_from_the_centre_by_hand():
+    """Two views of a thread whose visible comments are half uncivil: mean u = 0.5, so
+    x = 0.4 moves by 0.02 x 0.5 x (1 - 0.4) = 0.006 outward; x = -0.4 by the same inward-to-pole."""
+    p = quiet_params(n_users=2, mu_content=0.0, nasty_polarization=0.02)
+    m = OpinionEcology(p, seed=1)
+    m.state.opinion[:] = [0.4, -0.4]
+    it = _item(m, stance=0.9)
+    m.content.supportive[it] = m.content.critical[it] = 1
+    m.content.uncivil[it] = 1
+    v = _views([0, 0, 1, 1], [it, it, it, it])
+    update(m, 1, v, react(m, 1, v))
+    assert m.state.opinion.tolist() == pytest.approx([0.406, -0.406])
