@@ -1,4 +1,4 @@
-"""The media outlet agent: publishes items; the focal one carries the strategy (docs/ODD.md 2.3).
+"""The media outlet agent: publishes items and carries its strategy (docs/ODD.md 2.3).
 
 Typed against :mod:`agents.protocol`, so nothing here imports the model.
 """
@@ -18,12 +18,12 @@ class MediaOutlet(mesa.Agent):
 
     Attributes:
         k: Column of this outlet in the users' trust, belonging and follows arrays.
-        strategy: The outlet's strategy, a ``model.Strategy`` (background outlets broadcast one
-            way).
+        strategy: The outlet's strategy, a ``model.Strategy`` (every outlet has its own).
         rate: Items published per step (Poisson mean).
         stance_mean, stance_sd: The distribution of its items' stances.
         intensity, quality: Mean emotional intensity and quality of its items.
         format_mix: Weights over text, image, short video and long video.
+        valence_mean, outrage: Mean valence (before outrage) and mean outrage of its items.
     """
 
     model: World
@@ -40,6 +40,8 @@ class MediaOutlet(mesa.Agent):
         intensity: float,
         quality: float,
         format_mix: tuple[float, float, float, float],
+        valence_mean: float = 0.0,
+        outrage: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.k = k
@@ -50,6 +52,8 @@ class MediaOutlet(mesa.Agent):
         self.intensity = intensity
         self.quality = quality
         self.format_mix = format_mix
+        self.valence_mean = valence_mean
+        self.outrage = outrage
 
     @property
     def focal(self) -> bool:

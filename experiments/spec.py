@@ -22,20 +22,20 @@ uncertainties (population, network and behaviour parameters, the ``design``)::
     n = 40
     [design.ranges]
     trust_shift = [-0.3, 0.3]
-    "strategy.reply_capacity" = [0, 60]
+    "strategy.reply_share" = [0.0, 0.5]
 
     [arms]                     # strategies compared; the baseline is analysis.baseline
     one_way = "one_way"
     interactive = "interactive"
     [arms.slow_replies]
     strategy = "interactive"
-    reply_capacity = 5
+    reply_share = 0.3
 
 Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params`
 field names, plus two namespaces:
 
-* ``strategy.<switch>`` sets a :class:`model.Strategy` switch (e.g. ``strategy.reply_capacity``,
-  ``strategy.forward_friction``). It applies to the arms that *sweep* the strategy: by default
+* ``strategy.<switch>`` sets a :class:`model.Strategy` switch (e.g. ``strategy.reply_share``,
+  ``strategy.moderation_share``). It applies to the arms that *sweep* the strategy: by default
   every arm whose preset is not ``one_way``, so pure broadcast stays pure broadcast. An arm sets
   ``sweep = true`` or ``false`` to choose.
 * ``mix.young_share`` sets the generation mix: the share of post-00s plus post-90s users, each

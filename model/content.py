@@ -1,8 +1,9 @@
 """Content items as rows in growable arrays, and the logs from which cascades are rebuilt.
 
 Items are not agents: an item is a row with its source, format, stance, valence, intensity,
-quality, creation step, parent (for follow-ups and comments) and counters (exposures, views,
-likes, comments, forwards). Exposures count deliveries to a screen; views count items a user
+outrage, quality, creation step, parent (for follow-ups and comments) and counters (exposures,
+views, likes, comments, forwards; the comments' stance and tone: supportive, critical, uncivil;
+moderation: removed, removed_uncivil, removed_critical; the outlet's public replies). Exposures count deliveries to a screen; views count items a user
 attended, so forwards <= views <= exposures.
 
 Every view of a recorded item (``Params.record_cascades``) is logged as (item, parent, user,
@@ -39,12 +40,68 @@ _ITEM_FIELDS: dict[str, type] = {
     "comments": np.int64,
     "forwards": np.int64,
     "followed_up": np.bool_,
+    "outrage": np.float32,
+    "supportive": np.int32,
+    "critical": np.int32,
+    "uncivil": np.int32,
+    "removed": np.int32,
+    "removed_uncivil": np.int32,
+    "removed_critical": np.int32,
+    "replies": np.int32,
 }
 
+#: Visible comments are never counted as full-strength proof below this many views, so that one
+#: comment under one view does not read as a crowd.
+PROOF_MIN_VIEWS = 10.0
 
-def social_proof(comments: np.ndarray) -> np.ndarray:
-    """Visible comments as social proof in [0, 1]: log(1 + c) / log(101), capped at 100 comments."""
-    return np.minimum(1.0, np.log1p(comments) / np.log(101.0))
+
+def social_proof(
+    supportive: np.ndarray,
+    critical: np.ndarray,
+    uncivil: np.ndarray,
+    replies: np.ndarray,
+    views: np.ndarray,
+    negativity: float,
+    proof_share: float,
+) -> np.ndarray:
+    """Signed social proof in [-1, 1] of the visible thread (docs/ODD.md 7.9).
+
+    P = (S + R - nu (C + U)) / (S + R + nu (C + U)) x min(1, n / (proof_share max(views, 10)))
+    with S, C, U the visible supportive, critical and uncivil user comments (an uncivil comment
+    is also supportive or critical, so it counts against twice), R the outlet's public replies,
+    nu >= 1 the negativity weight and n = S + C + R the visible comments: the climate's sign
+    times its strength relative to the item's audience (scale-free; 0 for an empty thread).
+    """
+    s = supportive.astype(np.float64) + replies
+    neg = negativity * (critical.astype(np.float64) + uncivil)
+    n = supportive.astype(np.float64) + critical + replies
+    tot = s + neg
+    sign = np.divide(s - neg, tot, out=np.zeros(len(tot)), where=tot > 0)
+    size = np.minimum(1.0, n / (proof_share * np.maximum(views, PROOF_MIN_VIEWS)))
+    return sign * size
+
+
+def visible_thread(c: ContentStore, items: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The visible (not removed) supportive, critical and uncivil comments and replies of ``items``."""
+    crit = c.critical[items] - c.removed_critical[items]
+    sup = c.supportive[items] - (c.removed[items] - c.removed_critical[items])
+    unc = c.uncivil[items] - c.removed_uncivil[items]
+    return sup, crit, unc, c.replies[items]
+
+
+def item_proof(c: ContentStore, items: np.ndarray, params) -> np.ndarray:
+    """Signed social proof of ``items`` under ``params`` (negativity weight, proof share)."""
+    sup, crit, unc, rep = visible_thread(c, items)
+    return social_proof(
+        sup, crit, unc, rep, c.views[items], params.negativity_weight, params.proof_share
+    )
+
+
+def uncivil_share(c: ContentStore, items: np.ndarray) -> np.ndarray:
+    """Share of the visible thread of ``items`` that is uncivil (0 for an empty thread)."""
+    sup, crit, unc, rep = visible_thread(c, items)
+    n = (sup + crit + rep).astype(np.float64)
+    return np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
 
 
 class ContentStore:

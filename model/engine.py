@@ -33,7 +33,7 @@ from model.content import CHANNELS, ContentStore, EventLog
 from model.measures import build_datacollector, snapshot
 from model.network import Networks, build_networks
 from model.params import Params
-from model.population import State, init_outlets, init_population
+from model.population import State, init_outlets, init_population, outlet_table
 from model.screens import Screens
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
@@ -48,6 +48,8 @@ BEHAVIOUR_STREAMS = (
     "community",
     "target",
     "trending",
+    "tone",
+    "moderate",
     "emotion",
 )
 
@@ -117,6 +119,8 @@ class OpinionEcology(mesa.Model):
         self.rng_population = np.random.default_rng(pop_ss)
         c_ss = content_ss.spawn(3)
         self.rng_outlets, self.rng_posts, self.rng_followups = map(np.random.default_rng, c_ss)
+        # one item stream per outlet (the counts come from rng_outlets, one uniform per outlet)
+        self.rng_outlet = [np.random.default_rng(x) for x in c_ss[0].spawn(1 + p.n_background)]
         b_ss = behaviour_ss.spawn(len(BEHAVIOUR_STREAMS))
         self.streams = dict(zip(BEHAVIOUR_STREAMS, map(np.random.default_rng, b_ss), strict=True))
 
@@ -136,12 +140,23 @@ class OpinionEcology(mesa.Model):
         self.view_log = EventLog(("item", "parent", "user", "step"))
         self.forward_log = EventLog(("item", "user", "parent", "step"))
         self.outlets: list[MediaOutlet] = init_outlets(self, p)
+        self.outlet = outlet_table(self.outlets)
         self.users = [User(self, i) for i in range(n)]
         # cumulative tallies for the measures: views by (generation, channel, focal?) and focal
         # engagement by generation (likes, comments, forwards)
         self.views_by = np.zeros((4, len(CHANNELS), 2), dtype=np.int64)
         self.engaged_by = np.zeros((4, 3), dtype=np.int64)
         self.replies_sent = 0
+        # per outlet: items published (not follow-ups), replies and reviews (cumulative), and
+        # this step's staff budget (capacities and use) for the budget checks
+        k_out = self.n_outlets
+        self.published = np.zeros(k_out, dtype=np.int64)
+        self.replies_by = np.zeros(k_out, dtype=np.int64)
+        self.reviews_by = np.zeros(k_out, dtype=np.int64)
+        self.budget = {
+            key: np.zeros(k_out, dtype=np.int64)
+            for key in ("reply_cap", "replies", "review_cap", "reviews")
+        }
         self.datacollector = build_datacollector(self)
         self.collect()
 
@@ -202,7 +217,7 @@ class OpinionEcology(mesa.Model):
 
     @property
     def focal(self) -> MediaOutlet:
-        """The focal outlet (index 0), which carries the strategy."""
+        """The focal outlet (index 0), which carries the experimental strategy."""
         return self.outlets[0]
 
     def run(self, steps: int | None = None) -> OpinionEcology:

@@ -238,6 +238,277 @@ class Params:
         doc="The focal outlet's strategy: a preset name or a model.Strategy (docs/ODD.md, section 2.4).",
     )
 
+    # --- platform (the same for every outlet in every arm; docs/ODD.md 2.5) ------------------
+    share_friction: float = field(
+        0.35,
+        Interval(float, 0.0, 0.95),
+        group="platform",
+        doc="The platform's share friction: forwards of outlet items are multiplied by "
+        "(1 - friction + the outlet's share prompt). The share button belongs to the platform "
+        "(assumption between 0.1 and 0.6; sweep 0-0.95).",
+    )
+    comments_visible: bool = field(
+        True,
+        group="platform",
+        doc="The platform shows comments under items: signed social proof, the nasty effect and "
+        "moderation's effect on the thread only act when True.",
+    )
+    feed_ranking: str = field(
+        "chronological",
+        Options("chronological", "engagement", "personalised"),
+        group="platform",
+        doc="How the platform ranks social-feed slots: by recency (format x trust, as chosen by "
+        "feed_choice), by engagement with recency, critical and uncivil comments counting "
+        "against, or personalised by opinion similarity (algorithmic bias, Sirbu et al. 2019). "
+        "Default chronological (assumption).",
+    )
+    ranking_bias: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="platform",
+        symbol="γ",
+        doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
+        "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
+    )
+    interactive_share: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="platform",
+        doc="Share of the background outlets that run the 'interactive' strategy (the first "
+        "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+    )
+
+    # --- comments: stance and tone (docs/ODD.md 7.9; docs/evidence.md 1, 2) -------------------
+    incivility: float = field(
+        0.20,
+        Interval(float, 0.0, 0.99),
+        group="comments",
+        doc="Base share of uncivil comments (Coe, Kenski & Rains 2014: about 20% of news "
+        "comments uncivil; sweep 0.10-0.35).",
+    )
+    incivility_disagreement: float = field(
+        0.6,
+        Interval(float, 0.0, 5.0),
+        group="comments",
+        doc="Logit slope of incivility on disagreement |opinion - stance| / 2 (assumption, "
+        "docs/evidence.md 1; sweep 0-1.5).",
+    )
+    incivility_arousal: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="comments",
+        doc="Logit slope of incivility on the commenter's arousal - 0.5 (assumption; sweep 0-2).",
+    )
+    comment_disagreement: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="comments",
+        doc="Comment probability is multiplied by (1 + this x disagreement): disagreement drives "
+        "commenting (assumption; sweep 0-2).",
+    )
+    negativity_weight: float = field(
+        2.0,
+        Interval(float, 1.0, 10.0),
+        group="comments",
+        doc="Weight of a critical or uncivil comment relative to a supportive one in social proof "
+        "and in the engagement ranking (assumption, docs/evidence.md 2; sweep 1-4).",
+    )
+    proof_share: float = field(
+        0.1,
+        Interval(float, 0.001, 1.0),
+        group="comments",
+        doc="Visible comments per view at which social proof reaches full strength (scale-free; "
+        "assumption; sweep 0.02-0.3).",
+    )
+    nasty_polarization: float = field(
+        0.02,
+        Interval(float, 0.0, 0.2),
+        group="comments",
+        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
+        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
+        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
+    )
+    nasty_trust: float = field(
+        0.4,
+        Interval(float, 0.0, 5.0),
+        group="comments",
+        doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
+        "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
+        "trust_prior 20; assumption, sweep 0-1.5).",
+    )
+
+    # --- staff budget and moderation (docs/ODD.md 7.12; docs/evidence.md 3, 4) ----------------
+    reply_rate: float = field(
+        10.0,
+        Interval(float, 0.0, 10_000.0),
+        group="costs",
+        unit="replies per step per 1,000 followers",
+        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
+        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
+        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
+        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
+    )
+    review_rate: float = field(
+        60.0,
+        Interval(float, 0.0, 100_000.0),
+        group="costs",
+        unit="reviews per step per 1,000 followers",
+        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
+        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
+    )
+    moderation_recall: float = field(
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="costs",
+        doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
+        "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
+    )
+    moderation_precision: float = field(
+        0.8,
+        Interval(float, 0.01, 1.0),
+        group="costs",
+        doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
+        "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
+        "docs/evidence.md 3; sweep 0.5-0.95).",
+    )
+    removal_belonging_loss: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="costs",
+        doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
+        "(assumption; sweep 0-0.3).",
+    )
+
+    # --- trust with memory (docs/ODD.md 7.10; docs/evidence.md 5, 6) --------------------------
+    trust_prior: float = field(
+        20.0,
+        Interval(float, 0.1, 10_000.0),
+        group="trust",
+        symbol="s",
+        doc="Prior strength s of Beta trust in an outlet, in pseudo-observations: trust = "
+        "(s t0 + e+) / (s + e+ + e-) (assumption, docs/evidence.md 5; sweep 5-100).",
+    )
+    trust_forgetting: float = field(
+        0.9,
+        Interval(float, 0.0, 1.0),
+        group="trust",
+        symbol="λ",
+        doc="Share of trust evidence kept per day (lambda; memory about 1 / (1 - lambda) days; "
+        "form from Josang & Ismail 2002, value an assumption, sweep 0.7-1).",
+    )
+    view_evidence: float = field(
+        0.1,
+        Interval(float, 0.0, 10.0),
+        group="trust",
+        doc="Pseudo-observations per view of an outlet's item: quality positive and 1 - quality "
+        "negative inside the confidence bound, one negative outside it (assumption; sweep "
+        "0.02-0.5).",
+    )
+    reply_evidence: float = field(
+        1.0,
+        Interval(float, 0.0, 20.0),
+        group="trust",
+        doc="Pseudo-observations of a reply to a supporter from a trusted outlet (about +0.02 in "
+        "trust at trust_prior 20, docs/evidence.md 6); half to a critic; half to a supporter "
+        "who distrusts; negative to a critic who distrusts (backfire, Coombs & Holladay 2006; "
+        "van Noort & Willemsen 2012; assumption, sweep 0-3).",
+    )
+    reply_backfire_trust: float = field(
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="trust",
+        doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
+        "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
+    )
+
+    # --- emotion and outrage (docs/ODD.md 7.9; docs/evidence.md 7) ----------------------------
+    valence_mean: float = field(
+        0.0,
+        Interval(float, -1.0, 1.0),
+        group="emotion",
+        doc="Mean valence of the focal outlet's items before outrage (assumption).",
+    )
+    outrage: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
+        "(assumption; sweep 0-1).",
+    )
+    outrage_terms: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="emotion",
+        doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
+    )
+    outgroup_boost: float = field(
+        1.67,
+        Interval(float, 1.0, 5.0),
+        group="emotion",
+        doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
+        "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
+    )
+    outrage_trust: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="emotion",
+        doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
+        "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
+    )
+    outrage_valence: float = field(
+        0.5,
+        Interval(float, 0.0, 2.0),
+        group="emotion",
+        doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
+    )
+    negativity_emotion: float = field(
+        0.5,
+        Interval(float, 0.0, 2.0),
+        group="emotion",
+        doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
+        "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
+        "sign; size an assumption, sweep 0-1).",
+    )
+
+    # --- fatigue (docs/ODD.md 7.10; docs/evidence.md 8) ---------------------------------------
+    fatigue_half_life: float = field(
+        6.0,
+        Interval(float, 0.1, 10_000.0),
+        group="fatigue",
+        unit="steps",
+        doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
+        "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
+    )
+    fatigue_saturation: float = field(
+        10.0,
+        Interval(float, 0.1, 10_000.0),
+        group="fatigue",
+        doc="Exposure load at which the response to an outlet's items is halved: resonance x "
+        "1 / (1 + load / saturation) (assumption; sweep 3-30).",
+    )
+    churn_overload: float = field(
+        0.01,
+        Interval(float, 0.0, 1.0),
+        group="fatigue",
+        doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
+        "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
+    )
+    belonging_loss: float = field(
+        0.02,
+        Interval(float, 0.0, 1.0),
+        group="fatigue",
+        doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
+        "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
+    )
+    community_window: int = field(
+        72,
+        Interval(int, 1, 1_000_000),
+        group="fatigue",
+        unit="steps",
+        doc="Community membership lapses after this many steps without a comment (assumption; "
+        "sweep 24-336).",
+    )
+
     # --- behaviour ---------------------------------------------------------------------------
     screen_size: int = field(
         10,
@@ -265,11 +536,12 @@ class Params:
         group="behaviour",
         doc="Multiplier on every cohort's session probability per step.",
     )
-    stickiness: float = field(
+    activity_from_belonging: float = field(
         1.0,
         Interval(float, 0.0, 10.0),
         group="behaviour",
-        doc="How much belonging to the focal community raises session probability (stickiness).",
+        doc="How much belonging to the focal community raises session probability: "
+        "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
     )
     base_like: float = field(
         0.15, Interval(float, 0.0, 1.0), group="behaviour", doc="Like probability at resonance 0.5."
@@ -291,9 +563,9 @@ class Params:
         Options("resonance", "fixed", "threshold", "rumour"),
         group="behaviour",
         doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
-        "either is multiplied by (1 - forward friction) of the item's outlet. 'threshold' and "
-        "'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, Watts "
-        "2002; Maki & Thompson 1973).",
+        "for outlet items either is multiplied by (1 - share_friction + share prompt). 'threshold' "
+        "and 'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, "
+        "Watts 2002; Maki & Thompson 1973).",
     )
     forward_p: float = field(
         0.1,
@@ -491,7 +763,8 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="behaviour",
         symbol="η",
-        doc="Rate eta at which trust moves toward interaction outcomes.",
+        doc="Rate eta at which interpersonal (peer) trust moves toward interaction outcomes; "
+        "trust in outlets is Beta evidence (trust_prior, view_evidence).",
     )
     emotion_relax: float = field(
         0.1,
@@ -512,13 +785,14 @@ class Params:
         0.02,
         Interval(float, 0.0, 1.0),
         group="behaviour",
-        doc="Belonging gained per resonant view of an outlet's item.",
+        doc="Belonging gained per resonant view, inside the confidence bound, of an outlet's item.",
     )
     reply_gain: float = field(
         0.15,
         Interval(float, 0.0, 1.0),
         group="behaviour",
-        doc="Trust and belonging gained by a user the outlet replies to.",
+        doc="Belonging gained, as a share of (1 - belonging), by a supporter the outlet replies to "
+        "(doubled, at most 1, with emotional rewards; assumption). Trust moves by reply_evidence.",
     )
     community_gain: float = field(
         0.02,
@@ -532,11 +806,13 @@ class Params:
         group="behaviour",
         doc="Community members who see each member's comment.",
     )
-    follow_up_threshold: int = field(
-        20,
-        Interval(int, 1, 100_000),
+    follow_up_share: float = field(
+        0.03,
+        Interval(float, 0.0, 1.0, closed="right"),
         group="behaviour",
-        doc="Comments on an item that trigger a follow-up item.",
+        doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
+        "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
+        "0.01-0.1).",
     )
     follow_prob: float = field(
         0.03,
@@ -723,6 +999,8 @@ class Params:
     schema_renamed: ClassVar[dict[str, str]] = {
         "choice_weights": "use feed_choice='weighted' (was True) or 'uniform' (was False)",
         "unlimited_attention": "use attention='unlimited' (was True) or 'limited' (was False)",
+        "stickiness": "use activity_from_belonging (the measure keeps the name stickiness)",
+        "follow_up_threshold": "use follow_up_share (a share of the outlet's followers)",
     }
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Params:

@@ -2,7 +2,7 @@
 
 ``State`` is the struct of arrays ``User`` agents are views of; :func:`init_population` draws
 it from the population-and-networks stream, and :func:`init_outlets` builds the focal outlet
-(with the experimental strategy) and the background outlets.
+(with the experimental strategy) and the background outlets (each with its own strategy).
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ class State:
     last_active: np.ndarray
     last_focal_engage: np.ndarray
     replies: np.ndarray
+    trust0: np.ndarray
+    trust_pos: np.ndarray
+    trust_neg: np.ndarray
+    trust_last: np.ndarray
+    load: np.ndarray
+    load_last: np.ndarray
+    community_last: np.ndarray
+    ever_unfollowed: np.ndarray
+    seen_distance: np.ndarray
+    seen_count: np.ndarray
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
@@ -93,16 +103,40 @@ def init_population(
         belonging=belonging,
         follows=follows,
         initial_follows=follows[:, 0].copy(),
-        community=np.zeros(n, dtype=bool),
+        community=np.zeros((n, k_out), dtype=bool),
         reached=np.zeros(n, dtype=bool),
         last_active=np.full(n, -(10**6), dtype=np.int32),
         last_focal_engage=np.full(n, -(10**6), dtype=np.int32),
         replies=np.zeros(n, dtype=np.int32),
+        trust0=trust_media.astype(np.float32),
+        trust_pos=np.zeros((n, k_out), dtype=np.float32),
+        trust_neg=np.zeros((n, k_out), dtype=np.float32),
+        trust_last=np.zeros((n, k_out), dtype=np.int32),
+        load=np.zeros((n, k_out), dtype=np.float32),
+        load_last=np.zeros((n, k_out), dtype=np.int32),
+        community_last=np.full((n, k_out), -(10**6), dtype=np.int32),
+        ever_unfollowed=np.zeros(n, dtype=bool),
+        seen_distance=np.zeros(n, dtype=np.float64),
+        seen_count=np.zeros(n, dtype=np.int32),
     )
 
 
+def background_strategies(p: Params) -> list[Strategy]:
+    """The background outlets' strategies: the first floor(interactive_share x n + 1/2) interactive."""
+    n_int = int(np.floor(p.interactive_share * p.n_background + 0.5))
+    return [
+        Strategy.preset("interactive" if k < n_int else "one_way") for k in range(p.n_background)
+    ]
+
+
 def init_outlets(model: Any, p: Params) -> list[MediaOutlet]:
-    """The focal outlet (index 0, with ``p.strategy``) and ``p.n_background`` one-way outlets."""
+    """The focal outlet (index 0, with ``p.strategy``) and ``p.n_background`` competitors.
+
+    Background outlets spread their stances over [-0.6, 0.6]; their outrage rises with the
+    distance of their stance from the centre (0.5 |stance|, partisan outlets use more out-group
+    language; assumption) and their valence mean is 0; each carries a real strategy
+    (:func:`background_strategies`).
+    """
     focal = MediaOutlet(
         model,
         0,
@@ -113,6 +147,8 @@ def init_outlets(model: Any, p: Params) -> list[MediaOutlet]:
         intensity=p.intensity,
         quality=p.quality,
         format_mix=p.format_mix,
+        valence_mean=p.valence_mean,
+        outrage=p.outrage,
     )
     stances = (
         np.linspace(-0.6, 0.6, p.n_background) if p.n_background > 1 else [0.0] * p.n_background
@@ -121,14 +157,33 @@ def init_outlets(model: Any, p: Params) -> list[MediaOutlet]:
         MediaOutlet(
             model,
             k + 1,
-            strategy=Strategy.preset("one_way"),
+            strategy=st,
             rate=p.background_rate,
             stance_mean=float(s),
             stance_sd=0.3,
             intensity=0.5,
             quality=0.6,
             format_mix=(0.3, 0.3, 0.25, 0.15),
+            valence_mean=0.0,
+            outrage=0.5 * abs(float(s)),
         )
-        for k, s in enumerate(stances)
+        for k, (s, st) in enumerate(zip(stances, background_strategies(p), strict=True))
     ]
     return [focal, *background]
+
+
+def outlet_table(outlets: list[MediaOutlet]) -> dict[str, np.ndarray]:
+    """Every outlet's strategy and content as arrays, one entry per outlet (for the phases)."""
+    st = [o.strategy for o in outlets]
+    return {
+        "rate": np.array([o.rate * s.publish_share for o, s in zip(outlets, st, strict=True)]),
+        "reply_share": np.array([s.reply_share for s in st]),
+        "moderation_share": np.array([s.moderation_share for s in st]),
+        "share_prompt": np.array([s.share_prompt for s in st]),
+        "community": np.array([s.community for s in st]),
+        "emotional_rewards": np.array([s.emotional_rewards for s in st]),
+        "follow_up": np.array([s.follow_up for s in st]),
+        "targeting": np.array([s.targeting for s in st]),
+        "valence_mean": np.array([o.valence_mean for o in outlets]),
+        "outrage": np.array([o.outrage for o in outlets]),
+    }

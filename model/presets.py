@@ -52,7 +52,7 @@ QUIET: dict[str, Any] = {
     "trending_prob": 0.0,
     "trust_rate": 0.0,
     "belonging_gain": 0.0,
-    "stickiness": 0.0,
+    "activity_from_belonging": 0.0,
     "follow_prob": 0.0,
     "churn_prob": 0.0,
     "epsilon_sd": 0.0,
@@ -195,7 +195,8 @@ def independent_cascade(p: float = 0.2, mean_degree: float = 10.0, n_users: int 
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": 1,
             "initial_items": 1,
-            "strategy": Strategy(name="independent_cascade", forward_friction=0.0),
+            "strategy": Strategy(name="independent_cascade"),
+            "share_friction": 0.0,
             "screen_size": 50,
             "record_cascades": "all",
             "stop_when": "extinct",
@@ -289,7 +290,8 @@ def broadcast(n_users: int = 10_000, forward_p: float = 0.0) -> Params:
             "organic_reach": 1.0,
             "forward_model": "fixed",
             "forward_p": fp,
-            "strategy": Strategy(name="broadcast", forward_friction=0.0),
+            "strategy": Strategy(name="broadcast"),
+            "share_friction": 0.0,
             "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
             "screen_size": 50,
@@ -347,8 +349,8 @@ def music_community(n_users: int = 10_000, strategy: str | Strategy = "interacti
     The 68% is the seed's platform figure; how it splits between post-00s and post-90s is not
     given, so the preset splits it evenly (34% each, an assumption), and the remaining 32% as
     post-80s 20% and pre-80s 12% (assumption). Community features are on by default through
-    the ``interactive`` strategy (replies, visible comments, low forward friction, a community
-    whose members see each other's comments, emotional rewards, follow-ups), with a larger
+    the ``interactive`` strategy (replies, moderation, a community whose members see each
+    other's comments, emotional rewards, follow-ups), with a larger
     community fan-out (10 members see each comment) and stronger community belonging gain
     (0.04 per active step) than the defaults; the content mix is music-like (short video 45%,
     long video 25%, image 15%, text 15%), emotionally warm (intensity 0.7).
@@ -652,7 +654,8 @@ def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": 1,
             "initial_items": 1,
-            "strategy": Strategy(name="threshold", forward_friction=0.0),
+            "strategy": Strategy(name="threshold"),
+            "share_friction": 0.0,
             "screen_size": 50,
             "stop_when": "extinct",
             "steps": 1000,
@@ -693,7 +696,8 @@ def granovetter_crowd(n_users: int = 100, broken: bool = False) -> Params:
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": n,
             "initial_items": 1,
-            "strategy": Strategy(name="granovetter", forward_friction=0.0),
+            "strategy": Strategy(name="granovetter"),
+            "share_friction": 0.0,
             "screen_size": 50,
             "stop_when": "extinct",
             "steps": 10 * n,
@@ -728,7 +732,8 @@ def rumour(n_users: int = 10_000) -> Params:
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": 1,
             "initial_items": 1,
-            "strategy": Strategy(name="rumour", forward_friction=0.0),
+            "strategy": Strategy(name="rumour"),
+            "share_friction": 0.0,
             "screen_size": 10,
             "stop_when": "extinct",
             "steps": 10_000,

@@ -2,9 +2,12 @@
 
 The switches and presets are described in docs/ODD.md, section 2.4.
 
-A strategy is the experimental lever. ``one_way`` is pure broadcast: every switch off and high
-forward friction. ``interactive`` turns on replies, visible comments, low friction, community,
-emotional rewards and follow-ups. ``scenario`` adds targeting (scenario-based matching of
+A strategy is the experimental lever: what the outlet does with its staff time. The platform
+(share button, comment visibility, feed ranking) is not part of it (``Params``, group
+"platform"). ``one_way`` is the same outlet on the same platform that does not take part in the
+conversation: every switch off, all staff time on publishing. ``interactive`` spends a share of
+its staff time on replies and moderation and runs a community, emotional rewards and
+follow-ups. ``scenario`` adds targeting (scenario-based matching of
 content to users' values and formats). No switch touches a random stream that the others use,
 so a strategy with every switch off reproduces ``one_way`` draw for draw.
 """
@@ -18,42 +21,56 @@ from typing import Any, ClassVar
 from model import schema
 from model.schema import Interval, field
 
-#: The forward friction of pure broadcast: sharing takes effort (no share button, no prompt).
-BROADCAST_FRICTION = 0.6
+#: Staff time outside publishing is at most this share, so an outlet always publishes a little.
+MAX_CONVERSATION_SHARE = 0.9
 
 
 @dataclass(frozen=True)
 class Strategy:
-    """The focal outlet's strategy: switches declared with :mod:`model.schema`.
+    """An outlet's strategy: switches declared with :mod:`model.schema`.
 
     Construct with keywords; a wrong value raises ``ValueError`` or ``TypeError`` naming the
-    switch (``Strategy.reply_capacity=-1 is out of range; allowed [0, 1000000]``); an unknown
+    switch (``Strategy.reply_share=-1 is out of range; allowed [0, 0.9]``); an unknown
     name raises ``TypeError`` with the closest switch. :meth:`spec` and :meth:`help` describe
     every switch in the format of :meth:`model.Params.spec`.
     """
 
     schema_prefix: ClassVar[str] = "Strategy."
+    schema_renamed: ClassVar[dict[str, str]] = {
+        "reply_capacity": "use reply_share (a share of staff time; capacity scales with followers)",
+        "forward_friction": "the share button is the platform's: Params.share_friction "
+        "(an outlet's share_prompt may lower it a little)",
+        "comments_visible": "comment visibility is the platform's: Params.comments_visible",
+    }
 
     name: str = field(
         "custom", group="label", doc="A label for tables and plots; no effect on the dynamics."
     )
-    reply_capacity: int = field(
-        0,
-        Interval(int, 0, 1_000_000),
+    reply_share: float = field(
+        0.0,
+        Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="comments per step",
-        doc="Comments the outlet answers per step (0 = never replies).",
+        unit="share of staff time",
+        doc="Share of the outlet's staff time spent replying to commenters; replies per step are "
+        "reply_share x Params.reply_rate x followers / 1000 (docs/ODD.md 7.12; assumption, sweep "
+        "0-0.5). Publishing gets the rest of the budget.",
     )
-    comments_visible: bool = field(
-        False,
+    moderation_share: float = field(
+        0.0,
+        Interval(float, 0.0, 0.9),
         group="conversation",
-        doc="Users see others' comments on the outlet's items (social proof).",
+        unit="share of staff time",
+        doc="Share of staff time spent reviewing comments and removing uncivil ones; reviews per "
+        "step are moderation_share x Params.review_rate x followers / 1000 (docs/evidence.md 3; "
+        "assumption, sweep 0-0.3).",
     )
-    forward_friction: float = field(
-        BROADCAST_FRICTION,
-        Interval(float, 0.0, 1.0),
+    share_prompt: float = field(
+        0.0,
+        Interval(float, 0.0, 0.1),
         group="spread",
-        doc="Multiplies forward probability by (1 - friction); 0.6 is broadcast's effortful sharing.",
+        doc="How much the outlet's share prompts lower the platform's share friction "
+        "(Params.share_friction); small by construction, the button is the platform's "
+        "(assumption, sweep 0-0.1; 0 in every preset).",
     )
     community: bool = field(
         False,
@@ -82,6 +99,17 @@ class Strategy:
 
     def __post_init__(self) -> None:
         schema.validate_fields(self)
+        if self.reply_share + self.moderation_share > MAX_CONVERSATION_SHARE + 1e-12:
+            raise ValueError(
+                f"Strategy.reply_share + moderation_share = "
+                f"{self.reply_share + self.moderation_share:g} exceeds {MAX_CONVERSATION_SHARE} "
+                "(publishing needs part of the staff budget)"
+            )
+
+    @property
+    def publish_share(self) -> float:
+        """The share of staff time left for publishing (items and follow-ups)."""
+        return 1.0 - self.reply_share - self.moderation_share
 
     @classmethod
     def preset(cls, name: str) -> Strategy:
@@ -123,9 +151,8 @@ class Strategy:
 
 _INTERACTIVE = Strategy(
     name="interactive",
-    reply_capacity=30,
-    comments_visible=True,
-    forward_friction=0.1,
+    reply_share=0.2,
+    moderation_share=0.1,
     community=True,
     emotional_rewards=True,
     follow_up=True,

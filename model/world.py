@@ -24,9 +24,11 @@ class World(Protocol):
     content: Any
     outbox: Any
     outlets: list[Any]
+    outlet: dict[str, np.ndarray]
     rules: dict[str, Any]
     streams: dict[str, np.random.Generator]
     rng_outlets: np.random.Generator
+    rng_outlet: list[np.random.Generator]
     rng_posts: np.random.Generator
     rng_followups: np.random.Generator
     prof: dict[str, np.ndarray]
@@ -38,6 +40,10 @@ class World(Protocol):
     views_by: np.ndarray
     engaged_by: np.ndarray
     replies_sent: int
+    published: np.ndarray
+    replies_by: np.ndarray
+    reviews_by: np.ndarray
+    budget: dict[str, np.ndarray]
     view_log: Any
     forward_log: Any
 

@@ -183,7 +183,20 @@ def test_controls_generated_from_params_metadata():
     spec = Params.spec()
     by_name = {c.name: c for group in controls.values() for c in group}
     assert set(by_name) == set(spec)
-    assert set(controls) == {"population", "network", "content", "strategy", "behaviour", "run"}
+    assert set(controls) == {
+        "population",
+        "network",
+        "content",
+        "strategy",
+        "behaviour",
+        "platform",
+        "comments",
+        "costs",
+        "trust",
+        "emotion",
+        "fatigue",
+        "run",
+    }
     for name, c in by_name.items():
         meta = spec[name]
         assert c.meta["group"] in controls and c in controls[meta["group"]]
@@ -302,8 +315,8 @@ def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     assert image(rc, "timeseries") != ts0
     html = table(rc)
     assert "B - A" in html and "A: one_way" in html and "B: interactive" in html
-    # the strategies have diverged (interactive replies, one-way does not)
-    assert b.replies_sent > 0 and a.replies_sent == 0
+    # the strategies have diverged (interactive commenters join a community; one-way has none)
+    assert b.state.community.any() and not a.state.community.any()
     # Reset keeps comparison mode and both arms
     click(rc, "Reset")
     assert isinstance(model.value, StrategyComparison) and model.value.steps == 0
@@ -442,7 +455,7 @@ def test_controls_have_readable_labels_and_tooltips(viewer):
     _, rc = viewer
     spec = Params.spec()
     open_group(rc, "behaviour", more=True)
-    for name in ("n_users", "w_proof", "recency_tau", "stickiness"):
+    for name in ("n_users", "w_proof", "recency_tau", "activity_from_belonging"):
         div = rc.find(vw.Html, class_=f"oe-control oe-control-{name}").widget
         tip = div.attributes["title"]
         assert tip.startswith(f"{name}: ") and spec[name]["doc"] in tip
@@ -460,27 +473,27 @@ def test_strategy_switches_edit_a_custom_strategy(viewer):
     model, rc = viewer
     open_group(rc, "behaviour")
     select(rc, "Strategy preset", "interactive")
-    type_number(rc, "reply_capacity", "5")
+    type_number(rc, "reply_share", "0.35")
     rc.find(vw.Switch, label="Follow-ups").widget.v_model = False
     click(rc, "Reset")
     s = model.value.strategy
-    expected = Strategy.preset("interactive").replace(reply_capacity=5, follow_up=False)
+    expected = Strategy.preset("interactive").replace(reply_share=0.35, follow_up=False)
     assert s.switches() == expected.switches()
     # changing another control keeps the custom strategy (it is not rebuilt as its preset)
     type_number(rc, "epsilon", "0.3")
     click(rc, "Reset")
     assert model.value.strategy.switches() == expected.switches()
     assert model.value.params.epsilon == 0.3
-    assert number_field(rc, "reply_capacity").v_model == "5"
+    assert number_field(rc, "reply_share").v_model == "0.35"
     spec = strategy_spec()
     assert set(spec) == set(Strategy().switches())
-    assert set(spec["reply_capacity"]) == set(Params.spec()["n_users"])
-    assert spec["forward_friction"]["kind"] is float and spec["targeting"]["kind"] is bool
-    assert spec["reply_capacity"]["doc"].startswith("Comments the outlet answers")
+    assert set(spec["reply_share"]) == set(Params.spec()["n_users"])
+    assert spec["share_prompt"]["kind"] is float and spec["targeting"]["kind"] is bool
+    assert spec["reply_share"]["doc"].startswith("Share of the outlet's staff time spent replying")
 
 
 def test_custom_strategy_is_kept_by_values_of():
-    custom = Strategy.preset("interactive").replace(reply_capacity=5)
+    custom = Strategy.preset("interactive").replace(reply_share=0.35)
     values = values_of(Params(strategy=custom))
     assert values["strategy"] == custom
     assert validate({**values, "epsilon": 0.3}, "1")["params"].strategy == custom
@@ -512,12 +525,12 @@ def test_link_to_the_running_model_round_trips(viewer):
     type_number(rc, "steps", "720")
     click(rc, "Reset")
     assert "steps=720" in link.unsafe_innerHTML
-    custom = Strategy.preset("interactive").replace(reply_capacity=5, targeting=True)
+    custom = Strategy.preset("interactive").replace(reply_share=0.35, targeting=True)
     cases = [
         {"params": Params(), "seed": DEFAULT_SEED},
         {"params": Params(n_users=10_000, epsilon=0.123456789, steps=720), "seed": 42},
         {"params": Params(strategy=custom, record_cascades="all"), "seed": 0},
-        {"params": Params(strategy=Strategy(reply_capacity=3)), "seed": 2},
+        {"params": Params(strategy=Strategy(reply_share=0.3)), "seed": 2},
         {"params": Params(attention="unlimited", follow_model="none"), "seed": 5},
         {"params": Params(n_users=600), "seed": 9, "strategies": ("scenario", "one_way")},
     ]
@@ -534,7 +547,7 @@ def test_link_to_the_running_model_round_trips(viewer):
         assert a.strategy.switches() == b.strategy.switches(), query
     assert query_of(cases[0]) == ""
     assert query_of(cases[2]) == (
-        "strategy=scenario&strategy.reply_capacity=5&record_cascades=all&seed=0"
+        "strategy=scenario&strategy.reply_share=0.35&record_cascades=all&seed=0"
     )
 
 
@@ -560,7 +573,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
     assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
     # the experiment spec of the running setting loads and builds the same Params
-    custom = Strategy.preset("interactive").replace(reply_capacity=5)
+    custom = Strategy.preset("interactive").replace(reply_share=0.35)
     for kwargs in (
         {"params": Params(n_users=300, epsilon=0.3, strategy=custom), "seed": 4},
         {"params": Params(n_users=300), "seed": 4, "strategies": ("one_way", "interactive")},
@@ -574,7 +587,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
         assert len(spec.arms) == len(arms)
         for k, v in spec.fixed.items():
             assert getattr(kwargs["params"], k) == v
-    assert spec_toml({"params": Params(strategy=custom), "seed": 1}).count("reply_capacity = 5")
+    assert spec_toml({"params": Params(strategy=custom), "seed": 1}).count("reply_share = 0.35")
     # one user's state, in the page
     rec = user_record(m, 7)
     assert rec["generation"] == GENERATIONS[m.state.gen[7]]
@@ -766,18 +779,16 @@ def test_page_address_settings():
             settings_from_query(query)
     # exact integers written as floats, strategy switches, and a short unknown-key message
     assert settings_from_query("n_users=1e4")[0]["params"].n_users == 10_000
-    kw, _ = settings_from_query("strategy=interactive&strategy.reply_capacity=5")
+    kw, _ = settings_from_query("strategy=interactive&strategy.reply_share=0.35")
     assert kw["params"].strategy.switches() == (
-        Strategy.preset("interactive").replace(reply_capacity=5).switches()
+        Strategy.preset("interactive").replace(reply_share=0.35).switches()
     )
     kw, _ = settings_from_query("strategy.targeting=1")  # on the default strategy
-    assert kw["params"].strategy.targeting and kw["params"].strategy.reply_capacity == 0
-    with pytest.raises(
-        ValueError, match=r"reply_capacity=-1 is out of range; allowed \[0, 1000000\]"
-    ):
-        settings_from_query("strategy.reply_capacity=-1")
-    with pytest.raises(ValueError, match=r"did you mean 'strategy.reply_capacity'"):
-        settings_from_query("strategy.reply_capacty=5")
+    assert kw["params"].strategy.targeting and kw["params"].strategy.reply_share == 0
+    with pytest.raises(ValueError, match=r"reply_share=-1.0 is out of range; allowed \[0, 0.9\]"):
+        settings_from_query("strategy.reply_share=-1")
+    with pytest.raises(ValueError, match=r"did you mean 'strategy.reply_share'"):
+        settings_from_query("strategy.reply_shar=0.3")
     with pytest.raises(ValueError, match="is not an integer"):
         settings_from_query("n_users=1.5")
     with pytest.raises(ValueError) as e:

@@ -7,6 +7,8 @@ import pytest
 
 from model import OpinionEcology
 from model import measures as M
+from model import step as phases
+from model.trust import beta_trust
 
 
 def _check_bounds(m):
@@ -32,6 +34,18 @@ def _check_bounds(m):
     assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()
     assert sc.unseen() == int((~sc.soc_seen).sum() + (~sc.dir_seen).sum())
     assert ((sc.soc_item >= 0) | sc.soc_seen).all() and ((sc.dir_item >= 0) | sc.dir_seen).all()
+    # the comments' stance and tone, and moderation, add up
+    assert (c.supportive + c.critical == c.comments).all()
+    assert (c.uncivil <= c.comments).all() and (c.removed <= c.comments).all()
+    assert (c.removed_uncivil <= c.uncivil).all() and (c.removed_critical <= c.critical).all()
+    assert (c.removed_uncivil <= c.removed).all()
+    assert (c.removed - c.removed_critical <= c.supportive).all()
+    assert ((c.outrage >= 0) & (c.outrage <= 1)).all()
+    # outlet trust is the Beta posterior of its evidence (docs/ODD.md 7.10)
+    assert (s.trust_pos >= 0).all() and (s.trust_neg >= 0).all()
+    want = beta_trust(s.trust0, s.trust_pos, s.trust_neg, m.params.trust_prior)
+    np.testing.assert_allclose(s.trust_media, want, rtol=1e-5, atol=1e-6)
+    assert (s.load >= 0).all() and (s.seen_count >= 0).all()
 
 
 @pytest.mark.parametrize("strategy", ["one_way", "interactive", "scenario"])
@@ -112,3 +126,62 @@ def test_presets_keep_screen_counts_and_bounds(preset):
     for _ in range(4):
         m.run(10)
         _check_bounds(m)
+
+
+def _step_checking_every_phase(m):
+    """One step as the engine runs it, with the bounds and the budget checked after each phase."""
+    t = m.steps
+    sess = phases.sessions(m, t)
+    phases.publish(m, t, sess)
+    _check_bounds(m)
+    phases.deliver(m, t)
+    _check_bounds(m)
+    views = phases.attend(m, t, sess)
+    _check_bounds(m)
+    reactions = phases.react(m, t, views)
+    _check_bounds(m)
+    phases.update(m, t, views, reactions)
+    _check_bounds(m)
+    phases.respond(m, t, views, reactions)
+    _check_bounds(m)
+    b = m.budget
+    assert (b["replies"] <= b["reply_cap"]).all(), "an outlet replied beyond its staff time"
+    assert (b["reviews"] <= b["review_cap"]).all(), "an outlet reviewed beyond its staff time"
+    phases.measure(m, t)
+    m.steps += 1  # what mesa.Model.step's wrapper does
+    _check_bounds(m)
+
+
+@pytest.mark.parametrize("ranking", ["chronological", "engagement", "personalised"])
+def test_bounds_after_every_phase_with_every_mechanism_on(ranking):
+    """Every outlet interactive, targeting, moderation, high incivility and outrage, fatigue,
+    strong replies: the bounds, counters and budget hold after each phase of 60 steps."""
+    m = OpinionEcology(
+        seed=13,
+        n_users=500,
+        strategy="scenario",
+        interactive_share=1.0,
+        feed_ranking=ranking,
+        incivility=0.5,
+        outrage=0.9,
+        reply_gain=1.0,
+        reply_rate=200.0,
+        review_rate=400.0,
+        fatigue_saturation=2.0,
+        churn_overload=0.2,
+        base_comment=0.3,
+        follow_up_share=0.01,
+        community_window=12,
+        steps=100,
+    )
+    for _ in range(60):
+        _step_checking_every_phase(m)
+    # the run used every mechanism
+    c = m.content
+    assert m.replies_by.min() > 0 and m.reviews_by.min() > 0 and c.removed.sum() > 0
+    assert c.uncivil.sum() > 0 and c.followed_up.any() and m.state.community.any()
+    # every outlet item is a published item or a follow-up (which took an item's place)
+    outlet = c.source_kind == 0
+    items = np.bincount(c.source[outlet], minlength=m.n_outlets)
+    follow_ups = np.bincount(c.source[outlet & (c.parent >= 0)], minlength=m.n_outlets)
+    assert (items == m.published + follow_ups).all()

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from model import OpinionEcology, Strategy
-from model.strategies import BROADCAST_FRICTION
 
 
 def _run(seed, steps=30, **kw):
@@ -32,9 +31,9 @@ def test_different_seeds_differ():
 def test_every_switch_off_is_one_way_draw_for_draw():
     off = Strategy(
         name="all_off",
-        reply_capacity=0,
-        comments_visible=False,
-        forward_friction=BROADCAST_FRICTION,
+        reply_share=0.0,
+        moderation_share=0.0,
+        share_prompt=0.0,
         community=False,
         emotional_rewards=False,
         follow_up=False,
@@ -96,3 +95,21 @@ def test_rng_keyword_equals_seed_keyword():
     a = OpinionEcology(n_users=300, rng=4).run(5)
     b = OpinionEcology(n_users=300, seed=4).run(5)
     np.testing.assert_array_equal(a.state.opinion, b.state.opinion)
+
+
+def test_background_outlets_publish_the_same_items_whatever_the_focal_strategy():
+    """Each outlet draws its items from its own stream and its counts by inversion of its own
+    uniform, so the focal outlet's smaller publishing share (a strategy choice) leaves the
+    competitors' items identical (common random numbers)."""
+    a = _run(6, strategy="one_way", steps=20)
+    b = _run(6, strategy="interactive", steps=20)
+
+    def background(m):
+        c = m.content
+        keep = (c.source_kind == 0) & (c.source > 0) & (c.parent < 0)
+        return c.source[keep], c.stance[keep], c.created[keep], c.outrage[keep]
+
+    for x, y in zip(background(a), background(b), strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a.published[1:], b.published[1:])
+    assert a.published[0] > b.published[0]

@@ -31,7 +31,7 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
         "epsilon",
         "attention_scale",
         "activity_scale",
-        "stickiness",
+        "activity_from_belonging",
         "base_forward",
         "reply_gain",
     ),

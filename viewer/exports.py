@@ -75,7 +75,7 @@ def user_record(m: OpinionEcology, user: int) -> dict[str, Any]:
         "arousal": float(s.arousal[user]),
         "belonging to the focal community": float(s.belonging[user, 0]),
         "follows the focal outlet": bool(s.follows[user, 0]),
-        "community member": bool(s.community[user]),
+        "member of the focal community": bool(s.community[user, 0]),
         "replies received": int(s.replies[user]) if np.ndim(s.replies) == 1 else None,
     }
     log = m.view_log.to_frame()

@@ -46,7 +46,7 @@ def is_preset(strategy: Strategy) -> bool:
 def values_of(params: Params) -> dict[str, Any]:
     """Control values of ``params``; a strategy that is no preset stays a Strategy object.
 
-    A preset with a switch changed (``Strategy.preset("interactive").replace(reply_capacity=5)``)
+    A preset with a switch changed (``Strategy.preset("interactive").replace(reply_share=0.35)``)
     still labels itself by the preset's name, so it is kept whole rather than by that name.
     """
     values = params.to_dict()
@@ -115,7 +115,7 @@ def validate(
 
 #: Address keys that are not Params fields (see :func:`settings_from_query`).
 QUERY_KEYS = ("seed", "preset", "compare")
-#: Prefix of the address keys that set one switch of the strategy (``strategy.reply_capacity``).
+#: Prefix of the address keys that set one switch of the strategy (``strategy.reply_share``).
 STRATEGY_PREFIX = "strategy."
 #: How many close names an unknown key's message suggests.
 CLOSE_NAMES = 3
@@ -161,7 +161,7 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     scenario can be bookmarked or shared. Keys are Params fields, ``seed``, ``preset`` (a name
     from :mod:`model.presets`, applied before the fields), ``compare`` (``1`` for the default
     pair of strategies, or two names such as ``compare=one_way,interactive``) and
-    ``strategy.<switch>`` (one switch of the strategy, e.g. ``strategy.reply_capacity=5``,
+    ``strategy.<switch>`` (one switch of the strategy, e.g. ``strategy.reply_share=0.35``,
     applied to the strategy the other keys choose). :func:`query_of` writes such an address.
 
     Raises:

@@ -48,6 +48,7 @@ from model.measures.opinion import (
     _clusters,
     bimodality,
     echo_chamber_index,
+    exposure_distance,
     opinion_clusters,
     opinion_variance,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "column",
     "columns",
     "echo_chamber_index",
+    "exposure_distance",
     "emotion_climate",
     "engagement",
     "final_measures",

@@ -56,6 +56,8 @@ class Measure:
         joint: Optional ``joint(model) -> (overall, {cohort: value})`` in one pass, which the
             snapshot uses instead of two calls of ``compute``.
         experiment: An experiment spec may name it in ``metrics`` (and ``"all"`` keeps it).
+        opinion_only: Its value depends on the opinions alone (cohorts and ties are fixed), so
+            the snapshot may reuse it while no opinion has moved.
     """
 
     name: str
@@ -70,6 +72,7 @@ class Measure:
     cumulative: bool = False
     joint: Callable[[Any], tuple[Any, dict[str, Any]]] | None = None
     experiment: bool = True
+    opinion_only: bool = False
 
     @property
     def title(self) -> str:
@@ -113,7 +116,7 @@ _DECLARED = (
         "Followers who engaged with a focal item in the last day, per follower",
         "share of followers", 0.0, 1.0, population.stickiness),
     Measure("retention", "population", "step",
-        "Share of the focal outlet's initial followers who still follow it",
+        "Share of the focal outlet's initial followers who never unfollowed it",
         "share of initial followers", 0.0, 1.0, population.retention),
     Measure("followers", "population", "step", "Share of users who follow the focal outlet",
         _SHARE, 0.0, 1.0, population.follower_share),
@@ -126,16 +129,19 @@ _DECLARED = (
     Measure("belonging", "population", "step", "Mean belonging to the focal outlet's community",
         "belonging B", 0.0, 1.0, population.belonging),
     Measure("opinion_variance", "opinion", "step", "Variance of opinions", "opinion^2", 0.0, 1.0,
-        opinion.opinion_variance),
+        opinion.opinion_variance, opinion_only=True),
     Measure("bimodality", "opinion", "step",
         "Sarle's bimodality coefficient of opinions (above 5/9 suggests two modes)",
-        "coefficient", 0.0, 1.0, opinion.bimodality),
+        "coefficient", 0.0, 1.0, opinion.bimodality, opinion_only=True),
     Measure("opinion_clusters", "opinion", "step",
         "Opinion clusters holding at least 5% of users", "clusters", 0.0, 20.0,
-        opinion.opinion_clusters, joint=opinion.clusters_joint),
+        opinion.opinion_clusters, joint=opinion.clusters_joint, opinion_only=True),
     Measure("echo_chamber", "opinion", "step",
         "Correlation of opinions across acquaintance ties", "Pearson r", -1.0, 1.0,
-        opinion.echo_chamber_index, joint=opinion.echo_joint),
+        opinion.echo_chamber_index, joint=opinion.echo_joint, opinion_only=True),
+    Measure("exposure_distance", "opinion", "step",
+        "Mean opinion distance of the items each user viewed (exposure-based echo chamber)",
+        "|opinion - stance|", 0.0, 2.0, opinion.exposure_distance, cumulative=True),
     # ---------------------------------------------------------------- at the end of a run
     # reach speed: not (yet) in the experiments' result columns (docs/experiments.md)
     Measure("steps_to_reach_50", "run", "final", "First step at which reach was at least 50%",

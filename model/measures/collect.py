@@ -24,7 +24,7 @@ STEP_MEASURES: dict[str, Callable[..., Any]] = {m.name: m.compute for m in measu
 def snapshot(model: World) -> dict[str, float]:
     """Every step measure overall (``name``) and per cohort (``name[cohort]``), as one flat dict.
 
-    The opinion measures (kind ``"opinion"``: sorts and passes over the ties) depend on the
+    The measures declared ``opinion_only`` (sorts and passes over the ties) depend on the
     opinions alone, since cohorts and ties are fixed; while no opinion has changed since the
     last snapshot their values are reused, so a step in which nobody's opinion moves (a cascade
     preset, an idle population) costs one comparison of the opinion array, not the sorts.
@@ -35,11 +35,11 @@ def snapshot(model: World) -> dict[str, float]:
     reuse = cached is not None and np.array_equal(cached[0], x)
     opinion: dict[str, float] = cached[1] if reuse else {}
     for m in measures(when="step"):
-        if m.kind == "opinion" and reuse:
+        if m.opinion_only and reuse:
             out.update({c: opinion[c] for c in m.columns})
             continue
         out.update(_values(model, m))
-        if m.kind == "opinion":
+        if m.opinion_only:
             opinion.update({c: out[c] for c in m.columns})
     if not reuse:
         model._opinion_cache = (x.copy(), opinion)

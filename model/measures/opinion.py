@@ -7,7 +7,10 @@
 * opinion_clusters: groups of sorted opinions closer than ``CLUSTER_TOL`` to their neighbour
   that hold at least ``min_share`` of users (the bounded-confidence clusters of Deffuant et al.
   2000, docs/validation.md);
-* echo_chamber_index: Pearson correlation of opinions across acquaintance ties.
+* echo_chamber_index: Pearson correlation of opinions across acquaintance ties;
+* exposure_distance: mean over users of the mean |opinion - stance| of the items each viewed
+  (cumulative, the opinion at the time of the view): an exposure-based echo chamber, low when
+  users see what they already think.
 
 Each takes ``by=None`` or ``by="generation"`` (docs/ODD.md section 7.13). The ``*_joint``
 functions give the overall and the per-cohort values in one pass, for the step snapshot.
@@ -19,7 +22,7 @@ import numpy as np
 
 from agents.generations import GENERATIONS
 from model.constants import CLUSTER_TOL
-from model.measures._cohort import N_COHORTS, By, check_by, per_gen
+from model.measures._cohort import N_COHORTS, By, by_gen, check_by, per_gen
 from model.measures._world import World
 
 #: Share of users (of the cohort, with ``by``) a counted opinion cluster must hold by default.
@@ -148,3 +151,11 @@ def echo_joint(model: World) -> tuple[float, dict[str, float]]:
     return _corr_from(parts.sum(axis=0)), {
         n: _corr_from(parts[i]) for i, n in enumerate(GENERATIONS)
     }
+
+
+def exposure_distance(model: World, by: By = None):
+    """Mean over users who viewed anything of their mean |opinion - stance| of viewed items."""
+    s = model.state
+    seen = s.seen_count > 0
+    per_user = np.divide(s.seen_distance, s.seen_count, out=np.zeros(len(seen)), where=seen)
+    return by_gen(model, per_user, by, mask=seen)

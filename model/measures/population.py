@@ -11,7 +11,7 @@ model's arrays and cumulative tallies only. An *exposure* in the sense of docs/O
 * engagement: likes + comments + forwards per view of focal items (cumulative);
 * stickiness: daily active / followers, where a daily active follower liked, commented on or
   forwarded a focal item in the last day (``DAY`` = 24 steps);
-* retention: initial followers of the focal outlet who still follow;
+* retention: initial followers of the focal outlet who never unfollowed it;
 * steps_to_reach: how fast reach got to a share (final reach saturates in long runs);
 * adopted_share: share of users who forwarded at least one item (every forward is logged),
   the adopters of threshold and rumour models (Watts 2002; Maki & Thompson 1973).
@@ -85,9 +85,13 @@ def stickiness(model: World, by: By = None):
 
 
 def retention(model: World, by: By = None):
-    """Share of the focal outlet's initial followers who still follow it."""
+    """Share of the focal outlet's initial followers who never unfollowed it.
+
+    A follower who left and came back (an engaged non-follower may follow again) is not retained.
+    """
     s = model.state
-    return by_gen(model, s.follows[:, 0], by, mask=s.initial_follows)
+    kept = s.follows[:, 0] & ~s.ever_unfollowed
+    return by_gen(model, kept, by, mask=s.initial_follows)
 
 
 def follower_share(model: World, by: By = None):

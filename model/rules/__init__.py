@@ -1,10 +1,10 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
 One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention, the opinion
-rule (``opinion_rule``), peer choice (``peer_choice``), emotion (``emotion_rule``) and following
-(``follow_rule``); the spreading rules with memory (``threshold``, ``rumour``) register as
-forwarding rules.
+(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention, the platform's
+feed ranking (``feed_ranking``), the opinion rule (``opinion_rule``), peer choice
+(``peer_choice``), emotion (``emotion_rule``) and following (``follow_rule``); the spreading
+rules with memory (``threshold``, ``rumour``) register as forwarding rules.
 :func:`selected` is the one place that maps Params onto the rules a model runs.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from model.rules.attention import ATTENTION
 from model.rules.emotion import EMOTION
 from model.rules.feed_choice import FEED_CHOICE
+from model.rules.feed_ranking import FEED_RANKING
 from model.rules.following import FOLLOWING
 from model.rules.forwarding import FORWARDING
 from model.rules.initial_opinion import INITIAL_OPINION
@@ -35,6 +36,7 @@ REGISTRIES: dict[str, Registry] = {
     "peer_choice": PEER_CHOICE,
     "emotion": EMOTION,
     "following": FOLLOWING,
+    "feed_ranking": FEED_RANKING,
 }
 
 
@@ -54,6 +56,7 @@ def selected(params: Any) -> dict[str, Any]:
         "peer_choice": params.peer_choice,
         "emotion": params.emotion_rule,
         "following": params.follow_rule,
+        "feed_ranking": params.feed_ranking,
     }
     return {key: REGISTRIES[key].get(name) for key, name in names.items()}
 
@@ -63,6 +66,7 @@ __all__ = [
     "EMOTION",
     "FEED_CHOICE",
     "FOLLOWING",
+    "FEED_RANKING",
     "FORWARDING",
     "INITIAL_OPINION",
     "OPINION",

@@ -1,8 +1,8 @@
 """Feed choice rules: which unseen slots a user attends, given how many (docs/ODD.md 7.7).
 
 Both rules sample without replacement with :func:`sample_slots` (Efraimidis & Spirakis 2006).
-``weighted`` weighs a slot by format preference x recency x social proof x (0.5 + trust in the
-source); ``uniform`` weighs every slot alike, as in Weng et al. (2012).
+``weighted`` weighs a slot by format preference x recency x exp(w_proof x signed social proof,
+when the platform shows comments) x (0.5 + trust in the source); ``uniform`` weighs every slot alike, as in Weng et al. (2012).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from model.content import OUTLET, social_proof
+from model.content import OUTLET, item_proof
 from model.rules.registry import Registry
 
 FEED_CHOICE: Registry = Registry("feed_choice")
@@ -66,7 +66,7 @@ def sample_slots(
 
 @FEED_CHOICE.register("weighted")
 class Weighted:
-    """Format preference x recency x social proof x (0.5 + trust in the source), per slot."""
+    """Format preference x recency x exp(w_proof x proof) x (0.5 + trust in the source), per slot."""
 
     def slot_weights(self, world: Any, t: int) -> SlotWeights:
         """This step's weight function (users, items) -> weights (float32, positive).
@@ -77,9 +77,10 @@ class Weighted:
         p, c, s = world.params, world.content, world.state
         w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
         outlet = c.source_kind == OUTLET
-        if world.strategy.comments_visible:
-            focal = outlet & (c.source == 0)
-            w[focal] *= (1.0 + p.w_proof * social_proof(c.comments[focal])).astype(np.float32)
+        if p.comments_visible:
+            # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps
+            # the weight positive; 1 for an empty thread)
+            w *= np.exp(p.w_proof * item_proof(c, np.arange(c.n), p)).astype(np.float32)
         by_gen = world.fmt_pref32[:, c.format] * w  # (4, items)
         column = np.where(outlet, c.source, world.n_outlets).astype(np.int64)
         gen, n_out = s.gen, world.n_outlets

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from model.fatigue import decayed, load_keep
 from model.rules.registry import Registry
 
 FOLLOWING: Registry = Registry("follow_rule")
@@ -32,18 +33,24 @@ FOLLOWING: Registry = Registry("follow_rule")
 
 @FOLLOWING.register("engagement")
 class Engagement:
-    """Churn: the unfollow hazard rises as belonging and trust fall below their thresholds."""
+    """Churn: the unfollow hazard rises as belonging and trust fall below their thresholds, and
+    with overload (exposure load to the focal outlet above the fatigue saturation)."""
 
     def update(self, world: Any, rng: np.random.Generator) -> None:
-        """Followers leave with hazard churn_prob (1 - B/B*)+ (1 - T/T*)+ (n uniforms)."""
+        """Followers leave with hazard churn_prob (1 - B/B*)+ (1 - T/T*)+ plus
+        churn_overload clip(L/L* - 1, 0, 1) (n uniforms)."""
         p, s = world.params, world.state
         hazard = (
             p.churn_prob
             * np.clip(1.0 - s.belonging[:, 0] / max(p.churn_belonging, 1e-12), 0, 1)
             * np.clip(1.0 - s.trust_media[:, 0] / max(p.churn_trust, 1e-12), 0, 1)
         )
+        if p.churn_overload > 0:
+            load = decayed(s.load[:, 0], s.load_last[:, 0], world.steps, load_keep(p))
+            hazard = hazard + p.churn_overload * np.clip(load / p.fatigue_saturation - 1.0, 0, 1)
         leave = s.follows[:, 0] & (rng.random(world.n_users) < hazard)
         s.follows[leave, 0] = False
+        s.ever_unfollowed |= leave
 
 
 def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) -> None:
@@ -72,6 +79,7 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
         new = state[users].copy()
         new[unanimous] = view[unanimous, 0]
         new[independent] = coin[independent]
+        world.state.ever_unfollowed[users[state[users] & ~new]] = True
         state[users] = new
 
 

@@ -10,9 +10,20 @@ from typing import Any
 
 import numpy as np
 
+from model.content import OUTLET
 from model.rules.registry import Registry
 
 FORWARDING: Registry = Registry("forward_model")
+
+
+def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
+    """Forward friction of each item: the platform's ``share_friction``, lowered by the share
+    prompt of the item's outlet (at least 0); none for users' posts (docs/ODD.md 7.9)."""
+    c = world.content
+    outlet = c.source_kind[items] == OUTLET
+    col = np.where(outlet, c.source[items], 0).astype(np.int64)
+    prompt = world.outlet["share_prompt"][col]
+    return np.where(outlet, np.maximum(0.0, world.params.share_friction - prompt), 0.0)
 
 
 @FORWARDING.register("resonance")

@@ -30,9 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from model.content import OUTLET, SOCIAL
-from model.rules.forwarding import FORWARDING
-from model.strategies import BROADCAST_FRICTION
+from model.content import SOCIAL
+from model.rules.forwarding import FORWARDING, friction_of
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -95,13 +94,7 @@ class PairStore:
 
 def _keep(world: Any, items: np.ndarray) -> np.ndarray:
     """1 - forward friction of each item (the react phase's friction, docs/ODD.md 7.9)."""
-    c = world.content
-    outlet = c.source_kind[items] == OUTLET
-    focal = outlet & (c.source[items] == 0)
-    friction = np.where(
-        focal, world.strategy.forward_friction, np.where(outlet, BROADCAST_FRICTION, 0.0)
-    )
-    return 1.0 - friction
+    return 1.0 - friction_of(world, items)
 
 
 def thresholds(params: Any, n: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Browsing users view up to their attention budget (the attention rule), split between the social
 and the direct screen by their cohort's social share; a short social feed may be topped up with
-trending items (7.6); the feed-choice rule picks the slots (7.7); the views are tallied and, for
+trending items (7.6); the feed-choice rule picks the slots, on the social screen weighted also
+by the platform's feed ranking (7.7); the views are tallied and, for
 recorded items, logged as cascade edges (7.8).
 """
 
@@ -50,7 +51,8 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
         n_dir += np.minimum(spare - extra, a_dir - n_dir)
 
     weigh = rules["feed_choice"].slot_weights(world, t)
-    u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, weigh)
+    rank = rules["feed_ranking"].slot_factor(world, t)
+    u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
     u2, c2, i2 = _take(rng, users, n_dir, a_dir, sc.dir_item, sc.dir_seen, weigh)
     views = Views(
         user=np.concatenate([u1, u2]),
@@ -63,6 +65,15 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     sc.mark_seen(users, n_soc, n_dir, (u1, c1), (u2, c2))
     _record_views(world, t, views)
     return views
+
+
+def _ranked(weigh: SlotWeights, rank: SlotWeights) -> SlotWeights:
+    """The social feed's weights: the feed-choice weights times the platform's ranking factor."""
+    if rank is None:
+        return weigh
+    if weigh is None:
+        return rank
+    return lambda users, items: weigh(users, items) * rank(users, items)
 
 
 def _take(

@@ -2,7 +2,7 @@
 
 Direct: every follower of an outlet gets its new items, in order. Social: what users shared
 (forwards of the last step, posts of this one) reaches their acquaintances and followers, each
-with probability ``organic_reach``. Recommended: under targeting, the focal outlet offers its
+with probability ``organic_reach``. Recommended: an outlet whose strategy targets offers its
 new items to non-followers by value and format match.
 """
 
@@ -40,13 +40,15 @@ def deliver(world: World, t: int) -> None:
         if observe is not None:  # threshold forwarding counts each (user, item)'s sharers
             observe(world, rec[ok], it[ok], users[owner[ok]])
         sc.push_social(c, s.follows, rec[ok], it[ok], users[owner[ok]], SOCIAL)
-    if world.strategy.targeting:
+    targeting = world.outlet["targeting"]
+    if targeting.any():
         rng = world.streams["target"]
         for item in new:
-            if c.source[item] != 0:
+            k = int(c.source[item])
+            if not targeting[k]:
                 continue
             cand = np.flatnonzero(rng.random(world.n_users) < RECOMMEND_SHARE)
-            cand = cand[~s.follows[cand, 0]]
+            cand = cand[~s.follows[cand, k]]
             match = (
                 world.fmt_pref[s.gen[cand], c.format[item]]
                 * 4.0

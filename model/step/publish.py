@@ -1,8 +1,10 @@
 """Phase 1: sessions and publishing (docs/ODD.md 7.1, 7.2).
 
 :func:`sessions` decides who opens the app and whether the session is spent posting or
-browsing; :func:`publish` has outlets publish (Poisson counts), releases the follow-ups queued
-at the last step and turns posters' sessions into posts, queued as shares for delivery.
+browsing; :func:`publish` has outlets publish (Poisson counts at the publishing share of their
+staff budget), releases the follow-ups queued at the last step (each replacing one item) and
+turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
+valence (pulled down by outrage) and outrage.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def sessions(world: World, t: int) -> Sessions:
     u_act, u_post = rng.random(world.n_users), rng.random(world.n_users)
     p_act = np.minimum(
         1.0,
-        world.prof["activity"][s.gen] * p.activity_scale * (1.0 + p.stickiness * s.belonging[:, 0]),
+        world.prof["activity"][s.gen]
+        * p.activity_scale
+        * (1.0 + p.activity_from_belonging * s.belonging[:, 0]),
     )
     active = u_act < p_act
     s.last_active[active] = t
@@ -33,30 +37,53 @@ def sessions(world: World, t: int) -> Sessions:
     return Sessions(posters=np.flatnonzero(post), browsers=np.flatnonzero(active & ~post))
 
 
+def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson(lam) counts by inversion of one uniform each (monotone in lam for a fixed u)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    top = int(np.max(lam, initial=0.0) + 10.0 * np.sqrt(np.max(lam, initial=0.0)) + 20)
+    k = np.arange(top + 1)
+    log_fact = np.cumsum(np.log(np.maximum(k, 1)))
+    logpmf = k[None, :] * np.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
+    cdf = np.cumsum(np.exp(logpmf), axis=1)
+    return (u[:, None] > cdf).sum(axis=1).astype(np.int64)
+
+
+def _outlet_items(world: World, k: int, m: int, t: int) -> np.ndarray:
+    """``m`` new items of outlet ``k`` at step ``t``, drawn from the outlet's own stream."""
+    o, rng = world.outlets[k], world.rng_outlet[k]
+    fmt = rng.choice(4, size=m, p=np.array(o.format_mix)).astype(np.int8)
+    outrage = world.outlet["outrage"][k]
+    valence = world.outlet["valence_mean"][k] - world.params.outrage_valence * outrage
+    return world.content.add(
+        source_kind=np.full(m, OUTLET),
+        source=np.full(m, k),
+        format=fmt,
+        stance=np.clip(o.stance_mean + o.stance_sd * rng.standard_normal(m), -1, 1),
+        valence=np.clip(valence + rng.normal(0.0, 0.4, m), -1, 1),
+        intensity=np.clip(o.intensity + 0.15 * rng.standard_normal(m), 0, 1),
+        quality=np.clip(o.quality + 0.1 * rng.standard_normal(m), 0, 1),
+        created=np.full(m, t),
+        outrage=np.clip(outrage + 0.1 * rng.standard_normal(m), 0, 1),
+    )
+
+
 def publish(world: World, t: int, sess: Sessions) -> None:
     """Outlets' items of step ``t`` go to ``world.outbox.new_items``; posts are queued as shares."""
     p, s, rng = world.params, world.state, world.rng_outlets
-    outlets, box = world.outlets, world.outbox
-    counts = rng.poisson([o.rate for o in outlets])
+    box = world.outbox
+    # the publishing share of the staff budget: rate x (1 - reply_share - moderation_share),
+    # and each follow-up released now replaces one of the outlet's items (docs/ODD.md 7.12)
+    counts = poisson_inverse(rng.random(world.n_outlets), world.outlet["rate"])
+    if len(box.outlet_items):
+        fu = np.bincount(world.content.source[box.outlet_items], minlength=world.n_outlets)
+        counts = np.maximum(0, counts - fu)
     if t == 1:
         counts[0] += p.initial_items
-    src = np.repeat(np.arange(world.n_outlets), counts)
-    m = len(src)
-    fmt = np.array([rng.choice(4, p=np.array(outlets[k].format_mix)) for k in src], dtype=np.int8)
-    stance_mu = np.array([o.stance_mean for o in outlets])[src]
-    stance_sd = np.array([o.stance_sd for o in outlets])[src]
-    intensity = np.array([o.intensity for o in outlets])[src]
-    quality = np.array([o.quality for o in outlets])[src]
-    new = world.content.add(
-        source_kind=np.full(m, OUTLET),
-        source=src,
-        format=fmt,
-        stance=np.clip(stance_mu + stance_sd * rng.standard_normal(m), -1, 1),
-        valence=np.clip(rng.normal(0.0, 0.4, m), -1, 1),
-        intensity=np.clip(intensity + 0.15 * rng.standard_normal(m), 0, 1),
-        quality=np.clip(quality + 0.1 * rng.standard_normal(m), 0, 1),
-        created=np.full(m, t),
-    )
+    world.published += counts
+    # each outlet draws its items from its own stream, so one outlet's rate (a strategy choice)
+    # never shifts another's items (common random numbers)
+    parts = [_outlet_items(world, k, int(n), t) for k, n in enumerate(counts) if n > 0]
+    new = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     box.new_items = np.concatenate([box.outlet_items, new])
     box.outlet_items = np.zeros(0, dtype=np.int64)
     posters = sess.posters

@@ -63,6 +63,10 @@ class Reactions:
         comment: Commented.
         forward: Forwarded.
         emotion: Emotional resonance (intensity x reactivity x valence match).
+        proof: Signed social proof of the viewed thread, in [-1, 1] (0 when comments are hidden).
+        comment_idx: Positions (in the views) of the views that drew a comment.
+        critical: Per comment: the commenter is outside its confidence bound of the item.
+        uncivil: Per comment: the comment is uncivil.
     """
 
     res: np.ndarray
@@ -73,6 +77,10 @@ class Reactions:
     comment: np.ndarray
     forward: np.ndarray
     emotion: np.ndarray
+    proof: np.ndarray
+    comment_idx: np.ndarray
+    critical: np.ndarray
+    uncivil: np.ndarray
 
 
 @dataclass(slots=True)

@@ -1,9 +1,15 @@
 """Phase 5: state updates (docs/ODD.md 7.10, 7.11).
 
 Bounded confidence toward content (Deffuant et al. 2000), weighted by trust and averaged over
-the step's views; outlet trust and belonging; peer trust; emotion; belonging decay and
+the step's views; the nasty effect of visible uncivil threads (Anderson et al. 2014: viewers
+polarise, away from the centre); trust in outlets as Beta evidence (:mod:`model.trust`: value
+match x quality, mismatch, outrage seen by those who disagree, uncivil threads); belonging
+(gains from accepted contact, losses from rejected or uncivil contact); exposure load
+(fatigue); the exposure-based echo chamber tallies; peer trust; emotion; belonging decay and
 community belonging; rounds of Deffuant peer exchange between disjoint pairs (the peer-mixing
-rule chooses the pairs); emotion and following by their rules (churn by default); clipping.
+rule chooses the pairs); emotion and following by their rules (by default relaxation, and
+churn from the focal outlet: low belonging and trust, or overload); clipping to the state's
+bounds.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.content import uncivil_share
+from model.fatigue import decayed, load_keep
 from model.step.records import Reactions, Views
+from model.trust import add_evidence
 
 if TYPE_CHECKING:
     from model.world import World
@@ -21,29 +30,53 @@ if TYPE_CHECKING:
 def update(world: World, t: int, v: Views, r: Reactions) -> None:
     """Update users' opinion, trust, belonging, emotion and follows after the step's views."""
     p, s, c = world.params, world.state, world.content
-    n = world.n_users
+    n, k_out = world.n_users, world.n_outlets
     u, it = v.user, v.item
     stance = c.stance[it].astype(np.float64)
     diff = stance - s.opinion[u]
     inside = np.abs(diff) < s.epsilon[u]
-    # bounded confidence toward content, weighted by trust (averaged over the step's views)
+    # the exposure-based echo chamber: distance of what each user viewed (before updating)
+    if len(u):
+        s.seen_distance += np.bincount(u, weights=np.abs(diff), minlength=n)
+        s.seen_count += np.bincount(u, minlength=n).astype(np.int32)
+    unc = uncivil_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
+    # bounded confidence toward content, weighted by trust (averaged over the step's views);
+    # the nasty effect moves viewers of uncivil threads away from the centre
     if len(u):
         s.opinion += world.rules["opinion"].content_pull(world, u, diff, inside, r.trust)
-    # trust in outlets moves toward the outcome: a value match (times quality) or a mismatch
-    out = r.outlet
-    if out.any():
-        k = c.source[it[out]].astype(np.int64)
-        key = u[out] * world.n_outlets + k
-        y = np.where(inside[out], c.quality[it[out]], 0.0)
-        cnt = np.bincount(key, minlength=n * world.n_outlets)
-        tot = np.bincount(key, weights=y, minlength=n * world.n_outlets)
-        tm = s.trust_media.reshape(-1)
+        if p.nasty_polarization > 0 and unc.any():
+            nviews = np.bincount(u, minlength=n)
+            # averaged over the step's views like the content pull, and shrinking toward the
+            # poles, so that the effect is a push away from the centre, not a drift to +-1
+            push = np.bincount(u, weights=unc, minlength=n) / np.maximum(nviews, 1)
+            x = s.opinion
+            s.opinion += p.nasty_polarization * push * np.sign(x) * (1.0 - np.abs(x))
+    out = np.flatnonzero(r.outlet)
+    if len(out):
+        uo, io = u[out], it[out]
+        k = c.source[io].astype(np.int64)
+        q = c.quality[io].astype(np.float64)
+        ins = inside[out]
+        ve = p.view_evidence
+        # a view is evidence: quality positive and 1 - quality negative inside the bound, a
+        # mismatch outside it; outrage costs trust among those who disagree; so do uncivil threads
+        pos = np.where(ins, ve * q, 0.0)
+        neg = np.where(ins, ve * (1.0 - q), ve)
+        neg = neg + np.where(ins, 0.0, p.outrage_trust * c.outrage[io]) + p.nasty_trust * unc[out]
+        add_evidence(s, p, t, uo, k, pos, neg)
+        key = uo * k_out + k
+        cnt = np.bincount(key, minlength=n * k_out)
         seen = np.flatnonzero(cnt)
-        tm[seen] += p.trust_rate * (tot[seen] / cnt[seen] - tm[seen])
-        # belonging grows with resonant contact with the outlet's content
+        # belonging grows with resonant accepted contact and falls after rejected or uncivil contact
         b = s.belonging.reshape(-1)
-        gain = np.bincount(key, weights=r.res[out], minlength=n * world.n_outlets)[seen]
-        b[seen] += (p.belonging_gain * gain * (1.0 - b[seen])).astype(np.float32)
+        gain = np.bincount(key, weights=np.where(ins, r.res[out], 0.0), minlength=n * k_out)[seen]
+        lost = np.bincount(key, weights=(~ins) + unc[out], minlength=n * k_out)[seen]
+        bs = b[seen] + p.belonging_gain * np.minimum(gain, 1.0) * (1.0 - b[seen])
+        b[seen] = (bs * (1.0 - p.belonging_loss) ** lost).astype(np.float32)
+        # fatigue: exposure load decays lazily and grows by one per view
+        ld, ll = s.load.reshape(-1), s.load_last.reshape(-1)
+        ld[seen] = decayed(ld[seen], ll[seen], t, load_keep(p)) + cnt[seen]
+        ll[seen] = t
     fwd_view = v.source_user >= 0
     if fwd_view.any():
         uf = u[fwd_view]
@@ -58,9 +91,9 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     world.rules["emotion"].update(world, t, v, world.streams["emotion"])
     # belonging decays; active community members keep each other close
     s.belonging *= np.float32(1.0 - p.belonging_decay)
-    if world.strategy.community:
-        members = s.community & (s.last_active == t)
-        s.belonging[members, 0] += np.float32(p.community_gain) * (1 - s.belonging[members, 0])
+    for k in np.flatnonzero(world.outlet["community"]):
+        members = s.community[:, k] & (s.last_active == t)
+        s.belonging[members, k] += np.float32(p.community_gain) * (1 - s.belonging[members, k])
     # peer exchange (Deffuant): disjoint random pairs per round, so the order inside a round
     # does not matter and the vectorised update is the sequential model's; or the opinion rule's
     peer_round = world.rules["opinion"].peer_round
@@ -69,9 +102,10 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
             _peer_round(world)
         else:
             peer_round(world, world.streams["peer"])
-    # following: churn, or a voter rule (model/rules/following.py)
+    # following: churn (the unfollow hazard rises as belonging and trust fall, and with
+    # overload), or a voter rule (model/rules/following.py)
     world.rules["following"].update(world, world.streams["update"])
-    _clip(world)
+    clip_state(world)
 
 
 def _peer_round(world: World) -> None:
@@ -93,7 +127,8 @@ def _peer_round(world: World) -> None:
     s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
 
 
-def _clip(world: World) -> None:
+def clip_state(world: World) -> None:
+    """Clip every bounded state to its bounds (after update and after respond)."""
     s = world.state
     np.clip(s.opinion, -1, 1, out=s.opinion)
     np.clip(s.trust_media, 0, 1, out=s.trust_media)

@@ -11,6 +11,6 @@ class DyingModel(OpinionEcology):
     """OpinionEcology whose process exits at step 3 of every interactive run with trust_shift > 0."""
 
     def step(self) -> None:
-        if self.steps == 3 and self.params.trust_shift > 0 and self.strategy.reply_capacity > 0:
+        if self.steps == 3 and self.params.trust_shift > 0 and self.strategy.reply_share > 0:
             os._exit(7)
         super().step()

@@ -9,7 +9,7 @@ class FailingModel(OpinionEcology):
     """OpinionEcology that raises at step 5 of every interactive run with trust_shift > 0."""
 
     def step(self) -> None:
-        if self.steps == 5 and self.params.trust_shift > 0 and self.strategy.reply_capacity > 0:
+        if self.steps == 5 and self.params.trust_shift > 0 and self.strategy.reply_share > 0:
             raise RuntimeError("deliberate failure at step 5")
         super().step()
 

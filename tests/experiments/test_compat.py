@@ -47,7 +47,7 @@ def test_lhs_points_are_stratified_within_the_ranges_and_integers_are_rounded():
                 "seed": 4,
                 "ranges": {
                     "trust_shift": [-0.3, 0.3],
-                    "strategy.reply_capacity": [0, 50],
+                    "community_fanout": [0, 50],
                     "mix.young_share": [0.2, 0.8],
                 },
             },
@@ -58,7 +58,7 @@ def test_lhs_points_are_stratified_within_the_ranges_and_integers_are_rounded():
     assert len(pts) == 10 and ((ts >= -0.3) & (ts <= 0.3)).all()
     # one point in each tenth of the range (Latin hypercube)
     assert sorted(((ts + 0.3) / 0.06).astype(int)) == list(range(10))
-    assert all(isinstance(p["strategy.reply_capacity"], int) for p in pts)
+    assert all(isinstance(p["community_fanout"], int) for p in pts)
     t = build_tasks(spec)[1]
     mix = [t.params[k] for k in ("mix_post00", "mix_post90", "mix_post80", "mix_pre80")]
     assert mix[0] + mix[1] == pytest.approx(t.factors["mix.young_share"])
@@ -123,7 +123,7 @@ def test_list_design_and_opt_in_agent_data(tmp_path):
             "steps": 3,
             "replicates": 1,
             "fixed": {"n_users": 60},
-            "points": [{"trust_shift": 0.1}, {"trust_shift": -0.1, "strategy.reply_capacity": 2}],
+            "points": [{"trust_shift": 0.1}, {"trust_shift": -0.1, "strategy.reply_share": 0.3}],
             "agent_metrics": ["generation", "opinion", "trust"],
             "arms": ["one_way", "interactive"],
         }
@@ -132,8 +132,8 @@ def test_list_design_and_opt_in_agent_data(tmp_path):
     experiments.run(spec, tmp_path / "out", progress=False)
     res = experiments.load_results(tmp_path / "out")
     runs = res.runs.set_index("run_id")
-    assert runs.loc["p001-interactive-r000", "param.strategy.reply_capacity"] == 2
-    assert runs.loc["p001-one_way-r000", "param.strategy.reply_capacity"] == 0
+    assert runs.loc["p001-interactive-r000", "param.strategy.reply_share"] == 0.3
+    assert runs.loc["p001-one_way-r000", "param.strategy.reply_share"] == 0
     agents = res.agents()
     assert len(agents) == 4 * 60 and set(agents.columns) >= {
         "run_id",

@@ -24,7 +24,7 @@ kind = "lhs"
 n = 12
 
 [design.ranges]
-"strategy.reply_capacity" = [0, 40]
+"strategy.reply_share" = [0.0, 0.5]
 trust_shift = [-0.3, 0.3]
 
 [arms]
@@ -85,7 +85,7 @@ def test_report_of_a_hypercube_ranks_factors_and_draws_partial_dependence(write_
     experiments.run(write_spec(LHS), out, progress=False)
     assert main(["report", str(out)]) == 0
     sens = pd.read_csv(out / "sensitivity.csv")
-    assert set(sens["factor"]) == {"strategy.reply_capacity", "trust_shift"}
+    assert set(sens["factor"]) == {"strategy.reply_share", "trust_shift"}
     assert set(sens["measure"]) == {"reach", "engagement", "trust"}
     assert (pd.read_csv(out / "partial_dependence.csv")["n"] > 0).all()
     for fig in ("sensitivity", "partial_dependence", "forest"):

@@ -65,24 +65,24 @@ CASES = [
     ),
     (
         "unknown_switch",
-        HEAD + ARMS + '[arms.slow]\nstrategy = "interactive"\nreply_capacty = 3\n',
-        "arms.slow.reply_capacty",
+        HEAD + ARMS + '[arms.slow]\nstrategy = "interactive"\nreply_shar = 0.3\n',
+        "arms.slow.reply_shar",
         10,
-        "did you mean 'reply_capacity'",
+        "did you mean 'reply_share'",
     ),
     (
         "bad_switch_value",
-        HEAD + '[fixed]\n"strategy.forward_friction" = 1.5\n' + ARMS,
-        "fixed.strategy.forward_friction",
+        HEAD + '[fixed]\n"strategy.share_prompt" = 1.5\n' + ARMS,
+        "fixed.strategy.share_prompt",
         5,
-        "strategy.forward_friction=1.5 is out of range; allowed [0, 1]",
+        "strategy.share_prompt=1.5 is out of range; allowed [0, 0.1]",
     ),
     (
         "bad_arm_switch",
-        HEAD + ARMS + '[arms.slow]\nstrategy = "interactive"\nreply_capacity = -3\n',
-        "arms.slow.reply_capacity",
+        HEAD + ARMS + '[arms.slow]\nstrategy = "interactive"\nreply_share = -3\n',
+        "arms.slow.reply_share",
         10,
-        "strategy.reply_capacity=-3 is out of range; allowed [0, 1000000]",
+        "strategy.reply_share=-3",
     ),
     (
         "array_value",
@@ -107,21 +107,19 @@ CASES = [
     ),
     (
         "bad_point_value",
-        HEAD
-        + '[[points]]\ntrust_shift = 0.1\n[[points]]\n"strategy.reply_capacity" = 2.5\n'
-        + ARMS,
-        "points.1.strategy.reply_capacity",
+        HEAD + "[[points]]\ntrust_shift = 0.1\n[[points]]\ncommunity_fanout = 2.5\n" + ARMS,
+        "points.1.community_fanout",
         7,
-        "strategy.reply_capacity=2.5 must be a whole number in [0, 1000000]",
+        "community_fanout=2.5 must be a whole number in [0, 100]",
     ),
     (
         "range_outside",
         HEAD
-        + '[design]\nkind = "lhs"\nn = 4\n[design.ranges]\n"strategy.forward_friction" = [0.0, 1.5]\n'
+        + '[design]\nkind = "lhs"\nn = 4\n[design.ranges]\n"strategy.share_prompt" = [0.0, 1.5]\n'
         + ARMS,
-        "design.ranges.strategy.forward_friction",
+        "design.ranges.strategy.share_prompt",
         8,
-        "strategy.forward_friction=1.5 is out of range; allowed [0, 1]",
+        "strategy.share_prompt=1.5 is out of range; allowed [0, 0.1]",
     ),
     (
         "design_kind",
@@ -251,15 +249,15 @@ def test_one_way_does_not_sweep_strategy_switches_by_default():
         {
             "name": "x",
             "steps": 2,
-            "fixed": {"n_users": 50, "strategy.forward_friction": 0.0},
+            "fixed": {"n_users": 50, "strategy.share_prompt": 0.05},
             "arms": ["one_way", "interactive"],
         }
     )
     from experiments.design import build_tasks
 
     by_arm = {t.arm: t.params["strategy"] for t in build_tasks(spec)}
-    assert by_arm["one_way"]["forward_friction"] == 0.6
-    assert by_arm["interactive"]["forward_friction"] == 0.0
+    assert by_arm["one_way"]["share_prompt"] == 0.0
+    assert by_arm["interactive"]["share_prompt"] == 0.05
 
 
 def test_locate_finds_dotted_quoted_inline_and_array_table_keys():
@@ -271,13 +269,13 @@ def test_locate_finds_dotted_quoted_inline_and_array_table_keys():
             "[[points]]",  # 4
             "n_users = 10",  # 5
             "[[points]]",  # 6
-            '"strategy.reply_capacity" = 3',  # 7
+            '"strategy.reply_share" = 0.3',  # 7
             "a.b = 1",  # 8
         ]
     )
     assert locate(text, ("design", "ranges", "trust_shift")) == 3
     assert locate(text, ("points", 0, "n_users")) == 5
-    assert locate(text, ("points", 1, "strategy.reply_capacity")) == 7
+    assert locate(text, ("points", 1, "strategy.reply_share")) == 7
     assert locate(text, ("points", 1, "a", "b")) == 8
     assert locate(text, ("design", "n")) == 2
     assert locate(text, ("nothing",)) is None

@@ -157,6 +157,18 @@ def _following(rule, m, rng):
     return (f[:, 0].copy(),)
 
 
+def _feed_ranking(rule, m, rng):
+    sc = m.screens
+    users = np.arange(N)
+    items = sc.soc_item[users]
+    factor = rule.slot_factor(m, m.steps)
+    if factor is None:
+        return (np.zeros(0),)
+    f = factor(users, items)
+    assert f.shape == items.shape and np.isfinite(f).all() and (f > 0).all()
+    return (f,)
+
+
 #: Registry key -> (the stream the phase hands the rule, the contract check).
 CASES = {
     "forwarding": ("streams[react]", _forwarding),
@@ -168,6 +180,7 @@ CASES = {
     "peer_choice": ("streams[peer]", _peer_choice),
     "emotion": ("streams[emotion]", _emotion),
     "following": ("streams[update]", _following),
+    "feed_ranking": ("streams[attend]", _feed_ranking),
 }
 
 RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
@@ -222,6 +235,7 @@ def test_selected_follows_params():
         "peer_choice": Params().peer_choice,
         "emotion": Params().emotion_rule,
         "following": Params().follow_rule,
+        "feed_ranking": Params().feed_ranking,
     }
     flipped = selected(
         Params(
@@ -234,6 +248,7 @@ def test_selected_follows_params():
             peer_choice="algorithmic_bias",
             emotion_rule="collective",
             follow_rule="voter",
+            feed_ranking="personalised",
         )
     )
     assert all(flipped[k].name != chosen[k].name for k in REGISTRIES)

@@ -60,7 +60,7 @@ def test_column_round_trips_for_every_measure_and_cohort():
             n += 1
     assert C.column("reach", "post00") == "reach[post00]"
     assert C.parse_column("reach[post00]") == ("reach", "post00")
-    assert n == 15 * 5 + 8
+    assert n == 16 * 5 + 8
 
 
 def test_unknown_names_fail_with_the_closest():

@@ -22,6 +22,12 @@ def test_defaults_are_valid_and_every_field_documented():
             "content",
             "strategy",
             "behaviour",
+            "platform",
+            "comments",
+            "costs",
+            "trust",
+            "emotion",
+            "fatigue",
             "run",
         ), name
         if meta["lo"] is not None:
@@ -56,8 +62,10 @@ def test_wrong_types():
     assert Params(n_users=10.0).n_users == 10 and isinstance(
         Params(n_users=np.int64(12)).n_users, int
     )
+    with pytest.raises(TypeError, match="community must be true or false"):
+        Strategy(community=1)
     with pytest.raises(TypeError, match="comments_visible must be true or false"):
-        Strategy(comments_visible=1)
+        Params(comments_visible=1)
     with pytest.raises(TypeError, match="n_users must be a number"):
         Params(n_users=True)
 
@@ -70,6 +78,12 @@ def test_renamed_switches_are_choices_and_the_old_names_say_what_to_use():
             Params(**{old: True})
     with pytest.raises(ValueError, match="choose one of 'weighted', 'uniform'"):
         Params(feed_choice=True)
+    assert "stickiness" not in Params.spec()
+    with pytest.raises(TypeError, match="no parameter 'stickiness' any more: use activity_from"):
+        Params(stickiness=1.0)
+    for old in ("reply_capacity", "forward_friction", "comments_visible"):
+        with pytest.raises(TypeError, match=f"no parameter '{old}' any more"):
+            Strategy(**{old: 1})
 
 
 def test_choices_listed():
@@ -92,7 +106,7 @@ def test_generation_mix_normalised():
 
 def test_strategy_by_name_or_object():
     assert Params(strategy="interactive").strategy == Strategy.preset("interactive")
-    s = Strategy(reply_capacity=3)
+    s = Strategy(reply_share=0.3)
     assert Params(strategy=s).strategy is s
     with pytest.raises(ValueError, match="did you mean 'interactive'"):
         Params(strategy="interactiv")
@@ -101,10 +115,13 @@ def test_strategy_by_name_or_object():
 
 
 def test_strategy_validation():
-    with pytest.raises(ValueError, match="forward_friction"):
-        Strategy(forward_friction=1.5)
-    with pytest.raises(ValueError, match="reply_capacity"):
-        Strategy(reply_capacity=-1)
+    with pytest.raises(ValueError, match="share_prompt"):
+        Strategy(share_prompt=0.5)
+    with pytest.raises(ValueError, match="reply_share"):
+        Strategy(reply_share=-1)
+    with pytest.raises(ValueError, match="exceeds 0.9"):
+        Strategy(reply_share=0.5, moderation_share=0.5)
+    assert Strategy(reply_share=0.2, moderation_share=0.1).publish_share == pytest.approx(0.7)
     with pytest.raises(TypeError, match="did you mean 'community'"):
         Strategy(comunity=True)
     with pytest.raises(TypeError, match="targeting"):
@@ -113,9 +130,10 @@ def test_strategy_validation():
 
 def test_presets_shape():
     one, inter, scen = (Strategy.preset(n) for n in ("one_way", "interactive", "scenario"))
-    assert one.reply_capacity == 0 and not one.comments_visible and not one.community
-    assert inter.reply_capacity > 0 and inter.comments_visible and inter.community
-    assert one.forward_friction > inter.forward_friction
+    assert one.reply_share == 0 and one.moderation_share == 0 and not one.community
+    assert inter.reply_share > 0 and inter.moderation_share > 0 and inter.community
+    # the platform's share button is not the outlet's: both arms carry the same prompt
+    assert one.share_prompt == inter.share_prompt == scen.share_prompt == 0.0
     assert scen.targeting and not inter.targeting
     assert scen.replace(targeting=False).switches() == inter.switches()
 

@@ -49,7 +49,7 @@ def test_deffuant_maps_the_classic_epsilon_onto_the_engine_range():
 def test_canonical_presets_switch_on_their_mechanism():
     ic = independent_cascade(0.3, mean_degree=7, n_users=300)
     assert (ic.organic_reach, ic.follow_degree, ic.follow_model) == (0.3, 7.0, "erdos_renyi")
-    assert ic.attention == "unlimited" and ic.strategy.forward_friction == 0.0
+    assert ic.attention == "unlimited" and ic.share_friction == 0.0
     la = limited_attention(0.1, n_users=300, screen=7)
     assert (la.user_post_prob, la.screen_size, la.feed_choice) == (0.1, 7, "uniform")
     assert broadcast(300).forward_p == 0.0 and broadcast(300, forward_p=0.2).forward_p == 0.2
@@ -146,7 +146,7 @@ def test_scenario_presets_describe_their_populations():
     mc = music_community(n_users=500)
     post00, post90, _, _ = mc.generation_mix
     assert post00 + post90 == pytest.approx(0.68)
-    assert mc.strategy.community and mc.strategy.reply_capacity > 0
+    assert mc.strategy.community and mc.strategy.reply_share > 0
     vm = viral_moment(n_users=500)
     assert vm.format_mix == (0.0, 0.0, 1.0, 0.0) and vm.initial_items == 1
     assert sum(vm.generation_mix[:2]) > 0.5

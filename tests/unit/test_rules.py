@@ -39,11 +39,18 @@ def _views(users, items, chan=DIRECT, frm=-1):
     )
 
 
-def _reactions(comment, focal):
-    """Reactions with only ``comment`` and ``focal`` set (what respond reads)."""
+def _reactions(comment, focal, critical=None, uncivil=None):
+    """Reactions with only the comments (and their stance and tone) set (what respond reads)."""
     comment, focal = np.asarray(comment, bool), np.asarray(focal, bool)
     zeros, none = np.zeros(len(comment)), np.zeros(len(comment), bool)
+    idx = np.flatnonzero(comment)
+    crit = np.zeros(len(idx), bool) if critical is None else np.asarray(critical, bool)[idx]
+    unc = np.zeros(len(idx), bool) if uncivil is None else np.asarray(uncivil, bool)[idx]
     return Reactions(
+        proof=zeros,
+        comment_idx=idx,
+        critical=crit,
+        uncivil=unc,
         res=zeros,
         trust=zeros,
         focal=focal,
@@ -116,6 +123,7 @@ def test_resonance_and_content_update_by_hand():
     m = OpinionEcology(p, seed=2)
     s = m.state
     s.opinion[0], s.trust_media[0, 0], s.valence[0], s.base_valence[0] = 0.2, 0.5, 0.0, 0.0
+    s.trust0[0, 0] = 0.5
     s.arousal[0] = s.base_arousal[0] = 0.3
     b0 = float(s.belonging[0, 0])
     reactivity = PROFILES[GENERATIONS[s.gen[0]]]["reactivity"]
@@ -123,12 +131,14 @@ def test_resonance_and_content_update_by_hand():
     v = _views([0], [it])
     r = react(m, 1, v)
     emotion = 0.6 * reactivity * (1 - abs(0.0 - 0.8) / 2)
-    res = (1 * 0.5 + 1 * emotion + 1 * (1 - abs(0.2 - 0.5) / 2) + 0.5 * 0) / 3.5
+    # an empty visible thread has proof 0, entering as (1 + 0) / 2 with weight w_proof = 0.5
+    res = (1 * 0.5 + 1 * emotion + 1 * (1 - abs(0.2 - 0.5) / 2) + 0.5 * 0.5) / 3.5
     assert r.trust[0] == pytest.approx(0.5)
     assert r.res[0] == pytest.approx(res, rel=1e-6)
     update(m, 1, v, r)
     assert s.opinion[0] == pytest.approx(0.2 + 0.05 * 0.5 * 0.3, rel=1e-6)
-    assert s.trust_media[0, 0] == pytest.approx(0.5 + 0.02 * (0.9 - 0.5), rel=1e-5)
+    # Beta evidence: inside the bound, 0.1 x 0.9 positive and 0.1 x 0.1 negative on a prior of 20
+    assert s.trust_media[0, 0] == pytest.approx((20 * 0.5 + 0.09) / (20 + 0.1), rel=1e-5)
     assert s.valence[0] == pytest.approx(0.1 * reactivity * 0.8, rel=1e-5)
     assert s.arousal[0] == pytest.approx(0.3 + 0.1 * reactivity * (0.6 - 0.3), rel=1e-5)
     assert s.belonging[0, 0] == pytest.approx((b0 + 0.02 * res * (1 - b0)) * 0.99, rel=1e-5)
@@ -139,12 +149,16 @@ def test_content_outside_confidence_bound_lowers_trust_and_leaves_opinion():
         quiet_params(n_users=2, epsilon=0.2, churn_prob=0.0, follow_prob=0.0), seed=2
     )
     s = m.state
-    s.opinion[0], s.trust_media[0, 0] = -0.5, 0.6
+    s.opinion[0], s.trust_media[0, 0], s.trust0[0, 0] = -0.5, 0.6, 0.6
+    b0 = float(s.belonging[0, 0])
     it = _item(m, stance=0.5)
     v = _views([0], [it])
     update(m, 1, v, react(m, 1, v))
     assert s.opinion[0] == -0.5
-    assert s.trust_media[0, 0] == pytest.approx(0.6 + 0.02 * (0 - 0.6), rel=1e-5)
+    # one negative view (0.1 pseudo-observations) on a prior of 20 centred on 0.6
+    assert s.trust_media[0, 0] == pytest.approx(20 * 0.6 / 20.1, rel=1e-5)
+    # rejected contact: belonging falls by belonging_loss (0.02), then decays (0.01)
+    assert s.belonging[0, 0] == pytest.approx(b0 * 0.98 * 0.99, rel=1e-5)
 
 
 def test_forwarded_item_trust_is_geometric_mean_of_outlet_and_forwarder_trust():
@@ -157,17 +171,38 @@ def test_forwarded_item_trust_is_geometric_mean_of_outlet_and_forwarder_trust():
 
 def test_reply_with_emotional_reward_by_hand():
     m = OpinionEcology(
-        quiet_params(n_users=2, strategy="interactive", reply_gain=0.15, community_fanout=0), seed=4
+        quiet_params(
+            n_users=2, strategy="interactive", reply_gain=0.15, community_fanout=0, reply_rate=5000
+        ),
+        seed=4,
     )
     s = m.state
-    s.trust_media[1, 0], s.belonging[1, 0], s.valence[1] = 0.4, 0.1, 0.0
+    s.follows[:, 0] = True  # capacity 0.2 x 5000 x 2 / 1000 = 2 replies
+    s.trust_media[1, 0], s.trust0[1, 0], s.belonging[1, 0], s.valence[1] = 0.4, 0.4, 0.1, 0.0
     it = _item(m)
     v = _views([1], [it])
     respond(m, 1, v, _reactions([True], [True]))
-    assert s.trust_media[1, 0] == pytest.approx(0.4 + 0.15 * 0.6, rel=1e-6)
+    # a trusted outlet (0.4 >= 0.3) replying to a supporter: one positive pseudo-observation
+    assert s.trust_media[1, 0] == pytest.approx((20 * 0.4 + 1) / 21, rel=1e-6)
     assert s.belonging[1, 0] == pytest.approx(0.1 + 0.3 * 0.9, rel=1e-6)
     assert s.valence[1] == pytest.approx(0.3, rel=1e-6)
-    assert s.community[1] and m.replies_sent == 1
+    assert s.community[1, 0] and m.replies_sent == 1
+    assert m.content.replies[it] == 1  # the reply is public: a visible comment on the thread
+
+
+def test_reply_to_a_distrusting_critic_backfires():
+    m = OpinionEcology(
+        quiet_params(n_users=2, strategy="interactive", community_fanout=0, reply_rate=5000),
+        seed=4,
+    )
+    s = m.state
+    s.follows[:, 0] = True
+    s.trust_media[1, 0], s.trust0[1, 0], s.belonging[1, 0] = 0.2, 0.2, 0.1
+    it = _item(m)
+    respond(m, 1, _views([1], [it]), _reactions([True], [True], critical=[True]))
+    # below the backfire threshold (0.3) a reply to a critic is one negative pseudo-observation
+    assert s.trust_media[1, 0] == pytest.approx(20 * 0.2 / 21, rel=1e-6)
+    assert s.belonging[1, 0] == pytest.approx(0.1, rel=1e-6)
 
 
 def test_one_way_never_replies():
@@ -178,14 +213,21 @@ def test_one_way_never_replies():
     assert (
         m.state.trust_media[1, 0] == trust and m.replies_sent == 0 and not m.state.community.any()
     )
+    assert m.budget["reply_cap"].sum() == 0 and m.budget["review_cap"].sum() == 0
 
 
-def test_reply_capacity_caps_replies():
-    m = OpinionEcology(quiet_params(n_users=10, strategy=Strategy(reply_capacity=3)), seed=4)
+def test_reply_capacity_scales_with_followers_and_caps_replies():
+    """Capacity = reply_share x reply_rate x followers / 1000 = 0.3 x 1000 x 10 / 1000 = 3
+    (exact, so the stochastic rounding floor(3 + U) is 3 for any U < 1)."""
+    m = OpinionEcology(
+        quiet_params(n_users=10, strategy=Strategy(reply_share=0.3), reply_rate=1000), seed=4
+    )
+    m.state.follows[:, 0] = True
     it = _item(m)
     users = np.arange(10)
     respond(m, 1, _views(users, [it] * 10), _reactions(np.ones(10), np.ones(10)))
     assert m.replies_sent == 3 and m.state.replies.sum() == 3
+    assert m.budget["reply_cap"][0] == 3 and m.budget["replies"][0] == 3
 
 
 @pytest.mark.parametrize(
@@ -243,11 +285,10 @@ def test_choose_takes_all_when_budget_covers_screen_and_prefers_heavy_slots():
 
 
 def test_follow_up_published_once_for_a_large_conversation():
-    m = OpinionEcology(
-        quiet_params(n_users=2, strategy="interactive", follow_up_threshold=5), seed=1
-    )
+    m = OpinionEcology(quiet_params(n_users=2, strategy="interactive", follow_up_share=1.0), seed=1)
+    m.state.follows[:, 0] = True  # threshold: 1.0 x 2 followers = 2 comments
     it = _item(m)
-    m.content.comments[it] = 5
+    m.content.supportive[it], m.content.critical[it] = 1, 1
     respond(m, 1, _views([], []), _reactions([], []))
     respond(m, 2, _views([], []), _reactions([], []))
     assert m.content.n == 2 and m.content.parent[1] == it and list(m.outbox.outlet_items) == [1]

@@ -152,13 +152,14 @@ def test_params_spec_keeps_the_viewer_keys_and_symbols():
     assert spec["strategy"]["choices"] == ("one_way", "interactive", "scenario")
     assert spec["strategy"]["kind"] is object
     assert spec["feed_choice"]["choices"] == ("weighted", "uniform")
-    assert Strategy.spec()["reply_capacity"] == {
-        **Strategy.spec()["reply_capacity"],
-        "lo": 0,
-        "hi": 1_000_000,
-        "kind": int,
+    assert Strategy.spec()["reply_share"] == {
+        **Strategy.spec()["reply_share"],
+        "lo": 0.0,
+        "hi": 0.9,
+        "kind": float,
         "closed": "both",
     }
+    assert spec["feed_ranking"]["choices"] == ("chronological", "engagement", "personalised")
 
 
 # ---------------------------------------------------------------------------------- vocabulary
@@ -249,9 +250,9 @@ def test_a_schema_of_its_own_checks_defaults_and_labels():
 
 
 def test_strategy_accepts_numpy_scalars_preset_and_replace():
-    s = Strategy(reply_capacity=np.int64(3), forward_friction=np.float64(0.25))
-    assert type(s.reply_capacity) is int and type(s.forward_friction) is float
-    assert Strategy.preset("interactive").replace(reply_capacity=np.int64(5)).reply_capacity == 5
-    with pytest.raises(ValueError, match=r"Strategy.reply_capacity=-1 is out of range"):
-        Strategy.preset("interactive").replace(reply_capacity=-1)
-    assert math.isclose(Strategy(forward_friction=1).forward_friction, 1.0)
+    s = Strategy(reply_share=np.float64(0.25), community=np.bool_(True))
+    assert type(s.reply_share) is float and s.community is True
+    assert Strategy.preset("interactive").replace(reply_share=np.float64(0.3)).reply_share == 0.3
+    with pytest.raises(ValueError, match=r"Strategy.reply_share=-1.0 is out of range"):
+        Strategy.preset("interactive").replace(reply_share=-1)
+    assert math.isclose(Strategy(share_prompt=0).share_prompt, 0.0)

@@ -1,0 +1,22 @@
+"""Fatigue: exposure load per (user, outlet) with lazy exponential decay (docs/ODD.md 7.9).
+
+The load a user carries from an outlet's items decays with half-life ``fatigue_half_life``
+(Wu & Huberman 2007: the novelty of an item decays; here the novelty of an outlet to a user).
+It is stored with the step it was last touched and decayed only when read or touched, so its
+cost follows the views, not the population. React damps the response by it; the default
+following rule adds an overload hazard from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def decayed(value: np.ndarray, last: np.ndarray, t: int, keep_per_step: float) -> np.ndarray:
+    """``value`` decayed from step ``last`` to ``t`` at ``keep_per_step`` (lazy decay)."""
+    return value * np.power(np.float32(keep_per_step), (t - last).astype(np.float32))
+
+
+def load_keep(params) -> float:
+    """Share of exposure load kept per step: 2^(-1 / half-life)."""
+    return float(2.0 ** (-1.0 / params.fatigue_half_life))

@@ -1,0 +1,81 @@
+"""Trust in outlets as Beta evidence with memory (docs/ODD.md 7.10; docs/evidence.md 5, 6).
+
+Each (user, outlet) pair holds positive and negative evidence e+ and e- (pseudo-observations)
+on top of a prior of strength s centred on the user's initial trust t0:
+
+    trust = (s t0 + e+) / (s + e+ + e-)
+
+so the baseline persists and experience moves it (the Beta reputation system of Josang &
+Ismail 2002). Evidence is forgotten at lambda per day, applied lazily: only pairs that receive
+evidence are touched, each decayed from the step it was last updated. ``state.trust_media`` is
+the derived value the rest of the model reads.
+
+A reply's evidence depends on the commenter's trust and stance (Coombs & Holladay 2006; van
+Noort & Willemsen 2012; Prochazka & Obermaier 2022): see :func:`reply_evidence`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from model.constants import DAY
+
+
+def beta_trust(t0: np.ndarray, pos: np.ndarray, neg: np.ndarray, prior: float) -> np.ndarray:
+    """(s t0 + e+) / (s + e+ + e-), in [0, 1] for t0 in [0, 1] and non-negative evidence."""
+    return (prior * t0 + pos) / (prior + pos + neg)
+
+
+def keep_per_step(params: Any) -> float:
+    """Share of evidence kept per step: lambda^(1 / DAY)."""
+    return float(params.trust_forgetting ** (1.0 / DAY))
+
+
+def add_evidence(
+    state: Any,
+    params: Any,
+    t: int,
+    users: np.ndarray,
+    outlets: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+) -> None:
+    """Add evidence (one row per event) to the (user, outlet) pairs and re-derive their trust.
+
+    Events of one pair are summed; each touched pair's old evidence is first decayed from its
+    last update to ``t``. Cost follows the events, not the N x K pairs.
+    """
+    if len(users) == 0:
+        return
+    n_out = state.trust_pos.shape[1]
+    key = users.astype(np.int64) * n_out + outlets.astype(np.int64)
+    pairs, inv = np.unique(key, return_inverse=True)
+    dpos = np.bincount(inv, weights=pos, minlength=len(pairs))
+    dneg = np.bincount(inv, weights=neg, minlength=len(pairs))
+    ep, en = state.trust_pos.reshape(-1), state.trust_neg.reshape(-1)
+    last = state.trust_last.reshape(-1)
+    fac = np.power(keep_per_step(params), (t - last[pairs]).astype(np.float64))
+    ep[pairs] = ep[pairs] * fac + dpos
+    en[pairs] = en[pairs] * fac + dneg
+    last[pairs] = t
+    state.trust_media.reshape(-1)[pairs] = beta_trust(
+        state.trust0.reshape(-1)[pairs], ep[pairs], en[pairs], params.trust_prior
+    )
+
+
+def reply_evidence(
+    trust: np.ndarray, critic: np.ndarray, params: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """(e+, e-) a reply adds for its recipient, by the recipient's trust and stance.
+
+    With w = ``reply_evidence`` and theta = ``reply_backfire_trust``:
+    trusted (trust >= theta) supporter +w; trusted critic +w/2; distrusting supporter +w/2
+    (weak); distrusting critic -w (backfire: negative evidence).
+    """
+    w = params.reply_evidence
+    trusted = trust >= params.reply_backfire_trust
+    pos = np.where(trusted, np.where(critic, 0.5 * w, w), np.where(critic, 0.0, 0.5 * w))
+    neg = np.where(~trusted & critic, w, 0.0)
+    return pos, neg
