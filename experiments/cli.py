@@ -254,10 +254,12 @@ def cmd_report(a: argparse.Namespace) -> int:
     files = write_report(a.out, figures=not a.no_figures)
     comparison = pd.read_csv(files["comparison.csv"])
     head = list(res.spec.analysis.headline)
+    conf = res.spec.analysis.confidence
     print(
-        f"{res.spec.name}: {len(res.ok)} runs; paired differences vs {res.spec.analysis.baseline} (95% CI)"
+        f"{res.spec.name}: {len(res.ok)} runs; paired differences vs "
+        f"{res.spec.analysis.baseline} ({conf:.0%} CI)"
     )
-    print(headline_table(comparison, head, headline_point(res), markdown=False))
+    print(headline_table(comparison, head, headline_point(res), markdown=False, confidence=conf))
     print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files.values()))
     return 0
 

@@ -57,12 +57,16 @@ def headline_point(res: Results) -> int:
 
 
 def headline_table(
-    comparison: pd.DataFrame, measures: list[str], point: int, markdown: bool = True
+    comparison: pd.DataFrame,
+    measures: list[str],
+    point: int,
+    markdown: bool = True,
+    confidence: float = 0.95,
 ) -> str:
     """Per arm and headline measure: baseline and arm means, the difference and its intervals."""
     c = comparison[(comparison["point_id"] == point) & (comparison["generation"] == "all")]
     c = c[c["measure"].isin(measures)]
-    conf = "95%"
+    conf = f"{confidence:.0%}"
     header = [
         "arm",
         "measure",
@@ -280,7 +284,12 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
                 else summary[summary["point_id"] == 0]
             )
             figs["generations"] = _figure(
-                fdir / "generations.png", plots.generations, pooled, gen_measures, arms
+                fdir / "generations.png",
+                plots.generations,
+                pooled,
+                gen_measures,
+                arms,
+                confidence=a.confidence,
             )
         cas = res.cascades()
         if not cas.empty:
@@ -352,7 +361,7 @@ def render_markdown(
         "difference that matters (`analysis.min_difference`, else "
         f"{a.relative_min_difference:.0%} of the larger mean); otherwise the pairs needed for 80% power.",
         "",
-        headline_table(comparison, head, point),
+        headline_table(comparison, head, point, confidence=a.confidence),
         "",
     ]
     cas = [
@@ -361,7 +370,12 @@ def render_markdown(
         if m in {catalogue.parse_column(c)[0] for c in res.measures} and m not in head
     ]
     if cas:
-        lines += ["### Cascades", "", headline_table(comparison, cas, point), ""]
+        lines += [
+            "### Cascades",
+            "",
+            headline_table(comparison, cas, point, confidence=a.confidence),
+            "",
+        ]
     gen_head = [m for m in head if catalogue.measure(m).per_cohort]
     if gen_head:
         lines += [
@@ -396,7 +410,7 @@ def render_markdown(
     if point == -1 and count_points(s) <= 12:
         lines += ["## Per design point", "", _per_point(res, comparison, head[0]), ""]
     if sens is not None and not sens.empty and effects is not None:
-        lines += _sensitivity_section(sens, pdp, effects, head, a.baseline)
+        lines += _sensitivity_section(sens, pdp, effects, head, a.baseline, a.confidence)
     if figs:
         lines += ["## Figures", ""]
         lines += [f"![{name}](figures/{p.name})" for name, p in figs.items()]
@@ -430,7 +444,8 @@ def _per_point(res: Results, comparison: pd.DataFrame, measure: str) -> str:
         & (comparison["point_id"] >= 0)
     ]
     fac = res.runs.groupby("point_id")[[f"factor.{f}" for f in res.factors]].first()
-    header = ["point", *res.factors, "arm", f"Δ {measure}", "95% CI", "n"]
+    conf = f"{res.spec.analysis.confidence:.0%}"
+    header = ["point", *res.factors, "arm", f"Δ {measure}", f"{conf} CI", "n"]
     rows = []
     for r in c.itertuples():
         vals = [fmt(v) if isinstance(v, float) else str(v) for v in fac.loc[r.point_id]]
@@ -445,7 +460,12 @@ def boundary_measure(sens: pd.DataFrame) -> str:
 
 
 def _sensitivity_section(
-    sens: pd.DataFrame, pdp: pd.DataFrame, effects: pd.DataFrame, head: list[str], baseline: str
+    sens: pd.DataFrame,
+    pdp: pd.DataFrame,
+    effects: pd.DataFrame,
+    head: list[str],
+    baseline: str,
+    confidence: float = 0.95,
 ) -> list[str]:
     lines = ["## Where does the arm stop winning? Sensitivity", ""]
     lines.append(
@@ -469,7 +489,7 @@ def _sensitivity_section(
         f"### Partial dependence of Δ {m}",
         "",
         f"Δ {m} is the headline measure on which the arm wins at the fewest points. Binned means "
-        "(quintiles of each factor) with 95% CI; bins where the arm does not beat the baseline "
+        f"(quintiles of each factor) with {confidence:.0%} CI; bins where the arm does not beat the baseline "
         "are marked **≤ 0**. `partial_dependence.csv` holds every headline measure.",
         "",
     ]
