@@ -28,6 +28,8 @@ import pandas as pd
 from experiments import plots
 from experiments.analysis import Results, load_results, partial_dependence, sensitivity
 from experiments.design import replicate_seed
+from experiments.discovery import write_discovery
+from experiments.horizon import flag_comparison, horizon_lines
 from experiments.spec import count_points
 from experiments.store import atomic_write
 from model.measures import catalogue
@@ -85,10 +87,11 @@ def headline_table(
     for _, r in c.sort_values(
         ["arm", "measure"], key=lambda s: s.map(_order(measures)) if s.name == "measure" else s
     ).iterrows():
+        unsettled = "settled" in r and np.isfinite(r["settled"]) and r["settled"] < 1
         rows.append(
             [
                 r["arm"],
-                r["measure"],
+                r["measure"] + (" *(unsettled)*" if unsettled and markdown else ""),
                 fmt(r["base_mean"]),
                 fmt(r["arm_mean"]),
                 fmt(r["diff"]),
@@ -225,7 +228,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     files: dict[str, Path] = {}
 
     summary = res.summary()
-    comparison = res.compare()
+    comparison = flag_comparison(res.compare(), res.runs)
     files["summary.csv"] = out / "summary.csv"
     _write_csv(summary, files["summary.csv"])
     files["comparison.csv"] = out / "comparison.csv"
@@ -235,7 +238,8 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
 
     sens = pdp = effects = None
     num_points = count_points(spec)
-    if num_points > 1 and res.factors:
+    # SALib's indices replace the regression for the designs it reads (saltelli, morris)
+    if num_points > 1 and res.factors and spec.design.kind not in ("saltelli", "morris"):
         effects = res.effects(head)
         from experiments.analysis import numeric_factors
 
@@ -304,7 +308,10 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
             )
         files.update({f"figures/{p.name}": p for p in figs.values()})
 
-    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects)
+    disc_files, disc_figs, disc_lines = write_discovery(res, figures)
+    files.update(disc_files)
+    figs.update(disc_figs)
+    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects, disc_lines)
     files["report.md"] = out / "report.md"
     atomic_write(files["report.md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
     return files
@@ -338,6 +345,7 @@ def render_markdown(
     sens: pd.DataFrame | None,
     pdp: pd.DataFrame | None,
     effects: pd.DataFrame | None,
+    discovery: list[str] | None = None,
 ) -> str:
     """The text of ``report.md``."""
     s, a = res.spec, res.spec.analysis
@@ -409,6 +417,8 @@ def render_markdown(
         lines.append("")
     if point == -1 and count_points(s) <= 12:
         lines += ["## Per design point", "", _per_point(res, comparison, head[0]), ""]
+    lines += horizon_lines(res.runs, head, s.settle_tolerance, s.settle_window)
+    lines += discovery or []
     if sens is not None and not sens.empty and effects is not None:
         lines += _sensitivity_section(sens, pdp, effects, head, a.baseline, a.confidence)
     if figs:
