@@ -662,11 +662,6 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if present:
             raise ctx.error(path, f"{what} cannot be used with design kind {kind!r}")
 
-    forbid(kind != "factorial" and factors_raw is not None, "[factors]", ("factors",))
-    forbid(kind != "list" and points_raw is not None, "[[points]]", ("points",))
-    forbid(kind not in SAMPLED_KINDS and "ranges" in d, "design.ranges", ("design", "ranges"))
-    forbid(kind not in SAMPLED_KINDS and "n" in d, "design.n", ("design", "n"))
-    forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     if unc_raw is not None:
         for present, what, path in (
             (factors_raw is not None, "[factors]", ("factors",)),
@@ -684,6 +679,11 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
                 "factorial, " + ", ".join(SAMPLED_KINDS),
             )
 
+    forbid(kind != "factorial" and factors_raw is not None, "[factors]", ("factors",))
+    forbid(kind != "list" and points_raw is not None, "[[points]]", ("points",))
+    forbid(kind not in SAMPLED_KINDS and "ranges" in d, "design.ranges", ("design", "ranges"))
+    forbid(kind not in SAMPLED_KINDS and "n" in d, "design.n", ("design", "n"))
+    forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     keys: list[str] = []
     if unc_raw is not None:
         design = _uncertainties(ctx, raw, d, kind, unc_raw)
