@@ -5,7 +5,12 @@ Writes, into ``OUT``:
 * ``summary.csv``: each arm's mean, sd, n and CI per design point and measure (overall and
   per generation);
 * ``comparison.csv``: paired differences against the baseline (see :mod:`experiments.analysis`);
-* ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points;
+* ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points (not for
+  ``saltelli``/``morris`` designs, where SALib's indices replace the regression);
+* with uncertainties: PRIM boxes (``discovery_boxes.csv``/``.md``, ``discovery_effects.csv``,
+  ``discovery_trajectories.csv``) and Sobol or Morris indices (``sobol.csv``/``morris.csv``),
+  see :func:`experiments.discovery.write_discovery`; a horizon-check section
+  (:mod:`experiments.horizon`) and *(unsettled)* marks on comparisons of unsettled measures;
 * ``figures/``: trajectories, forest plot, per-generation bars, cascade-size CCDF, and for
   multi-point designs the sensitivity ranking and partial dependence;
 * ``report.md``: the experiment table (STRESS-ABS style: factors, levels, fixed values, run

@@ -107,7 +107,8 @@ def indices(effects: pd.DataFrame, spec: Any) -> pd.DataFrame:
 
     Returns:
         One row per (arm, lever_label, measure, factor) with the indices; empty for other designs.
-        A group with a missing scenario (a failed run) is left out: the estimators need them all.
+        A group with a missing scenario (a failed run) is left out: the estimators need them
+        all; so is a group whose Δ is the same in every scenario (nothing to apportion).
     """
     d = spec.design
     if d.kind not in ("saltelli", "morris") or effects.empty:
@@ -119,8 +120,8 @@ def indices(effects: pd.DataFrame, spec: Any) -> pd.DataFrame:
     for (arm, label, m), g in effects.groupby(["arm", "lever_label", "measure"], sort=False):
         g = g.sort_values("scenario")
         y = g["diff"].to_numpy(float)
-        if len(y) != len(x) or not np.isfinite(y).all():
-            continue
+        if len(y) != len(x) or not np.isfinite(y).all() or np.ptp(y) == 0:
+            continue  # a missing scenario, or a constant Δ: no variance to apportion
         if d.kind == "saltelli":
             t = sobol(keys, y, a.confidence, seed=spec.root_seed % 2**32)
         else:

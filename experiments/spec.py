@@ -31,6 +31,25 @@ uncertainties (population, network and behaviour parameters, the ``design``)::
     strategy = "interactive"
     reply_capacity = 5
 
+Levers over uncertainties, as the EMA Workbench crosses them: each lever setting runs over the
+same scenario sample (and the same seeds)::
+
+    [levers]                   # strategy switches: crossed, or [[levers]] tables as policies
+    "strategy.reply_capacity" = [5, 40]
+
+    [uncertainties]            # Params fields: [low, high] ranges or lists of choices
+    trust_shift = [-0.3, 0.3]
+    acq_degree = [6, 10, 14]
+
+    [design]
+    kind = "saltelli"          # lhs | sobol | saltelli | morris | factorial (choices only)
+    n = 256
+
+Levers reach the arms that sweep the strategy; uncertainties reach every arm, the one-way
+baseline included. ``settle_tolerance`` (default 0.02) and ``settle_window`` (default 24
+steps) set the horizon check: a run has settled on a measure when its relative change over
+the last window is at most the tolerance.
+
 Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params`
 field names, plus two namespaces:
 
