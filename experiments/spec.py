@@ -681,6 +681,13 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if present:
             raise ctx.error(path, f"{what} cannot be used with design kind {kind!r}")
 
+    if isinstance(unc_raw, dict):  # a misplaced lever is the first thing to say
+        for k in unc_raw:
+            if k.startswith(STRATEGY_PREFIX):
+                raise ctx.error(
+                    ("uncertainties", k),
+                    f"{k} is a strategy switch: the outlet chooses it, so put it in [levers]",
+                )
     if unc_raw is not None:
         for present, what, path in (
             (factors_raw is not None, "[factors]", ("factors",)),
