@@ -113,6 +113,12 @@ def cmd_plan(a: argparse.Namespace) -> int:
     print(
         f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {len(tasks)} runs"
     )
+    if spec.design.levers:
+        n_lev = len(spec.design.levers)
+        print(
+            f"design points: {n_lev} lever settings x {n_points // n_lev} scenarios "
+            f"({spec.design.kind}), the same scenarios and seeds for every setting"
+        )
     print(
         f"each run: {spec.steps} steps ({spec.steps / 24:g} days); arms: {', '.join(spec.arm_names)}; baseline {spec.analysis.baseline}"
     )

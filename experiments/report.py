@@ -23,6 +23,7 @@ page's worth of layout, kept together so that the page can be read in the order 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import plots
+from experiments import limits, plots
 from experiments.analysis import Results, load_results, partial_dependence, sensitivity
 from experiments.design import replicate_seed
-from experiments.discovery import write_discovery
+from experiments.discovery import lever_labels, write_discovery
 from experiments.horizon import flag_comparison, horizon_lines
 from experiments.spec import count_points
 from experiments.store import atomic_write
@@ -169,13 +170,18 @@ def experiment_table(res: Results) -> str:
     elif d.kind == "list":
         rows.append(["design", f"{len(d.points)} listed points over {', '.join(d.keys)}"])
     else:
-        ranges = "; ".join(f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items())
-        rows.append(
-            [
-                "design",
-                f"{d.kind.upper()} sample, n = {d.n} points (sampler seed {d.seed}): {ranges}",
-            ]
+        ranges = "; ".join(
+            [f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items()]
+            + [f"{k} ∈ {list(v)}" for k, v in d.choices.items()]
         )
+        scen = limits.count_points(dataclasses.replace(d, levers=()))
+        size = f"n = {d.n}" + (f" ({scen} scenarios)" if scen != d.n else "")
+        rows.append(
+            ["design", f"{d.kind.upper()} sample, {size} (sampler seed {d.seed}): {ranges}"]
+        )
+    if d.levers:
+        labels = "; ".join(lever_labels(s))
+        rows.append(["levers", f"{len(d.levers)} settings, each over the same scenarios: {labels}"])
     fixed = ", ".join(f"{k} = {v}" for k, v in s.fixed.items()) or "model defaults"
     rows.append(["fixed", fixed + " (everything else: model.Params defaults)"])
     arms = []

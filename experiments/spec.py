@@ -744,14 +744,7 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         design = Design(kind="list", points=points)
         keys = list(design.keys)
     else:
-        n = _int(ctx, d, "n", 0, lo=2, path=("design",))
-        if kind in ("sobol", "saltelli") and n & (n - 1):
-            raise ctx.error(
-                ("design", "n"),
-                f"a Sobol design needs n a power of 2, got {n}",
-                f"e.g. {1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}",
-            )
-        seed = _int(ctx, d, "seed", int(raw.get("root_seed", 0)) % (2**32), lo=0, path=("design",))
+        sampled = _sampled(ctx, d, raw, kind)
         ranges_raw = d.get("ranges")
         if not isinstance(ranges_raw, dict) or not ranges_raw:
             raise ctx.error(
@@ -780,8 +773,7 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
                 raise ctx.error(path, f"range [{r[0]}, {r[1]}] must have low < high")
             ranges[k] = (float(lo), float(hi))
         keys = list(ranges)
-        levels = _int(ctx, d, "levels", 4, lo=2, path=("design",))
-        design = Design(kind=kind, ranges=ranges, n=n, seed=seed, levels=levels)
+        design = Design(kind=kind, ranges=ranges, **sampled)
     levers = _levers(ctx, raw.get("levers"))
     lever_keys = list(dict.fromkeys(k for p in levers for k in p))
     for k in lever_keys:
