@@ -56,11 +56,11 @@ def horizon_lines(
             continue
         if min(s.values()) < 1:
             unsettled.append(m)
-        drift = runs.loc[runs["status"] == "ok", f"drift.{m}"]
+        drift = runs.loc[runs["status"] == "ok", f"drift.{m}"].to_numpy(float)
+        drift = drift[np.isfinite(drift)]  # NaN: the run stopped before the window began
+        med, top = (f"{np.median(drift):.3g}", f"{drift.max():.3g}") if len(drift) else ("–", "–")
         rows.append(
-            f"| {m} | "
-            + "; ".join(f"{a}: {v:.0%}" for a, v in s.items())
-            + f" | {np.nanmedian(drift):.3g} | {np.nanmax(drift):.3g} |"
+            f"| {m} | " + "; ".join(f"{a}: {v:.0%}" for a, v in s.items()) + f" | {med} | {top} |"
         )
     if not rows:
         return []
