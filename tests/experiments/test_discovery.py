@@ -300,3 +300,37 @@ def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_pa
     assert "95% CI" in md
     spec90 = spec.with_overrides({"analysis.confidence": 0.9})
     assert spec90.analysis.confidence == 0.9
+
+
+def test_morris_indices_are_read_back_from_the_spec_in_scenario_order():
+    """A morris spec's scenarios, given a Δ linear in the unit sample, give μ* = the slopes.
+
+    The analysis rebuilds the sample from the spec (kind, n, seed), so this fails if the rows
+    it reads back are not the rows the design ran, for either lever setting.
+    """
+    from experiments.discovery import lever_labels
+    from experiments.points import point_index
+    from experiments.sensitivity import indices
+
+    text = LEVERS.replace('kind = "lhs"\nn = 3', 'kind = "morris"\nn = 6\nlevels = 4')
+    spec = parse_spec(__import__("tomllib").loads(text))
+    u = unit_sample(spec.design)
+    n_scen = 6 * (3 + 1)
+    assert len(u) == n_scen
+    slopes = np.array([0.5, 0.0, 2.0])  # trust_shift, mix.young_share, attention_scale (a choice)
+    labels = lever_labels(spec)
+    rows = [
+        {
+            "arm": "interactive",
+            "lever_label": labels[lev],
+            "measure": "reach",
+            "scenario": scen,
+            "diff": float(u[scen] @ slopes) * (1 + lev),
+        }
+        for lev, scen in point_index(spec.design)
+    ]
+    t = indices(pd.DataFrame(rows), spec)
+    assert list(t["factor"].unique()) == ["trust_shift", "mix.young_share", "attention_scale"]
+    for lev, label in enumerate(labels):
+        got = t[t["lever_label"] == label]["mu_star"].to_numpy()
+        assert got == pytest.approx(slopes * (1 + lev), abs=1e-9)
