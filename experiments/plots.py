@@ -273,11 +273,14 @@ def peeling(trajectories: pd.DataFrame, path: Path) -> Path:
     Each line is one (arm, lever setting, box); the kept point is ringed.
     """
     measures = list(pd.unique(trajectories["measure"]))
+    top = max(1, int(trajectories["res_dim"].max()))  # one colour scale for every panel
     fig, axes = _grid(len(measures), ncols=3, size=(4.0, 3.2))
     for ax, m in zip(axes.flat, measures, strict=False):
         t = trajectories[trajectories["measure"] == m]
         for (arm, label, box), g in t.groupby(["arm", "lever_label", "box"], sort=False):
-            sc = ax.scatter(g["coverage"], g["density"], c=g["res_dim"], cmap="viridis", s=12)
+            sc = ax.scatter(
+                g["coverage"], g["density"], c=g["res_dim"], cmap="viridis", s=12, vmin=0, vmax=top
+            )
             ax.plot(g["coverage"], g["density"], lw=0.6, alpha=0.5, color="k")
             sel = g[g["selected"]]
             ax.scatter(
