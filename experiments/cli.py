@@ -113,6 +113,12 @@ def cmd_plan(a: argparse.Namespace) -> int:
     print(
         f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {len(tasks)} runs"
     )
+    if spec.design.levers:
+        n_lev = len(spec.design.levers)
+        print(
+            f"design points: {n_lev} lever settings x {n_points // n_lev} scenarios "
+            f"({spec.design.kind}), the same scenarios and seeds for every setting"
+        )
     print(
         f"each run: {spec.steps} steps ({spec.steps / 24:g} days); arms: {', '.join(spec.arm_names)}; baseline {spec.analysis.baseline}"
     )
@@ -254,10 +260,12 @@ def cmd_report(a: argparse.Namespace) -> int:
     files = write_report(a.out, figures=not a.no_figures)
     comparison = pd.read_csv(files["comparison.csv"])
     head = list(res.spec.analysis.headline)
+    conf = res.spec.analysis.confidence
     print(
-        f"{res.spec.name}: {len(res.ok)} runs; paired differences vs {res.spec.analysis.baseline} (95% CI)"
+        f"{res.spec.name}: {len(res.ok)} runs; paired differences vs "
+        f"{res.spec.analysis.baseline} ({conf:.0%} CI)"
     )
-    print(headline_table(comparison, head, headline_point(res), markdown=False))
+    print(headline_table(comparison, head, headline_point(res), markdown=False, confidence=conf))
     print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files.values()))
     return 0
 

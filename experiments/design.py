@@ -46,6 +46,9 @@ class RunTask:
         columns: Final-measure columns to keep.
         series_columns: Time-series columns to keep.
         agent_metrics: Agent-level attributes to record at the end (opt-in).
+        settle_columns: Step measures whose settling the run checks (the horizon check).
+        settle_window: Steps back from the end the check compares with (one day = 24).
+        settle_tolerance: Largest relative change over the window that counts as settled.
     """
 
     run_id: str
@@ -62,6 +65,9 @@ class RunTask:
     columns: tuple[str, ...]
     series_columns: tuple[str, ...]
     agent_metrics: tuple[str, ...] = field(default=())
+    settle_columns: tuple[str, ...] = field(default=())
+    settle_window: int = 24
+    settle_tolerance: float = 0.02
 
 
 def replicate_seed(root_seed: int, replicate: int) -> int:
@@ -75,6 +81,7 @@ def build_tasks(spec: ExperimentSpec) -> list[RunTask]:
     points = design_points(spec)
     columns = tuple(metric_names(spec.metrics))
     series = tuple(metric_names(spec.metrics, step_only=True)) if spec.measure_every else ()
+    settle = settle_columns(spec)
     width = max(3, len(str(len(points) - 1)))
     rwidth = max(3, len(str(spec.replicates - 1)))
     resolved = {
@@ -103,9 +110,19 @@ def build_tasks(spec: ExperimentSpec) -> list[RunTask]:
                         columns=columns,
                         series_columns=series,
                         agent_metrics=spec.agent_metrics,
+                        settle_columns=settle,
+                        settle_window=spec.settle_window,
+                        settle_tolerance=spec.settle_tolerance,
                     )
                 )
     return tasks
+
+
+def settle_columns(spec: ExperimentSpec) -> tuple[str, ...]:
+    """The measures the horizon check covers: every step measure the spec keeps (overall)."""
+    from model.measures import catalogue
+
+    return tuple(m for m in spec.metrics if catalogue.measure(m).when == "step")
 
 
 def _plain(params: Any) -> dict[str, Any]:

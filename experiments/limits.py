@@ -23,20 +23,32 @@ MAX_RUNS = 1_000_000
 
 
 def count_points(design: Any) -> int:
-    """Number of design points of a ``Design`` (or of a spec's design), without building them."""
+    """Number of design points of a ``Design`` (or of a spec's design), without building them.
+
+    Lever settings multiply the scenarios; SALib's samples have ``n * (D + 2)`` (Saltelli,
+    first and total order) or ``n * (D + 1)`` (Morris) points for ``D`` sampled keys.
+    """
     d = getattr(design, "design", design)
+    levers = max(1, len(getattr(d, "levers", ())))
+    dims = len(d.ranges) + len(getattr(d, "choices", {}))
     if d.kind == "factorial":
-        return math.prod(len(v) for v in d.factors.values()) if d.factors else 1
-    if d.kind == "list":
-        return len(d.points)
-    return d.n
+        scenarios = math.prod(len(v) for v in d.factors.values()) if d.factors else 1
+    elif d.kind == "list":
+        scenarios = len(d.points)
+    elif d.kind == "saltelli":
+        scenarios = d.n * (dims + 2)
+    elif d.kind == "morris":
+        scenarios = d.n * (dims + 1)
+    else:
+        scenarios = d.n
+    return scenarios * levers
 
 
 def size_problem(design: Any, n_arms: int, replicates: int) -> tuple[str, str] | None:
     """(message, spec key at fault) when the design or its run count exceeds the limits, else None."""
     points = count_points(design)
     if points > MAX_DESIGN_POINTS:
-        key = "design.n" if design.kind in ("lhs", "sobol") else "design"
+        key = "design" if design.kind in ("factorial", "list") else "design.n"
         return (
             f"the design has {points} design points; at most {MAX_DESIGN_POINTS} are allowed "
             "(experiments.limits.MAX_DESIGN_POINTS): sample fewer points or split the design "

@@ -4,7 +4,8 @@
 * forest plot: paired differences against the baseline with paired-t and BCa intervals;
 * per-generation bars: each arm's mean per cohort with its CI;
 * cascade-size CCDF per arm, log-log (Goel et al. 2016 plot cascades this way);
-* for multi-point designs: a sensitivity ranking and partial-dependence panels.
+* for multi-point designs: a sensitivity ranking and partial-dependence panels;
+* PRIM peeling trajectories (coverage against density) and Sobol/Morris index bars.
 """
 
 from __future__ import annotations
@@ -150,7 +151,13 @@ def forest(
     return _save(fig, path)
 
 
-def generations(summary: pd.DataFrame, measures: list[str], arms: list[str], path: Path) -> Path:
+def generations(
+    summary: pd.DataFrame,
+    measures: list[str],
+    arms: list[str],
+    path: Path,
+    confidence: float = 0.95,
+) -> Path:
     """Each arm's mean per generation with its CI, one panel per measure."""
     colors = arm_colors(arms)
     fig, axes = _grid(len(measures))
@@ -176,7 +183,7 @@ def generations(summary: pd.DataFrame, measures: list[str], arms: list[str], pat
         ax.set_ylabel(unit_of(m))
         ax.grid(axis="y", alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8, loc="lower left")
-    return _save(fig, path, "By generation: mean and 95% CI across replicates")
+    return _save(fig, path, f"By generation: mean and {confidence:.0%} CI across replicates")
 
 
 def cascade_ccdf(cascades: pd.DataFrame, arms: list[str], path: Path) -> Path:
@@ -258,3 +265,61 @@ def partial_dependence(pd_rows: pd.DataFrame, effects: pd.DataFrame, path: Path)
     axes.flat[0].legend(frameon=False, fontsize=8)
     title = f"Partial dependence of Δ {measure} (arm − baseline): where the arm stops winning"
     return _save(fig, path, title)
+
+
+def peeling(trajectories: pd.DataFrame, path: Path) -> Path:
+    """PRIM's peeling trajectories: density against coverage, one panel per measure.
+
+    Each line is one (arm, lever setting, box); the kept point is ringed.
+    """
+    measures = list(pd.unique(trajectories["measure"]))
+    top = max(1, int(trajectories["res_dim"].max()))  # one colour scale for every panel
+    fig, axes = _grid(len(measures), ncols=3, size=(4.0, 3.2))
+    for ax, m in zip(axes.flat, measures, strict=False):
+        t = trajectories[trajectories["measure"] == m]
+        for (arm, label, box), g in t.groupby(["arm", "lever_label", "box"], sort=False):
+            sc = ax.scatter(
+                g["coverage"], g["density"], c=g["res_dim"], cmap="viridis", s=12, vmin=0, vmax=top
+            )
+            ax.plot(g["coverage"], g["density"], lw=0.6, alpha=0.5, color="k")
+            sel = g[g["selected"]]
+            ax.scatter(
+                sel["coverage"],
+                sel["density"],
+                s=80,
+                facecolors="none",
+                edgecolors="r",
+                label=f"{arm} [{label}] box {int(box) + 1}",
+            )
+        fig.colorbar(sc, ax=ax, label="restricted dims")
+        ax.set_xlabel("coverage")
+        ax.set_ylabel("density")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{m}: loses or ties", fontsize=10)
+        ax.legend(frameon=False, fontsize=6)
+        ax.grid(alpha=0.3)
+    return _save(fig, path, "PRIM peeling trajectories (scenarios where the arm loses or ties)")
+
+
+def indices_bars(indices: pd.DataFrame, path: Path, confidence: float = 0.95) -> Path:
+    """Sobol S1 and ST (or Morris μ*) of each uncertainty with their CIs, one panel per measure."""
+    sobol = "S1" in indices.columns
+    cols = [("S1", "first order"), ("ST", "total")] if sobol else [("mu_star", "μ*")]
+    groups = list(indices.groupby(["arm", "lever_label", "measure"], sort=False))
+    fig, axes = _grid(len(groups), ncols=3, size=(4.2, 3.2))
+    for ax, ((arm, label, m), g) in zip(axes.flat, groups, strict=False):
+        factors = list(g["factor"])
+        height = 0.8 / len(cols)
+        for i, (c, name) in enumerate(cols):
+            y = np.arange(len(factors)) + (i - (len(cols) - 1) / 2) * height
+            v = g[c].to_numpy(float)
+            err = [v - g[f"{c}_lo"].to_numpy(float), g[f"{c}_hi"].to_numpy(float) - v]
+            ax.barh(y, v, height, xerr=err, capsize=2, label=name, color=_CYCLE[i])
+        ax.set_yticks(range(len(factors)), factors, fontsize=8)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_title(f"{arm} [{label}]: Δ {m}", fontsize=9)
+        ax.legend(frameon=False, fontsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    what = "Sobol indices" if sobol else "Morris screening"
+    return _save(fig, path, f"{what} of the paired difference, {confidence:.0%} bootstrap CI")

@@ -129,13 +129,72 @@ def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
     }
 
 
+#: Design kinds that sample ranges (and choices) of the uncertainties.
+SAMPLED_KINDS = ("lhs", "sobol", "saltelli", "morris")
+
+
 def design_points(design: Any) -> list[dict[str, Any]]:
     """The design points, each a dict of factor key -> value (one empty dict without factors).
+
+    With levers (``Design.levers``), every lever setting is crossed with the same scenario
+    sample, lever-major: point ``i`` is lever setting ``i // n_scenarios`` at scenario
+    ``i % n_scenarios`` (:func:`point_index`).
 
     Args:
         design: An ``experiments.spec.Design``, or a spec (its ``design`` is used).
     """
     d = getattr(design, "design", design)
+    scenarios = scenario_points(d)
+    levers = tuple(getattr(d, "levers", ())) or ({},)
+    return [{**lever, **s} for lever in levers for s in scenarios]
+
+
+def point_index(design: Any) -> list[tuple[int, int]]:
+    """(lever setting, scenario) of every design point, in point order."""
+    d = getattr(design, "design", design)
+    n_scen = len(scenario_points(d))
+    n_lev = max(1, len(getattr(d, "levers", ())))
+    return [(i, j) for i in range(n_lev) for j in range(n_scen)]
+
+
+def sample_keys(design: Any) -> list[str]:
+    """The sampled keys of a sampled design: numeric ranges, then choices."""
+    d = getattr(design, "design", design)
+    return [*d.ranges, *getattr(d, "choices", {})]
+
+
+def unit_sample(design: Any) -> np.ndarray:
+    """The scenario sample on the unit cube, one column per :func:`sample_keys` entry.
+
+    ``lhs`` and ``sobol`` use ``scipy.stats.qmc``; ``saltelli`` uses SALib's Saltelli/Sobol
+    sampler (``SALib.sample.sobol``, first and total order: ``n * (D + 2)`` rows) and ``morris``
+    SALib's Morris trajectories (``n * (D + 1)`` rows on ``levels`` grid levels). Both SALib
+    samples are read back in this order by :mod:`experiments.sensitivity`.
+    """
+    d = getattr(design, "design", design)
+    keys = sample_keys(d)
+    if d.kind in ("saltelli", "morris"):
+        problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+        try:
+            if d.kind == "saltelli":
+                from SALib.sample import sobol as salib_sobol
+
+                return salib_sobol.sample(problem, d.n, calc_second_order=False, seed=d.seed)
+            from SALib.sample import morris as salib_morris
+
+            return salib_morris.sample(problem, d.n, num_levels=d.levels, seed=d.seed)
+        except ImportError as e:  # pragma: no cover - SALib is in the analysis extra
+            raise ImportError(
+                f"design kind {d.kind!r} needs SALib: pip install 'opinion-ecology[analysis]'"
+            ) from e
+    rng = np.random.default_rng(d.seed)
+    if d.kind == "lhs":
+        return qmc.LatinHypercube(d=len(keys), rng=rng).random(d.n)
+    return qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
+
+
+def scenario_points(d: Any) -> list[dict[str, Any]]:
+    """The scenarios (uncertainty points) of a design, without its levers."""
     if d.kind == "factorial":
         keys = list(d.factors)
         return [
@@ -144,19 +203,18 @@ def design_points(design: Any) -> list[dict[str, Any]]:
     if d.kind == "list":
         return [dict(p) for p in d.points]
     keys = list(d.ranges)
-    rng = np.random.default_rng(d.seed)
-    if d.kind == "lhs":
-        unit = qmc.LatinHypercube(d=len(keys), rng=rng).random(d.n)
-    else:
-        unit = qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
-    lows = [d.ranges[k][0] for k in keys]
-    highs = [d.ranges[k][1] for k in keys]
-    sample = qmc.scale(unit, lows, highs)
+    choices = dict(getattr(d, "choices", {}))
+    unit = unit_sample(d)
+    lows = np.array([d.ranges[k][0] for k in keys], dtype=float)
+    highs = np.array([d.ranges[k][1] for k in keys], dtype=float)
+    sample = lows + unit[:, : len(keys)] * (highs - lows)
     points = []
-    for row in sample:
-        point = {}
+    for row, urow in zip(sample, unit[:, len(keys) :], strict=True):
+        point: dict[str, Any] = {}
         for k, v in zip(keys, row, strict=True):
             integer = numeric_bounds(k)[2]  # type: ignore[index]
             point[k] = int(round(v)) if integer else float(v)
+        for (k, options), u in zip(choices.items(), urow, strict=True):
+            point[k] = options[min(int(u * len(options)), len(options) - 1)]
         points.append(point)
     return points

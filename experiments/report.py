@@ -5,7 +5,12 @@ Writes, into ``OUT``:
 * ``summary.csv``: each arm's mean, sd, n and CI per design point and measure (overall and
   per generation);
 * ``comparison.csv``: paired differences against the baseline (see :mod:`experiments.analysis`);
-* ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points;
+* ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points (not for
+  ``saltelli``/``morris`` designs, where SALib's indices replace the regression);
+* with uncertainties: PRIM boxes (``discovery_boxes.csv``/``.md``, ``discovery_effects.csv``,
+  ``discovery_trajectories.csv``) and Sobol or Morris indices (``sobol.csv``/``morris.csv``),
+  see :func:`experiments.discovery.write_discovery`; a horizon-check section
+  (:mod:`experiments.horizon`) and *(unsettled)* marks on comparisons of unsettled measures;
 * ``figures/``: trajectories, forest plot, per-generation bars, cascade-size CCDF, and for
   multi-point designs the sensitivity ranking and partial dependence;
 * ``report.md``: the experiment table (STRESS-ABS style: factors, levels, fixed values, run
@@ -18,6 +23,7 @@ page's worth of layout, kept together so that the page can be read in the order 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -25,9 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import plots
+from experiments import limits, plots
 from experiments.analysis import Results, load_results, partial_dependence, sensitivity
 from experiments.design import replicate_seed
+from experiments.discovery import lever_labels, write_discovery
+from experiments.horizon import flag_comparison, horizon_lines
 from experiments.spec import count_points
 from experiments.store import atomic_write
 from model.measures import catalogue
@@ -57,12 +65,16 @@ def headline_point(res: Results) -> int:
 
 
 def headline_table(
-    comparison: pd.DataFrame, measures: list[str], point: int, markdown: bool = True
+    comparison: pd.DataFrame,
+    measures: list[str],
+    point: int,
+    markdown: bool = True,
+    confidence: float = 0.95,
 ) -> str:
     """Per arm and headline measure: baseline and arm means, the difference and its intervals."""
     c = comparison[(comparison["point_id"] == point) & (comparison["generation"] == "all")]
     c = c[c["measure"].isin(measures)]
-    conf = "95%"
+    conf = f"{confidence:.0%}"
     header = [
         "arm",
         "measure",
@@ -81,10 +93,11 @@ def headline_table(
     for _, r in c.sort_values(
         ["arm", "measure"], key=lambda s: s.map(_order(measures)) if s.name == "measure" else s
     ).iterrows():
+        unsettled = "settled" in r and np.isfinite(r["settled"]) and r["settled"] < 1
         rows.append(
             [
                 r["arm"],
-                r["measure"],
+                r["measure"] + (" *(unsettled)*" if unsettled and markdown else ""),
                 fmt(r["base_mean"]),
                 fmt(r["arm_mean"]),
                 fmt(r["diff"]),
@@ -157,13 +170,18 @@ def experiment_table(res: Results) -> str:
     elif d.kind == "list":
         rows.append(["design", f"{len(d.points)} listed points over {', '.join(d.keys)}"])
     else:
-        ranges = "; ".join(f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items())
-        rows.append(
-            [
-                "design",
-                f"{d.kind.upper()} sample, n = {d.n} points (sampler seed {d.seed}): {ranges}",
-            ]
+        ranges = "; ".join(
+            [f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items()]
+            + [f"{k} ∈ {list(v)}" for k, v in d.choices.items()]
         )
+        scen = limits.count_points(dataclasses.replace(d, levers=()))
+        size = f"n = {d.n}" + (f" ({scen} scenarios)" if scen != d.n else "")
+        rows.append(
+            ["design", f"{d.kind.upper()} sample, {size} (sampler seed {d.seed}): {ranges}"]
+        )
+    if d.levers:
+        labels = "; ".join(lever_labels(s))
+        rows.append(["levers", f"{len(d.levers)} settings, each over the same scenarios: {labels}"])
     fixed = ", ".join(f"{k} = {v}" for k, v in s.fixed.items()) or "model defaults"
     rows.append(["fixed", fixed + " (everything else: model.Params defaults)"])
     arms = []
@@ -221,7 +239,7 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     files: dict[str, Path] = {}
 
     summary = res.summary()
-    comparison = res.compare()
+    comparison = flag_comparison(res.compare(), res.runs)
     files["summary.csv"] = out / "summary.csv"
     _write_csv(summary, files["summary.csv"])
     files["comparison.csv"] = out / "comparison.csv"
@@ -231,7 +249,8 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
 
     sens = pdp = effects = None
     num_points = count_points(spec)
-    if num_points > 1 and res.factors:
+    # SALib's indices replace the regression for the designs it reads (saltelli, morris)
+    if num_points > 1 and res.factors and spec.design.kind not in ("saltelli", "morris"):
         effects = res.effects(head)
         from experiments.analysis import numeric_factors
 
@@ -280,7 +299,12 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
                 else summary[summary["point_id"] == 0]
             )
             figs["generations"] = _figure(
-                fdir / "generations.png", plots.generations, pooled, gen_measures, arms
+                fdir / "generations.png",
+                plots.generations,
+                pooled,
+                gen_measures,
+                arms,
+                confidence=a.confidence,
             )
         cas = res.cascades()
         if not cas.empty:
@@ -295,7 +319,10 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
             )
         files.update({f"figures/{p.name}": p for p in figs.values()})
 
-    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects)
+    disc_files, disc_figs, disc_lines = write_discovery(res, figures)
+    files.update(disc_files)
+    figs.update(disc_figs)
+    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects, disc_lines)
     files["report.md"] = out / "report.md"
     atomic_write(files["report.md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
     return files
@@ -329,6 +356,7 @@ def render_markdown(
     sens: pd.DataFrame | None,
     pdp: pd.DataFrame | None,
     effects: pd.DataFrame | None,
+    discovery: list[str] | None = None,
 ) -> str:
     """The text of ``report.md``."""
     s, a = res.spec, res.spec.analysis
@@ -352,7 +380,7 @@ def render_markdown(
         "difference that matters (`analysis.min_difference`, else "
         f"{a.relative_min_difference:.0%} of the larger mean); otherwise the pairs needed for 80% power.",
         "",
-        headline_table(comparison, head, point),
+        headline_table(comparison, head, point, confidence=a.confidence),
         "",
     ]
     cas = [
@@ -361,7 +389,12 @@ def render_markdown(
         if m in {catalogue.parse_column(c)[0] for c in res.measures} and m not in head
     ]
     if cas:
-        lines += ["### Cascades", "", headline_table(comparison, cas, point), ""]
+        lines += [
+            "### Cascades",
+            "",
+            headline_table(comparison, cas, point, confidence=a.confidence),
+            "",
+        ]
     gen_head = [m for m in head if catalogue.measure(m).per_cohort]
     if gen_head:
         lines += [
@@ -395,8 +428,10 @@ def render_markdown(
         lines.append("")
     if point == -1 and count_points(s) <= 12:
         lines += ["## Per design point", "", _per_point(res, comparison, head[0]), ""]
+    lines += horizon_lines(res.runs, head, s.settle_tolerance, s.settle_window)
+    lines += discovery or []
     if sens is not None and not sens.empty and effects is not None:
-        lines += _sensitivity_section(sens, pdp, effects, head, a.baseline)
+        lines += _sensitivity_section(sens, pdp, effects, head, a.baseline, a.confidence)
     if figs:
         lines += ["## Figures", ""]
         lines += [f"![{name}](figures/{p.name})" for name, p in figs.items()]
@@ -430,7 +465,8 @@ def _per_point(res: Results, comparison: pd.DataFrame, measure: str) -> str:
         & (comparison["point_id"] >= 0)
     ]
     fac = res.runs.groupby("point_id")[[f"factor.{f}" for f in res.factors]].first()
-    header = ["point", *res.factors, "arm", f"Δ {measure}", "95% CI", "n"]
+    conf = f"{res.spec.analysis.confidence:.0%}"
+    header = ["point", *res.factors, "arm", f"Δ {measure}", f"{conf} CI", "n"]
     rows = []
     for r in c.itertuples():
         vals = [fmt(v) if isinstance(v, float) else str(v) for v in fac.loc[r.point_id]]
@@ -445,7 +481,12 @@ def boundary_measure(sens: pd.DataFrame) -> str:
 
 
 def _sensitivity_section(
-    sens: pd.DataFrame, pdp: pd.DataFrame, effects: pd.DataFrame, head: list[str], baseline: str
+    sens: pd.DataFrame,
+    pdp: pd.DataFrame,
+    effects: pd.DataFrame,
+    head: list[str],
+    baseline: str,
+    confidence: float = 0.95,
 ) -> list[str]:
     lines = ["## Where does the arm stop winning? Sensitivity", ""]
     lines.append(
@@ -469,7 +510,7 @@ def _sensitivity_section(
         f"### Partial dependence of Δ {m}",
         "",
         f"Δ {m} is the headline measure on which the arm wins at the fewest points. Binned means "
-        "(quintiles of each factor) with 95% CI; bins where the arm does not beat the baseline "
+        f"(quintiles of each factor) with {confidence:.0%} CI; bins where the arm does not beat the baseline "
         "are marked **≤ 0**. `partial_dependence.csv` holds every headline measure.",
         "",
     ]

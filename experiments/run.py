@@ -52,6 +52,8 @@ class RunOutput:
         series: Time series, column -> list (``step`` first); empty without ``measure_every``.
         cascade_sizes: Users reached by each recorded item.
         agents: Agent attributes at the end, name -> array; empty unless opted in.
+        drift: Per settle column, the relative change over the last ``settle_window`` steps
+            (:func:`relative_change`); NaN when the run stopped before the window began.
     """
 
     task: RunTask
@@ -65,6 +67,7 @@ class RunOutput:
     cascade_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cascade_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     agents: dict[str, np.ndarray] = field(default_factory=dict)
+    drift: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -140,11 +143,24 @@ def build_model(task: RunTask) -> Any:
     return load_model_class(task.model)(params=Params(**kwargs), seed=task.seed)
 
 
+def relative_change(start: float, end: float) -> float:
+    """``|end - start| / max(|start|, |end|)``: 0 when both are 0, NaN when either is missing.
+
+    Scale-free, bounded by 2, and symmetric in the two values; a measure near zero that
+    changes sign counts as unsettled, as it should.
+    """
+    if not (np.isfinite(start) and np.isfinite(end)):
+        return float("nan")
+    scale = max(abs(start), abs(end))
+    return 0.0 if scale == 0 else abs(end - start) / scale
+
+
 def run_one(task: RunTask) -> RunOutput:
     """Run one task to its horizon and collect its measures; never raises for model errors.
 
     The time series reads ``model.last_snapshot`` (computed once per step by the model) every
-    ``measure_every`` steps, at step 0 and at the last step.
+    ``measure_every`` steps, at step 0 and at the last step. The horizon check reads it at step
+    ``steps - settle_window`` (step 0 for a run shorter than the window) and at the end.
 
     Args:
         task: The run.
@@ -158,8 +174,14 @@ def run_one(task: RunTask) -> RunOutput:
     every = task.measure_every
     series: dict[str, list] = {"step": [], **{c: [] for c in task.series_columns}}
     model = None
+    settle_at = max(0, task.steps - task.settle_window)
+    reference: dict[str, float] = {}
     try:
         model = build_model(task)
+
+        def remember() -> None:
+            snap = model.last_snapshot
+            reference.update({c: float(snap.get(c, np.nan)) for c in task.settle_columns})
 
         def record() -> None:
             snap = model.last_snapshot
@@ -169,13 +191,22 @@ def run_one(task: RunTask) -> RunOutput:
 
         if every:
             record()
+        if settle_at == 0:
+            remember()
         while model.running and model.steps < task.steps:
             model.step()
             if every and model.steps % every == 0:
                 record()
+            if model.steps == settle_at:
+                remember()
         if every and series["step"][-1] != model.steps:
             record()
         final = final_measures(model)
+        last = model.last_snapshot
+        drift = {
+            c: relative_change(reference.get(c, np.nan), float(last.get(c, np.nan)))
+            for c in task.settle_columns
+        }
         sizes = cascade_sizes(model)
         agents = {
             name: np.asarray(AGENT_READERS[name](model)).copy() for name in task.agent_metrics
@@ -199,6 +230,7 @@ def run_one(task: RunTask) -> RunOutput:
         cascade_sizes=sizes.to_numpy(np.int64),
         cascade_items=sizes.index.to_numpy(np.int64),
         agents=agents,
+        drift=drift,
     )
 
 

@@ -31,6 +31,25 @@ uncertainties (population, network and behaviour parameters, the ``design``)::
     strategy = "interactive"
     reply_share = 0.3
 
+Levers over uncertainties, as the EMA Workbench crosses them: each lever setting runs over the
+same scenario sample (and the same seeds)::
+
+    [levers]                   # strategy switches: crossed, or [[levers]] tables as policies
+    "strategy.reply_capacity" = [5, 40]
+
+    [uncertainties]            # Params fields: [low, high] ranges or lists of choices
+    trust_shift = [-0.3, 0.3]
+    acq_degree = [6, 10, 14]
+
+    [design]
+    kind = "saltelli"          # lhs | sobol | saltelli | morris | factorial (choices only)
+    n = 256
+
+Levers reach the arms that sweep the strategy; uncertainties reach every arm, the one-way
+baseline included. ``settle_tolerance`` (default 0.02) and ``settle_window`` (default 24
+steps) set the horizon check: a run has settled on a measure when its relative change over
+the last window is at most the tolerance.
+
 Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params`
 field names, plus two namespaces:
 
@@ -55,6 +74,7 @@ the model's schema; nothing here repeats a range.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 import tomllib
@@ -66,6 +86,7 @@ from experiments import limits
 from experiments.points import (
     KEYS,
     RESERVED,
+    SAMPLED_KINDS,
     STRATEGY_PREFIX,
     SWITCHES,
     YOUNG_SHARE,
@@ -96,7 +117,11 @@ AGENT_METRICS = (
     "reached",
     "replies",
 )
-DESIGN_KINDS = ("factorial", "list", "lhs", "sobol")
+DESIGN_KINDS = ("factorial", "list", "lhs", "sobol", "saltelli", "morris")
+#: Default tolerance of the horizon check: relative change over the last ``settle_window`` steps.
+DEFAULT_SETTLE_TOLERANCE = 0.02
+#: Default window of the horizon check: one simulated day of hourly steps.
+DEFAULT_SETTLE_WINDOW = 24
 #: Measures given a BCa bootstrap CI by default: skewed, heavy-tailed summaries.
 DEFAULT_BOOTSTRAP = (
     "cascade_mean_size",
@@ -109,7 +134,16 @@ DEFAULT_HEADLINE = ("reach", "secondary_share", "engagement", "trust", "retentio
 DEFAULT_MODEL = "model:OpinionEcology"
 
 #: Top-level keys that hold tables (set by sections, not by ``--set KEY=VALUE``).
-_TABLE_KEYS = ("fixed", "factors", "points", "design", "arms", "analysis")
+_TABLE_KEYS = (
+    "fixed",
+    "factors",
+    "points",
+    "design",
+    "levers",
+    "uncertainties",
+    "arms",
+    "analysis",
+)
 _TOP_KEYS = (
     "name",
     "description",
@@ -120,9 +154,11 @@ _TOP_KEYS = (
     "measure_every",
     "metrics",
     "agent_metrics",
+    "settle_tolerance",
+    "settle_window",
     *_TABLE_KEYS,
 )
-_DESIGN_KEYS = ("kind", "n", "seed", "ranges")
+_DESIGN_KEYS = ("kind", "n", "seed", "ranges", "levels")
 _ARM_KEYS = ("strategy", "sweep", *SWITCHES)
 _ANALYSIS_KEYS = (
     "baseline",
@@ -132,6 +168,7 @@ _ANALYSIS_KEYS = (
     "n_resamples",
     "confidence",
     "headline",
+    "lower_is_better",
 )
 
 
@@ -204,6 +241,10 @@ class Design:
         ranges: For ``lhs``/``sobol``: key -> (low, high).
         n: For ``lhs``/``sobol``: the number of points.
         seed: For ``lhs``/``sobol``: the sampler's seed.
+        choices: For sampled kinds: key -> the choices a unit draw picks from (``[uncertainties]``).
+        levels: For ``morris``: the number of grid levels.
+        levers: Lever settings (``[levers]``), each a dict ``strategy.<switch>`` -> value; every
+            setting is crossed with the same scenarios. Empty: one setting, no levers.
     """
 
     kind: str = "factorial"
@@ -212,15 +253,28 @@ class Design:
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     n: int = 0
     seed: int = 0
+    choices: dict[str, tuple] = field(default_factory=dict)
+    levels: int = 4
+    levers: tuple[dict[str, Any], ...] = ()
 
     @property
-    def keys(self) -> tuple[str, ...]:
-        """The factor keys that vary between points."""
+    def lever_keys(self) -> tuple[str, ...]:
+        """The lever keys (``strategy.<switch>``) that vary between lever settings."""
+        return tuple(dict.fromkeys(k for p in self.levers for k in p))
+
+    @property
+    def uncertainty_keys(self) -> tuple[str, ...]:
+        """The keys that vary between scenarios (everything but the levers)."""
         if self.kind == "factorial":
             return tuple(self.factors)
         if self.kind == "list":
             return tuple(dict.fromkeys(k for p in self.points for k in p))
-        return tuple(self.ranges)
+        return (*self.ranges, *self.choices)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The factor keys that vary between points: levers, then uncertainties."""
+        return (*self.lever_keys, *self.uncertainty_keys)
 
 
 @dataclass(frozen=True)
@@ -235,6 +289,8 @@ class Analysis:
         n_resamples: Bootstrap resamples.
         confidence: Confidence level of every interval.
         headline: Measures shown in the report's headline table and figures.
+        lower_is_better: Measures where the baseline "wins" with a higher value (scenario
+            discovery flips their sign so that a positive difference always favours the arm).
     """
 
     baseline: str
@@ -244,6 +300,7 @@ class Analysis:
     n_resamples: int = 2000
     confidence: float = 0.95
     headline: tuple[str, ...] = DEFAULT_HEADLINE
+    lower_is_better: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -264,6 +321,8 @@ class ExperimentSpec:
     measure_every: int = 0
     metrics: tuple[str, ...] = ALL_METRICS
     agent_metrics: tuple[str, ...] = ()
+    settle_tolerance: float = DEFAULT_SETTLE_TOLERANCE
+    settle_window: int = DEFAULT_SETTLE_WINDOW
     fixed: dict[str, Any] = field(default_factory=dict)
     design: Design = field(default_factory=Design)
     source: str | None = None
@@ -515,6 +574,18 @@ def parse_spec(
         if m not in AGENT_METRICS:
             raise ctx.unknown(("agent_metrics",), m, AGENT_METRICS, "agent_metrics")
 
+    settle_tolerance = raw.get("settle_tolerance", DEFAULT_SETTLE_TOLERANCE)
+    if (
+        isinstance(settle_tolerance, bool)
+        or not isinstance(settle_tolerance, int | float)
+        or not 0 < settle_tolerance < 1
+    ):
+        raise ctx.error(
+            ("settle_tolerance",),
+            f"settle_tolerance must be a number in (0, 1), got {settle_tolerance!r}",
+        )
+    settle_window = _int(ctx, raw, "settle_window", DEFAULT_SETTLE_WINDOW, lo=1)
+
     fixed = _values_table(ctx, raw.get("fixed", {}), ("fixed",))
     design = _design(ctx, raw, fixed)
     arms = _arms(ctx, raw.get("arms"))
@@ -530,6 +601,8 @@ def parse_spec(
         measure_every=measure_every,
         metrics=tuple(metrics),
         agent_metrics=tuple(dict.fromkeys(agent_metrics)),
+        settle_tolerance=float(settle_tolerance),
+        settle_window=settle_window,
         fixed=fixed,
         design=design,
         arms=arms,
@@ -594,7 +667,10 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if k not in _DESIGN_KEYS:
             raise ctx.unknown(("design", k), k, _DESIGN_KEYS, "[design]")
     factors_raw, points_raw = raw.get("factors"), raw.get("points")
+    unc_raw = raw.get("uncertainties")
     default_kind = "list" if points_raw is not None else "factorial"
+    if unc_raw is not None:
+        default_kind = "lhs" if _has_ranges(unc_raw) else "factorial"
     kind = d.get("kind", default_kind)
     if kind not in DESIGN_KINDS:
         raise ctx.error(
@@ -605,13 +681,40 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if present:
             raise ctx.error(path, f"{what} cannot be used with design kind {kind!r}")
 
+    if isinstance(unc_raw, dict):  # a misplaced lever is the first thing to say
+        for k in unc_raw:
+            if k.startswith(STRATEGY_PREFIX):
+                raise ctx.error(
+                    ("uncertainties", k),
+                    f"{k} is a strategy switch: the outlet chooses it, so put it in [levers]",
+                )
+    if unc_raw is not None:
+        for present, what, path in (
+            (factors_raw is not None, "[factors]", ("factors",)),
+            (points_raw is not None, "[[points]]", ("points",)),
+            ("ranges" in d, "design.ranges", ("design", "ranges")),
+        ):
+            if present:
+                raise ctx.error(
+                    path, f"{what} cannot be used with [uncertainties]: declare the scenarios once"
+                )
+        if kind == "list":
+            raise ctx.error(
+                ("design", "kind"),
+                "[uncertainties] are sampled or crossed, not listed",
+                "factorial, " + ", ".join(SAMPLED_KINDS),
+            )
+
     forbid(kind != "factorial" and factors_raw is not None, "[factors]", ("factors",))
     forbid(kind != "list" and points_raw is not None, "[[points]]", ("points",))
-    forbid(kind not in ("lhs", "sobol") and "ranges" in d, "design.ranges", ("design", "ranges"))
-    forbid(kind not in ("lhs", "sobol") and "n" in d, "design.n", ("design", "n"))
-
+    forbid(kind not in SAMPLED_KINDS and "ranges" in d, "design.ranges", ("design", "ranges"))
+    forbid(kind not in SAMPLED_KINDS and "n" in d, "design.n", ("design", "n"))
+    forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     keys: list[str] = []
-    if kind == "factorial":
+    if unc_raw is not None:
+        design = _uncertainties(ctx, raw, d, kind, unc_raw)
+        keys = list(design.uncertainty_keys)
+    elif kind == "factorial":
         factors: dict[str, tuple] = {}
         table = factors_raw or {}
         if not isinstance(table, dict):
@@ -641,14 +744,7 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         design = Design(kind="list", points=points)
         keys = list(design.keys)
     else:
-        n = _int(ctx, d, "n", 0, lo=2, path=("design",))
-        if kind == "sobol" and n & (n - 1):
-            raise ctx.error(
-                ("design", "n"),
-                f"a Sobol design needs n a power of 2, got {n}",
-                f"e.g. {1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}",
-            )
-        seed = _int(ctx, d, "seed", int(raw.get("root_seed", 0)) % (2**32), lo=0, path=("design",))
+        sampled = _sampled(ctx, d, raw, kind)
         ranges_raw = d.get("ranges")
         if not isinstance(ranges_raw, dict) or not ranges_raw:
             raise ctx.error(
@@ -677,7 +773,15 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
                 raise ctx.error(path, f"range [{r[0]}, {r[1]}] must have low < high")
             ranges[k] = (float(lo), float(hi))
         keys = list(ranges)
-        design = Design(kind=kind, ranges=ranges, n=n, seed=seed)
+        design = Design(kind=kind, ranges=ranges, **sampled)
+    levers = _levers(ctx, raw.get("levers"))
+    lever_keys = list(dict.fromkeys(k for p in levers for k in p))
+    for k in lever_keys:
+        if k in keys:
+            where = "uncertainties" if unc_raw is not None else "design"
+            raise ctx.error(("levers", k), f"{k} is both a lever and in the {where}; keep one")
+    keys = [*lever_keys, *keys]
+    design = dataclasses.replace(design, levers=levers)
     for k in keys:
         if k in fixed:
             raise ctx.error(("fixed", k), f"{k} is both fixed and a design factor; keep one")
@@ -687,6 +791,136 @@ def _design(ctx: _Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
             ("design",), f"{YOUNG_SHARE} and {mix_keys[0]} both vary the generation mix; keep one"
         )
     return design
+
+
+def _has_ranges(table: Any) -> bool:
+    """Whether an [uncertainties] table has a numeric range (so the default design samples)."""
+    if not isinstance(table, dict):
+        return False
+    return any(
+        _known(k) and numeric_bounds(k) is not None and _is_range(v) for k, v in table.items()
+    )
+
+
+def _is_range(v: Any) -> bool:
+    return (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+    )
+
+
+def _sampled(ctx: _Ctx, d: dict, raw: dict, kind: str) -> dict[str, int]:
+    """n, seed and levels of a sampled design, checked."""
+    n = _int(ctx, d, "n", 0, lo=2, path=("design",))
+    if kind in ("sobol", "saltelli") and n & (n - 1):
+        raise ctx.error(
+            ("design", "n"),
+            f"a {kind} design needs n a power of 2, got {n}",
+            f"e.g. {1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}",
+        )
+    seed = _int(ctx, d, "seed", int(raw.get("root_seed", 0)) % (2**32), lo=0, path=("design",))
+    levels = _int(ctx, d, "levels", 4, lo=2, path=("design",))
+    return {"n": n, "seed": seed, "levels": levels}
+
+
+def _uncertainties(ctx: _Ctx, raw: dict, d: dict, kind: str, table: Any) -> Design:
+    """The [uncertainties] table: Params fields (and mix.young_share) with a range or choices.
+
+    ``key = [low, high]`` (two numbers, numeric key) is a range; any other non-empty list, or
+    ``key = {choices = [...]}``, is a list of choices. A factorial design crosses choices only;
+    the sampled kinds draw ranges uniformly and pick choices with equal probability.
+    """
+    if not isinstance(table, dict) or not table:
+        raise ctx.error(
+            ("uncertainties",),
+            "uncertainties must be a non-empty table of key = [low, high] or [choices]",
+        )
+    ranges: dict[str, tuple[float, float]] = {}
+    choices: dict[str, tuple] = {}
+    for k, v in table.items():
+        path = ("uncertainties", k)
+        if k.startswith(STRATEGY_PREFIX):
+            raise ctx.error(
+                path, f"{k} is a strategy switch: the outlet chooses it, so put it in [levers]"
+            )
+        _check_name(ctx, path, k)
+        if isinstance(v, dict):
+            if set(v) != {"choices"}:
+                raise ctx.error(path, f"an inline table takes only choices = [...], got {v!r}")
+            v, forced = v["choices"], True
+        else:
+            forced = False
+        if not isinstance(v, list) or not v:
+            raise ctx.error(
+                path,
+                f"must be [low, high] or a non-empty list of choices, got {v!r}",
+                allowed_text(k),
+            )
+        if not forced and numeric_bounds(k) is not None and _is_range(v):
+            lo, hi = (_check(ctx, path, k, x) for x in v)
+            if not lo < hi:
+                raise ctx.error(path, f"range [{v[0]}, {v[1]}] must have low < high")
+            if kind == "factorial":
+                raise ctx.error(
+                    path,
+                    "a factorial design cannot cross a range: give a list of levels "
+                    "({choices = [...]}) or sample it (design.kind = lhs, sobol, saltelli, morris)",
+                )
+            ranges[k] = (float(lo), float(hi))
+        else:
+            values = tuple(_check(ctx, path, k, x) for x in v)
+            if len(set(map(repr, values))) != len(values):
+                raise ctx.error(path, f"choices repeat: {list(v)}")
+            choices[k] = values
+    if kind == "factorial":
+        return Design(kind="factorial", factors=choices)
+    if kind in ("saltelli", "morris") and len(ranges) + len(choices) < 2:
+        raise ctx.error(("uncertainties",), f"a {kind} design needs at least two uncertainties")
+    return Design(kind=kind, ranges=ranges, choices=choices, **_sampled(ctx, d, raw, kind))
+
+
+def _levers(ctx: _Ctx, table: Any) -> tuple[dict[str, Any], ...]:
+    """The [levers] table: ``strategy.<switch> = [settings]`` (crossed), or ``[[levers]]`` policies."""
+    if table is None:
+        return ()
+    if isinstance(table, list):
+        if not table or not all(isinstance(p, dict) and p for p in table):
+            raise ctx.error(("levers",), "[[levers]] must be non-empty tables, one per policy")
+        policies = [
+            {k: _lever_value(ctx, ("levers", i, k), k, v) for k, v in p.items()}
+            for i, p in enumerate(table)
+        ]
+        keys = list(dict.fromkeys(k for p in policies for k in p))
+        for i, p in enumerate(policies):
+            missing = [k for k in keys if k not in p]
+            if missing:
+                raise ctx.error(("levers", i), f"policy {i} does not set {', '.join(missing)}")
+        return tuple(policies)
+    if not isinstance(table, dict) or not table:
+        raise ctx.error(("levers",), "levers must be a table of strategy.<switch> = [settings]")
+    settings: dict[str, tuple] = {}
+    for k, v in table.items():
+        if not isinstance(v, list) or not v:
+            raise ctx.error(("levers", k), f"lever settings must be a non-empty list, got {v!r}")
+        settings[k] = tuple(_lever_value(ctx, ("levers", k), k, x) for x in v)
+        if len(set(map(repr, settings[k]))) != len(settings[k]):
+            raise ctx.error(("levers", k), f"lever settings repeat: {v}")
+    keys = list(settings)
+    return tuple(
+        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*settings.values())
+    )
+
+
+def _lever_value(ctx: _Ctx, path: tuple, key: str, value: Any) -> Any:
+    if not key.startswith(STRATEGY_PREFIX):
+        hint = f"; {key} is a model parameter: put it in [uncertainties]" if _known(key) else ""
+        raise ctx.error(
+            path,
+            f"a lever is a strategy switch, written strategy.<switch>{hint}",
+            ", ".join(STRATEGY_PREFIX + sw for sw in SWITCHES),
+        )
+    return _check(ctx, path, key, value)
 
 
 def _known(key: str) -> bool:
@@ -812,7 +1046,17 @@ def _analysis(ctx: _Ctx, a: Any, arms: tuple[Arm, ...], metrics: tuple[str, ...]
     for h in headline:
         if h not in metrics:
             _raise_unknown(ctx, ("analysis", "headline"), h, metrics)
+    lower = a.get("lower_is_better", [])
+    if not isinstance(lower, list) or not all(isinstance(m, str) for m in lower):
+        raise ctx.error(
+            ("analysis", "lower_is_better"),
+            f"lower_is_better must be a list of measures, got {lower!r}",
+        )
+    for m in lower:
+        if m not in metrics:
+            _raise_unknown(ctx, ("analysis", "lower_is_better"), m, metrics)
     return Analysis(
+        lower_is_better=tuple(lower),
         baseline=baseline,
         min_difference={k: float(v) for k, v in md.items()},
         relative_min_difference=float(rel),
@@ -855,6 +1099,10 @@ def _blame(spec: ExperimentSpec, i: int, point: dict[str, Any], message: str) ->
     if named:
         k = named[0]
         kind = spec.design.kind
+        if k in spec.design.lever_keys:
+            return ("levers", k)
+        if "uncertainties" in spec.raw:
+            return ("uncertainties", k)
         if kind == "factorial":
             return ("factors", k)
         if kind == "list":

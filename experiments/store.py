@@ -119,7 +119,7 @@ def _kind_type(kind: type) -> pa.DataType:
 
 def runs_schema(spec: ExperimentSpec) -> pa.Schema:
     """The schema of ``runs/``: fixed by the spec, identical in every part."""
-    from experiments.design import design_points
+    from experiments.design import design_points, settle_columns
     from model import Params, Strategy
 
     points = design_points(spec)
@@ -144,6 +144,10 @@ def runs_schema(spec: ExperimentSpec) -> pa.Schema:
     for f in dataclasses.fields(Strategy):
         fields.append((f"param.strategy.{f.name}", _kind_type(type(f.default))))
     fields += [(c, pa.float64()) for c in metric_names(spec.metrics)]
+    settle = settle_columns(spec)
+    fields += [(f"drift.{c}", pa.float64()) for c in settle]
+    fields += [(f"settled.{c}", pa.bool_()) for c in settle]
+    fields.append(("settled", pa.bool_()))
     return pa.schema(fields)
 
 
@@ -198,6 +202,13 @@ def run_row(output: Any) -> dict[str, Any]:
             row[f"param.{k}"] = v
     for c in t.columns:
         row[c] = output.final.get(c, np.nan)
+    settled = []
+    for c in t.settle_columns:
+        drift = output.drift.get(c, np.nan)
+        row[f"drift.{c}"] = drift
+        row[f"settled.{c}"] = None if not np.isfinite(drift) else bool(drift <= t.settle_tolerance)
+        settled.append(row[f"settled.{c}"])
+    row["settled"] = None if not output.ok else all(bool(x) for x in settled)
     return row
 
 
