@@ -255,6 +255,93 @@ def trees_summary(rows: Rows) -> Summary:
     return fields, verdicts
 
 
+#: The published results the checks reproduce: (runs' keys, result, paper, criterion), for the
+#: page's table; "result here" is the checks' verdicts.
+RESULTS = (
+    (
+        ("deffuant",),
+        "Bounded-confidence clusters",
+        "Deffuant et al. 2000; Weisbuch et al. 2002",
+        "about floor(1/(2 eps)) major clusters; the mean opinion conserved",
+    ),
+    (
+        ("cascade",),
+        "Independent cascade",
+        "Kempe, Kleinberg & Tardos 2003; Newman 2002",
+        "large outbreaks reach S = 1 - exp(-c p S); small below c p = 1",
+    ),
+    (
+        ("attention",),
+        "Limited attention",
+        "Weng et al. 2012; Gleeson et al. 2014",
+        "heavy-tailed popularity over two or more decades",
+    ),
+    (
+        ("broadcast", "trees"),
+        "Structural virality of broadcasts",
+        "Goel et al. 2016",
+        "a broadcast is a star, virality 2(n-1)/n <= 2; chains (n+1)/3",
+    ),
+    (
+        ("hk",),
+        "Hegselmann-Krause",
+        "Hegselmann & Krause 2002; Fortunato 2005; Lorenz 2007",
+        "consensus for eps >= 0.25 in at least 90% of runs; frozen within 100 steps; order kept",
+    ),
+    (
+        ("ab",),
+        "Algorithmic bias",
+        "Sirbu, Pedreschi, Giannotti & Kertesz 2019",
+        "more clusters and slower convergence as gamma grows (gamma = 0 is Deffuant)",
+    ),
+    (
+        ("linear",),
+        "DeGroot and Friedkin-Johnsen",
+        "DeGroot 1974; Friedkin & Johnsen 1990",
+        "consensus pi^T x0 and fixed point (I - Lambda W)^-1 (I - Lambda) x0 to 1e-8",
+    ),
+    (
+        ("echo",),
+        "Echo chambers from activity-driven interaction",
+        "Baumann et al. 2020",
+        "neutral consensus, radicalisation, and polarisation with echo chambers",
+    ),
+    (
+        ("watts",),
+        "Threshold cascades",
+        "Granovetter 1978; Watts 2002",
+        "global cascades only inside 1 < z < about 5.8 at phi = 0.18; the crowd of 100 all join",
+    ),
+    (
+        ("rumour",),
+        "Rumour with stifling",
+        "Maki & Thompson 1973",
+        "never-informed share theta = 0.2032 within +-0.01",
+    ),
+    (
+        ("emotions",),
+        "Collective emotions",
+        "Schweitzer & Garcia 2010",
+        "v(t) = v0 exp(-gamma t) to 1e-6 without coupling; bimodal valence above the critical coupling",
+    ),
+    (
+        ("voter", "qvoter"),
+        "Voter and q-voter",
+        "Clifford & Sudbury 1973; Nyczka et al. 2012",
+        "exit probability = rho0; q-voter ordered below p_c = (q-1)/(q-1+2^(q-1)), not above",
+    ),
+)
+
+
+def results_table(by_key: dict[str, list[str]]) -> str:
+    """The Markdown table of the published results beside what the checks measured here."""
+    rows = ["| result | paper | criterion | result here |", "| --- | --- | --- | --- |"]
+    for keys, result, paper, criterion in RESULTS:
+        here = "; ".join(v.replace("|", "/") for k in keys for v in by_key.get(k, []))
+        rows.append(f"| {result} | {paper} | {criterion} | {here or 'not run'} |")
+    return "\n".join(rows)
+
+
 #: Each check: its runs' key, its summary, its figure (the page's sections, in order).
 CHECKS = (
     ("deffuant", deffuant_summary, figures.deffuant_figure),
@@ -316,9 +403,11 @@ def write_report(
     verdicts: list[str] = []
     # the opinion rules' checks (validation/opinion_rules.py) join when their runs are present
     extra = tuple(c for c in opinion_rules.CHECKS if c[0] in results)
+    by_key: dict[str, list[str]] = {}
     for key, summary, figure in CHECKS + extra:
         figure(results[key], fig_dir)
         fields[key], v = summary(results[key])
+        by_key[key] = v
         verdicts += v
     cpu = {k: sum(r["seconds"] for r in rows) for k, rows in results.items()}
     fields["run"] = {
@@ -330,6 +419,7 @@ def write_report(
         "load": load_average() if load is None else load,
         "cpu": ", ".join(f"{k} {v:.0f} s" for k, v in cpu.items()),
         "summary": "\n".join(f"- {v}" for v in verdicts),
+        "table": results_table(by_key),
     }
     text = (
         TEMPLATE.read_text()
