@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship-quick --overwrite --set n_users=5000 --steps 168 --replicates 8 --executor process && $(BIN)/python -m experiments report results/flagship-quick
+	$(BIN)/python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship-quick --overwrite --replicates 16 --executor process && $(BIN)/python -m experiments report results/flagship-quick
 
 # No outside request at start: no version check against pypi.org, no telemetry to mixpanel.
 app: $(STAMP)

@@ -49,7 +49,7 @@ MIN_SCENARIOS = 8
 
 
 def lever_labels(spec: Any) -> list[str]:
-    """A short label per lever setting (``reply_capacity=5``), or ``-`` without levers."""
+    """A short label per lever setting (``reply_share=0.1``), or ``-`` without levers."""
     levers = spec.design.levers or ({},)
     return [
         ", ".join(f"{k.removeprefix('strategy.')}={v}" for k, v in lev.items()) or "-"

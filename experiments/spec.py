@@ -35,7 +35,7 @@ Levers over uncertainties, as the EMA Workbench crosses them: each lever setting
 same scenario sample (and the same seeds)::
 
     [levers]                   # strategy switches: crossed, or [[levers]] tables as policies
-    "strategy.reply_capacity" = [5, 40]
+    "strategy.reply_share" = [0.1, 0.3]
 
     [uncertainties]            # Params fields: [low, high] ranges or lists of choices
     trust_shift = [-0.3, 0.3]

@@ -1,4 +1,4 @@
-"""Validation of the opinion rules (issue 12, items 1, 2, 3 and 7): design, runs, verdicts, figures.
+"""Validation of the opinion rules (docs/ODD.md 7.15, 7.16): design, runs, verdicts, figures.
 
 Four checks, each a canonical preset of :mod:`model.presets`, joined to the report by
 :mod:`validation.runs` (:func:`tasks`) and :mod:`validation.report` (:data:`CHECKS`,

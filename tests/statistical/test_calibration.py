@@ -1,7 +1,7 @@
 """Calibration: each cohort's share of exposures through social channels matches its profile.
 
 The survey values (agents/generations.py: post00 0.47, post90 0.45, post80 0.42, pre80 0.23)
-are the target; the issue fixes the tolerance at +-0.05. At 5,000 users over 3 days each cohort
+are the target; the tolerance is fixed in advance at +-0.05. At 5,000 users over 3 days each cohort
 has tens of thousands of views, so the sampling error of a share (sd < 0.005) is far inside
 the tolerance: a miss means the mechanism is off, not bad luck. Two strategies and two seeds
 are checked, since forwarding volume differs a lot between them.

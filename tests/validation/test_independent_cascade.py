@@ -74,6 +74,6 @@ def test_subcritical_outbreaks_stay_small():
     """At c p = 0.5 the mean outbreak is under 1% of users.
 
     Theory gives a mean of 1 / (1 - c p) = 2 users (0.02% of 10,000), with a light tail;
-    the 1% bound is what the issue asks and fails only if forwarding ignores p.
+    the 1% bound was fixed in advance and fails only if forwarding ignores p.
     """
     assert _shares(0.05).mean() < 0.01

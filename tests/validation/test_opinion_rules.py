@@ -133,7 +133,7 @@ def test_degroot_and_friedkin_johnsen_reach_their_closed_forms(kind):
 
     The error falls like |lambda_2|^t (DeGroot) or (lambda |lambda_2|)^t (FJ); on these W
     |lambda_2| <= 0.96, so after 1200 steps it is below 1e-20 in exact arithmetic and the float
-    floor (about 1e-15) is what remains; 1e-8 is the issue's tolerance, seven decades above.
+    floor (about 1e-15) is what remains; 1e-8 is the tolerance fixed in advance, seven decades above.
     """
     for seed in range(3):
         assert O.linear_run(kind, seed)["final"] <= O.LINEAR_TOL
