@@ -36,7 +36,7 @@ n_users = 200
 
 [levers]
 "strategy.community" = [true, false]
-"strategy.comments_visible" = [true, false]
+"strategy.follow_up" = [true, false]
 
 [uncertainties]
 trust_shift = [-0.2, 0.2]
@@ -139,7 +139,7 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
                 "seed": t.seed,
                 "lever": (
                     t.factors["strategy.community"],
-                    t.factors["strategy.comments_visible"],
+                    t.factors["strategy.follow_up"],
                 ),
                 "scenario": t.point_id % 3,
                 "unc": (

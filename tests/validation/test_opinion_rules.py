@@ -97,6 +97,7 @@ def test_algorithmic_bias_final_opinions_match_ndlib(monkeypatch):
     ignored the bias or the bound would move the cluster positions (consensus near 0.5 against
     clusters near 0.25 and 0.75), a distance near 0.5.
     """
+    pytest.importorskip("ndlib")
     import ndlib.models.ModelConfig as mc
     import networkx as nx
     from scipy import stats
