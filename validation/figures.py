@@ -7,7 +7,6 @@ verdict. Matplotlib runs headless (the Agg backend).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 from scipy.special import zeta
 
 from model.measures import tree_virality
+from validation.common import group
 from validation.design import IC_DEGREE, IC_USERS, LA_TESTED_MU, LARGE
 from validation.theory import chain_virality, deffuant_staircase, percolation_share, star_virality
 
@@ -30,14 +30,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def group(rows: Rows, key: str) -> dict[Any, Rows]:
-    """The runs grouped by the value of ``key``, in run order within each group."""
-    by: dict[Any, Rows] = defaultdict(list)
-    for r in rows:
-        by[r[key]].append(r)
-    return by
 
 
 def star_chain_virality() -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,8 @@ import numpy as np
 from model.engine import OpinionEcology
 from model.presets import algorithmic_bias, degroot, echo_chambers, friedkin_johnsen
 from model.presets import hegselmann_krause as hk_preset
+from validation.common import group as _by
+from validation.common import passed as _pass
 
 TEMPLATE = Path(__file__).with_name("template_opinion.md")
 
@@ -185,17 +187,6 @@ def tasks() -> list[Task]:
 
 
 # ------------------------------------------------------------------ verdicts
-def _pass(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def _by(rows: Rows, key: str) -> dict[Any, Rows]:
-    out: dict[Any, Rows] = {}
-    for r in rows:
-        out.setdefault(r[key], []).append(r)
-    return out
-
-
 def hk_summary(rows: Rows) -> Summary:
     """At the tested bounds: consensus share >= 0.9, every run frozen within 100 steps; order kept."""
     by = _by(rows, "eps")

@@ -21,6 +21,7 @@ import numpy as np
 
 from model.presets import DEFFUANT_ROUNDS
 from validation import figures, opinion_rules, spread_rules
+from validation.common import passed as _pass
 from validation.design import (
     BC_SEEDS,
     BC_USERS,
@@ -53,10 +54,6 @@ def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:
     m = float(x.mean())
     half = 1.96 * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else float("nan")
     return m, m - half, m + half
-
-
-def _pass(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def deffuant_summary(rows: Rows) -> Summary:

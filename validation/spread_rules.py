@@ -31,6 +31,8 @@ from model.measures import _bimodality, adopted_share, reach
 from model.presets import collective_emotions, granovetter_crowd, q_voter, rumour, threshold, voter
 from model.rules.emotion import critical_coupling
 from model.rules.following import critical_independence
+from validation.common import group as _by
+from validation.common import passed as _pass
 
 Rows = list[dict[str, Any]]
 
@@ -179,17 +181,6 @@ def tasks() -> list[tuple[str, Any, tuple]]:
 
 
 # ------------------------------------------------------------------ verdicts
-def _pass(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def _by(rows: Rows, key: str) -> dict[Any, Rows]:
-    out: dict[Any, Rows] = {}
-    for r in rows:
-        out.setdefault(r[key], []).append(r)
-    return out
-
-
 def watts_summary(rows: Rows) -> tuple[dict[str, Any], list[str]]:
     """Global cascades at every tested z inside the window, none outside; the crowd all joins
     and the broken crowd stops at 1."""
