@@ -4,6 +4,9 @@ Each test drives the page as a user would (clicking Mesa's Step and Reset, choos
 or a preset, switching comparison mode, typing a bad seed or a refused parameter combination)
 and then asserts what changed in the model and in the drawn views. Models are small (400
 users) so the whole file runs in seconds.
+
+This file is longer than the house's 400 lines: one headless test per viewer behaviour, sharing
+the page fixture and its small helpers (find, click, type a number).
 """
 
 from __future__ import annotations

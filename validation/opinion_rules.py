@@ -17,6 +17,9 @@ Seeds are ``range(replicates)``; tolerances are fixed here and reasoned in the s
 ``tests/validation/test_opinion_rules.py``, which assert the same criteria on these seeds or a
 subset. The file is one module for the four checks so that the report's shared files change by
 a line each.
+
+This file is a little longer than the house's 400 lines: the design, runs, verdicts and figures
+of four checks, kept together as the spreading rules' checks are in spread_rules.py.
 """
 
 from __future__ import annotations

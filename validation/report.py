@@ -5,6 +5,9 @@ of the template names and the one-line verdicts of the summary; the tolerances o
 live here. :func:`write_report` draws the figures (:mod:`validation.figures`) and writes the
 page. The prose is Markdown in ``template.md`` with ``str.format`` fields, one namespace per
 check (``{cascade[s_hi]:.4f}``); every number and table it shows is computed below.
+
+This file is a little longer than the house's 400 lines: one summary per check of the first
+five, with its tolerance, and the table of the twelve results belong with the page they fill.
 """
 
 from __future__ import annotations
