@@ -131,7 +131,7 @@ class OpinionEcology(mesa.Model):
         self.n_users = n
         self.n_outlets = 1 + p.n_background
         self.state: State = init_population(
-            p, self.rng_population, self.prof, self.rules["initial_opinion"]
+            p, self.rng_population, self.prof, self.rules.initial_opinion
         )
         self.networks: Networks = build_networks(self.state.gen, p, self.rng_population)
         self.screens = Screens(n, p.screen_size)
@@ -142,6 +142,8 @@ class OpinionEcology(mesa.Model):
         self.outlets: list[MediaOutlet] = init_outlets(self, p)
         self.outlet = outlet_table(self.outlets)
         self.users = [User(self, i) for i in range(n)]
+        # every rule's state, created now that the networks exist (model/rules/base.py)
+        self.rules.init(self)
         # cumulative tallies for the measures: views by (generation, channel, focal?) and focal
         # engagement by generation (likes, comments, forwards)
         self.views_by = np.zeros((4, len(CHANNELS), 2), dtype=np.int64)

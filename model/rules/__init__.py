@@ -5,14 +5,30 @@ One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mi
 feed ranking (``feed_ranking``), the opinion rule (``opinion_rule``), peer choice
 (``peer_choice``), emotion (``emotion_rule``) and following (``follow_rule``); the spreading
 rules with memory (``threshold``, ``rumour``) register as forwarding rules.
-:func:`selected` is the one place that maps Params onto the rules a model runs.
+:func:`selected` is the one place that maps Params onto the rules a model runs, as one typed
+:class:`Rules` record; each rule's hooks and their defaults are in :mod:`model.rules.base`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from model.rules.attention import ATTENTION
+from model.rules.base import (
+    AttentionRule,
+    EmotionRule,
+    FeedChoiceRule,
+    FeedRankingRule,
+    FollowingRule,
+    ForwardingRule,
+    InitialOpinionRule,
+    OpinionRule,
+    PeerChoiceRule,
+    PeerMixingRule,
+    Rule,
+)
 from model.rules.emotion import EMOTION
 from model.rules.feed_choice import FEED_CHOICE
 from model.rules.feed_ranking import FEED_RANKING
@@ -24,6 +40,9 @@ from model.rules.peer_choice import PEER_CHOICE
 from model.rules.peer_mixing import PEER_MIXING, random_matching
 from model.rules.registry import Registry
 from model.rules.spreading import PairStore
+
+if TYPE_CHECKING:
+    from model.world import World
 
 #: Every registry, by the key :func:`selected` returns its rule under.
 REGISTRIES: dict[str, Registry] = {
@@ -40,8 +59,39 @@ REGISTRIES: dict[str, Registry] = {
 }
 
 
-def selected(params: Any) -> dict[str, Any]:
-    """The rule each registry runs under ``params``, keyed as in :data:`REGISTRIES`.
+@dataclass(slots=True)
+class Rules:
+    """The rules one model runs, one per registry (new instances: a rule's state is its own)."""
+
+    forwarding: ForwardingRule
+    peer_mixing: PeerMixingRule
+    initial_opinion: InitialOpinionRule
+    feed_choice: FeedChoiceRule
+    attention: AttentionRule
+    opinion: OpinionRule
+    peer_choice: PeerChoiceRule
+    emotion: EmotionRule
+    following: FollowingRule
+    feed_ranking: FeedRankingRule
+
+    def __getitem__(self, key: str) -> Rule:
+        """The rule of registry ``key`` (as in :data:`REGISTRIES`)."""
+        if key not in REGISTRIES:
+            raise KeyError(f"no registry {key!r}; registries: {', '.join(REGISTRIES)}")
+        return getattr(self, key)
+
+    def items(self) -> list[tuple[str, Rule]]:
+        """(registry key, rule) pairs, in the order of :data:`REGISTRIES`."""
+        return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+
+    def init(self, world: World) -> None:
+        """Create every rule's state for ``world`` (the engine calls this once it is built)."""
+        for _, rule in self.items():
+            rule.init(world)
+
+
+def selected(params: Any) -> Rules:
+    """The rule each registry runs under ``params``, as a :class:`Rules` record.
 
     Raises:
         ValueError: A choice names no registered rule.
@@ -58,7 +108,7 @@ def selected(params: Any) -> dict[str, Any]:
         "following": params.follow_rule,
         "feed_ranking": params.feed_ranking,
     }
-    return {key: REGISTRIES[key].get(name) for key, name in names.items()}
+    return Rules(**{key: REGISTRIES[key].get(name) for key, name in names.items()})
 
 
 __all__ = [
@@ -75,6 +125,8 @@ __all__ = [
     "REGISTRIES",
     "PairStore",
     "Registry",
+    "Rule",
+    "Rules",
     "random_matching",
     "selected",
 ]

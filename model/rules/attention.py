@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.rules.base import AttentionRule
 from model.rules.registry import Registry
 
-ATTENTION: Registry = Registry("attention")
+ATTENTION: Registry[AttentionRule] = Registry("attention")
 
 
 @ATTENTION.register("limited")
-class Limited:
+class Limited(AttentionRule):
     """Budget max(1, floor(mean + U)), U ~ Uniform(0, 1): mean items on average."""
 
     #: A budget can be smaller than what the screens hold: the split between them is drawn.
@@ -26,7 +27,7 @@ class Limited:
 
 
 @ATTENTION.register("unlimited")
-class Unlimited:
+class Unlimited(AttentionRule):
     """Budget 2 x screen size: both screens in full (no draws)."""
 
     #: The budget holds both screens in full, so every unseen item is viewed whatever the split.

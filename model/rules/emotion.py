@@ -30,17 +30,19 @@ population splits into two modes at +-1 (for a split 0.6 / 0.4, at b > 2.5 b_c).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from model.rules.base import EmotionRule
 from model.rules.registry import Registry
 
-EMOTION: Registry = Registry("emotion_rule")
+EMOTION: Registry[EmotionRule] = Registry("emotion_rule")
 
 
 @EMOTION.register("relaxation")
-class Relaxation:
+class Relaxation(EmotionRule):
     """Emotion relaxes to baseline and is pulled by the valence and intensity consumed."""
 
     def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
@@ -68,21 +70,34 @@ class Relaxation:
         ).astype(np.float32)
 
 
+@dataclass(slots=True)
+class CollectiveState:
+    """The collective-emotions rule's state.
+
+    Attributes:
+        field: The field components (h+, h-).
+        expressed: Expressions of the last step (positive, negative).
+    """
+
+    field: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    expressed: tuple[int, int] = (0, 0)
+
+
 @EMOTION.register("collective")
-class Collective:
+class Collective(EmotionRule):
     """Schweitzer & Garcia (2010): valence and arousal coupled to a decaying emotional field."""
 
-    def __init__(self) -> None:
-        #: The field components (h+, h-).
-        self.field = np.zeros(2)
-        #: Expressions of the last step (positive, negative).
-        self.expressed = (0, 0)
+    state: CollectiveState
+
+    def init(self, world: Any) -> None:
+        """An empty field, no expressions."""
+        self.state = CollectiveState()
 
     def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
         """One step: valence and arousal move, users over the threshold express, h decays."""
         p, s = world.params, world.state
         n = world.n_users
-        hp, hm = self.field
+        hp, hm = self.state.field
         val = s.valence.astype(np.float64)
         aro = s.arousal.astype(np.float64)
         h_own = np.where(val >= 0, hp, hm)
@@ -100,8 +115,9 @@ class Collective:
         neg = int(express.sum()) - pos
         aro[express] = 0.0
         decay = math.exp(-p.emo_gamma_h)
-        self.field = self.field * decay + p.emo_field_gain * np.array([pos, neg]) / n
-        self.expressed = (pos, neg)
+        st = self.state
+        st.field = st.field * decay + p.emo_field_gain * np.array([pos, neg]) / n
+        st.expressed = (pos, neg)
         s.valence[:] = val.astype(np.float32)
         s.arousal[:] = aro.astype(np.float32)
 

@@ -13,12 +13,10 @@ from typing import Any
 import numpy as np
 
 from model.content import OUTLET, item_proof
+from model.rules.base import FeedChoiceRule, SlotWeights
 from model.rules.registry import Registry
 
-FEED_CHOICE: Registry = Registry("feed_choice")
-
-#: (users, items) -> one weight per slot, or None for uniform weights.
-SlotWeights = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+FEED_CHOICE: Registry[FeedChoiceRule] = Registry("feed_choice")
 
 
 def sample_slots(
@@ -65,7 +63,7 @@ def sample_slots(
 
 
 @FEED_CHOICE.register("weighted")
-class Weighted:
+class Weighted(FeedChoiceRule):
     """Format preference x recency x exp(w_proof x proof) x (0.5 + trust in the source), per slot."""
 
     def slot_weights(self, world: Any, t: int) -> SlotWeights:
@@ -100,7 +98,7 @@ class Weighted:
 
 
 @FEED_CHOICE.register("uniform")
-class Uniform:
+class Uniform(FeedChoiceRule):
     """Every unseen slot equally likely."""
 
     def slot_weights(self, world: Any, t: int) -> SlotWeights:

@@ -15,22 +15,19 @@ follows and is not ranked).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from model.content import visible_thread
+from model.rules.base import FeedRankingRule, SlotWeights
 from model.rules.registry import Registry
 
-FEED_RANKING: Registry = Registry("feed_ranking")
+FEED_RANKING: Registry[FeedRankingRule] = Registry("feed_ranking")
 
 #: Distance added before the power of the personalised ranking, so that an item at the
 #: viewer's own opinion gets a finite weight (Sirbu et al. 2019 use a small d_min likewise).
 BIAS_FLOOR = 0.05
-
-#: (users, items) -> one factor per slot, or None for no factor.
-SlotFactor = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
 
 
 def engagement_score(world: Any) -> np.ndarray:
@@ -55,19 +52,19 @@ def bias_factor(opinion: np.ndarray, stance: np.ndarray, gamma: float) -> np.nda
 
 
 @FEED_RANKING.register("chronological")
-class Chronological:
+class Chronological(FeedRankingRule):
     """No ranking factor: recency as weighed by the feed-choice rule."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    def slot_factor(self, world: Any, t: int) -> SlotWeights:
         """None: the feed-choice weights alone."""
         return None
 
 
 @FEED_RANKING.register("engagement")
-class Engagement:
+class Engagement(FeedRankingRule):
     """Engagement with negative signals, times the feed-choice rule's recency."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    def slot_factor(self, world: Any, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
         f = engagement_factor(engagement_score(world)).astype(np.float32)
 
@@ -78,10 +75,10 @@ class Engagement:
 
 
 @FEED_RANKING.register("personalised")
-class Personalised:
+class Personalised(FeedRankingRule):
     """Similarity-biased ranking (Sirbu et al. 2019): closer items rank higher."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    def slot_factor(self, world: Any, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
         gamma = world.params.ranking_bias
         stance, opinion = world.content.stance, world.state.opinion

@@ -3,7 +3,7 @@
 ``engagement`` is the default: engaged non-followers may follow (in the react phase) and
 followers leave with a hazard that rises as belonging and trust fall. ``voter`` and
 ``q_voter`` make following a binary opinion copied from friends (acquaintances, or anyone
-under ``peer_mixing="complete"``):
+when the peer-mixing rule is well mixed):
 
 * voter (Clifford & Sudbury 1973; Holley & Liggett 1975): a user copies the follow state of a
   random friend. On a complete graph the share of followers is a martingale, so the
@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 
 from model.fatigue import decayed, load_keep
+from model.rules.base import FollowingRule
 from model.rules.registry import Registry
 
-FOLLOWING: Registry = Registry("follow_rule")
+FOLLOWING: Registry[FollowingRule] = Registry("follow_rule")
 
 
 @FOLLOWING.register("engagement")
-class Engagement:
+class Engagement(FollowingRule):
     """Churn: the unfollow hazard rises as belonging and trust fall below their thresholds, and
     with overload (exposure load to the focal outlet above the fatigue saturation)."""
 
@@ -58,7 +59,7 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
     the voter model)."""
     n = world.n_users
     state = world.state.follows[:, 0]
-    complete = world.params.peer_mixing == "complete"
+    complete = world.rules.peer_mixing.well_mixed
     acq = world.networks.acq
     order = rng.permutation(n)
     for users in np.array_split(order, min(world.params.voter_rounds, n)):
@@ -73,7 +74,9 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
             deg = acq.degree[users]
             has = deg > 0
             pick = np.floor(rng.random((m, q)) * deg[:, None]).astype(np.int64)
-            panel = acq.indices[np.minimum(acq.indptr[users][:, None] + pick, acq.n_edges - 1)]
+            # without any acquaintance tie nobody has a panel (``has`` is all False)
+            at = np.minimum(acq.indptr[users][:, None] + pick, max(acq.n_edges - 1, 0))
+            panel = acq.indices[at] if acq.n_edges else np.zeros((m, q), dtype=np.int64)
         view = state[panel]
         unanimous = has & (view == view[:, :1]).all(axis=1)
         new = state[users].copy()
@@ -84,7 +87,7 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
 
 
 @FOLLOWING.register("voter")
-class Voter:
+class Voter(FollowingRule):
     """A random user copies a random friend's follow state (one sweep per step)."""
 
     def update(self, world: Any, rng: np.random.Generator) -> None:
@@ -93,7 +96,7 @@ class Voter:
 
 
 @FOLLOWING.register("q_voter")
-class QVoter:
+class QVoter(FollowingRule):
     """With probability p choose at random, else copy q unanimous friends (one sweep per step)."""
 
     def update(self, world: Any, rng: np.random.Generator) -> None:

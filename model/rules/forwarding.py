@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from model.content import OUTLET
+from model.rules.base import ForwardingRule
 from model.rules.registry import Registry
 
-FORWARDING: Registry = Registry("forward_model")
+FORWARDING: Registry[ForwardingRule] = Registry("forward_model")
 
 
 def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
@@ -27,7 +28,7 @@ def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
 
 
 @FORWARDING.register("resonance")
-class Resonance:
+class Resonance(ForwardingRule):
     """p = min(1, 2 base_forward res (0.5 + emotion))."""
 
     def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
@@ -36,7 +37,7 @@ class Resonance:
 
 
 @FORWARDING.register("fixed")
-class Fixed:
+class Fixed(ForwardingRule):
     """p = forward_p for every view (independent cascade)."""
 
     def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Opinion rules: how opinions move toward viewed content and peers (docs/ODD.md 7.10, 7.11).
 
 Each rule has two parts the update phase calls: :meth:`content_pull`, the change of every
-user's opinion from the step's views, and ``peer_round(world, rng)``, one round of peer
-influence, which draws only from the ``peer`` stream it is handed. ``peer_round = None`` means
-the phase's own Deffuant round (with the peer-choice rule's pairs) runs.
+user's opinion from the step's views, and :meth:`peer_round`, one round of peer influence,
+which draws only from the ``peer`` stream it is handed.
 
 * ``bounded_confidence`` (default): Deffuant, Neau, Amblard & Weisbuch (2000) toward content and
-  peers.
+  peers: each round, disjoint pairs from the peer-choice rule move toward each other by peer_mu
+  when they are inside each other's bound.
 * ``hegselmann_krause``: every user moves to the average of the opinions inside its bound,
   synchronously (Hegselmann & Krause 2002): x_i' = mean{x_j : |x_j - x_i| <= eps_i}, self
   included; with complete mixing the window is found on the sorted opinions with prefix sums
@@ -21,13 +21,15 @@ the phase's own Deffuant round (with the peer-choice rule's pairs) runs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from model.rules.base import OpinionRule
 from model.rules.registry import Registry
 
-OPINION: Registry = Registry("opinion_rule")
+OPINION: Registry[OpinionRule] = Registry("opinion_rule")
 
 #: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
 BLOCK = 2_000_000
@@ -70,16 +72,32 @@ def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray
 
 
 @OPINION.register("bounded_confidence")
-class BoundedConfidence:
-    """Deffuant bounded confidence toward content; peers by the phase's Deffuant rounds."""
-
-    peer_round = None
+class BoundedConfidence(OpinionRule):
+    """Deffuant bounded confidence toward content and in rounds of pairwise peer exchange."""
 
     def content_pull(
         self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """The change of each user's opinion from the step's views (length n_users)."""
         return trust_pull(world, u, diff, inside, trust)
+
+    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+        """One round of Deffuant exchange: participants with ``peer_prob``, disjoint pairs from
+        the peer-choice rule (so the order inside a round does not matter and the vectorised
+        update is the sequential model's), each moving peer_mu of the way when inside its bound."""
+        p, s = world.params, world.state
+        if p.peer_prob <= 0:
+            return
+        part = np.flatnonzero(rng.random(world.n_users) < p.peer_prob)
+        a, b = world.rules.peer_choice.pairs(rng, part, world)
+        if len(a) == 0:
+            return
+        xa, xb = s.opinion[a], s.opinion[b]
+        d = xb - xa
+        move_a = np.abs(d) < s.epsilon[a]
+        move_b = np.abs(d) < s.epsilon[b]
+        s.opinion[a] = np.where(move_a, xa + p.peer_mu * d, xa)
+        s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
 
 
 @OPINION.register("hegselmann_krause")
@@ -104,7 +122,7 @@ class HegselmannKrause(BoundedConfidence):
         move = _movers(world, rng)
         x = s.opinion
         eps = s.epsilon.astype(np.float64)
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             target = self.window_means(x, eps)
         else:
             acq = world.networks.acq
@@ -125,6 +143,19 @@ class HegselmannKrause(BoundedConfidence):
         return (csum[hi] - csum[lo]) / (hi - lo)
 
 
+@dataclass(slots=True)
+class FriedkinJohnsenState:
+    """Friedkin-Johnsen's memory, taken at the first peer round.
+
+    Attributes:
+        x0: The opinions at the first peer round, x(0).
+        random_w: The random weights of W (``peer_weights="random"``), drawn once.
+    """
+
+    x0: np.ndarray | None = None
+    random_w: np.ndarray | None = None
+
+
 @OPINION.register("friedkin_johnsen")
 class FriedkinJohnsen(BoundedConfidence):
     """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over acquaintances and self.
@@ -136,9 +167,11 @@ class FriedkinJohnsen(BoundedConfidence):
     first peer round (the initial opinion when nothing moved it before).
     """
 
-    def __init__(self) -> None:
-        self.x0: np.ndarray | None = None
-        self._random_w: np.ndarray | None = None
+    state: FriedkinJohnsenState
+
+    def init(self, world: Any) -> None:
+        """Nothing known yet: x(0) and random weights are taken at the first peer round."""
+        self.state = FriedkinJohnsenState()
 
     def susceptibility(self, world: Any) -> float:
         """Lambda's diagonal (the same for every user)."""
@@ -154,11 +187,12 @@ class FriedkinJohnsen(BoundedConfidence):
         rows = np.concatenate([np.arange(n), owner])
         cols = np.concatenate([np.arange(n), acq.indices.astype(np.int64)])
         if world.params.peer_weights == "random":
-            if self._random_w is None:
+            st = self.state
+            if st.random_w is None:
                 if rng is None:
                     raise ValueError("random weights are drawn at the first peer round")
-                self._random_w = 1.0 - rng.random(len(rows))
-            w = self._random_w
+                st.random_w = 1.0 - rng.random(len(rows))
+            w = st.random_w
         else:
             w = np.concatenate([np.ones(n), world.state.trust_peers[owner].astype(np.float64)])
         w = w / np.bincount(rows, weights=w, minlength=n)[rows]
@@ -170,12 +204,13 @@ class FriedkinJohnsen(BoundedConfidence):
             return
         s = world.state
         move = _movers(world, rng)
-        if self.x0 is None:
-            self.x0 = s.opinion.copy()
+        st = self.state
+        if st.x0 is None:
+            st.x0 = s.opinion.copy()
         rows, cols, w = self.matrix(world, rng)
         wx = np.bincount(rows, weights=w * s.opinion[cols], minlength=world.n_users)
         lam = self.susceptibility(world)
-        np.copyto(s.opinion, lam * wx + (1.0 - lam) * self.x0, where=move)
+        np.copyto(s.opinion, lam * wx + (1.0 - lam) * st.x0, where=move)
 
 
 @OPINION.register("degroot")
@@ -185,6 +220,25 @@ class DeGroot(FriedkinJohnsen):
     def susceptibility(self, world: Any) -> float:
         """1: no anchoring to initial opinions."""
         return 1.0
+
+
+@dataclass(slots=True)
+class ActivityDrivenState:
+    """The activity-driven rule's state, drawn at the first peer round.
+
+    Attributes:
+        x: Baumann's unbounded opinions.
+        activity: Each user's activity a_i.
+        shown: The engine's opinions the rule last wrote (tanh(x)), to see what else moved them.
+        last_contacts: The last round's influence pairs (i listens to j).
+    """
+
+    x: np.ndarray | None = None
+    activity: np.ndarray | None = None
+    shown: np.ndarray | None = None
+    last_contacts: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
 
 
 @OPINION.register("activity_driven")
@@ -203,45 +257,56 @@ class ActivityDriven(BoundedConfidence):
     the engine's opinion itself (Baumann draw x(0) uniform on [-1, 1]).
     """
 
-    def __init__(self) -> None:
-        self.x: np.ndarray | None = None
-        self.activity: np.ndarray | None = None
-        self.shown: np.ndarray | None = None
-        self.last_contacts = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    state: ActivityDrivenState
+
+    def init(self, world: Any) -> None:
+        """Nothing drawn yet: activities and x(0) are taken at the first peer round."""
+        self.state = ActivityDrivenState()
+
+    @property
+    def x(self) -> np.ndarray | None:
+        """Baumann's unbounded opinions (None before the first round)."""
+        return self.state.x
+
+    @property
+    def last_contacts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last round's influence pairs (i listens to j)."""
+        return self.state.last_contacts
 
     def peer_round(self, world: Any, rng: np.random.Generator) -> None:
         """Draw this round's contacts and take one Euler step of the opinion equation."""
         p, s, n = world.params, world.state, world.n_users
         if p.peer_prob <= 0:
             return
-        if self.x is None:
+        st = self.state
+        if st.x is None or st.activity is None:
             g, lo = p.activity_exponent, p.activity_min
             u = rng.random(n)
-            self.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
-            self.x = s.opinion.astype(np.float64).copy()
+            st.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
+            st.x = s.opinion.astype(np.float64).copy()
         else:
-            moved = s.opinion != self.shown
-            self.x[moved] = np.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
-        x = self.x
-        active = np.flatnonzero(rng.random(n) < self.activity * p.peer_prob)
+            moved = s.opinion != st.shown
+            st.x[moved] = np.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
+        x = st.x
+        active = np.flatnonzero(rng.random(n) < st.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
         back = rng.random(len(i)) < p.reciprocity
         # A_ij = 1: i is influenced by j; a reciprocal contact also makes j listen to i
         key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
         a, b = key // n, key % n
-        self.last_contacts = (a, b)
+        st.last_contacts = (a, b)
         field_ = np.bincount(a, weights=np.tanh(p.controversy * x[b]), minlength=n)
         x += p.opinion_dt * (-x + p.social_coupling * field_)
         np.tanh(x, out=s.opinion)
-        self.shown = s.opinion.copy()
+        st.shown = s.opinion.copy()
 
     def contacts(
         self, world: Any, rng: np.random.Generator, active: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
-        p, n, x = world.params, world.n_users, self.x
+        p, n, x = world.params, world.n_users, self.state.x
         m, beta = p.contacts, p.contact_homophily
-        if p.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             out_i, out_j = [], []
             step = max(1, BLOCK // max(n, 1))
             for start in range(0, len(active), step):

@@ -20,26 +20,27 @@ from typing import Any
 
 import numpy as np
 
+from model.rules.base import PeerChoiceRule
 from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
 from model.rules.registry import Registry
 
-PEER_CHOICE: Registry = Registry("peer_choice")
+PEER_CHOICE: Registry[PeerChoiceRule] = Registry("peer_choice")
 
 
 @PEER_CHOICE.register("uniform")
-class Uniform:
+class Uniform(PeerChoiceRule):
     """The peer-mixing rule's pairs, unchanged."""
 
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, world: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b) among ``part`` (and, on the network, their acquaintances)."""
-        return world.rules["peer_mixing"].pairs(rng, part, world.networks, world.n_users)
+        return world.rules.peer_mixing.pairs(rng, part, world.networks, world.n_users)
 
 
 @PEER_CHOICE.register("algorithmic_bias")
-class AlgorithmicBias:
+class AlgorithmicBias(PeerChoiceRule):
     """Partners drawn with probability ∝ opinion distance^-gamma (Sirbu et al. 2019)."""
 
     def pairs(
@@ -57,7 +58,7 @@ class AlgorithmicBias:
         """Each participant a[k] (with a candidate) and the partner b[k] it proposes."""
         n, x, gamma = world.n_users, world.state.opinion, world.params.peer_bias
         part = np.asarray(part, dtype=np.int64)
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             b = np.empty(len(part), dtype=np.int64)
             step = max(1, BLOCK // max(n, 1))
             for start in range(0, len(part), step):

@@ -14,8 +14,8 @@ they forward they decide in ``adopt``, which the react phase calls with the step
   arrives (Watts's synchronous update). Counts are kept only for (user, item) pairs reached by
   a share, in a sorted sparse store: the cost follows the deliveries.
 * ``rumour`` (Maki & Thompson 1973; Daley & Kendall 1965): a user who forwards an item becomes
-  its spreader; each step every spreader contacts one random other user (anyone under
-  ``peer_mixing="complete"``, else a random member of its audience). An ignorant contact learns
+  its spreader; each step every spreader contacts one random other user (anyone when the
+  peer-mixing rule is well mixed, else a random member of its audience). An ignorant contact learns
   the item (it is pushed onto the contact's social screen, so it is viewed and reached) and
   becomes a spreader; if the contact already knows it, the initiating spreader becomes a
   stifler. Spreaders do not broadcast to their audience.
@@ -26,11 +26,13 @@ in ``forward_log``, so :func:`model.measures.adopted_share` counts adopters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from model.content import SOCIAL
+from model.rules.base import Adoptions, ForwardingRule
 from model.rules.forwarding import FORWARDING, friction_of
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -111,36 +113,48 @@ def thresholds(params: Any, n: int) -> np.ndarray:
     return phi / max(n - 1, 1) if params.threshold_kind == "share" else phi
 
 
+@dataclass(slots=True)
+class ThresholdState:
+    """What the threshold rule remembers.
+
+    Attributes:
+        store: Per (user, item) reached by a share: distinct sharers seen (``count``), whether
+            the user adopted (``adopted``) and the last sharer (``last``).
+        need: Each user's threshold as a number of sharers (phi, or phi k), less a tolerance.
+        touched: Keys whose count rose since the last react phase.
+    """
+
+    store: PairStore
+    need: np.ndarray
+    touched: np.ndarray = field(default_factory=lambda: _EMPTY.copy())
+
+
 @FORWARDING.register("threshold")
-class Threshold:
+class Threshold(ForwardingRule):
     """Forward once the distinct sharers seen reach the threshold: count >= phi (or phi k)."""
 
     broadcast = True
-
-    def __init__(self) -> None:
-        self.store: PairStore | None = None
-        self.touched = _EMPTY.copy()
+    state: ThresholdState
 
     def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
         """The spontaneous forward probability, ``forward_p``, per view (no draws)."""
         return np.full(len(res), params.forward_p)
 
-    def _setup(self, world: Any) -> PairStore:
-        if self.store is None:
-            n = world.n_users
-            self.store = PairStore(n, ("count", "adopted", "last"))
-            phi = thresholds(world.params, n)
-            if world.params.threshold_kind == "share":
-                nets = world.networks
-                k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=n)
-                phi = phi * k
-            # the tolerance keeps e.g. phi k = 0.18 * 50 = 9.000000000000002 reachable by 9
-            self.need = phi - 1e-9
-        return self.store
+    def init(self, world: Any) -> None:
+        """An empty store and each user's threshold (the networks are built; no draws)."""
+        n = world.n_users
+        phi = thresholds(world.params, n)
+        if world.params.threshold_kind == "share":
+            nets = world.networks
+            k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=n)
+            phi = phi * k
+        # the tolerance keeps e.g. phi k = 0.18 * 50 = 9.000000000000002 reachable by 9
+        self.state = ThresholdState(PairStore(n, ("count", "adopted", "last")), phi - 1e-9)
 
     def observe(self, world: Any, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray) -> None:
         """Count the distinct sharers of each (recipient, item) of one step's deliveries."""
-        store = self._setup(world)
+        st = self.state
+        store = st.store
         if len(rec) == 0:
             return
         key = store.key(rec, items)
@@ -153,15 +167,21 @@ class Threshold:
         pos = store.add(key)
         np.add.at(store.values["count"], pos, 1)
         store.values["last"][pos] = sharers
-        self.touched = np.concatenate([self.touched, key])
+        st.touched = np.concatenate([st.touched, key])
 
     def _meets(self, keys: np.ndarray) -> np.ndarray:
-        users = keys % self.store.n
-        return self.store.get("count", keys) >= self.need[users]
+        st = self.state
+        return st.store.get("count", keys) >= st.need[keys % st.store.n]
 
     def adopt(
-        self, world: Any, t: int, v: Any, draw: np.ndarray, keep: np.ndarray
-    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        self,
+        world: Any,
+        t: int,
+        v: Any,
+        draw: np.ndarray,
+        keep: np.ndarray,
+        forward: np.ndarray,
+    ) -> tuple[np.ndarray, Adoptions]:
         """Forwards of this step: views that meet the threshold (or forward spontaneously) and
         the users whose threshold this step's deliveries crossed without a view.
 
@@ -171,11 +191,13 @@ class Threshold:
             v: The step's views.
             draw: One uniform per view (the react phase's forward draw).
             keep: 1 - friction per view.
+            forward: The react phase's forwards, replaced by the threshold's decisions.
 
         Returns:
             A forward flag per view, and the other adoptions as (users, items, parents).
         """
-        store = self._setup(world)
+        st = self.state
+        store = st.store
         key = store.key(v.user, v.item)
         shared = v.source_user >= 0
         p = np.where(shared, 0.0, world.params.forward_p)
@@ -189,8 +211,8 @@ class Threshold:
         forward[np.flatnonzero(forward)[~once]] = False
         store.set("adopted", key[forward], 1)
         # re-evaluation: pairs whose count rose this step and that no view decided
-        late = np.setdiff1d(np.unique(self.touched), key)
-        self.touched = _EMPTY.copy()
+        late = np.setdiff1d(np.unique(st.touched), key)
+        st.touched = _EMPTY.copy()
         late = late[(store.get("adopted", late) == 0) & self._meets(late)]
         items = late // store.n
         late = late[world.streams["react"].random(len(late)) < _keep(world, items)]
@@ -200,13 +222,18 @@ class Threshold:
 
 
 @FORWARDING.register("rumour")
-class Rumour:
-    """Maki-Thompson: spreaders contact one random user per step; meeting one who knows stifles."""
+class Rumour(ForwardingRule):
+    """Maki-Thompson: spreaders contact one random user per step; meeting one who knows stifles.
+
+    Its state is a :class:`PairStore` of rumour states per (user, item) (absent: ignorant).
+    """
 
     broadcast = False
+    store: PairStore
 
-    def __init__(self) -> None:
-        self.store: PairStore | None = None
+    def init(self, world: Any) -> None:
+        """Everyone ignorant of everything."""
+        self.store = PairStore(world.n_users, ("state",))
 
     def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
         """The probability that a view starts spreading the item, ``forward_p`` (no draws)."""
@@ -214,24 +241,29 @@ class Rumour:
 
     def counts(self) -> dict[str, int]:
         """Spreader and stifler pairs (user, item) now."""
-        state = self.store.values["state"] if self.store is not None else _EMPTY
+        state = self.store.values["state"]
         return {
             "spreaders": int((state == SPREADER).sum()),
             "stiflers": int((state == STIFLER).sum()),
         }
 
     def adopt(
-        self, world: Any, t: int, v: Any, draw: np.ndarray, keep: np.ndarray
-    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        self,
+        world: Any,
+        t: int,
+        v: Any,
+        draw: np.ndarray,
+        keep: np.ndarray,
+        forward: np.ndarray,
+    ) -> tuple[np.ndarray, Adoptions]:
         """Viewers who start spreading, then one contact per spreader (the rumour's step).
+
+        ``forward`` (the react phase's) is replaced: only ignorant viewers start spreading.
 
         Returns:
             A forward flag per view (ignorant viewers who start spreading), and the contacts
             who learned the item as (users, items, the spreader who told them).
         """
-        n = world.n_users
-        if self.store is None:
-            self.store = PairStore(n, ("state",))
         store = self.store
         key = store.key(v.user, v.item)
         forward = (draw < world.params.forward_p * keep) & (store.get("state", key) == 0)
@@ -277,7 +309,7 @@ class Rumour:
     def _targets(world: Any, rng: np.random.Generator, who: np.ndarray) -> np.ndarray:
         """A random other user (complete mixing) or audience member per spreader (-1: none)."""
         n = world.n_users
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             j = rng.integers(0, n - 1, size=len(who))
             return j + (j >= who)
         nets = world.networks

@@ -16,7 +16,7 @@ import pytest
 from model import OpinionEcology, Params
 from model import presets as P
 from model.network import CSR
-from model.rules import OPINION, PEER_CHOICE
+from model.rules import OPINION, PEER_CHOICE, PEER_MIXING
 from model.rules.opinion import HegselmannKrause, gumbel_top
 
 
@@ -44,8 +44,15 @@ def _world(x, eps=0.3, edges=(), **params) -> SimpleNamespace:
         state=state,
         n_users=n,
         networks=SimpleNamespace(acq=_csr(n, list(edges))),
-        rules={},
+        rules=SimpleNamespace(peer_mixing=PEER_MIXING.get(p.peer_mixing)),
     )
+
+
+def _rule(name: str, w: SimpleNamespace):
+    """The opinion rule ``name`` with its state created for ``w``."""
+    rule = OPINION.get(name)
+    rule.init(w)
+    return rule
 
 
 def test_hk_window_means_by_hand_and_by_brute_force():
@@ -84,10 +91,10 @@ def test_degroot_and_friedkin_johnsen_one_step_by_hand():
     # path 0-1-2, peer trust 1: W = [[1/2, 1/2, 0], [1/3, 1/3, 1/3], [0, 1/2, 1/2]]
     x0 = [1.0, 0.0, -1.0]
     w = _world(x0, edges=[(0, 1), (1, 2)], peer_prob=1.0)
-    OPINION.get("degroot").peer_round(w, np.random.default_rng(0))
+    _rule("degroot", w).peer_round(w, np.random.default_rng(0))
     np.testing.assert_allclose(w.state.opinion, [0.5, 0.0, -0.5], atol=1e-15)
     w = _world(x0, edges=[(0, 1), (1, 2)], peer_prob=1.0, susceptibility=0.5)
-    fj = OPINION.get("friedkin_johnsen")
+    fj = _rule("friedkin_johnsen", w)
     fj.peer_round(w, np.random.default_rng(0))
     np.testing.assert_allclose(w.state.opinion, [0.75, 0.0, -0.75], atol=1e-15)
     # second step: 0.5 W [0.75, 0, -0.75] + 0.5 x0 = [0.6875, 0, -0.6875]
@@ -98,13 +105,13 @@ def test_degroot_and_friedkin_johnsen_one_step_by_hand():
 def test_trust_weights_rows_and_random_weights_are_row_stochastic():
     w = _world([0.3, -0.1, 0.2], edges=[(0, 1), (1, 2)], peer_prob=1.0)
     w.state.trust_peers[:] = [0.5, 1.0, 0.0]
-    rows, cols, wt = OPINION.get("degroot").matrix(w)
+    rows, cols, wt = _rule("degroot", w).matrix(w)
     W = np.zeros((3, 3))
     np.add.at(W, (rows, cols), wt)
     # row 0: self 1, neighbour 0.5 -> [2/3, 1/3]; row 2: trust 0 -> itself only
     np.testing.assert_allclose(W, [[2 / 3, 1 / 3, 0], [1 / 3, 1 / 3, 1 / 3], [0, 0, 1]])
     w = _world([0.3, -0.1, 0.2], edges=[(0, 1), (1, 2)], peer_weights="random")
-    rows, cols, wt = OPINION.get("degroot").matrix(w, np.random.default_rng(1))
+    rows, cols, wt = _rule("degroot", w).matrix(w, np.random.default_rng(1))
     np.testing.assert_allclose(np.bincount(rows, weights=wt), 1.0)
     assert (wt > 0).all()
 
@@ -121,7 +128,7 @@ def test_activity_driven_euler_step_by_hand():
         social_coupling=3.0,
         opinion_dt=0.1,
     )
-    rule = OPINION.get("activity_driven")
+    rule = _rule("activity_driven", w)
     rule.peer_round(w, np.random.default_rng(0))
     x0 = 0.5 + 0.1 * (-0.5 + 3 * math.tanh(2 * -0.2))
     x1 = -0.2 + 0.1 * (0.2 + 3 * math.tanh(2 * 0.5))
