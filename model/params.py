@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from model import schema
+from model import rules, schema
 from model.schema import Interval, Options, field, unknown_name_message
 from model.strategies import STRATEGY_PRESETS, Strategy
 
@@ -69,7 +69,7 @@ class Params:
     )
     initial_opinion: str = field(
         "normal",
-        Options("normal", "uniform"),
+        Options.of(rules.INITIAL_OPINION),
         group="population",
         doc="Initial opinion distribution: N(0, 0.4) clipped, or U(-1, 1) (Deffuant et al. 2000).",
     )
@@ -255,7 +255,7 @@ class Params:
     )
     feed_ranking: str = field(
         "chronological",
-        Options("chronological", "engagement", "personalised"),
+        Options.of(rules.FEED_RANKING),
         group="platform",
         doc="How the platform ranks social-feed slots: by recency (format x trust, as chosen by "
         "feed_choice), by engagement with recency, critical and uncivil comments counting "
@@ -524,7 +524,7 @@ class Params:
     )
     attention: str = field(
         "limited",
-        Options("limited", "unlimited"),
+        Options.of(rules.ATTENTION),
         group="behaviour",
         doc="Items viewed per session: a limited budget (the cohort's attention times "
         "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
@@ -560,7 +560,7 @@ class Params:
     )
     forward_model: str = field(
         "resonance",
-        Options("resonance", "fixed", "threshold", "rumour"),
+        Options.of(rules.FORWARDING),
         group="behaviour",
         doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
         "for outlet items either is multiplied by (1 - share_friction + share prompt). 'threshold' "
@@ -606,7 +606,7 @@ class Params:
     )
     feed_choice: str = field(
         "weighted",
-        Options("weighted", "uniform"),
+        Options.of(rules.FEED_CHOICE),
         group="behaviour",
         doc="How a session picks what to view on screen: weighted by format, recency, trust and "
         "social proof, or uniformly at random (Weng et al. 2012).",
@@ -645,20 +645,14 @@ class Params:
     )
     peer_mixing: str = field(
         "network",
-        Options("network", "complete"),
+        Options.of(rules.PEER_MIXING),
         group="behaviour",
         doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
     )
     # --- opinion rules -----------------------------------------------------------------------
     opinion_rule: str = field(
         "bounded_confidence",
-        Options(
-            "bounded_confidence",
-            "hegselmann_krause",
-            "degroot",
-            "friedkin_johnsen",
-            "activity_driven",
-        ),
+        Options.of(rules.OPINION),
         group="behaviour",
         doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
         "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
@@ -668,7 +662,7 @@ class Params:
     )
     peer_choice: str = field(
         "uniform",
-        Options("uniform", "algorithmic_bias"),
+        Options.of(rules.PEER_CHOICE),
         group="behaviour",
         doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
         "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
@@ -865,7 +859,7 @@ class Params:
     )
     emotion_rule: str = field(
         "relaxation",
-        Options("relaxation", "collective"),
+        Options.of(rules.EMOTION),
         group="behaviour",
         doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
         "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
@@ -945,7 +939,7 @@ class Params:
     )
     follow_rule: str = field(
         "engagement",
-        Options("engagement", "voter", "q_voter"),
+        Options.of(rules.FOLLOWING),
         group="behaviour",
         doc="Following the focal outlet: engagement and churn (docs/ODD.md 7.11), the voter model "
         "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "

@@ -8,7 +8,7 @@ viewer's controls and prints ``--help``. The vocabulary follows scikit-learn's
 
 A wrong value raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
 field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed [2, 5000000]``.
-An unknown name raises ``TypeError`` with the closest valid names. NaN and infinities are
+An unknown name raises ``TypeError`` with the closest valid names and a pointer to ``help()``. NaN and infinities are
 refused, a bool is not a number, numpy scalars are accepted as their Python types.
 
 A little over 400 lines: the four constraints, the field and schema types, the checks and the
@@ -22,7 +22,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -133,16 +133,45 @@ class Interval:
         return value
 
 
-@dataclass(frozen=True, init=False)
-class Options:
-    """One of a fixed set of values (strings or other hashable values)."""
+class Catalogue(Protocol):
+    """Anything that lists names, e.g. a rule registry (:class:`model.rules.registry.Registry`)."""
 
-    choices: tuple
+    def names(self) -> tuple[str, ...]: ...
+
+
+class Options:
+    """One of a fixed set of values (strings or other hashable values), or one of the names a
+    catalogue lists (:meth:`of`), read when a value is checked: a rule registered later is a
+    valid choice at once and no list of names is written twice."""
+
+    __slots__ = ("_choices", "_source")
 
     def __init__(self, *choices: Any) -> None:
         if not choices:
             raise ValueError("Options needs at least one choice")
-        object.__setattr__(self, "choices", tuple(choices))
+        self._choices: tuple = tuple(choices)
+        self._source: Catalogue | None = None
+
+    @classmethod
+    def of(cls, source: Catalogue) -> Options:
+        """The names ``source.names()`` lists, whenever they are read."""
+        o = cls.__new__(cls)
+        o._choices, o._source = (), source
+        return o
+
+    @property
+    def choices(self) -> tuple:
+        """The allowed values."""
+        return tuple(self._source.names()) if self._source is not None else self._choices
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and self.choices == other.choices
+
+    def __hash__(self) -> int:
+        return hash(self.choices)
+
+    def __repr__(self) -> str:
+        return f"Options({', '.join(map(repr, self.choices))})"
 
     def __str__(self) -> str:
         return ", ".join(map(repr, self.choices))
@@ -333,11 +362,13 @@ def did_you_mean(name: Any, valid: Iterable[str], *, n: int = 3, cutoff: float =
 
 
 def unknown_name_message(name: str, valid: Iterable[str], what: str) -> str:
-    """``unknown parameter X for Y; did you mean Z? (valid names: ...)``."""
-    valid = list(valid)
+    """``unknown parameter X for Y; did you mean Z? (every name: Y.help())``.
+
+    The closest names only: the full list (over a hundred names) is what ``help()`` prints.
+    """
     return (
-        f"unknown parameter {name!r} for {what}{did_you_mean(name, valid)} "
-        f"(valid names: {', '.join(valid)})"
+        f"unknown parameter {name!r} for {what}{did_you_mean(name, list(valid))} "
+        f"(every name: {what}.help())"
     )
 
 
