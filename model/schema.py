@@ -36,13 +36,13 @@ def _num(x: float) -> str:
     return repr(x)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """``repr`` of a value, shortened when it is huge (``10**400`` has 401 digits)."""
     r = repr(value)
     return r if len(r) <= 40 else f"{r[:16]}...{r[-8:]} ({len(r)} characters)"
 
 
-def _is_array(value: Any) -> bool:
+def is_array(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset | dict | np.ndarray)
 
 
@@ -106,14 +106,14 @@ class Interval:
 
     def check(self, label: str, value: Any) -> Any:
         """``value`` as ``type`` if it lies in the interval; raises otherwise."""
-        if _is_array(value):
+        if is_array(value):
             raise TypeError(
-                f"{label} must be a single number in {self}, got {_kind_of(value)}: {_show(value)}"
+                f"{label} must be a single number in {self}, got {_kind_of(value)}: {show(value)}"
             )
         if isinstance(value, bool | np.bool_) or not isinstance(
             value, int | float | np.integer | np.floating
         ):
-            raise TypeError(f"{label} must be a number in {self}, got {_show(value)}")
+            raise TypeError(f"{label} must be a number in {self}, got {show(value)}")
         value = value.item() if isinstance(value, np.generic) else value
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{label}={value!r} is not a finite number; allowed range {self}")
@@ -121,15 +121,13 @@ class Interval:
             try:
                 value = float(value)
             except OverflowError:
-                raise ValueError(
-                    f"{label}={_show(value)} is out of range; allowed {self}"
-                ) from None
+                raise ValueError(f"{label}={show(value)} is out of range; allowed {self}") from None
         elif isinstance(value, float):
             if not value.is_integer():
                 raise ValueError(f"{label}={value!r} must be a whole number in {self}")
             value = int(value)
         if value not in self:
-            raise ValueError(f"{label}={_show(value)} is out of range; allowed {self}")
+            raise ValueError(f"{label}={show(value)} is out of range; allowed {self}")
         return value
 
 
@@ -182,10 +180,10 @@ class Options:
 
     def check(self, label: str, value: Any) -> Any:
         """The matching choice; raises when ``value`` is none of them."""
-        if _is_array(value):
+        if is_array(value):
             raise TypeError(
                 f"{label} must be a single value, one of {self}, got {_kind_of(value)}: "
-                f"{_show(value)}"
+                f"{show(value)}"
             )
         value = value.item() if isinstance(value, np.generic) else value
         for c in self.choices:
@@ -194,7 +192,7 @@ class Options:
             )
             if same_kind and value == c:
                 return c
-        raise ValueError(f"{label}={_show(value)} is not allowed; choose one of {self}")
+        raise ValueError(f"{label}={show(value)} is not allowed; choose one of {self}")
 
 
 @dataclass(frozen=True)
@@ -211,7 +209,7 @@ class Boolean:
     def check(self, label: str, value: Any) -> bool:
         """``value`` as a bool; raises for anything else."""
         if not isinstance(value, bool | np.bool_):
-            raise TypeError(f"{label} must be true or false, got {_show(value)}")
+            raise TypeError(f"{label} must be true or false, got {show(value)}")
         return bool(value)
 
 
@@ -229,7 +227,7 @@ class Text:
     def check(self, label: str, value: Any) -> str:
         """``value`` as a str; raises for anything else."""
         if not isinstance(value, str):
-            raise TypeError(f"{label} must be a string, got {_show(value)}")
+            raise TypeError(f"{label} must be a string, got {show(value)}")
         return str(value)
 
 
@@ -250,6 +248,11 @@ class Field:
         unit: The unit, e.g. ``"steps"``; empty for pure numbers.
         coerce: Optional converter used instead of the constraint's check (it must raise
             ValueError or TypeError naming the field); the constraint still documents the field.
+        value_kind: The type a coerced field's values are written as (``str`` for a rule's
+            name); None: ``object``.
+        rules: For a rule's parameter, the rules that declare it.
+        alias_of: For an old name still accepted, the name it stands for (not listed by
+            :func:`spec` and :func:`help`).
         name: Filled in by :class:`Schema`.
     """
 
@@ -260,13 +263,16 @@ class Field:
     symbol: str = ""
     unit: str = ""
     coerce: Callable[[Any], Any] | None = None
+    value_kind: type | None = None
+    rules: tuple[str, ...] = ()
+    alias_of: str = ""
     name: str = ""
 
     @property
     def kind(self) -> type:
         """The Python type of a value: int, float, bool, str, or object for a coerced field."""
         if self.coerce is not None:
-            return object
+            return self.value_kind or object
         if isinstance(self.constraint, Interval):
             return self.constraint.type
         if isinstance(self.constraint, Boolean):
@@ -291,6 +297,7 @@ def field(
     symbol: str = "",
     unit: str = "",
     coerce: Callable[[Any], Any] | None = None,
+    value_kind: type | None = None,
 ) -> Any:
     """A dataclass field carrying a :class:`Field` (``constraint`` defaults from the default:
     :class:`Boolean` for a bool, :class:`Text` for a str)."""
@@ -301,7 +308,7 @@ def field(
             constraint = Text()
         else:
             raise TypeError(f"field(default={default!r}) needs a constraint")
-    f = Field(default, constraint, doc, group, symbol, unit, coerce)
+    f = Field(default, constraint, doc, group, symbol, unit, coerce, value_kind)
     return dataclasses.field(default=default, metadata={"schema": f})
 
 
@@ -335,7 +342,10 @@ _SCHEMAS: dict[type, Schema] = {}
 def schema_of(owner: type | Schema) -> Schema:
     """The :class:`Schema` of a class declared with :func:`field` (built once and kept).
 
-    The class may set ``schema_prefix`` and ``schema_renamed`` (ClassVars) for messages.
+    The class may set ``schema_prefix`` and ``schema_renamed`` (ClassVars) for messages, and a
+    classmethod ``schema_extra()`` giving more addressable names than its dataclass fields
+    (``Params``: every rule's parameters as ``opinion.contacts``, and old names kept as
+    aliases).
     """
     if isinstance(owner, Schema):
         return owner
@@ -345,6 +355,9 @@ def schema_of(owner: type | Schema) -> Schema:
             for f in dataclasses.fields(owner)
             if "schema" in f.metadata
         }
+        extra = getattr(owner, "schema_extra", None)
+        if extra is not None:
+            fields.update(extra())
         _SCHEMAS[owner] = Schema(
             owner.__name__,
             fields,
@@ -405,8 +418,10 @@ def validate(owner: type | Schema, name: str, value: Any, *, label: str | None =
 def validate_fields(obj: Any) -> None:
     """Validate every declared field of a frozen dataclass instance, storing coerced values."""
     s = schema_of(type(obj))
-    for name, f in s.fields.items():
-        object.__setattr__(obj, name, f.check(s.prefix + name, getattr(obj, name)))
+    for d in dataclasses.fields(obj):
+        if d.name in s.fields:
+            f = s.fields[d.name]
+            object.__setattr__(obj, d.name, f.check(s.prefix + d.name, getattr(obj, d.name)))
 
 
 # ---------------------------------------------------------------------------------- description
@@ -421,10 +436,14 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
 
     Keys: ``default``; ``lo``, ``hi`` and ``closed`` (None unless an :class:`Interval`);
     ``choices`` (a tuple for :class:`Options`, else None); ``kind`` (int, float, bool, str or
-    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages).
+    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages);
+    ``rules`` (for a rule's parameter, the rules that use it; else empty). Aliases (old names
+    still accepted) are left out.
     """
     out = {}
     for name, f in schema_of(owner).fields.items():
+        if f.alias_of:
+            continue
         c = f.constraint
         interval = isinstance(c, Interval)
         out[name] = {
@@ -439,13 +458,14 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
             "symbol": f.symbol,
             "unit": f.unit,
             "allowed": c.describe(),
+            "rules": f.rules,
         }
     return out
 
 
 def help(owner: type | Schema) -> str:  # noqa: A001 - the name ``--help`` users expect
     """A plain-text table, one line per field: name, symbol, default, allowed, doc (unit)."""
-    fields = schema_of(owner).fields
+    fields = {n: f for n, f in schema_of(owner).fields.items() if not f.alias_of}
     width = max(22, *map(len, fields))
     lines = []
     for name, f in fields.items():

@@ -23,18 +23,27 @@ from viewer.labels import label_of, tooltip_of
 
 #: Parameters shown first in each group; the rest of the group sits under "more".
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "population": ("n_users", "mix_post00", "mix_post90", "mix_post80", "mix_pre80", "trust_shift"),
-    "network": ("acq_degree", "acq_rewire", "acq_homophily", "follow_model", "follow_degree"),
-    "content": ("outlet_rate", "focal_follow_share", "stance_mean", "intensity", "quality"),
-    "strategy": ("strategy",),
-    "behaviour": (
+    "population": (
+        "n_users",
+        "mix_post00",
+        "mix_post90",
+        "mix_post80",
+        "mix_pre80",
+        "trust_shift",
         "epsilon",
-        "attention_scale",
+    ),
+    "network": ("acq_degree", "acq_rewire", "acq_homophily", "follow_model", "follow_degree"),
+    "outlets": ("outlet_rate", "focal_follow_share", "stance_mean", "intensity", "quality"),
+    "strategy": ("strategy",),
+    "attention": (
+        "attention",
+        "attention.attention_scale",
         "activity_scale",
         "activity_from_belonging",
-        "base_forward",
-        "reply_gain",
     ),
+    "reactions": ("forwarding", "forwarding.base_forward", "base_like", "base_comment"),
+    "peer exchange": ("opinion", "peer_mixing", "peer_choice", "peer_prob"),
+    "belonging and churn": ("following", "reply_gain", "belonging_gain"),
     "run": ("steps", "stop_when", "record_cascades"),
 }
 #: Linear sliders get at most about this many positions; wider ranges get a 1-2-5 scale.
@@ -297,7 +306,7 @@ def GroupControls(
         f"{'▾' if open_ else '▸'} {group} ({len(controls)})",
         text=True,
         on_click=lambda: set_open(not open_),
-        classes=[f"oe-group-{group}"],
+        classes=[f"oe-group-{group.replace(' ', '-')}"],
         style={"justify-content": "flex-start"},
     )
     if not open_:

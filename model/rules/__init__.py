@@ -1,10 +1,10 @@
 """The rule catalogue: each alternative rule of a phase, registered under its Params choice.
 
-One registry per choice (docs/ODD.md 7): forwarding (``forward_model``), peer mixing
-(``peer_mixing``), initial opinion (``initial_opinion``), feed choice, attention, the platform's
-feed ranking (``feed_ranking``), the opinion rule (``opinion_rule``), peer choice
-(``peer_choice``), emotion (``emotion_rule``) and following (``follow_rule``); the spreading
-rules with memory (``threshold``, ``rumour``) register as forwarding rules.
+One registry per choice (docs/ODD.md 7), each named as the Params field that chooses its rule:
+forwarding, peer mixing, initial opinion, feed choice, attention, the platform's feed ranking,
+opinion, peer choice, emotion and following; the spreading rules with memory (``threshold``,
+``rumour``) register as forwarding rules. A rule's parameters are its own (``Settings``,
+addressed as ``opinion.contacts``).
 :func:`selected` is the one place that maps Params onto the rules a model runs, as one typed
 :class:`Rules` record; each rule's hooks and their defaults are in :mod:`model.rules.base`.
 """
@@ -91,24 +91,14 @@ class Rules:
 
 
 def selected(params: Any) -> Rules:
-    """The rule each registry runs under ``params``, as a :class:`Rules` record.
+    """The rule each registry runs under ``params``, with the parameters ``params`` gives it,
+    as a :class:`Rules` record (each registry's key is the Params field naming its rule).
 
     Raises:
         ValueError: A choice names no registered rule.
     """
-    names = {
-        "forwarding": params.forward_model,
-        "peer_mixing": params.peer_mixing,
-        "initial_opinion": params.initial_opinion,
-        "feed_choice": params.feed_choice,
-        "attention": params.attention,
-        "opinion": params.opinion_rule,
-        "peer_choice": params.peer_choice,
-        "emotion": params.emotion_rule,
-        "following": params.follow_rule,
-        "feed_ranking": params.feed_ranking,
-    }
-    return Rules(**{key: REGISTRIES[key].get(name) for key, name in names.items()})
+    chosen = {key: getattr(params, key) for key in REGISTRIES}
+    return Rules(**{key: REGISTRIES[key].get(str(c), c.settings) for key, c in chosen.items()})
 
 
 __all__ = [

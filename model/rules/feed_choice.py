@@ -8,13 +8,15 @@ when the platform shows comments) x (0.5 + trust in the source); ``uniform`` wei
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from model.content import OUTLET, item_proof
-from model.rules.base import FeedChoiceRule, SlotWeights
+from model.rules.base import FeedChoiceRule, RuleSettings, SlotWeights
 from model.rules.registry import Registry
+from model.schema import Interval, field
 
 FEED_CHOICE: Registry[FeedChoiceRule] = Registry("feed_choice")
 
@@ -62,9 +64,24 @@ def sample_slots(
     return np.concatenate([rows_a, rows_1, rows_p]), np.concatenate([cols_a, cols_1, order[take]])
 
 
+@dataclass(frozen=True)
+class WeightedSettings(RuleSettings):
+    """The weighted feed choice's parameters."""
+
+    recency_tau: float = field(
+        24.0,
+        Interval(float, 0.1, 1e6),
+        group="attention",
+        doc="Time scale (steps) of the recency preference on screen.",
+    )
+
+
 @FEED_CHOICE.register("weighted")
 class Weighted(FeedChoiceRule):
     """Format preference x recency x exp(w_proof x proof) x (0.5 + trust in the source), per slot."""
+
+    Settings = WeightedSettings
+    settings: WeightedSettings
 
     def slot_weights(self, world: Any, t: int) -> SlotWeights:
         """This step's weight function (users, items) -> weights (float32, positive).
@@ -73,7 +90,7 @@ class Weighted(FeedChoiceRule):
         function is called, so only the rows attention gathers are read.
         """
         p, c, s = world.params, world.content, world.state
-        w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
+        w = np.exp(-(t - c.created) / self.settings.recency_tau).astype(np.float32)
         outlet = c.source_kind == OUTLET
         if p.comments_visible:
             # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps

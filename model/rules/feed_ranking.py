@@ -15,13 +15,15 @@ follows and is not ranked).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from model.content import visible_thread
-from model.rules.base import FeedRankingRule, SlotWeights
+from model.rules.base import FeedRankingRule, RuleSettings, SlotWeights
 from model.rules.registry import Registry
+from model.schema import Interval, field
 
 FEED_RANKING: Registry[FeedRankingRule] = Registry("feed_ranking")
 
@@ -74,13 +76,30 @@ class Engagement(FeedRankingRule):
         return factor
 
 
+@dataclass(frozen=True)
+class PersonalisedSettings(RuleSettings):
+    """The personalised ranking's parameters."""
+
+    ranking_bias: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="platform",
+        symbol="γ",
+        doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
+        "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
+    )
+
+
 @FEED_RANKING.register("personalised")
 class Personalised(FeedRankingRule):
     """Similarity-biased ranking (Sirbu et al. 2019): closer items rank higher."""
 
+    Settings = PersonalisedSettings
+    settings: PersonalisedSettings
+
     def slot_factor(self, world: Any, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
-        gamma = world.params.ranking_bias
+        gamma = self.settings.ranking_bias
         stance, opinion = world.content.stance, world.state.opinion
 
         def factor(users: np.ndarray, items: np.ndarray) -> np.ndarray:

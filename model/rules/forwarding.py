@@ -6,15 +6,17 @@ constant probability, the independent cascade of Kempe et al. (2003).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from model.content import OUTLET
-from model.rules.base import ForwardingRule
+from model.rules.base import ForwardingRule, RuleSettings
 from model.rules.registry import Registry
+from model.schema import Interval, field
 
-FORWARDING: Registry[ForwardingRule] = Registry("forward_model")
+FORWARDING: Registry[ForwardingRule] = Registry("forwarding")
 
 
 def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
@@ -27,13 +29,28 @@ def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
     return np.where(outlet, np.maximum(0.0, world.params.share_friction - prompt), 0.0)
 
 
+@dataclass(frozen=True)
+class ResonanceSettings(RuleSettings):
+    """The resonance rule's parameters."""
+
+    base_forward: float = field(
+        0.06,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
+    )
+
+
 @FORWARDING.register("resonance")
 class Resonance(ForwardingRule):
     """p = min(1, 2 base_forward res (0.5 + emotion))."""
 
+    Settings = ResonanceSettings
+    settings: ResonanceSettings
+
     def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
-        return np.minimum(1.0, 2.0 * params.base_forward * res * (0.5 + emotion))
+        return np.minimum(1.0, 2.0 * self.settings.base_forward * res * (0.5 + emotion))
 
 
 @FORWARDING.register("fixed")

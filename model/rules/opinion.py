@@ -21,15 +21,17 @@ which draws only from the ``peer`` stream it is handed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from model.rules.base import OpinionRule
+from model.rules.base import OpinionRule, RuleSettings
 from model.rules.registry import Registry
+from model.schema import Interval, Options, field
 
-OPINION: Registry[OpinionRule] = Registry("opinion_rule")
+OPINION: Registry[OpinionRule] = Registry("opinion")
 
 #: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
 BLOCK = 2_000_000
@@ -71,9 +73,25 @@ def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray
     return np.where(ok, top, -1)
 
 
+@dataclass(frozen=True)
+class BoundedConfidenceSettings(RuleSettings):
+    """Deffuant's parameters."""
+
+    peer_mu: float = field(
+        0.3,
+        Interval(float, 0.0, 0.5),
+        group="peer exchange",
+        symbol="μ",
+        doc="Deffuant convergence parameter mu.",
+    )
+
+
 @OPINION.register("bounded_confidence")
 class BoundedConfidence(OpinionRule):
     """Deffuant bounded confidence toward content and in rounds of pairwise peer exchange."""
+
+    Settings = BoundedConfidenceSettings
+    settings: BoundedConfidenceSettings
 
     def content_pull(
         self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
@@ -96,8 +114,8 @@ class BoundedConfidence(OpinionRule):
         d = xb - xa
         move_a = np.abs(d) < s.epsilon[a]
         move_b = np.abs(d) < s.epsilon[b]
-        s.opinion[a] = np.where(move_a, xa + p.peer_mu * d, xa)
-        s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
+        s.opinion[a] = np.where(move_a, xa + self.settings.peer_mu * d, xa)
+        s.opinion[b] = np.where(move_b, xb - self.settings.peer_mu * d, xb)
 
 
 @OPINION.register("hegselmann_krause")
@@ -156,6 +174,28 @@ class FriedkinJohnsenState:
     random_w: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class FriedkinJohnsenSettings(RuleSettings):
+    """Friedkin-Johnsen's parameters."""
+
+    susceptibility: float = field(
+        0.8,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        symbol="λ",
+        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
+        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
+    )
+    peer_weights: str = field(
+        "trust",
+        Options("trust", "random"),
+        group="peer exchange",
+        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
+        "per tie (self 1), or uniform random weights drawn once (the canonical random "
+        "row-stochastic W).",
+    )
+
+
 @OPINION.register("friedkin_johnsen")
 class FriedkinJohnsen(BoundedConfidence):
     """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over acquaintances and self.
@@ -167,6 +207,9 @@ class FriedkinJohnsen(BoundedConfidence):
     first peer round (the initial opinion when nothing moved it before).
     """
 
+    Settings = FriedkinJohnsenSettings
+    settings: FriedkinJohnsenSettings
+
     state: FriedkinJohnsenState
 
     def init(self, world: Any) -> None:
@@ -175,7 +218,7 @@ class FriedkinJohnsen(BoundedConfidence):
 
     def susceptibility(self, world: Any) -> float:
         """Lambda's diagonal (the same for every user)."""
-        return world.params.susceptibility
+        return self.settings.susceptibility
 
     def matrix(
         self, world: Any, rng: np.random.Generator | None = None
@@ -186,7 +229,7 @@ class FriedkinJohnsen(BoundedConfidence):
         owner = acq.row_owner().astype(np.int64)
         rows = np.concatenate([np.arange(n), owner])
         cols = np.concatenate([np.arange(n), acq.indices.astype(np.int64)])
-        if world.params.peer_weights == "random":
+        if self.settings.peer_weights == "random":
             st = self.state
             if st.random_w is None:
                 if rng is None:
@@ -213,9 +256,26 @@ class FriedkinJohnsen(BoundedConfidence):
         np.copyto(s.opinion, lam * wx + (1.0 - lam) * st.x0, where=move)
 
 
+@dataclass(frozen=True)
+class DeGrootSettings(RuleSettings):
+    """DeGroot's parameters."""
+
+    peer_weights: str = field(
+        "trust",
+        Options("trust", "random"),
+        group="peer exchange",
+        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
+        "per tie (self 1), or uniform random weights drawn once (the canonical random "
+        "row-stochastic W).",
+    )
+
+
 @OPINION.register("degroot")
 class DeGroot(FriedkinJohnsen):
     """DeGroot: x(t+1) = W x(t), Friedkin-Johnsen with Lambda = I."""
+
+    Settings = DeGrootSettings
+    settings: DeGrootSettings
 
     def susceptibility(self, world: Any) -> float:
         """1: no anchoring to initial opinions."""
@@ -236,8 +296,75 @@ class ActivityDrivenState:
     x: np.ndarray | None = None
     activity: np.ndarray | None = None
     shown: np.ndarray | None = None
-    last_contacts: tuple[np.ndarray, np.ndarray] = field(
+    last_contacts: tuple[np.ndarray, np.ndarray] = dataclasses.field(
         default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
+
+
+@dataclass(frozen=True)
+class ActivityDrivenSettings(RuleSettings):
+    """Baumann et al.'s (2020) parameters."""
+
+    controversy: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="α",
+        doc="Controversialness alpha of activity_driven: the slope of tanh(alpha x) (Baumann, "
+        "Lorenz-Spreen, Sokolov & Starnini 2020).",
+    )
+    social_coupling: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="K",
+        doc="Social influence strength K of activity_driven (Baumann et al. 2020).",
+    )
+    contact_homophily: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="β",
+        doc="Homophily beta of activity_driven: a contact is chosen with probability proportional to "
+        "opinion distance^-beta (Baumann et al. 2020).",
+    )
+    contacts: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="peer exchange",
+        symbol="m",
+        doc="Contacts m an active user makes per step under activity_driven (Baumann et al. 2020).",
+    )
+    activity_exponent: float = field(
+        2.1,
+        Interval(float, 1.01, 10.0),
+        group="peer exchange",
+        symbol="γ",
+        doc="Exponent gamma of the activity distribution F(a) ~ a^-gamma on [activity_min, 1] "
+        "(activity-driven networks, Perra et al. 2012; Baumann et al. 2020).",
+    )
+    activity_min: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="peer exchange",
+        symbol="ε",
+        doc="Smallest activity epsilon of activity_driven (Baumann et al. 2020).",
+    )
+    reciprocity: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        symbol="r",
+        doc="Probability r that a contact is reciprocal: the contacted user is also influenced "
+        "(Baumann et al. 2020).",
+    )
+    opinion_dt: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="peer exchange",
+        symbol="dt",
+        doc="Euler time step dt of activity_driven's opinion equation per peer round "
+        "(Baumann et al. 2020).",
     )
 
 
@@ -256,6 +383,9 @@ class ActivityDriven(BoundedConfidence):
     the engine's opinion (content), x is re-read as artanh(opinion). At the first round x(0) is
     the engine's opinion itself (Baumann draw x(0) uniform on [-1, 1]).
     """
+
+    Settings = ActivityDrivenSettings
+    settings: ActivityDrivenSettings
 
     state: ActivityDrivenState
 
@@ -280,7 +410,7 @@ class ActivityDriven(BoundedConfidence):
             return
         st = self.state
         if st.x is None or st.activity is None:
-            g, lo = p.activity_exponent, p.activity_min
+            g, lo = self.settings.activity_exponent, self.settings.activity_min
             u = rng.random(n)
             st.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
             st.x = s.opinion.astype(np.float64).copy()
@@ -290,13 +420,14 @@ class ActivityDriven(BoundedConfidence):
         x = st.x
         active = np.flatnonzero(rng.random(n) < st.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
-        back = rng.random(len(i)) < p.reciprocity
+        ad = self.settings
+        back = rng.random(len(i)) < ad.reciprocity
         # A_ij = 1: i is influenced by j; a reciprocal contact also makes j listen to i
         key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
         a, b = key // n, key % n
         st.last_contacts = (a, b)
-        field_ = np.bincount(a, weights=np.tanh(p.controversy * x[b]), minlength=n)
-        x += p.opinion_dt * (-x + p.social_coupling * field_)
+        field_ = np.bincount(a, weights=np.tanh(ad.controversy * x[b]), minlength=n)
+        x += ad.opinion_dt * (-x + ad.social_coupling * field_)
         np.tanh(x, out=s.opinion)
         st.shown = s.opinion.copy()
 
@@ -304,8 +435,8 @@ class ActivityDriven(BoundedConfidence):
         self, world: Any, rng: np.random.Generator, active: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
-        p, n, x = world.params, world.n_users, self.state.x
-        m, beta = p.contacts, p.contact_homophily
+        n, x = world.n_users, self.state.x
+        m, beta = self.settings.contacts, self.settings.contact_homophily
         if world.rules.peer_mixing.well_mixed:
             out_i, out_j = [], []
             step = max(1, BLOCK // max(n, 1))

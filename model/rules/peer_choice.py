@@ -16,14 +16,16 @@ and costly at n = 10^5 (use acquaintances there).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from model.rules.base import PeerChoiceRule
+from model.rules.base import PeerChoiceRule, RuleSettings
 from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
 from model.rules.registry import Registry
+from model.schema import Interval, field
 
 PEER_CHOICE: Registry[PeerChoiceRule] = Registry("peer_choice")
 
@@ -39,9 +41,26 @@ class Uniform(PeerChoiceRule):
         return world.rules.peer_mixing.pairs(rng, part, world.networks, world.n_users)
 
 
+@dataclass(frozen=True)
+class AlgorithmicBiasSettings(RuleSettings):
+    """The algorithmic-bias peer choice's parameters."""
+
+    peer_bias: float = field(
+        0.0,
+        Interval(float, 0.0, 10.0),
+        group="peer exchange",
+        symbol="γ",
+        doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
+        "Kertesz 2019): 0 is uniform choice (Deffuant).",
+    )
+
+
 @PEER_CHOICE.register("algorithmic_bias")
 class AlgorithmicBias(PeerChoiceRule):
     """Partners drawn with probability ∝ opinion distance^-gamma (Sirbu et al. 2019)."""
+
+    Settings = AlgorithmicBiasSettings
+    settings: AlgorithmicBiasSettings
 
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, world: Any
@@ -56,7 +75,7 @@ class AlgorithmicBias(PeerChoiceRule):
         self, rng: np.random.Generator, part: np.ndarray, world: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each participant a[k] (with a candidate) and the partner b[k] it proposes."""
-        n, x, gamma = world.n_users, world.state.opinion, world.params.peer_bias
+        n, x, gamma = world.n_users, world.state.opinion, self.settings.peer_bias
         part = np.asarray(part, dtype=np.int64)
         if world.rules.peer_mixing.well_mixed:
             b = np.empty(len(part), dtype=np.int64)

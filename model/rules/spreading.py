@@ -26,14 +26,16 @@ in ``forward_log``, so :func:`model.measures.adopted_share` counts adopters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from model.content import SOCIAL
-from model.rules.base import Adoptions, ForwardingRule
+from model.rules.base import Adoptions, ForwardingRule, RuleSettings
 from model.rules.forwarding import FORWARDING, friction_of
+from model.schema import Interval, Options, field
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -99,18 +101,18 @@ def _keep(world: Any, items: np.ndarray) -> np.ndarray:
     return 1.0 - friction_of(world, items)
 
 
-def thresholds(params: Any, n: int) -> np.ndarray:
+def thresholds(settings: ThresholdSettings, n: int) -> np.ndarray:
     """Each user's threshold phi_i (a count, or a share of its accounts), no draws.
 
     ``granovetter_uniform`` gives user i the threshold i (Granovetter's crowd: 0, 1, ..., N-1),
     as a share i / (N - 1); ``granovetter_broken`` raises user 1's threshold to 2.
     """
-    if params.threshold_dist == "constant":
-        return np.full(n, float(params.threshold_phi))
+    if settings.threshold_dist == "constant":
+        return np.full(n, float(settings.threshold_phi))
     phi = np.arange(n, dtype=np.float64)
-    if params.threshold_dist == "granovetter_broken" and n > 1:
+    if settings.threshold_dist == "granovetter_broken" and n > 1:
         phi[1] = 2.0
-    return phi / max(n - 1, 1) if params.threshold_kind == "share" else phi
+    return phi / max(n - 1, 1) if settings.threshold_kind == "share" else phi
 
 
 @dataclass(slots=True)
@@ -126,12 +128,44 @@ class ThresholdState:
 
     store: PairStore
     need: np.ndarray
-    touched: np.ndarray = field(default_factory=lambda: _EMPTY.copy())
+    touched: np.ndarray = dataclasses.field(default_factory=lambda: _EMPTY.copy())
+
+
+@dataclass(frozen=True)
+class ThresholdSettings(RuleSettings):
+    """The threshold rule's parameters."""
+
+    threshold_phi: float = field(
+        0.18,
+        Interval(float, 0.0, 1e6),
+        group="reactions",
+        symbol="φ",
+        doc="Threshold phi of forward_model='threshold': the share (threshold_kind='share') or the "
+        "number ('count') of distinct sharers of an item a user must have seen to forward it "
+        "(Granovetter 1978; Watts 2002).",
+    )
+    threshold_kind: str = field(
+        "share",
+        Options("share", "count"),
+        group="reactions",
+        doc="Threshold on the share of a user's accounts (acquaintances and followees) who shared "
+        "the item, or on their number (complex contagion, Centola & Macy 2007).",
+    )
+    threshold_dist: str = field(
+        "constant",
+        Options("constant", "granovetter_uniform", "granovetter_broken"),
+        group="reactions",
+        doc="Thresholds per user: phi for all; user i has threshold i (Granovetter's uniform "
+        "crowd; as a share, i / (N - 1)); or the same with user 1's threshold raised to 2.",
+    )
 
 
 @FORWARDING.register("threshold")
 class Threshold(ForwardingRule):
     """Forward once the distinct sharers seen reach the threshold: count >= phi (or phi k)."""
+
+    Settings = ThresholdSettings
+    settings: ThresholdSettings
 
     broadcast = True
     state: ThresholdState
@@ -143,8 +177,8 @@ class Threshold(ForwardingRule):
     def init(self, world: Any) -> None:
         """An empty store and each user's threshold (the networks are built; no draws)."""
         n = world.n_users
-        phi = thresholds(world.params, n)
-        if world.params.threshold_kind == "share":
+        phi = thresholds(self.settings, n)
+        if self.settings.threshold_kind == "share":
             nets = world.networks
             k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=n)
             phi = phi * k

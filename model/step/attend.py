@@ -37,7 +37,7 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
         # split is not drawn (nothing else in this stream is drawn either: no slot is sampled)
         n_soc, n_dir = a_soc.copy(), a_dir.copy()
     else:
-        budget = attention.budget(rng, world.prof["attention"][g] * p.attention_scale, sc.size)
+        budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
             filled = _platform_fill(world, t, users, want_soc, a_soc)

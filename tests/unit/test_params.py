@@ -19,19 +19,19 @@ def test_defaults_are_valid_and_every_field_documented():
         assert meta["group"] in (
             "population",
             "network",
-            "content",
+            "outlets",
             "strategy",
-            "behaviour",
             "platform",
-            "comments",
-            "costs",
+            "attention",
+            "reactions",
             "trust",
             "emotion",
-            "fatigue",
+            "belonging and churn",
+            "peer exchange",
             "run",
         ), name
         if meta["lo"] is not None:
-            assert meta["lo"] <= getattr(p, name) <= meta["hi"], name
+            assert meta["lo"] <= p.value(name) <= meta["hi"], name
 
 
 def test_out_of_range_names_field_value_and_range():

@@ -33,11 +33,12 @@ def test_pair_store_keeps_values_for_the_pairs_added_only():
 
 def test_granovetter_thresholds_are_0_to_n_minus_1_and_the_broken_crowd_lacks_a_1():
     p = granovetter_crowd(5)
-    assert thresholds(p, 5).tolist() == [0, 1, 2, 3, 4]
-    assert thresholds(granovetter_crowd(5, broken=True), 5).tolist() == [0, 2, 2, 3, 4]
-    share = p.replace(threshold_kind="share")
+    assert thresholds(p.forwarding.settings, 5).tolist() == [0, 1, 2, 3, 4]
+    broken = granovetter_crowd(5, broken=True).forwarding.settings
+    assert thresholds(broken, 5).tolist() == [0, 2, 2, 3, 4]
+    share = p.replace(**{"forwarding.threshold_kind": "share"}).forwarding.settings
     assert thresholds(share, 5).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
-    assert thresholds(threshold(0.3, 2.0, 50), 4).tolist() == [0.3] * 4
+    assert thresholds(threshold(0.3, 2.0, 50).forwarding.settings, 4).tolist() == [0.3] * 4
 
 
 def _adoptions(m):
