@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.rules.registry import Registry
 
 EMOTION: Registry = Registry("emotion_rule")
@@ -86,7 +87,7 @@ class Collective:
         val = s.valence.astype(np.float64)
         aro = s.arousal.astype(np.float64)
         h_own = np.where(val >= 0, hp, hm)
-        val = val * np.exp(-p.emo_gamma_v + p.emo_coupling_v * h_own)
+        val = val * portable.exp(-p.emo_gamma_v + p.emo_coupling_v * h_own)
         aro = p.emo_drive + (aro - p.emo_drive) * math.exp(-p.emo_gamma_a)
         aro += p.emo_coupling_a * (hp + hm)
         if p.emo_noise_v > 0:

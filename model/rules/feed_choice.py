@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.content import OUTLET, item_proof
 from model.rules.registry import Registry
 
@@ -58,7 +59,7 @@ def sample_slots(
     one = n_take[part] == 1
     rows_1, cols_1 = part[one], np.argmin(keys[one], axis=1)
     many = ~one
-    order = np.argsort(keys[many], axis=1)
+    order = np.argsort(keys[many], axis=1, kind="stable")
     take = np.arange(ok.shape[1])[None, :] < n_take[part[many]][:, None]
     rows_p = np.broadcast_to(part[many][:, None], order.shape)[take]
     return np.concatenate([rows_a, rows_1, rows_p]), np.concatenate([cols_a, cols_1, order[take]])
@@ -75,12 +76,12 @@ class Weighted:
         function is called, so only the rows attention gathers are read.
         """
         p, c, s = world.params, world.content, world.state
-        w = np.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
+        w = portable.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
         outlet = c.source_kind == OUTLET
         if p.comments_visible:
             # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps
             # the weight positive; 1 for an empty thread)
-            w *= np.exp(p.w_proof * item_proof(c, np.arange(c.n), p)).astype(np.float32)
+            w *= portable.exp(p.w_proof * item_proof(c, np.arange(c.n), p)).astype(np.float32)
         by_gen = world.fmt_pref32[:, c.format] * w  # (4, items)
         column = np.where(outlet, c.source, world.n_outlets).astype(np.int64)
         gen, n_out = s.gen, world.n_outlets

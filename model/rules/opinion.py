@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.rules.registry import Registry
 
 OPINION: Registry = Registry("opinion_rule")
@@ -65,6 +66,10 @@ def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray
     keys = logw + rng.gumbel(size=logw.shape)
     k = min(k, logw.shape[1])
     top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    # argpartition leaves the k in a CPU-dependent order (its kernel is SIMD-dispatched): sort
+    top = np.take_along_axis(
+        top, np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1, kind="stable"), axis=1
+    )
     ok = np.isfinite(np.take_along_axis(keys, top, axis=1))
     return np.where(ok, top, -1)
 
@@ -217,11 +222,11 @@ class ActivityDriven(BoundedConfidence):
         if self.x is None:
             g, lo = p.activity_exponent, p.activity_min
             u = rng.random(n)
-            self.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
+            self.activity = portable.power(lo ** (1 - g) + u * (1 - lo ** (1 - g)), 1 / (1 - g))
             self.x = s.opinion.astype(np.float64).copy()
         else:
             moved = s.opinion != self.shown
-            self.x[moved] = np.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
+            self.x[moved] = portable.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
         x = self.x
         active = np.flatnonzero(rng.random(n) < self.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
@@ -230,9 +235,9 @@ class ActivityDriven(BoundedConfidence):
         key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
         a, b = key // n, key % n
         self.last_contacts = (a, b)
-        field_ = np.bincount(a, weights=np.tanh(p.controversy * x[b]), minlength=n)
+        field_ = np.bincount(a, weights=portable.tanh(p.controversy * x[b]), minlength=n)
         x += p.opinion_dt * (-x + p.social_coupling * field_)
-        np.tanh(x, out=s.opinion)
+        s.opinion[:] = portable.tanh(x)
         self.shown = s.opinion.copy()
 
     def contacts(
@@ -247,7 +252,7 @@ class ActivityDriven(BoundedConfidence):
             for start in range(0, len(active), step):
                 rows = active[start : start + step]
                 d = np.maximum(np.abs(x[None, :] - x[rows, None]), MIN_DISTANCE)
-                logw = -beta * np.log(d)
+                logw = -beta * portable.log(d)
                 logw[np.arange(len(rows)), rows] = -np.inf
                 top = gumbel_top(rng, logw, m)
                 ii = np.repeat(rows, top.shape[1]).reshape(top.shape)
@@ -261,7 +266,7 @@ class ActivityDriven(BoundedConfidence):
         pos, nb = acq.expand(active)
         owner, nb = active[pos].astype(np.int64), nb.astype(np.int64)
         d = np.maximum(np.abs(x[nb] - x[owner]), MIN_DISTANCE)
-        key = -beta * np.log(d) + rng.gumbel(size=len(nb))
+        key = -beta * portable.log(d) + rng.gumbel(size=len(nb))
         order = np.lexsort((-key, owner))
         owner, nb = owner[order], nb[order]
         first = np.searchsorted(owner, owner, side="left")

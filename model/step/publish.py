@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import portable
 from model.content import OUTLET, USER
 from model.step.records import Sessions
 
@@ -42,9 +43,9 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.asarray(lam, dtype=np.float64)
     top = int(np.max(lam, initial=0.0) + 10.0 * np.sqrt(np.max(lam, initial=0.0)) + 20)
     k = np.arange(top + 1)
-    log_fact = np.cumsum(np.log(np.maximum(k, 1)))
-    logpmf = k[None, :] * np.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
-    cdf = np.cumsum(np.exp(logpmf), axis=1)
+    log_fact = np.cumsum(portable.log(np.maximum(k, 1)))
+    logpmf = k[None, :] * portable.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
+    cdf = np.cumsum(portable.exp(logpmf), axis=1)
     return (u[:, None] > cdf).sum(axis=1).astype(np.int64)
 
 
