@@ -715,8 +715,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def environment() -> dict[str, Any]:
-    """Python, platform, package versions and the git commit (with a dirty flag)."""
+    """Python, platform, SIMD level, package versions, the lock's hash and the git commit."""
     from importlib import metadata
+
+    from experiments import provenance
 
     versions = {}
     for pkg in _PACKAGES:
@@ -728,7 +730,9 @@ def environment() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "simd": provenance.simd(),
         "packages": versions,
+        "lock": provenance.lock(),
         "git": git_commit(),
     }
 
