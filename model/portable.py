@@ -18,7 +18,18 @@ leaves CPU-dependent.
 
 from __future__ import annotations
 
+import decimal
+import functools
+import math
+
 import numpy as np
+
+
+def _exp2(j: int, n: int) -> float:
+    """2^(j/n) correctly rounded to float64, in decimal arithmetic (50 significant digits)."""
+    with decimal.localcontext(decimal.Context(prec=50)):
+        return float(decimal.Decimal(2) ** (decimal.Decimal(j) / decimal.Decimal(n)))
+
 
 # Cody & Waite's split of ln 2 (fdlibm's e_exp.c constants): LN2_HI has its low 21 bits zero,
 # so k * LN2_HI is exact for every |k| < 2^21, far beyond the |k| <= 1075 that float64 needs.
@@ -29,8 +40,14 @@ INV_LN2 = 1.44269504088896338700e00
 EXP_MAX = 709.782712893384
 EXP_MIN = -745.1332191019412
 
-# 1/k! for the Taylor series of exp on |r| <= ln2/2 (the 15th term is below 2^-60 there).
-_INV_FACT = np.array([1.0 / np.prod(np.arange(1, k + 1, dtype=np.float64)) for k in range(15)])
+# exp's table: 2^(j/32), j = 0..31, correctly rounded (computed in decimal arithmetic to 50
+# digits, so no C library is involved), and e^r - 1 = r + r^2/2 + ... + r^6/720 on |r| <= ln2/64
+# (the next term is below 2^-57 of the result).
+_EXP_N = 32
+_EXP_TABLE = np.array([float(_exp2(j, _EXP_N)) for j in range(_EXP_N)])
+_EXPM1_TAYLOR = np.array([1.0 / math.factorial(k) for k in range(1, 7)])
+# 1/k! for expm1's series near 0 (|x| <= ln2/2: the 17th term is below 2^-60).
+_INV_FACT = np.array([1.0 / math.factorial(k) for k in range(17)])
 # 2/(2k+1) for the series of log(m) = 2 atanh(s), |s| <= 0.1716 (s^26/27 < 2^-70).
 _ATANH = np.array([2.0 / (2 * k + 1) for k in range(13)])
 
@@ -49,16 +66,26 @@ def _f64(x: np.ndarray | float) -> np.ndarray:
 
 
 def exp(x: np.ndarray | float) -> np.ndarray:
-    """e^x in float64: Cody-Waite reduction x = k ln2 + r, a Taylor series for e^r, then 2^k."""
+    """e^x in float64: x = (32 m + j) ln2/32 + r, e^x = 2^m 2^(j/32) e^r (Tang's method)."""
     x = _f64(x)
+    if x.size and x.min() > EXP_MIN - 1.0 and x.max() <= EXP_MAX:
+        return _exp_core(x)  # every value finite and in range (NaN fails the test above)
     finite = np.isfinite(x)
     xc = np.clip(np.where(finite, x, 0.0), EXP_MIN - 1.0, EXP_MAX)
-    k = np.rint(xc * INV_LN2)
-    r = (xc - k * LN2_HI) - k * LN2_LO
-    out = np.ldexp(_horner(_INV_FACT, r), k.astype(np.int32))
-    out = np.where(x > EXP_MAX, np.inf, np.where(xc < EXP_MIN, 0.0, out))
+    out = np.where(x > EXP_MAX, np.inf, np.where(xc < EXP_MIN, 0.0, _exp_core(xc)))
     # inf -> inf, -inf -> 0, nan -> nan
     return np.where(finite, out, np.where(x > 0, np.inf, np.where(x < 0, 0.0, x)))
+
+
+def _exp_core(x: np.ndarray) -> np.ndarray:
+    """e^x for finite x in [EXP_MIN - 1, EXP_MAX]."""
+    k = np.rint(x * (_EXP_N * INV_LN2))
+    # LN2_HI / 32 keeps LN2_HI's 21 trailing zero bits: k * it is exact for |k| < 2^21
+    r = (x - k * (LN2_HI / _EXP_N)) - k * (LN2_LO / _EXP_N)
+    ki = k.astype(np.int64)
+    t = _EXP_TABLE[ki & (_EXP_N - 1)]
+    q = r * _horner(_EXPM1_TAYLOR, r)
+    return np.ldexp(t + t * q, (ki >> 5).astype(np.int32))
 
 
 def expm1(x: np.ndarray | float) -> np.ndarray:
@@ -99,13 +126,31 @@ def log1p(x: np.ndarray | float) -> np.ndarray:
 
 
 def power(base: np.ndarray | float, exponent: np.ndarray | float) -> np.ndarray:
-    """base^exponent for base >= 0 (exp(exponent ln base)); 0^0 = 1 as in C's pow."""
-    base, exponent = np.broadcast_arrays(_f64(base), _f64(exponent))
-    if np.any(base < 0):
+    """base^exponent for base >= 0 (exp(exponent ln base)); 0^0 = 1 and 1^y = 1 as in C's pow.
+
+    A scalar base (the model's decays: keep^age) takes its logarithm from a cache, so a call
+    costs one exp over the exponents.
+    """
+    b, e = _f64(base), _f64(exponent)
+    if b.ndim == 0:
+        if b < 0:
+            raise ValueError(f"portable.power takes base >= 0, got {float(b)}")
+        if b == 1:
+            return np.ones(e.shape)
+        lb = _log_scalar(float(b))
+        if math.isfinite(lb):
+            return exp(e * lb)  # e = 0 gives exp(0) = 1 exactly
+    b, e = np.broadcast_arrays(b, e)
+    if np.any(b < 0):
         raise ValueError("portable.power takes base >= 0")
     with np.errstate(invalid="ignore"):
-        out = exp(exponent * log(base))
-    return np.where(exponent == 0, 1.0, np.where(base == 1, 1.0, out))
+        out = exp(e * log(b))
+    return np.where(e == 0, 1.0, np.where(b == 1, 1.0, out))
+
+
+@functools.lru_cache(maxsize=256)
+def _log_scalar(b: float) -> float:
+    return float(log(b))
 
 
 def tanh(x: np.ndarray | float) -> np.ndarray:

@@ -7,6 +7,7 @@ when the platform shows comments) x (0.5 + trust in the source); ``uniform`` wei
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,27 @@ def sample_slots(
     return np.concatenate([rows_a, rows_1, rows_p]), np.concatenate([cols_a, cols_1, order[take]])
 
 
+# exp(-a / tau) in float32 is 0 beyond a / tau = 104 (the smallest float32 is e^-103.3)
+RECENCY_SPAN = 104.0
+# ages of a table at most this long are looked up; longer recency times compute directly
+RECENCY_TABLE_MAX = 1 << 20
+
+
+@functools.lru_cache(maxsize=8)
+def _recency_table(tau: float) -> np.ndarray:
+    table = portable.exp(-np.arange(int(RECENCY_SPAN * tau) + 2) / tau).astype(np.float32)
+    table.flags.writeable = False
+    return table
+
+
+def recency_weights(age: np.ndarray, tau: float) -> np.ndarray:
+    """exp(-age / tau) as float32 for whole ages >= 0, from a table computed once per tau."""
+    if RECENCY_SPAN * tau + 2 > RECENCY_TABLE_MAX:
+        return portable.exp(-age / tau).astype(np.float32)
+    table = _recency_table(tau)
+    return table[np.minimum(age, len(table) - 1)]
+
+
 @FEED_CHOICE.register("weighted")
 class Weighted:
     """Format preference x recency x exp(w_proof x proof) x (0.5 + trust in the source), per slot."""
@@ -76,7 +98,7 @@ class Weighted:
         function is called, so only the rows attention gathers are read.
         """
         p, c, s = world.params, world.content, world.state
-        w = portable.exp(-(t - c.created) / p.recency_tau).astype(np.float32)
+        w = recency_weights(t - c.created, p.recency_tau)
         outlet = c.source_kind == OUTLET
         if p.comments_visible:
             # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps

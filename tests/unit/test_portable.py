@@ -88,3 +88,21 @@ def test_monotone_where_the_model_compares_with_draws():
     x = np.linspace(-30, 30, 200_001)
     assert np.all(np.diff(P.exp(x)) >= 0)
     assert np.all(np.diff(P.expit(x)) >= 0)
+
+
+def test_recency_table_equals_the_direct_formula():
+    """The feed's recency weights come from a table: the same float32 values as exp(-a/tau)."""
+    from model.rules.feed_choice import RECENCY_SPAN, recency_weights
+
+    for tau in (0.1, 3.0, 24.0, 500.0):
+        age = np.arange(0, int(2 * RECENCY_SPAN * tau) + 5)
+        want = P.exp(-age / tau).astype(np.float32)
+        np.testing.assert_array_equal(recency_weights(age, tau), want)
+        assert want[-1] == 0.0  # beyond the table's span the weight is exactly 0 in float32
+
+
+def test_exp_in_the_subnormal_range():
+    x = np.linspace(-745.0, -708.5, 2001)
+    want = np.array([math.exp(v) for v in x])
+    # below 2^-1022 the spacing is fixed at 2^-1074: compare in units of it
+    assert np.max(np.abs(P.exp(x) - want)) <= 2 * 2.0**-1074 + 4 * np.spacing(want).max()
