@@ -26,9 +26,9 @@ The scenario presets (:func:`viral_moment`, :func:`music_community`) are startin
 researchers, with every mechanism on; their values are scenario assumptions, documented below.
 :data:`PRESETS` maps each name to its function (every argument has a default) for the viewer.
 
-This file is longer than the house's 400 lines: each preset is a reduction of the one engine
-to a published model, and its docstring states the result it reproduces; the twelve stay in
-one catalogue (:data:`PRESETS`) so that the viewer and the validation read one list.
+This file is long because each preset is a reduction of the one engine to a published model
+whose docstring states the result it reproduces; the presets stay in one catalogue
+(:data:`PRESETS`) so that the viewer and the validation read one list.
 """
 
 from __future__ import annotations
