@@ -6,9 +6,12 @@ Three places in the ODD give defaults, and each is read here as a table:
   must equal the schema's, and each row's default must equal the field's default;
 * section 2.4, the strategy presets: each switch's column must equal the preset's value, and
   the ``one_way`` column the ``Strategy`` field's default (``Strategy()`` is ``one_way``);
-* the Calibration notes' table of the costs of interactivity: each named parameter's default.
+* the Calibration notes' table of the costs of interactivity: each named parameter's default;
 
-Names go through one helper, :func:`schema_default`, so that when parameters move (a flat name
+and, in the prose, every parameter set to a value (``peer_mixing = "complete"``) must exist and
+the value must be one it allows.
+
+Names go through one helper, :func:`schema_meta`, so that when parameters move (a flat name
 becoming ``opinion.epsilon``, say) only that helper changes, and a renamed parameter that the
 ODD still names under its old name fails here instead of drifting.
 """
@@ -28,16 +31,21 @@ from model.strategies import STRATEGY_PRESETS
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 
 
-def schema_default(name: str) -> Any:
-    """The schema's default of a documented parameter name (``x`` or ``strategy.x``).
+def schema_meta(name: str) -> dict[str, Any]:
+    """The schema's metadata of a parameter name written in docs/ODD.md (``x`` or ``strategy.x``).
 
-    The one place that maps a name written in docs/ODD.md onto the schema: a ``Params`` field,
-    or a ``Strategy`` switch addressed as ``strategy.x``. Raises KeyError for a name the schema
-    does not know.
+    The one place that maps a documented name onto the schema: a ``Params`` field, or a
+    ``Strategy`` switch addressed as ``strategy.x``. Raises KeyError for a name the schema does
+    not know.
     """
     if name.startswith("strategy."):
-        return Strategy.spec()[name.removeprefix("strategy.")]["default"]
-    return Params.spec()[name]["default"]
+        return Strategy.spec()[name.removeprefix("strategy.")]
+    return Params.spec()[name]
+
+
+def schema_default(name: str) -> Any:
+    """The schema's default of a documented parameter name."""
+    return schema_meta(name)["default"]
 
 
 def schema_names() -> set[str]:
@@ -179,3 +187,42 @@ def test_a_changed_default_is_caught(monkeypatch):
         test_appendix_default_is_the_schema_default("trust_forgetting")
     with pytest.raises(AssertionError, match="trust_forgetting = 0.9 per day"):
         test_costs_table_default_is_the_schema_default("trust_forgetting", "0.9 per day")
+
+
+#: Backticked ``name = value`` settings in the prose that are not parameters: loop indices and
+#: symbols (``a``, ``k``, ``t``, ``w``, ``from``, ``rank``, ``reached_i``) and keyword arguments
+#: of functions the ODD quotes (``by``, ``min_share``, ``bias``, ``when``).
+NOT_PARAMETERS = frozenset(
+    {"a", "k", "t", "w", "from", "rank", "reached_i", "by", "min_share", "bias", "when"}
+)
+
+
+def prose_settings() -> list[tuple[str, str]]:
+    """Every backticked ``name = literal`` in docs/ODD.md outside Appendix A (literal: a number,
+    a quoted string, True or False), as (name, literal), without repeats."""
+    text = ODD.read_text(encoding="utf-8")
+    text = text[: text.index("## Appendix A. Parameters")]
+    pattern = r'`([a-z][a-z0-9_.]*)\s*=\s*(-?\d[\d.e+-]*|"[^"`]*"|True|False)`'
+    found = {(n, v) for n, v in re.findall(pattern, text) if n not in NOT_PARAMETERS}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("name", "literal"), prose_settings())
+def test_prose_settings_name_parameters_and_allowed_values(name, literal):
+    try:
+        meta = schema_meta(name)
+    except KeyError:
+        pytest.fail(f"docs/ODD.md sets `{name} = {literal}`, but the schema has no {name}")
+    if meta["choices"] is not None:
+        assert literal.strip('"') in meta["choices"], f"{name}: {literal} not in {meta['choices']}"
+    elif meta["kind"] is bool:
+        assert literal in ("True", "False"), f"{name} = {literal}: not a bool"
+    elif meta["lo"] is not None:
+        assert meta["lo"] <= float(literal) <= meta["hi"], f"{name} = {literal} outside the range"
+
+
+def test_prose_settings_are_found():
+    """The pattern finds the settings the ODD is known to make (so the check above is not empty)."""
+    found = dict(prose_settings())
+    assert found.get("trending_prob") in ("0", "1", "1.0")
+    assert ("peer_mixing", '"complete"') in prose_settings()
