@@ -24,7 +24,7 @@ killed run never blocks a resume. A part that cannot be read (a truncated file) 
 ``OUT/corrupt/`` on reopening, with the parts of the other tables of the same flush, so its
 runs count as not done and a resume runs them again.
 
-This file is longer than the house's 400 lines: the layout, the writer, the lock, the atomic
+This file is long because the layout, the writer, the lock, the atomic
 writes, the corrupt-part checks and the readers guard one invariant (a result file is whole or
 absent, and readers see only recorded runs), so they are kept where they can be read together.
 """

@@ -7,8 +7,8 @@ validates constructor calls, presets and TOML sweeps, builds the viewer's slider
 ``--help`` (:meth:`Params.spec`, :meth:`Params.help`; docs/ODD.md, Appendix A, is generated
 from it).
 
-This file is longer than the house's 400 lines because each of the ~70 fields carries its
-doc string here, once; splitting the fields over files would split the one declaration.
+This file is long because every field carries its doc string here, once; splitting the fields
+over files would split the one declaration.
 
 Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Calibration notes).
 """

@@ -199,8 +199,9 @@ class ActivityDriven(BoundedConfidence):
     Each user has an activity a_i ~ a^-gamma on [activity_min, 1], drawn at the first round.
     Each round every user is active with probability a_i (times peer_prob) and contacts
     ``contacts`` others without replacement, each with probability ∝ |x_i - x_j|^-beta (all users
-    under complete mixing, else the acquaintances); the contacted user is influenced back with
-    probability r. Then one Euler step: x_i += dt (-x_i + K sum_j A_ij tanh(alpha x_j)).
+    under complete mixing, else the acquaintances). The active user influences each contact
+    (A_ji = 1), and with probability r (reciprocity) the contact influences it back (A_ij = 1).
+    Then one Euler step: x_i += dt (-x_i + K sum_j A_ij tanh(alpha x_j)).
 
     Baumann's opinions are unbounded; the engine's live on [-1, 1]. The rule keeps x and shows
     the engine tanh(x), a monotone map that keeps signs and order; where something else moved
@@ -231,8 +232,9 @@ class ActivityDriven(BoundedConfidence):
         active = np.flatnonzero(rng.random(n) < self.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
         back = rng.random(len(i)) < p.reciprocity
-        # A_ij = 1: i is influenced by j; a reciprocal contact also makes j listen to i
-        key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
+        # A_ji = 1: the active user i influences its contact j; a reciprocal contact (r) also
+        # makes i listen to j (Baumann et al. 2020, as every public reproduction builds it)
+        key = np.unique(np.concatenate([j * n + i, i[back] * n + j[back]]))
         a, b = key // n, key % n
         self.last_contacts = (a, b)
         field_ = np.bincount(a, weights=portable.tanh(p.controversy * x[b]), minlength=n)

@@ -2,8 +2,9 @@
 
 :func:`sessions` decides who opens the app and whether the session is spent posting or
 browsing; :func:`publish` has outlets publish (Poisson counts at the publishing share of their
-staff budget), releases the follow-ups queued at the last step (each replacing one item) and
-turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
+staff budget), releases the follow-ups queued at the last step (each takes the place of one of
+the outlet's items drawn this step, if one was drawn: about half replace nothing at the
+interactive default) and turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
 valence (pulled down by outrage) and outrage.
 """
 
