@@ -16,7 +16,7 @@
   standardised factors (standardised regression coefficients), Spearman's rank correlation, and
   binned partial dependence (ten Broeke et al. 2016).
 
-This file is longer than the house's 400 lines: it holds the summaries, the paired statistics,
+This file is long because it holds the summaries, the paired statistics,
 the sensitivity summaries and the results reader that they all share; the sensitivity part is
 to be replaced by SALib's indices, which will move it out.
 """

@@ -23,9 +23,9 @@ For each arm, lever setting and headline measure:
 A box's *coverage* is the share of all loses-or-ties scenarios it holds, its *density* the
 share of its scenarios that lose or tie, its *mass* the share of all scenarios inside it.
 
-This file is a little over the house's 400 lines: it also holds :func:`write_discovery`, the
-report's scenario-discovery and sensitivity section, so that the report module (already long)
-only calls it.
+This file is long because it also holds :func:`write_discovery`, the report's
+scenario-discovery and sensitivity section, so that the report module (already long) only
+calls it.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ Writes, into ``OUT``:
   length, replicates, seeds), the headline differences with their intervals, who gains (by
   generation), replication adequacy, sensitivity, failures and the environment.
 
-This file is longer than the house's 400 lines: the report's tables and its Markdown are one
-page's worth of layout, kept together so that the page can be read in the order it prints.
+This file is long because the report's tables and its Markdown are one page's worth of
+layout, kept together so that the page can be read in the order it prints.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Workers receive tasks (plain data) and return :class:`RunOutput` (plain data); o
 driver writes files, so a task that a cluster retries after a worker died cannot write twice.
 A run that raises becomes a ``failed`` row carrying its error, and the sweep goes on.
 
-This file is a little longer than the house's 400 lines: running one task, the horizon check
-on its time series, and the sweep loop with its progress and flushing form one path.
+This file is long because running one task, the horizon check on its time series, and the
+sweep loop with its progress and flushing form one path.
 """
 
 from __future__ import annotations

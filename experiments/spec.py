@@ -65,7 +65,7 @@ Every value is checked against the model's own declarations (:mod:`model.schema`
 an unknown strategy raises :class:`SpecError` naming the key, the file and line, and what is
 allowed, before a single run starts.
 
-This file is longer than the house's 400 lines: it is the whole validator of the spec format
+This file is long because it is the whole validator of the spec format
 (each table's checks with their messages, and :func:`locate`, which finds a key's line in the
 TOML text). The keys and values themselves are checked by :mod:`experiments.points` through
 the model's schema; nothing here repeats a range.

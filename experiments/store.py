@@ -24,7 +24,7 @@ killed run never blocks a resume. A part that cannot be read (a truncated file) 
 ``OUT/corrupt/`` on reopening, with the parts of the other tables of the same flush, so its
 runs count as not done and a resume runs them again.
 
-This file is longer than the house's 400 lines: the layout, the writer, the lock, the atomic
+This file is long because the layout, the writer, the lock, the atomic
 writes, the corrupt-part checks and the readers guard one invariant (a result file is whole or
 absent, and readers see only recorded runs), so they are kept where they can be read together.
 """
@@ -715,8 +715,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def environment() -> dict[str, Any]:
-    """Python, platform, package versions and the git commit (with a dirty flag)."""
+    """Python, platform, SIMD level, package versions, the lock's hash and the git commit."""
     from importlib import metadata
+
+    from experiments import provenance
 
     versions = {}
     for pkg in _PACKAGES:
@@ -728,7 +730,9 @@ def environment() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "simd": provenance.simd(),
         "packages": versions,
+        "lock": provenance.lock(),
         "git": git_commit(),
     }
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from model import portable
+
 
 def decayed(value: np.ndarray, last: np.ndarray, t: int, keep_per_step: float) -> np.ndarray:
-    """``value`` decayed from step ``last`` to ``t`` at ``keep_per_step`` (lazy decay)."""
-    return value * np.power(np.float32(keep_per_step), (t - last).astype(np.float32))
+    """``value`` decayed from step ``last`` to ``t`` at ``keep_per_step`` (lazy decay, float64)."""
+    return value * portable.power(keep_per_step, t - last)
 
 
 def load_keep(params) -> float:

@@ -77,7 +77,9 @@ def init_population(
     # Cohorts that take less news through social channels follow outlets directly more.
     direct = 1.0 - prof["social_share"][gen]
     mix = np.array(p.generation_mix)
-    p_focal = np.clip(p.focal_follow_share * direct / (mix @ (1.0 - prof["social_share"])), 0, 1)
+    p_focal = np.clip(
+        p.focal_follow_share * direct / np.sum(mix * (1.0 - prof["social_share"])), 0, 1
+    )
     follows = np.empty((n, k_out), dtype=bool)
     follows[:, 0] = rng.random(n) < p_focal
     if p.focal_followers >= 0:

@@ -26,9 +26,9 @@ The scenario presets (:func:`viral_moment`, :func:`music_community`) are startin
 researchers, with every mechanism on; their values are scenario assumptions, documented below.
 :data:`PRESETS` maps each name to its function (every argument has a default) for the viewer.
 
-This file is longer than the house's 400 lines: each preset is a reduction of the one engine
-to a published model, and its docstring states the result it reproduces; the twelve stay in
-one catalogue (:data:`PRESETS`) so that the viewer and the validation read one list.
+This file is long because each preset is a reduction of the one engine to a published model
+whose docstring states the result it reproduces; the presets stay in one catalogue
+(:data:`PRESETS`) so that the viewer and the validation read one list.
 """
 
 from __future__ import annotations
@@ -562,11 +562,10 @@ def echo_chambers(alpha: float = 3.0, beta: float = 3.0, n_users: int = 1000) ->
     """Radicalisation and echo chambers on an activity-driven network (Baumann et al. 2020).
 
     dx_i/dt = -x_i + K sum_j A_ij(t) tanh(alpha x_j): each step every user is active with its
-    activity a_i ~ a^-2.1 on [0.01, 1], contacts m = 10 others chosen ∝ |x_i - x_j|^-beta, and a
-    contact is reciprocal with probability r = 0.5; K = 3, Euler step dt = 0.01, x(0) uniform on
-    [-1, 1] (Baumann, Lorenz-Spreen, Sokolov & Starnini 2020, PRL 124:048301, Fig. 1; these
-    values are the paper's as we read it, not re-checked against its text in this repository's
-    sources, so confirm them before citing a number from this preset). Three
+    activity a_i ~ a^-2.1 on [0.01, 1] and influences m = 10 others chosen ∝ |x_i - x_j|^-beta,
+    each of whom influences it back with probability r = 0.5; K = 3, Euler step dt = 0.01, x(0)
+    uniform on [-1, 1] (Baumann, Lorenz-Spreen, Sokolov & Starnini 2020, PRL 124:048301, Fig. 1;
+    the same values as the public reproductions of the paper, docs/ODD.md 7.15). Three
     regimes: neutral consensus (alpha = 0.05, beta = 2), radicalisation (alpha = 3, beta = 0),
     polarisation with echo chambers (alpha = 3, beta = 3). The rule keeps Baumann's unbounded x
     and shows the engine tanh(x) (model/rules/opinion.py).

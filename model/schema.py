@@ -11,8 +11,8 @@ field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed
 An unknown name raises ``TypeError`` with the closest valid names and a pointer to ``help()``. NaN and infinities are
 refused, a bool is not a number, numpy scalars are accepted as their Python types.
 
-A little over 400 lines: the four constraints, the field and schema types, the checks and the
-two descriptions (``spec`` and ``help``) belong together as one vocabulary.
+This file is long because the four constraints, the field and schema types, the checks and
+the two descriptions (``spec`` and ``help``) belong together as one vocabulary.
 """
 
 from __future__ import annotations

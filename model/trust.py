@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.constants import DAY
 
 
@@ -56,7 +57,7 @@ def add_evidence(
     dneg = np.bincount(inv, weights=neg, minlength=len(pairs))
     ep, en = state.trust_pos.reshape(-1), state.trust_neg.reshape(-1)
     last = state.trust_last.reshape(-1)
-    fac = np.power(keep_per_step(params), (t - last[pairs]).astype(np.float64))
+    fac = portable.power(keep_per_step(params), t - last[pairs])
     ep[pairs] = ep[pairs] * fac + dpos
     en[pairs] = en[pairs] * fac + dneg
     last[pairs] = t

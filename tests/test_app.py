@@ -5,8 +5,8 @@ or a preset, switching comparison mode, typing a bad seed or a refused parameter
 and then asserts what changed in the model and in the drawn views. Models are small (400
 users) so the whole file runs in seconds.
 
-This file is longer than the house's 400 lines: one headless test per viewer behaviour, sharing
-the page fixture and its small helpers (find, click, type a number).
+This file is long because it holds one headless test per viewer behaviour, sharing the page
+fixture and its small helpers (find, click, type a number).
 """
 
 from __future__ import annotations

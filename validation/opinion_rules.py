@@ -18,8 +18,8 @@ Seeds are ``range(replicates)``; tolerances are fixed here and reasoned in the s
 subset. The file is one module for the four checks so that the report's shared files change by
 a line each.
 
-This file is a little longer than the house's 400 lines: the design, runs, verdicts and figures
-of four checks, kept together as the spreading rules' checks are in spread_rules.py.
+This file is long because it holds the design, runs, verdicts and figures of four checks,
+kept together as the spreading rules' checks are in spread_rules.py.
 """
 
 from __future__ import annotations

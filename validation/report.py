@@ -6,8 +6,8 @@ live here. :func:`write_report` draws the figures (:mod:`validation.figures`) an
 page. The prose is Markdown in ``template.md`` with ``str.format`` fields, one namespace per
 check (``{cascade[s_hi]:.4f}``); every number and table it shows is computed below.
 
-This file is a little longer than the house's 400 lines: one summary per check of the first
-five, with its tolerance, and the table of the twelve results belong with the page they fill.
+This file is long because one summary per check of the first five, with its tolerance, and
+the table of the published results belong with the page they fill.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ its published result (the template is ``template_spread.md``):
 * ``qvoter``: the q-voter with independence, ordered below p_c = (q-1)/(q-1+2^(q-1)) and
   disordered above (Nyczka, Sznajd-Weron & Cislo 2012).
 
-This module is one file for the five checks (about 400 lines) so that the report's other
+This file is long because it is one module for the five checks, so that the report's other
 modules need only a join: :data:`CHECKS` and :func:`tasks`.
 """
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.rules.base import EmotionRule, RuleSettings
 from model.rules.registry import Registry
 from model.schema import Interval, field
@@ -205,7 +206,7 @@ class Collective(EmotionRule):
         val = s.valence.astype(np.float64)
         aro = s.arousal.astype(np.float64)
         h_own = np.where(val >= 0, hp, hm)
-        val = val * np.exp(-e.gamma_v + e.coupling_v * h_own)
+        val = val * portable.exp(-e.gamma_v + e.coupling_v * h_own)
         aro = e.drive + (aro - e.drive) * math.exp(-e.gamma_a)
         aro += e.coupling_a * (hp + hm)
         if e.noise_v > 0:

@@ -7,12 +7,14 @@ when the platform shows comments) x (0.5 + trust in the source); ``uniform`` wei
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.content import OUTLET, item_proof
 from model.rules.base import FeedChoiceRule, RuleSettings, SlotWeights
 from model.rules.registry import Registry
@@ -58,10 +60,31 @@ def sample_slots(
     one = n_take[part] == 1
     rows_1, cols_1 = part[one], np.argmin(keys[one], axis=1)
     many = ~one
-    order = np.argsort(keys[many], axis=1)
+    order = np.argsort(keys[many], axis=1, kind="stable")
     take = np.arange(ok.shape[1])[None, :] < n_take[part[many]][:, None]
     rows_p = np.broadcast_to(part[many][:, None], order.shape)[take]
     return np.concatenate([rows_a, rows_1, rows_p]), np.concatenate([cols_a, cols_1, order[take]])
+
+
+# exp(-a / tau) in float32 is 0 beyond a / tau = 104 (the smallest float32 is e^-103.3)
+RECENCY_SPAN = 104.0
+# ages of a table at most this long are looked up; longer recency times compute directly
+RECENCY_TABLE_MAX = 1 << 20
+
+
+@functools.lru_cache(maxsize=8)
+def _recency_table(tau: float) -> np.ndarray:
+    table = portable.exp(-np.arange(int(RECENCY_SPAN * tau) + 2) / tau).astype(np.float32)
+    table.flags.writeable = False
+    return table
+
+
+def recency_weights(age: np.ndarray, tau: float) -> np.ndarray:
+    """exp(-age / tau) as float32 for whole ages >= 0, from a table computed once per tau."""
+    if RECENCY_SPAN * tau + 2 > RECENCY_TABLE_MAX:
+        return portable.exp(-age / tau).astype(np.float32)
+    table = _recency_table(tau)
+    return table[np.minimum(age, len(table) - 1)]
 
 
 @dataclass(frozen=True)
@@ -90,12 +113,12 @@ class Weighted(FeedChoiceRule):
         function is called, so only the rows attention gathers are read.
         """
         p, c, s = world.params, world.content, world.state
-        w = np.exp(-(t - c.created) / self.settings.recency_tau).astype(np.float32)
+        w = recency_weights(t - c.created, self.settings.recency_tau)
         outlet = c.source_kind == OUTLET
         if p.comments_visible:
             # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps
             # the weight positive; 1 for an empty thread)
-            w *= np.exp(p.w_proof * item_proof(c, np.arange(c.n), p)).astype(np.float32)
+            w *= portable.exp(p.w_proof * item_proof(c, np.arange(c.n), p)).astype(np.float32)
         by_gen = world.fmt_pref32[:, c.format] * w  # (4, items)
         column = np.where(outlet, c.source, world.n_outlets).astype(np.int64)
         gen, n_out = s.gen, world.n_outlets

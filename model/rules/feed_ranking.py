@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.content import visible_thread
 from model.rules.base import FeedRankingRule, RuleSettings, SlotWeights
 from model.rules.registry import Registry
@@ -44,13 +45,13 @@ def engagement_score(world: Any) -> np.ndarray:
 
 def engagement_factor(score: np.ndarray) -> np.ndarray:
     """(1 + log(1 + |E|))^sign(E): 1 at E = 0, growing slowly, below 1 for negative E."""
-    mag = 1.0 + np.log1p(np.abs(score))
+    mag = 1.0 + portable.log1p(np.abs(score))
     return np.where(score >= 0, mag, 1.0 / mag)
 
 
 def bias_factor(opinion: np.ndarray, stance: np.ndarray, gamma: float) -> np.ndarray:
     """(|opinion - stance| + BIAS_FLOOR)^-gamma."""
-    return np.power(np.abs(opinion - stance) + BIAS_FLOOR, -gamma)
+    return portable.power(np.abs(opinion - stance) + BIAS_FLOOR, -gamma)
 
 
 @FEED_RANKING.register("chronological")

@@ -1,4 +1,4 @@
-"""Following rules: how users come to follow or leave the focal outlet (docs/ODD.md 7.11).
+"""Following rules: how users come to follow or leave the focal outlet (docs/ODD.md 7.10, 7.17).
 
 ``engagement`` is the default: engaged non-followers may follow (in the react phase) and
 followers leave with a hazard that rises as belonging and trust fall. ``voter`` and

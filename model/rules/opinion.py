@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.rules.base import OpinionRule, RuleSettings
 from model.rules.registry import Registry
 from model.schema import Interval, Options, field
@@ -69,6 +70,10 @@ def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray
     keys = logw + rng.gumbel(size=logw.shape)
     k = min(k, logw.shape[1])
     top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    # argpartition leaves the k in a CPU-dependent order (its kernel is SIMD-dispatched): sort
+    top = np.take_along_axis(
+        top, np.argsort(-np.take_along_axis(keys, top, axis=1), axis=1, kind="stable"), axis=1
+    )
     ok = np.isfinite(np.take_along_axis(keys, top, axis=1))
     return np.where(ok, top, -1)
 
@@ -375,8 +380,9 @@ class ActivityDriven(BoundedConfidence):
     Each user has an activity a_i ~ a^-gamma on [activity_min, 1], drawn at the first round.
     Each round every user is active with probability a_i (times peer_prob) and contacts
     ``contacts`` others without replacement, each with probability ∝ |x_i - x_j|^-beta (all users
-    under complete mixing, else the acquaintances); the contacted user is influenced back with
-    probability r. Then one Euler step: x_i += dt (-x_i + K sum_j A_ij tanh(alpha x_j)).
+    under complete mixing, else the acquaintances). The active user influences each contact
+    (A_ji = 1), and with probability r (reciprocity) the contact influences it back (A_ij = 1).
+    Then one Euler step: x_i += dt (-x_i + K sum_j A_ij tanh(alpha x_j)).
 
     Baumann's opinions are unbounded; the engine's live on [-1, 1]. The rule keeps x and shows
     the engine tanh(x), a monotone map that keeps signs and order; where something else moved
@@ -412,23 +418,24 @@ class ActivityDriven(BoundedConfidence):
         if st.x is None or st.activity is None:
             g, lo = self.settings.activity_exponent, self.settings.activity_min
             u = rng.random(n)
-            st.activity = (lo ** (1 - g) + u * (1 - lo ** (1 - g))) ** (1 / (1 - g))
+            st.activity = portable.power(lo ** (1 - g) + u * (1 - lo ** (1 - g)), 1 / (1 - g))
             st.x = s.opinion.astype(np.float64).copy()
         else:
             moved = s.opinion != st.shown
-            st.x[moved] = np.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
+            st.x[moved] = portable.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
         x = st.x
         active = np.flatnonzero(rng.random(n) < st.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
         ad = self.settings
         back = rng.random(len(i)) < ad.reciprocity
-        # A_ij = 1: i is influenced by j; a reciprocal contact also makes j listen to i
-        key = np.unique(np.concatenate([i * n + j, j[back] * n + i[back]]))
+        # A_ji = 1: the active user i influences its contact j; a reciprocal contact (r) also
+        # makes i listen to j (Baumann et al. 2020, as every public reproduction builds it)
+        key = np.unique(np.concatenate([j * n + i, i[back] * n + j[back]]))
         a, b = key // n, key % n
         st.last_contacts = (a, b)
-        field_ = np.bincount(a, weights=np.tanh(ad.controversy * x[b]), minlength=n)
+        field_ = np.bincount(a, weights=portable.tanh(ad.controversy * x[b]), minlength=n)
         x += ad.opinion_dt * (-x + ad.social_coupling * field_)
-        np.tanh(x, out=s.opinion)
+        s.opinion[:] = portable.tanh(x)
         st.shown = s.opinion.copy()
 
     def contacts(
@@ -443,7 +450,7 @@ class ActivityDriven(BoundedConfidence):
             for start in range(0, len(active), step):
                 rows = active[start : start + step]
                 d = np.maximum(np.abs(x[None, :] - x[rows, None]), MIN_DISTANCE)
-                logw = -beta * np.log(d)
+                logw = -beta * portable.log(d)
                 logw[np.arange(len(rows)), rows] = -np.inf
                 top = gumbel_top(rng, logw, m)
                 ii = np.repeat(rows, top.shape[1]).reshape(top.shape)
@@ -457,7 +464,7 @@ class ActivityDriven(BoundedConfidence):
         pos, nb = acq.expand(active)
         owner, nb = active[pos].astype(np.int64), nb.astype(np.int64)
         d = np.maximum(np.abs(x[nb] - x[owner]), MIN_DISTANCE)
-        key = -beta * np.log(d) + rng.gumbel(size=len(nb))
+        key = -beta * portable.log(d) + rng.gumbel(size=len(nb))
         order = np.lexsort((-key, owner))
         owner, nb = owner[order], nb[order]
         first = np.searchsorted(owner, owner, side="left")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from model import portable
 from model.rules.base import PeerChoiceRule, RuleSettings
 from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
@@ -82,7 +83,9 @@ class AlgorithmicBias(PeerChoiceRule):
             step = max(1, BLOCK // max(n, 1))
             for start in range(0, len(part), step):
                 rows = part[start : start + step]
-                w = np.maximum(np.abs(x[None, :] - x[rows, None]), MIN_DISTANCE) ** -gamma
+                w = portable.power(
+                    np.maximum(np.abs(x[None, :] - x[rows, None]), MIN_DISTANCE), -gamma
+                )
                 w[np.arange(len(rows)), rows] = 0.0
                 cum = np.cumsum(w, axis=1)
                 u = rng.random(len(rows)) * cum[:, -1]
@@ -98,7 +101,7 @@ class AlgorithmicBias(PeerChoiceRule):
             nb = nb.astype(np.int64)
             ends = np.cumsum(acq.degree[part])
             starts = ends - acq.degree[part]
-            w = np.maximum(np.abs(x[nb] - x[part[pos]]), MIN_DISTANCE) ** -gamma
+            w = portable.power(np.maximum(np.abs(x[nb] - x[part[pos]]), MIN_DISTANCE), -gamma)
             # each row scaled to its largest weight, so one global cumsum keeps every row's precision
             cum = np.cumsum(w / np.maximum.reduceat(w, starts)[pos]) if len(w) else w
             before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)

@@ -1,4 +1,4 @@
-"""Spreading rules with memory: threshold forwarding and the Maki-Thompson rumour (docs/ODD.md 7.9).
+"""Spreading rules with memory: threshold forwarding and the Maki-Thompson rumour (ODD 7.17).
 
 Both are forwarding rules (``forward_model``), registered beside ``resonance`` and ``fixed``.
 Their ``probability`` is the spontaneous one, ``forward_p``, for an item a user did not see

@@ -2,8 +2,9 @@
 
 :func:`sessions` decides who opens the app and whether the session is spent posting or
 browsing; :func:`publish` has outlets publish (Poisson counts at the publishing share of their
-staff budget), releases the follow-ups queued at the last step (each replacing one item) and
-turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
+staff budget), releases the follow-ups queued at the last step (each takes the place of one of
+the outlet's items drawn this step, if one was drawn: about half replace nothing at the
+interactive default) and turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
 valence (pulled down by outrage) and outrage.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import portable
 from model.content import OUTLET, USER
 from model.step.records import Sessions
 
@@ -42,9 +44,9 @@ def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.asarray(lam, dtype=np.float64)
     top = int(np.max(lam, initial=0.0) + 10.0 * np.sqrt(np.max(lam, initial=0.0)) + 20)
     k = np.arange(top + 1)
-    log_fact = np.cumsum(np.log(np.maximum(k, 1)))
-    logpmf = k[None, :] * np.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
-    cdf = np.cumsum(np.exp(logpmf), axis=1)
+    log_fact = np.cumsum(portable.log(np.maximum(k, 1)))
+    logpmf = k[None, :] * portable.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
+    cdf = np.cumsum(portable.exp(logpmf), axis=1)
     return (u[:, None] > cdf).sum(axis=1).astype(np.int64)
 
 

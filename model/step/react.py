@@ -13,10 +13,12 @@ engaged non-followers may start following the focal outlet.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import portable
 from model.content import OUTLET, USER, item_proof
 from model.fatigue import decayed, load_keep
 from model.rules.forwarding import friction_of
@@ -29,19 +31,21 @@ if TYPE_CHECKING:
 def p_uncivil(params, disagreement: np.ndarray, arousal: np.ndarray) -> np.ndarray:
     """sigma(logit(incivility) + b_dis disagreement + b_ar (arousal - 0.5)) (docs/ODD.md 7.9)."""
     base = (
-        np.log(params.incivility / (1.0 - params.incivility)) if params.incivility > 0 else -np.inf
+        math.log(params.incivility / (1.0 - params.incivility))
+        if params.incivility > 0
+        else -math.inf
     )
     z = (
         base
         + params.incivility_disagreement * disagreement
         + params.incivility_arousal * (arousal - 0.5)
     )
-    return 1.0 / (1.0 + np.exp(-z))
+    return portable.expit(z)
 
 
 def outrage_odds(p_fwd: np.ndarray, outrage: np.ndarray, params) -> np.ndarray:
     """Forward probability with its odds multiplied by boost^(terms x outrage) (Rathje 2021)."""
-    mult = np.power(params.outgroup_boost, params.outrage_terms * outrage)
+    mult = portable.power(params.outgroup_boost, params.outrage_terms * outrage)
     odds = p_fwd / np.maximum(1.0 - p_fwd, 1e-12)
     return np.where(p_fwd >= 1.0, 1.0, odds * mult / (1.0 + odds * mult))
 

@@ -14,8 +14,8 @@ ones by mistake (precision < 1); a wrongly removed commenter loses belonging. Wh
 hides comments, moderation reviews nothing (its staff time is still not spent on publishing). Commenters join
 the outlet's community (their comments, with stance and tone, become items members see) and
 membership lapses without a comment for ``community_window`` steps. Follow-ups are queued on
-items whose conversation reached a share of the outlet's followers (each replaces an item at
-the next step). Everything is vectorised over outlets; the state is clipped at the end.
+items whose conversation reached a share of the outlet's followers (each takes the place of
+an item at the next step when one is drawn; docs/ODD.md 7.2). Everything is vectorised over outlets; the state is clipped at the end.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import portable
 from model.content import uncivil_share
 from model.fatigue import decayed, load_keep
 from model.step.records import Reactions, Views
@@ -72,7 +73,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         gain = np.bincount(key, weights=np.where(ins, r.res[out], 0.0), minlength=n * k_out)[seen]
         lost = np.bincount(key, weights=(~ins) + unc[out], minlength=n * k_out)[seen]
         bs = b[seen] + p.belonging_gain * np.minimum(gain, 1.0) * (1.0 - b[seen])
-        b[seen] = (bs * (1.0 - p.belonging_loss) ** lost).astype(np.float32)
+        b[seen] = (bs * portable.power(1.0 - p.belonging_loss, lost)).astype(np.float32)
         # fatigue: exposure load decays lazily and grows by one per view
         ld, ll = s.load.reshape(-1), s.load_last.reshape(-1)
         ld[seen] = decayed(ld[seen], ll[seen], t, load_keep(p)) + cnt[seen]
