@@ -60,7 +60,9 @@ def resolve_seed(seed: Any, rng: Any) -> int:
         raise ValueError("pass either seed or rng, not both")
     root = seed if seed is not None else rng
     if root is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)  # a fresh SeedSequence draws one integer
+        return entropy % (2**63)
     if isinstance(root, bool) or not isinstance(root, int | np.integer):
         raise TypeError(
             f"seed must be a non-negative integer, got {root!r} ({type(root).__name__})"
@@ -142,7 +144,7 @@ class OpinionEcology(mesa.Model):
         self.outlets: list[MediaOutlet] = init_outlets(self, p)
         self.outlet = outlet_table(self.outlets)
         self.users = [User(self, i) for i in range(n)]
-        # every rule's state, created now that the networks exist (model/rules/base.py)
+        # every rule's state, created now that the networks exist (model/world.py)
         self.rules.init(self)
         # cumulative tallies for the measures: views by (generation, channel, focal?) and focal
         # engagement by generation (likes, comments, forwards)

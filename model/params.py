@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from model import rules, schema
+from model import schema
+from model.rules import registry as rules
 from model.rules.base import Chosen
 from model.schema import Interval, Options, field, unknown_name_message
 from model.strategies import STRATEGY_PRESETS, Strategy
@@ -147,7 +148,7 @@ def _fold(kwargs: dict[str, Any]) -> dict[str, Any]:
                     UnusedParameterWarning,
                     stacklevel=4,
                 )
-        out[key] = chosen.replace(**mine) if mine else chosen
+        out[key] = chosen.with_settings(**mine) if mine else chosen
     return out
 
 
@@ -986,4 +987,4 @@ def _params_init(self: Params, **kwargs: Any) -> None:
 
 
 _params_init.__doc__ = Params.__doc__
-Params.__init__ = _params_init  # type: ignore[method-assign]
+Params.__init__ = _params_init  # type: ignore[method-assign,assignment]

@@ -445,12 +445,11 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
         if f.alias_of:
             continue
         c = f.constraint
-        interval = isinstance(c, Interval)
         out[name] = {
             "default": f.default,
-            "lo": c.low if interval else None,
-            "hi": c.high if interval else None,
-            "closed": c.closed if interval else None,
+            "lo": c.low if isinstance(c, Interval) else None,
+            "hi": c.high if isinstance(c, Interval) else None,
+            "closed": c.closed if isinstance(c, Interval) else None,
             "choices": c.choices if isinstance(c, Options) else None,
             "kind": f.kind,
             "doc": f.doc,

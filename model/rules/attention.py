@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.rules.base import AttentionRule, RuleSettings
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import ATTENTION
 from model.schema import Interval, field
-
-ATTENTION: Registry[AttentionRule] = Registry("attention")
+from model.world import AttentionRule
 
 
 @dataclass(frozen=True)

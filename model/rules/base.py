@@ -1,38 +1,17 @@
-"""What a rule of each phase offers: the hooks as Protocols, and base classes with the defaults.
+"""A rule's parameters: the record each rule declares, and the value a rule field of Params holds.
 
-A phase calls its rule's hooks and nothing else: it never asks whether a rule has a method
-(every hook exists, with a default here) and never tests a rule's name (it asks the rule, e.g.
-:attr:`PeerMixingRule.well_mixed`). A rule with state keeps it in a typed record that
-:meth:`Rule.init` creates, once, when the world is built (docs/ODD.md 7).
-
-Each class is at once the Protocol a phase types against and the base a rule subclasses
-(PEP 544: an explicit subclass inherits the default hooks), so a new rule writes only the hooks
-it changes.
+:class:`RuleSettings` is declared like ``Strategy``'s switches (:func:`model.schema.field`);
+:class:`Chosen` is a rule's name with those parameters (``params.opinion.contacts``). The hooks
+a phase calls are in :mod:`model.world`, next to the world they are handed.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
-
-import numpy as np
+from typing import Any, ClassVar
 
 from model import schema
-
-if TYPE_CHECKING:
-    from model.network import Networks
-    from model.step.records import Views
-    from model.world import World
-
-_EMPTY = np.zeros(0, dtype=np.int64)
-
-#: Adoptions without a view: (users, items, the user each learned the item from).
-Adoptions = tuple[np.ndarray, np.ndarray, np.ndarray]
-
-#: No adoptions without a view.
-NO_ADOPTIONS: Adoptions = (_EMPTY, _EMPTY, _EMPTY)
 
 
 @dataclass(frozen=True)
@@ -112,181 +91,7 @@ class Chosen(str):
     def __reduce__(self) -> tuple[Any, ...]:
         return (Chosen, (str(self), self.settings))
 
-    def replace(self, **changes: Any) -> Chosen:
-        """The same rule with some parameters changed (validated)."""
+    def with_settings(self, **changes: Any) -> Chosen:
+        """The same rule with some parameters changed (validated). (Not ``replace``: a Chosen is
+        a string, whose ``replace`` keeps its meaning.)"""
         return Chosen(str(self), dataclasses.replace(self.settings, **changes))
-
-
-class Rule(Protocol):
-    """Every rule: the name it is registered under, its parameters and an explicit start.
-
-    Attributes:
-        name: The registry name (set by :meth:`model.rules.registry.Registry.register`).
-        Settings: The record of the rule's parameters (empty by default).
-        settings: This instance's parameters (set by :meth:`model.rules.registry.Registry.get`).
-    """
-
-    name: ClassVar[str] = ""
-    Settings: ClassVar[type[RuleSettings]] = RuleSettings
-    settings: RuleSettings
-
-    def init(self, world: World) -> None:
-        """Create the rule's state for ``world``, once, after the networks are built.
-
-        The default keeps no state. A rule with state overrides this and stores a typed
-        record; nothing is created later on first use (draws a rule makes at its first call
-        stay there, so that the random streams are read in the same order).
-        """
-
-
-# ----------------------------------------------------------------------------- forwarding
-class ForwardingParams(Protocol):
-    """What a forwarding rule reads from ``Params`` (typed here: Params imports the rules)."""
-
-    forward_p: float
-
-
-class ForwardingRule(Rule, Protocol):
-    """A forwarding rule without memory: the forward probability per view is all it decides.
-
-    Attributes:
-        broadcast: A forward is delivered to the forwarder's whole audience (False: the rule
-            spreads the item itself, e.g. the rumour's one contact per spreader).
-    """
-
-    broadcast: bool = True
-
-    def probability(
-        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
-    ) -> np.ndarray:
-        """Forward probability per view, in [0, 1], before friction (no draws)."""
-        raise NotImplementedError
-
-    def observe(
-        self, world: World, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray
-    ) -> None:
-        """Deliveries of shares (recipient, item, sharer) of one step; ignored by default."""
-
-    def adopt(
-        self,
-        world: World,
-        t: int,
-        v: Views,
-        draw: np.ndarray,
-        keep: np.ndarray,
-        forward: np.ndarray,
-    ) -> tuple[np.ndarray, Adoptions]:
-        """The step's forwards: by default the react phase's ``forward`` flags, and no other
-        adoptions (rules with memory decide both themselves, model/rules/spreading.py).
-
-        Args:
-            world: The model.
-            t: The step.
-            v: The step's views.
-            draw: The react phase's forward uniform per view.
-            keep: 1 - friction per view.
-            forward: The forwards the probability and ``draw`` give.
-        """
-        return forward, NO_ADOPTIONS
-
-
-# ----------------------------------------------------------------------------- peers
-class PeerMixingRule(Rule, Protocol):
-    """Who may meet whom in peer exchange (docs/ODD.md 7.11).
-
-    Attributes:
-        well_mixed: Everyone is everyone's candidate (complete mixing); False: acquaintances.
-            Other rules ask this instead of testing the rule's name.
-    """
-
-    well_mixed: bool = False
-
-    def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, networks: Networks, n: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Disjoint pairs (a, b) among ``part`` (and, on the network, their acquaintances)."""
-        raise NotImplementedError
-
-
-class PeerChoiceRule(Rule, Protocol):
-    """Which candidate a participant proposes as its partner (docs/ODD.md 7.11)."""
-
-    def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, world: World
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Disjoint pairs (a, b) among ``part``."""
-        raise NotImplementedError
-
-
-class OpinionRule(Rule, Protocol):
-    """How opinions move toward viewed content and in rounds of peer influence (7.10, 7.11)."""
-
-    def content_pull(
-        self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
-    ) -> np.ndarray:
-        """The change of each user's opinion from the step's views (length n_users)."""
-        raise NotImplementedError
-
-    def peer_round(self, world: World, rng: np.random.Generator) -> None:
-        """One round of peer influence, drawing only from ``rng`` (the ``peer`` stream)."""
-        raise NotImplementedError
-
-
-# ----------------------------------------------------------------------------- the rest
-class InitialOpinionRule(Rule, Protocol):
-    """How opinions on [-1, 1] are drawn at the start (docs/ODD.md 5)."""
-
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """n opinions in [-1, 1]."""
-        raise NotImplementedError
-
-
-class AttentionRule(Rule, Protocol):
-    """How many items a browsing user views per session (docs/ODD.md 7.5).
-
-    Attributes:
-        takes_all: The budget holds both screens in full, so the split between them needs no
-            draw.
-    """
-
-    takes_all: bool = False
-
-    def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
-        """Items each user may view (int64, at least 1)."""
-        raise NotImplementedError
-
-
-#: (users, items) -> one weight (or ranking factor) per slot, or None for none.
-SlotWeights = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
-
-
-class FeedChoiceRule(Rule, Protocol):
-    """Which unseen slots a user attends (docs/ODD.md 7.7)."""
-
-    def slot_weights(self, world: World, t: int) -> SlotWeights:
-        """This step's weight function (users, items) -> weights, or None (uniform)."""
-        raise NotImplementedError
-
-
-class FeedRankingRule(Rule, Protocol):
-    """The platform's ranking factor of social-feed slots (docs/ODD.md 7.7)."""
-
-    def slot_factor(self, world: World, t: int) -> SlotWeights:
-        """This step's factor function (users, items) -> factors, or None (no factor)."""
-        raise NotImplementedError
-
-
-class EmotionRule(Rule, Protocol):
-    """How valence and arousal change each step (docs/ODD.md 7.10)."""
-
-    def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
-        """One step of emotion for every user."""
-        raise NotImplementedError
-
-
-class FollowingRule(Rule, Protocol):
-    """How users come to follow or leave the focal outlet (docs/ODD.md 7.11)."""
-
-    def update(self, world: World, rng: np.random.Generator) -> None:
-        """One step of following."""
-        raise NotImplementedError

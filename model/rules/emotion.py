@@ -37,11 +37,10 @@ from typing import Any
 import numpy as np
 
 from model import portable
-from model.rules.base import EmotionRule, RuleSettings
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import EMOTION
 from model.schema import Interval, field
-
-EMOTION: Registry[EmotionRule] = Registry("emotion")
+from model.world import EmotionRule
 
 
 @dataclass(frozen=True)

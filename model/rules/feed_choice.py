@@ -16,11 +16,10 @@ import numpy as np
 
 from model import portable
 from model.content import OUTLET, item_proof
-from model.rules.base import FeedChoiceRule, RuleSettings, SlotWeights
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FEED_CHOICE
 from model.schema import Interval, field
-
-FEED_CHOICE: Registry[FeedChoiceRule] = Registry("feed_choice")
+from model.world import FeedChoiceRule, SlotWeights
 
 
 def sample_slots(

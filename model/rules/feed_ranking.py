@@ -22,11 +22,10 @@ import numpy as np
 
 from model import portable
 from model.content import visible_thread
-from model.rules.base import FeedRankingRule, RuleSettings, SlotWeights
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FEED_RANKING
 from model.schema import Interval, field
-
-FEED_RANKING: Registry[FeedRankingRule] = Registry("feed_ranking")
+from model.world import FeedRankingRule, SlotWeights
 
 #: Distance added before the power of the personalised ranking, so that an item at the
 #: viewer's own opinion gets a finite weight (Sirbu et al. 2019 use a small d_min likewise).

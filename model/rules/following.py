@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 
 from model.fatigue import decayed, load_keep
-from model.rules.base import FollowingRule, RuleSettings
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FOLLOWING
 from model.schema import Interval, field
-
-FOLLOWING: Registry[FollowingRule] = Registry("following")
+from model.world import FollowingRule
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ from typing import Any
 import numpy as np
 
 from model.content import OUTLET
-from model.rules.base import ForwardingRule, RuleSettings
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FORWARDING
 from model.schema import Interval, field
-
-FORWARDING: Registry[ForwardingRule] = Registry("forwarding")
+from model.world import ForwardingRule
 
 
 def friction_of(world: Any, items: np.ndarray) -> np.ndarray:

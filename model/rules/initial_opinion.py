@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.rules.base import InitialOpinionRule
-from model.rules.registry import Registry
-
-INITIAL_OPINION: Registry[InitialOpinionRule] = Registry("initial_opinion")
+from model.rules.registry import INITIAL_OPINION
+from model.world import InitialOpinionRule
 
 
 @INITIAL_OPINION.register("normal")

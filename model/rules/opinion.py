@@ -28,11 +28,10 @@ from typing import Any
 import numpy as np
 
 from model import portable
-from model.rules.base import OpinionRule, RuleSettings
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import OPINION
 from model.schema import Interval, Options, field
-
-OPINION: Registry[OpinionRule] = Registry("opinion")
+from model.world import OpinionRule
 
 #: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
 BLOCK = 2_000_000
@@ -91,18 +90,23 @@ class BoundedConfidenceSettings(RuleSettings):
     )
 
 
-@OPINION.register("bounded_confidence")
-class BoundedConfidence(OpinionRule):
-    """Deffuant bounded confidence toward content and in rounds of pairwise peer exchange."""
-
-    Settings = BoundedConfidenceSettings
-    settings: BoundedConfidenceSettings
+class TowardContent(OpinionRule):
+    """Deffuant toward content (:func:`trust_pull`), the content part most opinion rules share;
+    not registered (it has no peer round)."""
 
     def content_pull(
         self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """The change of each user's opinion from the step's views (length n_users)."""
         return trust_pull(world, u, diff, inside, trust)
+
+
+@OPINION.register("bounded_confidence")
+class BoundedConfidence(TowardContent):
+    """Deffuant bounded confidence toward content and in rounds of pairwise peer exchange."""
+
+    Settings = BoundedConfidenceSettings
+    settings: BoundedConfidenceSettings
 
     def peer_round(self, world: Any, rng: np.random.Generator) -> None:
         """One round of Deffuant exchange: participants with ``peer_prob``, disjoint pairs from
@@ -124,7 +128,7 @@ class BoundedConfidence(OpinionRule):
 
 
 @OPINION.register("hegselmann_krause")
-class HegselmannKrause(BoundedConfidence):
+class HegselmannKrause(TowardContent):
     """Hegselmann-Krause: the average of every opinion inside the bound, synchronously."""
 
     def content_pull(
@@ -180,17 +184,9 @@ class FriedkinJohnsenState:
 
 
 @dataclass(frozen=True)
-class FriedkinJohnsenSettings(RuleSettings):
-    """Friedkin-Johnsen's parameters."""
+class DeGrootSettings(RuleSettings):
+    """DeGroot's parameters."""
 
-    susceptibility: float = field(
-        0.8,
-        Interval(float, 0.0, 1.0),
-        group="peer exchange",
-        symbol="λ",
-        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
-        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
-    )
     peer_weights: str = field(
         "trust",
         Options("trust", "random"),
@@ -201,9 +197,23 @@ class FriedkinJohnsenSettings(RuleSettings):
     )
 
 
-@OPINION.register("friedkin_johnsen")
-class FriedkinJohnsen(BoundedConfidence):
-    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over acquaintances and self.
+@dataclass(frozen=True)
+class FriedkinJohnsenSettings(DeGrootSettings):
+    """Friedkin-Johnsen's parameters: DeGroot's and the susceptibility."""
+
+    susceptibility: float = field(
+        0.8,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        symbol="λ",
+        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
+        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
+    )
+
+
+class Averaging(TowardContent):
+    """DeGroot and Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over
+    acquaintances and self (not registered; DeGroot is Lambda = I).
 
     W's row i puts weight on user i and its acquaintances: with ``peer_weights="trust"`` the
     self weight is 1 and each acquaintance gets the user's peer trust (recomputed every round,
@@ -212,9 +222,7 @@ class FriedkinJohnsen(BoundedConfidence):
     first peer round (the initial opinion when nothing moved it before).
     """
 
-    Settings = FriedkinJohnsenSettings
-    settings: FriedkinJohnsenSettings
-
+    settings: DeGrootSettings
     state: FriedkinJohnsenState
 
     def init(self, world: Any) -> None:
@@ -222,8 +230,8 @@ class FriedkinJohnsen(BoundedConfidence):
         self.state = FriedkinJohnsenState()
 
     def susceptibility(self, world: Any) -> float:
-        """Lambda's diagonal (the same for every user)."""
-        return self.settings.susceptibility
+        """Lambda's diagonal (the same for every user): 1, no anchoring to initial opinions."""
+        return 1.0
 
     def matrix(
         self, world: Any, rng: np.random.Generator | None = None
@@ -261,30 +269,24 @@ class FriedkinJohnsen(BoundedConfidence):
         np.copyto(s.opinion, lam * wx + (1.0 - lam) * st.x0, where=move)
 
 
-@dataclass(frozen=True)
-class DeGrootSettings(RuleSettings):
-    """DeGroot's parameters."""
+@OPINION.register("friedkin_johnsen")
+class FriedkinJohnsen(Averaging):
+    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), Lambda = susceptibility I."""
 
-    peer_weights: str = field(
-        "trust",
-        Options("trust", "random"),
-        group="peer exchange",
-        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
-        "per tie (self 1), or uniform random weights drawn once (the canonical random "
-        "row-stochastic W).",
-    )
+    Settings = FriedkinJohnsenSettings
+    settings: FriedkinJohnsenSettings
+
+    def susceptibility(self, world: Any) -> float:
+        """Lambda's diagonal (the same for every user)."""
+        return self.settings.susceptibility
 
 
 @OPINION.register("degroot")
-class DeGroot(FriedkinJohnsen):
+class DeGroot(Averaging):
     """DeGroot: x(t+1) = W x(t), Friedkin-Johnsen with Lambda = I."""
 
     Settings = DeGrootSettings
     settings: DeGrootSettings
-
-    def susceptibility(self, world: Any) -> float:
-        """1: no anchoring to initial opinions."""
-        return 1.0
 
 
 @dataclass(slots=True)
@@ -374,7 +376,7 @@ class ActivityDrivenSettings(RuleSettings):
 
 
 @OPINION.register("activity_driven")
-class ActivityDriven(BoundedConfidence):
+class ActivityDriven(TowardContent):
     """Baumann et al. (2020): radicalisation on an activity-driven temporal network.
 
     Each user has an activity a_i ~ a^-gamma on [activity_min, 1], drawn at the first round.
@@ -443,6 +445,7 @@ class ActivityDriven(BoundedConfidence):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
         n, x = world.n_users, self.state.x
+        assert x is not None, "contacts are drawn after the first round's x"
         m, beta = self.settings.contacts, self.settings.contact_homophily
         if world.rules.peer_mixing.well_mixed:
             out_i, out_j = [], []

@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from model import portable
-from model.rules.base import PeerChoiceRule, RuleSettings
+from model.rules.base import RuleSettings
 from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
-from model.rules.registry import Registry
+from model.rules.registry import PEER_CHOICE
 from model.schema import Interval, field
-
-PEER_CHOICE: Registry[PeerChoiceRule] = Registry("peer_choice")
+from model.world import PeerChoiceRule
 
 
 @PEER_CHOICE.register("uniform")

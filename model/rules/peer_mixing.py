@@ -11,10 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from model.rules.base import PeerMixingRule
-from model.rules.registry import Registry
-
-PEER_MIXING: Registry[PeerMixingRule] = Registry("peer_mixing")
+from model.rules.registry import PEER_MIXING
+from model.world import PeerMixingRule
 
 
 def random_matching(

@@ -143,3 +143,34 @@ class Registry[T]:
 
     def __repr__(self) -> str:
         return f"Registry({self.choice!r}: {', '.join(self._rules)})"
+
+
+#: One registry per rule field of Params, under that field's name (docs/ODD.md 7). The rule
+#: modules register into them; Params reads their names and parameters.
+FORWARDING: Registry = Registry("forwarding")
+PEER_MIXING: Registry = Registry("peer_mixing")
+INITIAL_OPINION: Registry = Registry("initial_opinion")
+FEED_CHOICE: Registry = Registry("feed_choice")
+ATTENTION: Registry = Registry("attention")
+OPINION: Registry = Registry("opinion")
+PEER_CHOICE: Registry = Registry("peer_choice")
+EMOTION: Registry = Registry("emotion")
+FOLLOWING: Registry = Registry("following")
+FEED_RANKING: Registry = Registry("feed_ranking")
+
+#: Every registry, by the Params field that chooses its rule.
+REGISTRIES: dict[str, Registry] = {
+    r.choice: r
+    for r in (
+        FORWARDING,
+        PEER_MIXING,
+        INITIAL_OPINION,
+        FEED_CHOICE,
+        ATTENTION,
+        OPINION,
+        PEER_CHOICE,
+        EMOTION,
+        FOLLOWING,
+        FEED_RANKING,
+    )
+}

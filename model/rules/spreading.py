@@ -33,9 +33,11 @@ from typing import Any
 import numpy as np
 
 from model.content import SOCIAL
-from model.rules.base import Adoptions, ForwardingRule, RuleSettings
-from model.rules.forwarding import FORWARDING, friction_of
+from model.rules.base import RuleSettings
+from model.rules.forwarding import friction_of
+from model.rules.registry import FORWARDING
 from model.schema import Interval, Options, field
+from model.world import Adoptions, ForwardingRule
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 

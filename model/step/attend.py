@@ -15,12 +15,11 @@ import numpy as np
 
 from model.constants import TRENDING_POOL
 from model.content import DIRECT, OUTLET, TRENDING, USER
-from model.rules.base import SlotWeights
 from model.rules.feed_choice import sample_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
-    from model.world import World
+    from model.world import SlotWeights, World
 
 
 def attend(world: World, t: int, sess: Sessions) -> Views:

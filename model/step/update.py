@@ -83,9 +83,9 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         uf = u[fwd_view]
         cnt = np.bincount(uf, minlength=n)
         y = np.bincount(uf, weights=inside[fwd_view].astype(np.float64), minlength=n)
-        seen = cnt > 0
-        s.trust_peers[seen] += (
-            0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])
+        peers = cnt > 0
+        s.trust_peers[peers] += (
+            0.5 * p.trust_rate * (y[peers] / cnt[peers] - s.trust_peers[peers])
         ).astype(np.float32)
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
     # collective emotions; model/rules/emotion.py)

@@ -15,9 +15,9 @@ import pytest
 
 from model import OpinionEcology, Params
 from model.rules import REGISTRIES, Rules
-from model.rules.base import NO_ADOPTIONS, ForwardingRule, PeerMixingRule
 from model.rules.peer_mixing import Complete
 from model.rules.spreading import Threshold
+from model.world import NO_ADOPTIONS, ForwardingRule, PeerMixingRule
 
 ROOT = Path(__file__).resolve().parents[2]
 
