@@ -35,6 +35,7 @@ from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_outlets, init_population, outlet_table
 from model.screens import Screens
+from model.world import MeasureCaches
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
 BEHAVIOUR_STREAMS = (
@@ -161,6 +162,7 @@ class OpinionEcology(mesa.Model):
             key: np.zeros(k_out, dtype=np.int64)
             for key in ("reply_cap", "replies", "review_cap", "reviews")
         }
+        self.caches = MeasureCaches()
         self.datacollector = build_datacollector(self)
         self.collect()
 

@@ -20,13 +20,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from model.rules.base import RuleSettings
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from mesa import DataCollector
+
     from agents.outlet import MediaOutlet
     from model.content import ContentStore, EventLog
     from model.network import Networks
@@ -252,9 +255,35 @@ class Rules:
             rule.init(world)
 
 
+class ReachIndex(Protocol):
+    """Users reached per recorded item, kept up to date from the view log (model/measures)."""
+
+    def update(self, log: EventLog) -> None: ...
+
+    def sizes(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass(slots=True)
+class MeasureCaches:
+    """What the measures keep between calls on one model (model/measures), typed here instead
+    of attributes set on the model.
+
+    Attributes:
+        opinion: The opinions the opinion-only measures were last computed on, and their values.
+        tree: The view log's length at the last cascade-tree statistics, and those statistics.
+        reach: The incremental index of users reached per item.
+    """
+
+    opinion: tuple[np.ndarray, dict[str, float]] | None = None
+    tree: tuple[int, pd.DataFrame] | None = None
+    reach: ReachIndex | None = None
+
+
+@runtime_checkable
 class World(Protocol):
-    """The model as the phases and rules see it (docs/ODD.md 2): parameters, users' state,
-    networks, screens, content, the rules, random streams, tallies and logs."""
+    """The model as the phases, rules and measures see it (docs/ODD.md 2): parameters, users'
+    state, networks, screens, content, the rules, random streams, tallies, logs and the
+    measures' caches."""
 
     params: Params
     strategy: Strategy
@@ -289,6 +318,11 @@ class World(Protocol):
     budget: dict[str, np.ndarray]
     view_log: EventLog
     forward_log: EventLog
+    #: The Mesa DataCollector the model fills once per step.
+    datacollector: DataCollector
+    #: The step's snapshot, column -> value (``model.measures.collect.snapshot``).
+    last_snapshot: dict[str, float]
+    caches: MeasureCaches
 
     def collect(self) -> None: ...
 

@@ -4,6 +4,8 @@ declares exists on the model with the declared type (the protocol is honest)."""
 import typing
 
 import numpy as np
+import pandas as pd
+from mesa import DataCollector
 
 from agents.outlet import MediaOutlet
 from model import OpinionEcology, Params, Strategy
@@ -12,7 +14,7 @@ from model.network import Networks
 from model.population import State
 from model.screens import Screens
 from model.step.records import Outbox, Views
-from model.world import Rules, World
+from model.world import MeasureCaches, Rules, World
 
 #: The names World's annotations use (imported there only for the type checker).
 NAMES = {
@@ -27,6 +29,9 @@ NAMES = {
     "Views": Views,
     "MediaOutlet": MediaOutlet,
     "Rules": Rules,
+    "MeasureCaches": MeasureCaches,
+    "DataCollector": DataCollector,
+    "pd": pd,
     "np": np,
 }
 
