@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,7 +40,10 @@ from model import portable
 from model.rules.base import RuleSettings
 from model.rules.registry import EMOTION
 from model.schema import Interval, field
-from model.world import EmotionRule
+from model.world import EmotionRule, World
+
+if TYPE_CHECKING:
+    from model.step.records import Views
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class Relaxation(EmotionRule):
     Settings = RelaxationSettings
     settings: RelaxationSettings
 
-    def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
+    def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
         """One step of relaxation and pull (no draws)."""
         s, c, e = world.state, world.content, self.settings
         n = world.n_users
@@ -193,11 +196,11 @@ class Collective(EmotionRule):
 
     state: CollectiveState
 
-    def init(self, world: Any) -> None:
+    def init(self, world: World) -> None:
         """An empty field, no expressions."""
         self.state = CollectiveState()
 
-    def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
+    def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
         """One step: valence and arousal move, users over the threshold express, h decays."""
         s, e = world.state, self.settings
         n = world.n_users

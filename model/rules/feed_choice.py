@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from model.content import OUTLET, item_proof
 from model.rules.base import RuleSettings
 from model.rules.registry import FEED_CHOICE
 from model.schema import Interval, field
-from model.world import FeedChoiceRule, SlotWeights
+from model.world import FeedChoiceRule, SlotWeights, World
 
 
 def sample_slots(
@@ -105,7 +104,7 @@ class Weighted(FeedChoiceRule):
     Settings = WeightedSettings
     settings: WeightedSettings
 
-    def slot_weights(self, world: Any, t: int) -> SlotWeights:
+    def slot_weights(self, world: World, t: int) -> SlotWeights:
         """This step's weight function (users, items) -> weights (float32, positive).
 
         Item weights are computed once per step; trust is read from the users' rows when the
@@ -140,6 +139,6 @@ class Weighted(FeedChoiceRule):
 class Uniform(FeedChoiceRule):
     """Every unseen slot equally likely."""
 
-    def slot_weights(self, world: Any, t: int) -> SlotWeights:
+    def slot_weights(self, world: World, t: int) -> SlotWeights:
         """None: :func:`sample_slots` draws uniformly."""
         return None

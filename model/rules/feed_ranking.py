@@ -16,7 +16,6 @@ follows and is not ranked).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -25,14 +24,14 @@ from model.content import visible_thread
 from model.rules.base import RuleSettings
 from model.rules.registry import FEED_RANKING
 from model.schema import Interval, field
-from model.world import FeedRankingRule, SlotWeights
+from model.world import FeedRankingRule, SlotWeights, World
 
 #: Distance added before the power of the personalised ranking, so that an item at the
 #: viewer's own opinion gets a finite weight (Sirbu et al. 2019 use a small d_min likewise).
 BIAS_FLOOR = 0.05
 
 
-def engagement_score(world: Any) -> np.ndarray:
+def engagement_score(world: World) -> np.ndarray:
     """E per item: likes + forwards + visible supportive - nu (visible critical + uncivil)."""
     c, p = world.content, world.params
     score = (c.likes + c.forwards).astype(np.float64)
@@ -57,7 +56,7 @@ def bias_factor(opinion: np.ndarray, stance: np.ndarray, gamma: float) -> np.nda
 class Chronological(FeedRankingRule):
     """No ranking factor: recency as weighed by the feed-choice rule."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotWeights:
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """None: the feed-choice weights alone."""
         return None
 
@@ -66,7 +65,7 @@ class Chronological(FeedRankingRule):
 class Engagement(FeedRankingRule):
     """Engagement with negative signals, times the feed-choice rule's recency."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotWeights:
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
         f = engagement_factor(engagement_score(world)).astype(np.float32)
 
@@ -97,7 +96,7 @@ class Personalised(FeedRankingRule):
     Settings = PersonalisedSettings
     settings: PersonalisedSettings
 
-    def slot_factor(self, world: Any, t: int) -> SlotWeights:
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
         gamma = self.settings.ranking_bias
         stance, opinion = world.content.stance, world.state.opinion

@@ -22,7 +22,6 @@ on a complete graph keeps the voter's martingale exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from model.fatigue import decayed, load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
 from model.schema import Interval, field
-from model.world import FollowingRule
+from model.world import FollowingRule, World
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ class Engagement(FollowingRule):
     Settings = EngagementSettings
     settings: EngagementSettings
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """Followers leave with hazard churn_prob (1 - B/B*)+ (1 - T/T*)+ plus
         churn_overload clip(L/L* - 1, 0, 1) (n uniforms)."""
         p, s, st = world.params, world.state, self.settings
@@ -89,7 +88,9 @@ class Engagement(FollowingRule):
         s.ever_unfollowed |= leave
 
 
-def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float, rounds: int) -> None:
+def q_voter_sweep(
+    world: World, rng: np.random.Generator, q: int, p_ind: float, rounds: int
+) -> None:
     """One sweep of the q-voter with independence over the focal follow state, in ``rounds``
     synchronous groups (q = 1, p = 0: the voter model)."""
     n = world.n_users
@@ -141,7 +142,7 @@ class Voter(FollowingRule):
     Settings = VoterSettings
     settings: VoterSettings
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """One voter sweep: each user once, in random order."""
         q_voter_sweep(world, rng, 1, 0.0, self.settings.voter_rounds)
 
@@ -180,7 +181,7 @@ class QVoter(FollowingRule):
     Settings = QVoterSettings
     settings: QVoterSettings
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """One q-voter sweep with ``voter_q`` friends and independence ``voter_p``."""
         st = self.settings
         q_voter_sweep(world, rng, st.voter_q, st.voter_p, st.voter_rounds)

@@ -7,7 +7,6 @@ constant probability, the independent cascade of Kempe et al. (2003).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -15,10 +14,10 @@ from model.content import OUTLET
 from model.rules.base import RuleSettings
 from model.rules.registry import FORWARDING
 from model.schema import Interval, field
-from model.world import ForwardingRule
+from model.world import ForwardingParams, ForwardingRule, World
 
 
-def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
+def friction_of(world: World, items: np.ndarray) -> np.ndarray:
     """Forward friction of each item: the platform's ``share_friction``, lowered by the share
     prompt of the item's outlet (at least 0); none for users' posts (docs/ODD.md 7.9)."""
     c = world.content
@@ -47,7 +46,9 @@ class Resonance(ForwardingRule):
     Settings = ResonanceSettings
     settings: ResonanceSettings
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
         return np.minimum(1.0, 2.0 * self.settings.base_forward * res * (0.5 + emotion))
 
@@ -56,6 +57,8 @@ class Resonance(ForwardingRule):
 class Fixed(ForwardingRule):
     """p = forward_p for every view (independent cascade)."""
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
         return np.full(len(res), params.forward_p)

@@ -17,13 +17,16 @@ which draws only from the ``peer`` stream it is handed.
   DeGroot is Lambda = I.
 * ``activity_driven``: Baumann, Lorenz-Spreen, Sokolov & Starnini (2020), dx_i/dt = -x_i +
   K sum_j A_ij(t) tanh(alpha x_j) on an activity-driven temporal network with homophily.
+
+Each rule declares its parameters here (``Settings``, addressed as ``opinion.<name>``) and its
+state record; the file is longer than the house's 400 lines because the five rules of one
+registry, their declarations and their shared content pull stay together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -31,7 +34,7 @@ from model import portable
 from model.rules.base import RuleSettings
 from model.rules.registry import OPINION
 from model.schema import Interval, Options, field
-from model.world import OpinionRule
+from model.world import OpinionRule, World
 
 #: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
 BLOCK = 2_000_000
@@ -45,7 +48,7 @@ EDGE = 1.0 - 1e-15
 
 
 def trust_pull(
-    world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+    world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
 ) -> np.ndarray:
     """Deffuant toward content: mu_content times the trust-weighted pull, averaged over views."""
     n = world.n_users
@@ -54,7 +57,7 @@ def trust_pull(
     return world.params.mu_content * pull / np.maximum(nviews, 1)
 
 
-def _movers(world: Any, rng: np.random.Generator) -> np.ndarray:
+def _movers(world: World, rng: np.random.Generator) -> np.ndarray:
     """Users who update this round: each with probability peer_prob."""
     return rng.random(world.n_users) < world.params.peer_prob
 
@@ -95,7 +98,7 @@ class TowardContent(OpinionRule):
     not registered (it has no peer round)."""
 
     def content_pull(
-        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+        self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """The change of each user's opinion from the step's views (length n_users)."""
         return trust_pull(world, u, diff, inside, trust)
@@ -108,7 +111,7 @@ class BoundedConfidence(TowardContent):
     Settings = BoundedConfidenceSettings
     settings: BoundedConfidenceSettings
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """One round of Deffuant exchange: participants with ``peer_prob``, disjoint pairs from
         the peer-choice rule (so the order inside a round does not matter and the vectorised
         update is the sequential model's), each moving peer_mu of the way when inside its bound."""
@@ -132,7 +135,7 @@ class HegselmannKrause(TowardContent):
     """Hegselmann-Krause: the average of every opinion inside the bound, synchronously."""
 
     def content_pull(
-        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+        self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """mu_content times the way to the trust-weighted mean of self (weight 1) and stances inside."""
         n = world.n_users
@@ -141,7 +144,7 @@ class HegselmannKrause(TowardContent):
         den = 1.0 + np.bincount(u, weights=w, minlength=n)
         return world.params.mu_content * num / den
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """Every mover takes the mean of the opinions within its bound (complete or acquaintances)."""
         if world.params.peer_prob <= 0:
             return
@@ -225,16 +228,16 @@ class Averaging(TowardContent):
     settings: DeGrootSettings
     state: FriedkinJohnsenState
 
-    def init(self, world: Any) -> None:
+    def init(self, world: World) -> None:
         """Nothing known yet: x(0) and random weights are taken at the first peer round."""
         self.state = FriedkinJohnsenState()
 
-    def susceptibility(self, world: Any) -> float:
+    def susceptibility(self, world: World) -> float:
         """Lambda's diagonal (the same for every user): 1, no anchoring to initial opinions."""
         return 1.0
 
     def matrix(
-        self, world: Any, rng: np.random.Generator | None = None
+        self, world: World, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """W as coordinates (rows, cols, weights): self loops first, then the acquaintance ties."""
         n = world.n_users
@@ -254,7 +257,7 @@ class Averaging(TowardContent):
         w = w / np.bincount(rows, weights=w, minlength=n)[rows]
         return rows, cols, w
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """One synchronous Friedkin-Johnsen step for the movers."""
         if world.params.peer_prob <= 0:
             return
@@ -276,7 +279,7 @@ class FriedkinJohnsen(Averaging):
     Settings = FriedkinJohnsenSettings
     settings: FriedkinJohnsenSettings
 
-    def susceptibility(self, world: Any) -> float:
+    def susceptibility(self, world: World) -> float:
         """Lambda's diagonal (the same for every user)."""
         return self.settings.susceptibility
 
@@ -397,7 +400,7 @@ class ActivityDriven(TowardContent):
 
     state: ActivityDrivenState
 
-    def init(self, world: Any) -> None:
+    def init(self, world: World) -> None:
         """Nothing drawn yet: activities and x(0) are taken at the first peer round."""
         self.state = ActivityDrivenState()
 
@@ -411,7 +414,7 @@ class ActivityDriven(TowardContent):
         """The last round's influence pairs (i listens to j)."""
         return self.state.last_contacts
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """Draw this round's contacts and take one Euler step of the opinion equation."""
         p, s, n = world.params, world.state, world.n_users
         if p.peer_prob <= 0:
@@ -441,7 +444,7 @@ class ActivityDriven(TowardContent):
         st.shown = s.opinion.copy()
 
     def contacts(
-        self, world: Any, rng: np.random.Generator, active: np.ndarray
+        self, world: World, rng: np.random.Generator, active: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
         n, x = world.n_users, self.state.x

@@ -17,7 +17,6 @@ and costly at n = 10^5 (use acquaintances there).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
 from model.rules.registry import PEER_CHOICE
 from model.schema import Interval, field
-from model.world import PeerChoiceRule
+from model.world import PeerChoiceRule, World
 
 
 @PEER_CHOICE.register("uniform")
@@ -35,7 +34,7 @@ class Uniform(PeerChoiceRule):
     """The peer-mixing rule's pairs, unchanged."""
 
     def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b) among ``part`` (and, on the network, their acquaintances)."""
         return world.rules.peer_mixing.pairs(rng, part, world.networks, world.n_users)
@@ -63,7 +62,7 @@ class AlgorithmicBias(PeerChoiceRule):
     settings: AlgorithmicBiasSettings
 
     def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b): each participant's biased proposal, then a random matching."""
         a, b = self.propose(rng, part, world)
@@ -72,7 +71,7 @@ class AlgorithmicBias(PeerChoiceRule):
         return random_matching(a, b, rng.random(len(a)), world.n_users)
 
     def propose(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each participant a[k] (with a candidate) and the partner b[k] it proposes."""
         n, x, gamma = world.n_users, world.state.opinion, self.settings.peer_bias

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,7 +37,10 @@ from model.rules.base import RuleSettings
 from model.rules.forwarding import friction_of
 from model.rules.registry import FORWARDING
 from model.schema import Interval, Options, field
-from model.world import Adoptions, ForwardingRule
+from model.world import Adoptions, ForwardingParams, ForwardingRule, World
+
+if TYPE_CHECKING:
+    from model.step.records import Views
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -98,7 +101,7 @@ class PairStore:
         return len(self.keys)
 
 
-def _keep(world: Any, items: np.ndarray) -> np.ndarray:
+def _keep(world: World, items: np.ndarray) -> np.ndarray:
     """1 - forward friction of each item (the react phase's friction, docs/ODD.md 7.9)."""
     return 1.0 - friction_of(world, items)
 
@@ -172,11 +175,13 @@ class Threshold(ForwardingRule):
     broadcast = True
     state: ThresholdState
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """The spontaneous forward probability, ``forward_p``, per view (no draws)."""
         return np.full(len(res), params.forward_p)
 
-    def init(self, world: Any) -> None:
+    def init(self, world: World) -> None:
         """An empty store and each user's threshold (the networks are built; no draws)."""
         n = world.n_users
         phi = thresholds(self.settings, n)
@@ -187,7 +192,9 @@ class Threshold(ForwardingRule):
         # the tolerance keeps e.g. phi k = 0.18 * 50 = 9.000000000000002 reachable by 9
         self.state = ThresholdState(PairStore(n, ("count", "adopted", "last")), phi - 1e-9)
 
-    def observe(self, world: Any, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray) -> None:
+    def observe(
+        self, world: World, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray
+    ) -> None:
         """Count the distinct sharers of each (recipient, item) of one step's deliveries."""
         st = self.state
         store = st.store
@@ -211,9 +218,9 @@ class Threshold(ForwardingRule):
 
     def adopt(
         self,
-        world: Any,
+        world: World,
         t: int,
-        v: Any,
+        v: Views,
         draw: np.ndarray,
         keep: np.ndarray,
         forward: np.ndarray,
@@ -267,11 +274,13 @@ class Rumour(ForwardingRule):
     broadcast = False
     store: PairStore
 
-    def init(self, world: Any) -> None:
+    def init(self, world: World) -> None:
         """Everyone ignorant of everything."""
         self.store = PairStore(world.n_users, ("state",))
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """The probability that a view starts spreading the item, ``forward_p`` (no draws)."""
         return np.full(len(res), params.forward_p)
 
@@ -285,9 +294,9 @@ class Rumour(ForwardingRule):
 
     def adopt(
         self,
-        world: Any,
+        world: World,
         t: int,
-        v: Any,
+        v: Views,
         draw: np.ndarray,
         keep: np.ndarray,
         forward: np.ndarray,
@@ -311,7 +320,9 @@ class Rumour(ForwardingRule):
         store.set("state", key[forward], SPREADER)
         return forward, self._contacts(world, store)
 
-    def _contacts(self, world: Any, store: PairStore) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _contacts(
+        self, world: World, store: PairStore
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every spreader contacts once, in random order; outcomes as if one after another.
 
         A contact's target knows the item if it knew it at the start of the step or if an
@@ -342,7 +353,7 @@ class Rumour(ForwardingRule):
         return rec, items, frm
 
     @staticmethod
-    def _targets(world: Any, rng: np.random.Generator, who: np.ndarray) -> np.ndarray:
+    def _targets(world: World, rng: np.random.Generator, who: np.ndarray) -> np.ndarray:
         """A random other user (complete mixing) or audience member per spreader (-1: none)."""
         n = world.n_users
         if world.rules.peer_mixing.well_mixed:
