@@ -46,3 +46,17 @@ def test_the_model_has_every_attribute_the_phases_read_with_its_type():
         origin = typing.get_origin(hint) or hint
         assert isinstance(getattr(m, name), origin), (name, hint, type(getattr(m, name)))
     assert not any(h is typing.Any for h in hints.values()), "World declares an Any"
+
+
+def test_the_measures_keep_their_caches_in_the_typed_record_not_on_the_model():
+    from model import measures
+
+    m = OpinionEcology(seed=1, n_users=80).run(3)
+    measures.cascade_sizes(m)
+    measures.structural_virality(m)
+    before = set(vars(m))
+    m.collect()
+    assert set(vars(m)) == before, "a measure set an attribute on the model"
+    assert not {"_opinion_cache", "_tree_cache", "_reach_index"} & before
+    assert m.caches.opinion is not None and m.caches.reach is not None
+    assert m.caches.tree is not None and m.caches.tree[0] == len(m.view_log)
