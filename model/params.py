@@ -174,7 +174,7 @@ class Params:
     what is allowed; an unknown name raises ``TypeError`` suggesting the closest valid name.
     """
 
-    # --- population -------------------------------------------------------------------------
+    # --- population: who the users are ------------------------------------------------------------
     n_users: int = field(
         2000, Interval(int, 2, 5_000_000), group="population", symbol="N", doc="Number of users N."
     )
@@ -221,7 +221,7 @@ class Params:
         doc="Added to every cohort's baseline institutional trust (assumption; swept in when_interactive_wins).",
     )
 
-    # --- network -----------------------------------------------------------------------------
+    # --- network: who knows and follows whom ------------------------------------------------------
     acq_degree: int = field(
         10,
         Interval(int, 0, 200),
@@ -273,7 +273,7 @@ class Params:
         doc="Probability that a forward or post is shown to each member of the sharer's audience (per tie).",
     )
 
-    # --- content -----------------------------------------------------------------------------
+    # --- outlets: what the focal and background outlets publish, and their staff ------------------
     n_background: int = field(
         3,
         Interval(int, 0, 20),
@@ -316,13 +316,6 @@ class Params:
         group="outlets",
         doc="Probability a user follows each background outlet.",
     )
-    user_post_prob: float = field(
-        0.02,
-        Interval(float, 0.0, 1.0),
-        group="attention",
-        symbol="μ",
-        doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
-    )
     stance_mean: float = field(
         0.2,
         Interval(float, -1.0, 1.0),
@@ -356,8 +349,75 @@ class Params:
     fmt_long_video: float = field(
         0.1, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on long video."
     )
+    interactive_share: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Share of the background outlets that run the 'interactive' strategy (the first "
+        "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+    )
+    reply_rate: float = field(
+        10.0,
+        Interval(float, 0.0, 10_000.0),
+        group="outlets",
+        unit="replies per step per 1,000 followers",
+        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
+        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
+        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
+        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
+    )
+    review_rate: float = field(
+        60.0,
+        Interval(float, 0.0, 100_000.0),
+        group="outlets",
+        unit="reviews per step per 1,000 followers",
+        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
+        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
+    )
+    moderation_recall: float = field(
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
+        "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
+    )
+    moderation_precision: float = field(
+        0.8,
+        Interval(float, 0.01, 1.0),
+        group="outlets",
+        doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
+        "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
+        "docs/evidence.md 3; sweep 0.5-0.95).",
+    )
+    valence_mean: float = field(
+        0.0,
+        Interval(float, -1.0, 1.0),
+        group="outlets",
+        doc="Mean valence of the focal outlet's items before outrage (assumption).",
+    )
+    outrage: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
+        "(assumption; sweep 0-1).",
+    )
+    outrage_valence: float = field(
+        0.5,
+        Interval(float, 0.0, 2.0),
+        group="outlets",
+        doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
+    )
+    follow_up_share: float = field(
+        0.03,
+        Interval(float, 0.0, 1.0, closed="right"),
+        group="outlets",
+        doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
+        "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
+        "0.01-0.1).",
+    )
 
-    # --- strategy ----------------------------------------------------------------------------
+    # --- strategy: the focal outlet's (docs/ODD.md 2.4) -------------------------------------------
     strategy: Any = field(
         "one_way",
         Options(*STRATEGY_PRESETS),
@@ -366,7 +426,7 @@ class Params:
         doc="The focal outlet's strategy: a preset name or a model.Strategy (docs/ODD.md, section 2.4).",
     )
 
-    # --- platform (the same for every outlet in every arm; docs/ODD.md 2.5) ------------------
+    # --- platform: the same for every outlet in every arm (docs/ODD.md 2.5) -----------------------
     share_friction: float = field(
         0.35,
         Interval(float, 0.0, 0.95),
@@ -392,15 +452,61 @@ class Params:
         "against, or personalised by opinion similarity (algorithmic bias, Sirbu et al. 2019). "
         "Default chronological (assumption).",
     )
-    interactive_share: float = field(
-        0.0,
+    screen_size: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="platform",
+        doc="Capacity of each FIFO screen (Weng et al. 2012).",
+    )
+    trending_prob: float = field(
+        1.0,
         Interval(float, 0.0, 1.0),
-        group="outlets",
-        doc="Share of the background outlets that run the 'interactive' strategy (the first "
-        "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+        group="platform",
+        doc="Probability the platform tops up a short social feed with trending items (0 = never).",
     )
 
-    # --- comments: stance and tone (docs/ODD.md 7.9; docs/evidence.md 1, 2) -------------------
+    # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
+    user_post_prob: float = field(
+        0.02,
+        Interval(float, 0.0, 1.0),
+        group="attention",
+        symbol="μ",
+        doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
+    )
+    attention: Chosen = field(
+        "limited",
+        Options.of(rules.ATTENTION),
+        coerce=rules.ATTENTION.chosen,
+        value_kind=str,
+        group="attention",
+        doc="Items viewed per session: a limited budget (the cohort's attention times "
+        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
+        "Kempe et al. 2003).",
+    )
+    activity_scale: float = field(
+        1.0,
+        Interval(float, 0.0, 20.0),
+        group="attention",
+        doc="Multiplier on every cohort's session probability per step.",
+    )
+    activity_from_belonging: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="attention",
+        doc="How much belonging to the focal community raises session probability: "
+        "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
+    )
+    feed_choice: Chosen = field(
+        "weighted",
+        Options.of(rules.FEED_CHOICE),
+        coerce=rules.FEED_CHOICE.chosen,
+        value_kind=str,
+        group="attention",
+        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
+        "social proof, or uniformly at random (Weng et al. 2012).",
+    )
+
+    # --- behaviour, reactions: resonance, likes, comments and their tone, forwards (7.9) ----------
     incivility: float = field(
         0.20,
         Interval(float, 0.0, 0.99),
@@ -442,121 +548,6 @@ class Params:
         doc="Visible comments per view at which social proof reaches full strength (scale-free; "
         "assumption; sweep 0.02-0.3).",
     )
-    nasty_polarization: float = field(
-        0.02,
-        Interval(float, 0.0, 0.2),
-        group="peer exchange",
-        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
-        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
-        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
-    )
-    nasty_trust: float = field(
-        0.4,
-        Interval(float, 0.0, 5.0),
-        group="trust",
-        doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
-        "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
-        "trust_prior 20; assumption, sweep 0-1.5).",
-    )
-
-    # --- staff budget and moderation (docs/ODD.md 7.12; docs/evidence.md 3, 4) ----------------
-    reply_rate: float = field(
-        10.0,
-        Interval(float, 0.0, 10_000.0),
-        group="outlets",
-        unit="replies per step per 1,000 followers",
-        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
-        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
-        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
-        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
-    )
-    review_rate: float = field(
-        60.0,
-        Interval(float, 0.0, 100_000.0),
-        group="outlets",
-        unit="reviews per step per 1,000 followers",
-        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
-        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
-    )
-    moderation_recall: float = field(
-        0.3,
-        Interval(float, 0.0, 1.0),
-        group="outlets",
-        doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
-        "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
-    )
-    moderation_precision: float = field(
-        0.8,
-        Interval(float, 0.01, 1.0),
-        group="outlets",
-        doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
-        "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
-        "docs/evidence.md 3; sweep 0.5-0.95).",
-    )
-    removal_belonging_loss: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="belonging and churn",
-        doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
-        "(assumption; sweep 0-0.3).",
-    )
-
-    # --- trust with memory (docs/ODD.md 7.10; docs/evidence.md 5, 6) --------------------------
-    trust_prior: float = field(
-        20.0,
-        Interval(float, 0.1, 10_000.0),
-        group="trust",
-        symbol="s",
-        doc="Prior strength s of Beta trust in an outlet, in pseudo-observations: trust = "
-        "(s t0 + e+) / (s + e+ + e-) (assumption, docs/evidence.md 5; sweep 5-100).",
-    )
-    trust_forgetting: float = field(
-        0.9,
-        Interval(float, 0.0, 1.0),
-        group="trust",
-        symbol="λ",
-        doc="Share of trust evidence kept per day (lambda; memory about 1 / (1 - lambda) days; "
-        "form from Josang & Ismail 2002, value an assumption, sweep 0.7-1).",
-    )
-    view_evidence: float = field(
-        0.1,
-        Interval(float, 0.0, 10.0),
-        group="trust",
-        doc="Pseudo-observations per view of an outlet's item: quality positive and 1 - quality "
-        "negative inside the confidence bound, one negative outside it (assumption; sweep "
-        "0.02-0.5).",
-    )
-    reply_evidence: float = field(
-        1.0,
-        Interval(float, 0.0, 20.0),
-        group="trust",
-        doc="Pseudo-observations of a reply to a supporter from a trusted outlet (about +0.02 in "
-        "trust at trust_prior 20, docs/evidence.md 6); half to a critic; half to a supporter "
-        "who distrusts; negative to a critic who distrusts (backfire, Coombs & Holladay 2006; "
-        "van Noort & Willemsen 2012; assumption, sweep 0-3).",
-    )
-    reply_backfire_trust: float = field(
-        0.3,
-        Interval(float, 0.0, 1.0),
-        group="trust",
-        doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
-        "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
-    )
-
-    # --- emotion and outrage (docs/ODD.md 7.9; docs/evidence.md 7) ----------------------------
-    valence_mean: float = field(
-        0.0,
-        Interval(float, -1.0, 1.0),
-        group="outlets",
-        doc="Mean valence of the focal outlet's items before outrage (assumption).",
-    )
-    outrage: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="outlets",
-        doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
-        "(assumption; sweep 0-1).",
-    )
     outrage_terms: float = field(
         1.0,
         Interval(float, 0.0, 10.0),
@@ -570,19 +561,6 @@ class Params:
         doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
         "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
     )
-    outrage_trust: float = field(
-        0.5,
-        Interval(float, 0.0, 10.0),
-        group="trust",
-        doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
-        "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
-    )
-    outrage_valence: float = field(
-        0.5,
-        Interval(float, 0.0, 2.0),
-        group="outlets",
-        doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
-    )
     negativity_emotion: float = field(
         0.5,
         Interval(float, 0.0, 2.0),
@@ -590,69 +568,6 @@ class Params:
         doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
         "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
         "sign; size an assumption, sweep 0-1).",
-    )
-
-    # --- fatigue (docs/ODD.md 7.10; docs/evidence.md 8) ---------------------------------------
-    fatigue_half_life: float = field(
-        6.0,
-        Interval(float, 0.1, 10_000.0),
-        group="belonging and churn",
-        unit="steps",
-        doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
-        "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
-    )
-    fatigue_saturation: float = field(
-        10.0,
-        Interval(float, 0.1, 10_000.0),
-        group="belonging and churn",
-        doc="Exposure load at which the response to an outlet's items is halved: resonance x "
-        "1 / (1 + load / saturation) (assumption; sweep 3-30).",
-    )
-    belonging_loss: float = field(
-        0.02,
-        Interval(float, 0.0, 1.0),
-        group="belonging and churn",
-        doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
-        "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
-    )
-    community_window: int = field(
-        72,
-        Interval(int, 1, 1_000_000),
-        group="belonging and churn",
-        unit="steps",
-        doc="Community membership lapses after this many steps without a comment (assumption; "
-        "sweep 24-336).",
-    )
-
-    # --- behaviour ---------------------------------------------------------------------------
-    screen_size: int = field(
-        10,
-        Interval(int, 1, 1000),
-        group="platform",
-        doc="Capacity of each FIFO screen (Weng et al. 2012).",
-    )
-    attention: Chosen = field(
-        "limited",
-        Options.of(rules.ATTENTION),
-        coerce=rules.ATTENTION.chosen,
-        value_kind=str,
-        group="attention",
-        doc="Items viewed per session: a limited budget (the cohort's attention times "
-        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
-        "Kempe et al. 2003).",
-    )
-    activity_scale: float = field(
-        1.0,
-        Interval(float, 0.0, 20.0),
-        group="attention",
-        doc="Multiplier on every cohort's session probability per step.",
-    )
-    activity_from_belonging: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="attention",
-        doc="How much belonging to the focal community raises session probability: "
-        "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
     )
     base_like: float = field(
         0.15, Interval(float, 0.0, 1.0), group="reactions", doc="Like probability at resonance 0.5."
@@ -705,69 +620,68 @@ class Params:
         group="reactions",
         doc="Weight of visible comments (social proof).",
     )
-    feed_choice: Chosen = field(
-        "weighted",
-        Options.of(rules.FEED_CHOICE),
-        coerce=rules.FEED_CHOICE.chosen,
-        value_kind=str,
-        group="attention",
-        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
-        "social proof, or uniformly at random (Weng et al. 2012).",
-    )
-    trending_prob: float = field(
-        1.0,
+    follow_prob: float = field(
+        0.03,
         Interval(float, 0.0, 1.0),
-        group="platform",
-        doc="Probability the platform tops up a short social feed with trending items (0 = never).",
+        group="reactions",
+        doc="Probability an engaged non-follower starts following.",
     )
-    mu_content: float = field(
-        0.05,
-        Interval(float, 0.0, 0.5),
-        group="peer exchange",
-        doc="Convergence rate of opinion toward viewed content.",
+
+    # --- behaviour, trust: Beta evidence about outlets, trust in peers (7.10) ---------------------
+    nasty_trust: float = field(
+        0.4,
+        Interval(float, 0.0, 5.0),
+        group="trust",
+        doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
+        "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
+        "trust_prior 20; assumption, sweep 0-1.5).",
     )
-    peer_prob: float = field(
+    trust_prior: float = field(
+        20.0,
+        Interval(float, 0.1, 10_000.0),
+        group="trust",
+        symbol="s",
+        doc="Prior strength s of Beta trust in an outlet, in pseudo-observations: trust = "
+        "(s t0 + e+) / (s + e+ + e-) (assumption, docs/evidence.md 5; sweep 5-100).",
+    )
+    trust_forgetting: float = field(
+        0.9,
+        Interval(float, 0.0, 1.0),
+        group="trust",
+        symbol="λ",
+        doc="Share of trust evidence kept per day (lambda; memory about 1 / (1 - lambda) days; "
+        "form from Josang & Ismail 2002, value an assumption, sweep 0.7-1).",
+    )
+    view_evidence: float = field(
         0.1,
+        Interval(float, 0.0, 10.0),
+        group="trust",
+        doc="Pseudo-observations per view of an outlet's item: quality positive and 1 - quality "
+        "negative inside the confidence bound, one negative outside it (assumption; sweep "
+        "0.02-0.5).",
+    )
+    reply_evidence: float = field(
+        1.0,
+        Interval(float, 0.0, 20.0),
+        group="trust",
+        doc="Pseudo-observations of a reply to a supporter from a trusted outlet (about +0.02 in "
+        "trust at trust_prior 20, docs/evidence.md 6); half to a critic; half to a supporter "
+        "who distrusts; negative to a critic who distrusts (backfire, Coombs & Holladay 2006; "
+        "van Noort & Willemsen 2012; assumption, sweep 0-3).",
+    )
+    reply_backfire_trust: float = field(
+        0.3,
         Interval(float, 0.0, 1.0),
-        group="peer exchange",
-        doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
-        "random matching are dropped, so fewer exchange.",
+        group="trust",
+        doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
+        "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
     )
-    peer_rounds: int = field(
-        1,
-        Interval(int, 0, 100),
-        group="peer exchange",
-        doc="Peer-exchange rounds (random matchings) per step.",
-    )
-    peer_mixing: Chosen = field(
-        "network",
-        Options.of(rules.PEER_MIXING),
-        coerce=rules.PEER_MIXING.chosen,
-        value_kind=str,
-        group="peer exchange",
-        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
-    )
-    # --- opinion rules -----------------------------------------------------------------------
-    opinion: Chosen = field(
-        "bounded_confidence",
-        Options.of(rules.OPINION),
-        coerce=rules.OPINION.chosen,
-        value_kind=str,
-        group="peer exchange",
-        doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
-        "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
-        "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
-        "trust-weighted averaging over acquaintances; activity-driven radicalisation (Baumann et al. "
-        "2020).",
-    )
-    peer_choice: Chosen = field(
-        "uniform",
-        Options.of(rules.PEER_CHOICE),
-        coerce=rules.PEER_CHOICE.chosen,
-        value_kind=str,
-        group="peer exchange",
-        doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
-        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
+    outrage_trust: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="trust",
+        doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
+        "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
     )
     trust_rate: float = field(
         0.02,
@@ -776,6 +690,57 @@ class Params:
         symbol="η",
         doc="Rate eta at which interpersonal (peer) trust moves toward interaction outcomes; "
         "trust in outlets is Beta evidence (trust_prior, view_evidence).",
+    )
+
+    # --- behaviour, emotion (7.10) ----------------------------------------------------------------
+    emotion: Chosen = field(
+        "relaxation",
+        Options.of(rules.EMOTION),
+        coerce=rules.EMOTION.chosen,
+        value_kind=str,
+        group="emotion",
+        doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
+        "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
+        "emotional field fed by users' expressions.",
+    )
+
+    # --- behaviour, belonging and churn: belonging, community, fatigue, following (7.10, 7.11) ----
+    removal_belonging_loss: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
+        "(assumption; sweep 0-0.3).",
+    )
+    fatigue_half_life: float = field(
+        6.0,
+        Interval(float, 0.1, 10_000.0),
+        group="belonging and churn",
+        unit="steps",
+        doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
+        "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
+    )
+    fatigue_saturation: float = field(
+        10.0,
+        Interval(float, 0.1, 10_000.0),
+        group="belonging and churn",
+        doc="Exposure load at which the response to an outlet's items is halved: resonance x "
+        "1 / (1 + load / saturation) (assumption; sweep 3-30).",
+    )
+    belonging_loss: float = field(
+        0.02,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
+        "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
+    )
+    community_window: int = field(
+        72,
+        Interval(int, 1, 1_000_000),
+        group="belonging and churn",
+        unit="steps",
+        doc="Community membership lapses after this many steps without a comment (assumption; "
+        "sweep 24-336).",
     )
     belonging_decay: float = field(
         0.01,
@@ -808,32 +773,6 @@ class Params:
         group="belonging and churn",
         doc="Community members who see each member's comment.",
     )
-    follow_up_share: float = field(
-        0.03,
-        Interval(float, 0.0, 1.0, closed="right"),
-        group="outlets",
-        doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
-        "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
-        "0.01-0.1).",
-    )
-    follow_prob: float = field(
-        0.03,
-        Interval(float, 0.0, 1.0),
-        group="reactions",
-        doc="Probability an engaged non-follower starts following.",
-    )
-
-    # --- spreading and following rules (model/rules/spreading.py, following.py, emotion.py) --
-    emotion: Chosen = field(
-        "relaxation",
-        Options.of(rules.EMOTION),
-        coerce=rules.EMOTION.chosen,
-        value_kind=str,
-        group="emotion",
-        doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
-        "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
-        "emotional field fed by users' expressions.",
-    )
     following: Chosen = field(
         "engagement",
         Options.of(rules.FOLLOWING),
@@ -846,7 +785,65 @@ class Params:
         "peer_mixing='complete'.",
     )
 
-    # --- run ---------------------------------------------------------------------------------
+    # --- behaviour, peer exchange: opinions toward content and peers (7.10, 7.11) -----------------
+    nasty_polarization: float = field(
+        0.02,
+        Interval(float, 0.0, 0.2),
+        group="peer exchange",
+        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
+        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
+        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
+    )
+    mu_content: float = field(
+        0.05,
+        Interval(float, 0.0, 0.5),
+        group="peer exchange",
+        doc="Convergence rate of opinion toward viewed content.",
+    )
+    peer_prob: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
+        "random matching are dropped, so fewer exchange.",
+    )
+    peer_rounds: int = field(
+        1,
+        Interval(int, 0, 100),
+        group="peer exchange",
+        doc="Peer-exchange rounds (random matchings) per step.",
+    )
+    peer_mixing: Chosen = field(
+        "network",
+        Options.of(rules.PEER_MIXING),
+        coerce=rules.PEER_MIXING.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
+    )
+    opinion: Chosen = field(
+        "bounded_confidence",
+        Options.of(rules.OPINION),
+        coerce=rules.OPINION.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
+        "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
+        "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
+        "trust-weighted averaging over acquaintances; activity-driven radicalisation (Baumann et al. "
+        "2020).",
+    )
+    peer_choice: Chosen = field(
+        "uniform",
+        Options.of(rules.PEER_CHOICE),
+        coerce=rules.PEER_CHOICE.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
+        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
+    )
+
+    # --- run --------------------------------------------------------------------------------------
     steps: int = field(
         168,
         Interval(int, 1, 1_000_000),

@@ -357,7 +357,13 @@ def schema_of(owner: type | Schema) -> Schema:
         }
         extra = getattr(owner, "schema_extra", None)
         if extra is not None:
-            fields.update(extra())
+            more = extra()
+            # an address "<field>.<name>" follows its field, so help() reads rule by rule
+            ordered: dict[str, Field] = {}
+            for name, f in fields.items():
+                ordered[name] = f
+                ordered.update({k: v for k, v in more.items() if k.startswith(name + ".")})
+            fields = {**ordered, **more}
         _SCHEMAS[owner] = Schema(
             owner.__name__,
             fields,
