@@ -370,7 +370,7 @@ def number_field(rc, name: str):
 
 def open_group(rc, group: str, more: bool = False) -> None:
     """Unfold a parameter group (and its 'more' part)."""
-    rc.find(vw.Btn, class_=f"oe-group-{group}").widget.click()
+    rc.find(vw.Btn, class_=f"oe-group-{group.replace(' ', '-')}").widget.click()
     if more:
         click(
             rc,
@@ -470,6 +470,23 @@ def test_controls_have_readable_labels_and_tooltips(viewer):
     # the measures table says what it shows, and which measures are cumulative
     captions = html_of(rc, "oe-table-caption").unsafe_innerHTML
     assert "Cumulative since the start" in captions and "reach" in captions
+
+
+def test_a_rules_parameters_show_while_the_rule_is_chosen(viewer):
+    """opinion.contacts belongs to the activity-driven rule: hidden under the default rule,
+    shown once that rule is chosen, and it reaches the model."""
+    model, rc = viewer
+    spec = Params.spec()
+    open_group(rc, "peer exchange", more=True)
+    assert not rc.find(vw.Html, class_="oe-control oe-control-opinion.contacts").widgets
+    assert rc.find(vw.Html, class_="oe-control oe-control-opinion.peer_mu").widgets
+    select(rc, label_of("opinion", spec["opinion"]), "activity_driven")
+    assert rc.find(vw.Html, class_="oe-control oe-control-opinion.contacts").widgets
+    assert not rc.find(vw.Html, class_="oe-control oe-control-opinion.peer_mu").widgets
+    type_number(rc, "opinion.contacts", "4")
+    click(rc, "Reset")
+    assert model.value.params.opinion == "activity_driven"
+    assert model.value.params.opinion.contacts == 4
 
 
 def test_strategy_switches_edit_a_custom_strategy(viewer):

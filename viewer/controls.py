@@ -285,6 +285,13 @@ def StrategyControls(
         ParamControl(c, current[c.name], set_switch, on_error)
 
 
+def in_use(c: Control, values: Mapping[str, Any]) -> bool:
+    """Whether control ``c`` has an effect now: a rule's parameter (``opinion.contacts``) only
+    while one of the rules that declare it is the chosen one (``values["opinion"]``)."""
+    rules = c.meta.get("rules") or ()
+    return not rules or str(values.get(c.name.split(".", 1)[0])) in rules
+
+
 @solara.component
 def GroupControls(
     group: str,
@@ -293,13 +300,16 @@ def GroupControls(
     on_change: Callable[[str, Any], None],
     on_error: Callable[[str], None] | None = None,
 ) -> None:
-    """One group of parameters, folded: its key fields, then the rest behind 'more'.
+    """One group of parameters, folded: its key fields, then the rest behind 'more'; a rule's
+    parameters only while that rule is chosen (:func:`in_use`).
 
     Folding is a plain toggle button: solara's ``Details`` needs Vuetify 2 panel widgets that
     ipyvuetify 3 no longer has.
     """
     open_, set_open = solara.use_state(group == "population")
     more, set_more = solara.use_state(False)
+    # a parameter of a rule that is not chosen would change nothing: it is not shown
+    controls = [c for c in controls if in_use(c, values)]
     key = [c for c in controls if c.name in KEY_FIELDS.get(group, ())]
     rest = [c for c in controls if c not in key]
     solara.Button(
