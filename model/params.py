@@ -15,8 +15,8 @@ chosen one has no effect and warns (:class:`UnusedParameterWarning`). The groups
 step: population, network, outlets, strategy, platform, then behaviour by phase (attention,
 reactions, trust, emotion, belonging and churn, peer exchange), and the run.
 
-This file is longer than the house's 400 lines because each of its ~100 fields carries its
-doc string here, once; splitting the fields over files would split the one declaration.
+This file is long because every field carries its doc string here, once; splitting the fields
+over files would split the one declaration.
 
 Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Calibration notes).
 """

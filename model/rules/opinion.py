@@ -19,8 +19,8 @@ which draws only from the ``peer`` stream it is handed.
   K sum_j A_ij(t) tanh(alpha x_j) on an activity-driven temporal network with homophily.
 
 Each rule declares its parameters here (``Settings``, addressed as ``opinion.<name>``) and its
-state record; the file is longer than the house's 400 lines because the five rules of one
-registry, their declarations and their shared content pull stay together.
+state record; the file is long because the five rules of one registry, their declarations and
+their shared content pull stay together.
 """
 
 from __future__ import annotations
