@@ -40,7 +40,7 @@ validate: $(STAMP)
 	$(BIN)/python -m validation
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 # Refresh the lock after changing pyproject.toml's dependencies (or to take newer releases):
 # resolve the ranges afresh in a scratch venv, pin what it installed, then `make setup` and

@@ -42,7 +42,32 @@ class World(Protocol):
 
 
 class StrategyLike(Protocol):
-    """An outlet's strategy (``model.Strategy``), as far as the agents read it."""
+    """An outlet's strategy (``model.Strategy``), as far as the agents and the outlet table
+    (``model.population.outlet_table``) read it."""
+
+    @property
+    def publish_share(self) -> float: ...
+
+    @property
+    def reply_share(self) -> float: ...
+
+    @property
+    def moderation_share(self) -> float: ...
+
+    @property
+    def share_prompt(self) -> float: ...
+
+    @property
+    def community(self) -> bool: ...
+
+    @property
+    def emotional_rewards(self) -> bool: ...
+
+    @property
+    def follow_up(self) -> bool: ...
+
+    @property
+    def targeting(self) -> bool: ...
 
     def label(self) -> str:
         """A short name for display."""

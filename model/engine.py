@@ -35,6 +35,7 @@ from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_outlets, init_population, outlet_table
 from model.screens import Screens
+from model.world import MeasureCaches
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
 BEHAVIOUR_STREAMS = (
@@ -60,7 +61,9 @@ def resolve_seed(seed: Any, rng: Any) -> int:
         raise ValueError("pass either seed or rng, not both")
     root = seed if seed is not None else rng
     if root is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
+        entropy = np.random.SeedSequence().entropy
+        assert isinstance(entropy, int)  # a fresh SeedSequence draws one integer
+        return entropy % (2**63)
     if isinstance(root, bool) or not isinstance(root, int | np.integer):
         raise TypeError(
             f"seed must be a non-negative integer, got {root!r} ({type(root).__name__})"
@@ -131,7 +134,7 @@ class OpinionEcology(mesa.Model):
         self.n_users = n
         self.n_outlets = 1 + p.n_background
         self.state: State = init_population(
-            p, self.rng_population, self.prof, self.rules["initial_opinion"]
+            p, self.rng_population, self.prof, self.rules.initial_opinion
         )
         self.networks: Networks = build_networks(self.state.gen, p, self.rng_population)
         self.screens = Screens(n, p.screen_size)
@@ -142,6 +145,8 @@ class OpinionEcology(mesa.Model):
         self.outlets: list[MediaOutlet] = init_outlets(self, p)
         self.outlet = outlet_table(self.outlets)
         self.users = [User(self, i) for i in range(n)]
+        # every rule's state, created now that the networks exist (model/world.py)
+        self.rules.init(self)
         # cumulative tallies for the measures: views by (generation, channel, focal?) and focal
         # engagement by generation (likes, comments, forwards)
         self.views_by = np.zeros((4, len(CHANNELS), 2), dtype=np.int64)
@@ -157,6 +162,7 @@ class OpinionEcology(mesa.Model):
             key: np.zeros(k_out, dtype=np.int64)
             for key in ("reply_cap", "replies", "review_cap", "reviews")
         }
+        self.caches = MeasureCaches()
         self.datacollector = build_datacollector(self)
         self.collect()
 

@@ -7,6 +7,14 @@ validates constructor calls, presets and TOML sweeps, builds the viewer's slider
 ``--help`` (:meth:`Params.spec`, :meth:`Params.help`; docs/ODD.md, Appendix A, is generated
 from it).
 
+Each rule field (``forwarding``, ``opinion``, ``emotion``, ``following``, ...) holds the chosen
+rule with its parameters: the rules declare their own (model/rules/, ``Settings``), addressed
+as ``opinion.contacts`` in Python (``params.opinion.contacts``, ``Params(**{"opinion.contacts":
+5})``), in specs, in the viewer and on the command line; a parameter of a rule that is not the
+chosen one has no effect and warns (:class:`UnusedParameterWarning`). The groups follow the
+step: population, network, outlets, strategy, platform, then behaviour by phase (attention,
+reactions, trust, emotion, belonging and churn, peer exchange), and the run.
+
 This file is long because every field carries its doc string here, once; splitting the fields
 over files would split the one declaration.
 
@@ -16,14 +24,132 @@ Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Cal
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from model import schema
+from model.rules import registry as rules
+from model.rules.base import Chosen
 from model.schema import Interval, Options, field, unknown_name_message
 from model.strategies import STRATEGY_PRESETS, Strategy
 
-__all__ = ["Params", "unknown_name_message"]
+__all__ = ["ALIASES", "Params", "UnusedParameterWarning", "unknown_name_message"]
+
+
+class UnusedParameterWarning(UserWarning):
+    """A rule's parameter was set but that rule is not the chosen one: the value has no effect."""
+
+
+#: Old flat names of rule parameters and rule fields, still accepted, -> their address.
+ALIASES: dict[str, str] = {
+    **{
+        name: f"{key}.{name}"
+        for key, names in {
+            "forwarding": ("base_forward", "threshold_phi", "threshold_kind", "threshold_dist"),
+            "feed_choice": ("recency_tau",),
+            "attention": ("attention_scale",),
+            "opinion": (
+                "peer_mu",
+                "susceptibility",
+                "peer_weights",
+                "controversy",
+                "social_coupling",
+                "contact_homophily",
+                "contacts",
+                "activity_exponent",
+                "activity_min",
+                "reciprocity",
+                "opinion_dt",
+            ),
+            "peer_choice": ("peer_bias",),
+            "feed_ranking": ("ranking_bias",),
+            "emotion": ("emotion_relax", "emotion_pull"),
+            "following": (
+                "churn_prob",
+                "churn_belonging",
+                "churn_trust",
+                "churn_overload",
+                "voter_q",
+                "voter_p",
+                "voter_rounds",
+            ),
+        }.items()
+        for name in names
+    },
+    **{
+        f"emo_{name}": f"emotion.{name}"
+        for name in (
+            "gamma_v",
+            "gamma_a",
+            "drive",
+            "noise_v",
+            "noise_a",
+            "threshold",
+            "gamma_h",
+            "field_gain",
+            "coupling_v",
+            "coupling_a",
+        )
+    },
+}
+
+#: Rule fields renamed to their registry's name (the prefix of their parameters).
+RENAMED_RULES = {
+    "forward_model": "forwarding",
+    "opinion_rule": "opinion",
+    "emotion_rule": "emotion",
+    "follow_rule": "following",
+}
+
+
+@cache
+def _rule_parameters() -> dict[str, tuple[schema.Field, tuple[str, ...]]]:
+    """``"<rule field>.<parameter>"`` -> (its declaration with the rules that use it named in
+    ``rules``, those rules), over every registry."""
+    out = {}
+    for reg in rules.REGISTRIES.values():
+        for name, (f, users) in reg.parameters().items():
+            out[name] = (dataclasses.replace(f, rules=users), users)
+    return out
+
+
+def _fold(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keywords with old names translated and rule parameters put into their chosen rules.
+
+    A parameter of a rule that is not the chosen one is checked, then dropped: silently at its
+    default (``to_dict`` lists every rule's parameters), with an :class:`UnusedParameterWarning`
+    naming the rule that would use it otherwise.
+    """
+    out: dict[str, Any] = {}
+    params: dict[str, dict[str, Any]] = {}
+    for name, value in kwargs.items():
+        name = RENAMED_RULES.get(name, ALIASES.get(name, name))
+        if name in _rule_parameters():
+            key, par = name.split(".", 1)
+            params.setdefault(key, {})[par] = value
+        else:
+            out[name] = value
+    defaults = schema.schema_of(Params).fields
+    for key, values in params.items():
+        reg = rules.REGISTRIES[key]
+        chosen = reg.chosen(out.get(key, defaults[key].default))
+        mine = {k: v for k, v in values.items() if hasattr(chosen.settings, k)}
+        for k, v in values.items():
+            if k in mine:
+                continue
+            address = f"{key}.{k}"
+            f, users = _rule_parameters()[address]
+            if f.check(address, v) != f.default:
+                warnings.warn(
+                    f"{address}={v!r} has no effect: it is a parameter of the {key} rule "
+                    f"{' or '.join(map(repr, users))}, and {key} is {str(chosen)!r}",
+                    UnusedParameterWarning,
+                    stacklevel=4,
+                )
+        out[key] = chosen.with_settings(**mine) if mine else chosen
+    return out
 
 
 def _coerce_strategy(value: Any) -> Strategy:
@@ -48,7 +174,7 @@ class Params:
     what is allowed; an unknown name raises ``TypeError`` suggesting the closest valid name.
     """
 
-    # --- population -------------------------------------------------------------------------
+    # --- population: who the users are ------------------------------------------------------------
     n_users: int = field(
         2000, Interval(int, 2, 5_000_000), group="population", symbol="N", doc="Number of users N."
     )
@@ -67,23 +193,25 @@ class Params:
     mix_pre80: float = field(
         0.30, Interval(float, 0.0, 1.0), group="population", doc="Weight of pre-80s (assumption)."
     )
-    initial_opinion: str = field(
+    initial_opinion: Chosen = field(
         "normal",
-        Options("normal", "uniform"),
+        Options.of(rules.INITIAL_OPINION),
+        coerce=rules.INITIAL_OPINION.chosen,
+        value_kind=str,
         group="population",
         doc="Initial opinion distribution: N(0, 0.4) clipped, or U(-1, 1) (Deffuant et al. 2000).",
     )
     epsilon: float = field(
         0.4,
         Interval(float, 0.001, 2.0),
-        group="behaviour",
+        group="population",
         symbol="ε",
         doc="Confidence bound epsilon of bounded-confidence updating (Deffuant et al. 2000; opinions live in [-1, 1]).",
     )
     epsilon_sd: float = field(
         0.05,
         Interval(float, 0.0, 1.0),
-        group="behaviour",
+        group="population",
         doc="Between-user spread of epsilon (assumption).",
     )
     trust_shift: float = field(
@@ -93,7 +221,7 @@ class Params:
         doc="Added to every cohort's baseline institutional trust (assumption; swept in when_interactive_wins).",
     )
 
-    # --- network -----------------------------------------------------------------------------
+    # --- network: who knows and follows whom ------------------------------------------------------
     acq_degree: int = field(
         10,
         Interval(int, 0, 200),
@@ -145,91 +273,151 @@ class Params:
         doc="Probability that a forward or post is shown to each member of the sharer's audience (per tie).",
     )
 
-    # --- content -----------------------------------------------------------------------------
+    # --- outlets: what the focal and background outlets publish, and their staff ------------------
     n_background: int = field(
         3,
         Interval(int, 0, 20),
-        group="content",
+        group="outlets",
         doc="Number of background outlets competing for attention.",
     )
     outlet_rate: float = field(
         1.0,
         Interval(float, 0.0, 50.0),
-        group="content",
+        group="outlets",
         doc="Items the focal outlet publishes per step (Poisson mean).",
     )
     background_rate: float = field(
         2.0,
         Interval(float, 0.0, 50.0),
-        group="content",
+        group="outlets",
         doc="Items each background outlet publishes per step.",
     )
     focal_follow_share: float = field(
         0.3,
         Interval(float, 0.0, 1.0),
-        group="content",
+        group="outlets",
         doc="Share of users who follow the focal outlet at the start (scaled by each cohort's direct-channel use).",
     )
     focal_followers: int = field(
         -1,
         Interval(int, -1, 5_000_000),
-        group="content",
+        group="outlets",
         doc="Exactly this many random initial followers of the focal outlet (-1: use focal_follow_share).",
     )
     initial_items: int = field(
         0,
         Interval(int, 0, 10_000),
-        group="content",
+        group="outlets",
         doc="Extra focal items published at the first step (a seed item for cascade experiments).",
     )
     background_follow_share: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
-        group="content",
+        group="outlets",
         doc="Probability a user follows each background outlet.",
-    )
-    user_post_prob: float = field(
-        0.02,
-        Interval(float, 0.0, 1.0),
-        group="content",
-        symbol="μ",
-        doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
     )
     stance_mean: float = field(
         0.2,
         Interval(float, -1.0, 1.0),
-        group="content",
+        group="outlets",
         doc="Mean stance of the focal outlet's items.",
     )
     stance_sd: float = field(
-        0.3, Interval(float, 0.0, 2.0), group="content", doc="Spread of the focal outlet's stances."
+        0.3, Interval(float, 0.0, 2.0), group="outlets", doc="Spread of the focal outlet's stances."
     )
     intensity: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
-        group="content",
+        group="outlets",
         doc="Mean emotional intensity of the focal outlet's items.",
     )
     quality: float = field(
         0.7,
         Interval(float, 0.0, 1.0),
-        group="content",
+        group="outlets",
         doc="Mean quality of the focal outlet's items.",
     )
     fmt_text: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on text."
+        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on text."
     )
     fmt_image: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on images."
+        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on images."
     )
     fmt_short_video: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on short video."
+        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on short video."
     )
     fmt_long_video: float = field(
-        0.1, Interval(float, 0.0, 1.0), group="content", doc="Focal outlet's weight on long video."
+        0.1, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on long video."
+    )
+    interactive_share: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Share of the background outlets that run the 'interactive' strategy (the first "
+        "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+    )
+    reply_rate: float = field(
+        10.0,
+        Interval(float, 0.0, 10_000.0),
+        group="outlets",
+        unit="replies per step per 1,000 followers",
+        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
+        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
+        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
+        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
+    )
+    review_rate: float = field(
+        60.0,
+        Interval(float, 0.0, 100_000.0),
+        group="outlets",
+        unit="reviews per step per 1,000 followers",
+        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
+        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
+    )
+    moderation_recall: float = field(
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
+        "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
+    )
+    moderation_precision: float = field(
+        0.8,
+        Interval(float, 0.01, 1.0),
+        group="outlets",
+        doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
+        "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
+        "docs/evidence.md 3; sweep 0.5-0.95).",
+    )
+    valence_mean: float = field(
+        0.0,
+        Interval(float, -1.0, 1.0),
+        group="outlets",
+        doc="Mean valence of the focal outlet's items before outrage (assumption).",
+    )
+    outrage: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
+        "(assumption; sweep 0-1).",
+    )
+    outrage_valence: float = field(
+        0.5,
+        Interval(float, 0.0, 2.0),
+        group="outlets",
+        doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
+    )
+    follow_up_share: float = field(
+        0.03,
+        Interval(float, 0.0, 1.0, closed="right"),
+        group="outlets",
+        doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
+        "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
+        "0.01-0.1).",
     )
 
-    # --- strategy ----------------------------------------------------------------------------
+    # --- strategy: the focal outlet's (docs/ODD.md 2.4) -------------------------------------------
     strategy: Any = field(
         "one_way",
         Options(*STRATEGY_PRESETS),
@@ -238,7 +426,7 @@ class Params:
         doc="The focal outlet's strategy: a preset name or a model.Strategy (docs/ODD.md, section 2.4).",
     )
 
-    # --- platform (the same for every outlet in every arm; docs/ODD.md 2.5) ------------------
+    # --- platform: the same for every outlet in every arm (docs/ODD.md 2.5) -----------------------
     share_friction: float = field(
         0.35,
         Interval(float, 0.0, 0.95),
@@ -253,133 +441,201 @@ class Params:
         doc="The platform shows comments under items: signed social proof, the nasty effect and "
         "moderation's effect on the thread only act when True.",
     )
-    feed_ranking: str = field(
+    feed_ranking: Chosen = field(
         "chronological",
-        Options("chronological", "engagement", "personalised"),
+        Options.of(rules.FEED_RANKING),
+        coerce=rules.FEED_RANKING.chosen,
+        value_kind=str,
         group="platform",
         doc="How the platform ranks social-feed slots: by recency (format x trust, as chosen by "
         "feed_choice), by engagement with recency, critical and uncivil comments counting "
         "against, or personalised by opinion similarity (algorithmic bias, Sirbu et al. 2019). "
         "Default chronological (assumption).",
     )
-    ranking_bias: float = field(
-        1.0,
-        Interval(float, 0.0, 5.0),
+    screen_size: int = field(
+        10,
+        Interval(int, 1, 1000),
         group="platform",
-        symbol="γ",
-        doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
-        "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
+        doc="Capacity of each FIFO screen (Weng et al. 2012).",
     )
-    interactive_share: float = field(
-        0.0,
+    trending_prob: float = field(
+        1.0,
         Interval(float, 0.0, 1.0),
         group="platform",
-        doc="Share of the background outlets that run the 'interactive' strategy (the first "
-        "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+        doc="Probability the platform tops up a short social feed with trending items (0 = never).",
     )
 
-    # --- comments: stance and tone (docs/ODD.md 7.9; docs/evidence.md 1, 2) -------------------
+    # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
+    user_post_prob: float = field(
+        0.02,
+        Interval(float, 0.0, 1.0),
+        group="attention",
+        symbol="μ",
+        doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
+    )
+    attention: Chosen = field(
+        "limited",
+        Options.of(rules.ATTENTION),
+        coerce=rules.ATTENTION.chosen,
+        value_kind=str,
+        group="attention",
+        doc="Items viewed per session: a limited budget (the cohort's attention times "
+        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
+        "Kempe et al. 2003).",
+    )
+    activity_scale: float = field(
+        1.0,
+        Interval(float, 0.0, 20.0),
+        group="attention",
+        doc="Multiplier on every cohort's session probability per step.",
+    )
+    activity_from_belonging: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="attention",
+        doc="How much belonging to the focal community raises session probability: "
+        "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
+    )
+    feed_choice: Chosen = field(
+        "weighted",
+        Options.of(rules.FEED_CHOICE),
+        coerce=rules.FEED_CHOICE.chosen,
+        value_kind=str,
+        group="attention",
+        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
+        "social proof, or uniformly at random (Weng et al. 2012).",
+    )
+
+    # --- behaviour, reactions: resonance, likes, comments and their tone, forwards (7.9) ----------
     incivility: float = field(
         0.20,
         Interval(float, 0.0, 0.99),
-        group="comments",
+        group="reactions",
         doc="Base share of uncivil comments (Coe, Kenski & Rains 2014: about 20% of news "
         "comments uncivil; sweep 0.10-0.35).",
     )
     incivility_disagreement: float = field(
         0.6,
         Interval(float, 0.0, 5.0),
-        group="comments",
+        group="reactions",
         doc="Logit slope of incivility on disagreement |opinion - stance| / 2 (assumption, "
         "docs/evidence.md 1; sweep 0-1.5).",
     )
     incivility_arousal: float = field(
         1.0,
         Interval(float, 0.0, 5.0),
-        group="comments",
+        group="reactions",
         doc="Logit slope of incivility on the commenter's arousal - 0.5 (assumption; sweep 0-2).",
     )
     comment_disagreement: float = field(
         1.0,
         Interval(float, 0.0, 5.0),
-        group="comments",
+        group="reactions",
         doc="Comment probability is multiplied by (1 + this x disagreement): disagreement drives "
         "commenting (assumption; sweep 0-2).",
     )
     negativity_weight: float = field(
         2.0,
         Interval(float, 1.0, 10.0),
-        group="comments",
+        group="reactions",
         doc="Weight of a critical or uncivil comment relative to a supportive one in social proof "
         "and in the engagement ranking (assumption, docs/evidence.md 2; sweep 1-4).",
     )
     proof_share: float = field(
         0.1,
         Interval(float, 0.001, 1.0),
-        group="comments",
+        group="reactions",
         doc="Visible comments per view at which social proof reaches full strength (scale-free; "
         "assumption; sweep 0.02-0.3).",
     )
-    nasty_polarization: float = field(
-        0.02,
-        Interval(float, 0.0, 0.2),
-        group="comments",
-        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
-        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
-        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
+    outrage_terms: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="reactions",
+        doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
     )
+    outgroup_boost: float = field(
+        1.67,
+        Interval(float, 1.0, 5.0),
+        group="reactions",
+        doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
+        "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
+    )
+    negativity_emotion: float = field(
+        0.5,
+        Interval(float, 0.0, 2.0),
+        group="reactions",
+        doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
+        "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
+        "sign; size an assumption, sweep 0-1).",
+    )
+    base_like: float = field(
+        0.15, Interval(float, 0.0, 1.0), group="reactions", doc="Like probability at resonance 0.5."
+    )
+    base_comment: float = field(
+        0.05,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        doc="Comment probability at resonance 0.5.",
+    )
+    forwarding: Chosen = field(
+        "resonance",
+        Options.of(rules.FORWARDING),
+        coerce=rules.FORWARDING.chosen,
+        value_kind=str,
+        group="reactions",
+        doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
+        "for outlet items either is multiplied by (1 - share_friction + share prompt). 'threshold' "
+        "and 'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, "
+        "Watts 2002; Maki & Thompson 1973).",
+    )
+    forward_p: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        symbol="p",
+        doc="Forward probability p when forward_model is 'fixed'.",
+    )
+    w_trust: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="reactions",
+        doc="Weight of source trust in resonance.",
+    )
+    w_emotion: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="reactions",
+        doc="Weight of emotional match in resonance.",
+    )
+    w_value: float = field(
+        1.0,
+        Interval(float, 0.0, 10.0),
+        group="reactions",
+        doc="Weight of value (opinion) match in resonance.",
+    )
+    w_proof: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="reactions",
+        doc="Weight of visible comments (social proof).",
+    )
+    follow_prob: float = field(
+        0.03,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        doc="Probability an engaged non-follower starts following.",
+    )
+
+    # --- behaviour, trust: Beta evidence about outlets, trust in peers (7.10) ---------------------
     nasty_trust: float = field(
         0.4,
         Interval(float, 0.0, 5.0),
-        group="comments",
+        group="trust",
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
         "trust_prior 20; assumption, sweep 0-1.5).",
     )
-
-    # --- staff budget and moderation (docs/ODD.md 7.12; docs/evidence.md 3, 4) ----------------
-    reply_rate: float = field(
-        10.0,
-        Interval(float, 0.0, 10_000.0),
-        group="costs",
-        unit="replies per step per 1,000 followers",
-        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
-        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
-        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
-        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
-    )
-    review_rate: float = field(
-        60.0,
-        Interval(float, 0.0, 100_000.0),
-        group="costs",
-        unit="reviews per step per 1,000 followers",
-        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
-        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
-    )
-    moderation_recall: float = field(
-        0.3,
-        Interval(float, 0.0, 1.0),
-        group="costs",
-        doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
-        "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
-    )
-    moderation_precision: float = field(
-        0.8,
-        Interval(float, 0.01, 1.0),
-        group="costs",
-        doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
-        "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
-        "docs/evidence.md 3; sweep 0.5-0.95).",
-    )
-    removal_belonging_loss: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="costs",
-        doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
-        "(assumption; sweep 0-0.3).",
-    )
-
-    # --- trust with memory (docs/ODD.md 7.10; docs/evidence.md 5, 6) --------------------------
     trust_prior: float = field(
         20.0,
         Interval(float, 0.1, 10_000.0),
@@ -420,61 +676,46 @@ class Params:
         doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
         "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
     )
-
-    # --- emotion and outrage (docs/ODD.md 7.9; docs/evidence.md 7) ----------------------------
-    valence_mean: float = field(
-        0.0,
-        Interval(float, -1.0, 1.0),
-        group="emotion",
-        doc="Mean valence of the focal outlet's items before outrage (assumption).",
-    )
-    outrage: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="emotion",
-        doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
-        "(assumption; sweep 0-1).",
-    )
-    outrage_terms: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="emotion",
-        doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
-    )
-    outgroup_boost: float = field(
-        1.67,
-        Interval(float, 1.0, 5.0),
-        group="emotion",
-        doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
-        "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
-    )
     outrage_trust: float = field(
         0.5,
         Interval(float, 0.0, 10.0),
-        group="emotion",
+        group="trust",
         doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
         "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
     )
-    outrage_valence: float = field(
-        0.5,
-        Interval(float, 0.0, 2.0),
-        group="emotion",
-        doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
-    )
-    negativity_emotion: float = field(
-        0.5,
-        Interval(float, 0.0, 2.0),
-        group="emotion",
-        doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
-        "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
-        "sign; size an assumption, sweep 0-1).",
+    trust_rate: float = field(
+        0.02,
+        Interval(float, 0.0, 1.0),
+        group="trust",
+        symbol="η",
+        doc="Rate eta at which interpersonal (peer) trust moves toward interaction outcomes; "
+        "trust in outlets is Beta evidence (trust_prior, view_evidence).",
     )
 
-    # --- fatigue (docs/ODD.md 7.10; docs/evidence.md 8) ---------------------------------------
+    # --- behaviour, emotion (7.10) ----------------------------------------------------------------
+    emotion: Chosen = field(
+        "relaxation",
+        Options.of(rules.EMOTION),
+        coerce=rules.EMOTION.chosen,
+        value_kind=str,
+        group="emotion",
+        doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
+        "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
+        "emotional field fed by users' expressions.",
+    )
+
+    # --- behaviour, belonging and churn: belonging, community, fatigue, following (7.10, 7.11) ----
+    removal_belonging_loss: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
+        "(assumption; sweep 0-0.3).",
+    )
     fatigue_half_life: float = field(
         6.0,
         Interval(float, 0.1, 10_000.0),
-        group="fatigue",
+        group="belonging and churn",
         unit="steps",
         doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
         "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
@@ -482,499 +723,127 @@ class Params:
     fatigue_saturation: float = field(
         10.0,
         Interval(float, 0.1, 10_000.0),
-        group="fatigue",
+        group="belonging and churn",
         doc="Exposure load at which the response to an outlet's items is halved: resonance x "
         "1 / (1 + load / saturation) (assumption; sweep 3-30).",
-    )
-    churn_overload: float = field(
-        0.01,
-        Interval(float, 0.0, 1.0),
-        group="fatigue",
-        doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
-        "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
     )
     belonging_loss: float = field(
         0.02,
         Interval(float, 0.0, 1.0),
-        group="fatigue",
+        group="belonging and churn",
         doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
         "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
     )
     community_window: int = field(
         72,
         Interval(int, 1, 1_000_000),
-        group="fatigue",
+        group="belonging and churn",
         unit="steps",
         doc="Community membership lapses after this many steps without a comment (assumption; "
         "sweep 24-336).",
     )
-
-    # --- behaviour ---------------------------------------------------------------------------
-    screen_size: int = field(
-        10,
-        Interval(int, 1, 1000),
-        group="behaviour",
-        doc="Capacity of each FIFO screen (Weng et al. 2012).",
-    )
-    attention_scale: float = field(
-        1.0,
-        Interval(float, 0.05, 20.0),
-        group="behaviour",
-        doc="Multiplier on every cohort's items viewed per session.",
-    )
-    attention: str = field(
-        "limited",
-        Options("limited", "unlimited"),
-        group="behaviour",
-        doc="Items viewed per session: a limited budget (the cohort's attention times "
-        "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
-        "Kempe et al. 2003).",
-    )
-    activity_scale: float = field(
-        1.0,
-        Interval(float, 0.0, 20.0),
-        group="behaviour",
-        doc="Multiplier on every cohort's session probability per step.",
-    )
-    activity_from_belonging: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        doc="How much belonging to the focal community raises session probability: "
-        "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
-    )
-    base_like: float = field(
-        0.15, Interval(float, 0.0, 1.0), group="behaviour", doc="Like probability at resonance 0.5."
-    )
-    base_comment: float = field(
-        0.05,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Comment probability at resonance 0.5.",
-    )
-    base_forward: float = field(
-        0.06,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
-    )
-    forward_model: str = field(
-        "resonance",
-        Options("resonance", "fixed", "threshold", "rumour"),
-        group="behaviour",
-        doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
-        "for outlet items either is multiplied by (1 - share_friction + share prompt). 'threshold' "
-        "and 'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, "
-        "Watts 2002; Maki & Thompson 1973).",
-    )
-    forward_p: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="p",
-        doc="Forward probability p when forward_model is 'fixed'.",
-    )
-    w_trust: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        doc="Weight of source trust in resonance.",
-    )
-    w_emotion: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        doc="Weight of emotional match in resonance.",
-    )
-    w_value: float = field(
-        1.0,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        doc="Weight of value (opinion) match in resonance.",
-    )
-    w_proof: float = field(
-        0.5,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        doc="Weight of visible comments (social proof).",
-    )
-    recency_tau: float = field(
-        24.0,
-        Interval(float, 0.1, 1e6),
-        group="behaviour",
-        doc="Time scale (steps) of the recency preference on screen.",
-    )
-    feed_choice: str = field(
-        "weighted",
-        Options("weighted", "uniform"),
-        group="behaviour",
-        doc="How a session picks what to view on screen: weighted by format, recency, trust and "
-        "social proof, or uniformly at random (Weng et al. 2012).",
-    )
-    trending_prob: float = field(
-        1.0,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Probability the platform tops up a short social feed with trending items (0 = never).",
-    )
-    mu_content: float = field(
-        0.05,
-        Interval(float, 0.0, 0.5),
-        group="behaviour",
-        doc="Convergence rate of opinion toward viewed content.",
-    )
-    peer_prob: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
-        "random matching are dropped, so fewer exchange.",
-    )
-    peer_rounds: int = field(
-        1,
-        Interval(int, 0, 100),
-        group="behaviour",
-        doc="Peer-exchange rounds (random matchings) per step.",
-    )
-    peer_mu: float = field(
-        0.3,
-        Interval(float, 0.0, 0.5),
-        group="behaviour",
-        symbol="μ",
-        doc="Deffuant convergence parameter mu.",
-    )
-    peer_mixing: str = field(
-        "network",
-        Options("network", "complete"),
-        group="behaviour",
-        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
-    )
-    # --- opinion rules -----------------------------------------------------------------------
-    opinion_rule: str = field(
-        "bounded_confidence",
-        Options(
-            "bounded_confidence",
-            "hegselmann_krause",
-            "degroot",
-            "friedkin_johnsen",
-            "activity_driven",
-        ),
-        group="behaviour",
-        doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
-        "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
-        "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
-        "trust-weighted averaging over acquaintances; activity-driven radicalisation (Baumann et al. "
-        "2020).",
-    )
-    peer_choice: str = field(
-        "uniform",
-        Options("uniform", "algorithmic_bias"),
-        group="behaviour",
-        doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
-        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
-    )
-    peer_bias: float = field(
-        0.0,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        symbol="γ",
-        doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
-        "Kertesz 2019): 0 is uniform choice (Deffuant).",
-    )
-    susceptibility: float = field(
-        0.8,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="λ",
-        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
-        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
-    )
-    peer_weights: str = field(
-        "trust",
-        Options("trust", "random"),
-        group="behaviour",
-        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
-        "per tie (self 1), or uniform random weights drawn once (the canonical random "
-        "row-stochastic W).",
-    )
-    controversy: float = field(
-        3.0,
-        Interval(float, 0.0, 20.0),
-        group="behaviour",
-        symbol="α",
-        doc="Controversialness alpha of activity_driven: the slope of tanh(alpha x) (Baumann, "
-        "Lorenz-Spreen, Sokolov & Starnini 2020).",
-    )
-    social_coupling: float = field(
-        3.0,
-        Interval(float, 0.0, 20.0),
-        group="behaviour",
-        symbol="K",
-        doc="Social influence strength K of activity_driven (Baumann et al. 2020).",
-    )
-    contact_homophily: float = field(
-        3.0,
-        Interval(float, 0.0, 20.0),
-        group="behaviour",
-        symbol="β",
-        doc="Homophily beta of activity_driven: a contact is chosen with probability proportional to "
-        "opinion distance^-beta (Baumann et al. 2020).",
-    )
-    contacts: int = field(
-        10,
-        Interval(int, 1, 1000),
-        group="behaviour",
-        symbol="m",
-        doc="Contacts m an active user makes per step under activity_driven (Baumann et al. 2020).",
-    )
-    activity_exponent: float = field(
-        2.1,
-        Interval(float, 1.01, 10.0),
-        group="behaviour",
-        symbol="γ",
-        doc="Exponent gamma of the activity distribution F(a) ~ a^-gamma on [activity_min, 1] "
-        "(activity-driven networks, Perra et al. 2012; Baumann et al. 2020).",
-    )
-    activity_min: float = field(
-        0.01,
-        Interval(float, 1e-4, 1.0, closed="right"),
-        group="behaviour",
-        symbol="ε",
-        doc="Smallest activity epsilon of activity_driven (Baumann et al. 2020).",
-    )
-    reciprocity: float = field(
-        0.5,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="r",
-        doc="Probability r that a contact is reciprocal: the contacted user is also influenced "
-        "(Baumann et al. 2020).",
-    )
-    opinion_dt: float = field(
-        0.01,
-        Interval(float, 1e-4, 1.0, closed="right"),
-        group="behaviour",
-        symbol="dt",
-        doc="Euler time step dt of activity_driven's opinion equation per peer round "
-        "(Baumann et al. 2020).",
-    )
-    trust_rate: float = field(
-        0.02,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="η",
-        doc="Rate eta at which interpersonal (peer) trust moves toward interaction outcomes; "
-        "trust in outlets is Beta evidence (trust_prior, view_evidence).",
-    )
-    emotion_relax: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Relaxation rate of emotion to baseline.",
-    )
-    emotion_pull: float = field(
-        0.1,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Pull of consumed content on emotion.",
-    )
     belonging_decay: float = field(
-        0.01, Interval(float, 0.0, 1.0), group="behaviour", doc="Per-step decay of belonging."
+        0.01,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Per-step decay of belonging.",
     )
     belonging_gain: float = field(
         0.02,
         Interval(float, 0.0, 1.0),
-        group="behaviour",
+        group="belonging and churn",
         doc="Belonging gained per resonant view, inside the confidence bound, of an outlet's item.",
     )
     reply_gain: float = field(
         0.15,
         Interval(float, 0.0, 1.0),
-        group="behaviour",
+        group="belonging and churn",
         doc="Belonging gained, as a share of (1 - belonging), by a supporter the outlet replies to "
         "(doubled, at most 1, with emotional rewards; assumption). Trust moves by reply_evidence.",
     )
     community_gain: float = field(
         0.02,
         Interval(float, 0.0, 1.0),
-        group="behaviour",
+        group="belonging and churn",
         doc="Belonging gained per step by active community members.",
     )
     community_fanout: int = field(
         5,
         Interval(int, 0, 100),
-        group="behaviour",
+        group="belonging and churn",
         doc="Community members who see each member's comment.",
     )
-    follow_up_share: float = field(
-        0.03,
-        Interval(float, 0.0, 1.0, closed="right"),
-        group="behaviour",
-        doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
-        "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
-        "0.01-0.1).",
-    )
-    follow_prob: float = field(
-        0.03,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Probability an engaged non-follower starts following.",
-    )
-    churn_prob: float = field(
-        0.05,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
-    )
-    churn_belonging: float = field(
-        0.15,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Belonging above which a follower never churns.",
-    )
-    churn_trust: float = field(
-        0.6,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        doc="Trust above which a follower never churns.",
-    )
-
-    # --- spreading and following rules (model/rules/spreading.py, following.py, emotion.py) --
-    threshold_phi: float = field(
-        0.18,
-        Interval(float, 0.0, 1e6),
-        group="behaviour",
-        symbol="φ",
-        doc="Threshold phi of forward_model='threshold': the share (threshold_kind='share') or the "
-        "number ('count') of distinct sharers of an item a user must have seen to forward it "
-        "(Granovetter 1978; Watts 2002).",
-    )
-    threshold_kind: str = field(
-        "share",
-        Options("share", "count"),
-        group="behaviour",
-        doc="Threshold on the share of a user's accounts (acquaintances and followees) who shared "
-        "the item, or on their number (complex contagion, Centola & Macy 2007).",
-    )
-    threshold_dist: str = field(
-        "constant",
-        Options("constant", "granovetter_uniform", "granovetter_broken"),
-        group="behaviour",
-        doc="Thresholds per user: phi for all; user i has threshold i (Granovetter's uniform "
-        "crowd; as a share, i / (N - 1)); or the same with user 1's threshold raised to 2.",
-    )
-    emotion_rule: str = field(
-        "relaxation",
-        Options("relaxation", "collective"),
-        group="behaviour",
-        doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
-        "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
-        "emotional field fed by users' expressions.",
-    )
-    emo_gamma_v: float = field(
-        0.1,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        symbol="γ_v",
-        doc="Relaxation rate gamma_v of valence per step (collective emotions).",
-    )
-    emo_gamma_a: float = field(
-        0.1,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        symbol="γ_a",
-        doc="Relaxation rate gamma_a of arousal toward its drive level (collective emotions).",
-    )
-    emo_drive: float = field(
-        0.0,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="a_d",
-        doc="Level a_d arousal relaxes to (0 in Schweitzer & Garcia 2010, where noise alone drives "
-        "it over the threshold; a_d above the threshold makes expression periodic).",
-    )
-    emo_noise_v: float = field(
-        0.0,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="A_v",
-        doc="Standard deviation A_v of the valence noise per step (collective emotions).",
-    )
-    emo_noise_a: float = field(
-        0.0,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="A_a",
-        doc="Standard deviation A_a of the arousal noise per step (collective emotions).",
-    )
-    emo_threshold: float = field(
-        0.5,
-        Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="τ",
-        doc="Arousal threshold tau above which a user expresses its valence's sign and its arousal "
-        "resets to 0 (collective emotions).",
-    )
-    emo_gamma_h: float = field(
-        0.5,
-        Interval(float, 0.0, 10.0),
-        group="behaviour",
-        symbol="γ_h",
-        doc="Decay rate gamma_h of the emotional field components h+ and h- per step.",
-    )
-    emo_field_gain: float = field(
-        1.0,
-        Interval(float, 0.0, 100.0),
-        group="behaviour",
-        symbol="s",
-        doc="Field s added to h+ (h-) per positive (negative) expression, per user.",
-    )
-    emo_coupling_v: float = field(
-        0.0,
-        Interval(float, 0.0, 100.0),
-        group="behaviour",
-        symbol="b",
-        doc="Coupling b of valence to the field of its own sign: dv = (b h_sign(v) - gamma_v) v.",
-    )
-    emo_coupling_a: float = field(
-        0.0,
-        Interval(float, 0.0, 100.0),
-        group="behaviour",
-        symbol="d",
-        doc="Coupling d of arousal to the total field: da = d (h+ + h-) per step.",
-    )
-    follow_rule: str = field(
+    following: Chosen = field(
         "engagement",
-        Options("engagement", "voter", "q_voter"),
-        group="behaviour",
+        Options.of(rules.FOLLOWING),
+        coerce=rules.FOLLOWING.chosen,
+        value_kind=str,
+        group="belonging and churn",
         doc="Following the focal outlet: engagement and churn (docs/ODD.md 7.11), the voter model "
         "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "
         "Nyczka, Sznajd-Weron & Cislo 2012); friends are acquaintances, or anyone under "
         "peer_mixing='complete'.",
     )
-    voter_q: int = field(
-        4,
-        Interval(int, 1, 100),
-        group="behaviour",
-        symbol="q",
-        doc="Size q of the q-voter's panel of friends, who must agree unanimously to be copied.",
+
+    # --- behaviour, peer exchange: opinions toward content and peers (7.10, 7.11) -----------------
+    nasty_polarization: float = field(
+        0.02,
+        Interval(float, 0.0, 0.2),
+        group="peer exchange",
+        doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
+        "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
+        "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
     )
-    voter_p: float = field(
-        0.0,
+    mu_content: float = field(
+        0.05,
+        Interval(float, 0.0, 0.5),
+        group="peer exchange",
+        doc="Convergence rate of opinion toward viewed content.",
+    )
+    peer_prob: float = field(
+        0.1,
         Interval(float, 0.0, 1.0),
-        group="behaviour",
-        symbol="p",
-        doc="Independence p of the q-voter: the probability of choosing at random.",
+        group="peer exchange",
+        doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
+        "random matching are dropped, so fewer exchange.",
     )
-    voter_rounds: int = field(
-        10,
-        Interval(int, 1, 1000),
-        group="behaviour",
-        doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
-        "of the users, so one step is one Monte Carlo sweep.",
+    peer_rounds: int = field(
+        1,
+        Interval(int, 0, 100),
+        group="peer exchange",
+        doc="Peer-exchange rounds (random matchings) per step.",
+    )
+    peer_mixing: Chosen = field(
+        "network",
+        Options.of(rules.PEER_MIXING),
+        coerce=rules.PEER_MIXING.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
+    )
+    opinion: Chosen = field(
+        "bounded_confidence",
+        Options.of(rules.OPINION),
+        coerce=rules.OPINION.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
+        "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
+        "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
+        "trust-weighted averaging over acquaintances; activity-driven radicalisation (Baumann et al. "
+        "2020).",
+    )
+    peer_choice: Chosen = field(
+        "uniform",
+        Options.of(rules.PEER_CHOICE),
+        coerce=rules.PEER_CHOICE.chosen,
+        value_kind=str,
+        group="peer exchange",
+        doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
+        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
     )
 
-    # --- run ---------------------------------------------------------------------------------
+    # --- run --------------------------------------------------------------------------------------
     steps: int = field(
         168,
         Interval(int, 1, 1_000_000),
@@ -1021,14 +890,63 @@ class Params:
             raise ValueError("the focal outlet's format weights fmt_* must not all be 0")
 
     def replace(self, **changes: Any) -> Params:
-        """A copy with some fields changed (validated like a new instance)."""
+        """A copy with some fields changed (validated like a new instance); a rule's parameter
+        is changed by its address, ``replace(**{"opinion.contacts": 5})``."""
+        # an old name stands for its field here, so that the current value does not override it
+        changes = {RENAMED_RULES.get(k, ALIASES.get(k, k)): v for k, v in changes.items()}
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values, with the strategy as its preset name or a dict of switches."""
+        """Plain values by address: the strategy as its preset name (or label), each rule as
+        its name, and every rule parameter as ``<rule field>.<name>`` (the chosen rule's value,
+        else the declared default), so that ``Params(**p.to_dict()) == p``."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["strategy"] = self.strategy.label()
+        for key in rules.REGISTRIES:
+            d[key] = str(d[key])
+        for name in _rule_parameters():
+            d[name] = self.value(name)
         return d
+
+    def value(self, name: str) -> Any:
+        """The value at an address: a field (``"epsilon"``) or a rule's parameter
+        (``"opinion.contacts"``: the chosen rule's value, or the declared default when the chosen
+        rule has no such parameter).
+
+        Raises:
+            TypeError: An unknown name, with the closest names.
+        """
+        schema.check_names(type(self), [name])
+        if name in _rule_parameters():
+            key, par = name.split(".", 1)
+            chosen: Chosen = getattr(self, key)
+            if hasattr(chosen.settings, par):
+                return getattr(chosen.settings, par)
+            return _rule_parameters()[name][0].default
+        return getattr(self, name)
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # getattr(params, "opinion.contacts"), as for a field: callers that walk spec()
+            if "." not in name:
+                raise AttributeError(name)
+            try:
+                return self.value(name)
+            except TypeError as e:
+                raise AttributeError(str(e)) from None
+
+    @classmethod
+    def schema_extra(cls) -> dict[str, schema.Field]:
+        """The addresses beyond the fields: every registered rule's parameters
+        (``opinion.contacts``) and the old flat names, accepted as aliases."""
+        out = {name: f for name, (f, _) in _rule_parameters().items()}
+        for old, new in ALIASES.items():
+            out[old] = dataclasses.replace(out[new], alias_of=new)
+        declared = {f.name: f.metadata["schema"] for f in dataclasses.fields(cls)}
+        for old, new in RENAMED_RULES.items():
+            out[old] = dataclasses.replace(declared[new], alias_of=new)
+        return out
 
     @property
     def generation_mix(self) -> tuple[float, float, float, float]:
@@ -1054,3 +972,16 @@ class Params:
     def help(cls) -> str:
         """A plain-text table of every parameter, for ``--help``."""
         return schema.help(cls)
+
+
+_fields_init = Params.__init__
+
+
+def _params_init(self: Params, **kwargs: Any) -> None:
+    """The dataclass's own __init__ on the folded keywords: rule parameters (``opinion.contacts``)
+    and old names go into the chosen rules first (:func:`_fold`)."""
+    _fields_init(self, **_fold(kwargs))
+
+
+_params_init.__doc__ = Params.__doc__
+Params.__init__ = _params_init  # type: ignore[method-assign,assignment]

@@ -58,10 +58,13 @@ QUIET: dict[str, Any] = {
     "belonging_gain": 0.0,
     "activity_from_belonging": 0.0,
     "follow_prob": 0.0,
-    "churn_prob": 0.0,
+    "following.churn_prob": 0.0,
     "epsilon_sd": 0.0,
     "record_cascades": "none",
 }
+
+#: :data:`QUIET` for presets whose following rule is not ``engagement`` (churn is its parameter).
+QUIET_NO_CHURN: dict[str, Any] = {k: v for k, v in QUIET.items() if k != "following.churn_prob"}
 
 #: Peer-exchange rounds (random matchings) per step in :func:`deffuant`. Each round is one sweep
 #: of n/2 pairwise encounters, Deffuant's unit of time; several per step only make the
@@ -153,7 +156,7 @@ def deffuant(epsilon: float = 0.2, mu: float = 0.5, n_users: int = 1000) -> Para
             "epsilon": 2.0 * eps,
             "peer_prob": 1.0,
             "peer_rounds": DEFFUANT_ROUNDS,
-            "peer_mu": m,
+            "opinion.peer_mu": m,
             "peer_mixing": "complete",
             "stop_when": "converged",
             "steps": 100_000,
@@ -166,7 +169,7 @@ def independent_cascade(p: float = 0.2, mean_degree: float = 10.0, n_users: int 
 
     One user follows the focal outlet and sees its single item; every user who sees the item
     forwards it once, and each of their followers receives it independently with probability
-    ``p`` (``organic_reach``); forwarding itself is certain (``forward_model="fixed"``,
+    ``p`` (``organic_reach``); forwarding itself is certain (``forwarding="fixed"``,
     ``forward_p=1``, no friction) and attention is unlimited, so nothing else filters the
     spread. The users reached form the out-component of the seed in directed bond
     percolation; with mean degree c a large outbreak reaches the share S solving
@@ -193,7 +196,7 @@ def independent_cascade(p: float = 0.2, mean_degree: float = 10.0, n_users: int 
             "follow_model": "erdos_renyi",
             "follow_degree": degree,
             "organic_reach": prob,
-            "forward_model": "fixed",
+            "forwarding": "fixed",
             "forward_p": 1.0,
             "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
@@ -251,9 +254,9 @@ def limited_attention(mu: float = 0.05, n_users: int = 10_000, screen: int = 10)
             "follow_degree": 10.0,
             "follow_exponent": 2.3,
             "organic_reach": 1.0,
-            "forward_model": "fixed",
+            "forwarding": "fixed",
             "forward_p": 1.0,
-            "attention_scale": ONE_ITEM,
+            "attention.attention_scale": ONE_ITEM,
             "feed_choice": "uniform",
             "activity_scale": ALWAYS_ACTIVE,
             "screen_size": screen,
@@ -292,7 +295,7 @@ def broadcast(n_users: int = 10_000, forward_p: float = 0.0) -> Params:
             "follow_model": "erdos_renyi",
             "follow_degree": 10.0,
             "organic_reach": 1.0,
-            "forward_model": "fixed",
+            "forwarding": "fixed",
             "forward_p": fp,
             "strategy": Strategy(name="broadcast"),
             "share_friction": 0.0,
@@ -444,7 +447,7 @@ def hegselmann_krause(epsilon: float = 0.25, n_users: int = 1000) -> Params:
             "n_users": n,
             "initial_opinion": "uniform",
             "epsilon": 2.0 * eps,
-            "opinion_rule": "hegselmann_krause",
+            "opinion": "hegselmann_krause",
             "peer_prob": 1.0,
             "peer_rounds": 1,
             "peer_mixing": "complete",
@@ -476,7 +479,7 @@ def algorithmic_bias(epsilon: float = 0.3, gamma: float = 1.0, n_users: int = 10
     """
     n = _as("n_users", "n_users", n_users)
     eps = _arg("epsilon", epsilon)
-    g = _as("peer_bias", "gamma", gamma)
+    g = _as("peer_choice.peer_bias", "gamma", gamma)
     return Params(
         **{
             **QUIET,
@@ -485,10 +488,10 @@ def algorithmic_bias(epsilon: float = 0.3, gamma: float = 1.0, n_users: int = 10
             "epsilon": 2.0 * eps,
             "peer_prob": 1.0,
             "peer_rounds": DEFFUANT_ROUNDS,
-            "peer_mu": 0.5,
+            "opinion.peer_mu": 0.5,
             "peer_mixing": "complete",
             "peer_choice": "algorithmic_bias",
-            "peer_bias": g,
+            "peer_choice.peer_bias": g,
             "stop_when": "converged",
             "steps": AB_STEPS,
         }
@@ -521,8 +524,8 @@ def degroot(n_users: int = 50, acq_degree: int = 6) -> Params:
             "n_users": n,
             "initial_opinion": "uniform",
             "acq_degree": k,
-            "opinion_rule": "degroot",
-            "peer_weights": "random",
+            "opinion": "degroot",
+            "opinion.peer_weights": "random",
             "peer_prob": 1.0,
             "peer_rounds": 1,
             "stop_when": "horizon",
@@ -549,8 +552,10 @@ def friedkin_johnsen(susceptibility: float = 0.5, n_users: int = 50, acq_degree:
     Raises:
         ValueError: an argument outside its Params range.
     """
-    lam = _as("susceptibility", "susceptibility", susceptibility)
-    return degroot(n_users, acq_degree).replace(opinion_rule="friedkin_johnsen", susceptibility=lam)
+    lam = _as("opinion.susceptibility", "susceptibility", susceptibility)
+    return degroot(n_users, acq_degree).replace(
+        opinion="friedkin_johnsen", **{"opinion.susceptibility": lam}
+    )
 
 
 def echo_chambers(alpha: float = 3.0, beta: float = 3.0, n_users: int = 1000) -> Params:
@@ -577,25 +582,25 @@ def echo_chambers(alpha: float = 3.0, beta: float = 3.0, n_users: int = 1000) ->
         ValueError: an argument outside its Params range.
     """
     n = _as("n_users", "n_users", n_users)
-    a = _as("controversy", "alpha", alpha)
-    b = _as("contact_homophily", "beta", beta)
+    a = _as("opinion.controversy", "alpha", alpha)
+    b = _as("opinion.contact_homophily", "beta", beta)
     return Params(
         **{
             **QUIET,
             "n_users": n,
             "initial_opinion": "uniform",
-            "opinion_rule": "activity_driven",
+            "opinion": "activity_driven",
             "peer_mixing": "complete",
             "peer_prob": 1.0,
             "peer_rounds": 1,
-            "controversy": a,
-            "contact_homophily": b,
-            "social_coupling": 3.0,
-            "contacts": 10,
-            "activity_exponent": 2.1,
-            "activity_min": 0.01,
-            "reciprocity": 0.5,
-            "opinion_dt": 0.01,
+            "opinion.controversy": a,
+            "opinion.contact_homophily": b,
+            "opinion.social_coupling": 3.0,
+            "opinion.contacts": 10,
+            "opinion.activity_exponent": 2.1,
+            "opinion.activity_min": 0.01,
+            "opinion.reciprocity": 0.5,
+            "opinion.opinion_dt": 0.01,
             "stop_when": "horizon",
             "steps": ECHO_STEPS,
         }
@@ -622,7 +627,7 @@ def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000
 
     One user, drawn at random, follows the focal outlet and sees its single item: it forwards
     it (``forward_p = 1``, the initial adopter). Every other user forwards the item once the
-    share of its neighbours who shared it reaches phi (``threshold_kind="share"``); a share
+    share of its neighbours who shared it reaches phi (``forwarding.threshold_kind="share"``); a share
     reaches every neighbour (``organic_reach = 1``), attention is unlimited and every user is
     active each step, so a step is one synchronous update of Watts's model. Global cascades
     (more than 10% adopting, :func:`model.measures.adopted_share`) occur for mean degree z
@@ -638,7 +643,7 @@ def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000
         Params that stop once nothing can spread any more (``stop_when="extinct"``).
     """
     n = _as("n_users", "n_users", n_users)
-    ph = _as("threshold_phi", "phi", phi)
+    ph = _as("forwarding.threshold_phi", "phi", phi)
     if ph > 1:
         raise ValueError(f"phi={ph!r} is a share of neighbours and must be in [0, 1]")
     z = _arg("mean_degree", mean_degree)
@@ -649,10 +654,10 @@ def threshold(phi: float = 0.18, mean_degree: float = 3.0, n_users: int = 10_000
             "follow_model": "erdos_renyi_undirected",
             "follow_degree": z,
             "organic_reach": 1.0,
-            "forward_model": "threshold",
+            "forwarding": "threshold",
             "forward_p": 1.0,
-            "threshold_phi": ph,
-            "threshold_kind": "share",
+            "forwarding.threshold_phi": ph,
+            "forwarding.threshold_kind": "share",
             "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": 1,
@@ -691,10 +696,10 @@ def granovetter_crowd(n_users: int = 100, broken: bool = False) -> Params:
             "n_users": n,
             "follow_model": "complete",
             "organic_reach": 1.0,
-            "forward_model": "threshold",
+            "forwarding": "threshold",
             "forward_p": 0.0,
-            "threshold_kind": "count",
-            "threshold_dist": "granovetter_broken" if broken else "granovetter_uniform",
+            "forwarding.threshold_kind": "count",
+            "forwarding.threshold_dist": "granovetter_broken" if broken else "granovetter_uniform",
             "attention": "unlimited",
             "activity_scale": ALWAYS_ACTIVE,
             "focal_followers": n,
@@ -728,7 +733,7 @@ def rumour(n_users: int = 10_000) -> Params:
         **{
             **QUIET,
             "n_users": n,
-            "forward_model": "rumour",
+            "forwarding": "rumour",
             "forward_p": 1.0,
             "peer_mixing": "complete",
             "attention": "unlimited",
@@ -758,7 +763,7 @@ def voter(rho0: float = 0.5, n_users: int = 100) -> Params:
 
     A share ``rho0`` of users (exactly round(rho0 N)) follow the focal outlet at the start;
     each step every user once, in random order, copies the follow state of a random other
-    user (``follow_rule="voter"``, ``peer_mixing="complete"``). The run stops at consensus
+    user (``following="voter"``, ``peer_mixing="complete"``). The run stops at consensus
     (everyone or nobody follows); the share of followers is a martingale, so the probability
     of ending with everyone following is rho0.
 
@@ -773,10 +778,10 @@ def voter(rho0: float = 0.5, n_users: int = 100) -> Params:
     rho = _as("focal_follow_share", "rho0", rho0)
     return Params(
         **{
-            **QUIET,
+            **QUIET_NO_CHURN,
             "n_users": n,
             "focal_followers": round(rho * n),
-            "follow_rule": "voter",
+            "following": "voter",
             "peer_mixing": "complete",
             "stop_when": "consensus",
             "steps": 100 * n,
@@ -804,12 +809,12 @@ def q_voter(q: int = 4, p: float = 0.2, n_users: int = 1000) -> Params:
     n = _as("n_users", "n_users", n_users)
     return Params(
         **{
-            **QUIET,
+            **QUIET_NO_CHURN,
             "n_users": n,
             "focal_followers": n,
-            "follow_rule": "q_voter",
-            "voter_q": _as("voter_q", "q", q),
-            "voter_p": _as("voter_p", "p", p),
+            "following": "q_voter",
+            "following.voter_q": _as("following.voter_q", "q", q),
+            "following.voter_p": _as("following.voter_p", "p", p),
             "peer_mixing": "complete",
             "steps": 300,
         }
@@ -819,12 +824,12 @@ def q_voter(q: int = 4, p: float = 0.2, n_users: int = 1000) -> Params:
 #: Collective emotions: gamma_v, gamma_a, drive, tau, gamma_h and s of :func:`collective_emotions`
 #: (expression period K = 4 steps, so b_c = K gamma_v (1 - e^-gamma_h) / s = 0.1574).
 COLLECTIVE = {
-    "emo_gamma_v": 0.1,
-    "emo_gamma_a": 0.2,
-    "emo_drive": 1.0,
-    "emo_threshold": 0.5,
-    "emo_gamma_h": 0.5,
-    "emo_field_gain": 1.0,
+    "emotion.gamma_v": 0.1,
+    "emotion.gamma_a": 0.2,
+    "emotion.drive": 1.0,
+    "emotion.threshold": 0.5,
+    "emotion.gamma_h": 0.5,
+    "emotion.field_gain": 1.0,
 }
 
 
@@ -855,13 +860,15 @@ def collective_emotions(
     from model.rules.emotion import critical_coupling
 
     n = _as("n_users", "n_users", n_users)
-    base = Params(**{**QUIET, "n_users": n, "emotion_rule": "collective", **COLLECTIVE})
+    base = Params(**{**QUIET, "n_users": n, "emotion": "collective", **COLLECTIVE})
     ratio = float(coupling)
     if not ratio >= 0:
         raise ValueError(f"coupling={coupling!r} must be at least 0")
     return base.replace(
-        emo_coupling_v=ratio * critical_coupling(base),
-        emo_noise_v=_as("emo_noise_v", "noise", noise),
+        **{
+            "emotion.coupling_v": ratio * critical_coupling(base),
+            "emotion.noise_v": _as("emotion.noise_v", "noise", noise),
+        },
         steps=_as("steps", "steps", steps),
     )
 

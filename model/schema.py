@@ -8,7 +8,7 @@ viewer's controls and prints ``--help``. The vocabulary follows scikit-learn's
 
 A wrong value raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
 field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed [2, 5000000]``.
-An unknown name raises ``TypeError`` with the closest valid names. NaN and infinities are
+An unknown name raises ``TypeError`` with the closest valid names and a pointer to ``help()``. NaN and infinities are
 refused, a bool is not a number, numpy scalars are accepted as their Python types.
 
 This file is long because the four constraints, the field and schema types, the checks and
@@ -22,7 +22,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,13 +36,13 @@ def _num(x: float) -> str:
     return repr(x)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """``repr`` of a value, shortened when it is huge (``10**400`` has 401 digits)."""
     r = repr(value)
     return r if len(r) <= 40 else f"{r[:16]}...{r[-8:]} ({len(r)} characters)"
 
 
-def _is_array(value: Any) -> bool:
+def is_array(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset | dict | np.ndarray)
 
 
@@ -106,14 +106,14 @@ class Interval:
 
     def check(self, label: str, value: Any) -> Any:
         """``value`` as ``type`` if it lies in the interval; raises otherwise."""
-        if _is_array(value):
+        if is_array(value):
             raise TypeError(
-                f"{label} must be a single number in {self}, got {_kind_of(value)}: {_show(value)}"
+                f"{label} must be a single number in {self}, got {_kind_of(value)}: {show(value)}"
             )
         if isinstance(value, bool | np.bool_) or not isinstance(
             value, int | float | np.integer | np.floating
         ):
-            raise TypeError(f"{label} must be a number in {self}, got {_show(value)}")
+            raise TypeError(f"{label} must be a number in {self}, got {show(value)}")
         value = value.item() if isinstance(value, np.generic) else value
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{label}={value!r} is not a finite number; allowed range {self}")
@@ -121,28 +121,55 @@ class Interval:
             try:
                 value = float(value)
             except OverflowError:
-                raise ValueError(
-                    f"{label}={_show(value)} is out of range; allowed {self}"
-                ) from None
+                raise ValueError(f"{label}={show(value)} is out of range; allowed {self}") from None
         elif isinstance(value, float):
             if not value.is_integer():
                 raise ValueError(f"{label}={value!r} must be a whole number in {self}")
             value = int(value)
         if value not in self:
-            raise ValueError(f"{label}={_show(value)} is out of range; allowed {self}")
+            raise ValueError(f"{label}={show(value)} is out of range; allowed {self}")
         return value
 
 
-@dataclass(frozen=True, init=False)
-class Options:
-    """One of a fixed set of values (strings or other hashable values)."""
+class Catalogue(Protocol):
+    """Anything that lists names, e.g. a rule registry (:class:`model.rules.registry.Registry`)."""
 
-    choices: tuple
+    def names(self) -> tuple[str, ...]: ...
+
+
+class Options:
+    """One of a fixed set of values (strings or other hashable values), or one of the names a
+    catalogue lists (:meth:`of`), read when a value is checked: a rule registered later is a
+    valid choice at once and no list of names is written twice."""
+
+    __slots__ = ("_choices", "_source")
 
     def __init__(self, *choices: Any) -> None:
         if not choices:
             raise ValueError("Options needs at least one choice")
-        object.__setattr__(self, "choices", tuple(choices))
+        self._choices: tuple = tuple(choices)
+        self._source: Catalogue | None = None
+
+    @classmethod
+    def of(cls, source: Catalogue) -> Options:
+        """The names ``source.names()`` lists, whenever they are read."""
+        o = cls.__new__(cls)
+        o._choices, o._source = (), source
+        return o
+
+    @property
+    def choices(self) -> tuple:
+        """The allowed values."""
+        return tuple(self._source.names()) if self._source is not None else self._choices
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and self.choices == other.choices
+
+    def __hash__(self) -> int:
+        return hash(self.choices)
+
+    def __repr__(self) -> str:
+        return f"Options({', '.join(map(repr, self.choices))})"
 
     def __str__(self) -> str:
         return ", ".join(map(repr, self.choices))
@@ -153,10 +180,10 @@ class Options:
 
     def check(self, label: str, value: Any) -> Any:
         """The matching choice; raises when ``value`` is none of them."""
-        if _is_array(value):
+        if is_array(value):
             raise TypeError(
                 f"{label} must be a single value, one of {self}, got {_kind_of(value)}: "
-                f"{_show(value)}"
+                f"{show(value)}"
             )
         value = value.item() if isinstance(value, np.generic) else value
         for c in self.choices:
@@ -165,7 +192,7 @@ class Options:
             )
             if same_kind and value == c:
                 return c
-        raise ValueError(f"{label}={_show(value)} is not allowed; choose one of {self}")
+        raise ValueError(f"{label}={show(value)} is not allowed; choose one of {self}")
 
 
 @dataclass(frozen=True)
@@ -182,7 +209,7 @@ class Boolean:
     def check(self, label: str, value: Any) -> bool:
         """``value`` as a bool; raises for anything else."""
         if not isinstance(value, bool | np.bool_):
-            raise TypeError(f"{label} must be true or false, got {_show(value)}")
+            raise TypeError(f"{label} must be true or false, got {show(value)}")
         return bool(value)
 
 
@@ -200,7 +227,7 @@ class Text:
     def check(self, label: str, value: Any) -> str:
         """``value`` as a str; raises for anything else."""
         if not isinstance(value, str):
-            raise TypeError(f"{label} must be a string, got {_show(value)}")
+            raise TypeError(f"{label} must be a string, got {show(value)}")
         return str(value)
 
 
@@ -221,6 +248,11 @@ class Field:
         unit: The unit, e.g. ``"steps"``; empty for pure numbers.
         coerce: Optional converter used instead of the constraint's check (it must raise
             ValueError or TypeError naming the field); the constraint still documents the field.
+        value_kind: The type a coerced field's values are written as (``str`` for a rule's
+            name); None: ``object``.
+        rules: For a rule's parameter, the rules that declare it.
+        alias_of: For an old name still accepted, the name it stands for (not listed by
+            :func:`spec` and :func:`help`).
         name: Filled in by :class:`Schema`.
     """
 
@@ -231,13 +263,16 @@ class Field:
     symbol: str = ""
     unit: str = ""
     coerce: Callable[[Any], Any] | None = None
+    value_kind: type | None = None
+    rules: tuple[str, ...] = ()
+    alias_of: str = ""
     name: str = ""
 
     @property
     def kind(self) -> type:
         """The Python type of a value: int, float, bool, str, or object for a coerced field."""
         if self.coerce is not None:
-            return object
+            return self.value_kind or object
         if isinstance(self.constraint, Interval):
             return self.constraint.type
         if isinstance(self.constraint, Boolean):
@@ -262,6 +297,7 @@ def field(
     symbol: str = "",
     unit: str = "",
     coerce: Callable[[Any], Any] | None = None,
+    value_kind: type | None = None,
 ) -> Any:
     """A dataclass field carrying a :class:`Field` (``constraint`` defaults from the default:
     :class:`Boolean` for a bool, :class:`Text` for a str)."""
@@ -272,7 +308,7 @@ def field(
             constraint = Text()
         else:
             raise TypeError(f"field(default={default!r}) needs a constraint")
-    f = Field(default, constraint, doc, group, symbol, unit, coerce)
+    f = Field(default, constraint, doc, group, symbol, unit, coerce, value_kind)
     return dataclasses.field(default=default, metadata={"schema": f})
 
 
@@ -306,7 +342,10 @@ _SCHEMAS: dict[type, Schema] = {}
 def schema_of(owner: type | Schema) -> Schema:
     """The :class:`Schema` of a class declared with :func:`field` (built once and kept).
 
-    The class may set ``schema_prefix`` and ``schema_renamed`` (ClassVars) for messages.
+    The class may set ``schema_prefix`` and ``schema_renamed`` (ClassVars) for messages, and a
+    classmethod ``schema_extra()`` giving more addressable names than its dataclass fields
+    (``Params``: every rule's parameters as ``opinion.contacts``, and old names kept as
+    aliases).
     """
     if isinstance(owner, Schema):
         return owner
@@ -316,6 +355,15 @@ def schema_of(owner: type | Schema) -> Schema:
             for f in dataclasses.fields(owner)
             if "schema" in f.metadata
         }
+        extra = getattr(owner, "schema_extra", None)
+        if extra is not None:
+            more = extra()
+            # an address "<field>.<name>" follows its field, so help() reads rule by rule
+            ordered: dict[str, Field] = {}
+            for name, f in fields.items():
+                ordered[name] = f
+                ordered.update({k: v for k, v in more.items() if k.startswith(name + ".")})
+            fields = {**ordered, **more}
         _SCHEMAS[owner] = Schema(
             owner.__name__,
             fields,
@@ -333,11 +381,13 @@ def did_you_mean(name: Any, valid: Iterable[str], *, n: int = 3, cutoff: float =
 
 
 def unknown_name_message(name: str, valid: Iterable[str], what: str) -> str:
-    """``unknown parameter X for Y; did you mean Z? (valid names: ...)``."""
-    valid = list(valid)
+    """``unknown parameter X for Y; did you mean Z? (every name: Y.help())``.
+
+    The closest names only: the full list (over a hundred names) is what ``help()`` prints.
+    """
     return (
-        f"unknown parameter {name!r} for {what}{did_you_mean(name, valid)} "
-        f"(valid names: {', '.join(valid)})"
+        f"unknown parameter {name!r} for {what}{did_you_mean(name, list(valid))} "
+        f"(every name: {what}.help())"
     )
 
 
@@ -374,8 +424,10 @@ def validate(owner: type | Schema, name: str, value: Any, *, label: str | None =
 def validate_fields(obj: Any) -> None:
     """Validate every declared field of a frozen dataclass instance, storing coerced values."""
     s = schema_of(type(obj))
-    for name, f in s.fields.items():
-        object.__setattr__(obj, name, f.check(s.prefix + name, getattr(obj, name)))
+    for d in dataclasses.fields(obj):
+        if d.name in s.fields:
+            f = s.fields[d.name]
+            object.__setattr__(obj, d.name, f.check(s.prefix + d.name, getattr(obj, d.name)))
 
 
 # ---------------------------------------------------------------------------------- description
@@ -390,17 +442,20 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
 
     Keys: ``default``; ``lo``, ``hi`` and ``closed`` (None unless an :class:`Interval`);
     ``choices`` (a tuple for :class:`Options`, else None); ``kind`` (int, float, bool, str or
-    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages).
+    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages);
+    ``rules`` (for a rule's parameter, the rules that use it; else empty). Aliases (old names
+    still accepted) are left out.
     """
     out = {}
     for name, f in schema_of(owner).fields.items():
+        if f.alias_of:
+            continue
         c = f.constraint
-        interval = isinstance(c, Interval)
         out[name] = {
             "default": f.default,
-            "lo": c.low if interval else None,
-            "hi": c.high if interval else None,
-            "closed": c.closed if interval else None,
+            "lo": c.low if isinstance(c, Interval) else None,
+            "hi": c.high if isinstance(c, Interval) else None,
+            "closed": c.closed if isinstance(c, Interval) else None,
             "choices": c.choices if isinstance(c, Options) else None,
             "kind": f.kind,
             "doc": f.doc,
@@ -408,13 +463,14 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
             "symbol": f.symbol,
             "unit": f.unit,
             "allowed": c.describe(),
+            "rules": f.rules,
         }
     return out
 
 
 def help(owner: type | Schema) -> str:  # noqa: A001 - the name ``--help`` users expect
     """A plain-text table, one line per field: name, symbol, default, allowed, doc (unit)."""
-    fields = schema_of(owner).fields
+    fields = {n: f for n, f in schema_of(owner).fields.items() if not f.alias_of}
     width = max(22, *map(len, fields))
     lines = []
     for name, f in fields.items():

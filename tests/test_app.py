@@ -189,15 +189,15 @@ def test_controls_generated_from_params_metadata():
     assert set(controls) == {
         "population",
         "network",
-        "content",
+        "outlets",
         "strategy",
-        "behaviour",
         "platform",
-        "comments",
-        "costs",
+        "attention",
+        "reactions",
         "trust",
         "emotion",
-        "fatigue",
+        "belonging and churn",
+        "peer exchange",
         "run",
     }
     for name, c in by_name.items():
@@ -370,7 +370,7 @@ def number_field(rc, name: str):
 
 def open_group(rc, group: str, more: bool = False) -> None:
     """Unfold a parameter group (and its 'more' part)."""
-    rc.find(vw.Btn, class_=f"oe-group-{group}").widget.click()
+    rc.find(vw.Btn, class_=f"oe-group-{group.replace(' ', '-')}").widget.click()
     if more:
         click(
             rc,
@@ -429,7 +429,6 @@ def test_number_fields_take_exact_values(viewer):
     scale = next(c for g in make_controls().values() for c in g if c.name == "steps")
     assert scale.widget == "scale" and 720 not in scale.scale_values(168)
     open_group(rc, "run")
-    open_group(rc, "behaviour")
     type_number(rc, "steps", "720")
     type_number(rc, "n_users", "1e3")
     assert not rc.find(vw.Alert, class_="oe-error").widgets
@@ -457,24 +456,42 @@ def test_controls_have_readable_labels_and_tooltips(viewer):
     """Labels are words with units; the raw name and the doc string are the tooltip."""
     _, rc = viewer
     spec = Params.spec()
-    open_group(rc, "behaviour", more=True)
-    for name in ("n_users", "w_proof", "recency_tau", "activity_from_belonging"):
+    open_group(rc, "reactions", more=True)
+    open_group(rc, "attention", more=True)
+    for name in ("n_users", "w_proof", "feed_choice.recency_tau", "activity_from_belonging"):
         div = rc.find(vw.Html, class_=f"oe-control oe-control-{name}").widget
         tip = div.attributes["title"]
         assert tip.startswith(f"{name}: ") and spec[name]["doc"] in tip
     labels = {str(w.label) for w in rc.find(vw.Slider).widgets}
     assert "Users (N)" in labels and not any(lab.startswith("n_users") for lab in labels)
     assert all(label_of(name, meta) for name, meta in spec.items())
-    assert label_of("recency_tau", spec["recency_tau"]) == "Recency time scale (steps)"
+    recency = "feed_choice.recency_tau"
+    assert label_of(recency, spec[recency]) == "Recency time scale (steps)"
     # the measures table says what it shows, and which measures are cumulative
     captions = html_of(rc, "oe-table-caption").unsafe_innerHTML
     assert "Cumulative since the start" in captions and "reach" in captions
 
 
+def test_a_rules_parameters_show_while_the_rule_is_chosen(viewer):
+    """opinion.contacts belongs to the activity-driven rule: hidden under the default rule,
+    shown once that rule is chosen, and it reaches the model."""
+    model, rc = viewer
+    spec = Params.spec()
+    open_group(rc, "peer exchange", more=True)
+    assert not rc.find(vw.Html, class_="oe-control oe-control-opinion.contacts").widgets
+    assert rc.find(vw.Html, class_="oe-control oe-control-opinion.peer_mu").widgets
+    select(rc, label_of("opinion", spec["opinion"]), "activity_driven")
+    assert rc.find(vw.Html, class_="oe-control oe-control-opinion.contacts").widgets
+    assert not rc.find(vw.Html, class_="oe-control oe-control-opinion.peer_mu").widgets
+    type_number(rc, "opinion.contacts", "4")
+    click(rc, "Reset")
+    assert model.value.params.opinion == "activity_driven"
+    assert model.value.params.opinion.contacts == 4
+
+
 def test_strategy_switches_edit_a_custom_strategy(viewer):
     """The strategy's switches are controls; changing one keeps the rest of the preset."""
     model, rc = viewer
-    open_group(rc, "behaviour")
     select(rc, "Strategy preset", "interactive")
     type_number(rc, "reply_share", "0.35")
     rc.find(vw.Switch, label="Follow-ups").widget.v_model = False

@@ -23,18 +23,27 @@ from viewer.labels import label_of, tooltip_of
 
 #: Parameters shown first in each group; the rest of the group sits under "more".
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
-    "population": ("n_users", "mix_post00", "mix_post90", "mix_post80", "mix_pre80", "trust_shift"),
-    "network": ("acq_degree", "acq_rewire", "acq_homophily", "follow_model", "follow_degree"),
-    "content": ("outlet_rate", "focal_follow_share", "stance_mean", "intensity", "quality"),
-    "strategy": ("strategy",),
-    "behaviour": (
+    "population": (
+        "n_users",
+        "mix_post00",
+        "mix_post90",
+        "mix_post80",
+        "mix_pre80",
+        "trust_shift",
         "epsilon",
-        "attention_scale",
+    ),
+    "network": ("acq_degree", "acq_rewire", "acq_homophily", "follow_model", "follow_degree"),
+    "outlets": ("outlet_rate", "focal_follow_share", "stance_mean", "intensity", "quality"),
+    "strategy": ("strategy",),
+    "attention": (
+        "attention",
+        "attention.attention_scale",
         "activity_scale",
         "activity_from_belonging",
-        "base_forward",
-        "reply_gain",
     ),
+    "reactions": ("forwarding", "forwarding.base_forward", "base_like", "base_comment"),
+    "peer exchange": ("opinion", "peer_mixing", "peer_choice", "peer_prob"),
+    "belonging and churn": ("following", "reply_gain", "belonging_gain"),
     "run": ("steps", "stop_when", "record_cascades"),
 }
 #: Linear sliders get at most about this many positions; wider ranges get a 1-2-5 scale.
@@ -276,6 +285,13 @@ def StrategyControls(
         ParamControl(c, current[c.name], set_switch, on_error)
 
 
+def in_use(c: Control, values: Mapping[str, Any]) -> bool:
+    """Whether control ``c`` has an effect now: a rule's parameter (``opinion.contacts``) only
+    while one of the rules that declare it is the chosen one (``values["opinion"]``)."""
+    rules = c.meta.get("rules") or ()
+    return not rules or str(values.get(c.name.split(".", 1)[0])) in rules
+
+
 @solara.component
 def GroupControls(
     group: str,
@@ -284,20 +300,23 @@ def GroupControls(
     on_change: Callable[[str, Any], None],
     on_error: Callable[[str], None] | None = None,
 ) -> None:
-    """One group of parameters, folded: its key fields, then the rest behind 'more'.
+    """One group of parameters, folded: its key fields, then the rest behind 'more'; a rule's
+    parameters only while that rule is chosen (:func:`in_use`).
 
     Folding is a plain toggle button: solara's ``Details`` needs Vuetify 2 panel widgets that
     ipyvuetify 3 no longer has.
     """
     open_, set_open = solara.use_state(group == "population")
     more, set_more = solara.use_state(False)
+    # a parameter of a rule that is not chosen would change nothing: it is not shown
+    controls = [c for c in controls if in_use(c, values)]
     key = [c for c in controls if c.name in KEY_FIELDS.get(group, ())]
     rest = [c for c in controls if c not in key]
     solara.Button(
         f"{'▾' if open_ else '▸'} {group} ({len(controls)})",
         text=True,
         on_click=lambda: set_open(not open_),
-        classes=[f"oe-group-{group}"],
+        classes=[f"oe-group-{group.replace(' ', '-')}"],
         style={"justify-content": "flex-start"},
     )
     if not open_:

@@ -18,6 +18,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from model.content import EventLog
 from model.measures._world import World
 
 
@@ -31,11 +32,11 @@ def cascade_trees(model: World) -> pd.DataFrame:
 
 def _tree_stats(model: World) -> pd.DataFrame:
     """Size, depth and structural virality of every recorded cascade tree (cached per log length)."""
-    cache = getattr(model, "_tree_cache", None)
+    cache = model.caches.tree
     if cache is not None and cache[0] == len(model.view_log):
         return cache[1]
     stats = _compute_tree_stats(model)
-    model._tree_cache = (len(model.view_log), stats)
+    model.caches.tree = (len(model.view_log), stats)
     return stats
 
 
@@ -104,7 +105,7 @@ class _ReachIndex:
         self.seen = 0  # log rows read so far
         self.keys = np.zeros(0, dtype=np.int64)  # sorted item * stride + user
 
-    def update(self, log) -> None:
+    def update(self, log: EventLog) -> None:
         with self.lock:
             end = len(log)
             if end < self.seen:
@@ -138,9 +139,9 @@ def cascade_sizes(model: World) -> pd.Series:
     Equal to the size of :func:`cascade_trees`'s trees (tested); counted incrementally from
     the rows the view log gained since the last call (:class:`_ReachIndex`).
     """
-    index = getattr(model, "_reach_index", None)
+    index = model.caches.reach
     if index is None:
-        index = model._reach_index = _ReachIndex(model.n_users)
+        index = model.caches.reach = _ReachIndex(model.n_users)
     log = model.view_log
     index.update(log)
     items, counts = index.sizes()

@@ -30,10 +30,10 @@ def snapshot(model: World) -> dict[str, float]:
     preset, an idle population) costs one comparison of the opinion array, not the sorts.
     """
     out: dict[str, float] = {}
-    cached = getattr(model, "_opinion_cache", None)
+    cached = model.caches.opinion
     x = model.state.opinion
     reuse = cached is not None and np.array_equal(cached[0], x)
-    opinion: dict[str, float] = cached[1] if reuse else {}
+    opinion: dict[str, float] = cached[1] if cached is not None and reuse else {}
     for m in measures(when="step"):
         if m.opinion_only and reuse:
             out.update({c: opinion[c] for c in m.columns})
@@ -42,7 +42,7 @@ def snapshot(model: World) -> dict[str, float]:
         if m.opinion_only:
             opinion.update({c: out[c] for c in m.columns})
     if not reuse:
-        model._opinion_cache = (x.copy(), opinion)
+        model.caches.opinion = (x.copy(), opinion)
     return out
 
 

@@ -6,27 +6,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import ATTENTION
+from model.schema import Interval, field
+from model.world import AttentionRule
 
-ATTENTION: Registry = Registry("attention")
+
+@dataclass(frozen=True)
+class LimitedSettings(RuleSettings):
+    """The limited-attention rule's parameters."""
+
+    attention_scale: float = field(
+        1.0,
+        Interval(float, 0.05, 20.0),
+        group="attention",
+        doc="Multiplier on every cohort's items viewed per session.",
+    )
 
 
 @ATTENTION.register("limited")
-class Limited:
+class Limited(AttentionRule):
     """Budget max(1, floor(mean + U)), U ~ Uniform(0, 1): mean items on average."""
+
+    Settings = LimitedSettings
+    settings: LimitedSettings
 
     #: A budget can be smaller than what the screens hold: the split between them is drawn.
     takes_all = False
 
     def budget(self, rng: np.random.Generator, mean: np.ndarray, screen_size: int) -> np.ndarray:
         """Items each user may view (int64, at least 1), one uniform per user."""
-        return np.maximum(1, np.floor(mean + rng.random(len(mean)))).astype(np.int64)
+        scaled = mean * self.settings.attention_scale
+        return np.maximum(1, np.floor(scaled + rng.random(len(mean)))).astype(np.int64)
 
 
 @ATTENTION.register("unlimited")
-class Unlimited:
+class Unlimited(AttentionRule):
     """Budget 2 x screen size: both screens in full (no draws)."""
 
     #: The budget holds both screens in full, so every unseen item is viewed whatever the split.

@@ -29,24 +29,51 @@ population splits into two modes at +-1 (for a split 0.6 / 0.4, at b > 2.5 b_c).
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from model import portable
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import EMOTION
+from model.schema import Interval, field
+from model.world import EmotionRule, World
 
-EMOTION: Registry = Registry("emotion_rule")
+if TYPE_CHECKING:
+    from model.step.records import Views
+
+
+@dataclass(frozen=True)
+class RelaxationSettings(RuleSettings):
+    """The relaxation rule's parameters."""
+
+    emotion_relax: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        doc="Relaxation rate of emotion to baseline.",
+    )
+    emotion_pull: float = field(
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        doc="Pull of consumed content on emotion.",
+    )
 
 
 @EMOTION.register("relaxation")
-class Relaxation:
+class Relaxation(EmotionRule):
     """Emotion relaxes to baseline and is pulled by the valence and intensity consumed."""
 
-    def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
+    Settings = RelaxationSettings
+    settings: RelaxationSettings
+
+    def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
         """One step of relaxation and pull (no draws)."""
-        p, s, c = world.params, world.state, world.content
+        s, c, e = world.state, world.content, self.settings
         n = world.n_users
         u, it = v.user, v.item
         react = world.prof["reactivity"][s.gen]
@@ -62,47 +89,142 @@ class Relaxation:
             else 0.0
         )
         s.valence += (
-            p.emotion_relax * (s.base_valence - s.valence) + p.emotion_pull * react * dval
+            e.emotion_relax * (s.base_valence - s.valence) + e.emotion_pull * react * dval
         ).astype(np.float32)
         s.arousal += (
-            p.emotion_relax * (s.base_arousal - s.arousal) + p.emotion_pull * react * daro
+            e.emotion_relax * (s.base_arousal - s.arousal) + e.emotion_pull * react * daro
         ).astype(np.float32)
+
+
+@dataclass(slots=True)
+class CollectiveState:
+    """The collective-emotions rule's state.
+
+    Attributes:
+        field: The field components (h+, h-).
+        expressed: Expressions of the last step (positive, negative).
+    """
+
+    field: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(2))
+    expressed: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class CollectiveSettings(RuleSettings):
+    """Schweitzer & Garcia's (2010) parameters."""
+
+    gamma_v: float = field(
+        0.1,
+        Interval(float, 0.0, 10.0),
+        group="emotion",
+        symbol="γ_v",
+        doc="Relaxation rate gamma_v of valence per step (collective emotions).",
+    )
+    gamma_a: float = field(
+        0.1,
+        Interval(float, 0.0, 10.0),
+        group="emotion",
+        symbol="γ_a",
+        doc="Relaxation rate gamma_a of arousal toward its drive level (collective emotions).",
+    )
+    drive: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        symbol="a_d",
+        doc="Level a_d arousal relaxes to (0 in Schweitzer & Garcia 2010, where noise alone drives "
+        "it over the threshold; a_d above the threshold makes expression periodic).",
+    )
+    noise_v: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        symbol="A_v",
+        doc="Standard deviation A_v of the valence noise per step (collective emotions).",
+    )
+    noise_a: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        symbol="A_a",
+        doc="Standard deviation A_a of the arousal noise per step (collective emotions).",
+    )
+    threshold: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="emotion",
+        symbol="τ",
+        doc="Arousal threshold tau above which a user expresses its valence's sign and its arousal "
+        "resets to 0 (collective emotions).",
+    )
+    gamma_h: float = field(
+        0.5,
+        Interval(float, 0.0, 10.0),
+        group="emotion",
+        symbol="γ_h",
+        doc="Decay rate gamma_h of the emotional field components h+ and h- per step.",
+    )
+    field_gain: float = field(
+        1.0,
+        Interval(float, 0.0, 100.0),
+        group="emotion",
+        symbol="s",
+        doc="Field s added to h+ (h-) per positive (negative) expression, per user.",
+    )
+    coupling_v: float = field(
+        0.0,
+        Interval(float, 0.0, 100.0),
+        group="emotion",
+        symbol="b",
+        doc="Coupling b of valence to the field of its own sign: dv = (b h_sign(v) - gamma_v) v.",
+    )
+    coupling_a: float = field(
+        0.0,
+        Interval(float, 0.0, 100.0),
+        group="emotion",
+        symbol="d",
+        doc="Coupling d of arousal to the total field: da = d (h+ + h-) per step.",
+    )
 
 
 @EMOTION.register("collective")
-class Collective:
+class Collective(EmotionRule):
     """Schweitzer & Garcia (2010): valence and arousal coupled to a decaying emotional field."""
 
-    def __init__(self) -> None:
-        #: The field components (h+, h-).
-        self.field = np.zeros(2)
-        #: Expressions of the last step (positive, negative).
-        self.expressed = (0, 0)
+    Settings = CollectiveSettings
+    settings: CollectiveSettings
 
-    def update(self, world: Any, t: int, v: Any, rng: np.random.Generator) -> None:
+    state: CollectiveState
+
+    def init(self, world: World) -> None:
+        """An empty field, no expressions."""
+        self.state = CollectiveState()
+
+    def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
         """One step: valence and arousal move, users over the threshold express, h decays."""
-        p, s = world.params, world.state
+        s, e = world.state, self.settings
         n = world.n_users
-        hp, hm = self.field
+        hp, hm = self.state.field
         val = s.valence.astype(np.float64)
         aro = s.arousal.astype(np.float64)
         h_own = np.where(val >= 0, hp, hm)
-        val = val * portable.exp(-p.emo_gamma_v + p.emo_coupling_v * h_own)
-        aro = p.emo_drive + (aro - p.emo_drive) * math.exp(-p.emo_gamma_a)
-        aro += p.emo_coupling_a * (hp + hm)
-        if p.emo_noise_v > 0:
-            val += p.emo_noise_v * rng.standard_normal(n)
-        if p.emo_noise_a > 0:
-            aro += p.emo_noise_a * rng.standard_normal(n)
+        val = val * portable.exp(-e.gamma_v + e.coupling_v * h_own)
+        aro = e.drive + (aro - e.drive) * math.exp(-e.gamma_a)
+        aro += e.coupling_a * (hp + hm)
+        if e.noise_v > 0:
+            val += e.noise_v * rng.standard_normal(n)
+        if e.noise_a > 0:
+            aro += e.noise_a * rng.standard_normal(n)
         val = np.clip(val, -1.0, 1.0)
         aro = np.clip(aro, 0.0, 1.0)
-        express = aro >= p.emo_threshold
+        express = aro >= e.threshold
         pos = int((express & (val >= 0)).sum())
         neg = int(express.sum()) - pos
         aro[express] = 0.0
-        decay = math.exp(-p.emo_gamma_h)
-        self.field = self.field * decay + p.emo_field_gain * np.array([pos, neg]) / n
-        self.expressed = (pos, neg)
+        decay = math.exp(-e.gamma_h)
+        st = self.state
+        st.field = st.field * decay + e.field_gain * np.array([pos, neg]) / n
+        st.expressed = (pos, neg)
         s.valence[:] = val.astype(np.float32)
         s.arousal[:] = aro.astype(np.float32)
 
@@ -117,11 +239,16 @@ def expression_period(gamma_a: float, drive: float, tau: float) -> int:
 def critical_coupling(params: Any, rho: float = 1.0) -> float:
     """b_c / rho = gamma_v K (1 - exp(-gamma_h)) / (s rho): the coupling above which the
     valence of a sign held by a share rho of users grows (derived in the module docstring;
-    rho = 1, the default, is the critical coupling b_c itself)."""
-    k = expression_period(params.emo_gamma_a, params.emo_drive, params.emo_threshold)
-    return (
-        params.emo_gamma_v
-        * k
-        * (1.0 - math.exp(-params.emo_gamma_h))
-        / (params.emo_field_gain * rho)
-    )
+    rho = 1, the default, is the critical coupling b_c itself).
+
+    Args:
+        params: The collective rule's settings, or Params whose emotion rule is ``collective``.
+        rho: The share of users holding the sign.
+    """
+    e = params if isinstance(params, CollectiveSettings) else params.emotion.settings
+    if not isinstance(e, CollectiveSettings):
+        raise ValueError(
+            f"critical_coupling needs emotion='collective', got {str(params.emotion)!r}"
+        )
+    k = expression_period(e.gamma_a, e.drive, e.threshold)
+    return e.gamma_v * k * (1.0 - math.exp(-e.gamma_h)) / (e.field_gain * rho)

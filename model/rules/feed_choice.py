@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from model import portable
 from model.content import OUTLET, item_proof
-from model.rules.registry import Registry
-
-FEED_CHOICE: Registry = Registry("feed_choice")
-
-#: (users, items) -> one weight per slot, or None for uniform weights.
-SlotWeights = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+from model.rules.base import RuleSettings
+from model.rules.registry import FEED_CHOICE
+from model.schema import Interval, field
+from model.world import FeedChoiceRule, SlotWeights, World
 
 
 def sample_slots(
@@ -87,18 +85,33 @@ def recency_weights(age: np.ndarray, tau: float) -> np.ndarray:
     return table[np.minimum(age, len(table) - 1)]
 
 
+@dataclass(frozen=True)
+class WeightedSettings(RuleSettings):
+    """The weighted feed choice's parameters."""
+
+    recency_tau: float = field(
+        24.0,
+        Interval(float, 0.1, 1e6),
+        group="attention",
+        doc="Time scale (steps) of the recency preference on screen.",
+    )
+
+
 @FEED_CHOICE.register("weighted")
-class Weighted:
+class Weighted(FeedChoiceRule):
     """Format preference x recency x exp(w_proof x proof) x (0.5 + trust in the source), per slot."""
 
-    def slot_weights(self, world: Any, t: int) -> SlotWeights:
+    Settings = WeightedSettings
+    settings: WeightedSettings
+
+    def slot_weights(self, world: World, t: int) -> SlotWeights:
         """This step's weight function (users, items) -> weights (float32, positive).
 
         Item weights are computed once per step; trust is read from the users' rows when the
         function is called, so only the rows attention gathers are read.
         """
         p, c, s = world.params, world.content, world.state
-        w = recency_weights(t - c.created, p.recency_tau)
+        w = recency_weights(t - c.created, self.settings.recency_tau)
         outlet = c.source_kind == OUTLET
         if p.comments_visible:
             # signed proof: a supportive thread draws the eye, a hostile one repels (exp keeps
@@ -123,9 +136,9 @@ class Weighted:
 
 
 @FEED_CHOICE.register("uniform")
-class Uniform:
+class Uniform(FeedChoiceRule):
     """Every unseen slot equally likely."""
 
-    def slot_weights(self, world: Any, t: int) -> SlotWeights:
+    def slot_weights(self, world: World, t: int) -> SlotWeights:
         """None: :func:`sample_slots` draws uniformly."""
         return None

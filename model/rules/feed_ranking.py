@@ -15,26 +15,23 @@ follows and is not ranked).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from model import portable
 from model.content import visible_thread
-from model.rules.registry import Registry
-
-FEED_RANKING: Registry = Registry("feed_ranking")
+from model.rules.base import RuleSettings
+from model.rules.registry import FEED_RANKING
+from model.schema import Interval, field
+from model.world import FeedRankingRule, SlotWeights, World
 
 #: Distance added before the power of the personalised ranking, so that an item at the
 #: viewer's own opinion gets a finite weight (Sirbu et al. 2019 use a small d_min likewise).
 BIAS_FLOOR = 0.05
 
-#: (users, items) -> one factor per slot, or None for no factor.
-SlotFactor = Callable[[np.ndarray, np.ndarray], np.ndarray] | None
 
-
-def engagement_score(world: Any) -> np.ndarray:
+def engagement_score(world: World) -> np.ndarray:
     """E per item: likes + forwards + visible supportive - nu (visible critical + uncivil)."""
     c, p = world.content, world.params
     score = (c.likes + c.forwards).astype(np.float64)
@@ -56,19 +53,19 @@ def bias_factor(opinion: np.ndarray, stance: np.ndarray, gamma: float) -> np.nda
 
 
 @FEED_RANKING.register("chronological")
-class Chronological:
+class Chronological(FeedRankingRule):
     """No ranking factor: recency as weighed by the feed-choice rule."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """None: the feed-choice weights alone."""
         return None
 
 
 @FEED_RANKING.register("engagement")
-class Engagement:
+class Engagement(FeedRankingRule):
     """Engagement with negative signals, times the feed-choice rule's recency."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
         f = engagement_factor(engagement_score(world)).astype(np.float32)
 
@@ -78,13 +75,30 @@ class Engagement:
         return factor
 
 
+@dataclass(frozen=True)
+class PersonalisedSettings(RuleSettings):
+    """The personalised ranking's parameters."""
+
+    ranking_bias: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="platform",
+        symbol="γ",
+        doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
+        "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
+    )
+
+
 @FEED_RANKING.register("personalised")
-class Personalised:
+class Personalised(FeedRankingRule):
     """Similarity-biased ranking (Sirbu et al. 2019): closer items rank higher."""
 
-    def slot_factor(self, world: Any, t: int) -> SlotFactor:
+    Settings = PersonalisedSettings
+    settings: PersonalisedSettings
+
+    def slot_factor(self, world: World, t: int) -> SlotWeights:
         """This step's factor function (users, items) -> factors (float32, positive)."""
-        gamma = world.params.ranking_bias
+        gamma = self.settings.ranking_bias
         stance, opinion = world.content.stance, world.state.opinion
 
         def factor(users: np.ndarray, items: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 ``engagement`` is the default: engaged non-followers may follow (in the react phase) and
 followers leave with a hazard that rises as belonging and trust fall. ``voter`` and
 ``q_voter`` make following a binary opinion copied from friends (acquaintances, or anyone
-under ``peer_mixing="complete"``):
+when the peer-mixing rule is well mixed):
 
 * voter (Clifford & Sudbury 1973; Holley & Liggett 1975): a user copies the follow state of a
   random friend. On a complete graph the share of followers is a martingale, so the
@@ -21,47 +21,84 @@ on a complete graph keeps the voter's martingale exactly.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from model.fatigue import decayed, load_keep
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FOLLOWING
+from model.schema import Interval, field
+from model.world import FollowingRule, World
 
-FOLLOWING: Registry = Registry("follow_rule")
+
+@dataclass(frozen=True)
+class EngagementSettings(RuleSettings):
+    """The engagement rule's parameters."""
+
+    churn_prob: float = field(
+        0.05,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
+    )
+    churn_belonging: float = field(
+        0.15,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Belonging above which a follower never churns.",
+    )
+    churn_trust: float = field(
+        0.6,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Trust above which a follower never churns.",
+    )
+    churn_overload: float = field(
+        0.01,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
+        "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
+    )
 
 
 @FOLLOWING.register("engagement")
-class Engagement:
+class Engagement(FollowingRule):
     """Churn: the unfollow hazard rises as belonging and trust fall below their thresholds, and
     with overload (exposure load to the focal outlet above the fatigue saturation)."""
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    Settings = EngagementSettings
+    settings: EngagementSettings
+
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """Followers leave with hazard churn_prob (1 - B/B*)+ (1 - T/T*)+ plus
         churn_overload clip(L/L* - 1, 0, 1) (n uniforms)."""
-        p, s = world.params, world.state
+        p, s, st = world.params, world.state, self.settings
         hazard = (
-            p.churn_prob
-            * np.clip(1.0 - s.belonging[:, 0] / max(p.churn_belonging, 1e-12), 0, 1)
-            * np.clip(1.0 - s.trust_media[:, 0] / max(p.churn_trust, 1e-12), 0, 1)
+            st.churn_prob
+            * np.clip(1.0 - s.belonging[:, 0] / max(st.churn_belonging, 1e-12), 0, 1)
+            * np.clip(1.0 - s.trust_media[:, 0] / max(st.churn_trust, 1e-12), 0, 1)
         )
-        if p.churn_overload > 0:
+        if st.churn_overload > 0:
             load = decayed(s.load[:, 0], s.load_last[:, 0], world.steps, load_keep(p))
-            hazard = hazard + p.churn_overload * np.clip(load / p.fatigue_saturation - 1.0, 0, 1)
+            hazard = hazard + st.churn_overload * np.clip(load / p.fatigue_saturation - 1.0, 0, 1)
         leave = s.follows[:, 0] & (rng.random(world.n_users) < hazard)
         s.follows[leave, 0] = False
         s.ever_unfollowed |= leave
 
 
-def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) -> None:
-    """One sweep of the q-voter with independence over the focal follow state (q = 1, p = 0:
-    the voter model)."""
+def q_voter_sweep(
+    world: World, rng: np.random.Generator, q: int, p_ind: float, rounds: int
+) -> None:
+    """One sweep of the q-voter with independence over the focal follow state, in ``rounds``
+    synchronous groups (q = 1, p = 0: the voter model)."""
     n = world.n_users
     state = world.state.follows[:, 0]
-    complete = world.params.peer_mixing == "complete"
+    complete = world.rules.peer_mixing.well_mixed
     acq = world.networks.acq
     order = rng.permutation(n)
-    for users in np.array_split(order, min(world.params.voter_rounds, n)):
+    for users in np.array_split(order, min(rounds, n)):
         m = len(users)
         independent = rng.random(m) < p_ind
         coin = rng.random(m) < 0.5
@@ -73,7 +110,9 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
             deg = acq.degree[users]
             has = deg > 0
             pick = np.floor(rng.random((m, q)) * deg[:, None]).astype(np.int64)
-            panel = acq.indices[np.minimum(acq.indptr[users][:, None] + pick, acq.n_edges - 1)]
+            # without any acquaintance tie nobody has a panel (``has`` is all False)
+            at = np.minimum(acq.indptr[users][:, None] + pick, max(acq.n_edges - 1, 0))
+            panel = acq.indices[at] if acq.n_edges else np.zeros((m, q), dtype=np.int64)
         view = state[panel]
         unanimous = has & (view == view[:, :1]).all(axis=1)
         new = state[users].copy()
@@ -83,22 +122,69 @@ def q_voter_sweep(world: Any, rng: np.random.Generator, q: int, p_ind: float) ->
         state[users] = new
 
 
+@dataclass(frozen=True)
+class VoterSettings(RuleSettings):
+    """The voter model's parameters."""
+
+    voter_rounds: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="belonging and churn",
+        doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
+        "of the users, so one step is one Monte Carlo sweep.",
+    )
+
+
 @FOLLOWING.register("voter")
-class Voter:
+class Voter(FollowingRule):
     """A random user copies a random friend's follow state (one sweep per step)."""
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    Settings = VoterSettings
+    settings: VoterSettings
+
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """One voter sweep: each user once, in random order."""
-        q_voter_sweep(world, rng, 1, 0.0)
+        q_voter_sweep(world, rng, 1, 0.0, self.settings.voter_rounds)
+
+
+@dataclass(frozen=True)
+class QVoterSettings(RuleSettings):
+    """The q-voter's parameters."""
+
+    voter_q: int = field(
+        4,
+        Interval(int, 1, 100),
+        group="belonging and churn",
+        symbol="q",
+        doc="Size q of the q-voter's panel of friends, who must agree unanimously to be copied.",
+    )
+    voter_p: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="belonging and churn",
+        symbol="p",
+        doc="Independence p of the q-voter: the probability of choosing at random.",
+    )
+    voter_rounds: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="belonging and churn",
+        doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
+        "of the users, so one step is one Monte Carlo sweep.",
+    )
 
 
 @FOLLOWING.register("q_voter")
-class QVoter:
+class QVoter(FollowingRule):
     """With probability p choose at random, else copy q unanimous friends (one sweep per step)."""
 
-    def update(self, world: Any, rng: np.random.Generator) -> None:
+    Settings = QVoterSettings
+    settings: QVoterSettings
+
+    def update(self, world: World, rng: np.random.Generator) -> None:
         """One q-voter sweep with ``voter_q`` friends and independence ``voter_p``."""
-        q_voter_sweep(world, rng, world.params.voter_q, world.params.voter_p)
+        st = self.settings
+        q_voter_sweep(world, rng, st.voter_q, st.voter_p, st.voter_rounds)
 
 
 def critical_independence(q: int) -> float:

@@ -6,17 +6,18 @@ constant probability, the independent cascade of Kempe et al. (2003).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from model.content import OUTLET
-from model.rules.registry import Registry
+from model.rules.base import RuleSettings
+from model.rules.registry import FORWARDING
+from model.schema import Interval, field
+from model.world import ForwardingParams, ForwardingRule, World
 
-FORWARDING: Registry = Registry("forward_model")
 
-
-def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
+def friction_of(world: World, items: np.ndarray) -> np.ndarray:
     """Forward friction of each item: the platform's ``share_friction``, lowered by the share
     prompt of the item's outlet (at least 0); none for users' posts (docs/ODD.md 7.9)."""
     c = world.content
@@ -26,19 +27,38 @@ def friction_of(world: Any, items: np.ndarray) -> np.ndarray:
     return np.where(outlet, np.maximum(0.0, world.params.share_friction - prompt), 0.0)
 
 
+@dataclass(frozen=True)
+class ResonanceSettings(RuleSettings):
+    """The resonance rule's parameters."""
+
+    base_forward: float = field(
+        0.06,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
+    )
+
+
 @FORWARDING.register("resonance")
-class Resonance:
+class Resonance(ForwardingRule):
     """p = min(1, 2 base_forward res (0.5 + emotion))."""
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    Settings = ResonanceSettings
+    settings: ResonanceSettings
+
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
-        return np.minimum(1.0, 2.0 * params.base_forward * res * (0.5 + emotion))
+        return np.minimum(1.0, 2.0 * self.settings.base_forward * res * (0.5 + emotion))
 
 
 @FORWARDING.register("fixed")
-class Fixed:
+class Fixed(ForwardingRule):
     """p = forward_p for every view (independent cascade)."""
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
         return np.full(len(res), params.forward_p)

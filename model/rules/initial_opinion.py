@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.rules.registry import Registry
-
-INITIAL_OPINION: Registry = Registry("initial_opinion")
+from model.rules.registry import INITIAL_OPINION
+from model.world import InitialOpinionRule
 
 
 @INITIAL_OPINION.register("normal")
-class Normal:
+class Normal(InitialOpinionRule):
     """Normal(0, 0.4), clipped to [-1, 1]."""
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -19,7 +18,7 @@ class Normal:
 
 
 @INITIAL_OPINION.register("uniform")
-class Uniform:
+class Uniform(InitialOpinionRule):
     """Uniform on [-1, 1] (the Deffuant et al. 2000 setting)."""
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -1,12 +1,12 @@
 """Opinion rules: how opinions move toward viewed content and peers (docs/ODD.md 7.10, 7.11).
 
 Each rule has two parts the update phase calls: :meth:`content_pull`, the change of every
-user's opinion from the step's views, and ``peer_round(world, rng)``, one round of peer
-influence, which draws only from the ``peer`` stream it is handed. ``peer_round = None`` means
-the phase's own Deffuant round (with the peer-choice rule's pairs) runs.
+user's opinion from the step's views, and :meth:`peer_round`, one round of peer influence,
+which draws only from the ``peer`` stream it is handed.
 
 * ``bounded_confidence`` (default): Deffuant, Neau, Amblard & Weisbuch (2000) toward content and
-  peers.
+  peers: each round, disjoint pairs from the peer-choice rule move toward each other by peer_mu
+  when they are inside each other's bound.
 * ``hegselmann_krause``: every user moves to the average of the opinions inside its bound,
   synchronously (Hegselmann & Krause 2002): x_i' = mean{x_j : |x_j - x_i| <= eps_i}, self
   included; with complete mixing the window is found on the sorted opinions with prefix sums
@@ -17,18 +17,24 @@ the phase's own Deffuant round (with the peer-choice rule's pairs) runs.
   DeGroot is Lambda = I.
 * ``activity_driven``: Baumann, Lorenz-Spreen, Sokolov & Starnini (2020), dx_i/dt = -x_i +
   K sum_j A_ij(t) tanh(alpha x_j) on an activity-driven temporal network with homophily.
+
+Each rule declares its parameters here (``Settings``, addressed as ``opinion.<name>``) and its
+state record; the file is long because the five rules of one registry, their declarations and
+their shared content pull stay together.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
 from model import portable
-from model.rules.registry import Registry
-
-OPINION: Registry = Registry("opinion_rule")
+from model.rules.base import RuleSettings
+from model.rules.registry import OPINION
+from model.schema import Interval, Options, field
+from model.world import OpinionRule, World
 
 #: Rows of a dense distance block at a time (rows * n_users floats), to bound memory.
 BLOCK = 2_000_000
@@ -42,7 +48,7 @@ EDGE = 1.0 - 1e-15
 
 
 def trust_pull(
-    world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+    world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
 ) -> np.ndarray:
     """Deffuant toward content: mu_content times the trust-weighted pull, averaged over views."""
     n = world.n_users
@@ -51,7 +57,7 @@ def trust_pull(
     return world.params.mu_content * pull / np.maximum(nviews, 1)
 
 
-def _movers(world: Any, rng: np.random.Generator) -> np.ndarray:
+def _movers(world: World, rng: np.random.Generator) -> np.ndarray:
     """Users who update this round: each with probability peer_prob."""
     return rng.random(world.n_users) < world.params.peer_prob
 
@@ -74,25 +80,62 @@ def gumbel_top(rng: np.random.Generator, logw: np.ndarray, k: int) -> np.ndarray
     return np.where(ok, top, -1)
 
 
-@OPINION.register("bounded_confidence")
-class BoundedConfidence:
-    """Deffuant bounded confidence toward content; peers by the phase's Deffuant rounds."""
+@dataclass(frozen=True)
+class BoundedConfidenceSettings(RuleSettings):
+    """Deffuant's parameters."""
 
-    peer_round = None
+    peer_mu: float = field(
+        0.3,
+        Interval(float, 0.0, 0.5),
+        group="peer exchange",
+        symbol="μ",
+        doc="Deffuant convergence parameter mu.",
+    )
+
+
+class TowardContent(OpinionRule):
+    """Deffuant toward content (:func:`trust_pull`), the content part most opinion rules share;
+    not registered (it has no peer round)."""
 
     def content_pull(
-        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+        self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """The change of each user's opinion from the step's views (length n_users)."""
         return trust_pull(world, u, diff, inside, trust)
 
 
+@OPINION.register("bounded_confidence")
+class BoundedConfidence(TowardContent):
+    """Deffuant bounded confidence toward content and in rounds of pairwise peer exchange."""
+
+    Settings = BoundedConfidenceSettings
+    settings: BoundedConfidenceSettings
+
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
+        """One round of Deffuant exchange: participants with ``peer_prob``, disjoint pairs from
+        the peer-choice rule (so the order inside a round does not matter and the vectorised
+        update is the sequential model's), each moving peer_mu of the way when inside its bound."""
+        p, s = world.params, world.state
+        if p.peer_prob <= 0:
+            return
+        part = np.flatnonzero(rng.random(world.n_users) < p.peer_prob)
+        a, b = world.rules.peer_choice.pairs(rng, part, world)
+        if len(a) == 0:
+            return
+        xa, xb = s.opinion[a], s.opinion[b]
+        d = xb - xa
+        move_a = np.abs(d) < s.epsilon[a]
+        move_b = np.abs(d) < s.epsilon[b]
+        s.opinion[a] = np.where(move_a, xa + self.settings.peer_mu * d, xa)
+        s.opinion[b] = np.where(move_b, xb - self.settings.peer_mu * d, xb)
+
+
 @OPINION.register("hegselmann_krause")
-class HegselmannKrause(BoundedConfidence):
+class HegselmannKrause(TowardContent):
     """Hegselmann-Krause: the average of every opinion inside the bound, synchronously."""
 
     def content_pull(
-        self, world: Any, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
+        self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
     ) -> np.ndarray:
         """mu_content times the way to the trust-weighted mean of self (weight 1) and stances inside."""
         n = world.n_users
@@ -101,7 +144,7 @@ class HegselmannKrause(BoundedConfidence):
         den = 1.0 + np.bincount(u, weights=w, minlength=n)
         return world.params.mu_content * num / den
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """Every mover takes the mean of the opinions within its bound (complete or acquaintances)."""
         if world.params.peer_prob <= 0:
             return
@@ -109,7 +152,7 @@ class HegselmannKrause(BoundedConfidence):
         move = _movers(world, rng)
         x = s.opinion
         eps = s.epsilon.astype(np.float64)
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             target = self.window_means(x, eps)
         else:
             acq = world.networks.acq
@@ -130,9 +173,50 @@ class HegselmannKrause(BoundedConfidence):
         return (csum[hi] - csum[lo]) / (hi - lo)
 
 
-@OPINION.register("friedkin_johnsen")
-class FriedkinJohnsen(BoundedConfidence):
-    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over acquaintances and self.
+@dataclass(slots=True)
+class FriedkinJohnsenState:
+    """Friedkin-Johnsen's memory, taken at the first peer round.
+
+    Attributes:
+        x0: The opinions at the first peer round, x(0).
+        random_w: The random weights of W (``peer_weights="random"``), drawn once.
+    """
+
+    x0: np.ndarray | None = None
+    random_w: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class DeGrootSettings(RuleSettings):
+    """DeGroot's parameters."""
+
+    peer_weights: str = field(
+        "trust",
+        Options("trust", "random"),
+        group="peer exchange",
+        doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
+        "per tie (self 1), or uniform random weights drawn once (the canonical random "
+        "row-stochastic W).",
+    )
+
+
+@dataclass(frozen=True)
+class FriedkinJohnsenSettings(DeGrootSettings):
+    """Friedkin-Johnsen's parameters: DeGroot's and the susceptibility."""
+
+    susceptibility: float = field(
+        0.8,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        symbol="λ",
+        doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
+        "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
+    )
+
+
+class Averaging(TowardContent):
+    """DeGroot and Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), W over
+    acquaintances and self (not registered; DeGroot is Lambda = I).
 
     W's row i puts weight on user i and its acquaintances: with ``peer_weights="trust"`` the
     self weight is 1 and each acquaintance gets the user's peer trust (recomputed every round,
@@ -141,16 +225,19 @@ class FriedkinJohnsen(BoundedConfidence):
     first peer round (the initial opinion when nothing moved it before).
     """
 
-    def __init__(self) -> None:
-        self.x0: np.ndarray | None = None
-        self._random_w: np.ndarray | None = None
+    settings: DeGrootSettings
+    state: FriedkinJohnsenState
 
-    def susceptibility(self, world: Any) -> float:
-        """Lambda's diagonal (the same for every user)."""
-        return world.params.susceptibility
+    def init(self, world: World) -> None:
+        """Nothing known yet: x(0) and random weights are taken at the first peer round."""
+        self.state = FriedkinJohnsenState()
+
+    def susceptibility(self, world: World) -> float:
+        """Lambda's diagonal (the same for every user): 1, no anchoring to initial opinions."""
+        return 1.0
 
     def matrix(
-        self, world: Any, rng: np.random.Generator | None = None
+        self, world: World, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """W as coordinates (rows, cols, weights): self loops first, then the acquaintance ties."""
         n = world.n_users
@@ -158,42 +245,141 @@ class FriedkinJohnsen(BoundedConfidence):
         owner = acq.row_owner().astype(np.int64)
         rows = np.concatenate([np.arange(n), owner])
         cols = np.concatenate([np.arange(n), acq.indices.astype(np.int64)])
-        if world.params.peer_weights == "random":
-            if self._random_w is None:
+        if self.settings.peer_weights == "random":
+            st = self.state
+            if st.random_w is None:
                 if rng is None:
                     raise ValueError("random weights are drawn at the first peer round")
-                self._random_w = 1.0 - rng.random(len(rows))
-            w = self._random_w
+                st.random_w = 1.0 - rng.random(len(rows))
+            w = st.random_w
         else:
             w = np.concatenate([np.ones(n), world.state.trust_peers[owner].astype(np.float64)])
         w = w / np.bincount(rows, weights=w, minlength=n)[rows]
         return rows, cols, w
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """One synchronous Friedkin-Johnsen step for the movers."""
         if world.params.peer_prob <= 0:
             return
         s = world.state
         move = _movers(world, rng)
-        if self.x0 is None:
-            self.x0 = s.opinion.copy()
+        st = self.state
+        if st.x0 is None:
+            st.x0 = s.opinion.copy()
         rows, cols, w = self.matrix(world, rng)
         wx = np.bincount(rows, weights=w * s.opinion[cols], minlength=world.n_users)
         lam = self.susceptibility(world)
-        np.copyto(s.opinion, lam * wx + (1.0 - lam) * self.x0, where=move)
+        np.copyto(s.opinion, lam * wx + (1.0 - lam) * st.x0, where=move)
+
+
+@OPINION.register("friedkin_johnsen")
+class FriedkinJohnsen(Averaging):
+    """Friedkin-Johnsen: x(t+1) = Lambda W x(t) + (I - Lambda) x(0), Lambda = susceptibility I."""
+
+    Settings = FriedkinJohnsenSettings
+    settings: FriedkinJohnsenSettings
+
+    def susceptibility(self, world: World) -> float:
+        """Lambda's diagonal (the same for every user)."""
+        return self.settings.susceptibility
 
 
 @OPINION.register("degroot")
-class DeGroot(FriedkinJohnsen):
+class DeGroot(Averaging):
     """DeGroot: x(t+1) = W x(t), Friedkin-Johnsen with Lambda = I."""
 
-    def susceptibility(self, world: Any) -> float:
-        """1: no anchoring to initial opinions."""
-        return 1.0
+    Settings = DeGrootSettings
+    settings: DeGrootSettings
+
+
+@dataclass(slots=True)
+class ActivityDrivenState:
+    """The activity-driven rule's state, drawn at the first peer round.
+
+    Attributes:
+        x: Baumann's unbounded opinions.
+        activity: Each user's activity a_i.
+        shown: The engine's opinions the rule last wrote (tanh(x)), to see what else moved them.
+        last_contacts: The last round's influence pairs (i listens to j).
+    """
+
+    x: np.ndarray | None = None
+    activity: np.ndarray | None = None
+    shown: np.ndarray | None = None
+    last_contacts: tuple[np.ndarray, np.ndarray] = dataclasses.field(
+        default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
+
+
+@dataclass(frozen=True)
+class ActivityDrivenSettings(RuleSettings):
+    """Baumann et al.'s (2020) parameters."""
+
+    controversy: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="α",
+        doc="Controversialness alpha of activity_driven: the slope of tanh(alpha x) (Baumann, "
+        "Lorenz-Spreen, Sokolov & Starnini 2020).",
+    )
+    social_coupling: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="K",
+        doc="Social influence strength K of activity_driven (Baumann et al. 2020).",
+    )
+    contact_homophily: float = field(
+        3.0,
+        Interval(float, 0.0, 20.0),
+        group="peer exchange",
+        symbol="β",
+        doc="Homophily beta of activity_driven: a contact is chosen with probability proportional to "
+        "opinion distance^-beta (Baumann et al. 2020).",
+    )
+    contacts: int = field(
+        10,
+        Interval(int, 1, 1000),
+        group="peer exchange",
+        symbol="m",
+        doc="Contacts m an active user makes per step under activity_driven (Baumann et al. 2020).",
+    )
+    activity_exponent: float = field(
+        2.1,
+        Interval(float, 1.01, 10.0),
+        group="peer exchange",
+        symbol="γ",
+        doc="Exponent gamma of the activity distribution F(a) ~ a^-gamma on [activity_min, 1] "
+        "(activity-driven networks, Perra et al. 2012; Baumann et al. 2020).",
+    )
+    activity_min: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="peer exchange",
+        symbol="ε",
+        doc="Smallest activity epsilon of activity_driven (Baumann et al. 2020).",
+    )
+    reciprocity: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="peer exchange",
+        symbol="r",
+        doc="Probability r that a contact is reciprocal: the contacted user is also influenced "
+        "(Baumann et al. 2020).",
+    )
+    opinion_dt: float = field(
+        0.01,
+        Interval(float, 1e-4, 1.0, closed="right"),
+        group="peer exchange",
+        symbol="dt",
+        doc="Euler time step dt of activity_driven's opinion equation per peer round "
+        "(Baumann et al. 2020).",
+    )
 
 
 @OPINION.register("activity_driven")
-class ActivityDriven(BoundedConfidence):
+class ActivityDriven(TowardContent):
     """Baumann et al. (2020): radicalisation on an activity-driven temporal network.
 
     Each user has an activity a_i ~ a^-gamma on [activity_min, 1], drawn at the first round.
@@ -209,46 +395,62 @@ class ActivityDriven(BoundedConfidence):
     the engine's opinion itself (Baumann draw x(0) uniform on [-1, 1]).
     """
 
-    def __init__(self) -> None:
-        self.x: np.ndarray | None = None
-        self.activity: np.ndarray | None = None
-        self.shown: np.ndarray | None = None
-        self.last_contacts = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    Settings = ActivityDrivenSettings
+    settings: ActivityDrivenSettings
 
-    def peer_round(self, world: Any, rng: np.random.Generator) -> None:
+    state: ActivityDrivenState
+
+    def init(self, world: World) -> None:
+        """Nothing drawn yet: activities and x(0) are taken at the first peer round."""
+        self.state = ActivityDrivenState()
+
+    @property
+    def x(self) -> np.ndarray | None:
+        """Baumann's unbounded opinions (None before the first round)."""
+        return self.state.x
+
+    @property
+    def last_contacts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last round's influence pairs (i listens to j)."""
+        return self.state.last_contacts
+
+    def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """Draw this round's contacts and take one Euler step of the opinion equation."""
         p, s, n = world.params, world.state, world.n_users
         if p.peer_prob <= 0:
             return
-        if self.x is None:
-            g, lo = p.activity_exponent, p.activity_min
+        st = self.state
+        if st.x is None or st.activity is None:
+            g, lo = self.settings.activity_exponent, self.settings.activity_min
             u = rng.random(n)
-            self.activity = portable.power(lo ** (1 - g) + u * (1 - lo ** (1 - g)), 1 / (1 - g))
-            self.x = s.opinion.astype(np.float64).copy()
+            st.activity = portable.power(lo ** (1 - g) + u * (1 - lo ** (1 - g)), 1 / (1 - g))
+            st.x = s.opinion.astype(np.float64).copy()
         else:
-            moved = s.opinion != self.shown
-            self.x[moved] = portable.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
-        x = self.x
-        active = np.flatnonzero(rng.random(n) < self.activity * p.peer_prob)
+            moved = s.opinion != st.shown
+            st.x[moved] = portable.arctanh(np.clip(s.opinion[moved], -EDGE, EDGE))
+        x = st.x
+        active = np.flatnonzero(rng.random(n) < st.activity * p.peer_prob)
         i, j = self.contacts(world, rng, active)
-        back = rng.random(len(i)) < p.reciprocity
+        ad = self.settings
+        back = rng.random(len(i)) < ad.reciprocity
         # A_ji = 1: the active user i influences its contact j; a reciprocal contact (r) also
         # makes i listen to j (Baumann et al. 2020, as every public reproduction builds it)
         key = np.unique(np.concatenate([j * n + i, i[back] * n + j[back]]))
         a, b = key // n, key % n
-        self.last_contacts = (a, b)
-        field_ = np.bincount(a, weights=portable.tanh(p.controversy * x[b]), minlength=n)
-        x += p.opinion_dt * (-x + p.social_coupling * field_)
+        st.last_contacts = (a, b)
+        field_ = np.bincount(a, weights=portable.tanh(ad.controversy * x[b]), minlength=n)
+        x += ad.opinion_dt * (-x + ad.social_coupling * field_)
         s.opinion[:] = portable.tanh(x)
-        self.shown = s.opinion.copy()
+        st.shown = s.opinion.copy()
 
     def contacts(
-        self, world: Any, rng: np.random.Generator, active: np.ndarray
+        self, world: World, rng: np.random.Generator, active: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each active user's contacts (i, j), drawn ∝ |x_i - x_j|^-beta without replacement."""
-        p, n, x = world.params, world.n_users, self.x
-        m, beta = p.contacts, p.contact_homophily
-        if p.peer_mixing == "complete":
+        n, x = world.n_users, self.state.x
+        assert x is not None, "contacts are drawn after the first round's x"
+        m, beta = self.settings.contacts, self.settings.contact_homophily
+        if world.rules.peer_mixing.well_mixed:
             out_i, out_j = [], []
             step = max(1, BLOCK // max(n, 1))
             for start in range(0, len(active), step):

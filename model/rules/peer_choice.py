@@ -16,35 +16,53 @@ and costly at n = 10^5 (use acquaintances there).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from model import portable
+from model.rules.base import RuleSettings
 from model.rules.opinion import BLOCK, MIN_DISTANCE
 from model.rules.peer_mixing import random_matching
-from model.rules.registry import Registry
-
-PEER_CHOICE: Registry = Registry("peer_choice")
+from model.rules.registry import PEER_CHOICE
+from model.schema import Interval, field
+from model.world import PeerChoiceRule, World
 
 
 @PEER_CHOICE.register("uniform")
-class Uniform:
+class Uniform(PeerChoiceRule):
     """The peer-mixing rule's pairs, unchanged."""
 
     def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b) among ``part`` (and, on the network, their acquaintances)."""
-        return world.rules["peer_mixing"].pairs(rng, part, world.networks, world.n_users)
+        return world.rules.peer_mixing.pairs(rng, part, world.networks, world.n_users)
+
+
+@dataclass(frozen=True)
+class AlgorithmicBiasSettings(RuleSettings):
+    """The algorithmic-bias peer choice's parameters."""
+
+    peer_bias: float = field(
+        0.0,
+        Interval(float, 0.0, 10.0),
+        group="peer exchange",
+        symbol="γ",
+        doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
+        "Kertesz 2019): 0 is uniform choice (Deffuant).",
+    )
 
 
 @PEER_CHOICE.register("algorithmic_bias")
-class AlgorithmicBias:
+class AlgorithmicBias(PeerChoiceRule):
     """Partners drawn with probability ∝ opinion distance^-gamma (Sirbu et al. 2019)."""
 
+    Settings = AlgorithmicBiasSettings
+    settings: AlgorithmicBiasSettings
+
     def pairs(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b): each participant's biased proposal, then a random matching."""
         a, b = self.propose(rng, part, world)
@@ -53,12 +71,12 @@ class AlgorithmicBias:
         return random_matching(a, b, rng.random(len(a)), world.n_users)
 
     def propose(
-        self, rng: np.random.Generator, part: np.ndarray, world: Any
+        self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each participant a[k] (with a candidate) and the partner b[k] it proposes."""
-        n, x, gamma = world.n_users, world.state.opinion, world.params.peer_bias
+        n, x, gamma = world.n_users, world.state.opinion, self.settings.peer_bias
         part = np.asarray(part, dtype=np.int64)
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             b = np.empty(len(part), dtype=np.int64)
             step = max(1, BLOCK // max(n, 1))
             for start in range(0, len(part), step):

@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from model.rules.registry import Registry
-
-PEER_MIXING: Registry = Registry("peer_mixing")
+from model.rules.registry import PEER_MIXING
+from model.world import PeerMixingRule
 
 
 def random_matching(
@@ -54,8 +53,10 @@ def random_matching(
 
 
 @PEER_MIXING.register("network")
-class Network:
+class Network(PeerMixingRule):
     """Each participant proposes a random acquaintance; a random matching of the proposals."""
+
+    well_mixed = False
 
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, networks: Any, n: int
@@ -70,8 +71,10 @@ class Network:
 
 
 @PEER_MIXING.register("complete")
-class Complete:
+class Complete(PeerMixingRule):
     """A random permutation of the participants, paired off in halves."""
+
+    well_mixed = True
 
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, networks: Any, n: int

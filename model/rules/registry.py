@@ -1,19 +1,28 @@
 """A tiny registry: the alternative rules of one phase, each under the name a Params choice uses.
 
 Adding a rule is one class, one ``@REGISTRY.register("name")`` line and its tests (the contract
-tests in ``tests/rules/`` run every registered rule).
+tests in ``tests/rules/`` run every registered rule). A rule declares its parameters in its own
+``Settings`` record (:class:`model.rules.base.RuleSettings`); ``Params`` addresses them as
+``<registry>.<parameter>`` (``opinion.contacts``) and lists the registered names as the choices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from model import schema
+from model.rules.base import Chosen, RuleSettings
+from model.schema import Field
 
 
 class Registry[T]:
     """Rules registered by name under one Params choice.
 
     Args:
-        choice: The Params field whose value names the rule (e.g. ``"forward_model"``).
+        choice: The Params field whose value names the rule (e.g. ``"forwarding"``); also the
+            prefix of the rules' parameters (``forwarding.threshold_phi``).
     """
 
     def __init__(self, choice: str) -> None:
@@ -21,30 +30,106 @@ class Registry[T]:
         self._rules: dict[str, type[T]] = {}
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
-        """Class decorator: register the class under ``name``."""
+        """Class decorator: register the class under ``name``.
+
+        A rule's parameters are its own ``Settings`` (declared in its class body), never a
+        parent rule's: a rule that declares none has none.
+        """
 
         def add(cls: type[T]) -> type[T]:
             if name in self._rules:
                 raise ValueError(f"{self.choice}: a rule named {name!r} is already registered")
+            own = cls.__dict__.get("Settings", RuleSettings)
+            if own is not RuleSettings:
+                own.schema_prefix = f"{self.choice}."
             self._rules[name] = cls
-            cls.name = name
+            cls.name = name  # type: ignore[attr-defined]
+            cls.Settings = own  # type: ignore[attr-defined]
             return cls
 
         return add
 
-    def get(self, name: str) -> T:
-        """A new instance of the rule registered under ``name``.
+    def rule_class(self, name: str) -> type[T]:
+        """The class registered under ``name``.
 
         Raises:
             ValueError: No rule has that name; the message lists the registered names.
         """
         try:
-            return self._rules[name]()
+            return self._rules[name]
         except KeyError:
             known = ", ".join(repr(k) for k in self._rules)
             raise ValueError(
                 f"unknown {self.choice} rule {name!r}; registered rules: {known}"
             ) from None
+
+    def get(self, name: str, settings: RuleSettings | None = None) -> T:
+        """A new instance of the rule registered under ``name``, with ``settings`` (default:
+        the rule's defaults).
+
+        Raises:
+            ValueError: No rule has that name; the message lists the registered names.
+        """
+        cls = self.rule_class(name)
+        own: type[RuleSettings] = cls.Settings  # type: ignore[attr-defined]
+        if settings is None:
+            settings = own()
+        elif type(settings) is not own:
+            raise TypeError(
+                f"{self.choice} rule {name!r} takes {own.__name__}, got {type(settings).__name__}"
+            )
+        rule = cls()
+        rule.settings = settings  # type: ignore[attr-defined]
+        return rule
+
+    def chosen(self, value: Any) -> Chosen:
+        """``value`` as a :class:`Chosen`: a rule name (default parameters), a ``Chosen``, or a
+        dict ``{"name": ..., <parameter>: ...}``.
+
+        Raises:
+            ValueError: An unknown rule name (with the registered names) or a refused parameter.
+            TypeError: Anything else.
+        """
+        if isinstance(value, Chosen):
+            self.rule_class(str(value))
+            return value
+        if isinstance(value, Mapping):
+            rest = dict(value)
+            name = rest.pop("name", None)
+            if name is None:
+                raise ValueError(f"{self.choice} as a table needs a name (one of {self._names()})")
+            cls = self.rule_class(self._check(name))
+            return Chosen(name, cls.Settings(**rest))  # type: ignore[attr-defined]
+        if schema.is_array(value):
+            raise TypeError(
+                f"{self.choice} must be a single value, one of the rules {self._names()}, got "
+                f"{schema.show(value)}"
+            )
+        cls = self.rule_class(self._check(value))
+        return Chosen(value, cls.Settings())  # type: ignore[attr-defined]
+
+    def _names(self) -> str:
+        return ", ".join(repr(k) for k in self._rules)
+
+    def _check(self, name: Any) -> str:
+        if not isinstance(name, str) or name not in self._rules:
+            hint = schema.did_you_mean(name, self._rules, n=1, cutoff=0.4)
+            raise ValueError(
+                f"{self.choice}={name!r} is not allowed; choose one of {self._names()}{hint}"
+            )
+        return name
+
+    def parameters(self) -> dict[str, tuple[Field, tuple[str, ...]]]:
+        """Every rule's parameters: ``"<choice>.<name>"`` -> (its declaration, the rules that
+        declare it), in registration order (the first rule's declaration describes it)."""
+        out: dict[str, tuple[Field, tuple[str, ...]]] = {}
+        for rule_name, cls in self._rules.items():
+            own: type[RuleSettings] = cls.Settings  # type: ignore[attr-defined]
+            for f in dataclasses.fields(own):
+                key = f"{self.choice}.{f.name}"
+                decl, users = out.get(key, (f.metadata["schema"], ()))
+                out[key] = (decl, (*users, rule_name))
+        return out
 
     def names(self) -> tuple[str, ...]:
         """The registered names, in registration order."""
@@ -58,3 +143,34 @@ class Registry[T]:
 
     def __repr__(self) -> str:
         return f"Registry({self.choice!r}: {', '.join(self._rules)})"
+
+
+#: One registry per rule field of Params, under that field's name (docs/ODD.md 7). The rule
+#: modules register into them; Params reads their names and parameters.
+FORWARDING: Registry = Registry("forwarding")
+PEER_MIXING: Registry = Registry("peer_mixing")
+INITIAL_OPINION: Registry = Registry("initial_opinion")
+FEED_CHOICE: Registry = Registry("feed_choice")
+ATTENTION: Registry = Registry("attention")
+OPINION: Registry = Registry("opinion")
+PEER_CHOICE: Registry = Registry("peer_choice")
+EMOTION: Registry = Registry("emotion")
+FOLLOWING: Registry = Registry("following")
+FEED_RANKING: Registry = Registry("feed_ranking")
+
+#: Every registry, by the Params field that chooses its rule.
+REGISTRIES: dict[str, Registry] = {
+    r.choice: r
+    for r in (
+        FORWARDING,
+        PEER_MIXING,
+        INITIAL_OPINION,
+        FEED_CHOICE,
+        ATTENTION,
+        OPINION,
+        PEER_CHOICE,
+        EMOTION,
+        FOLLOWING,
+        FEED_RANKING,
+    )
+}

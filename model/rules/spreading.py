@@ -14,8 +14,8 @@ they forward they decide in ``adopt``, which the react phase calls with the step
   arrives (Watts's synchronous update). Counts are kept only for (user, item) pairs reached by
   a share, in a sorted sparse store: the cost follows the deliveries.
 * ``rumour`` (Maki & Thompson 1973; Daley & Kendall 1965): a user who forwards an item becomes
-  its spreader; each step every spreader contacts one random other user (anyone under
-  ``peer_mixing="complete"``, else a random member of its audience). An ignorant contact learns
+  its spreader; each step every spreader contacts one random other user (anyone when the
+  peer-mixing rule is well mixed, else a random member of its audience). An ignorant contact learns
   the item (it is pushed onto the contact's social screen, so it is viewed and reached) and
   becomes a spreader; if the contact already knows it, the initiating spreader becomes a
   stifler. Spreaders do not broadcast to their audience.
@@ -26,12 +26,21 @@ in ``forward_log``, so :func:`model.measures.adopted_share` counts adopters.
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.content import SOCIAL
-from model.rules.forwarding import FORWARDING, friction_of
+from model.rules.base import RuleSettings
+from model.rules.forwarding import friction_of
+from model.rules.registry import FORWARDING
+from model.schema import Interval, Options, field
+from model.world import Adoptions, ForwardingParams, ForwardingRule, World
+
+if TYPE_CHECKING:
+    from model.step.records import Views
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -92,55 +101,103 @@ class PairStore:
         return len(self.keys)
 
 
-def _keep(world: Any, items: np.ndarray) -> np.ndarray:
+def _keep(world: World, items: np.ndarray) -> np.ndarray:
     """1 - forward friction of each item (the react phase's friction, docs/ODD.md 7.9)."""
     return 1.0 - friction_of(world, items)
 
 
-def thresholds(params: Any, n: int) -> np.ndarray:
+def thresholds(settings: ThresholdSettings, n: int) -> np.ndarray:
     """Each user's threshold phi_i (a count, or a share of its accounts), no draws.
 
     ``granovetter_uniform`` gives user i the threshold i (Granovetter's crowd: 0, 1, ..., N-1),
     as a share i / (N - 1); ``granovetter_broken`` raises user 1's threshold to 2.
     """
-    if params.threshold_dist == "constant":
-        return np.full(n, float(params.threshold_phi))
+    if settings.threshold_dist == "constant":
+        return np.full(n, float(settings.threshold_phi))
     phi = np.arange(n, dtype=np.float64)
-    if params.threshold_dist == "granovetter_broken" and n > 1:
+    if settings.threshold_dist == "granovetter_broken" and n > 1:
         phi[1] = 2.0
-    return phi / max(n - 1, 1) if params.threshold_kind == "share" else phi
+    return phi / max(n - 1, 1) if settings.threshold_kind == "share" else phi
+
+
+@dataclass(slots=True)
+class ThresholdState:
+    """What the threshold rule remembers.
+
+    Attributes:
+        store: Per (user, item) reached by a share: distinct sharers seen (``count``), whether
+            the user adopted (``adopted``) and the last sharer (``last``).
+        need: Each user's threshold as a number of sharers (phi, or phi k), less a tolerance.
+        touched: Keys whose count rose since the last react phase.
+    """
+
+    store: PairStore
+    need: np.ndarray
+    touched: np.ndarray = dataclasses.field(default_factory=lambda: _EMPTY.copy())
+
+
+@dataclass(frozen=True)
+class ThresholdSettings(RuleSettings):
+    """The threshold rule's parameters."""
+
+    threshold_phi: float = field(
+        0.18,
+        Interval(float, 0.0, 1e6),
+        group="reactions",
+        symbol="φ",
+        doc="Threshold phi of forward_model='threshold': the share (threshold_kind='share') or the "
+        "number ('count') of distinct sharers of an item a user must have seen to forward it "
+        "(Granovetter 1978; Watts 2002).",
+    )
+    threshold_kind: str = field(
+        "share",
+        Options("share", "count"),
+        group="reactions",
+        doc="Threshold on the share of a user's accounts (acquaintances and followees) who shared "
+        "the item, or on their number (complex contagion, Centola & Macy 2007).",
+    )
+    threshold_dist: str = field(
+        "constant",
+        Options("constant", "granovetter_uniform", "granovetter_broken"),
+        group="reactions",
+        doc="Thresholds per user: phi for all; user i has threshold i (Granovetter's uniform "
+        "crowd; as a share, i / (N - 1)); or the same with user 1's threshold raised to 2.",
+    )
 
 
 @FORWARDING.register("threshold")
-class Threshold:
+class Threshold(ForwardingRule):
     """Forward once the distinct sharers seen reach the threshold: count >= phi (or phi k)."""
 
+    Settings = ThresholdSettings
+    settings: ThresholdSettings
+
     broadcast = True
+    state: ThresholdState
 
-    def __init__(self) -> None:
-        self.store: PairStore | None = None
-        self.touched = _EMPTY.copy()
-
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """The spontaneous forward probability, ``forward_p``, per view (no draws)."""
         return np.full(len(res), params.forward_p)
 
-    def _setup(self, world: Any) -> PairStore:
-        if self.store is None:
-            n = world.n_users
-            self.store = PairStore(n, ("count", "adopted", "last"))
-            phi = thresholds(world.params, n)
-            if world.params.threshold_kind == "share":
-                nets = world.networks
-                k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=n)
-                phi = phi * k
-            # the tolerance keeps e.g. phi k = 0.18 * 50 = 9.000000000000002 reachable by 9
-            self.need = phi - 1e-9
-        return self.store
+    def init(self, world: World) -> None:
+        """An empty store and each user's threshold (the networks are built; no draws)."""
+        n = world.n_users
+        phi = thresholds(self.settings, n)
+        if self.settings.threshold_kind == "share":
+            nets = world.networks
+            k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=n)
+            phi = phi * k
+        # the tolerance keeps e.g. phi k = 0.18 * 50 = 9.000000000000002 reachable by 9
+        self.state = ThresholdState(PairStore(n, ("count", "adopted", "last")), phi - 1e-9)
 
-    def observe(self, world: Any, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray) -> None:
+    def observe(
+        self, world: World, rec: np.ndarray, items: np.ndarray, sharers: np.ndarray
+    ) -> None:
         """Count the distinct sharers of each (recipient, item) of one step's deliveries."""
-        store = self._setup(world)
+        st = self.state
+        store = st.store
         if len(rec) == 0:
             return
         key = store.key(rec, items)
@@ -153,15 +210,21 @@ class Threshold:
         pos = store.add(key)
         np.add.at(store.values["count"], pos, 1)
         store.values["last"][pos] = sharers
-        self.touched = np.concatenate([self.touched, key])
+        st.touched = np.concatenate([st.touched, key])
 
     def _meets(self, keys: np.ndarray) -> np.ndarray:
-        users = keys % self.store.n
-        return self.store.get("count", keys) >= self.need[users]
+        st = self.state
+        return st.store.get("count", keys) >= st.need[keys % st.store.n]
 
     def adopt(
-        self, world: Any, t: int, v: Any, draw: np.ndarray, keep: np.ndarray
-    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        self,
+        world: World,
+        t: int,
+        v: Views,
+        draw: np.ndarray,
+        keep: np.ndarray,
+        forward: np.ndarray,
+    ) -> tuple[np.ndarray, Adoptions]:
         """Forwards of this step: views that meet the threshold (or forward spontaneously) and
         the users whose threshold this step's deliveries crossed without a view.
 
@@ -171,11 +234,13 @@ class Threshold:
             v: The step's views.
             draw: One uniform per view (the react phase's forward draw).
             keep: 1 - friction per view.
+            forward: The react phase's forwards, replaced by the threshold's decisions.
 
         Returns:
             A forward flag per view, and the other adoptions as (users, items, parents).
         """
-        store = self._setup(world)
+        st = self.state
+        store = st.store
         key = store.key(v.user, v.item)
         shared = v.source_user >= 0
         p = np.where(shared, 0.0, world.params.forward_p)
@@ -189,8 +254,8 @@ class Threshold:
         forward[np.flatnonzero(forward)[~once]] = False
         store.set("adopted", key[forward], 1)
         # re-evaluation: pairs whose count rose this step and that no view decided
-        late = np.setdiff1d(np.unique(self.touched), key)
-        self.touched = _EMPTY.copy()
+        late = np.setdiff1d(np.unique(st.touched), key)
+        st.touched = _EMPTY.copy()
         late = late[(store.get("adopted", late) == 0) & self._meets(late)]
         items = late // store.n
         late = late[world.streams["react"].random(len(late)) < _keep(world, items)]
@@ -200,38 +265,50 @@ class Threshold:
 
 
 @FORWARDING.register("rumour")
-class Rumour:
-    """Maki-Thompson: spreaders contact one random user per step; meeting one who knows stifles."""
+class Rumour(ForwardingRule):
+    """Maki-Thompson: spreaders contact one random user per step; meeting one who knows stifles.
+
+    Its state is a :class:`PairStore` of rumour states per (user, item) (absent: ignorant).
+    """
 
     broadcast = False
+    store: PairStore
 
-    def __init__(self) -> None:
-        self.store: PairStore | None = None
+    def init(self, world: World) -> None:
+        """Everyone ignorant of everything."""
+        self.store = PairStore(world.n_users, ("state",))
 
-    def probability(self, params: Any, res: np.ndarray, emotion: np.ndarray) -> np.ndarray:
+    def probability(
+        self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
+    ) -> np.ndarray:
         """The probability that a view starts spreading the item, ``forward_p`` (no draws)."""
         return np.full(len(res), params.forward_p)
 
     def counts(self) -> dict[str, int]:
         """Spreader and stifler pairs (user, item) now."""
-        state = self.store.values["state"] if self.store is not None else _EMPTY
+        state = self.store.values["state"]
         return {
             "spreaders": int((state == SPREADER).sum()),
             "stiflers": int((state == STIFLER).sum()),
         }
 
     def adopt(
-        self, world: Any, t: int, v: Any, draw: np.ndarray, keep: np.ndarray
-    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        self,
+        world: World,
+        t: int,
+        v: Views,
+        draw: np.ndarray,
+        keep: np.ndarray,
+        forward: np.ndarray,
+    ) -> tuple[np.ndarray, Adoptions]:
         """Viewers who start spreading, then one contact per spreader (the rumour's step).
+
+        ``forward`` (the react phase's) is replaced: only ignorant viewers start spreading.
 
         Returns:
             A forward flag per view (ignorant viewers who start spreading), and the contacts
             who learned the item as (users, items, the spreader who told them).
         """
-        n = world.n_users
-        if self.store is None:
-            self.store = PairStore(n, ("state",))
         store = self.store
         key = store.key(v.user, v.item)
         forward = (draw < world.params.forward_p * keep) & (store.get("state", key) == 0)
@@ -243,7 +320,9 @@ class Rumour:
         store.set("state", key[forward], SPREADER)
         return forward, self._contacts(world, store)
 
-    def _contacts(self, world: Any, store: PairStore) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _contacts(
+        self, world: World, store: PairStore
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every spreader contacts once, in random order; outcomes as if one after another.
 
         A contact's target knows the item if it knew it at the start of the step or if an
@@ -274,10 +353,10 @@ class Rumour:
         return rec, items, frm
 
     @staticmethod
-    def _targets(world: Any, rng: np.random.Generator, who: np.ndarray) -> np.ndarray:
+    def _targets(world: World, rng: np.random.Generator, who: np.ndarray) -> np.ndarray:
         """A random other user (complete mixing) or audience member per spreader (-1: none)."""
         n = world.n_users
-        if world.params.peer_mixing == "complete":
+        if world.rules.peer_mixing.well_mixed:
             j = rng.integers(0, n - 1, size=len(who))
             return j + (j >= who)
         nets = world.networks

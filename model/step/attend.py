@@ -15,29 +15,28 @@ import numpy as np
 
 from model.constants import TRENDING_POOL
 from model.content import DIRECT, OUTLET, TRENDING, USER
-from model.rules.feed_choice import SlotWeights, sample_slots
+from model.rules.feed_choice import sample_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
-    from model.world import World
+    from model.world import SlotWeights, World
 
 
 def attend(world: World, t: int, sess: Sessions) -> Views:
     """The browsers' views of step ``t``; the slots they view are marked seen."""
     p, s, sc = world.params, world.state, world.screens
-    rules = world.rules
     rng = world.streams["attend"]
     users = sess.browsers
     g = s.gen[users]
     # unseen counts come from the writer: no screen is read for a user with nothing to see
     a_soc, a_dir = sc.soc_unseen[users], sc.dir_unseen[users]
-    attention = rules["attention"]
+    attention = world.rules.attention
     if attention.takes_all and p.trending_prob <= 0:
         # both screens are viewed in full whatever the split, and no top-up asks for it: the
         # split is not drawn (nothing else in this stream is drawn either: no slot is sampled)
         n_soc, n_dir = a_soc.copy(), a_dir.copy()
     else:
-        budget = attention.budget(rng, world.prof["attention"][g] * p.attention_scale, sc.size)
+        budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
             filled = _platform_fill(world, t, users, want_soc, a_soc)
@@ -50,8 +49,8 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
         n_soc += extra
         n_dir += np.minimum(spare - extra, a_dir - n_dir)
 
-    weigh = rules["feed_choice"].slot_weights(world, t)
-    rank = rules["feed_ranking"].slot_factor(world, t)
+    weigh = world.rules.feed_choice.slot_weights(world, t)
+    rank = world.rules.feed_ranking.slot_factor(world, t)
     u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
     u2, c2, i2 = _take(rng, users, n_dir, a_dir, sc.dir_item, sc.dir_seen, weigh)
     views = Views(

@@ -36,9 +36,8 @@ def deliver(world: World, t: int) -> None:
         it = items[owner]
         author = np.where(c.source_kind[it] == USER, c.source[it], -1)
         ok = rec != author
-        observe = getattr(world.rules["forwarding"], "observe", None)
-        if observe is not None:  # threshold forwarding counts each (user, item)'s sharers
-            observe(world, rec[ok], it[ok], users[owner[ok]])
+        # rules with memory count each (user, item)'s sharers (threshold forwarding)
+        world.rules.forwarding.observe(world, rec[ok], it[ok], users[owner[ok]])
         sc.push_social(c, s.follows, rec[ok], it[ok], users[owner[ok]], SOCIAL)
     targeting = world.outlet["targeting"]
     if targeting.any():

@@ -97,13 +97,12 @@ def react(world: World, t: int, v: Views) -> Reactions:
     p_comment = 2.0 * p.base_comment * res * (1.0 + p.comment_disagreement * dist / 2.0)
     comment = draws[1] < np.minimum(1.0, p_comment)
     friction = friction_of(world, it)
-    rule = world.rules["forwarding"]
+    rule = world.rules.forwarding
     p_fwd = rule.probability(p, res, emotion)
     p_fwd = np.where(outlet, outrage_odds(p_fwd, c.outrage[it], p), p_fwd)
     forward = draws[2] < p_fwd * (1.0 - friction)
-    late = None
-    if hasattr(rule, "adopt"):  # rules that remember what users saw (model/rules/spreading.py)
-        forward, late = rule.adopt(world, t, v, draws[2], 1.0 - friction)
+    # rules that remember what users saw decide the forwards themselves (model/rules/spreading.py)
+    forward, late = rule.adopt(world, t, v, draws[2], 1.0 - friction, forward)
     # the comments' stance (outside the commenter's bound: critical) and tone (one draw each)
     ci = np.flatnonzero(comment)
     critical = dist[ci] > s.epsilon[u[ci]]
@@ -124,10 +123,10 @@ def react(world: World, t: int, v: Views) -> Reactions:
     # few next to views, so this costs little even at 10^6 users
     parent = np.where((kind == USER) & (src == v.source_user), -1, v.source_user)
     fu, fi, fp = u[forward], it[forward], parent[forward]
-    if late is not None and len(late[0]):  # adoptions without a view (the rule's own)
+    if len(late[0]):  # adoptions without a view (the rule's own)
         c.count("forwards", late[1])
         fu, fi, fp = (np.concatenate([a, b]) for a, b in zip((fu, fi, fp), late, strict=True))
-    if getattr(rule, "broadcast", True):
+    if rule.broadcast:
         world.outbox.queue_shares(fu, fi)
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
     # engaged non-followers may start following the focal outlet

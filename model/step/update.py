@@ -6,8 +6,8 @@ polarise, away from the centre); trust in outlets as Beta evidence (:mod:`model.
 match x quality, mismatch, outrage seen by those who disagree, uncivil threads); belonging
 (gains from accepted contact, losses from rejected or uncivil contact); exposure load
 (fatigue); the exposure-based echo chamber tallies; peer trust; emotion; belonging decay and
-community belonging; rounds of Deffuant peer exchange between disjoint pairs (the peer-mixing
-rule chooses the pairs); emotion and following by their rules (by default relaxation, and
+community belonging; rounds of peer influence by the opinion rule (by default Deffuant exchange
+between disjoint pairs the peer-choice and peer-mixing rules choose); emotion and following by their rules (by default relaxation, and
 churn from the focal outlet: low belonging and trust, or overload); clipping to the state's
 bounds.
 """
@@ -44,7 +44,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # bounded confidence toward content, weighted by trust (averaged over the step's views);
     # the nasty effect moves viewers of uncivil threads away from the centre
     if len(u):
-        s.opinion += world.rules["opinion"].content_pull(world, u, diff, inside, r.trust)
+        s.opinion += world.rules.opinion.content_pull(world, u, diff, inside, r.trust)
         if p.nasty_polarization > 0 and unc.any():
             nviews = np.bincount(u, minlength=n)
             # averaged over the step's views like the content pull, and shrinking toward the
@@ -83,49 +83,26 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         uf = u[fwd_view]
         cnt = np.bincount(uf, minlength=n)
         y = np.bincount(uf, weights=inside[fwd_view].astype(np.float64), minlength=n)
-        seen = cnt > 0
-        s.trust_peers[seen] += (
-            0.5 * p.trust_rate * (y[seen] / cnt[seen] - s.trust_peers[seen])
+        peers = cnt > 0
+        s.trust_peers[peers] += (
+            0.5 * p.trust_rate * (y[peers] / cnt[peers] - s.trust_peers[peers])
         ).astype(np.float32)
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
     # collective emotions; model/rules/emotion.py)
-    world.rules["emotion"].update(world, t, v, world.streams["emotion"])
+    world.rules.emotion.update(world, t, v, world.streams["emotion"])
     # belonging decays; active community members keep each other close
     s.belonging *= np.float32(1.0 - p.belonging_decay)
     for k in np.flatnonzero(world.outlet["community"]):
         members = s.community[:, k] & (s.last_active == t)
         s.belonging[members, k] += np.float32(p.community_gain) * (1 - s.belonging[members, k])
-    # peer exchange (Deffuant): disjoint random pairs per round, so the order inside a round
-    # does not matter and the vectorised update is the sequential model's; or the opinion rule's
-    peer_round = world.rules["opinion"].peer_round
+    # peer influence: rounds of the opinion rule (by default Deffuant exchange between
+    # disjoint pairs, model/rules/opinion.py)
     for _ in range(p.peer_rounds):
-        if peer_round is None:
-            _peer_round(world)
-        else:
-            peer_round(world, world.streams["peer"])
+        world.rules.opinion.peer_round(world, world.streams["peer"])
     # following: churn (the unfollow hazard rises as belonging and trust fall, and with
     # overload), or a voter rule (model/rules/following.py)
-    world.rules["following"].update(world, world.streams["update"])
+    world.rules.following.update(world, world.streams["update"])
     clip_state(world)
-
-
-def _peer_round(world: World) -> None:
-    """One round of Deffuant exchange: participants with ``peer_prob``, pairs from the rule."""
-    p, s = world.params, world.state
-    if p.peer_prob <= 0:
-        return
-    rng = world.streams["peer"]
-    n = world.n_users
-    part = np.flatnonzero(rng.random(n) < p.peer_prob)
-    a, b = world.rules["peer_choice"].pairs(rng, part, world)
-    if len(a) == 0:
-        return
-    xa, xb = s.opinion[a], s.opinion[b]
-    d = xb - xa
-    move_a = np.abs(d) < s.epsilon[a]
-    move_b = np.abs(d) < s.epsilon[b]
-    s.opinion[a] = np.where(move_a, xa + p.peer_mu * d, xa)
-    s.opinion[b] = np.where(move_b, xb - p.peer_mu * d, xb)
 
 
 def clip_state(world: World) -> None:

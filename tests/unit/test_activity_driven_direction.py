@@ -15,7 +15,7 @@ import numpy as np
 
 from model import Params
 from model.network import CSR
-from model.rules import OPINION
+from model.rules import OPINION, PEER_MIXING
 
 
 def _star_world(x: list[float], **params) -> SimpleNamespace:
@@ -23,14 +23,15 @@ def _star_world(x: list[float], **params) -> SimpleNamespace:
     n = len(x)
     # CSR of the undirected star 0-1, 0-2: rows 0 -> [1, 2], 1 -> [0], 2 -> [0]
     acq = CSR(np.array([0, 2, 3, 4], dtype=np.int64), np.array([1, 2, 0, 0], dtype=np.int32))
-    p = Params(n_users=n, focal_followers=0, **params)
+    p = Params(n_users=n, focal_followers=0, opinion="activity_driven", **params)
     state = SimpleNamespace(
         opinion=np.asarray(x, dtype=np.float64).copy(),
         epsilon=np.full(n, 0.3, dtype=np.float32),
         trust_peers=np.ones(n, dtype=np.float32),
     )
+    rules = SimpleNamespace(peer_mixing=PEER_MIXING.get(p.peer_mixing))
     return SimpleNamespace(
-        params=p, state=state, n_users=n, networks=SimpleNamespace(acq=acq), rules={}
+        params=p, state=state, n_users=n, networks=SimpleNamespace(acq=acq), rules=rules
     )
 
 
@@ -43,14 +44,17 @@ def test_active_user_influences_its_contacts_and_hears_back_only_by_reciprocity(
         [x0, xl, xl],
         peer_prob=1.0,
         peer_mixing="network",
-        activity_min=1.0,
-        contacts=1,
-        reciprocity=0.0,
-        controversy=2.0,
-        social_coupling=3.0,
-        opinion_dt=0.1,
+        **{
+            "opinion.activity_min": 1.0,
+            "opinion.contacts": 1,
+            "opinion.reciprocity": 0.0,
+            "opinion.controversy": 2.0,
+            "opinion.social_coupling": 3.0,
+            "opinion.opinion_dt": 0.1,
+        },
     )
-    rule = OPINION.get("activity_driven")
+    rule = OPINION.get("activity_driven", w.params.opinion.settings)
+    rule.init(w)
     rule.peer_round(w, np.random.default_rng(0))
     dt, k, a = 0.1, 3.0, 2.0
     # the hub hears both leaves
@@ -67,14 +71,17 @@ def test_full_reciprocity_makes_every_contact_mutual():
         [x0, xl, xl],
         peer_prob=1.0,
         peer_mixing="network",
-        activity_min=1.0,
-        contacts=1,
-        reciprocity=1.0,
-        controversy=2.0,
-        social_coupling=3.0,
-        opinion_dt=0.1,
+        **{
+            "opinion.activity_min": 1.0,
+            "opinion.contacts": 1,
+            "opinion.reciprocity": 1.0,
+            "opinion.controversy": 2.0,
+            "opinion.social_coupling": 3.0,
+            "opinion.opinion_dt": 0.1,
+        },
     )
-    rule = OPINION.get("activity_driven")
+    rule = OPINION.get("activity_driven", w.params.opinion.settings)
+    rule.init(w)
     rule.peer_round(w, np.random.default_rng(0))
     dt, k, a = 0.1, 3.0, 2.0
     # every tie used is mutual: the hub hears both leaves, both leaves hear the hub

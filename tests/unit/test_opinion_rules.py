@@ -16,7 +16,7 @@ import pytest
 from model import OpinionEcology, Params
 from model import presets as P
 from model.network import CSR
-from model.rules import OPINION, PEER_CHOICE
+from model.rules import OPINION, PEER_CHOICE, PEER_MIXING
 from model.rules.opinion import HegselmannKrause, gumbel_top
 
 
@@ -44,8 +44,16 @@ def _world(x, eps=0.3, edges=(), **params) -> SimpleNamespace:
         state=state,
         n_users=n,
         networks=SimpleNamespace(acq=_csr(n, list(edges))),
-        rules={},
+        rules=SimpleNamespace(peer_mixing=PEER_MIXING.get(p.peer_mixing)),
     )
+
+
+def _rule(name: str, w: SimpleNamespace):
+    """The opinion rule ``name`` with ``w``'s parameters and its state created for ``w``."""
+    assert w.params.opinion == name
+    rule = OPINION.get(name, w.params.opinion.settings)
+    rule.init(w)
+    return rule
 
 
 def test_hk_window_means_by_hand_and_by_brute_force():
@@ -83,11 +91,17 @@ def test_hk_reads_content_as_the_mean_inside_the_bound():
 def test_degroot_and_friedkin_johnsen_one_step_by_hand():
     # path 0-1-2, peer trust 1: W = [[1/2, 1/2, 0], [1/3, 1/3, 1/3], [0, 1/2, 1/2]]
     x0 = [1.0, 0.0, -1.0]
-    w = _world(x0, edges=[(0, 1), (1, 2)], peer_prob=1.0)
-    OPINION.get("degroot").peer_round(w, np.random.default_rng(0))
+    w = _world(x0, edges=[(0, 1), (1, 2)], peer_prob=1.0, opinion="degroot")
+    _rule("degroot", w).peer_round(w, np.random.default_rng(0))
     np.testing.assert_allclose(w.state.opinion, [0.5, 0.0, -0.5], atol=1e-15)
-    w = _world(x0, edges=[(0, 1), (1, 2)], peer_prob=1.0, susceptibility=0.5)
-    fj = OPINION.get("friedkin_johnsen")
+    w = _world(
+        x0,
+        edges=[(0, 1), (1, 2)],
+        peer_prob=1.0,
+        opinion="friedkin_johnsen",
+        **{"opinion.susceptibility": 0.5},
+    )
+    fj = _rule("friedkin_johnsen", w)
     fj.peer_round(w, np.random.default_rng(0))
     np.testing.assert_allclose(w.state.opinion, [0.75, 0.0, -0.75], atol=1e-15)
     # second step: 0.5 W [0.75, 0, -0.75] + 0.5 x0 = [0.6875, 0, -0.6875]
@@ -96,15 +110,20 @@ def test_degroot_and_friedkin_johnsen_one_step_by_hand():
 
 
 def test_trust_weights_rows_and_random_weights_are_row_stochastic():
-    w = _world([0.3, -0.1, 0.2], edges=[(0, 1), (1, 2)], peer_prob=1.0)
+    w = _world([0.3, -0.1, 0.2], edges=[(0, 1), (1, 2)], peer_prob=1.0, opinion="degroot")
     w.state.trust_peers[:] = [0.5, 1.0, 0.0]
-    rows, cols, wt = OPINION.get("degroot").matrix(w)
+    rows, cols, wt = _rule("degroot", w).matrix(w)
     W = np.zeros((3, 3))
     np.add.at(W, (rows, cols), wt)
     # row 0: self 1, neighbour 0.5 -> [2/3, 1/3]; row 2: trust 0 -> itself only
     np.testing.assert_allclose(W, [[2 / 3, 1 / 3, 0], [1 / 3, 1 / 3, 1 / 3], [0, 0, 1]])
-    w = _world([0.3, -0.1, 0.2], edges=[(0, 1), (1, 2)], peer_weights="random")
-    rows, cols, wt = OPINION.get("degroot").matrix(w, np.random.default_rng(1))
+    w = _world(
+        [0.3, -0.1, 0.2],
+        edges=[(0, 1), (1, 2)],
+        opinion="degroot",
+        **{"opinion.peer_weights": "random"},
+    )
+    rows, cols, wt = _rule("degroot", w).matrix(w, np.random.default_rng(1))
     np.testing.assert_allclose(np.bincount(rows, weights=wt), 1.0)
     assert (wt > 0).all()
 
@@ -115,13 +134,16 @@ def test_activity_driven_euler_step_by_hand():
         [0.5, -0.2],
         peer_prob=1.0,
         peer_mixing="complete",
-        activity_min=1.0,
-        contacts=1,
-        controversy=2.0,
-        social_coupling=3.0,
-        opinion_dt=0.1,
+        opinion="activity_driven",
+        **{
+            "opinion.activity_min": 1.0,
+            "opinion.contacts": 1,
+            "opinion.controversy": 2.0,
+            "opinion.social_coupling": 3.0,
+            "opinion.opinion_dt": 0.1,
+        },
     )
-    rule = OPINION.get("activity_driven")
+    rule = _rule("activity_driven", w)
     rule.peer_round(w, np.random.default_rng(0))
     x0 = 0.5 + 0.1 * (-0.5 + 3 * math.tanh(2 * -0.2))
     x1 = -0.2 + 0.1 * (0.2 + 3 * math.tanh(2 * 0.5))
@@ -148,15 +170,17 @@ def test_gumbel_top_draws_without_replacement_and_never_a_forbidden_column():
 def test_algorithmic_bias_prefers_close_partners(mixing):
     x = [0.0, 0.1, 0.9, 1.0]
     edges = [(a, b) for a in range(4) for b in range(a + 1, 4)]
-    w = _world(x, edges=edges, peer_mixing=mixing, peer_bias=10.0)
-    rule = PEER_CHOICE.get("algorithmic_bias")
+    biased = {"peer_choice": "algorithmic_bias"}
+    w = _world(x, edges=edges, peer_mixing=mixing, **biased, **{"peer_choice.peer_bias": 10.0})
+    rule = PEER_CHOICE.get("algorithmic_bias", w.params.peer_choice.settings)
     rng = np.random.default_rng(0)
     for _ in range(20):
         a, b = rule.propose(rng, np.arange(4), w)
         # 0.1^-10 against 0.9^-10: the nearest partner with probability 1 - 3e-10
         assert b.tolist() == [1, 0, 3, 2]
     # gamma = 0: uniform over the other three
-    w = _world(x, edges=edges, peer_mixing=mixing, peer_bias=0.0)
+    w = _world(x, edges=edges, peer_mixing=mixing, **biased, **{"peer_choice.peer_bias": 0.0})
+    rule = PEER_CHOICE.get("algorithmic_bias", w.params.peer_choice.settings)
     picks = np.concatenate([rule.propose(rng, np.array([0]), w)[1] for _ in range(3000)])
     share = np.bincount(picks, minlength=4) / 3000
     assert share[0] == 0 and np.abs(share[1:] - 1 / 3).max() < 0.035  # 4 sd at n = 3000
@@ -165,9 +189,9 @@ def test_algorithmic_bias_prefers_close_partners(mixing):
 def test_presets_map_the_classic_scale_and_are_listed():
     assert P.hegselmann_krause(0.25).epsilon == 0.5
     assert P.algorithmic_bias(0.3, 1.5).epsilon == 0.6
-    assert P.algorithmic_bias(0.3, 1.5).peer_bias == 1.5
-    assert P.friedkin_johnsen(0.3).susceptibility == 0.3
-    assert P.echo_chambers(0.05, 2).controversy == 0.05
+    assert P.algorithmic_bias(0.3, 1.5).peer_choice.peer_bias == 1.5
+    assert P.friedkin_johnsen(0.3).opinion.susceptibility == 0.3
+    assert P.echo_chambers(0.05, 2).opinion.controversy == 0.05
     for name in ("hegselmann_krause", "algorithmic_bias", "degroot", "friedkin_johnsen"):
         assert name in P.PRESETS and isinstance(P.PRESETS[name](), Params)
     assert isinstance(P.PRESETS["echo_chambers"](), Params)
@@ -178,11 +202,11 @@ def test_presets_map_the_classic_scale_and_are_listed():
 @pytest.mark.parametrize(
     "change",
     [
-        {"opinion_rule": "hegselmann_krause"},
-        {"opinion_rule": "degroot"},
-        {"opinion_rule": "friedkin_johnsen"},
-        {"opinion_rule": "activity_driven"},
-        {"peer_choice": "algorithmic_bias", "peer_bias": 1.0},
+        {"opinion": "hegselmann_krause"},
+        {"opinion": "degroot"},
+        {"opinion": "friedkin_johnsen"},
+        {"opinion": "activity_driven"},
+        {"peer_choice": "algorithmic_bias", "peer_choice.peer_bias": 1.0},
     ],
     ids=lambda c: "+".join(map(str, c.values())),
 )

@@ -19,19 +19,19 @@ def test_defaults_are_valid_and_every_field_documented():
         assert meta["group"] in (
             "population",
             "network",
-            "content",
+            "outlets",
             "strategy",
-            "behaviour",
             "platform",
-            "comments",
-            "costs",
+            "attention",
+            "reactions",
             "trust",
             "emotion",
-            "fatigue",
+            "belonging and churn",
+            "peer exchange",
             "run",
         ), name
         if meta["lo"] is not None:
-            assert meta["lo"] <= getattr(p, name) <= meta["hi"], name
+            assert meta["lo"] <= p.value(name) <= meta["hi"], name
 
 
 def test_out_of_range_names_field_value_and_range():
@@ -48,8 +48,11 @@ def test_nan_and_infinite_refused(bad):
 
 
 def test_unknown_name_suggests_closest():
-    with pytest.raises(TypeError, match="did you mean 'n_users'"):
+    with pytest.raises(TypeError, match="did you mean 'n_users'") as e:
         Params(n_user=100)
+    # the closest names and where the rest are, not all of them in one line
+    assert str(e.value).endswith("(every name: Params.help())")
+    assert "mix_post00" not in str(e.value) and len(str(e.value)) < 200
     with pytest.raises(TypeError, match="did you mean 'epsilon'"):
         OpinionEcology(seed=1, epsilom=0.2)
 
@@ -84,6 +87,23 @@ def test_renamed_switches_are_choices_and_the_old_names_say_what_to_use():
     for old in ("reply_capacity", "forward_friction", "comments_visible"):
         with pytest.raises(TypeError, match=f"no parameter '{old}' any more"):
             Strategy(**{old: 1})
+
+
+def test_rule_choices_are_the_registered_rules():
+    from model.rules import REGISTRIES
+
+    spec = Params.spec()
+    for reg in REGISTRIES.values():
+        assert spec[reg.choice]["choices"] == reg.names(), reg.choice
+
+
+def test_a_rule_registered_later_is_a_valid_choice(monkeypatch):
+    from model.rules import ATTENTION
+    from model.rules.attention import Unlimited
+
+    monkeypatch.setitem(ATTENTION._rules, "everything", Unlimited)
+    assert Params(attention="everything").attention == "everything"
+    assert "everything" in Params.spec()["attention"]["choices"]
 
 
 def test_choices_listed():

@@ -39,7 +39,7 @@ def test_deffuant_maps_the_classic_epsilon_onto_the_engine_range():
     """Classic epsilon on [0, 1] -> engine epsilon on [-1, 1] is twice as large."""
     p = deffuant(0.15, mu=0.3, n_users=500)
     assert p.epsilon == pytest.approx(0.30)
-    assert (p.epsilon_sd, p.peer_mu, p.n_users) == (0.0, 0.3, 500)
+    assert (p.epsilon_sd, p.opinion.peer_mu, p.n_users) == (0.0, 0.3, 500)
     assert (p.peer_prob, p.peer_mixing, p.initial_opinion) == (1.0, "complete", "uniform")
     # nothing but peer exchange runs
     assert p.outlet_rate == 0 and p.user_post_prob == 0 and p.mu_content == 0
@@ -106,7 +106,7 @@ def test_bad_arguments_fail_with_a_clear_message(call, kind, match):
 
 def test_edges_of_the_allowed_ranges_are_accepted():
     assert deffuant(1.0, mu=0.5, n_users=2).n_users == 2
-    assert deffuant(0.001, mu=1e-9).peer_mu == 1e-9  # (0, ...]: just above the open end
+    assert deffuant(0.001, mu=1e-9).opinion.peer_mu == 1e-9  # (0, ...]: just above the open end
     assert independent_cascade(0.2, mean_degree=500).follow_degree == 500.0
     assert limited_attention(0.5, screen=1000).screen_size == 1000
     assert independent_cascade(0.0).organic_reach == 0.0

@@ -10,7 +10,6 @@ from model import OpinionEcology, Strategy
 from model.content import DIRECT, OUTLET, SOCIAL
 from model.rules.feed_choice import sample_slots
 from model.step import Reactions, Views, react, respond, update
-from model.step.update import _peer_round
 from tests.conftest import quiet_params
 
 
@@ -68,7 +67,7 @@ def test_deffuant_pair_moves_both_by_mu_times_difference():
         seed=1,
     )
     m.state.opinion[:] = [0.1, 0.3]
-    _peer_round(m)
+    m.rules.opinion.peer_round(m, m.streams["peer"])
     assert sorted(m.state.opinion) == pytest.approx([0.16, 0.24])
     assert m.state.opinion.sum() == pytest.approx(0.4, abs=1e-15)
 
@@ -78,7 +77,7 @@ def test_deffuant_pair_outside_bound_does_not_move():
         quiet_params(n_users=2, peer_prob=1.0, peer_mixing="complete", epsilon=0.1), seed=1
     )
     m.state.opinion[:] = [-0.5, 0.5]
-    _peer_round(m)
+    m.rules.opinion.peer_round(m, m.streams["peer"])
     assert list(m.state.opinion) == [-0.5, 0.5]
 
 
@@ -102,7 +101,7 @@ def test_network_peer_round_conserves_opinion_and_moves_most_users():
         quiet_params(n_users=500, peer_prob=1.0, acq_degree=6, peer_mu=0.5, epsilon=2.0), seed=3
     )
     x0 = m.state.opinion.copy()
-    _peer_round(m)
+    m.rules.opinion.peer_round(m, m.streams["peer"])
     assert (m.state.opinion != x0).mean() > 0.6
     assert m.state.opinion.sum() == pytest.approx(x0.sum(), abs=1e-9)
 

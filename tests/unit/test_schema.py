@@ -15,10 +15,12 @@ from model.schema import Boolean, Field, Interval, Options, Schema, Text
 
 
 def _cases() -> list[tuple[type, str, Field]]:
+    """Every address of Params and Strategy: fields and rules' parameters (not the aliases)."""
     return [
         (owner, name, f)
         for owner in (Params, Strategy)
         for name, f in schema.schema_of(owner).fields.items()
+        if not f.alias_of
     ]
 
 
@@ -42,6 +44,11 @@ def _outside(c: Interval) -> list[float]:
 
 
 def _build(owner: type, name: str, value):
+    """``owner`` with ``name`` set; a rule's parameter with the first rule that uses it chosen."""
+    if owner is Params and name in Params.spec() and "." in name:
+        key = name.split(".")[0]
+        rule = schema.schema_of(Params).fields[name].rules[0]
+        return owner(**{key: rule, name: value})
     return owner(**{name: value})
 
 
@@ -76,7 +83,8 @@ def test_every_field_refuses_invalid_values_naming_the_field_and_what_is_allowed
         bad += [(3, TypeError), (None, TypeError)]
         allowed = "a string"
     for value, error in bad:
-        if f.coerce is not None and error is ValueError and not isinstance(value, str):
+        coerced = f.coerce is not None and f.value_kind is None
+        if coerced and error is ValueError and not isinstance(value, str):
             error = TypeError  # the strategy takes a name, a dict or a Strategy
         with pytest.raises(error) as info:
             _build(owner, name, value)
@@ -94,7 +102,9 @@ def test_every_field_refuses_invalid_values_naming_the_field_and_what_is_allowed
 @pytest.mark.parametrize(("owner", "name", "f"), CASES, ids=IDS)
 def test_every_field_accepts_its_default_edges_and_numpy_scalars(owner, name, f):
     c = f.constraint
-    assert getattr(owner(), name) == (f.default if f.coerce is None else f.coerce(f.default))
+    assert getattr(_build(owner, name, f.default), name) == (
+        f.default if f.coerce is None else f.coerce(f.default)
+    )
     if isinstance(c, Interval):
         ends = [c.low if c.closed in ("both", "left") else None]
         ends.append(c.high if c.closed in ("both", "right") else None)
@@ -122,8 +132,10 @@ def test_every_field_accepts_its_default_edges_and_numpy_scalars(owner, name, f)
 @pytest.mark.parametrize("owner", [Params, Strategy])
 def test_spec_and_help_describe_every_field_in_one_format(owner):
     spec = owner.spec()
-    assert list(spec) == list(schema.schema_of(owner).fields)
+    fields = schema.schema_of(owner).fields
+    assert list(spec) == [n for n, f in fields.items() if not f.alias_of]
     keys = {
+        "rules",
         "default",
         "lo",
         "hi",

@@ -33,11 +33,12 @@ def test_pair_store_keeps_values_for_the_pairs_added_only():
 
 def test_granovetter_thresholds_are_0_to_n_minus_1_and_the_broken_crowd_lacks_a_1():
     p = granovetter_crowd(5)
-    assert thresholds(p, 5).tolist() == [0, 1, 2, 3, 4]
-    assert thresholds(granovetter_crowd(5, broken=True), 5).tolist() == [0, 2, 2, 3, 4]
-    share = p.replace(threshold_kind="share")
+    assert thresholds(p.forwarding.settings, 5).tolist() == [0, 1, 2, 3, 4]
+    broken = granovetter_crowd(5, broken=True).forwarding.settings
+    assert thresholds(broken, 5).tolist() == [0, 2, 2, 3, 4]
+    share = p.replace(**{"forwarding.threshold_kind": "share"}).forwarding.settings
     assert thresholds(share, 5).tolist() == [0, 0.25, 0.5, 0.75, 1.0]
-    assert thresholds(threshold(0.3, 2.0, 50), 4).tolist() == [0.3] * 4
+    assert thresholds(threshold(0.3, 2.0, 50).forwarding.settings, 4).tolist() == [0.3] * 4
 
 
 def _adoptions(m):
@@ -70,7 +71,7 @@ def test_threshold_counts_each_sharer_once_and_each_user_adopts_once():
     m = OpinionEcology(threshold(0.18, 4.0, 2000), seed=2).run()
     log = m.forward_log.to_frame()
     assert not log.duplicated(["item", "user"]).any()
-    store = m.rules["forwarding"].store
+    store = m.rules.forwarding.state.store
     nets = m.networks
     k = nets.acq.degree + np.bincount(nets.followers.indices, minlength=m.n_users)
     users = store.keys % m.n_users
@@ -82,7 +83,7 @@ def test_rumour_between_two_users_informs_both_and_both_stifle():
     other, who knows: both become stiflers; nothing is left to see, the run stops."""
     m = OpinionEcology(rumour(2), seed=0).run()
     assert m.steps == 2 and not m.running
-    assert m.rules["forwarding"].counts() == {"spreaders": 0, "stiflers": 2}
+    assert m.rules.forwarding.counts() == {"spreaders": 0, "stiflers": 2}
     assert measures.reach(m) == 1.0 and measures.adopted_share(m) == 1.0
 
 
@@ -90,7 +91,7 @@ def test_rumour_contacts_resolve_conflicts_in_sequence():
     """One step's contacts: a target reached twice is told once, the second spreader stifles."""
     m = OpinionEcology(rumour(50), seed=4)
     m.run(1)
-    rule = m.rules["forwarding"]
+    rule = m.rules.forwarding
     before = rule.counts()
     assert before["spreaders"] == 2 and before["stiflers"] == 0
     log = m.forward_log.to_frame()
@@ -122,9 +123,9 @@ def test_collective_emotions_period_field_and_critical_coupling_by_hand():
     m.state.valence[:] = np.array([0.5] * 7 + [-0.5] * 3, dtype=np.float32)
     m.state.arousal[:] = 0.9
     m.step()  # arousal jumps to the drive 1.0 >= tau: all ten express, h = (0.7, 0.3)
-    rule = m.rules["emotion"]
-    assert rule.expressed == (7, 3)
-    np.testing.assert_allclose(rule.field, [0.7, 0.3])
+    state = m.rules.emotion.state
+    assert state.expressed == (7, 3)
+    np.testing.assert_allclose(state.field, [0.7, 0.3])
     assert (m.state.arousal == 0).all()
 
 
