@@ -247,6 +247,7 @@ def cmd_report(a: argparse.Namespace) -> int:
 
     from experiments.analysis import load_results
     from experiments.report import headline_point, headline_table, write_report
+    from experiments.stats import confidence_label
 
     res = load_results(a.out)
     if res.ok.empty:
@@ -263,7 +264,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     conf = res.spec.analysis.confidence
     print(
         f"{res.spec.name}: {len(res.ok)} runs; paired differences vs "
-        f"{res.spec.analysis.baseline} ({conf:.0%} CI)"
+        f"{res.spec.analysis.baseline} ({confidence_label(conf)} CI)"
     )
     print(headline_table(comparison, head, headline_point(res), markdown=False, confidence=conf))
     print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files.values()))

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments.points import point_index
+from experiments.stats import confidence_label
 
 #: Density a kept box must reach (if any point of the trajectory does).
 DEFAULT_DENSITY = 0.8
@@ -394,7 +395,7 @@ def write_discovery(
                 "## Global sensitivity: Sobol indices",
                 "",
                 "First-order (S1) and total (ST) Sobol indices of Δ (replicates averaged first), "
-                f"SALib's Saltelli estimator, {a.confidence:.0%} bootstrap CI.",
+                f"SALib's Saltelli estimator, {confidence_label(a.confidence)} bootstrap CI.",
                 "",
                 _indices_table(idx, ["S1", "ST"]),
                 "",
@@ -404,7 +405,7 @@ def write_discovery(
                 "## Screening: Morris elementary effects",
                 "",
                 "μ* (mean absolute elementary effect of Δ over each uncertainty's whole range), "
-                f"{a.confidence:.0%} bootstrap CI, and σ (interactions or non-linearity).",
+                f"{confidence_label(a.confidence)} bootstrap CI, and σ (interactions or non-linearity).",
                 "",
                 _indices_table(idx, ["mu_star"], extra="sigma"),
                 "",

@@ -22,6 +22,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from experiments.stats import confidence_label  # noqa: E402
 from model.measures import catalogue  # noqa: E402
 
 _FIXED = {"one_way": "#6b6b6b", "interactive": "#1f77b4", "scenario": "#ff7f0e"}
@@ -98,7 +99,9 @@ def trajectories(
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8)
-    return _save(fig, path, f"Trajectories: mean and {confidence:.0%} CI across replicates")
+    return _save(
+        fig, path, f"Trajectories: mean and {confidence_label(confidence)} CI across replicates"
+    )
 
 
 def forest(
@@ -145,7 +148,7 @@ def forest(
         ax.grid(axis="x", alpha=0.3)
     base = c["baseline"].iloc[0] if len(c) else "baseline"
     axes[0, 0].set_title(
-        f"Paired difference vs {base}: mean, {confidence:.0%} paired-t CI (bars), BCa bootstrap (thick)",
+        f"Paired difference vs {base}: mean, {confidence_label(confidence)} paired-t CI (bars), BCa bootstrap (thick)",
         fontsize=9,
     )
     return _save(fig, path)
@@ -183,7 +186,9 @@ def generations(
         ax.set_ylabel(unit_of(m))
         ax.grid(axis="y", alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8, loc="lower left")
-    return _save(fig, path, f"By generation: mean and {confidence:.0%} CI across replicates")
+    return _save(
+        fig, path, f"By generation: mean and {confidence_label(confidence)} CI across replicates"
+    )
 
 
 def cascade_ccdf(cascades: pd.DataFrame, arms: list[str], path: Path) -> Path:
@@ -322,4 +327,6 @@ def indices_bars(indices: pd.DataFrame, path: Path, confidence: float = 0.95) ->
         ax.legend(frameon=False, fontsize=7)
         ax.grid(axis="x", alpha=0.3)
     what = "Sobol indices" if sobol else "Morris screening"
-    return _save(fig, path, f"{what} of the paired difference, {confidence:.0%} bootstrap CI")
+    return _save(
+        fig, path, f"{what} of the paired difference, {confidence_label(confidence)} bootstrap CI"
+    )

@@ -37,6 +37,7 @@ from experiments.design import replicate_seed
 from experiments.discovery import lever_labels, write_discovery
 from experiments.horizon import flag_comparison, horizon_lines
 from experiments.spec import count_points
+from experiments.stats import confidence_label
 from experiments.store import atomic_write
 from model.measures import catalogue
 
@@ -74,7 +75,7 @@ def headline_table(
     """Per arm and headline measure: baseline and arm means, the difference and its intervals."""
     c = comparison[(comparison["point_id"] == point) & (comparison["generation"] == "all")]
     c = c[c["measure"].isin(measures)]
-    conf = f"{confidence:.0%}"
+    conf = confidence_label(confidence)
     header = [
         "arm",
         "measure",
@@ -360,7 +361,7 @@ def render_markdown(
 ) -> str:
     """The text of ``report.md``."""
     s, a = res.spec, res.spec.analysis
-    conf = f"{a.confidence:.0%}"
+    conf = confidence_label(a.confidence)
     lines = [f"# Experiment report: {s.name}", ""]
     if s.description:
         lines += [s.description, ""]
@@ -465,7 +466,7 @@ def _per_point(res: Results, comparison: pd.DataFrame, measure: str) -> str:
         & (comparison["point_id"] >= 0)
     ]
     fac = res.runs.groupby("point_id")[[f"factor.{f}" for f in res.factors]].first()
-    conf = f"{res.spec.analysis.confidence:.0%}"
+    conf = confidence_label(res.spec.analysis.confidence)
     header = ["point", *res.factors, "arm", f"Δ {measure}", f"{conf} CI", "n"]
     rows = []
     for r in c.itertuples():
@@ -510,7 +511,7 @@ def _sensitivity_section(
         f"### Partial dependence of Δ {m}",
         "",
         f"Δ {m} is the headline measure on which the arm wins at the fewest points. Binned means "
-        f"(quintiles of each factor) with {confidence:.0%} CI; bins where the arm does not beat the baseline "
+        f"(quintiles of each factor) with {confidence_label(confidence)} CI; bins where the arm does not beat the baseline "
         "are marked **≤ 0**. `partial_dependence.csv` holds every headline measure.",
         "",
     ]
