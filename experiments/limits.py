@@ -20,6 +20,12 @@ from typing import Any
 MAX_DESIGN_POINTS = 100_000
 #: Runs of one experiment: design points x arms x replicates.
 MAX_RUNS = 1_000_000
+#: Grid levels of a Morris design (SALib's sampler holds a levels-sized grid per trajectory;
+#: screening uses 4 to 10).
+MAX_MORRIS_LEVELS = 100
+#: Bootstrap resamples of one interval (``analysis.n_resamples``): the report resamples every
+#: (point, arm, measure) cell, so a huge count would die after the whole sweep has run.
+MAX_RESAMPLES = 100_000
 
 
 def count_points(design: Any) -> int:

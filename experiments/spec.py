@@ -585,6 +585,14 @@ def parse_spec(
             f"settle_tolerance must be a number in (0, 1), got {settle_tolerance!r}",
         )
     settle_window = _int(ctx, raw, "settle_window", DEFAULT_SETTLE_WINDOW, lo=1)
+    if "settle_window" in raw and settle_window > steps:
+        # the check would compare with step 0 and call every comparison unsettled
+        raise ctx.error(
+            ("settle_window",),
+            f"settle_window={settle_window} is longer than the run (steps={steps}): the horizon "
+            "check compares the last settle_window steps of a run",
+            f"a whole number in [1, {steps}]",
+        )
 
     fixed = _values_table(ctx, raw.get("fixed", {}), ("fixed",))
     design = _design(ctx, raw, fixed)
@@ -610,8 +618,37 @@ def parse_spec(
         source=source,
         raw=json.loads(json.dumps(raw, default=str)),
     )
+    _check_sweep(ctx, spec)
     _check_runs(ctx, spec)
     return spec
+
+
+def _check_sweep(ctx: _Ctx, spec: ExperimentSpec) -> None:
+    """Refuse strategy switches in the design that no arm takes: they would multiply the runs
+    (every lever setting or level runs again) without changing any of them."""
+    if any(a.sweep for a in spec.arms):
+        return
+    varied = [k for k in spec.design.keys if k.startswith(STRATEGY_PREFIX)]
+    if not varied:
+        return
+    k = varied[0]
+    if k in spec.design.lever_keys:
+        path: tuple = ("levers",)
+    elif spec.design.kind == "factorial":
+        path = ("uncertainties", k) if "uncertainties" in spec.raw else ("factors", k)
+    elif spec.design.kind == "list":
+        path = ("points",)
+    else:
+        path = ("design", "ranges", k)
+    arms = "; ".join(
+        f"{a.name}: " + ("sweep = false" if a.preset != "one_way" else "preset one_way")
+        for a in spec.arms
+    )
+    raise ctx.error(
+        path,
+        f"the design varies {k}, but no arm sweeps the strategy ({arms}), so every setting "
+        "would run the same runs again; give an arm sweep = true or remove the strategy key",
+    )
 
 
 def _typed(ctx: _Ctx, raw: dict, key: str, kind: type, default: Any) -> Any:
@@ -820,7 +857,7 @@ def _sampled(ctx: _Ctx, d: dict, raw: dict, kind: str) -> dict[str, int]:
             f"e.g. {1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}",
         )
     seed = _int(ctx, d, "seed", int(raw.get("root_seed", 0)) % (2**32), lo=0, path=("design",))
-    levels = _int(ctx, d, "levels", 4, lo=2, path=("design",))
+    levels = _int(ctx, d, "levels", 4, lo=2, hi=limits.MAX_MORRIS_LEVELS, path=("design",))
     return {"n": n, "seed": seed, "levels": levels}
 
 
@@ -872,6 +909,12 @@ def _uncertainties(ctx: _Ctx, raw: dict, d: dict, kind: str, table: Any) -> Desi
             values = tuple(_check(ctx, path, k, x) for x in v)
             if len(set(map(repr, values))) != len(values):
                 raise ctx.error(path, f"choices repeat: {list(v)}")
+            if len(values) < 2:
+                raise ctx.error(
+                    path,
+                    f"an uncertainty needs at least two choices, got {list(v)}; "
+                    "a single value is not uncertain: put it in [fixed]",
+                )
             choices[k] = values
     if kind == "factorial":
         return Design(kind="factorial", factors=choices)
@@ -892,10 +935,19 @@ def _levers(ctx: _Ctx, table: Any) -> tuple[dict[str, Any], ...]:
             for i, p in enumerate(table)
         ]
         keys = list(dict.fromkeys(k for p in policies for k in p))
+        seen: dict[str, int] = {}
         for i, p in enumerate(policies):
             missing = [k for k in keys if k not in p]
             if missing:
                 raise ctx.error(("levers", i), f"policy {i} does not set {', '.join(missing)}")
+            same = repr(sorted(p.items()))
+            if same in seen:
+                raise ctx.error(
+                    ("levers", i),
+                    f"policy {i} repeats policy {seen[same]} ({p}): it would run the same runs "
+                    "twice; remove one",
+                )
+            seen[same] = i
         return tuple(policies)
     if not isinstance(table, dict) or not table:
         raise ctx.error(("levers",), "levers must be a table of strategy.<switch> = [settings]")
@@ -1031,7 +1083,7 @@ def _analysis(ctx: _Ctx, a: Any, arms: tuple[Arm, ...], metrics: tuple[str, ...]
         for b in boot
         if b in metrics or _raise_unknown(ctx, ("analysis", "bootstrap"), b, metrics)
     ]
-    n_res = _int(ctx, a, "n_resamples", 2000, lo=100, path=("analysis",))
+    n_res = _int(ctx, a, "n_resamples", 2000, lo=100, hi=limits.MAX_RESAMPLES, path=("analysis",))
     conf = a.get("confidence", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, float) or not 0.5 <= conf < 1:
         raise ctx.error(
