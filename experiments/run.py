@@ -90,7 +90,7 @@ def check_model(spec: ExperimentSpec) -> None:
     Raises:
         SpecError: The module cannot be imported or has no such class.
     """
-    from experiments.spec import SpecError, locate
+    from experiments.spec import SpecError, locate, read_text
 
     try:
         cls = load_model_class(spec.model)
@@ -105,7 +105,7 @@ def check_model(spec: ExperimentSpec) -> None:
         reason = f"{spec.model} is not a class"
     text = None
     if spec.source and Path(spec.source).is_file():
-        text = Path(spec.source).read_text(encoding="utf-8")
+        text = read_text(spec.source)
     raise SpecError(
         f"model={spec.model!r}: {reason}",
         key="model",

@@ -480,6 +480,16 @@ class _Ctx:
         return self.error(path, f"unknown key {name!r} in {what}{hint}", ", ".join(valid))
 
 
+def read_text(path: str | Path) -> str:
+    """A spec file's text; a UTF-8 byte-order mark (as Windows editors write) is dropped.
+
+    Raises:
+        OSError: The file cannot be read.
+        UnicodeDecodeError: It is not UTF-8.
+    """
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> ExperimentSpec:
     """Read and validate a TOML spec.
 
@@ -496,7 +506,7 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Expe
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as e:
         raise SpecError(f"cannot read the spec: {e.strerror}", file=str(path)) from e
     try:
@@ -525,7 +535,7 @@ def parse_spec(
         SpecError: With the key, file, line and allowed values.
     """
     if text is None and source is not None and Path(source).is_file():
-        text = Path(source).read_text(encoding="utf-8")
+        text = read_text(source)
     ctx = _Ctx(source, text)
     for k in raw:
         if k not in _TOP_KEYS:
@@ -849,6 +859,12 @@ def _is_range(v: Any) -> bool:
 
 def _sampled(ctx: _Ctx, d: dict, raw: dict, kind: str) -> dict[str, int]:
     """n, seed and levels of a sampled design, checked."""
+    if "n" not in d:
+        raise ctx.error(
+            ("design", "n"),
+            f"a {kind} design needs n (the size of its sample) in [design]",
+            "a whole number >= 2",
+        )
     n = _int(ctx, d, "n", 0, lo=2, path=("design",))
     if kind in ("sobol", "saltelli") and n & (n - 1):
         raise ctx.error(
@@ -1131,7 +1147,11 @@ def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
     problem = limits.size_problem(spec.design, len(spec.arms), spec.replicates)
     if problem is not None:
         message, key = problem
-        raise SpecError(message, key=key, file=spec.source)
+        path = tuple(key.split("."))
+        if key == "design":  # a crossed or listed design: the table that lists it
+            table = next((k for k in ("uncertainties", "factors", "points") if k in spec.raw), key)
+            path = (table,)
+        raise ctx.error(path, message)
     points = design_points(spec.design)
     for i, point in enumerate(points):
         for arm in spec.arms:

@@ -56,7 +56,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.spec import ExperimentSpec, metric_names
+from experiments.spec import ExperimentSpec, metric_names, read_text
 
 TABLES = ("runs", "timeseries", "cascades", "agents")
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
@@ -310,7 +310,7 @@ class Store:
                 "created": now,
                 "spec": spec.to_dict(),
                 "spec_file": spec.source,
-                "spec_text": Path(spec.source).read_text(encoding="utf-8")
+                "spec_text": read_text(spec.source)
                 if spec.source and Path(spec.source).is_file()
                 else None,
                 "raw_spec": spec.raw,

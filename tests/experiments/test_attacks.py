@@ -114,3 +114,39 @@ def test_levers_without_an_arm_that_sweeps_the_strategy_are_refused(write_spec):
     )
     msg = _spec_error(write_spec, text)
     assert "no arm sweeps the strategy" in msg and "sweep = true" in msg
+
+
+def test_a_spec_with_a_utf8_bom_loads_and_its_errors_keep_their_lines(write_spec):
+    from experiments.spec import load_spec
+
+    body = 'name = "bom"\nreplicates = 2\nsteps = 4\n[arms]\none_way = "one_way"\n'
+    assert load_spec(write_spec("\ufeff" + body)).name == "bom"
+    msg = _spec_error(write_spec, "\ufeff" + body.replace("steps = 4", "stepz = 4"))
+    assert "spec.toml:3:" in msg and "did you mean 'steps'" in msg
+
+
+@pytest.mark.parametrize(
+    ("design", "key", "line"),
+    [
+        ('[design]\nkind = "lhs"\nn = 1_000_000\n', "design.n", 11),
+        ("[design]\n", "replicates", 2),
+    ],
+    ids=["too_many_points", "too_many_runs"],
+)
+def test_size_errors_name_their_line(write_spec, design, key, line):
+    text = SAMPLED.format(kind="lhs", design="", tail="").replace(
+        '[design]\nkind = "lhs"\nn = 4\n', design
+    )
+    if key == "replicates":
+        text = text.replace("replicates = 1", "replicates = 1_000_000").replace(
+            "[uncertainties]\ntrust_shift = [-0.3, 0.3]\nepsilon = [0.1, 0.5]\n",
+            "[uncertainties]\ntrust_shift = {choices = [-0.3, 0.3]}\n",
+        )
+    msg = _spec_error(write_spec, text)
+    assert f"spec.toml:{line}: {key}:" in msg and "at most" in msg
+
+
+def test_a_sampled_design_without_n_says_so(write_spec):
+    text = SAMPLED.format(kind="lhs", design="", tail="").replace("n = 4\n", "")
+    msg = _spec_error(write_spec, text)
+    assert "design.n" in msg and "needs n" in msg
