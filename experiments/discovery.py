@@ -399,6 +399,7 @@ def write_discovery(
                 "",
                 _indices_table(idx, ["S1", "ST"]),
                 "",
+                *sobol_caveat(idx, spec.design.n),
             ]
         else:
             lines += [
@@ -411,6 +412,34 @@ def write_discovery(
                 "",
             ]
     return files, figs, lines
+
+
+#: Largest CI half-width of a Sobol index worth reading (an index lives in [0, 1]).
+READABLE_HALF_WIDTH = 0.1
+
+
+def sobol_caveat(idx: pd.DataFrame, n: int) -> list[str]:
+    """A warning under the Sobol table when its intervals are too wide to read, else nothing.
+
+    The bootstrap half-width shrinks about as 1/sqrt(n), so the base sample a reading needs is
+    n * (widest / :data:`READABLE_HALF_WIDTH`)^2, rounded up to a power of 2 (Saltelli needs one).
+    """
+    half = np.concatenate(
+        [(idx[f"{c}_hi"] - idx[f"{c}_lo"]).to_numpy(float) / 2 for c in ("S1", "ST")]
+    )
+    half = half[np.isfinite(half)]
+    if not len(half) or half.max() <= READABLE_HALF_WIDTH:
+        return []
+    widest = float(half.max())
+    need = n * (widest / READABLE_HALF_WIDTH) ** 2
+    need_pow2 = 1 << max(1, math.ceil(math.log2(need)))
+    return [
+        f"**Caveat: too noisy to read.** With n = {n} base samples the widest CI half-width is "
+        f"{widest:.3g}; an index lives in [0, 1], so estimates outside it are sampling noise. "
+        f"Read an index only when its half-width is below {READABLE_HALF_WIDTH:g}: that needs "
+        f"about n = {need_pow2} base samples (the half-width shrinks as 1/√n).",
+        "",
+    ]
 
 
 def _indices_table(idx: pd.DataFrame, cols: list[str], extra: str | None = None) -> str:

@@ -150,3 +150,14 @@ def test_a_sampled_design_without_n_says_so(write_spec):
     text = SAMPLED.format(kind="lhs", design="", tail="").replace("n = 4\n", "")
     msg = _spec_error(write_spec, text)
     assert "design.n" in msg and "needs n" in msg
+
+
+def test_the_sobol_caveat_appears_only_for_wide_intervals():
+    from experiments.discovery import sobol_caveat
+
+    row = {"S1": 0.3, "ST": 0.5, "S1_lo": 0.25, "S1_hi": 0.35, "ST_lo": 0.45, "ST_hi": 0.55}
+    assert sobol_caveat(pd.DataFrame([row]), 1024) == []
+    wide = {**row, "S1": 1.35, "S1_lo": -47.0, "S1_hi": 44.0}
+    text = sobol_caveat(pd.DataFrame([wide]), 4)[0]
+    # half-width 45.5: n = 4 * 455^2 = 828,100 -> the next power of 2, 2^20
+    assert "half-width is 45.5" in text and "n = 1048576" in text
