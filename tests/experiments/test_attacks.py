@@ -161,3 +161,16 @@ def test_the_sobol_caveat_appears_only_for_wide_intervals():
     text = sobol_caveat(pd.DataFrame([wide]), 4)[0]
     # half-width 45.5: n = 4 * 455^2 = 828,100 -> the next power of 2, 2^20
     assert "half-width is 45.5" in text and "n = 1048576" in text
+
+
+def test_the_share_links_duplicate_key_check_is_linear():
+    """30,000 keys took 20 s with a count per key; a Counter takes milliseconds."""
+    import time
+
+    from viewer.settings import settings_from_query
+
+    query = "&".join(f"k{i}=1" for i in range(30_000)) + "&k7=2&n_users=1&n_users=2"
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="k7, n_users appears more than once"):
+        settings_from_query(query)
+    assert time.perf_counter() - t0 < 2.0
