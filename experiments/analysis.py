@@ -1,16 +1,17 @@
 """Statistics of an experiment: summaries per arm, paired differences, adequacy and sensitivity.
 
 * :func:`summarize`: per design point, arm and measure: n, mean, sd, a t confidence interval
-  (``scipy.stats.ttest_1samp(...).confidence_interval``), median and quartiles.
+  (:func:`experiments.stats.t_intervals`), median and quartiles.
 * :func:`compare`: each arm against the baseline, paired by replicate (common random numbers):
-  the mean difference with a paired-t CI (``scipy.stats.ttest_rel``), a BCa bootstrap CI for
+  the mean difference with a paired-t CI (the t interval of the differences, as
+  ``scipy.stats.ttest_rel`` gives it), a BCa bootstrap CI for
   skewed measures (``scipy.stats.bootstrap``, Efron 1987), the standardised effect
   d_z = mean(D) / sd(D) (Lakens 2013), Vargha and Delaney's (2000) A12 = P(arm run > baseline
   run) + P(tie) / 2 from the Mann-Whitney U (``scipy.stats.mannwhitneyu``), and the within-pair
   correlation. Effect sizes, not p-values: in simulations p mostly reflects the chosen n
   (White et al. 2014).
 * Replication adequacy (Law 2015; Lorscheid et al. 2012): the CI half-width is compared with
-  the smallest difference that matters, delta, and n_needed = ((z_{1-a/2} + z_{0.8}) sd_D /
+  the smallest difference that matters, delta (:func:`experiments.stats.min_difference`), and n_needed = ((z_{1-a/2} + z_{0.8}) sd_D /
   delta)^2 is the number of pairs for 80% power at that delta.
 * :func:`sensitivity`: for multi-point designs, the per-point mean difference regressed on the
   standardised factors (standardised regression coefficients), Spearman's rank correlation, and
@@ -23,6 +24,7 @@ to be replaced by SALib's indices, which will move it out.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -34,8 +36,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.plan import Plan, check_rows, has_plan, load_plan, make_plan, spec_from_dict
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
-from experiments.store import check_readable, read_manifest, read_table
+from experiments.stats import min_difference as smallest_difference
+from experiments.stats import t_interval, t_intervals
+from experiments.store import (
+    check_readable,
+    expected_schemas,
+    read_attempts,
+    read_manifest,
+    read_table,
+)
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
@@ -52,23 +63,8 @@ def generation_of(column: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- one sample
-def mean_ci(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float]:
-    """(mean, sd, ci_lo, ci_hi) of a sample with a t interval; NaN where undefined."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return (math.nan,) * 4
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    if sd == 0:
-        return mean, 0.0, mean, mean
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # nearly identical values: still valid
-        ci = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
-    return mean, sd, float(ci.low), float(ci.high)
+#: (mean, sd, ci_lo, ci_hi) of one sample: :func:`experiments.stats.t_interval`.
+mean_ci = t_interval
 
 
 def summarize(runs: pd.DataFrame, measures: list[str], confidence: float = 0.95) -> pd.DataFrame:
@@ -86,17 +82,10 @@ def summarize(runs: pd.DataFrame, measures: list[str], confidence: float = 0.95)
     rows = []
     for (point, arm), g in ok.groupby(["point_id", "arm"], sort=False):
         x = g[measures].to_numpy(float)
-        n = np.isfinite(x).sum(axis=0)
-        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-            warnings.simplefilter("ignore")
-            mean = np.nanmean(x, axis=0)
-            sd = np.where(n >= 2, np.nanstd(x, axis=0, ddof=1), np.nan)
-            # the interval of scipy.stats.ttest_1samp(...).confidence_interval, for all columns at once
-            lo, hi = stats.t.interval(
-                confidence, np.maximum(n - 1, 1), loc=mean, scale=sd / np.sqrt(n)
-            )
+        n, mean, sd, lo, hi = t_intervals(x, confidence)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an all-NaN column: NaN quartiles
             q25, med, q75 = np.nanquantile(x, [0.25, 0.5, 0.75], axis=0)
-        lo, hi = np.where(sd == 0, mean, lo), np.where(sd == 0, mean, hi)
         for j, m in enumerate(measures):
             rows.append(
                 {
@@ -179,8 +168,8 @@ def paired_stats(
         if bootstrap:
             out.update(boot_lo=out["diff"], boot_hi=out["diff"])
     else:
-        ci = stats.ttest_rel(a, b).confidence_interval(confidence)
-        out.update(ci_lo=float(ci.low), ci_hi=float(ci.high), d_z=out["diff"] / sd)
+        _, _, _, lo, hi = t_intervals(d, confidence)  # the paired interval
+        out.update(ci_lo=float(lo[0]), ci_hi=float(hi[0]), d_z=out["diff"] / sd)
         if n >= 3:
             out["skew"] = float(stats.skew(d, bias=False))
         if bootstrap and n >= 5:
@@ -254,7 +243,7 @@ def _paired_vectorised(a: np.ndarray, b: np.ndarray, confidence: float) -> list[
     diff, sd = d.mean(axis=0), d.std(axis=0, ddof=1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
-        ci = stats.ttest_rel(a, b, axis=0).confidence_interval(confidence)
+        _, _, _, ci_lo, ci_hi = t_intervals(d, confidence)  # the paired interval
         a12 = stats.mannwhitneyu(a, b, axis=0).statistic / (n * n)
         r = stats.pearsonr(a, b, axis=0).statistic if n >= 3 else np.full(a.shape[1], np.nan)
         skew = stats.skew(d, axis=0, bias=False) if n >= 3 else np.full(a.shape[1], np.nan)
@@ -265,8 +254,8 @@ def _paired_vectorised(a: np.ndarray, b: np.ndarray, confidence: float) -> list[
             "arm_mean": float(a[:, j].mean()),
             "diff": float(diff[j]),
             "diff_sd": float(sd[j]),
-            "ci_lo": float(ci.low[j]),
-            "ci_hi": float(ci.high[j]),
+            "ci_lo": float(ci_lo[j]),
+            "ci_hi": float(ci_hi[j]),
             "boot_lo": math.nan,
             "boot_hi": math.nan,
             "d_z": float(diff[j] / sd[j]) if sd[j] > 0 else math.nan,
@@ -345,9 +334,9 @@ def compare(
         )
         for m, s in zip(measures, table, strict=True):
             bname = base_measure(m)
-            scale = max(abs(s["base_mean"]), abs(s["arm_mean"]))
-            delta = min_difference.get(bname, relative_min_difference * scale)
-            delta = delta if delta and np.isfinite(delta) else math.nan
+            delta = smallest_difference(
+                bname, (s["base_mean"], s["arm_mean"]), min_difference, relative_min_difference
+            )
             half = (s["ci_hi"] - s["ci_lo"]) / 2
             need = (
                 math.ceil(((z + POWER_Z) * s["diff_sd"] / delta) ** 2)
@@ -503,9 +492,29 @@ class Results:
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
+    def plan(self) -> Plan:
+        """The stored plan the runs were made from (``plan.parquet``; nothing re-sampled).
+
+        A folder written before plans were stored gets one built from its manifest's spec.
+        """
+        if has_plan(self.out):
+            return load_plan(self.out)
+        return make_plan(parse_spec(self.manifest["raw_spec"], source=None))
+
+    @cached_property
     def spec(self) -> ExperimentSpec:
-        """The spec the results were produced with (re-validated from the manifest)."""
-        return parse_spec(self.manifest["raw_spec"], source=None)
+        """The spec the results were produced with, as stored with the plan.
+
+        Its description and [analysis] table are the manifest's: a resume may change them
+        (they change no run), and the report follows the latest.
+        """
+        stored = self.manifest.get("spec") or {}
+        if "analysis" not in stored:
+            return self.plan.spec
+        latest = spec_from_dict(stored)
+        return dataclasses.replace(
+            self.plan.spec, analysis=latest.analysis, description=latest.description
+        )
 
     @property
     def ok(self) -> pd.DataFrame:
@@ -590,9 +599,14 @@ def load_results(out: str | Path) -> Results:
 
     Raises:
         experiments.store.StoreError: ``out`` has no readable manifest.
-        experiments.store.CorruptPartError: A part file cannot be read (named in the message).
+        experiments.store.CorruptPartError: A part file cannot be read or has the wrong columns
+            (named in the message).
+        experiments.plan.PlanError: A recorded row is not a run of the stored plan.
     """
     out = Path(out)
     manifest = read_manifest(out)
-    check_readable(out)
-    return Results(out=out, manifest=manifest, runs=read_table(out, "runs"))
+    res = Results(out=out, manifest=manifest, runs=pd.DataFrame())
+    check_readable(out, expected_schemas(res.spec, res.plan))
+    check_rows(res.plan, read_attempts(out), str(out))
+    res.runs = read_table(out, "runs")
+    return res

@@ -202,13 +202,21 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
-    from experiments.design import build_tasks
-    from experiments.spec import parse_spec
-    from experiments.store import check_parts, lock_holder, read_manifest, read_table
+    from experiments.analysis import Results
+    from experiments.plan import PlanError, check_rows
+    from experiments.store import (
+        check_parts,
+        expected_schemas,
+        lock_holder,
+        read_attempts,
+        read_manifest,
+        read_table,
+    )
 
     m = read_manifest(a.out)
-    spec = parse_spec(m["raw_spec"])
-    planned = build_tasks(spec)
+    plan = Results(out=Path(a.out), manifest=m, runs=None).plan
+    schemas = expected_schemas(plan.spec, plan)
+    planned = range(plan.n_runs)
     runs = read_table(
         a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"], skip_corrupt=True
     )
@@ -226,11 +234,17 @@ def cmd_status(a: argparse.Namespace) -> int:
         print(f"  failed {r.run_id}: {r.error}")
     if len(failed) > 10:
         print(f"  ... and {len(failed) - 10} more failures")
-    for path, error in check_parts(a.out):
+    bad = check_parts(a.out, schemas)
+    for path, error in bad:
         print(
             f"corrupt part {path.relative_to(a.out)} ({error}): run --resume to move it to "
             "corrupt/ and run its runs again"
         )
+    if not bad:
+        try:
+            check_rows(plan, read_attempts(a.out), str(a.out))
+        except PlanError as e:
+            print(f"problem: {e}")
     last = (m.get("history") or [{}])[-1]
     holder = lock_holder(a.out)
     if holder:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.points import design_points, resolve_point
-from experiments.spec import ExperimentSpec, metric_names
+from experiments.points import design_points
+from experiments.spec import ExperimentSpec
 
 __all__ = ["RunTask", "build_tasks", "design_points", "replicate_seed"]
 
@@ -77,45 +77,14 @@ def replicate_seed(root_seed: int, replicate: int) -> int:
 
 
 def build_tasks(spec: ExperimentSpec) -> list[RunTask]:
-    """Every run of the experiment, in run order (replicate, then point, then arm)."""
-    points = design_points(spec)
-    columns = tuple(metric_names(spec.metrics))
-    series = tuple(metric_names(spec.metrics, step_only=True)) if spec.measure_every else ()
-    settle = settle_columns(spec)
-    width = max(3, len(str(len(points) - 1)))
-    rwidth = max(3, len(str(spec.replicates - 1)))
-    resolved = {
-        (i, arm.name): _plain(resolve_point(spec.fixed, point, arm, spec.steps))
-        for i, point in enumerate(points)
-        for arm in spec.arms
-    }
-    tasks = []
-    for r in range(spec.replicates):
-        seed = replicate_seed(spec.root_seed, r)
-        for i, point in enumerate(points):
-            for arm in spec.arms:
-                tasks.append(
-                    RunTask(
-                        run_id=f"p{i:0{width}d}-{arm.name}-r{r:0{rwidth}d}",
-                        index=len(tasks),
-                        point_id=i,
-                        arm=arm.name,
-                        replicate=r,
-                        seed=seed,
-                        params=resolved[(i, arm.name)],
-                        factors=dict(point),
-                        model=spec.model,
-                        steps=spec.steps,
-                        measure_every=spec.measure_every,
-                        columns=columns,
-                        series_columns=series,
-                        agent_metrics=spec.agent_metrics,
-                        settle_columns=settle,
-                        settle_window=spec.settle_window,
-                        settle_tolerance=spec.settle_tolerance,
-                    )
-                )
-    return tasks
+    """Every run of the experiment, in run order (replicate, then point, then arm).
+
+    The tasks of :func:`experiments.plan.make_plan` (the points and Params the spec loader
+    built, not built again).
+    """
+    from experiments.plan import make_plan
+
+    return make_plan(spec).tasks()
 
 
 def settle_columns(spec: ExperimentSpec) -> tuple[str, ...]:
@@ -123,12 +92,3 @@ def settle_columns(spec: ExperimentSpec) -> tuple[str, ...]:
     from model.measures import catalogue
 
     return tuple(m for m in spec.metrics if catalogue.measure(m).when == "step")
-
-
-def _plain(params: Any) -> dict[str, Any]:
-    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able)."""
-    import dataclasses
-
-    d = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
-    d["strategy"] = dataclasses.asdict(params.strategy)
-    return d

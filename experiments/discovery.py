@@ -8,9 +8,10 @@ For each arm, lever setting and headline measure:
    (:func:`scenario_effects`). A measure in ``analysis.lower_is_better`` has its sign flipped,
    so a positive Δ always favours the arm.
 2. **Loses or ties** (the case of interest, ``y = 1``): the mean Δ is at most δ, the smallest
-   difference that matters (``analysis.min_difference[measure]``, else
-   ``analysis.relative_min_difference`` times the baseline's mean over all runs, in absolute
-   value). So a scenario counts as a win only when the arm is ahead by a difference that
+   difference that matters, as the comparison tables define it
+   (:func:`experiments.stats.min_difference`: ``analysis.min_difference[measure]``, else
+   ``analysis.relative_min_difference`` times the larger of the two arms' means at that
+   scenario, in absolute value). So a scenario counts as a win only when the arm is ahead by a difference that
    matters; with the few replicates per scenario of a sweep, a CI criterion would call almost
    every scenario a tie. The column ``loses`` (CI upper bound below 0) is kept alongside.
 3. **PRIM** (Friedman & Fisher 1999) from the ``prim`` package (Project Platypus's stand-alone
@@ -36,10 +37,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments.points import point_index
-from experiments.stats import confidence_label
+from experiments.stats import confidence_label, min_difference, t_interval
 
 #: Density a kept box must reach (if any point of the trajectory does).
 DEFAULT_DENSITY = 0.8
@@ -59,7 +59,11 @@ def lever_labels(spec: Any) -> list[str]:
 
 
 def scenario_effects(
-    runs: pd.DataFrame, spec: Any, measures: list[str], confidence: float | None = None
+    runs: pd.DataFrame,
+    spec: Any,
+    measures: list[str],
+    confidence: float | None = None,
+    index: list[tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
     """Per arm, lever setting, scenario and measure: mean Δ, its CI, δ and the loses-or-ties flag.
 
@@ -68,6 +72,8 @@ def scenario_effects(
         spec: The experiment spec (its design gives the lever setting and scenario of a point).
         measures: The measures (overall columns).
         confidence: CI level; the spec's ``analysis.confidence`` by default.
+        index: (lever setting, scenario) of every point, from the stored plan
+            (:attr:`experiments.plan.Plan.index`); rebuilt from the spec's design without it.
 
     Returns:
         Long table: arm, lever, lever_label, scenario, point_id, the uncertainty values, measure,
@@ -75,7 +81,7 @@ def scenario_effects(
     """
     a = spec.analysis
     conf = a.confidence if confidence is None else confidence
-    index = point_index(spec.design)
+    index = point_index(spec.design) if index is None else index
     labels = lever_labels(spec)
     ukeys = list(spec.design.uncertainty_keys)
     ok = runs[runs["status"] == "ok"]
@@ -87,12 +93,18 @@ def scenario_effects(
         other = ok[ok["arm"] == arm].set_index(["point_id", "replicate"])
         for m in measures:
             sign = -1.0 if m in a.lower_is_better else 1.0
-            delta = a.min_difference.get(m, a.relative_min_difference * abs(float(base[m].mean())))
-            d = sign * (other[m] - base[m].reindex(other.index))
+            paired = base[m].reindex(other.index)
+            d = sign * (other[m] - paired)
+            means = pd.DataFrame({"arm": other[m], "base": paired}).groupby(level=0).mean()
             for pid, g in d.groupby(level=0):
-                x = g.to_numpy(float)
-                x = x[np.isfinite(x)]
-                mean, lo, hi = _mean_ci(x, conf)
+                mean, _, lo, hi = t_interval(g.to_numpy(float), conf)
+                n = int(np.isfinite(g.to_numpy(float)).sum())
+                delta = min_difference(
+                    m,
+                    (means.at[pid, "base"], means.at[pid, "arm"]),
+                    a.min_difference,
+                    a.relative_min_difference,
+                )
                 lever, scen = index[int(pid)]
                 rows.append(
                     {
@@ -106,23 +118,16 @@ def scenario_effects(
                         "diff": mean,
                         "ci_lo": lo,
                         "ci_hi": hi,
-                        "n": len(x),
+                        "n": n,
                         "delta": delta,
-                        "loses_or_ties": bool(np.isfinite(mean) and mean <= delta),
+                        # delta undefined (both means 0): a difference of 0 still ties
+                        "loses_or_ties": bool(
+                            np.isfinite(mean) and mean <= (delta if np.isfinite(delta) else 0.0)
+                        ),
                         "loses": bool(np.isfinite(hi) and hi < 0),
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if len(x) < 2 or x.std(ddof=1) == 0:
-        return mean, mean if len(x) > 1 else math.nan, mean if len(x) > 1 else math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
-    return mean, mean - half, mean + half
 
 
 def select_point(trajectory: pd.DataFrame, density: float = DEFAULT_DENSITY) -> int:
@@ -331,19 +336,19 @@ def write_discovery(
         (files, figures, Markdown lines of the report's section).
     """
     from experiments import plots
-    from experiments.points import scenario_points
     from experiments.sensitivity import indices
     from experiments.store import atomic_write
 
     spec, out = res.spec, res.out
     ukeys = list(spec.design.uncertainty_keys)
-    n_scen = len(scenario_points(spec.design))
+    plan = res.plan
+    n_scen = plan.n_scenarios
     files: dict[str, Any] = {}
     figs: dict[str, Any] = {}
     if not ukeys or n_scen < MIN_SCENARIOS or len(spec.arms) < 2:
         return files, figs, []
     head = [m for m in spec.analysis.headline if m in res.measures]
-    effects = scenario_effects(res.runs, spec, head)
+    effects = scenario_effects(res.runs, spec, head, index=plan.index)
 
     def csv(name: str, df: pd.DataFrame) -> None:
         files[name] = out / name
@@ -357,7 +362,7 @@ def write_discovery(
     atomic_write(files["discovery_boxes.md"], lambda tmp: tmp.write_text(table + "\n"))
     if not trajs.empty:
         csv("discovery_trajectories.csv", trajs)
-    idx = indices(effects, spec)
+    idx = indices(effects, spec, unit=plan.unit)
     kind = spec.design.kind
     if not idx.empty:
         csv(f"{'sobol' if kind == 'saltelli' else 'morris'}.csv", idx)
@@ -380,7 +385,7 @@ def write_discovery(
         f"Per scenario (a point of the uncertainties {', '.join(ukeys)}) and lever setting, Δ = "
         f"arm − {a.baseline} averaged over its replicates. A scenario *loses or ties* when Δ ≤ δ, "
         "the smallest difference that matters (`analysis.min_difference`, else "
-        f"{a.relative_min_difference:.0%} of the baseline's mean; measures in "
+        f"{a.relative_min_difference:.0%} of the larger of the two arms' means there; measures in "
         "`analysis.lower_is_better` have Δ's sign flipped). PRIM (the `prim` package) finds "
         "boxes of such scenarios: *coverage* = share of all losing-or-tying scenarios inside the "
         "box, *density* = share of the box's scenarios that lose or tie, *mass* = share of all "

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.design import RunTask, build_tasks
+from experiments.design import RunTask
+from experiments.plan import make_plan
 from experiments.spec import ExperimentSpec, load_spec
 
 #: How the end-of-run agent attributes are read from the model's arrays (column 0 = focal outlet).
@@ -313,8 +314,9 @@ def run(
     check_model(spec)
     if address and executor == "serial":
         executor = "dask"
-    tasks = build_tasks(spec)
-    store = Store.open(out, spec, resume=resume, overwrite=overwrite)
+    plan = make_plan(spec)
+    tasks = plan.tasks()
+    store = Store.open(out, spec, resume=resume, overwrite=overwrite, plan=plan)
     try:
         if store.quarantined:
             print(

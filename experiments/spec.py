@@ -92,10 +92,12 @@ from experiments.points import (
     YOUNG_SHARE,
     allowed_text,
     check_key_value,
-    design_points,
     key_kind,
     numeric_bounds,
+    plain_params,
     resolve_point,
+    scenario_points,
+    unit_sample,
 )
 from model import STRATEGY_PRESETS, Params, Strategy
 from model.measures import catalogue
@@ -1152,17 +1154,52 @@ def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
             table = next((k for k in ("uncertainties", "factors", "points") if k in spec.raw), key)
             path = (table,)
         raise ctx.error(path, message)
-    points = design_points(spec.design)
+    points, unit = _design_points(spec.design)
+    params: dict[tuple[int, str], dict[str, Any]] = {}
     for i, point in enumerate(points):
         for arm in spec.arms:
             try:
-                resolve_point(spec.fixed, point, arm, spec.steps)
+                params[(i, arm.name)] = plain_params(
+                    resolve_point(spec.fixed, point, arm, spec.steps)
+                )
             except (ValueError, TypeError) as e:
                 where = _blame(spec, i, point, str(e))
                 desc = ", ".join(f"{k}={v!r}" for k, v in point.items())
                 raise ctx.error(
                     where, f"design point {i} ({desc or 'no factors'}), arm {arm.name!r}: {e}"
                 ) from None
+
+    # kept for the plan (experiments.plan.make_plan): validating built every run's Params
+    object.__setattr__(spec, "_resolved", (points, unit, params))
+
+
+def _design_points(design: Design) -> tuple[list[dict[str, Any]], Any]:
+    """The design points and, for a sampled design, the unit sample they came from (drawn once)."""
+    unit = unit_sample(design) if design.kind in SAMPLED_KINDS else None
+    scenarios = scenario_points(design, unit)
+    points = [{**lever, **s} for lever in (design.levers or ({},)) for s in scenarios]
+    return points, unit
+
+
+def resolved_runs(
+    spec: ExperimentSpec,
+) -> tuple[list[dict[str, Any]], Any, dict[tuple[int, str], dict[str, Any]]]:
+    """(design points, unit sample or None, plain Params per (point, arm)) of a spec.
+
+    :func:`parse_spec` builds them once to validate the spec and keeps them; a spec made
+    otherwise (e.g. with ``dataclasses.replace``) has them built here.
+    """
+    cached = getattr(spec, "_resolved", None)
+    if cached is not None:
+        return cached
+    points, unit = _design_points(spec.design)
+    params = {
+        (i, arm.name): plain_params(resolve_point(spec.fixed, point, arm, spec.steps))
+        for i, point in enumerate(points)
+        for arm in spec.arms
+    }
+    object.__setattr__(spec, "_resolved", (points, unit, params))
+    return points, unit, params
 
 
 def _blame(spec: ExperimentSpec, i: int, point: dict[str, Any], message: str) -> tuple:

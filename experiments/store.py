@@ -75,6 +75,7 @@ _PACKAGES = (
 #: Files of an output directory besides the tables: what ``--overwrite`` deletes.
 RESULT_FILES = (
     "manifest.json",
+    "plan.parquet",
     "report.md",
     "summary.csv",
     "comparison.csv",
@@ -100,7 +101,8 @@ class CorruptPartError(StoreError):
 
 
 # ---------------------------------------------------------------------------------- schemas
-def _arrow_type(values: list[Any]) -> pa.DataType:
+def arrow_type(values: list[Any]) -> pa.DataType:
+    """The Arrow type of a column holding ``values`` (bool, int64, float64, else string)."""
     vals = [v for v in values if v is not None]
     if vals and all(isinstance(v, bool) for v in vals):
         return pa.bool_()
@@ -117,12 +119,25 @@ def _kind_type(kind: type) -> pa.DataType:
     )
 
 
-def runs_schema(spec: ExperimentSpec) -> pa.Schema:
-    """The schema of ``runs/``: fixed by the spec, identical in every part."""
-    from experiments.design import design_points, settle_columns
+def param_fields() -> list[tuple[str, pa.DataType]]:
+    """``param.<field>`` and ``param.strategy.<switch>`` columns with their Arrow types."""
     from model import Params, Strategy
 
-    points = design_points(spec)
+    fields = []
+    for name, meta in Params.spec().items():
+        if name != "strategy":
+            fields.append((f"param.{name}", _kind_type(meta["kind"])))
+    for f in dataclasses.fields(Strategy):
+        fields.append((f"param.strategy.{f.name}", _kind_type(type(f.default))))
+    return fields
+
+
+def runs_schema(spec: ExperimentSpec, plan: Any = None) -> pa.Schema:
+    """The schema of ``runs/``: fixed by the spec (and its plan), identical in every part."""
+    from experiments.design import settle_columns
+    from experiments.plan import factor_fields, make_plan
+
+    plan = plan or make_plan(spec)
     fields = [
         ("run_id", pa.string()),
         ("run_index", pa.int64()),
@@ -136,13 +151,8 @@ def runs_schema(spec: ExperimentSpec) -> pa.Schema:
         ("steps_run", pa.int64()),
         ("seconds", pa.float64()),
     ]
-    for key in spec.design.keys:
-        fields.append((f"factor.{key}", _arrow_type([p.get(key) for p in points])))
-    for name, meta in Params.spec().items():
-        if name != "strategy":
-            fields.append((f"param.{name}", _kind_type(meta["kind"])))
-    for f in dataclasses.fields(Strategy):
-        fields.append((f"param.strategy.{f.name}", _kind_type(type(f.default))))
+    fields += factor_fields(spec, plan.points)
+    fields += param_fields()
     fields += [(c, pa.float64()) for c in metric_names(spec.metrics)]
     settle = settle_columns(spec)
     fields += [(f"drift.{c}", pa.float64()) for c in settle]
@@ -223,10 +233,13 @@ class Store:
     Use :meth:`open`; then :meth:`write` batches of run outputs and :meth:`finish`.
     """
 
-    def __init__(self, out: Path, spec: ExperimentSpec) -> None:
+    def __init__(self, out: Path, spec: ExperimentSpec, plan: Any = None) -> None:
+        from experiments.plan import make_plan
+
         self.out = Path(out)
         self.spec = spec
-        self._runs_schema = runs_schema(spec)
+        self.plan = plan or make_plan(spec)
+        self._runs_schema = runs_schema(spec, self.plan)
         self._series_schema = series_schema(spec)
         self._seq = next_sequence(self.out)
         self._lock: OutputLock | None = None
@@ -235,13 +248,24 @@ class Store:
 
     @classmethod
     def open(
-        cls, out: str | Path, spec: ExperimentSpec, *, resume: bool = False, overwrite: bool = False
+        cls,
+        out: str | Path,
+        spec: ExperimentSpec,
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+        plan: Any = None,
     ) -> Store:
-        """Lock ``out`` and prepare it for ``spec``: new, resumed (same spec only) or overwritten.
+        """Lock ``out`` and prepare it for ``spec``: new, resumed (same plan only) or overwritten.
+
+        A new folder gets the plan (``plan.parquet``); a resumed one is checked against its
+        stored plan: a changed spec (or changed model defaults) is refused naming what changed,
+        and every recorded run must be a run of the plan (:func:`experiments.plan.check_rows`).
 
         Raises:
             StoreError: ``out`` holds results and neither ``resume`` nor ``overwrite`` was given,
-                it holds another experiment's results, another process is writing it, it cannot
+                it holds another experiment's results or rows that are not runs of its plan,
+                another process is writing it, it cannot
                 be created or written, or ``overwrite`` was given for a folder that is not an
                 experiment output (or is the current directory or one of its parents).
         """
@@ -255,7 +279,7 @@ class Store:
             ) from None
         lock = OutputLock.acquire(out)
         try:
-            store = cls._open_locked(out, spec, resume=resume, overwrite=overwrite)
+            store = cls._open_locked(out, spec, resume=resume, overwrite=overwrite, plan=plan)
         except BaseException:
             lock.release()
             raise
@@ -264,8 +288,11 @@ class Store:
 
     @classmethod
     def _open_locked(
-        cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool
+        cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool, plan: Any
     ) -> Store:
+        from experiments import plan as plans
+
+        plan = plan or plans.make_plan(spec)
         manifest_path = out / "manifest.json"
         if overwrite:
             for name in (*TABLES, "figures", CORRUPT_DIR):
@@ -290,6 +317,14 @@ class Store:
                     f"{out} holds results of a different spec (differs in: {', '.join(diff)}); "
                     "resume needs the same spec, or pass --overwrite or another --out"
                 )
+            if plans.has_plan(out):
+                changed = plans.plan_difference(plans.load_plan(out), plan)
+                if changed:
+                    raise StoreError(
+                        f"{out} holds results of a different plan (differs in: "
+                        f"{'; '.join(changed)}); resume needs the same runs, or pass "
+                        "--overwrite or another --out"
+                    )
         elif has_parts:
             raise StoreError(
                 f"{out} holds part files but no manifest.json; choose another --out or --overwrite"
@@ -299,10 +334,13 @@ class Store:
                 (out / t).mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot write into {out}: {e.strerror or e}") from None
-        store = cls(out, spec)
-        store.quarantined = quarantine(out)
+        store = cls(out, spec, plan)
+        store.quarantined = quarantine(out, expected_schemas(spec, plan))
         store.cleanup()
+        plans.check_rows(plan, read_attempts(out), str(out))
         store._seq = next_sequence(out)
+        if overwrite or not plans.has_plan(out):
+            plans.write_plan(out, plan)
         now = _now()
         if manifest is None:
             manifest = {
@@ -454,19 +492,65 @@ def _seq(p: Path) -> int:
     return int(_PART.match(p.name).group(1))
 
 
-def check_parts(out: str | Path) -> list[tuple[Path, str]]:
-    """Committed parts whose Parquet footer cannot be read, with the reader's error."""
+def expected_schemas(spec: ExperimentSpec, plan: Any = None) -> dict[str, pa.Schema]:
+    """The schema of each table whose columns the spec fixes (``agents`` has none)."""
+    return {
+        "runs": runs_schema(spec, plan),
+        "timeseries": series_schema(spec),
+        "cascades": CASCADE_SCHEMA,
+    }
+
+
+def check_parts(
+    out: str | Path, schemas: dict[str, pa.Schema] | None = None
+) -> list[tuple[Path, str]]:
+    """Committed parts that cannot be read or hold other columns, with the reason.
+
+    Args:
+        out: The output directory.
+        schemas: The schema each table must have (:func:`expected_schemas`); without it only
+            the Parquet footers are read.
+    """
     bad = []
     for table in TABLES:
+        want = (schemas or {}).get(table)
         for p in parts(out, table):
             try:
-                pq.read_metadata(p)
+                got = pq.read_schema(p)
             except (OSError, pa.ArrowException) as e:
                 bad.append((p, _first_line(e)))
+                continue
+            if want is not None and not got.equals(want, check_metadata=False):
+                bad.append((p, f"wrong schema: {_schema_difference(got, want)}"))
     return bad
 
 
-def quarantine(out: str | Path) -> list[str]:
+def _schema_difference(got: pa.Schema, want: pa.Schema) -> str:
+    missing = [n for n in want.names if n not in got.names]
+    extra = [n for n in got.names if n not in want.names]
+    if missing:
+        return f"column {missing[0]} missing" + (
+            f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        )
+    if extra:
+        return f"unexpected column {extra[0]}"
+    for f in want:
+        g = got.field(f.name)
+        if g.type != f.type:
+            return f"column {f.name} is {g.type}, expected {f.type}"
+    return "columns in another order"
+
+
+def read_attempts(out: str | Path) -> pd.DataFrame:
+    """Every row of ``runs/`` (each attempt of each run) with ``_part``, its part's number."""
+    frames = []
+    for f in parts(out, "runs"):
+        df = _read_part(out, f, None, False)
+        frames.append(df.assign(_part=_seq(f)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def quarantine(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> list[str]:
     """Move unreadable parts, and every part of the same flushes, to ``OUT/corrupt/``.
 
     The runs of those flushes then count as not recorded, so a resume runs them again.
@@ -475,7 +559,7 @@ def quarantine(out: str | Path) -> list[str]:
         The unreadable parts, relative to ``out``.
     """
     out = Path(out)
-    bad = check_parts(out)
+    bad = check_parts(out, schemas)
     if not bad:
         return []
     seqs = {_seq(p) for p, _ in bad}
@@ -675,9 +759,9 @@ def _first_line(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def check_readable(out: str | Path) -> None:
-    """Raise :class:`CorruptPartError` for the first unreadable part of ``out``, if any."""
-    bad = check_parts(out)
+def check_readable(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> None:
+    """Raise :class:`CorruptPartError` for the first unreadable (or wrong-schema) part, if any."""
+    bad = check_parts(out, schemas)
     if bad:
         raise corrupt_error(out, *bad[0])
 

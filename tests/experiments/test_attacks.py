@@ -174,3 +174,36 @@ def test_the_share_links_duplicate_key_check_is_linear():
     with pytest.raises(ValueError, match="k7, n_users appears more than once"):
         settings_from_query(query)
     assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("table", ["runs", "timeseries"])
+def test_a_part_with_a_valid_footer_but_the_wrong_schema_is_quarantined(
+    tiny_spec, tmp_path, capsys, table
+):
+    """A whole Parquet file whose columns are not the table's counts as corrupt, not as runs."""
+    import pyarrow.parquet as pq
+
+    import experiments
+    from experiments.cli import main
+    from tests.experiments.test_safety import _frames
+
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    experiments.run(tiny_spec, reference, progress=False)
+    experiments.run(tiny_spec, out, progress=False, flush_every=2)
+    bad = out / table / "part-000001.parquet"
+    t = pq.read_table(bad)
+    pq.write_table(t.drop_columns([t.column_names[-1]]), bad)  # whole, readable, wrong columns
+
+    assert main(["status", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"{table}/part-000001.parquet" in text and "schema" in text
+    assert main(["report", str(out), "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert f"{table}/part-000001.parquet" in err and "schema" in err and "Traceback" not in err
+
+    assert main(["run", str(tiny_spec), "--out", str(out), "--resume", "--quiet"]) == 0
+    text = capsys.readouterr()
+    assert f"{table}/part-000001.parquet" in text.err and "2 runs" in text.out
+    for a, b in zip(_frames(out), _frames(reference), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert main(["report", str(out), "--no-figures"]) == 0
