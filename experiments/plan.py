@@ -358,7 +358,7 @@ def check_rows(plan: Plan, runs: pd.DataFrame, where: str) -> None:
         if bad.any():
             r = got[bad].iloc[0]
             e = exp[bad].iloc[0]
-            msg = f"{r['run_id']} has {c} {r[c]!r}, the plan {e[c]!r}"
+            msg = f"{r['run_id']} has {c} {_plain(r[c])!r}, the plan {_plain(e[c])!r}"
             raise _rows_error(where, r, int(bad.sum()), msg)
     table = plan.table().to_pandas().set_index(["point_id", "arm"])
     cols = [c for c in table.columns if c.startswith(("factor.", "param.")) and c in got]
@@ -375,7 +375,7 @@ def check_rows(plan: Plan, runs: pd.DataFrame, where: str) -> None:
         if not same.all():
             r = got[~same].iloc[0]
             e = ref[~same].iloc[0]
-            msg = f"{r['run_id']} has {c} = {r[c]!r}, the plan {e[c]!r}"
+            msg = f"{r['run_id']} has {c} = {_plain(r[c])!r}, the plan {_plain(e[c])!r}"
             raise _rows_error(where, r, int((~same).sum()), msg)
 
 

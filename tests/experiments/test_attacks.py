@@ -207,3 +207,94 @@ def test_a_part_with_a_valid_footer_but_the_wrong_schema_is_quarantined(
     for a, b in zip(_frames(out), _frames(reference), strict=True):
         pd.testing.assert_frame_equal(a, b)
     assert main(["report", str(out), "--no-figures"]) == 0
+
+
+# ------------------------------------------------------------------------- results vs the plan
+def _two_runs(write_spec, tmp_path, n_other: int = 300):
+    """The tiny experiment, and the same spec with another n_users, each run to its folder."""
+    import experiments
+    from tests.experiments.exp_specs import TINY
+
+    mine = write_spec(TINY, "mine.toml")
+    other = write_spec(TINY.replace("n_users = 200", f"n_users = {n_other}"), "other.toml")
+    out, elsewhere = tmp_path / "out", tmp_path / "other"
+    experiments.run(mine, out, progress=False, flush_every=4)
+    experiments.run(other, elsewhere, progress=False, flush_every=4)
+    return mine, out, elsewhere
+
+
+def test_a_runs_part_copied_from_another_experiment_is_refused(write_spec, tmp_path, capsys):
+    import shutil
+
+    import experiments
+    from experiments.cli import main
+    from experiments.store import StoreError
+
+    mine, out, elsewhere = _two_runs(write_spec, tmp_path)
+    shutil.copy(elsewhere / "runs" / "part-000001.parquet", out / "runs" / "part-000001.parquet")
+    with pytest.raises(StoreError, match=r"runs/part-000001.parquet holds 4 row\(s\) that are not"):
+        experiments.run(mine, out, progress=False, resume=True)
+    assert main(["report", str(out), "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "param.n_users = 300, the plan 200" in err and "Traceback" not in err
+    assert main(["status", str(out)]) == 0
+    assert "not runs of the stored plan" in capsys.readouterr().out
+
+
+def test_rewritten_run_ids_are_refused(tiny_spec, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import experiments
+    from experiments.store import StoreError
+
+    out = tmp_path / "out"
+    experiments.run(tiny_spec, out, progress=False, flush_every=4)
+    part = out / "runs" / "part-000001.parquet"
+    t = pq.read_table(part)
+    ids = [i.replace("-r001", "-r000") for i in t.column("run_id").to_pylist()]
+    pq.write_table(t.set_column(0, "run_id", pa.array(ids)), part)
+    with pytest.raises(StoreError, match="p000-interactive-r000 has run_index 5, the plan 1"):
+        experiments.run(tiny_spec, out, progress=False, resume=True)
+
+
+def test_a_hand_edited_manifest_does_not_let_another_spec_resume(write_spec, tmp_path):
+    """Editing the manifest's spec to match a new spec: the stored plan still says 200 users."""
+    import json
+
+    import experiments
+    from experiments.spec import load_spec
+    from experiments.store import StoreError
+    from tests.experiments.exp_specs import TINY
+
+    out = tmp_path / "out"
+    experiments.run(write_spec(TINY, "a.toml"), out, progress=False)
+    other = load_spec(write_spec(TINY.replace("n_users = 200", "n_users = 300"), "b.toml"))
+    m = json.loads((out / "manifest.json").read_text())
+    m["spec"] = other.to_dict()
+    (out / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(StoreError, match=r"different plan .*param.n_users of point 0"):
+        experiments.run(other, out, progress=False, resume=True)
+
+
+def test_status_and_report_read_the_stored_plan_and_never_resample(
+    write_spec, tmp_path, monkeypatch, capsys
+):
+    import experiments
+    import experiments.points
+    import experiments.spec
+    from experiments.cli import main
+
+    text = SAMPLED.format(kind="lhs", design="", tail="").replace("steps = 30", "steps = 6")
+    out = tmp_path / "out"
+    experiments.run(write_spec(text), out, progress=False)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the design was sampled or a run's Params built again")
+
+    for module in (experiments.points, experiments.spec):
+        monkeypatch.setattr(module, "unit_sample", refuse)
+        monkeypatch.setattr(module, "resolve_point", refuse)
+    assert main(["status", str(out)]) == 0
+    assert "8 planned, 8 ok" in capsys.readouterr().out
+    assert main(["report", str(out), "--no-figures"]) == 0
