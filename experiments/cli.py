@@ -102,16 +102,15 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_plan(a: argparse.Namespace) -> int:
     """Count the runs and estimate the time from a short pilot of each arm."""
-    from experiments.design import build_tasks
     from experiments.executors import default_workers
+    from experiments.plan import make_plan
     from experiments.run import build_model
-    from experiments.spec import count_points
 
     spec = _load(a)
-    tasks = build_tasks(spec)
-    n_points = count_points(spec)
+    plan = make_plan(spec)
+    n_points = len(plan.points)
     print(
-        f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {len(tasks)} runs"
+        f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {plan.n_runs} runs"
     )
     if spec.design.levers:
         n_lev = len(spec.design.levers)
@@ -127,7 +126,7 @@ def cmd_plan(a: argparse.Namespace) -> int:
     k = min(a.pilot_steps, spec.steps)
     per_arm: dict[str, float] = {}
     print(f"pilot: {k} steps of each arm at design point 0 ...", flush=True)
-    for t in tasks[: len(spec.arms)]:
+    for t in plan.tasks(first=len(spec.arms)):
         t0 = time.perf_counter()
         m = build_model(t)
         t1 = time.perf_counter()
@@ -141,7 +140,7 @@ def cmd_plan(a: argparse.Namespace) -> int:
         print(
             f"  {t.arm:14s} build {t1 - t0:6.2f} s, {per_step * 1000:7.1f} ms/step -> ~{per_arm[t.arm]:7.1f} s per run"
         )
-    total = sum(per_arm[t.arm] for t in tasks)
+    total = sum(per_arm.values()) * n_points * spec.replicates
     w = a.workers or default_workers()
     print(
         f"estimate: {_hms(total)} serially, ~{_hms(total / w)} on {w} workers "

@@ -17,6 +17,7 @@ copied from another experiment or edited by hand is refused instead of counted.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,8 +90,9 @@ class Plan:
                     yield k, r, i, arm, seed
                     k += 1
 
-    def tasks(self) -> list[Any]:
-        """The :class:`experiments.design.RunTask` of every run, in run order."""
+    def tasks(self, first: int | None = None) -> list[Any]:
+        """The :class:`experiments.design.RunTask` of every run (or the ``first`` ones), in run
+        order."""
         from experiments.design import RunTask, settle_columns
 
         s = self.spec
@@ -117,7 +119,7 @@ class Plan:
                 settle_window=s.settle_window,
                 settle_tolerance=s.settle_tolerance,
             )
-            for k, r, i, arm, seed in self.runs()
+            for k, r, i, arm, seed in itertools.islice(self.runs(), first)
         ]
 
     def expected_runs(self) -> pd.DataFrame:

@@ -1156,7 +1156,10 @@ def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
         raise ctx.error(path, message)
     points, unit = _design_points(spec.design)
     params: dict[tuple[int, str], dict[str, Any]] = {}
+    bar = _progress(len(points) * len(spec.arms))
     for i, point in enumerate(points):
+        if bar is not None:
+            bar.update(len(spec.arms))
         for arm in spec.arms:
             try:
                 params[(i, arm.name)] = plain_params(
@@ -1169,8 +1172,25 @@ def _check_runs(ctx: _Ctx, spec: ExperimentSpec) -> None:
                     where, f"design point {i} ({desc or 'no factors'}), arm {arm.name!r}: {e}"
                 ) from None
 
+    if bar is not None:
+        bar.close()
     # kept for the plan (experiments.plan.make_plan): validating built every run's Params
     object.__setattr__(spec, "_resolved", (points, unit, params))
+
+
+#: (point, arm) pairs from which validating a spec shows its progress (about 0.6 ms a pair).
+PROGRESS_FROM = 20_000
+
+
+def _progress(total: int) -> Any:
+    """A progress bar on stderr for a design whose validation takes a while, else None."""
+    if total < PROGRESS_FROM:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total, desc="checking the parameters of every design point and arm", unit="run"
+    )
 
 
 def _design_points(design: Design) -> tuple[list[dict[str, Any]], Any]:

@@ -298,3 +298,23 @@ def test_status_and_report_read_the_stored_plan_and_never_resample(
     assert main(["status", str(out)]) == 0
     assert "8 planned, 8 ok" in capsys.readouterr().out
     assert main(["report", str(out), "--no-figures"]) == 0
+
+
+def test_plan_builds_no_run_tasks_and_shows_progress_on_a_large_design(
+    write_spec, monkeypatch, capsys
+):
+    """At the design limit, plan was silent for minutes building every run twice."""
+    import experiments.design
+    import experiments.spec
+    from experiments.cli import main
+
+    made = []
+    real = experiments.design.RunTask
+    monkeypatch.setattr(experiments.design, "RunTask", lambda **kw: made.append(1) or real(**kw))
+    monkeypatch.setattr(experiments.spec, "PROGRESS_FROM", 10)
+    text = SAMPLED.format(kind="lhs", design="", tail="").replace("n = 4", "n = 64")
+    assert main(["plan", str(write_spec(text)), "--pilot-steps", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "64 design point(s) x 2 arms x 1 replicates = 128 runs" in captured.out
+    assert "checking the parameters of every design point and arm" in captured.err
+    assert made == []
