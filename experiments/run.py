@@ -378,6 +378,7 @@ def _sweep(
                 window or 2 * ex.workers,
                 on_error=_lost_run,
                 restart=ex.restart,
+                watch=ex.watch,
             ):
                 buffer.append(result)
                 failed += not result.ok
