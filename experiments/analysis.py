@@ -36,17 +36,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.parts import check_readable, expected_schemas, read_attempts, read_table
 from experiments.plan import Plan, check_rows, has_plan, load_plan, make_plan, spec_from_dict
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
 from experiments.stats import min_difference as smallest_difference
 from experiments.stats import t_interval, t_intervals
-from experiments.store import (
-    check_readable,
-    expected_schemas,
-    read_attempts,
-    read_manifest,
-    read_table,
-)
+from experiments.store import read_manifest
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)

@@ -202,15 +202,10 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
     from experiments.analysis import Results
+    from experiments.lock import lock_holder
+    from experiments.parts import check_parts, expected_schemas, read_attempts, read_table
     from experiments.plan import PlanError, check_rows
-    from experiments.store import (
-        check_parts,
-        expected_schemas,
-        lock_holder,
-        read_attempts,
-        read_manifest,
-        read_table,
-    )
+    from experiments.store import read_manifest
 
     m = read_manifest(a.out)
     plan = Results(out=Path(a.out), manifest=m, runs=None).plan

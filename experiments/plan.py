@@ -29,9 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from experiments.errors import StoreError
 from experiments.points import point_index_of, sample_keys
 from experiments.spec import Analysis, Arm, Design, ExperimentSpec, metric_names
-from experiments.store import StoreError
 
 PLAN_FILE = "plan.parquet"
 _META_KEY = b"opinion_ecology.plan"
@@ -130,7 +130,7 @@ class Plan:
 
     def table(self) -> pa.Table:
         """The plan as stored: one row per (point, arm), with the spec and seeds as metadata."""
-        from experiments.store import param_fields
+        from experiments.schemas import param_fields
 
         keys = list(self.spec.design.keys)
         ukeys = sample_keys(self.spec.design) if self.unit is not None else []
@@ -167,7 +167,7 @@ class Plan:
 
 def factor_fields(spec: ExperimentSpec, points: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     """``factor.<key>`` columns with the Arrow type of the key's values across the points."""
-    from experiments.store import arrow_type
+    from experiments.schemas import arrow_type
 
     return [(f"factor.{k}", arrow_type([p.get(k) for p in points])) for k in spec.design.keys]
 

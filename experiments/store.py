@@ -3,6 +3,8 @@
 Layout of an output directory ``OUT``::
 
     OUT/manifest.json              resolved spec, package versions, git commit, history
+    OUT/plan.parquet               the plan: every (point, arm) with its factors and Params,
+                                   the spec and the replicate seeds (experiments.plan)
     OUT/runs/part-000000.parquet   one row per run: ids, seed, status, error, seconds,
                                    factor.<key>, param.<field>, final measures
     OUT/timeseries/part-*.parquet  run_id, point_id, arm, replicate, step, step measures
@@ -14,32 +16,28 @@ starting with ``.`` (which Parquet dataset readers skip) and then ``os.replace``
 place, the runs part last. A run counts as recorded when its row is in ``runs/``; parts of
 other tables whose runs part never landed (the process was killed in between) are deleted
 when the store is reopened, so a resumed sweep ends with exactly the tables of one that was
-never interrupted. Readers see only rows of runs recorded in ``runs/``: a row of another table
-counts when it comes from the same part as its run's latest row.
+never interrupted. Readers (:mod:`experiments.parts`) see only rows of runs recorded in
+``runs/``: a row of another table counts when it comes from the same part as its run's latest
+row.
 
-One process writes a directory at a time: :meth:`Store.open` takes an exclusive
-``fcntl.flock`` on ``OUT/.lock`` (holder's pid, host and start time written inside) and a
-second writer is refused. The operating system releases the lock when its holder dies, so a
-killed run never blocks a resume. A part that cannot be read (a truncated file) is moved to
-``OUT/corrupt/`` on reopening, with the parts of the other tables of the same flush, so its
-runs count as not done and a resume runs them again.
+One process writes a directory at a time (:mod:`experiments.lock`). On reopening, a part that
+cannot be read or whose columns are not its table's is moved to ``OUT/corrupt/`` with the
+other parts of its flush, so its runs count as not done and a resume runs them again; a resume
+with another plan is refused, and so is a recorded row that is not a run of the stored plan.
 
-This file is longer than the house's 400 lines: the layout, the writer, the lock, the atomic
-writes, the corrupt-part checks and the readers guard one invariant (a result file is whole or
-absent, and readers see only recorded runs), so they are kept where they can be read together.
+This file is a little longer than the house's 400 lines: :class:`Store` (opening, resuming,
+writing) and the manifest with its provenance (:func:`environment`, :func:`git_commit`) are the
+writer's one path.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 import os
 import platform
-import re
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -56,10 +54,39 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.spec import ExperimentSpec, metric_names, read_text
+from experiments.errors import CorruptPartError, StoreError, StoreWriteError
+from experiments.lock import LOCK_FILE, OutputLock, lock_holder
+from experiments.parts import (
+    CORRUPT_DIR,
+    PART,
+    TABLES,
+    expected_schemas,
+    next_sequence,
+    parts,
+    quarantine,
+    read_attempts,
+    read_table,
+)
+from experiments.schemas import (
+    CASCADE_SCHEMA,
+    run_ids,
+    run_row,
+    runs_schema,
+    series_schema,
+)
+from experiments.spec import ExperimentSpec, read_text
 
-TABLES = ("runs", "timeseries", "cascades", "agents")
-_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+#: Re-exported: the store's errors and the readers most callers want with it.
+__all__ = [
+    "TIMING_COLUMNS",
+    "CorruptPartError",
+    "Store",
+    "StoreError",
+    "StoreWriteError",
+    "lock_holder",
+    "parts",
+    "read_table",
+]
 _PACKAGES = (
     "opinion-ecology",
     "mesa",
@@ -82,148 +109,8 @@ RESULT_FILES = (
     "sensitivity.csv",
     "partial_dependence.csv",
 )
-LOCK_FILE = ".lock"
-CORRUPT_DIR = "corrupt"
 #: Columns that legitimately differ between two executions of the same run.
 TIMING_COLUMNS = ("seconds",)
-
-
-class StoreError(RuntimeError):
-    """The output directory cannot be used as asked (another experiment, or no --resume)."""
-
-
-class StoreWriteError(StoreError):
-    """A result file could not be written (e.g. the disk is full); nothing partial was left."""
-
-
-class CorruptPartError(StoreError):
-    """A part file cannot be read (e.g. truncated by a crash of the machine or a full disk)."""
-
-
-# ---------------------------------------------------------------------------------- schemas
-def arrow_type(values: list[Any]) -> pa.DataType:
-    """The Arrow type of a column holding ``values`` (bool, int64, float64, else string)."""
-    vals = [v for v in values if v is not None]
-    if vals and all(isinstance(v, bool) for v in vals):
-        return pa.bool_()
-    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return pa.int64()
-    if vals and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-        return pa.float64()
-    return pa.string()
-
-
-def _kind_type(kind: type) -> pa.DataType:
-    return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}.get(
-        kind, pa.string()
-    )
-
-
-def param_fields() -> list[tuple[str, pa.DataType]]:
-    """``param.<field>`` and ``param.strategy.<switch>`` columns with their Arrow types."""
-    from model import Params, Strategy
-
-    fields = []
-    for name, meta in Params.spec().items():
-        if name != "strategy":
-            fields.append((f"param.{name}", _kind_type(meta["kind"])))
-    for f in dataclasses.fields(Strategy):
-        fields.append((f"param.strategy.{f.name}", _kind_type(type(f.default))))
-    return fields
-
-
-def runs_schema(spec: ExperimentSpec, plan: Any = None) -> pa.Schema:
-    """The schema of ``runs/``: fixed by the spec (and its plan), identical in every part."""
-    from experiments.design import settle_columns
-    from experiments.plan import factor_fields, make_plan
-
-    plan = plan or make_plan(spec)
-    fields = [
-        ("run_id", pa.string()),
-        ("run_index", pa.int64()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("seed", pa.int64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("traceback", pa.string()),
-        ("steps_run", pa.int64()),
-        ("seconds", pa.float64()),
-    ]
-    fields += factor_fields(spec, plan.points)
-    fields += param_fields()
-    fields += [(c, pa.float64()) for c in metric_names(spec.metrics)]
-    settle = settle_columns(spec)
-    fields += [(f"drift.{c}", pa.float64()) for c in settle]
-    fields += [(f"settled.{c}", pa.bool_()) for c in settle]
-    fields.append(("settled", pa.bool_()))
-    return pa.schema(fields)
-
-
-def series_schema(spec: ExperimentSpec) -> pa.Schema:
-    """The schema of ``timeseries/``."""
-    base = [
-        ("run_id", pa.string()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("step", pa.int64()),
-    ]
-    return pa.schema(base + [(c, pa.float64()) for c in metric_names(spec.metrics, step_only=True)])
-
-
-CASCADE_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("item", pa.int64()),
-        ("size", pa.int64()),
-    ]
-)
-
-
-# ---------------------------------------------------------------------------------- rows
-def run_row(output: Any) -> dict[str, Any]:
-    """The ``runs/`` row of a :class:`~experiments.run.RunOutput`."""
-    t = output.task
-    row: dict[str, Any] = {
-        "run_id": t.run_id,
-        "run_index": t.index,
-        "point_id": t.point_id,
-        "arm": t.arm,
-        "replicate": t.replicate,
-        "seed": t.seed,
-        "status": output.status,
-        "error": output.error,
-        "traceback": output.traceback,
-        "steps_run": output.steps_run,
-        "seconds": output.seconds,
-    }
-    for k, v in t.factors.items():
-        row[f"factor.{k}"] = v
-    for k, v in t.params.items():
-        if k == "strategy":
-            for sk, sv in v.items():
-                row[f"param.strategy.{sk}"] = sv
-        else:
-            row[f"param.{k}"] = v
-    for c in t.columns:
-        row[c] = output.final.get(c, np.nan)
-    settled = []
-    for c in t.settle_columns:
-        drift = output.drift.get(c, np.nan)
-        row[f"drift.{c}"] = drift
-        row[f"settled.{c}"] = None if not np.isfinite(drift) else bool(drift <= t.settle_tolerance)
-        settled.append(row[f"settled.{c}"])
-    row["settled"] = None if not output.ok else all(bool(x) for x in settled)
-    return row
-
-
-def _ids(t: Any) -> dict[str, Any]:
-    return {"run_id": t.run_id, "point_id": t.point_id, "arm": t.arm, "replicate": t.replicate}
 
 
 # ---------------------------------------------------------------------------------- the store
@@ -389,15 +276,17 @@ class Store:
         for o in outputs:
             if o.series:
                 n = len(o.series["step"])
-                ids = _ids(o.task)
+                ids = run_ids(o.task)
                 series.append(pd.DataFrame({**{k: [v] * n for k, v in ids.items()}, **o.series}))
             if len(o.cascade_sizes):
                 cascades.append(
-                    pd.DataFrame({**_ids(o.task), "item": o.cascade_items, "size": o.cascade_sizes})
+                    pd.DataFrame(
+                        {**run_ids(o.task), "item": o.cascade_items, "size": o.cascade_sizes}
+                    )
                 )
             if o.agents:
                 n = len(next(iter(o.agents.values())))
-                agents.append(pd.DataFrame({**_ids(o.task), "agent": np.arange(n), **o.agents}))
+                agents.append(pd.DataFrame({**run_ids(o.task), "agent": np.arange(n), **o.agents}))
         if series:
             _write_part(
                 self.out / "timeseries",
@@ -433,7 +322,7 @@ class Store:
         committed = {
             int(m.group(1))
             for p in (self.out / "runs").glob("part-*.parquet")
-            if (m := _PART.match(p.name))
+            if (m := PART.match(p.name))
         }
         for table in TABLES:
             d = self.out / table
@@ -442,7 +331,7 @@ class Store:
             for p in d.iterdir():
                 if p.name.startswith(".") or (
                     table != "runs"
-                    and (m := _PART.match(p.name))
+                    and (m := PART.match(p.name))
                     and int(m.group(1)) not in committed
                 ):
                     p.unlink()
@@ -488,95 +377,6 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     return path
 
 
-def _seq(p: Path) -> int:
-    return int(_PART.match(p.name).group(1))
-
-
-def expected_schemas(spec: ExperimentSpec, plan: Any = None) -> dict[str, pa.Schema]:
-    """The schema of each table whose columns the spec fixes (``agents`` has none)."""
-    return {
-        "runs": runs_schema(spec, plan),
-        "timeseries": series_schema(spec),
-        "cascades": CASCADE_SCHEMA,
-    }
-
-
-def check_parts(
-    out: str | Path, schemas: dict[str, pa.Schema] | None = None
-) -> list[tuple[Path, str]]:
-    """Committed parts that cannot be read or hold other columns, with the reason.
-
-    Args:
-        out: The output directory.
-        schemas: The schema each table must have (:func:`expected_schemas`); without it only
-            the Parquet footers are read.
-    """
-    bad = []
-    for table in TABLES:
-        want = (schemas or {}).get(table)
-        for p in parts(out, table):
-            try:
-                got = pq.read_schema(p)
-            except (OSError, pa.ArrowException) as e:
-                bad.append((p, _first_line(e)))
-                continue
-            if want is not None and not got.equals(want, check_metadata=False):
-                bad.append((p, f"wrong schema: {_schema_difference(got, want)}"))
-    return bad
-
-
-def _schema_difference(got: pa.Schema, want: pa.Schema) -> str:
-    missing = [n for n in want.names if n not in got.names]
-    extra = [n for n in got.names if n not in want.names]
-    if missing:
-        return f"column {missing[0]} missing" + (
-            f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        )
-    if extra:
-        return f"unexpected column {extra[0]}"
-    for f in want:
-        g = got.field(f.name)
-        if g.type != f.type:
-            return f"column {f.name} is {g.type}, expected {f.type}"
-    return "columns in another order"
-
-
-def read_attempts(out: str | Path) -> pd.DataFrame:
-    """Every row of ``runs/`` (each attempt of each run) with ``_part``, its part's number."""
-    frames = []
-    for f in parts(out, "runs"):
-        df = _read_part(out, f, None, False)
-        frames.append(df.assign(_part=_seq(f)))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def quarantine(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> list[str]:
-    """Move unreadable parts, and every part of the same flushes, to ``OUT/corrupt/``.
-
-    The runs of those flushes then count as not recorded, so a resume runs them again.
-
-    Returns:
-        The unreadable parts, relative to ``out``.
-    """
-    out = Path(out)
-    bad = check_parts(out, schemas)
-    if not bad:
-        return []
-    seqs = {_seq(p) for p, _ in bad}
-    dest = out / CORRUPT_DIR
-    dest.mkdir(exist_ok=True)
-    for table in TABLES:
-        for p in parts(out, table):
-            if _seq(p) in seqs:
-                target = dest / f"{table}-{p.name}"
-                n = 1
-                while target.exists():
-                    target = dest / f"{table}-{p.stem}.{n}.parquet"
-                    n += 1
-                os.replace(p, target)
-    return [str(p.relative_to(out)) for p, _ in bad]
-
-
 def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
     """Refuse an output folder that cannot be used, before anything is created or deleted.
 
@@ -612,167 +412,6 @@ def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
             "this package) and not empty; --overwrite deletes only experiment outputs, so "
             "choose a new or empty --out"
         )
-
-
-class OutputLock:
-    """An exclusive ``fcntl.flock`` on ``OUT/.lock``, released by the OS when its holder dies."""
-
-    def __init__(self, path: Path, fd: int | None) -> None:
-        self.path, self.fd = path, fd
-
-    @classmethod
-    def acquire(cls, out: Path) -> OutputLock:
-        """Take the lock of ``out`` or raise :class:`StoreError` naming the process holding it."""
-        path = out / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise StoreError(
-                f"cannot write into the output folder {out}: {e.strerror or e}; "
-                "choose a writable --out"
-            ) from None
-        if fcntl is None:  # pragma: no cover - Windows
-            return cls(path, fd)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreError(
-                f"{out} is in use by another run ({lock_holder(out) or 'holder unknown'}); "
-                "wait for it to finish or stop it, or choose another --out"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {_now()}\n".encode())
-        return cls(path, fd)
-
-    def release(self) -> None:
-        """Release the lock (the file stays; an unlocked file holds nobody)."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def lock_holder(out: str | Path) -> str | None:
-    """``pid N on HOST, started T`` of the process writing ``out``, or None if none is."""
-    path = Path(out) / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return os.read(fd, 4096).decode(errors="replace").strip() or "holder unknown"
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
-
-
-def next_sequence(out: Path) -> int:
-    """One more than the highest part number in any table (0 for a new directory)."""
-    seqs = [
-        int(m.group(1))
-        for t in TABLES
-        if (Path(out) / t).is_dir()
-        for p in (Path(out) / t).iterdir()
-        if (m := _PART.match(p.name))
-    ]
-    return max(seqs, default=-1) + 1
-
-
-def parts(out: str | Path, table: str) -> list[Path]:
-    """The committed part files of ``table`` in sequence order."""
-    d = Path(out) / table
-    if not d.is_dir():
-        return []
-    return sorted(
-        (p for p in d.iterdir() if _PART.match(p.name)),
-        key=lambda p: int(_PART.match(p.name).group(1)),
-    )
-
-
-def read_table(
-    out: str | Path, table: str, columns: list[str] | None = None, *, skip_corrupt: bool = False
-) -> pd.DataFrame:
-    """One table as a DataFrame: latest attempt of each recorded run, sorted by run.
-
-    Rows of ``timeseries``, ``cascades`` and ``agents`` are kept only when they come from the
-    same flush as their run's latest row in ``runs/``; rows of a flush whose runs part never
-    landed, and of earlier attempts of a re-run run, are not returned.
-
-    Args:
-        out: The output directory.
-        table: ``runs``, ``timeseries``, ``cascades`` or ``agents``.
-        columns: Columns to read (default: all).
-        skip_corrupt: Leave out unreadable parts instead of raising.
-
-    Returns:
-        The table; empty (with no columns) when nothing was recorded.
-
-    Raises:
-        CorruptPartError: A part cannot be read (unless ``skip_corrupt``).
-    """
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    files = parts(out, table)
-    if not files:
-        return pd.DataFrame(columns=columns or [])
-    frames = []
-    for f in files:
-        df = _read_part(out, f, columns, skip_corrupt)
-        if df is not None:
-            df["_part"] = _seq(f)
-            frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=columns or [])
-    df = pd.concat(frames, ignore_index=True)
-    if table == "runs":
-        df = df.drop_duplicates("run_id", keep="last")
-        sort = ["run_index"] if "run_index" in df else ["run_id"]
-    else:
-        latest = {}
-        for f in parts(out, "runs"):
-            ids = _read_part(out, f, ["run_id"], skip_corrupt)
-            if ids is not None:
-                latest.update(dict.fromkeys(ids["run_id"], _seq(f)))
-        df = df[df["_part"].to_numpy() == df["run_id"].map(latest).to_numpy()]
-        key = {"timeseries": "step", "cascades": "item", "agents": "agent"}[table]
-        sort = ["run_id", key] if key in df else ["run_id"]
-    return df.drop(columns="_part").sort_values(sort, kind="stable").reset_index(drop=True)
-
-
-def _read_part(
-    out: str | Path, f: Path, columns: list[str] | None, skip_corrupt: bool
-) -> pd.DataFrame | None:
-    try:
-        return pq.read_table(f, columns=columns).to_pandas()
-    except (OSError, pa.ArrowException) as e:
-        if skip_corrupt:
-            return None
-        raise corrupt_error(out, f, _first_line(e)) from None
-
-
-def _first_line(e: BaseException) -> str:
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
-
-
-def check_readable(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> None:
-    """Raise :class:`CorruptPartError` for the first unreadable (or wrong-schema) part, if any."""
-    bad = check_parts(out, schemas)
-    if bad:
-        raise corrupt_error(out, *bad[0])
-
-
-def corrupt_error(out: str | Path, f: Path, first: str) -> CorruptPartError:
-    """The message for an unreadable part: which file, and that ``--resume`` reruns its runs."""
-    rel = Path(f).relative_to(out)
-    return CorruptPartError(
-        f"{out}: part {rel} cannot be read ({first}); `run SPEC --out {out} --resume` moves "
-        f"it to {CORRUPT_DIR}/ and runs its runs again"
-    )
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
