@@ -13,38 +13,48 @@
 * Replication adequacy (Law 2015; Lorscheid et al. 2012): the CI half-width is compared with
   the smallest difference that matters, delta (:func:`experiments.stats.min_difference`), and n_needed = ((z_{1-a/2} + z_{0.8}) sd_D /
   delta)^2 is the number of pairs for 80% power at that delta.
-* :func:`sensitivity`: for multi-point designs, the per-point mean difference regressed on the
+* :func:`sensitivity` (:mod:`experiments.regression`): for multi-point designs, the per-point mean difference regressed on the
   standardised factors (standardised regression coefficients), Spearman's rank correlation, and
   binned partial dependence (ten Broeke et al. 2016).
 
-This file is longer than the house's 400 lines: it holds the summaries, the paired statistics,
-the sensitivity summaries and the results reader that they all share; the sensitivity part is
-to be replaced by SALib's indices, which will move it out.
+The regression summaries live in :mod:`experiments.regression` (re-exported here); the results
+of an output folder are loaded by :mod:`experiments.results`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.parts import check_readable, expected_schemas, read_attempts, read_table
-from experiments.plan import Plan, check_rows, has_plan, load_plan, make_plan, spec_from_dict
-from experiments.spec import ExperimentSpec, metric_names, parse_spec
+from experiments.regression import (
+    numeric_factors,
+    partial_dependence,
+    point_effects,
+    sensitivity,
+)
 from experiments.stats import min_difference as smallest_difference
 from experiments.stats import t_interval, t_intervals
-from experiments.store import read_manifest
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
+__all__ = [
+    "POWER_Z",
+    "base_measure",
+    "compare",
+    "generation_of",
+    "mean_ci",
+    "numeric_factors",
+    "paired_stats",
+    "paired_table",
+    "partial_dependence",
+    "point_effects",
+    "sensitivity",
+    "summarize",
+]
 
 
 def base_measure(column: str) -> str:
@@ -357,251 +367,3 @@ def compare(
                 }
             )
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------- sensitivity
-def point_effects(
-    runs: pd.DataFrame, factors: list[str], measures: list[str], baseline: str
-) -> pd.DataFrame:
-    """Per design point and arm: factor values and the mean paired difference of each measure."""
-    ok = runs[runs["status"] == "ok"]
-    base = ok[ok["arm"] == baseline].set_index(["point_id", "replicate"])[measures]
-    frames = []
-    for arm in [a for a in pd.unique(ok["arm"]) if a != baseline]:
-        other = ok[ok["arm"] == arm].set_index(["point_id", "replicate"])
-        d = other[measures] - base.reindex(other.index)
-        mean = d.groupby(level=0).mean()
-        fac = other.groupby(level=0)[[f"factor.{f}" for f in factors]].first()
-        fac.columns = factors
-        frames.append(pd.concat([fac, mean], axis=1).assign(arm=arm).reset_index())
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def numeric_factors(effects: pd.DataFrame, factors: list[str]) -> list[str]:
-    """Factors that are numbers or booleans and vary across points."""
-    out = []
-    for f in factors:
-        col = effects[f]
-        if (
-            pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
-        ) and col.nunique() > 1:
-            out.append(f)
-    return out
-
-
-def sensitivity(effects: pd.DataFrame, factors: list[str], measures: list[str]) -> pd.DataFrame:
-    """Rank factors by their influence on each arm's difference.
-
-    For each arm and measure: standardised regression coefficients (OLS of the standardised
-    difference on the standardised factors, with R^2), Spearman's rho, and the share of points
-    where the arm beats the baseline.
-
-    Returns:
-        One row per (arm, measure, factor) with src, abs_src, rank, r2, spearman, share_positive.
-    """
-    rows = []
-    num = numeric_factors(effects, factors)
-    for arm, g in effects.groupby("arm", sort=False):
-        x = g[num].to_numpy(float)
-        xs = (x - x.mean(axis=0)) / x.std(axis=0)
-        for m in measures:
-            y = g[m].to_numpy(float)
-            keep = np.isfinite(y) & np.isfinite(xs).all(axis=1)
-            if keep.sum() < len(num) + 2 or y[keep].std() == 0:
-                continue
-            ys = (y[keep] - y[keep].mean()) / y[keep].std()
-            design = np.column_stack([np.ones(keep.sum()), xs[keep]])
-            coef, *_ = np.linalg.lstsq(design, ys, rcond=None)
-            r2 = 1 - ((ys - design @ coef) ** 2).sum() / (ys**2).sum()
-            order = np.argsort(-np.abs(coef[1:]))
-            ranks = np.empty(len(num), dtype=int)
-            ranks[order] = np.arange(1, len(num) + 1)
-            for i, f in enumerate(num):
-                rho = stats.spearmanr(xs[keep, i], y[keep]).statistic
-                rows.append(
-                    {
-                        "arm": arm,
-                        "measure": m,
-                        "factor": f,
-                        "src": float(coef[i + 1]),
-                        "abs_src": float(abs(coef[i + 1])),
-                        "rank": int(ranks[i]),
-                        "r2": float(r2),
-                        "spearman": float(rho),
-                        "share_positive": float((y[keep] > 0).mean()),
-                        "mean_diff": float(y[keep].mean()),
-                        "points": int(keep.sum()),
-                    }
-                )
-    return pd.DataFrame(rows)
-
-
-def partial_dependence(
-    effects: pd.DataFrame, factor: str, measure: str, bins: int = 5, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Mean difference and its CI in quantile bins of ``factor`` (marginal partial dependence).
-
-    Returns:
-        One row per (arm, bin): lo, hi, mid, n, mean, ci_lo, ci_hi.
-    """
-    rows = []
-    for arm, g in effects.groupby("arm", sort=False):
-        x, y = g[factor].to_numpy(float), g[measure].to_numpy(float)
-        edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
-        idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-        for b in range(len(edges) - 1):
-            sel = y[idx == b]
-            mean, _, lo, hi = mean_ci(sel, confidence)
-            rows.append(
-                {
-                    "arm": arm,
-                    "factor": factor,
-                    "measure": measure,
-                    "bin": b,
-                    "lo": edges[b],
-                    "hi": edges[b + 1],
-                    "mid": float(np.mean(x[idx == b])) if (idx == b).any() else math.nan,
-                    "n": int(np.isfinite(sel).sum()),
-                    "mean": mean,
-                    "ci_lo": lo,
-                    "ci_hi": hi,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------- results
-@dataclass
-class Results:
-    """The results in an output directory, loaded for analysis.
-
-    Attributes:
-        out: The directory.
-        manifest: The manifest (resolved spec, environment, history).
-        runs: One row per recorded run (ok and failed), in run order.
-    """
-
-    out: Path
-    manifest: dict[str, Any]
-    runs: pd.DataFrame
-    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    @cached_property
-    def plan(self) -> Plan:
-        """The stored plan the runs were made from (``plan.parquet``; nothing re-sampled).
-
-        A folder written before plans were stored gets one built from its manifest's spec.
-        """
-        if has_plan(self.out):
-            return load_plan(self.out)
-        return make_plan(parse_spec(self.manifest["raw_spec"], source=None))
-
-    @cached_property
-    def spec(self) -> ExperimentSpec:
-        """The spec the results were produced with, as stored with the plan.
-
-        Its description and [analysis] table are the manifest's: a resume may change them
-        (they change no run), and the report follows the latest.
-        """
-        stored = self.manifest.get("spec") or {}
-        if "analysis" not in stored:
-            return self.plan.spec
-        latest = spec_from_dict(stored)
-        return dataclasses.replace(
-            self.plan.spec, analysis=latest.analysis, description=latest.description
-        )
-
-    @property
-    def ok(self) -> pd.DataFrame:
-        """Finished runs only."""
-        return self.runs[self.runs["status"] == "ok"]
-
-    @property
-    def failed(self) -> pd.DataFrame:
-        """Failed runs with their errors."""
-        return self.runs[self.runs["status"] != "ok"]
-
-    @property
-    def measures(self) -> list[str]:
-        """Final-measure columns."""
-        return [c for c in metric_names(self.spec.metrics) if c in self.runs.columns]
-
-    @property
-    def factors(self) -> list[str]:
-        """Design factor keys."""
-        return list(self.spec.design.keys)
-
-    def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The time series (read on first use)."""
-        key = f"ts:{columns}"
-        if key not in self._cache:
-            cols = (
-                None
-                if columns is None
-                else ["run_id", "point_id", "arm", "replicate", "step", *columns]
-            )
-            self._cache[key] = read_table(self.out, "timeseries", columns=cols)
-        return self._cache[key]
-
-    def cascades(self) -> pd.DataFrame:
-        """Per-item cascade sizes of every run."""
-        if "cascades" not in self._cache:
-            self._cache["cascades"] = read_table(self.out, "cascades")
-        return self._cache["cascades"]
-
-    def agents(self) -> pd.DataFrame:
-        """Agent attributes at the end of each run (when ``agent_metrics`` asked for them)."""
-        return read_table(self.out, "agents")
-
-    def summary(self) -> pd.DataFrame:
-        """:func:`summarize` with the spec's confidence level."""
-        return summarize(self.runs, self.measures, self.spec.analysis.confidence)
-
-    def compare(self, baseline: str | None = None) -> pd.DataFrame:
-        """:func:`compare` every arm with the baseline, as the spec's [analysis] asks."""
-        a = self.spec.analysis
-        return compare(
-            self.runs,
-            self.measures,
-            baseline or a.baseline,
-            confidence=a.confidence,
-            bootstrap=a.bootstrap,
-            n_resamples=a.n_resamples,
-            min_difference=a.min_difference,
-            relative_min_difference=a.relative_min_difference,
-            seed=self.spec.root_seed,
-        )
-
-    def effects(self, measures: list[str] | None = None) -> pd.DataFrame:
-        """:func:`point_effects` for the headline measures (or ``measures``)."""
-        return point_effects(
-            self.runs,
-            self.factors,
-            measures or list(self.spec.analysis.headline),
-            self.spec.analysis.baseline,
-        )
-
-
-def load_results(out: str | Path) -> Results:
-    """Load an output directory written by :func:`experiments.run`.
-
-    Args:
-        out: The directory.
-
-    Returns:
-        The results; ``runs`` holds every recorded run, latest attempt per run, and the other
-        tables only rows of those attempts.
-
-    Raises:
-        experiments.store.StoreError: ``out`` has no readable manifest.
-        experiments.store.CorruptPartError: A part file cannot be read or has the wrong columns
-            (named in the message).
-        experiments.plan.PlanError: A recorded row is not a run of the stored plan.
-    """
-    out = Path(out)
-    manifest = read_manifest(out)
-    res = Results(out=out, manifest=manifest, runs=pd.DataFrame())
-    check_readable(out, expected_schemas(res.spec, res.plan))
-    check_rows(res.plan, read_attempts(out), str(out))
-    res.runs = read_table(out, "runs")
-    return res

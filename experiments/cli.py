@@ -201,10 +201,10 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
-    from experiments.analysis import Results
     from experiments.lock import lock_holder
     from experiments.parts import check_parts, expected_schemas, read_attempts, read_table
     from experiments.plan import PlanError, check_rows
+    from experiments.results import Results
     from experiments.store import read_manifest
 
     m = read_manifest(a.out)
@@ -253,8 +253,8 @@ def cmd_report(a: argparse.Namespace) -> int:
     """Write the report and print the headline comparison."""
     import pandas as pd
 
-    from experiments.analysis import load_results
     from experiments.report import headline_point, headline_table, write_report
+    from experiments.results import load_results
     from experiments.stats import confidence_label
 
     res = load_results(a.out)

@@ -32,10 +32,12 @@ import numpy as np
 import pandas as pd
 
 from experiments import limits, plots
-from experiments.analysis import Results, load_results, partial_dependence, sensitivity
+from experiments.analysis import partial_dependence, sensitivity
 from experiments.design import replicate_seed
-from experiments.discovery import lever_labels, write_discovery
+from experiments.discovery import lever_labels
+from experiments.discovery_report import write_discovery
 from experiments.horizon import flag_comparison, horizon_lines
+from experiments.results import Results, load_results
 from experiments.spec import count_points
 from experiments.stats import confidence_label
 from experiments.store import atomic_write

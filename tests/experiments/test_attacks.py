@@ -153,7 +153,7 @@ def test_a_sampled_design_without_n_says_so(write_spec):
 
 
 def test_the_sobol_caveat_appears_only_for_wide_intervals():
-    from experiments.discovery import sobol_caveat
+    from experiments.discovery_report import sobol_caveat
 
     row = {"S1": 0.3, "ST": 0.5, "S1_lo": 0.25, "S1_hi": 0.35, "ST_lo": 0.45, "ST_hi": 0.55}
     assert sobol_caveat(pd.DataFrame([row]), 1024) == []
