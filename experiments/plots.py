@@ -20,9 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
-from scipy import stats  # noqa: E402
 
-from experiments.stats import confidence_label  # noqa: E402
+from experiments.stats import confidence_label, t_intervals  # noqa: E402
 from model.measures import catalogue  # noqa: E402
 
 _FIXED = {"one_way": "#6b6b6b", "interactive": "#1f77b4", "scenario": "#ff7f0e"}
@@ -81,15 +80,15 @@ def trajectories(
     fig, axes = _grid(len(measures))
     for ax, m in zip(axes.flat, measures, strict=False):
         for arm in arms:
-            g = ts[ts["arm"] == arm].groupby("step")[m]
-            mean, sd, n = g.mean(), g.std(ddof=1), g.count()
-            half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-            x = mean.index.to_numpy() * hours_per_step / 24.0
-            ax.plot(x, mean.to_numpy(), color=colors[arm], label=arm, lw=1.6)
+            # runs x steps: the band is each step's t interval across runs
+            wide = ts[ts["arm"] == arm].pivot(index="run_id", columns="step", values=m)
+            _, mean, _, lo, hi = t_intervals(wide.to_numpy(float), confidence)
+            x = wide.columns.to_numpy() * hours_per_step / 24.0
+            ax.plot(x, mean, color=colors[arm], label=arm, lw=1.6)
             ax.fill_between(
                 x,
-                (mean - half).to_numpy(),
-                (mean + half).to_numpy(),
+                lo,
+                hi,
                 color=colors[arm],
                 alpha=0.22,
                 lw=0,
