@@ -41,6 +41,11 @@ from experiments.stats import t_interval, t_intervals
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
+#: Pairs beyond which no BCa interval is computed: its jackknife costs n^2 (a pooled row of a
+#: large design would take hours), and with this many pairs the t interval is as good.
+MAX_BOOTSTRAP_PAIRS = 5000
+#: Values one bootstrap batch may hold (resamples x pairs; 128 MiB of float64).
+BOOTSTRAP_CELLS = 2**24
 __all__ = [
     "POWER_Z",
     "base_measure",
@@ -128,7 +133,8 @@ def paired_stats(
         arm: The arm's values.
         base: The baseline's values, same order.
         confidence: Level of both intervals.
-        bootstrap: Also compute a BCa bootstrap CI of the mean difference.
+        bootstrap: Also compute a BCa bootstrap CI of the mean difference (for 5 to
+            :data:`MAX_BOOTSTRAP_PAIRS` pairs; NaN otherwise).
         n_resamples: Bootstrap resamples.
         rng: Seed or generator of the bootstrap (results are reproducible).
 
@@ -177,7 +183,10 @@ def paired_stats(
         out.update(ci_lo=float(lo[0]), ci_hi=float(hi[0]), d_z=out["diff"] / sd)
         if n >= 3:
             out["skew"] = float(stats.skew(d, bias=False))
-        if bootstrap and n >= 5:
+        if bootstrap and 5 <= n <= MAX_BOOTSTRAP_PAIRS:
+            # resample in batches when one draw would be large (memory stays bounded); below
+            # that, one batch, so the numbers are those of an unbatched bootstrap
+            batch = None if n_resamples * n <= BOOTSTRAP_CELLS else max(1, BOOTSTRAP_CELLS // n)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = stats.bootstrap(
@@ -187,6 +196,7 @@ def paired_stats(
                     vectorized=True,
                     method="BCa",
                     n_resamples=n_resamples,
+                    batch=batch,
                     confidence_level=confidence,
                     rng=np.random.default_rng(rng),
                 )

@@ -318,3 +318,26 @@ def test_plan_builds_no_run_tasks_and_shows_progress_on_a_large_design(
     assert "64 design point(s) x 2 arms x 1 replicates = 128 runs" in captured.out
     assert "checking the parameters of every design point and arm" in captured.err
     assert made == []
+
+
+def test_the_bootstrap_of_many_pairs_stays_bounded(monkeypatch):
+    """A pooled row of a large design: BCa's jackknife would need n^2 memory and hours."""
+    import numpy as np
+    from scipy import stats as sps
+
+    from experiments import analysis
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=analysis.MAX_BOOTSTRAP_PAIRS + 1)
+    arm = base + 0.1 + rng.normal(scale=0.01, size=len(base))
+    s = analysis.paired_stats(arm, base, bootstrap=True, n_resamples=100_000)
+    assert np.isnan(s["boot_lo"]) and s["ci_lo"] < s["diff"] < s["ci_hi"]
+    seen = {}
+    real = sps.bootstrap
+    monkeypatch.setattr(
+        analysis.stats, "bootstrap", lambda *a, **kw: seen.update(kw) or real(*a, **kw)
+    )
+    analysis.paired_stats(arm[:4000], base[:4000], bootstrap=True, n_resamples=5000)
+    assert seen["batch"] * 4000 <= analysis.BOOTSTRAP_CELLS  # 20 million values: batched
+    analysis.paired_stats(arm[:40], base[:40], bootstrap=True, n_resamples=2000)
+    assert seen["batch"] is None  # small: one batch, the numbers of an unbatched bootstrap
