@@ -30,10 +30,10 @@ def _seq(p: Path) -> int:
     return int(PART.match(p.name).group(1))
 
 
-def expected_schemas(spec: ExperimentSpec, plan: Any = None) -> dict[str, pa.Schema]:
-    """The schema of each table whose columns the spec fixes (``agents`` has none)."""
+def expected_schemas(spec: ExperimentSpec, plan: Any) -> dict[str, pa.Schema]:
+    """The schema of each table whose columns the spec and its plan fix (``agents`` has none)."""
     return {
-        "runs": runs_schema(spec, plan),
+        "runs": runs_schema(spec, plan.points),
         "timeseries": series_schema(spec),
         "cascades": CASCADE_SCHEMA,
     }

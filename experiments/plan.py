@@ -17,10 +17,7 @@ copied from another experiment or edited by hand is refused instead of counted.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,183 +26,76 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from experiments.design import ID_COLUMNS, Plan, flat_params, make_plan
 from experiments.errors import StoreError
-from experiments.points import point_index_of, sample_keys
-from experiments.spec import Analysis, Arm, Design, ExperimentSpec, metric_names
+from experiments.files import atomic_write
+from experiments.points import sample_keys
+from experiments.schemas import factor_fields, param_fields
+from experiments.spec import Analysis, Arm, Design, ExperimentSpec
+
+__all__ = [
+    "PLAN_FILE",
+    "Plan",
+    "PlanError",
+    "check_rows",
+    "flat_params",
+    "has_plan",
+    "load_plan",
+    "make_plan",
+    "plan_difference",
+    "plan_table",
+    "spec_from_dict",
+    "write_plan",
+]
 
 PLAN_FILE = "plan.parquet"
 _META_KEY = b"opinion_ecology.plan"
-_ID_COLUMNS = ("run_id", "run_index", "point_id", "arm", "replicate", "seed")
 
 
 class PlanError(StoreError):
     """Recorded results that do not belong to the stored plan, or a plan that cannot be read."""
 
 
-@dataclass
-class Plan:
-    """Everything that decides the runs of an experiment, computed once.
+def plan_table(plan: Plan) -> pa.Table:
+    """The plan as stored: one row per (point, arm), with the spec and seeds as metadata."""
 
-    Attributes:
-        spec: The resolved spec.
-        points: The design points (factor key -> value), lever-major.
-        index: (lever setting, scenario) of every point.
-        unit: The scenario sample on the unit cube (one row per scenario, one column per
-            :func:`experiments.points.sample_keys` entry), or None for crossed and listed designs.
-        params: Per (point, arm name): the run's ``model.Params`` as keywords, the strategy as a
-            dict of switches.
-        seeds: The seed of each replicate (the same in every arm and point).
-    """
-
-    spec: ExperimentSpec
-    points: list[dict[str, Any]]
-    index: list[tuple[int, int]]
-    unit: np.ndarray | None
-    params: dict[tuple[int, str], dict[str, Any]]
-    seeds: list[int]
-
-    @property
-    def n_runs(self) -> int:
-        """Runs in the experiment: points x arms x replicates."""
-        return len(self.points) * len(self.spec.arms) * len(self.seeds)
-
-    @property
-    def n_scenarios(self) -> int:
-        """Scenarios per lever setting."""
-        return len(self.points) // max(1, len(self.spec.design.levers))
-
-    def run_id(self, point: int, arm: str, replicate: int) -> str:
-        """``p<point>-<arm>-r<replicate>``, zero-padded to the experiment's size."""
-        width = max(3, len(str(len(self.points) - 1)))
-        rwidth = max(3, len(str(len(self.seeds) - 1)))
-        return f"p{point:0{width}d}-{arm}-r{replicate:0{rwidth}d}"
-
-    def runs(self) -> Iterator[tuple[int, int, int, str, int]]:
-        """(run index, replicate, point, arm, seed) in run order: replicate, point, arm."""
-        arms = self.spec.arm_names
-        k = 0
-        for r, seed in enumerate(self.seeds):
-            for i in range(len(self.points)):
-                for arm in arms:
-                    yield k, r, i, arm, seed
-                    k += 1
-
-    def tasks(self, first: int | None = None) -> list[Any]:
-        """The :class:`experiments.design.RunTask` of every run (or the ``first`` ones), in run
-        order."""
-        from experiments.design import RunTask, settle_columns
-
-        s = self.spec
-        columns = tuple(metric_names(s.metrics))
-        series = tuple(metric_names(s.metrics, step_only=True)) if s.measure_every else ()
-        settle = settle_columns(s)
-        return [
-            RunTask(
-                run_id=self.run_id(i, arm, r),
-                index=k,
-                point_id=i,
-                arm=arm,
-                replicate=r,
-                seed=seed,
-                params=self.params[(i, arm)],
-                factors=dict(self.points[i]),
-                model=s.model,
-                steps=s.steps,
-                measure_every=s.measure_every,
-                columns=columns,
-                series_columns=series,
-                agent_metrics=s.agent_metrics,
-                settle_columns=settle,
-                settle_window=s.settle_window,
-                settle_tolerance=s.settle_tolerance,
-            )
-            for k, r, i, arm, seed in itertools.islice(self.runs(), first)
-        ]
-
-    def expected_runs(self) -> pd.DataFrame:
-        """The id columns every recorded run must have: run_id, run_index, point_id, arm,
-        replicate and seed, one row per run."""
-        rows = [(self.run_id(i, arm, r), k, i, arm, r, seed) for k, r, i, arm, seed in self.runs()]
-        return pd.DataFrame(rows, columns=list(_ID_COLUMNS))
-
-    def table(self) -> pa.Table:
-        """The plan as stored: one row per (point, arm), with the spec and seeds as metadata."""
-        from experiments.schemas import param_fields
-
-        keys = list(self.spec.design.keys)
-        ukeys = sample_keys(self.spec.design) if self.unit is not None else []
-        fields = [
-            ("point_id", pa.int64()),
-            ("arm", pa.string()),
-            ("lever", pa.int64()),
-            ("scenario", pa.int64()),
-            *factor_fields(self.spec, self.points),
-            *[(f"unit.{k}", pa.float64()) for k in ukeys],
-            *param_fields(),
-        ]
-        rows = []
-        for i, point in enumerate(self.points):
-            lever, scen = self.index[i]
-            for arm in self.spec.arm_names:
-                row: dict[str, Any] = {"point_id": i, "arm": arm, "lever": lever, "scenario": scen}
-                row.update({f"factor.{k}": point.get(k) for k in keys})
-                if self.unit is not None:
-                    row.update(
-                        {f"unit.{k}": float(u) for k, u in zip(ukeys, self.unit[scen], strict=True)}
-                    )
-                row.update(flat_params(self.params[(i, arm)]))
-                rows.append(row)
-        meta = {
-            "spec": self.spec.to_dict(),
-            "raw_spec": self.spec.raw,
-            "seeds": self.seeds,
-            "n_points": len(self.points),
-        }
-        schema = pa.schema(fields, metadata={_META_KEY: json.dumps(meta).encode()})
-        return pa.Table.from_pylist(rows, schema=schema)
-
-
-def factor_fields(spec: ExperimentSpec, points: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """``factor.<key>`` columns with the Arrow type of the key's values across the points."""
-    from experiments.schemas import arrow_type
-
-    return [(f"factor.{k}", arrow_type([p.get(k) for p in points])) for k in spec.design.keys]
-
-
-def flat_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Plain Params keywords as ``param.<field>`` and ``param.strategy.<switch>`` columns."""
-    row: dict[str, Any] = {}
-    for k, v in params.items():
-        if k == "strategy":
-            row.update({f"param.strategy.{sk}": sv for sk, sv in v.items()})
-        else:
-            row[f"param.{k}"] = v
-    return row
-
-
-def make_plan(spec: ExperimentSpec) -> Plan:
-    """The plan of a validated spec, reusing what the spec loader built to validate it."""
-    from experiments.spec import resolved_runs
-
-    points, unit, params = resolved_runs(spec)
-    from experiments.design import replicate_seed
-
-    return Plan(
-        spec=spec,
-        points=points,
-        index=point_index_of(spec.design, len(points)),
-        unit=unit,
-        params=params,
-        seeds=[replicate_seed(spec.root_seed, r) for r in range(spec.replicates)],
-    )
+    keys = list(plan.spec.design.keys)
+    ukeys = sample_keys(plan.spec.design) if plan.unit is not None else []
+    fields = [
+        ("point_id", pa.int64()),
+        ("arm", pa.string()),
+        ("lever", pa.int64()),
+        ("scenario", pa.int64()),
+        *factor_fields(plan.spec, plan.points),
+        *[(f"unit.{k}", pa.float64()) for k in ukeys],
+        *param_fields(),
+    ]
+    rows = []
+    for i, point in enumerate(plan.points):
+        lever, scen = plan.index[i]
+        for arm in plan.spec.arm_names:
+            row: dict[str, Any] = {"point_id": i, "arm": arm, "lever": lever, "scenario": scen}
+            row.update({f"factor.{k}": point.get(k) for k in keys})
+            if plan.unit is not None:
+                row.update(
+                    {f"unit.{k}": float(u) for k, u in zip(ukeys, plan.unit[scen], strict=True)}
+                )
+            row.update(flat_params(plan.params[(i, arm)]))
+            rows.append(row)
+    meta = {
+        "spec": plan.spec.to_dict(),
+        "raw_spec": plan.spec.raw,
+        "seeds": plan.seeds,
+        "n_points": len(plan.points),
+    }
+    schema = pa.schema(fields, metadata={_META_KEY: json.dumps(meta).encode()})
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 # ---------------------------------------------------------------------------------- stored plan
 def write_plan(out: str | Path, plan: Plan) -> Path:
     """Write ``OUT/plan.parquet`` atomically (whole or absent)."""
-    from experiments.store import atomic_write
-
-    table = plan.table()
+    table = plan_table(plan)
     return atomic_write(Path(out) / PLAN_FILE, lambda tmp: pq.write_table(table, tmp))
 
 
@@ -355,14 +245,14 @@ def check_rows(plan: Plan, runs: pd.DataFrame, where: str) -> None:
         raise _rows_error(where, r, len(unknown), f"run id {r['run_id']!r} is not in the plan")
     exp = expected.loc[runs["run_id"]].reset_index()
     got = runs.reset_index(drop=True)
-    for c in _ID_COLUMNS[1:]:
+    for c in ID_COLUMNS[1:]:
         bad = got[c].to_numpy() != exp[c].to_numpy()
         if bad.any():
             r = got[bad].iloc[0]
             e = exp[bad].iloc[0]
             msg = f"{r['run_id']} has {c} {_plain(r[c])!r}, the plan {_plain(e[c])!r}"
             raise _rows_error(where, r, int(bad.sum()), msg)
-    table = plan.table().to_pandas().set_index(["point_id", "arm"])
+    table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
     cols = [c for c in table.columns if c.startswith(("factor.", "param.")) and c in got]
     missing = [c for c in table.columns if c.startswith(("factor.", "param.")) and c not in got]
     if missing:

@@ -48,12 +48,15 @@ def param_fields() -> list[tuple[str, pa.DataType]]:
     return fields
 
 
-def runs_schema(spec: ExperimentSpec, plan: Any = None) -> pa.Schema:
-    """The schema of ``runs/``: fixed by the spec (and its plan), identical in every part."""
-    from experiments.design import settle_columns
-    from experiments.plan import factor_fields, make_plan
+def factor_fields(spec: ExperimentSpec, points: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """``factor.<key>`` columns with the Arrow type of the key's values across the points."""
+    return [(f"factor.{k}", arrow_type([p.get(k) for p in points])) for k in spec.design.keys]
 
-    plan = plan or make_plan(spec)
+
+def runs_schema(spec: ExperimentSpec, points: list[dict[str, Any]]) -> pa.Schema:
+    """The schema of ``runs/``: fixed by the spec and its design points, identical in every part."""
+    from experiments.design import settle_columns
+
     fields = [
         ("run_id", pa.string()),
         ("run_index", pa.int64()),
@@ -67,7 +70,7 @@ def runs_schema(spec: ExperimentSpec, plan: Any = None) -> pa.Schema:
         ("steps_run", pa.int64()),
         ("seconds", pa.float64()),
     ]
-    fields += factor_fields(spec, plan.points)
+    fields += factor_fields(spec, points)
     fields += param_fields()
     fields += [(c, pa.float64()) for c in metric_names(spec.metrics)]
     settle = settle_columns(spec)

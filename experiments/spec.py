@@ -67,33 +67,32 @@ the model's own (:data:`experiments.points.KEYS`), the spec's one-value keys (``
 raises :class:`SpecError` naming the key, the file and line, and what is allowed, before a
 single run starts.
 
-This module loads a spec and checks it as a whole (strategy keys no arm takes, every run's
-``Params``); the tables are checked in :mod:`experiments.spec_tables` and
-:mod:`experiments.spec_design`, the data is :mod:`experiments.spec_types`, and
-:func:`~experiments.locate.locate` finds a key's line. It is a little over the house's 400
-lines because the format's description above is its documentation.
+This module holds :class:`ExperimentSpec`, loads a spec and checks it as a whole (strategy
+keys no arm takes); the tables are checked in :mod:`experiments.spec_tables` and
+:mod:`experiments.spec_design`, every run's ``Params`` is built once in
+:mod:`experiments.spec_runs`, the parts and constants are in :mod:`experiments.spec_types`,
+and :func:`~experiments.locate.locate` finds a key's line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from experiments import limits
 from experiments.locate import locate
 from experiments.points import (
-    SAMPLED_KINDS,
     STRATEGY_PREFIX,
-    plain_params,
-    resolve_point,
-    scenario_points,
-    unit_sample,
 )
 from experiments.spec_design import design_table
+from experiments.spec_runs import check_runs, resolved_runs
 from experiments.spec_tables import (
+    TABLE_KEYS,
     TOP,
     TOP_KEYS,
     Ctx,
@@ -115,7 +114,6 @@ from experiments.spec_types import (
     Analysis,
     Arm,
     Design,
-    ExperimentSpec,
     SpecError,
     metric_names,
 )
@@ -143,6 +141,81 @@ __all__ = [
     "read_text",
     "resolved_runs",
 ]
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated experiment: design points x arms x replicates.
+
+    Build with :func:`load_spec` (from TOML) or :func:`parse_spec` (from a dict); both validate.
+    """
+
+    name: str
+    arms: tuple[Arm, ...]
+    analysis: Analysis
+    description: str = ""
+    model: str = DEFAULT_MODEL
+    replicates: int = 1
+    root_seed: int = 0
+    steps: int = 168
+    measure_every: int = 0
+    metrics: tuple[str, ...] = ALL_METRICS
+    agent_metrics: tuple[str, ...] = ()
+    settle_tolerance: float = DEFAULT_SETTLE_TOLERANCE
+    settle_window: int = DEFAULT_SETTLE_WINDOW
+    fixed: dict[str, Any] = field(default_factory=dict)
+    design: Design = field(default_factory=Design)
+    source: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """Arm names in spec order."""
+        return tuple(a.name for a in self.arms)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved spec as plain JSON-able data (what the manifest stores)."""
+        d = dataclasses.asdict(self)
+        d.pop("raw")
+        d.pop("source")
+        return json.loads(json.dumps(d, default=_jsonable))
+
+    def runs_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without what does not change the runs (description, analysis)."""
+        d = self.to_dict()
+        d.pop("description")
+        d.pop("analysis")
+        return d
+
+    def fingerprint(self) -> str:
+        """Canonical JSON of :meth:`runs_dict`: equal for two specs that run the same runs, so a
+        resume may change the description or the [analysis] table but nothing else."""
+        return json.dumps(self.runs_dict(), sort_keys=True)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> ExperimentSpec:
+        """A re-validated copy with keys changed: how ``--set`` and ``--replicates`` work.
+
+        ``replicates``, ``steps`` and the other top-level keys set themselves, ``design.n`` or
+        ``analysis.headline`` set a key of that table, and any other key is a fixed parameter.
+        """
+        raw = json.loads(json.dumps(self.raw))
+        for key, value in overrides.items():
+            head, _, rest = key.partition(".")
+            if head in ("design", "analysis") and rest:
+                raw.setdefault(head, {})[rest] = value
+            elif key in TOP_KEYS and key not in TABLE_KEYS:
+                raw[key] = value
+            else:
+                raw.setdefault("fixed", {})[key] = value
+        return parse_spec(raw, source=self.source)
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, tuple | set):
+        return list(o)
+    if hasattr(o, "item"):
+        return o.item()
+    raise TypeError(f"not JSON-able: {o!r}")
 
 
 def read_text(path: str | Path) -> str:
@@ -285,7 +358,7 @@ def parse_spec(
         raw=json.loads(json.dumps(raw, default=str)),
     )
     _check_sweep(ctx, spec)
-    _check_runs(ctx, spec)
+    check_runs(ctx, spec)
     return spec
 
 
@@ -315,108 +388,6 @@ def _check_sweep(ctx: Ctx, spec: ExperimentSpec) -> None:
         f"the design varies {k}, but no arm sweeps the strategy ({arms}), so every setting "
         "would run the same runs again; give an arm sweep = true or remove the strategy key",
     )
-
-
-def _check_runs(ctx: Ctx, spec: ExperimentSpec) -> None:
-    """Build every run's Params once, so cross-field errors surface before any run.
-
-    The design's size is checked first (:mod:`experiments.limits`), before anything is built.
-    """
-    problem = limits.size_problem(spec.design, len(spec.arms), spec.replicates)
-    if problem is not None:
-        message, key = problem
-        path = tuple(key.split("."))
-        if key == "design":  # a crossed or listed design: the table that lists it
-            table = next((k for k in ("uncertainties", "factors", "points") if k in spec.raw), key)
-            path = (table,)
-        raise ctx.error(path, message)
-    points, unit = _design_points(spec.design)
-    params: dict[tuple[int, str], dict[str, Any]] = {}
-    bar = _progress(len(points) * len(spec.arms))
-    for i, point in enumerate(points):
-        if bar is not None:
-            bar.update(len(spec.arms))
-        for arm in spec.arms:
-            try:
-                params[(i, arm.name)] = plain_params(
-                    resolve_point(spec.fixed, point, arm, spec.steps)
-                )
-            except (ValueError, TypeError) as e:
-                where = _blame(spec, i, point, str(e))
-                desc = ", ".join(f"{k}={v!r}" for k, v in point.items())
-                raise ctx.error(
-                    where, f"design point {i} ({desc or 'no factors'}), arm {arm.name!r}: {e}"
-                ) from None
-
-    if bar is not None:
-        bar.close()
-    # kept for the plan (experiments.plan.make_plan): validating built every run's Params
-    object.__setattr__(spec, "_resolved", (points, unit, params))
-
-
-#: (point, arm) pairs from which validating a spec shows its progress (about 0.6 ms a pair).
-PROGRESS_FROM = 20_000
-
-
-def _progress(total: int) -> Any:
-    """A progress bar on stderr for a design whose validation takes a while, else None."""
-    if total < PROGRESS_FROM:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total, desc="checking the parameters of every design point and arm", unit="run"
-    )
-
-
-def _design_points(design: Design) -> tuple[list[dict[str, Any]], Any]:
-    """The design points and, for a sampled design, the unit sample they came from (drawn once)."""
-    unit = unit_sample(design) if design.kind in SAMPLED_KINDS else None
-    scenarios = scenario_points(design, unit)
-    points = [{**lever, **s} for lever in (design.levers or ({},)) for s in scenarios]
-    return points, unit
-
-
-def resolved_runs(
-    spec: ExperimentSpec,
-) -> tuple[list[dict[str, Any]], Any, dict[tuple[int, str], dict[str, Any]]]:
-    """(design points, unit sample or None, plain Params per (point, arm)) of a spec.
-
-    :func:`parse_spec` builds them once to validate the spec and keeps them; a spec made
-    otherwise (e.g. with ``dataclasses.replace``) has them built here.
-    """
-    cached = getattr(spec, "_resolved", None)
-    if cached is not None:
-        return cached
-    points, unit = _design_points(spec.design)
-    params = {
-        (i, arm.name): plain_params(resolve_point(spec.fixed, point, arm, spec.steps))
-        for i, point in enumerate(points)
-        for arm in spec.arms
-    }
-    object.__setattr__(spec, "_resolved", (points, unit, params))
-    return points, unit, params
-
-
-def _blame(spec: ExperimentSpec, i: int, point: dict[str, Any], message: str) -> tuple:
-    """The spec path most likely at fault for a cross-field error: a key the message names."""
-    named = [k for k in point if re.search(rf"\b{re.escape(k)}\b", message)]
-    if named:
-        k = named[0]
-        kind = spec.design.kind
-        if k in spec.design.lever_keys:
-            return ("levers", k)
-        if "uncertainties" in spec.raw:
-            return ("uncertainties", k)
-        if kind == "factorial":
-            return ("factors", k)
-        if kind == "list":
-            return ("points", i, k)
-        return ("design", "ranges", k)
-    fixed = [k for k in spec.fixed if re.search(rf"\b{re.escape(k)}\b", message)]
-    if fixed:
-        return ("fixed", fixed[0])
-    return ("points", i) if spec.design.kind == "list" else ("fixed",)
 
 
 def count_points(spec: ExperimentSpec) -> int:

@@ -1,10 +1,9 @@
-"""The data of a validated experiment spec: :class:`ExperimentSpec` and its parts, and
-:class:`SpecError`, the error every check raises (:mod:`experiments.spec` builds them)."""
+"""The parts of a validated experiment spec (:class:`Arm`, :class:`Design`, :class:`Analysis`),
+its constants, and :class:`SpecError`, the error every check raises; :mod:`experiments.spec`
+holds :class:`~experiments.spec.ExperimentSpec` and builds them all."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,84 +172,6 @@ class Analysis:
     confidence: float = 0.95
     headline: tuple[str, ...] = DEFAULT_HEADLINE
     lower_is_better: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ExperimentSpec:
-    """A validated experiment: design points x arms x replicates.
-
-    Build with :func:`load_spec` (from TOML) or :func:`parse_spec` (from a dict); both validate.
-    """
-
-    name: str
-    arms: tuple[Arm, ...]
-    analysis: Analysis
-    description: str = ""
-    model: str = DEFAULT_MODEL
-    replicates: int = 1
-    root_seed: int = 0
-    steps: int = 168
-    measure_every: int = 0
-    metrics: tuple[str, ...] = ALL_METRICS
-    agent_metrics: tuple[str, ...] = ()
-    settle_tolerance: float = DEFAULT_SETTLE_TOLERANCE
-    settle_window: int = DEFAULT_SETTLE_WINDOW
-    fixed: dict[str, Any] = field(default_factory=dict)
-    design: Design = field(default_factory=Design)
-    source: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def arm_names(self) -> tuple[str, ...]:
-        """Arm names in spec order."""
-        return tuple(a.name for a in self.arms)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The resolved spec as plain JSON-able data (what the manifest stores)."""
-        d = dataclasses.asdict(self)
-        d.pop("raw")
-        d.pop("source")
-        return json.loads(json.dumps(d, default=_jsonable))
-
-    def runs_dict(self) -> dict[str, Any]:
-        """:meth:`to_dict` without what does not change the runs (description, analysis)."""
-        d = self.to_dict()
-        d.pop("description")
-        d.pop("analysis")
-        return d
-
-    def fingerprint(self) -> str:
-        """Canonical JSON of :meth:`runs_dict`: equal for two specs that run the same runs, so a
-        resume may change the description or the [analysis] table but nothing else."""
-        return json.dumps(self.runs_dict(), sort_keys=True)
-
-    def with_overrides(self, overrides: dict[str, Any]) -> ExperimentSpec:
-        """A re-validated copy with keys changed: how ``--set`` and ``--replicates`` work.
-
-        ``replicates``, ``steps`` and the other top-level keys set themselves, ``design.n`` or
-        ``analysis.headline`` set a key of that table, and any other key is a fixed parameter.
-        """
-        from experiments.spec import parse_spec
-        from experiments.spec_tables import TABLE_KEYS, TOP_KEYS
-
-        raw = json.loads(json.dumps(self.raw))
-        for key, value in overrides.items():
-            head, _, rest = key.partition(".")
-            if head in ("design", "analysis") and rest:
-                raw.setdefault(head, {})[rest] = value
-            elif key in TOP_KEYS and key not in TABLE_KEYS:
-                raw[key] = value
-            else:
-                raw.setdefault("fixed", {})[key] = value
-        return parse_spec(raw, source=self.source)
-
-
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, tuple | set):
-        return list(o)
-    if hasattr(o, "item"):
-        return o.item()
-    raise TypeError(f"not JSON-able: {o!r}")
 
 
 def metric_names(metrics: tuple[str, ...], step_only: bool = False) -> list[str]:

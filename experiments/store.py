@@ -32,7 +32,6 @@ writer's one path.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -40,7 +39,6 @@ import platform
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +53,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.errors import CorruptPartError, StoreError, StoreWriteError
+from experiments.files import atomic_write, write_json
 from experiments.lock import LOCK_FILE, OutputLock, lock_holder
 from experiments.parts import (
     CORRUPT_DIR,
@@ -80,6 +79,7 @@ from experiments.spec import ExperimentSpec, read_text
 __all__ = [
     "TIMING_COLUMNS",
     "CorruptPartError",
+    "atomic_write",
     "Store",
     "StoreError",
     "StoreWriteError",
@@ -126,7 +126,7 @@ class Store:
         self.out = Path(out)
         self.spec = spec
         self.plan = plan or make_plan(spec)
-        self._runs_schema = runs_schema(spec, self.plan)
+        self._runs_schema = runs_schema(spec, self.plan.points)
         self._series_schema = series_schema(spec)
         self._seq = next_sequence(self.out)
         self._lock: OutputLock | None = None
@@ -353,30 +353,6 @@ def _write_part(directory: Path, seq: int, table: pa.Table) -> None:
     atomic_write(directory / f"part-{seq:06d}.parquet", lambda tmp: pq.write_table(table, tmp))
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp)`` for a temporary name in the same folder, then rename it to ``path``.
-
-    The temporary name starts with ``.`` (Parquet dataset readers skip it) and keeps the
-    suffix (matplotlib picks the format from it). ``path`` is therefore whole or absent.
-
-    Raises:
-        StoreWriteError: Writing failed (e.g. no space left on device); the temporary file is
-            removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    tmp = path.with_name("." + path.name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise StoreWriteError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
-    return path
-
-
 def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
     """Refuse an output folder that cannot be used, before anything is created or deleted.
 
@@ -429,12 +405,6 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or "raw_spec" not in manifest:
         raise StoreError(f"{path} is JSON but not a manifest of this package (no raw_spec)")
     return manifest
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    text = json.dumps(data, indent=2, default=str)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def environment() -> dict[str, Any]:

@@ -282,7 +282,7 @@ def test_status_and_report_read_the_stored_plan_and_never_resample(
 ):
     import experiments
     import experiments.points
-    import experiments.spec
+    import experiments.spec_runs
     from experiments.cli import main
 
     text = SAMPLED.format(kind="lhs", design="", tail="").replace("steps = 30", "steps = 6")
@@ -292,7 +292,7 @@ def test_status_and_report_read_the_stored_plan_and_never_resample(
     def refuse(*args, **kwargs):
         raise AssertionError("the design was sampled or a run's Params built again")
 
-    for module in (experiments.points, experiments.spec):
+    for module in (experiments.points, experiments.spec_runs):
         monkeypatch.setattr(module, "unit_sample", refuse)
         monkeypatch.setattr(module, "resolve_point", refuse)
     assert main(["status", str(out)]) == 0
@@ -305,13 +305,13 @@ def test_plan_builds_no_run_tasks_and_shows_progress_on_a_large_design(
 ):
     """At the design limit, plan was silent for minutes building every run twice."""
     import experiments.design
-    import experiments.spec
+    import experiments.spec_runs
     from experiments.cli import main
 
     made = []
     real = experiments.design.RunTask
     monkeypatch.setattr(experiments.design, "RunTask", lambda **kw: made.append(1) or real(**kw))
-    monkeypatch.setattr(experiments.spec, "PROGRESS_FROM", 10)
+    monkeypatch.setattr(experiments.spec_runs, "PROGRESS_FROM", 10)
     text = SAMPLED.format(kind="lhs", design="", tail="").replace("n = 4", "n = 64")
     assert main(["plan", str(write_spec(text)), "--pilot-steps", "0"]) == 0
     captured = capsys.readouterr()
