@@ -202,8 +202,8 @@ def cmd_run(a: argparse.Namespace) -> int:
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
     from experiments.lock import lock_holder
-    from experiments.parts import check_parts, expected_schemas, read_attempts, read_table
-    from experiments.plan import PlanError, check_rows
+    from experiments.parts import check_parts, expected_schemas, read_table
+    from experiments.plan import PlanError, check_recorded
     from experiments.results import Results
     from experiments.store import read_manifest
 
@@ -236,7 +236,7 @@ def cmd_status(a: argparse.Namespace) -> int:
         )
     if not bad:
         try:
-            check_rows(plan, read_attempts(a.out), str(a.out))
+            check_recorded(plan, a.out)
         except PlanError as e:
             print(f"problem: {e}")
     last = (m.get("history") or [{}])[-1]

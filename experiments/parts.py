@@ -79,15 +79,6 @@ def _schema_difference(got: pa.Schema, want: pa.Schema) -> str:
     return "columns in another order"
 
 
-def read_attempts(out: str | Path) -> pd.DataFrame:
-    """Every row of ``runs/`` (each attempt of each run) with ``_part``, its part's number."""
-    frames = []
-    for f in parts(out, "runs"):
-        df = _read_part(out, f, None, False)
-        frames.append(df.assign(_part=_seq(f)))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
 def quarantine(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> list[str]:
     """Move unreadable parts, and every part of the same flushes, to ``OUT/corrupt/``.
 

@@ -37,6 +37,7 @@ __all__ = [
     "PLAN_FILE",
     "Plan",
     "PlanError",
+    "check_recorded",
     "check_rows",
     "flat_params",
     "has_plan",
@@ -211,13 +212,13 @@ def plan_difference(stored: Plan, new: Plan) -> list[str]:
     if out:
         return out
     for i, (p, q) in enumerate(zip(stored.points, new.points, strict=True)):
-        if json.dumps(p, sort_keys=True, default=str) != json.dumps(q, sort_keys=True, default=str):
+        if p != q:  # by value: 6 and 6.0 are one level
             return [f"design point {i} ({p} stored, {q} now)"]
     for key, p in stored.params.items():
         q = new.params[key]
         fp, fq = flat_params(p), flat_params(q)
         for c in sorted(set(fp) | set(fq)):
-            if json.dumps(fp.get(c), default=str) != json.dumps(fq.get(c), default=str):
+            if fp.get(c) != fq.get(c):
                 return [
                     f"{c} of point {key[0]}, arm {key[1]} ({fp.get(c)!r} stored, {fq.get(c)!r} "
                     "now: the spec or the model's defaults changed)"
@@ -225,20 +226,52 @@ def plan_difference(stored: Plan, new: Plan) -> list[str]:
     return []
 
 
-def check_rows(plan: Plan, runs: pd.DataFrame, where: str) -> None:
+def check_recorded(plan: Plan, out: str | Path) -> None:
+    """:func:`check_rows` on every attempt recorded in ``OUT/runs/``, one part at a time (so
+    the memory it takes is one part's, whatever the experiment's size).
+
+    Raises:
+        PlanError: Naming the part, the run and the first column that differs.
+    """
+    from experiments.parts import PART, parts
+
+    files = parts(out, "runs")
+    if not files:
+        return
+    expected = plan.expected_runs().set_index("run_id")
+    table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
+    wanted = [*ID_COLUMNS, *(c for c in table.columns if c.startswith(("factor.", "param.")))]
+    for f in files:
+        names = set(pq.read_schema(f).names)
+        df = pq.read_table(f, columns=[c for c in wanted if c in names]).to_pandas()
+        df["_part"] = int(PART.match(f.name).group(1))
+        check_rows(plan, df, str(out), expected=expected, table=table)
+
+
+def check_rows(
+    plan: Plan,
+    runs: pd.DataFrame,
+    where: str,
+    *,
+    expected: pd.DataFrame | None = None,
+    table: pd.DataFrame | None = None,
+) -> None:
     """Refuse rows of the runs table that are not runs of ``plan``.
 
     Args:
         plan: The stored plan.
         runs: Rows of ``runs/`` (every attempt), with a ``_part`` column naming their part file.
         where: The output folder, for the message.
+        expected: ``plan.expected_runs()`` indexed by run_id, if already built.
+        table: :func:`plan_table` as a frame indexed by (point_id, arm), if already built.
 
     Raises:
         PlanError: Naming the part, the run and the first column that differs.
     """
     if runs.empty:
         return
-    expected = plan.expected_runs().set_index("run_id")
+    if expected is None:
+        expected = plan.expected_runs().set_index("run_id")
     unknown = runs[~runs["run_id"].isin(expected.index)]
     if len(unknown):
         r = unknown.iloc[0]
@@ -252,7 +285,8 @@ def check_rows(plan: Plan, runs: pd.DataFrame, where: str) -> None:
             e = exp[bad].iloc[0]
             msg = f"{r['run_id']} has {c} {_plain(r[c])!r}, the plan {_plain(e[c])!r}"
             raise _rows_error(where, r, int(bad.sum()), msg)
-    table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
+    if table is None:
+        table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
     cols = [c for c in table.columns if c.startswith(("factor.", "param.")) and c in got]
     missing = [c for c in table.columns if c.startswith(("factor.", "param.")) and c not in got]
     if missing:

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from experiments.analysis import compare, point_effects, summarize
-from experiments.parts import check_readable, expected_schemas, read_attempts, read_table
-from experiments.plan import Plan, check_rows, has_plan, load_plan, make_plan, spec_from_dict
+from experiments.parts import check_readable, expected_schemas, read_table
+from experiments.plan import Plan, check_recorded, has_plan, load_plan, make_plan, spec_from_dict
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
 from experiments.store import read_manifest
 
@@ -153,6 +153,6 @@ def load_results(out: str | Path) -> Results:
     manifest = read_manifest(out)
     res = Results(out=out, manifest=manifest, runs=pd.DataFrame())
     check_readable(out, expected_schemas(res.spec, res.plan))
-    check_rows(res.plan, read_attempts(out), str(out))
+    check_recorded(res.plan, out)
     res.runs = read_table(out, "runs")
     return res

@@ -63,7 +63,6 @@ from experiments.parts import (
     next_sequence,
     parts,
     quarantine,
-    read_attempts,
     read_table,
 )
 from experiments.schemas import (
@@ -224,9 +223,10 @@ class Store:
         store = cls(out, spec, plan)
         store.quarantined = quarantine(out, expected_schemas(spec, plan))
         store.cleanup()
-        plans.check_rows(plan, read_attempts(out), str(out))
+        plans.check_recorded(plan, out)
         store._seq = next_sequence(out)
-        if overwrite or not plans.has_plan(out):
+        if manifest is None or not plans.has_plan(out):
+            # a new experiment (or a start killed before its manifest): this plan, not a stale one
             plans.write_plan(out, plan)
         now = _now()
         if manifest is None:

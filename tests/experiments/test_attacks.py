@@ -341,3 +341,19 @@ def test_the_bootstrap_of_many_pairs_stays_bounded(monkeypatch):
     assert seen["batch"] * 4000 <= analysis.BOOTSTRAP_CELLS  # 20 million values: batched
     analysis.paired_stats(arm[:40], base[:40], bootstrap=True, n_resamples=2000)
     assert seen["batch"] is None  # small: one batch, the numbers of an unbatched bootstrap
+
+
+def test_a_stale_plan_left_by_a_killed_start_is_replaced(write_spec, tmp_path):
+    """A start killed after writing its plan but before its manifest leaves only plan.parquet."""
+    import experiments
+    from tests.experiments.exp_specs import TINY
+
+    out = tmp_path / "out"
+    experiments.run(write_spec(TINY, "a.toml"), out, progress=False)
+    for p in out.iterdir():
+        if p.name != "plan.parquet":
+            p.unlink() if p.is_file() else __import__("shutil").rmtree(p)
+    other = write_spec(TINY.replace("n_users = 200", "n_users = 300"), "b.toml")
+    experiments.run(other, out, progress=False)
+    res = experiments.load_results(out)
+    assert res.spec.fixed["n_users"] == 300 and len(res.ok) == 8
