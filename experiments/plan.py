@@ -1,6 +1,7 @@
 """One plan per experiment: its design points, arms, seeds and the Params of every run.
 
-The plan is computed once, from a validated spec (:func:`make_plan` reuses the points and
+The plan (:class:`experiments.design.Plan`) is computed once, from a validated spec
+(:func:`~experiments.design.make_plan` reuses the points and
 parameters the spec loader built to validate it), and stored in the output folder as
 ``plan.parquet``: one row per (design point, arm) with the point's lever setting and scenario,
 its factor values, the unit-cube sample row it came from (sampled designs) and the resolved
