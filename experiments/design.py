@@ -183,15 +183,31 @@ class Plan:
         return pd.DataFrame(rows, columns=list(ID_COLUMNS))
 
 
-def flat_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Plain Params keywords as ``param.<field>`` and ``param.strategy.<switch>`` columns."""
+def flat_params(params: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
+    """Plain Params keywords as columns: ``param.<field>``, and a nested table of switches (the
+    strategy's) as ``param.<field>.<switch>``; :func:`nested_params` undoes it."""
     row: dict[str, Any] = {}
     for k, v in params.items():
-        if k == "strategy":
-            row.update({f"param.strategy.{sk}": sv for sk, sv in v.items()})
+        if isinstance(v, dict):
+            row.update(flat_params(v, f"{prefix}{k}."))
         else:
-            row[f"param.{k}"] = v
+            row[f"{prefix}{k}"] = v
     return row
+
+
+def nested_params(row: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
+    """The Params keywords of ``param.*`` columns, dotted names nested again (as the workers
+    take them): the inverse of :func:`flat_params`."""
+    params: dict[str, Any] = {}
+    for column, value in row.items():
+        if not column.startswith(prefix):
+            continue
+        *tables, name = column.removeprefix(prefix).split(".")
+        target = params
+        for t in tables:
+            target = target.setdefault(t, {})
+        target[name] = value
+    return params
 
 
 def make_plan(spec: ExperimentSpec) -> Plan:

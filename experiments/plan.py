@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.design import ID_COLUMNS, Plan, flat_params, make_plan
+from experiments.design import ID_COLUMNS, Plan, flat_params, make_plan, nested_params
 from experiments.errors import StoreError
 from experiments.files import atomic_write
 from experiments.points import sample_keys
@@ -144,15 +144,8 @@ def load_plan(out: str | Path) -> Plan:
     pcols = [c for c in df.columns if c.startswith("param.")]
     params = {}
     for rec in df[["point_id", "arm", *pcols]].to_dict("records"):
-        p: dict[str, Any] = {"strategy": {}}
-        for c in pcols:
-            v = _plain(rec[c])
-            name = c.removeprefix("param.")
-            if name.startswith("strategy."):
-                p["strategy"][name.removeprefix("strategy.")] = v
-            else:
-                p[name] = v
-        params[(int(rec["point_id"]), rec["arm"])] = p
+        values = {c: _plain(rec[c]) for c in pcols}
+        params[(int(rec["point_id"]), rec["arm"])] = nested_params(values)
     return Plan(spec, points, index, unit, params, [int(s) for s in meta["seeds"]])
 
 

@@ -107,6 +107,8 @@ CASCADE_SCHEMA = pa.schema(
 # ---------------------------------------------------------------------------------- rows
 def run_row(output: Any) -> dict[str, Any]:
     """The ``runs/`` row of a :class:`~experiments.run.RunOutput`."""
+    from experiments.design import flat_params
+
     t = output.task
     row: dict[str, Any] = {
         "run_id": t.run_id,
@@ -123,12 +125,7 @@ def run_row(output: Any) -> dict[str, Any]:
     }
     for k, v in t.factors.items():
         row[f"factor.{k}"] = v
-    for k, v in t.params.items():
-        if k == "strategy":
-            for sk, sv in v.items():
-                row[f"param.strategy.{sk}"] = sv
-        else:
-            row[f"param.{k}"] = v
+    row.update(flat_params(t.params))
     for c in t.columns:
         row[c] = output.final.get(c, np.nan)
     settled = []

@@ -357,3 +357,16 @@ def test_a_stale_plan_left_by_a_killed_start_is_replaced(write_spec, tmp_path):
     experiments.run(other, out, progress=False)
     res = experiments.load_results(out)
     assert res.spec.fixed["n_users"] == 300 and len(res.ok) == 8
+
+
+def test_params_flatten_to_columns_and_back_for_any_nested_table():
+    from experiments.design import flat_params, nested_params
+
+    params = {"n_users": 200, "strategy": {"reply_share": 0.2}, "opinion": {"epsilon": 0.3}}
+    flat = flat_params(params)
+    assert flat == {
+        "param.n_users": 200,
+        "param.strategy.reply_share": 0.2,
+        "param.opinion.epsilon": 0.3,
+    }
+    assert nested_params({**flat, "factor.x": 1}) == params
