@@ -363,13 +363,25 @@ def parse_spec(
 
 
 def _check_sweep(ctx: Ctx, spec: ExperimentSpec) -> None:
-    """Refuse strategy switches in the design that no arm takes: they would multiply the runs
-    (every lever setting or level runs again) without changing any of them."""
+    """Refuse strategy switches that no arm takes: in the design they would multiply the runs
+    (every lever setting or level runs again) without changing any; in [fixed] they would be
+    silently ignored."""
     if any(a.sweep for a in spec.arms):
         return
     varied = [k for k in spec.design.keys if k.startswith(STRATEGY_PREFIX)]
-    if not varied:
+    fixed = [k for k in spec.fixed if k.startswith(STRATEGY_PREFIX)]
+    if not varied and not fixed:
         return
+    arms = "; ".join(
+        f"{a.name}: " + ("sweep = false" if a.preset != "one_way" else "preset one_way")
+        for a in spec.arms
+    )
+    if not varied:
+        raise ctx.error(
+            ("fixed", fixed[0]),
+            f"[fixed] sets {fixed[0]}, but no arm sweeps the strategy ({arms}), so it would "
+            "change no run; give an arm sweep = true, or set the switch in an arm's table",
+        )
     k = varied[0]
     if k in spec.design.lever_keys:
         path: tuple = ("levers",)
@@ -379,10 +391,6 @@ def _check_sweep(ctx: Ctx, spec: ExperimentSpec) -> None:
         path = ("points",)
     else:
         path = ("design", "ranges", k)
-    arms = "; ".join(
-        f"{a.name}: " + ("sweep = false" if a.preset != "one_way" else "preset one_way")
-        for a in spec.arms
-    )
     raise ctx.error(
         path,
         f"the design varies {k}, but no arm sweeps the strategy ({arms}), so every setting "

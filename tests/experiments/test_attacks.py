@@ -370,3 +370,14 @@ def test_params_flatten_to_columns_and_back_for_any_nested_table():
         "param.opinion.epsilon": 0.3,
     }
     assert nested_params({**flat, "factor.x": 1}) == params
+
+
+def test_a_fixed_strategy_switch_no_arm_takes_is_refused(write_spec):
+    text = SAMPLED.format(kind="lhs", design="", tail="").replace(
+        "n_users = 100", 'n_users = 100\n"strategy.reply_share" = 0.3'
+    )
+    text = text.replace(
+        'interactive = "interactive"', 'chat = {strategy = "interactive", sweep = false}'
+    )
+    msg = _spec_error(write_spec, text)
+    assert "spec.toml:6: fixed.strategy.reply_share" in msg and "change no run" in msg
