@@ -413,7 +413,18 @@ def _sweep(
 
 
 def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
-    """A run whose worker never returned (e.g. it died): recorded as failed."""
+    """A run whose worker never returned (e.g. it died): recorded as failed.
+
+    Dask's ``KilledWorker`` gets the process pool's words (:class:`WorkerDied`), so a run that
+    kills its worker reads the same whichever executor ran it.
+    """
+    from experiments.executors import WorkerDied
+
+    if type(exc).__name__ == "KilledWorker":
+        exc = WorkerDied(
+            "the worker process died while running this run (killed by a signal, os._exit, "
+            "or out of memory; Dask reported KilledWorker)"
+        )
     return RunOutput(task=task, status="failed", error=f"{type(exc).__name__}: {exc}")
 
 

@@ -187,4 +187,4 @@ def test_dask_records_every_run_as_failed_when_every_run_kills_its_worker(write_
     assert proc.returncode == 0, proc.stderr[-2000:]
     runs = read_table(tmp_path / "o", "runs")
     assert len(runs) == 24 and (runs["status"] == "failed").all()
-    assert runs["error"].str.startswith("KilledWorker").all()
+    assert runs["error"].str.startswith("WorkerDied: the worker process died").all()
