@@ -210,15 +210,15 @@ def cmd_status(a: argparse.Namespace) -> int:
     m = read_manifest(a.out)
     plan = Results(out=Path(a.out), manifest=m, runs=None).plan
     schemas = expected_schemas(plan.spec, plan)
-    planned = range(plan.n_runs)
+    planned = plan.n_runs
     runs = read_table(
         a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"], skip_corrupt=True
     )
     ok = runs[runs["status"] == "ok"]
     failed = runs[runs["status"] != "ok"]
-    todo = len(planned) - len(runs)
+    todo = planned - len(runs)
     print(f"experiment {m['name']} in {a.out} (created {m['created']}, spec {m.get('spec_file')})")
-    print(f"runs: {len(planned)} planned, {len(ok)} ok, {len(failed)} failed, {todo} to do")
+    print(f"runs: {planned} planned, {len(ok)} ok, {len(failed)} failed, {todo} to do")
     if len(ok):
         for arm, g in ok.groupby("arm", sort=False):
             print(f"  {arm:14s} {len(g):5d} ok, mean {g['seconds'].mean():.1f} s per run")
