@@ -10,7 +10,7 @@ The Python API mirrors the command line (``python -m experiments``)::
     res.compare()       # paired differences against the baseline arm
 """
 
-from experiments.analysis import Results, load_results
+from experiments.results import Results, load_results
 from experiments.run import run
 from experiments.spec import ExperimentSpec, SpecError, load_spec
 

@@ -1,44 +1,65 @@
 """Statistics of an experiment: summaries per arm, paired differences, adequacy and sensitivity.
 
 * :func:`summarize`: per design point, arm and measure: n, mean, sd, a t confidence interval
-  (``scipy.stats.ttest_1samp(...).confidence_interval``), median and quartiles.
+  (:func:`experiments.stats.t_intervals`), median and quartiles.
 * :func:`compare`: each arm against the baseline, paired by replicate (common random numbers):
-  the mean difference with a paired-t CI (``scipy.stats.ttest_rel``), a BCa bootstrap CI for
+  the mean difference with a paired-t CI (the t interval of the differences, as
+  ``scipy.stats.ttest_rel`` gives it), a BCa bootstrap CI for
   skewed measures (``scipy.stats.bootstrap``, Efron 1987), the standardised effect
   d_z = mean(D) / sd(D) (Lakens 2013), Vargha and Delaney's (2000) A12 = P(arm run > baseline
   run) + P(tie) / 2 from the Mann-Whitney U (``scipy.stats.mannwhitneyu``), and the within-pair
   correlation. Effect sizes, not p-values: in simulations p mostly reflects the chosen n
   (White et al. 2014).
 * Replication adequacy (Law 2015; Lorscheid et al. 2012): the CI half-width is compared with
-  the smallest difference that matters, delta, and n_needed = ((z_{1-a/2} + z_{0.8}) sd_D /
+  the smallest difference that matters, delta (:func:`experiments.stats.min_difference`), and n_needed = ((z_{1-a/2} + z_{0.8}) sd_D /
   delta)^2 is the number of pairs for 80% power at that delta.
-* :func:`sensitivity`: for multi-point designs, the per-point mean difference regressed on the
+* :func:`sensitivity` (:mod:`experiments.regression`): for multi-point designs, the per-point mean difference regressed on the
   standardised factors (standardised regression coefficients), Spearman's rank correlation, and
   binned partial dependence (ten Broeke et al. 2016).
 
-This file is long because it holds the summaries, the paired statistics,
-the sensitivity summaries and the results reader that they all share; the sensitivity part is
-to be replaced by SALib's indices, which will move it out.
+The regression summaries live in :mod:`experiments.regression` (re-exported here); the results
+of an output folder are loaded by :mod:`experiments.results`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.spec import ExperimentSpec, metric_names, parse_spec
-from experiments.store import check_readable, read_manifest, read_table
+from experiments.regression import (
+    numeric_factors,
+    partial_dependence,
+    point_effects,
+    sensitivity,
+)
+from experiments.stats import min_difference as smallest_difference
+from experiments.stats import t_interval, t_intervals
 from model.measures import catalogue
 
 POWER_Z = stats.norm.ppf(0.8)
+#: Pairs beyond which no BCa interval is computed: its jackknife costs n^2 (a pooled row of a
+#: large design would take hours), and with this many pairs the t interval is as good.
+MAX_BOOTSTRAP_PAIRS = 5000
+#: Values one bootstrap batch may hold (resamples x pairs; 128 MiB of float64).
+BOOTSTRAP_CELLS = 2**24
+__all__ = [
+    "POWER_Z",
+    "base_measure",
+    "compare",
+    "generation_of",
+    "mean_ci",
+    "numeric_factors",
+    "paired_stats",
+    "paired_table",
+    "partial_dependence",
+    "point_effects",
+    "sensitivity",
+    "summarize",
+]
 
 
 def base_measure(column: str) -> str:
@@ -52,23 +73,8 @@ def generation_of(column: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- one sample
-def mean_ci(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float]:
-    """(mean, sd, ci_lo, ci_hi) of a sample with a t interval; NaN where undefined."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return (math.nan,) * 4
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    if sd == 0:
-        return mean, 0.0, mean, mean
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # nearly identical values: still valid
-        ci = stats.ttest_1samp(x, 0.0).confidence_interval(confidence)
-    return mean, sd, float(ci.low), float(ci.high)
+#: (mean, sd, ci_lo, ci_hi) of one sample: :func:`experiments.stats.t_interval`.
+mean_ci = t_interval
 
 
 def summarize(runs: pd.DataFrame, measures: list[str], confidence: float = 0.95) -> pd.DataFrame:
@@ -86,17 +92,10 @@ def summarize(runs: pd.DataFrame, measures: list[str], confidence: float = 0.95)
     rows = []
     for (point, arm), g in ok.groupby(["point_id", "arm"], sort=False):
         x = g[measures].to_numpy(float)
-        n = np.isfinite(x).sum(axis=0)
-        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-            warnings.simplefilter("ignore")
-            mean = np.nanmean(x, axis=0)
-            sd = np.where(n >= 2, np.nanstd(x, axis=0, ddof=1), np.nan)
-            # the interval of scipy.stats.ttest_1samp(...).confidence_interval, for all columns at once
-            lo, hi = stats.t.interval(
-                confidence, np.maximum(n - 1, 1), loc=mean, scale=sd / np.sqrt(n)
-            )
+        n, mean, sd, lo, hi = t_intervals(x, confidence)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an all-NaN column: NaN quartiles
             q25, med, q75 = np.nanquantile(x, [0.25, 0.5, 0.75], axis=0)
-        lo, hi = np.where(sd == 0, mean, lo), np.where(sd == 0, mean, hi)
         for j, m in enumerate(measures):
             rows.append(
                 {
@@ -134,7 +133,8 @@ def paired_stats(
         arm: The arm's values.
         base: The baseline's values, same order.
         confidence: Level of both intervals.
-        bootstrap: Also compute a BCa bootstrap CI of the mean difference.
+        bootstrap: Also compute a BCa bootstrap CI of the mean difference (for 5 to
+            :data:`MAX_BOOTSTRAP_PAIRS` pairs; NaN otherwise).
         n_resamples: Bootstrap resamples.
         rng: Seed or generator of the bootstrap (results are reproducible).
 
@@ -179,11 +179,14 @@ def paired_stats(
         if bootstrap:
             out.update(boot_lo=out["diff"], boot_hi=out["diff"])
     else:
-        ci = stats.ttest_rel(a, b).confidence_interval(confidence)
-        out.update(ci_lo=float(ci.low), ci_hi=float(ci.high), d_z=out["diff"] / sd)
+        _, _, _, lo, hi = t_intervals(d, confidence)  # the paired interval
+        out.update(ci_lo=float(lo[0]), ci_hi=float(hi[0]), d_z=out["diff"] / sd)
         if n >= 3:
             out["skew"] = float(stats.skew(d, bias=False))
-        if bootstrap and n >= 5:
+        if bootstrap and 5 <= n <= MAX_BOOTSTRAP_PAIRS:
+            # resample in batches when one draw would be large (memory stays bounded); below
+            # that, one batch, so the numbers are those of an unbatched bootstrap
+            batch = None if n_resamples * n <= BOOTSTRAP_CELLS else max(1, BOOTSTRAP_CELLS // n)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = stats.bootstrap(
@@ -193,6 +196,7 @@ def paired_stats(
                     vectorized=True,
                     method="BCa",
                     n_resamples=n_resamples,
+                    batch=batch,
                     confidence_level=confidence,
                     rng=np.random.default_rng(rng),
                 )
@@ -254,7 +258,7 @@ def _paired_vectorised(a: np.ndarray, b: np.ndarray, confidence: float) -> list[
     diff, sd = d.mean(axis=0), d.std(axis=0, ddof=1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
-        ci = stats.ttest_rel(a, b, axis=0).confidence_interval(confidence)
+        _, _, _, ci_lo, ci_hi = t_intervals(d, confidence)  # the paired interval
         a12 = stats.mannwhitneyu(a, b, axis=0).statistic / (n * n)
         r = stats.pearsonr(a, b, axis=0).statistic if n >= 3 else np.full(a.shape[1], np.nan)
         skew = stats.skew(d, axis=0, bias=False) if n >= 3 else np.full(a.shape[1], np.nan)
@@ -265,8 +269,8 @@ def _paired_vectorised(a: np.ndarray, b: np.ndarray, confidence: float) -> list[
             "arm_mean": float(a[:, j].mean()),
             "diff": float(diff[j]),
             "diff_sd": float(sd[j]),
-            "ci_lo": float(ci.low[j]),
-            "ci_hi": float(ci.high[j]),
+            "ci_lo": float(ci_lo[j]),
+            "ci_hi": float(ci_hi[j]),
             "boot_lo": math.nan,
             "boot_hi": math.nan,
             "d_z": float(diff[j] / sd[j]) if sd[j] > 0 else math.nan,
@@ -345,9 +349,9 @@ def compare(
         )
         for m, s in zip(measures, table, strict=True):
             bname = base_measure(m)
-            scale = max(abs(s["base_mean"]), abs(s["arm_mean"]))
-            delta = min_difference.get(bname, relative_min_difference * scale)
-            delta = delta if delta and np.isfinite(delta) else math.nan
+            delta = smallest_difference(
+                bname, (s["base_mean"], s["arm_mean"]), min_difference, relative_min_difference
+            )
             half = (s["ci_hi"] - s["ci_lo"]) / 2
             need = (
                 math.ceil(((z + POWER_Z) * s["diff_sd"] / delta) ** 2)
@@ -373,226 +377,3 @@ def compare(
                 }
             )
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------- sensitivity
-def point_effects(
-    runs: pd.DataFrame, factors: list[str], measures: list[str], baseline: str
-) -> pd.DataFrame:
-    """Per design point and arm: factor values and the mean paired difference of each measure."""
-    ok = runs[runs["status"] == "ok"]
-    base = ok[ok["arm"] == baseline].set_index(["point_id", "replicate"])[measures]
-    frames = []
-    for arm in [a for a in pd.unique(ok["arm"]) if a != baseline]:
-        other = ok[ok["arm"] == arm].set_index(["point_id", "replicate"])
-        d = other[measures] - base.reindex(other.index)
-        mean = d.groupby(level=0).mean()
-        fac = other.groupby(level=0)[[f"factor.{f}" for f in factors]].first()
-        fac.columns = factors
-        frames.append(pd.concat([fac, mean], axis=1).assign(arm=arm).reset_index())
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def numeric_factors(effects: pd.DataFrame, factors: list[str]) -> list[str]:
-    """Factors that are numbers or booleans and vary across points."""
-    out = []
-    for f in factors:
-        col = effects[f]
-        if (
-            pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
-        ) and col.nunique() > 1:
-            out.append(f)
-    return out
-
-
-def sensitivity(effects: pd.DataFrame, factors: list[str], measures: list[str]) -> pd.DataFrame:
-    """Rank factors by their influence on each arm's difference.
-
-    For each arm and measure: standardised regression coefficients (OLS of the standardised
-    difference on the standardised factors, with R^2), Spearman's rho, and the share of points
-    where the arm beats the baseline.
-
-    Returns:
-        One row per (arm, measure, factor) with src, abs_src, rank, r2, spearman, share_positive.
-    """
-    rows = []
-    num = numeric_factors(effects, factors)
-    for arm, g in effects.groupby("arm", sort=False):
-        x = g[num].to_numpy(float)
-        xs = (x - x.mean(axis=0)) / x.std(axis=0)
-        for m in measures:
-            y = g[m].to_numpy(float)
-            keep = np.isfinite(y) & np.isfinite(xs).all(axis=1)
-            if keep.sum() < len(num) + 2 or y[keep].std() == 0:
-                continue
-            ys = (y[keep] - y[keep].mean()) / y[keep].std()
-            design = np.column_stack([np.ones(keep.sum()), xs[keep]])
-            coef, *_ = np.linalg.lstsq(design, ys, rcond=None)
-            r2 = 1 - ((ys - design @ coef) ** 2).sum() / (ys**2).sum()
-            order = np.argsort(-np.abs(coef[1:]))
-            ranks = np.empty(len(num), dtype=int)
-            ranks[order] = np.arange(1, len(num) + 1)
-            for i, f in enumerate(num):
-                rho = stats.spearmanr(xs[keep, i], y[keep]).statistic
-                rows.append(
-                    {
-                        "arm": arm,
-                        "measure": m,
-                        "factor": f,
-                        "src": float(coef[i + 1]),
-                        "abs_src": float(abs(coef[i + 1])),
-                        "rank": int(ranks[i]),
-                        "r2": float(r2),
-                        "spearman": float(rho),
-                        "share_positive": float((y[keep] > 0).mean()),
-                        "mean_diff": float(y[keep].mean()),
-                        "points": int(keep.sum()),
-                    }
-                )
-    return pd.DataFrame(rows)
-
-
-def partial_dependence(
-    effects: pd.DataFrame, factor: str, measure: str, bins: int = 5, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Mean difference and its CI in quantile bins of ``factor`` (marginal partial dependence).
-
-    Returns:
-        One row per (arm, bin): lo, hi, mid, n, mean, ci_lo, ci_hi.
-    """
-    rows = []
-    for arm, g in effects.groupby("arm", sort=False):
-        x, y = g[factor].to_numpy(float), g[measure].to_numpy(float)
-        edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)))
-        idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-        for b in range(len(edges) - 1):
-            sel = y[idx == b]
-            mean, _, lo, hi = mean_ci(sel, confidence)
-            rows.append(
-                {
-                    "arm": arm,
-                    "factor": factor,
-                    "measure": measure,
-                    "bin": b,
-                    "lo": edges[b],
-                    "hi": edges[b + 1],
-                    "mid": float(np.mean(x[idx == b])) if (idx == b).any() else math.nan,
-                    "n": int(np.isfinite(sel).sum()),
-                    "mean": mean,
-                    "ci_lo": lo,
-                    "ci_hi": hi,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------- results
-@dataclass
-class Results:
-    """The results in an output directory, loaded for analysis.
-
-    Attributes:
-        out: The directory.
-        manifest: The manifest (resolved spec, environment, history).
-        runs: One row per recorded run (ok and failed), in run order.
-    """
-
-    out: Path
-    manifest: dict[str, Any]
-    runs: pd.DataFrame
-    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    @cached_property
-    def spec(self) -> ExperimentSpec:
-        """The spec the results were produced with (re-validated from the manifest)."""
-        return parse_spec(self.manifest["raw_spec"], source=None)
-
-    @property
-    def ok(self) -> pd.DataFrame:
-        """Finished runs only."""
-        return self.runs[self.runs["status"] == "ok"]
-
-    @property
-    def failed(self) -> pd.DataFrame:
-        """Failed runs with their errors."""
-        return self.runs[self.runs["status"] != "ok"]
-
-    @property
-    def measures(self) -> list[str]:
-        """Final-measure columns."""
-        return [c for c in metric_names(self.spec.metrics) if c in self.runs.columns]
-
-    @property
-    def factors(self) -> list[str]:
-        """Design factor keys."""
-        return list(self.spec.design.keys)
-
-    def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """The time series (read on first use)."""
-        key = f"ts:{columns}"
-        if key not in self._cache:
-            cols = (
-                None
-                if columns is None
-                else ["run_id", "point_id", "arm", "replicate", "step", *columns]
-            )
-            self._cache[key] = read_table(self.out, "timeseries", columns=cols)
-        return self._cache[key]
-
-    def cascades(self) -> pd.DataFrame:
-        """Per-item cascade sizes of every run."""
-        if "cascades" not in self._cache:
-            self._cache["cascades"] = read_table(self.out, "cascades")
-        return self._cache["cascades"]
-
-    def agents(self) -> pd.DataFrame:
-        """Agent attributes at the end of each run (when ``agent_metrics`` asked for them)."""
-        return read_table(self.out, "agents")
-
-    def summary(self) -> pd.DataFrame:
-        """:func:`summarize` with the spec's confidence level."""
-        return summarize(self.runs, self.measures, self.spec.analysis.confidence)
-
-    def compare(self, baseline: str | None = None) -> pd.DataFrame:
-        """:func:`compare` every arm with the baseline, as the spec's [analysis] asks."""
-        a = self.spec.analysis
-        return compare(
-            self.runs,
-            self.measures,
-            baseline or a.baseline,
-            confidence=a.confidence,
-            bootstrap=a.bootstrap,
-            n_resamples=a.n_resamples,
-            min_difference=a.min_difference,
-            relative_min_difference=a.relative_min_difference,
-            seed=self.spec.root_seed,
-        )
-
-    def effects(self, measures: list[str] | None = None) -> pd.DataFrame:
-        """:func:`point_effects` for the headline measures (or ``measures``)."""
-        return point_effects(
-            self.runs,
-            self.factors,
-            measures or list(self.spec.analysis.headline),
-            self.spec.analysis.baseline,
-        )
-
-
-def load_results(out: str | Path) -> Results:
-    """Load an output directory written by :func:`experiments.run`.
-
-    Args:
-        out: The directory.
-
-    Returns:
-        The results; ``runs`` holds every recorded run, latest attempt per run, and the other
-        tables only rows of those attempts.
-
-    Raises:
-        experiments.store.StoreError: ``out`` has no readable manifest.
-        experiments.store.CorruptPartError: A part file cannot be read (named in the message).
-    """
-    out = Path(out)
-    manifest = read_manifest(out)
-    check_readable(out)
-    return Results(out=out, manifest=manifest, runs=read_table(out, "runs"))

@@ -102,16 +102,15 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_plan(a: argparse.Namespace) -> int:
     """Count the runs and estimate the time from a short pilot of each arm."""
-    from experiments.design import build_tasks
     from experiments.executors import default_workers
+    from experiments.plan import make_plan
     from experiments.run import build_model
-    from experiments.spec import count_points
 
     spec = _load(a)
-    tasks = build_tasks(spec)
-    n_points = count_points(spec)
+    plan = make_plan(spec)
+    n_points = len(plan.points)
     print(
-        f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {len(tasks)} runs"
+        f"experiment {spec.name}: {n_points} design point(s) x {len(spec.arms)} arms x {spec.replicates} replicates = {plan.n_runs} runs"
     )
     if spec.design.levers:
         n_lev = len(spec.design.levers)
@@ -127,7 +126,7 @@ def cmd_plan(a: argparse.Namespace) -> int:
     k = min(a.pilot_steps, spec.steps)
     per_arm: dict[str, float] = {}
     print(f"pilot: {k} steps of each arm at design point 0 ...", flush=True)
-    for t in tasks[: len(spec.arms)]:
+    for t in plan.tasks(first=len(spec.arms)):
         t0 = time.perf_counter()
         m = build_model(t)
         t1 = time.perf_counter()
@@ -141,7 +140,7 @@ def cmd_plan(a: argparse.Namespace) -> int:
         print(
             f"  {t.arm:14s} build {t1 - t0:6.2f} s, {per_step * 1000:7.1f} ms/step -> ~{per_arm[t.arm]:7.1f} s per run"
         )
-    total = sum(per_arm[t.arm] for t in tasks)
+    total = sum(per_arm.values()) * n_points * spec.replicates
     w = a.workers or default_workers()
     print(
         f"estimate: {_hms(total)} serially, ~{_hms(total / w)} on {w} workers "
@@ -202,21 +201,24 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
-    from experiments.design import build_tasks
-    from experiments.spec import parse_spec
-    from experiments.store import check_parts, lock_holder, read_manifest, read_table
+    from experiments.lock import lock_holder
+    from experiments.parts import check_parts, expected_schemas, read_table
+    from experiments.plan import PlanError, check_recorded
+    from experiments.results import Results
+    from experiments.store import read_manifest
 
     m = read_manifest(a.out)
-    spec = parse_spec(m["raw_spec"])
-    planned = build_tasks(spec)
+    plan = Results(out=Path(a.out), manifest=m, runs=None).plan
+    schemas = expected_schemas(plan.spec, plan)
+    planned = plan.n_runs
     runs = read_table(
         a.out, "runs", columns=["run_id", "arm", "status", "error", "seconds"], skip_corrupt=True
     )
     ok = runs[runs["status"] == "ok"]
     failed = runs[runs["status"] != "ok"]
-    todo = len(planned) - len(runs)
+    todo = planned - len(runs)
     print(f"experiment {m['name']} in {a.out} (created {m['created']}, spec {m.get('spec_file')})")
-    print(f"runs: {len(planned)} planned, {len(ok)} ok, {len(failed)} failed, {todo} to do")
+    print(f"runs: {planned} planned, {len(ok)} ok, {len(failed)} failed, {todo} to do")
     if len(ok):
         for arm, g in ok.groupby("arm", sort=False):
             print(f"  {arm:14s} {len(g):5d} ok, mean {g['seconds'].mean():.1f} s per run")
@@ -226,11 +228,17 @@ def cmd_status(a: argparse.Namespace) -> int:
         print(f"  failed {r.run_id}: {r.error}")
     if len(failed) > 10:
         print(f"  ... and {len(failed) - 10} more failures")
-    for path, error in check_parts(a.out):
+    bad = check_parts(a.out, schemas)
+    for path, error in bad:
         print(
             f"corrupt part {path.relative_to(a.out)} ({error}): run --resume to move it to "
             "corrupt/ and run its runs again"
         )
+    if not bad:
+        try:
+            check_recorded(plan, a.out)
+        except PlanError as e:
+            print(f"problem: {e}")
     last = (m.get("history") or [{}])[-1]
     holder = lock_holder(a.out)
     if holder:
@@ -245,8 +253,9 @@ def cmd_report(a: argparse.Namespace) -> int:
     """Write the report and print the headline comparison."""
     import pandas as pd
 
-    from experiments.analysis import load_results
     from experiments.report import headline_point, headline_table, write_report
+    from experiments.results import load_results
+    from experiments.stats import confidence_label
 
     res = load_results(a.out)
     if res.ok.empty:
@@ -263,7 +272,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     conf = res.spec.analysis.confidence
     print(
         f"{res.spec.name}: {len(res.ok)} runs; paired differences vs "
-        f"{res.spec.analysis.baseline} ({conf:.0%} CI)"
+        f"{res.spec.analysis.baseline} ({confidence_label(conf)} CI)"
     )
     print(headline_table(comparison, head, headline_point(res), markdown=False, confidence=conf))
     print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files.values()))

@@ -12,19 +12,28 @@ run would break the pairing.
 
 Run order is interleaved: replicate-major, then design point, then arm, so that a sweep
 stopped early has covered the whole design with fewer replicates instead of half of it.
+
+:func:`make_plan` gathers all of it once into a :class:`Plan`: the points, arms, seeds and the
+``Params`` of every run (which :mod:`experiments.plan` stores in the output folder).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from experiments.points import design_points, resolve_point
-from experiments.spec import ExperimentSpec, metric_names
+from experiments.points import design_points, point_index_of
+from experiments.spec import ExperimentSpec, metric_names, resolved_runs
 
-__all__ = ["RunTask", "build_tasks", "design_points", "replicate_seed"]
+#: The id columns of a recorded run, checked against the plan.
+ID_COLUMNS = ("run_id", "run_index", "point_id", "arm", "replicate", "seed")
+
+__all__ = ["Plan", "RunTask", "build_tasks", "design_points", "make_plan", "replicate_seed"]
 
 
 @dataclass(frozen=True)
@@ -77,45 +86,9 @@ def replicate_seed(root_seed: int, replicate: int) -> int:
 
 
 def build_tasks(spec: ExperimentSpec) -> list[RunTask]:
-    """Every run of the experiment, in run order (replicate, then point, then arm)."""
-    points = design_points(spec)
-    columns = tuple(metric_names(spec.metrics))
-    series = tuple(metric_names(spec.metrics, step_only=True)) if spec.measure_every else ()
-    settle = settle_columns(spec)
-    width = max(3, len(str(len(points) - 1)))
-    rwidth = max(3, len(str(spec.replicates - 1)))
-    resolved = {
-        (i, arm.name): _plain(resolve_point(spec.fixed, point, arm, spec.steps))
-        for i, point in enumerate(points)
-        for arm in spec.arms
-    }
-    tasks = []
-    for r in range(spec.replicates):
-        seed = replicate_seed(spec.root_seed, r)
-        for i, point in enumerate(points):
-            for arm in spec.arms:
-                tasks.append(
-                    RunTask(
-                        run_id=f"p{i:0{width}d}-{arm.name}-r{r:0{rwidth}d}",
-                        index=len(tasks),
-                        point_id=i,
-                        arm=arm.name,
-                        replicate=r,
-                        seed=seed,
-                        params=resolved[(i, arm.name)],
-                        factors=dict(point),
-                        model=spec.model,
-                        steps=spec.steps,
-                        measure_every=spec.measure_every,
-                        columns=columns,
-                        series_columns=series,
-                        agent_metrics=spec.agent_metrics,
-                        settle_columns=settle,
-                        settle_window=spec.settle_window,
-                        settle_tolerance=spec.settle_tolerance,
-                    )
-                )
-    return tasks
+    """Every run of the experiment, in run order (replicate, then point, then arm): the tasks
+    of :func:`make_plan` (the points and Params the spec loader built, not built again)."""
+    return make_plan(spec).tasks()
 
 
 def settle_columns(spec: ExperimentSpec) -> tuple[str, ...]:
@@ -125,10 +98,126 @@ def settle_columns(spec: ExperimentSpec) -> tuple[str, ...]:
     return tuple(m for m in spec.metrics if catalogue.measure(m).when == "step")
 
 
-def _plain(params: Any) -> dict[str, Any]:
-    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able)."""
-    import dataclasses
+@dataclass
+class Plan:
+    """Everything that decides the runs of an experiment, computed once.
 
-    d = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
-    d["strategy"] = dataclasses.asdict(params.strategy)
-    return d
+    Attributes:
+        spec: The resolved spec.
+        points: The design points (factor key -> value), lever-major.
+        index: (lever setting, scenario) of every point.
+        unit: The scenario sample on the unit cube (one row per scenario, one column per
+            :func:`experiments.points.sample_keys` entry), or None for crossed and listed designs.
+        params: Per (point, arm name): the run's ``model.Params`` as keywords, the strategy as a
+            dict of switches.
+        seeds: The seed of each replicate (the same in every arm and point).
+    """
+
+    spec: ExperimentSpec
+    points: list[dict[str, Any]]
+    index: list[tuple[int, int]]
+    unit: np.ndarray | None
+    params: dict[tuple[int, str], dict[str, Any]]
+    seeds: list[int]
+
+    @property
+    def n_runs(self) -> int:
+        """Runs in the experiment: points x arms x replicates."""
+        return len(self.points) * len(self.spec.arms) * len(self.seeds)
+
+    @property
+    def n_scenarios(self) -> int:
+        """Scenarios per lever setting."""
+        return len(self.points) // max(1, len(self.spec.design.levers))
+
+    def run_id(self, point: int, arm: str, replicate: int) -> str:
+        """``p<point>-<arm>-r<replicate>``, zero-padded to the experiment's size."""
+        width = max(3, len(str(len(self.points) - 1)))
+        rwidth = max(3, len(str(len(self.seeds) - 1)))
+        return f"p{point:0{width}d}-{arm}-r{replicate:0{rwidth}d}"
+
+    def runs(self) -> Iterator[tuple[int, int, int, str, int]]:
+        """(run index, replicate, point, arm, seed) in run order: replicate, point, arm."""
+        arms = self.spec.arm_names
+        k = 0
+        for r, seed in enumerate(self.seeds):
+            for i in range(len(self.points)):
+                for arm in arms:
+                    yield k, r, i, arm, seed
+                    k += 1
+
+    def tasks(self, first: int | None = None) -> list[Any]:
+        """The :class:`experiments.design.RunTask` of every run (or the ``first`` ones), in run
+        order."""
+        s = self.spec
+        columns = tuple(metric_names(s.metrics))
+        series = tuple(metric_names(s.metrics, step_only=True)) if s.measure_every else ()
+        settle = settle_columns(s)
+        return [
+            RunTask(
+                run_id=self.run_id(i, arm, r),
+                index=k,
+                point_id=i,
+                arm=arm,
+                replicate=r,
+                seed=seed,
+                params=self.params[(i, arm)],
+                factors=dict(self.points[i]),
+                model=s.model,
+                steps=s.steps,
+                measure_every=s.measure_every,
+                columns=columns,
+                series_columns=series,
+                agent_metrics=s.agent_metrics,
+                settle_columns=settle,
+                settle_window=s.settle_window,
+                settle_tolerance=s.settle_tolerance,
+            )
+            for k, r, i, arm, seed in itertools.islice(self.runs(), first)
+        ]
+
+    def expected_runs(self) -> pd.DataFrame:
+        """The id columns every recorded run must have: run_id, run_index, point_id, arm,
+        replicate and seed, one row per run."""
+        rows = [(self.run_id(i, arm, r), k, i, arm, r, seed) for k, r, i, arm, seed in self.runs()]
+        return pd.DataFrame(rows, columns=list(ID_COLUMNS))
+
+
+def flat_params(params: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
+    """Plain Params keywords as columns: ``param.<field>``, and a nested table of switches (the
+    strategy's) as ``param.<field>.<switch>``; :func:`nested_params` undoes it."""
+    row: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, dict):
+            row.update(flat_params(v, f"{prefix}{k}."))
+        else:
+            row[f"{prefix}{k}"] = v
+    return row
+
+
+def nested_params(row: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
+    """The Params keywords of ``param.*`` columns, dotted names nested again (as the workers
+    take them): the inverse of :func:`flat_params`."""
+    params: dict[str, Any] = {}
+    for column, value in row.items():
+        if not column.startswith(prefix):
+            continue
+        *tables, name = column.removeprefix(prefix).split(".")
+        target = params
+        for t in tables:
+            target = target.setdefault(t, {})
+        target[name] = value
+    return params
+
+
+def make_plan(spec: ExperimentSpec) -> Plan:
+    """The plan of a validated spec, reusing what the spec loader built to validate it."""
+    points, unit, params = resolved_runs(spec)
+    return Plan(
+        spec=spec,
+        points=points,
+        index=point_index_of(spec.design, len(points)),
+        unit=unit,
+        params=params,
+        seeds=[replicate_seed(spec.root_seed, r) for r in range(spec.replicates)],
+    )

@@ -8,9 +8,10 @@ For each arm, lever setting and headline measure:
    (:func:`scenario_effects`). A measure in ``analysis.lower_is_better`` has its sign flipped,
    so a positive Δ always favours the arm.
 2. **Loses or ties** (the case of interest, ``y = 1``): the mean Δ is at most δ, the smallest
-   difference that matters (``analysis.min_difference[measure]``, else
-   ``analysis.relative_min_difference`` times the baseline's mean over all runs, in absolute
-   value). So a scenario counts as a win only when the arm is ahead by a difference that
+   difference that matters, as the comparison tables define it
+   (:func:`experiments.stats.min_difference`: ``analysis.min_difference[measure]``, else
+   ``analysis.relative_min_difference`` times the larger of the two arms' means at that
+   scenario, in absolute value). So a scenario counts as a win only when the arm is ahead by a difference that
    matters; with the few replicates per scenario of a sweep, a CI criterion would call almost
    every scenario a tie. The column ``loses`` (CI upper bound below 0) is kept alongside.
 3. **PRIM** (Friedman & Fisher 1999) from the ``prim`` package (Project Platypus's stand-alone
@@ -23,9 +24,8 @@ For each arm, lever setting and headline measure:
 A box's *coverage* is the share of all loses-or-ties scenarios it holds, its *density* the
 share of its scenarios that lose or tie, its *mass* the share of all scenarios inside it.
 
-This file is long because it also holds :func:`write_discovery`, the report's
-scenario-discovery and sensitivity section, so that the report module (already long) only
-calls it.
+The report's section on it (with the Sobol and Morris indices) is written by
+:mod:`experiments.discovery_report`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments.points import point_index
+from experiments.stats import min_difference, t_interval
 
 #: Density a kept box must reach (if any point of the trajectory does).
 DEFAULT_DENSITY = 0.8
@@ -58,7 +58,11 @@ def lever_labels(spec: Any) -> list[str]:
 
 
 def scenario_effects(
-    runs: pd.DataFrame, spec: Any, measures: list[str], confidence: float | None = None
+    runs: pd.DataFrame,
+    spec: Any,
+    measures: list[str],
+    confidence: float | None = None,
+    index: list[tuple[int, int]] | None = None,
 ) -> pd.DataFrame:
     """Per arm, lever setting, scenario and measure: mean Δ, its CI, δ and the loses-or-ties flag.
 
@@ -67,6 +71,8 @@ def scenario_effects(
         spec: The experiment spec (its design gives the lever setting and scenario of a point).
         measures: The measures (overall columns).
         confidence: CI level; the spec's ``analysis.confidence`` by default.
+        index: (lever setting, scenario) of every point, from the stored plan
+            (:attr:`experiments.plan.Plan.index`); rebuilt from the spec's design without it.
 
     Returns:
         Long table: arm, lever, lever_label, scenario, point_id, the uncertainty values, measure,
@@ -74,7 +80,7 @@ def scenario_effects(
     """
     a = spec.analysis
     conf = a.confidence if confidence is None else confidence
-    index = point_index(spec.design)
+    index = point_index(spec.design) if index is None else index
     labels = lever_labels(spec)
     ukeys = list(spec.design.uncertainty_keys)
     ok = runs[runs["status"] == "ok"]
@@ -86,12 +92,18 @@ def scenario_effects(
         other = ok[ok["arm"] == arm].set_index(["point_id", "replicate"])
         for m in measures:
             sign = -1.0 if m in a.lower_is_better else 1.0
-            delta = a.min_difference.get(m, a.relative_min_difference * abs(float(base[m].mean())))
-            d = sign * (other[m] - base[m].reindex(other.index))
+            paired = base[m].reindex(other.index)
+            d = sign * (other[m] - paired)
+            means = pd.DataFrame({"arm": other[m], "base": paired}).groupby(level=0).mean()
             for pid, g in d.groupby(level=0):
-                x = g.to_numpy(float)
-                x = x[np.isfinite(x)]
-                mean, lo, hi = _mean_ci(x, conf)
+                mean, _, lo, hi = t_interval(g.to_numpy(float), conf)
+                n = int(np.isfinite(g.to_numpy(float)).sum())
+                delta = min_difference(
+                    m,
+                    (means.at[pid, "base"], means.at[pid, "arm"]),
+                    a.min_difference,
+                    a.relative_min_difference,
+                )
                 lever, scen = index[int(pid)]
                 rows.append(
                     {
@@ -105,23 +117,16 @@ def scenario_effects(
                         "diff": mean,
                         "ci_lo": lo,
                         "ci_hi": hi,
-                        "n": len(x),
+                        "n": n,
                         "delta": delta,
-                        "loses_or_ties": bool(np.isfinite(mean) and mean <= delta),
+                        # delta undefined (both means 0): a difference of 0 still ties
+                        "loses_or_ties": bool(
+                            np.isfinite(mean) and mean <= (delta if np.isfinite(delta) else 0.0)
+                        ),
                         "loses": bool(np.isfinite(hi) and hi < 0),
                     }
                 )
     return pd.DataFrame(rows)
-
-
-def _mean_ci(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if len(x) < 2 or x.std(ddof=1) == 0:
-        return mean, mean if len(x) > 1 else math.nan, mean if len(x) > 1 else math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
-    return mean, mean - half, mean + half
 
 
 def select_point(trajectory: pd.DataFrame, density: float = DEFAULT_DENSITY) -> int:
@@ -308,119 +313,3 @@ def boxes_markdown(boxes: pd.DataFrame) -> str:
 
 def _f(v: float) -> str:
     return f"{v:.3g}"
-
-
-def write_discovery(
-    res: Any, figures: bool = True
-) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """Scenario discovery and global sensitivity for ``report OUT``, when the design allows.
-
-    PRIM runs when the design has uncertainties and at least :data:`MIN_SCENARIOS` scenarios;
-    Sobol indices for a ``saltelli`` design, Morris screening for a ``morris`` design.
-
-    Writes ``discovery_effects.csv`` (Δ per scenario), ``discovery_boxes.csv`` and ``.md``,
-    ``discovery_trajectories.csv``, ``sobol.csv`` or ``morris.csv``, and the figures
-    ``figures/peeling.png`` and ``figures/sobol.png`` / ``figures/morris.png``.
-
-    Args:
-        res: :class:`experiments.analysis.Results`.
-        figures: Also draw the figures.
-
-    Returns:
-        (files, figures, Markdown lines of the report's section).
-    """
-    from experiments import plots
-    from experiments.points import scenario_points
-    from experiments.sensitivity import indices
-    from experiments.store import atomic_write
-
-    spec, out = res.spec, res.out
-    ukeys = list(spec.design.uncertainty_keys)
-    n_scen = len(scenario_points(spec.design))
-    files: dict[str, Any] = {}
-    figs: dict[str, Any] = {}
-    if not ukeys or n_scen < MIN_SCENARIOS or len(spec.arms) < 2:
-        return files, figs, []
-    head = [m for m in spec.analysis.headline if m in res.measures]
-    effects = scenario_effects(res.runs, spec, head)
-
-    def csv(name: str, df: pd.DataFrame) -> None:
-        files[name] = out / name
-        atomic_write(files[name], lambda tmp: df.to_csv(tmp, index=False))
-
-    csv("discovery_effects.csv", effects)
-    boxes, trajs = discover(effects, ukeys)
-    csv("discovery_boxes.csv", boxes)
-    table = boxes_markdown(boxes) if not boxes.empty else "(no boxes)"
-    files["discovery_boxes.md"] = out / "discovery_boxes.md"
-    atomic_write(files["discovery_boxes.md"], lambda tmp: tmp.write_text(table + "\n"))
-    if not trajs.empty:
-        csv("discovery_trajectories.csv", trajs)
-    idx = indices(effects, spec)
-    kind = spec.design.kind
-    if not idx.empty:
-        csv(f"{'sobol' if kind == 'saltelli' else 'morris'}.csv", idx)
-    if figures:
-        fdir = out / "figures"
-        if not trajs.empty:
-            figs["peeling"] = fdir / "peeling.png"
-            atomic_write(figs["peeling"], lambda tmp: plots.peeling(trajs, tmp))
-        if not idx.empty:
-            name = "sobol" if kind == "saltelli" else "morris"
-            figs[name] = fdir / f"{name}.png"
-            conf = spec.analysis.confidence
-            atomic_write(figs[name], lambda tmp: plots.indices_bars(idx, tmp, confidence=conf))
-        files.update({f"figures/{p.name}": p for p in figs.values()})
-
-    a = spec.analysis
-    lines = [
-        "## Scenario discovery: where does the arm lose or tie?",
-        "",
-        f"Per scenario (a point of the uncertainties {', '.join(ukeys)}) and lever setting, Δ = "
-        f"arm − {a.baseline} averaged over its replicates. A scenario *loses or ties* when Δ ≤ δ, "
-        "the smallest difference that matters (`analysis.min_difference`, else "
-        f"{a.relative_min_difference:.0%} of the baseline's mean; measures in "
-        "`analysis.lower_is_better` have Δ's sign flipped). PRIM (the `prim` package) finds "
-        "boxes of such scenarios: *coverage* = share of all losing-or-tying scenarios inside the "
-        "box, *density* = share of the box's scenarios that lose or tie, *mass* = share of all "
-        f"scenarios inside. {n_scen} scenarios per lever setting.",
-        "",
-        table,
-        "",
-    ]
-    if not idx.empty:
-        if kind == "saltelli":
-            lines += [
-                "## Global sensitivity: Sobol indices",
-                "",
-                "First-order (S1) and total (ST) Sobol indices of Δ (replicates averaged first), "
-                f"SALib's Saltelli estimator, {a.confidence:.0%} bootstrap CI.",
-                "",
-                _indices_table(idx, ["S1", "ST"]),
-                "",
-            ]
-        else:
-            lines += [
-                "## Screening: Morris elementary effects",
-                "",
-                "μ* (mean absolute elementary effect of Δ over each uncertainty's whole range), "
-                f"{a.confidence:.0%} bootstrap CI, and σ (interactions or non-linearity).",
-                "",
-                _indices_table(idx, ["mu_star"], extra="sigma"),
-                "",
-            ]
-    return files, figs, lines
-
-
-def _indices_table(idx: pd.DataFrame, cols: list[str], extra: str | None = None) -> str:
-    header = ["arm", "lever", "measure", "uncertainty", *cols, *([extra] if extra else [])]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in idx.itertuples():
-        cells = [r.arm, r.lever_label, r.measure, r.factor]
-        for c in cols:
-            v, lo, hi = getattr(r, c), getattr(r, f"{c}_lo"), getattr(r, f"{c}_hi")
-            cells.append(f"{v:.3f} [{lo:.3f}, {hi:.3f}]")
-        if extra:
-            cells.append(f"{getattr(r, extra):.3g}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -66,12 +66,16 @@ class OpenExecutor:
         workers: Tasks it runs at once.
         description: For messages.
         restart: Replaces a broken executor by a new one and returns it (process pools), or None.
+        watch: Called by :func:`bounded_map` every few seconds while tasks are in flight, with
+            whether one finished since the last call; revives a cluster that lost its workers
+            or raises :class:`ExecutorError` (Dask), so a sweep never waits forever.
     """
 
     executor: cf.Executor
     workers: int
     description: str
     restart: Callable[[], cf.Executor] | None = None
+    watch: Callable[[bool], None] | None = None
 
 
 def default_workers() -> int:
@@ -131,9 +135,9 @@ def open_executor(
             raise
         opened.executor.shutdown(wait=True)
     else:
-        with _dask_client(workers, address) as (client, n, desc):
+        with _dask_client(workers, address) as (client, n, desc, cluster):
             ex = client.get_executor(pure=False)
-            yield OpenExecutor(ex, n, desc)
+            yield OpenExecutor(ex, n, desc, watch=DaskWatchdog(client, cluster, n, address))
 
 
 def watch_driver(driver_pid: int, interval: float = 1.0) -> None:
@@ -199,10 +203,20 @@ def _dask_client(workers: int | None, address: str | None):
         with client:
             info = client.scheduler_info()
             n = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
-            yield client, n, f"dask cluster at {address} ({n} threads)"
+            yield client, n, f"dask cluster at {address} ({n} threads)", None
         return
     n = workers or default_workers()
+    import dask
+
+    # One task at a time per single-threaded worker, and no retry of a task whose worker died:
+    # a worker's death is then its own run's doing, recorded as failed at once (as the process
+    # pool does), instead of killing three more workers on the way.
+    local = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
     with (
+        dask.config.set(local),
         LocalCluster(
             n_workers=n,
             threads_per_worker=1,
@@ -213,7 +227,59 @@ def _dask_client(workers: int | None, address: str | None):
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield client, n, f"dask LocalCluster on 127.0.0.1 ({n} workers)"
+        yield client, n, f"dask LocalCluster on 127.0.0.1 ({n} workers)", cluster
+
+
+class DaskWatchdog:
+    """Keeps a Dask sweep from waiting forever on a cluster whose workers are gone.
+
+    A worker process that dies is restarted by its nanny; when runs keep killing their
+    workers, a restart can fail and leave the cluster with no worker, and the tasks then wait
+    for one forever. After ``grace`` seconds without a worker, a local cluster gets fresh
+    workers (at most ``revivals`` times in a row without a finished task); a remote cluster,
+    or a local one past its revivals, stops the sweep with :class:`ExecutorError` (the runs
+    recorded so far are kept for ``--resume``).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        cluster: Any,
+        n: int,
+        address: str | None,
+        grace: float = 15.0,
+        revivals: int = 3,
+    ) -> None:
+        self.client, self.cluster, self.n, self.address = client, cluster, n, address
+        self.grace, self.revivals = grace, revivals
+        self._since: float | None = None
+        self._revived = 0
+
+    def __call__(self, progressed: bool) -> None:
+        """Check the cluster; ``progressed``: a task finished since the last call."""
+        if progressed:
+            self._revived = 0
+        if self.client.nthreads():
+            self._since = None
+            return
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        if now - self._since < self.grace:
+            return
+        if self.cluster is not None and self._revived < self.revivals:
+            self._revived += 1
+            self._since = now
+            self.cluster.scale(0)  # forget the dead workers ...
+            self.cluster.scale(self.n)  # ... and start new ones
+            return
+        where = f"the Dask cluster at {self.address}" if self.address else "the local Dask cluster"
+        raise ExecutorError(
+            f"{where} has had no worker for {self.grace:g} s: its workers died (runs that kill "
+            "their worker, or out of memory) and did not come back; the runs recorded so far "
+            "are kept: continue with --resume (--executor process records a run that kills its "
+            "worker as failed and goes on)"
+        )
 
 
 def bounded_map(
@@ -223,6 +289,8 @@ def bounded_map(
     window: int,
     on_error: Callable[[Any, BaseException], Any] | None = None,
     restart: Callable[[], cf.Executor] | None = None,
+    watch: Callable[[bool], None] | None = None,
+    poll: float = 5.0,
 ) -> Iterator[Any]:
     """Yield ``fn(item)`` for every item, in completion order, with at most ``window`` in flight.
 
@@ -238,6 +306,9 @@ def bounded_map(
             new one. The tasks that were in flight then run one at a time on it: the one whose
             worker dies again goes to ``on_error`` with :class:`WorkerDied`, the others yield
             their results. Without ``restart`` or ``on_error``, a broken executor propagates.
+        watch: Called every ``poll`` seconds while waiting, with whether a task finished in
+            that time (:attr:`OpenExecutor.watch`); it may raise to stop the sweep.
+        poll: Seconds between calls of ``watch``.
     """
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
@@ -261,7 +332,11 @@ def bounded_map(
                 broken.append(item)
                 break
         if pending and not broken:
-            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(
+                pending, timeout=poll if watch else None, return_when=cf.FIRST_COMPLETED
+            )
+            if watch is not None:
+                watch(bool(done))
             for fut in done:
                 item = pending.pop(fut)
                 try:

@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
-from scipy import stats  # noqa: E402
 
+from experiments.stats import confidence_label, t_intervals  # noqa: E402
 from model.measures import catalogue  # noqa: E402
 
 _FIXED = {"one_way": "#6b6b6b", "interactive": "#1f77b4", "scenario": "#ff7f0e"}
@@ -80,15 +80,15 @@ def trajectories(
     fig, axes = _grid(len(measures))
     for ax, m in zip(axes.flat, measures, strict=False):
         for arm in arms:
-            g = ts[ts["arm"] == arm].groupby("step")[m]
-            mean, sd, n = g.mean(), g.std(ddof=1), g.count()
-            half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-            x = mean.index.to_numpy() * hours_per_step / 24.0
-            ax.plot(x, mean.to_numpy(), color=colors[arm], label=arm, lw=1.6)
+            # runs x steps: the band is each step's t interval across runs
+            wide = ts[ts["arm"] == arm].pivot(index="run_id", columns="step", values=m)
+            _, mean, _, lo, hi = t_intervals(wide.to_numpy(float), confidence)
+            x = wide.columns.to_numpy() * hours_per_step / 24.0
+            ax.plot(x, mean, color=colors[arm], label=arm, lw=1.6)
             ax.fill_between(
                 x,
-                (mean - half).to_numpy(),
-                (mean + half).to_numpy(),
+                lo,
+                hi,
                 color=colors[arm],
                 alpha=0.22,
                 lw=0,
@@ -98,7 +98,9 @@ def trajectories(
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8)
-    return _save(fig, path, f"Trajectories: mean and {confidence:.0%} CI across replicates")
+    return _save(
+        fig, path, f"Trajectories: mean and {confidence_label(confidence)} CI across replicates"
+    )
 
 
 def forest(
@@ -145,7 +147,7 @@ def forest(
         ax.grid(axis="x", alpha=0.3)
     base = c["baseline"].iloc[0] if len(c) else "baseline"
     axes[0, 0].set_title(
-        f"Paired difference vs {base}: mean, {confidence:.0%} paired-t CI (bars), BCa bootstrap (thick)",
+        f"Paired difference vs {base}: mean, {confidence_label(confidence)} paired-t CI (bars), BCa bootstrap (thick)",
         fontsize=9,
     )
     return _save(fig, path)
@@ -183,7 +185,9 @@ def generations(
         ax.set_ylabel(unit_of(m))
         ax.grid(axis="y", alpha=0.3)
     axes.flat[0].legend(frameon=False, fontsize=8, loc="lower left")
-    return _save(fig, path, f"By generation: mean and {confidence:.0%} CI across replicates")
+    return _save(
+        fig, path, f"By generation: mean and {confidence_label(confidence)} CI across replicates"
+    )
 
 
 def cascade_ccdf(cascades: pd.DataFrame, arms: list[str], path: Path) -> Path:
@@ -322,4 +326,6 @@ def indices_bars(indices: pd.DataFrame, path: Path, confidence: float = 0.95) ->
         ax.legend(frameon=False, fontsize=7)
         ax.grid(axis="x", alpha=0.3)
     what = "Sobol indices" if sobol else "Morris screening"
-    return _save(fig, path, f"{what} of the paired difference, {confidence:.0%} bootstrap CI")
+    return _save(
+        fig, path, f"{what} of the paired difference, {confidence_label(confidence)} bootstrap CI"
+    )

@@ -12,6 +12,7 @@ live here and neither of those two modules imports the other's internals in a ci
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -111,6 +112,13 @@ def resolve_point(fixed: dict[str, Any], point: dict[str, Any], arm: Any, steps:
     return Params(**kwargs, steps=steps, strategy=arm.strategy(switches))
 
 
+def plain_params(params: Params) -> dict[str, Any]:
+    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able)."""
+    d = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    d["strategy"] = dataclasses.asdict(params.strategy)
+    return d
+
+
 def young_share_mix(young: float, kwargs: dict[str, Any]) -> dict[str, float]:
     """Cohort weights giving post-00s + post-90s the share ``young``.
 
@@ -153,7 +161,15 @@ def point_index(design: Any) -> list[tuple[int, int]]:
     """(lever setting, scenario) of every design point, in point order."""
     d = getattr(design, "design", design)
     n_scen = len(scenario_points(d))
+    return point_index_of(d, n_scen * max(1, len(getattr(d, "levers", ()))))
+
+
+def point_index_of(design: Any, n_points: int) -> list[tuple[int, int]]:
+    """(lever setting, scenario) of each of ``n_points`` design points (lever-major), counted
+    without building the scenarios."""
+    d = getattr(design, "design", design)
     n_lev = max(1, len(getattr(d, "levers", ())))
+    n_scen = n_points // n_lev
     return [(i, j) for i in range(n_lev) for j in range(n_scen)]
 
 
@@ -193,8 +209,13 @@ def unit_sample(design: Any) -> np.ndarray:
     return qmc.Sobol(d=len(keys), scramble=True, rng=rng).random_base2(int(np.log2(d.n)))
 
 
-def scenario_points(d: Any) -> list[dict[str, Any]]:
-    """The scenarios (uncertainty points) of a design, without its levers."""
+def scenario_points(d: Any, unit: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The scenarios (uncertainty points) of a design, without its levers.
+
+    Args:
+        d: The design.
+        unit: Its :func:`unit_sample`, if already drawn (sampled kinds only).
+    """
     if d.kind == "factorial":
         keys = list(d.factors)
         return [
@@ -204,7 +225,7 @@ def scenario_points(d: Any) -> list[dict[str, Any]]:
         return [dict(p) for p in d.points]
     keys = list(d.ranges)
     choices = dict(getattr(d, "choices", {}))
-    unit = unit_sample(d)
+    unit = unit_sample(d) if unit is None else unit
     lows = np.array([d.ranges[k][0] for k in keys], dtype=float)
     highs = np.array([d.ranges[k][1] for k in keys], dtype=float)
     sample = lows + unit[:, : len(keys)] * (highs - lows)

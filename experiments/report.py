@@ -17,206 +17,48 @@ Writes, into ``OUT``:
   length, replicates, seeds), the headline differences with their intervals, who gains (by
   generation), replication adequacy, sensitivity, failures and the environment.
 
-This file is long because the report's tables and its Markdown are one page's worth of
-layout, kept together so that the page can be read in the order it prints.
+The tables the report prints are built in :mod:`experiments.report_tables` (re-exported here).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from experiments import limits, plots
-from experiments.analysis import Results, load_results, partial_dependence, sensitivity
-from experiments.design import replicate_seed
-from experiments.discovery import lever_labels, write_discovery
+from experiments import plots
+from experiments.analysis import partial_dependence, sensitivity
+from experiments.discovery_report import write_discovery
 from experiments.horizon import flag_comparison, horizon_lines
+from experiments.report_tables import (
+    ci,
+    experiment_table,
+    fmt,
+    generation_table,
+    headline_point,
+    headline_table,
+)
+from experiments.report_tables import (
+    table as _table,
+)
+from experiments.results import Results, load_results
 from experiments.spec import count_points
+from experiments.stats import confidence_label
 from experiments.store import atomic_write
 from model.measures import catalogue
 
-
-def fmt(x: Any, digits: int = 4) -> str:
-    """A number with ``digits`` significant digits; blank for NaN."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    if isinstance(x, bool | np.bool_):
-        return "yes" if x else "no"
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    return f"{x:.{digits}g}"
-
-
-def ci(lo: float, hi: float) -> str:
-    """``[lo, hi]`` or blank."""
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return ""
-    return f"[{fmt(lo)}, {fmt(hi)}]"
-
-
-def headline_point(res: Results) -> int:
-    """The design point the headline describes: the only one, or -1 (pooled over points)."""
-    return 0 if count_points(res.spec) == 1 else -1
-
-
-def headline_table(
-    comparison: pd.DataFrame,
-    measures: list[str],
-    point: int,
-    markdown: bool = True,
-    confidence: float = 0.95,
-) -> str:
-    """Per arm and headline measure: baseline and arm means, the difference and its intervals."""
-    c = comparison[(comparison["point_id"] == point) & (comparison["generation"] == "all")]
-    c = c[c["measure"].isin(measures)]
-    conf = f"{confidence:.0%}"
-    header = [
-        "arm",
-        "measure",
-        "baseline",
-        "arm mean",
-        "Δ",
-        f"{conf} CI (paired t)",
-        "BCa CI",
-        "d_z",
-        "A12",
-        "r",
-        "n",
-        "adequate",
-    ]
-    rows = []
-    for _, r in c.sort_values(
-        ["arm", "measure"], key=lambda s: s.map(_order(measures)) if s.name == "measure" else s
-    ).iterrows():
-        unsettled = "settled" in r and np.isfinite(r["settled"]) and r["settled"] < 1
-        rows.append(
-            [
-                r["arm"],
-                r["measure"] + (" *(unsettled)*" if unsettled and markdown else ""),
-                fmt(r["base_mean"]),
-                fmt(r["arm_mean"]),
-                fmt(r["diff"]),
-                ci(r["ci_lo"], r["ci_hi"]),
-                ci(r["boot_lo"], r["boot_hi"]),
-                fmt(r["d_z"], 3),
-                fmt(r["a12"], 3),
-                fmt(r["r"], 3),
-                str(int(r["n"])),
-                _adequate(r),
-            ]
-        )
-    return _table(header, rows, markdown)
-
-
-def _order(measures: list[str]):
-    pos = {m: i for i, m in enumerate(measures)}
-    return lambda m: pos.get(m, len(pos))
-
-
-def _adequate(r: pd.Series) -> str:
-    a = r["adequate"]
-    if a is None or (isinstance(a, float) and math.isnan(a)):
-        return "n/a"
-    return "yes" if a else f"no (n≈{fmt(r['n_needed'])})"
-
-
-def _table(header: list[str], rows: list[list[str]], markdown: bool = True) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    out.append("  ".join("-" * w for w in widths))
-    out += ["  ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(out)
-
-
-def generation_table(comparison: pd.DataFrame, measures: list[str], point: int) -> str:
-    """Δ [CI] per generation (columns) for each arm and measure (rows)."""
-    c = comparison[(comparison["point_id"] == point) & comparison["measure"].isin(measures)]
-    header = ["arm", "measure", catalogue.OVERALL, *catalogue.COHORTS]
-    rows = []
-    for arm in pd.unique(c["arm"]):
-        for m in measures:
-            cells = [arm, m]
-            for g in (catalogue.OVERALL, *catalogue.COHORTS):
-                r = c[(c["arm"] == arm) & (c["measure"] == m) & (c["generation"] == g)]
-                cells.append(
-                    ""
-                    if r.empty
-                    else f"{fmt(r['diff'].iloc[0], 3)} {ci(r['ci_lo'].iloc[0], r['ci_hi'].iloc[0])}"
-                )
-            rows.append(cells)
-    return _table(header, rows)
-
-
-def experiment_table(res: Results) -> str:
-    """The experiment as a table: design, factors, fixed values, arms, run length, seeds, runs."""
-    s = res.spec
-    d = s.design
-    rows = [["experiment", s.name], ["description", s.description or ""]]
-    rows.append(["spec file", f"`{res.manifest.get('spec_file')}`"])
-    rows.append(["model", f"`{s.model}`"])
-    if d.kind == "factorial":
-        levels = "; ".join(f"{k} ∈ {list(v)}" for k, v in d.factors.items())
-        levels = levels or "one point (no factors)"
-        rows.append(["design", f"full factorial: {levels}"])
-    elif d.kind == "list":
-        rows.append(["design", f"{len(d.points)} listed points over {', '.join(d.keys)}"])
-    else:
-        ranges = "; ".join(
-            [f"{k} ∈ [{fmt(lo)}, {fmt(hi)}]" for k, (lo, hi) in d.ranges.items()]
-            + [f"{k} ∈ {list(v)}" for k, v in d.choices.items()]
-        )
-        scen = limits.count_points(dataclasses.replace(d, levers=()))
-        size = f"n = {d.n}" + (f" ({scen} scenarios)" if scen != d.n else "")
-        rows.append(
-            ["design", f"{d.kind.upper()} sample, {size} (sampler seed {d.seed}): {ranges}"]
-        )
-    if d.levers:
-        labels = "; ".join(lever_labels(s))
-        rows.append(["levers", f"{len(d.levers)} settings, each over the same scenarios: {labels}"])
-    fixed = ", ".join(f"{k} = {v}" for k, v in s.fixed.items()) or "model defaults"
-    rows.append(["fixed", fixed + " (everything else: model.Params defaults)"])
-    arms = []
-    for a in s.arms:
-        extra = ", ".join(f"{k}={v}" for k, v in a.switches.items())
-        arms.append(
-            f"{a.name} (preset {a.preset}{'; ' + extra if extra else ''}{'; sweeps strategy.*' if a.sweep and any(k.startswith('strategy.') for k in (*d.keys, *s.fixed)) else ''})"
-        )
-    rows.append(["arms", "; ".join(arms) + f"; baseline {s.analysis.baseline}"])
-    rows.append(
-        ["run length", f"{s.steps} steps = {s.steps / 24:g} days (1 step = 1 hour); no warm-up"]
-    )
-    rows.append(
-        [
-            "sampling",
-            f"time series every {s.measure_every} steps"
-            if s.measure_every
-            else "final measures only",
-        ]
-    )
-    seeds = ", ".join(str(replicate_seed(s.root_seed, r)) for r in range(min(3, s.replicates)))
-    rows.append(
-        [
-            "replicates",
-            f"{s.replicates} per arm and point; replicate r has seed SeedSequence({s.root_seed}, spawn_key=(r,)) in every arm (common random numbers): {seeds}{', ...' if s.replicates > 3 else ''}",
-        ]
-    )
-    n_ok, n_fail = len(res.ok), len(res.failed)
-    rows.append(
-        [
-            "runs",
-            f"{count_points(s)} points × {len(s.arms)} arms × {s.replicates} replicates = {res.manifest.get('planned_runs')} planned; {n_ok} finished, {n_fail} failed",
-        ]
-    )
-    return _table(["", ""], rows)
+__all__ = [
+    "ci",
+    "experiment_table",
+    "fmt",
+    "generation_table",
+    "headline_point",
+    "headline_table",
+    "render_markdown",
+    "write_report",
+]
 
 
 def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
@@ -360,7 +202,7 @@ def render_markdown(
 ) -> str:
     """The text of ``report.md``."""
     s, a = res.spec, res.spec.analysis
-    conf = f"{a.confidence:.0%}"
+    conf = confidence_label(a.confidence)
     lines = [f"# Experiment report: {s.name}", ""]
     if s.description:
         lines += [s.description, ""]
@@ -465,7 +307,7 @@ def _per_point(res: Results, comparison: pd.DataFrame, measure: str) -> str:
         & (comparison["point_id"] >= 0)
     ]
     fac = res.runs.groupby("point_id")[[f"factor.{f}" for f in res.factors]].first()
-    conf = f"{res.spec.analysis.confidence:.0%}"
+    conf = confidence_label(res.spec.analysis.confidence)
     header = ["point", *res.factors, "arm", f"Δ {measure}", f"{conf} CI", "n"]
     rows = []
     for r in c.itertuples():
@@ -510,7 +352,7 @@ def _sensitivity_section(
         f"### Partial dependence of Δ {m}",
         "",
         f"Δ {m} is the headline measure on which the arm wins at the fewest points. Binned means "
-        f"(quintiles of each factor) with {confidence:.0%} CI; bins where the arm does not beat the baseline "
+        f"(quintiles of each factor) with {confidence_label(confidence)} CI; bins where the arm does not beat the baseline "
         "are marked **≤ 0**. `partial_dependence.csv` holds every headline measure.",
         "",
     ]

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.design import RunTask, build_tasks
+from experiments.design import RunTask
+from experiments.plan import make_plan
 from experiments.spec import ExperimentSpec, load_spec
 
 #: How the end-of-run agent attributes are read from the model's arrays (column 0 = focal outlet).
@@ -90,7 +91,7 @@ def check_model(spec: ExperimentSpec) -> None:
     Raises:
         SpecError: The module cannot be imported or has no such class.
     """
-    from experiments.spec import SpecError, locate
+    from experiments.spec import SpecError, locate, read_text
 
     try:
         cls = load_model_class(spec.model)
@@ -105,7 +106,7 @@ def check_model(spec: ExperimentSpec) -> None:
         reason = f"{spec.model} is not a class"
     text = None
     if spec.source and Path(spec.source).is_file():
-        text = Path(spec.source).read_text(encoding="utf-8")
+        text = read_text(spec.source)
     raise SpecError(
         f"model={spec.model!r}: {reason}",
         key="model",
@@ -313,8 +314,9 @@ def run(
     check_model(spec)
     if address and executor == "serial":
         executor = "dask"
-    tasks = build_tasks(spec)
-    store = Store.open(out, spec, resume=resume, overwrite=overwrite)
+    plan = make_plan(spec)
+    tasks = plan.tasks()
+    store = Store.open(out, spec, resume=resume, overwrite=overwrite, plan=plan)
     try:
         if store.quarantined:
             print(
@@ -376,6 +378,7 @@ def _sweep(
                 window or 2 * ex.workers,
                 on_error=_lost_run,
                 restart=ex.restart,
+                watch=ex.watch,
             ):
                 buffer.append(result)
                 failed += not result.ok
@@ -410,7 +413,18 @@ def _sweep(
 
 
 def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
-    """A run whose worker never returned (e.g. it died): recorded as failed."""
+    """A run whose worker never returned (e.g. it died): recorded as failed.
+
+    Dask's ``KilledWorker`` gets the process pool's words (:class:`WorkerDied`), so a run that
+    kills its worker reads the same whichever executor ran it.
+    """
+    from experiments.executors import WorkerDied
+
+    if type(exc).__name__ == "KilledWorker":
+        exc = WorkerDied(
+            "the worker process died while running this run (killed by a signal, os._exit, "
+            "or out of memory; Dask reported KilledWorker)"
+        )
     return RunOutput(task=task, status="failed", error=f"{type(exc).__name__}: {exc}")
 
 

@@ -12,8 +12,9 @@ total indices. Elementary effects are per whole range (the sample lives on the u
 μ* of different uncertainties compare directly. Choices are sampled as an index on [0, 1)
 and count as one uncertainty each.
 
-The sample is rebuilt from the spec (:func:`experiments.points.unit_sample`: same kind, n and
-seed), so its rows line up with the scenarios of every lever setting.
+The report reads the sample stored with the plan (``plan.parquet``), so its rows are the
+scenarios that ran, for every lever setting; without it the sample is drawn again from the spec
+(:func:`experiments.points.unit_sample`: same kind, n and seed).
 """
 
 from __future__ import annotations
@@ -98,12 +99,14 @@ def morris(
     )
 
 
-def indices(effects: pd.DataFrame, spec: Any) -> pd.DataFrame:
+def indices(effects: pd.DataFrame, spec: Any, unit: np.ndarray | None = None) -> pd.DataFrame:
     """Sobol (``saltelli``) or Morris (``morris``) indices of every arm, lever setting and measure.
 
     Args:
         effects: :func:`experiments.discovery.scenario_effects` (mean Δ per scenario).
         spec: The spec; its design must be of kind ``saltelli`` or ``morris``.
+        unit: The unit sample the scenarios came from (the stored plan's,
+            :attr:`experiments.plan.Plan.unit`); drawn again from the spec without it.
 
     Returns:
         One row per (arm, lever_label, measure, factor) with the indices; empty for other designs.
@@ -114,7 +117,7 @@ def indices(effects: pd.DataFrame, spec: Any) -> pd.DataFrame:
     if d.kind not in ("saltelli", "morris") or effects.empty:
         return pd.DataFrame()
     keys = sample_keys(d)
-    x = unit_sample(d)
+    x = unit_sample(d) if unit is None else unit
     a = spec.analysis
     frames = []
     for (arm, label, m), g in effects.groupby(["arm", "lever_label", "measure"], sort=False):

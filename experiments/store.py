@@ -3,6 +3,8 @@
 Layout of an output directory ``OUT``::
 
     OUT/manifest.json              resolved spec, package versions, git commit, history
+    OUT/plan.parquet               the plan: every (point, arm) with its factors and Params,
+                                   the spec and the replicate seeds (experiments.plan)
     OUT/runs/part-000000.parquet   one row per run: ids, seed, status, error, seconds,
                                    factor.<key>, param.<field>, final measures
     OUT/timeseries/part-*.parquet  run_id, point_id, arm, replicate, step, step measures
@@ -14,35 +16,28 @@ starting with ``.`` (which Parquet dataset readers skip) and then ``os.replace``
 place, the runs part last. A run counts as recorded when its row is in ``runs/``; parts of
 other tables whose runs part never landed (the process was killed in between) are deleted
 when the store is reopened, so a resumed sweep ends with exactly the tables of one that was
-never interrupted. Readers see only rows of runs recorded in ``runs/``: a row of another table
-counts when it comes from the same part as its run's latest row.
+never interrupted. Readers (:mod:`experiments.parts`) see only rows of runs recorded in
+``runs/``: a row of another table counts when it comes from the same part as its run's latest
+row.
 
-One process writes a directory at a time: :meth:`Store.open` takes an exclusive
-``fcntl.flock`` on ``OUT/.lock`` (holder's pid, host and start time written inside) and a
-second writer is refused. The operating system releases the lock when its holder dies, so a
-killed run never blocks a resume. A part that cannot be read (a truncated file) is moved to
-``OUT/corrupt/`` on reopening, with the parts of the other tables of the same flush, so its
-runs count as not done and a resume runs them again.
+One process writes a directory at a time (:mod:`experiments.lock`). On reopening, a part that
+cannot be read or whose columns are not its table's is moved to ``OUT/corrupt/`` with the
+other parts of its flush, so its runs count as not done and a resume runs them again; a resume
+with another plan is refused, and so is a recorded row that is not a run of the stored plan.
 
-This file is long because the layout, the writer, the lock, the atomic
-writes, the corrupt-part checks and the readers guard one invariant (a result file is whole or
-absent, and readers see only recorded runs), so they are kept where they can be read together.
+This file is long because :class:`Store` (opening, resuming, writing) and the manifest with its
+provenance (:func:`environment`, :func:`git_commit`) are the writer's one path, kept together.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
 import json
 import os
 import platform
-import re
 import shutil
-import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +51,40 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.spec import ExperimentSpec, metric_names
+from experiments.errors import CorruptPartError, StoreError, StoreWriteError
+from experiments.files import atomic_write, write_json
+from experiments.lock import LOCK_FILE, OutputLock, lock_holder
+from experiments.parts import (
+    CORRUPT_DIR,
+    PART,
+    TABLES,
+    expected_schemas,
+    next_sequence,
+    parts,
+    quarantine,
+    read_table,
+)
+from experiments.schemas import (
+    CASCADE_SCHEMA,
+    run_ids,
+    run_row,
+    runs_schema,
+    series_schema,
+)
+from experiments.spec import ExperimentSpec, read_text
 
-TABLES = ("runs", "timeseries", "cascades", "agents")
-_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+#: Re-exported: the store's errors and the readers most callers want with it.
+__all__ = [
+    "TIMING_COLUMNS",
+    "CorruptPartError",
+    "atomic_write",
+    "Store",
+    "StoreError",
+    "StoreWriteError",
+    "lock_holder",
+    "parts",
+    "read_table",
+]
 _PACKAGES = (
     "opinion-ecology",
     "mesa",
@@ -75,145 +100,15 @@ _PACKAGES = (
 #: Files of an output directory besides the tables: what ``--overwrite`` deletes.
 RESULT_FILES = (
     "manifest.json",
+    "plan.parquet",
     "report.md",
     "summary.csv",
     "comparison.csv",
     "sensitivity.csv",
     "partial_dependence.csv",
 )
-LOCK_FILE = ".lock"
-CORRUPT_DIR = "corrupt"
 #: Columns that legitimately differ between two executions of the same run.
 TIMING_COLUMNS = ("seconds",)
-
-
-class StoreError(RuntimeError):
-    """The output directory cannot be used as asked (another experiment, or no --resume)."""
-
-
-class StoreWriteError(StoreError):
-    """A result file could not be written (e.g. the disk is full); nothing partial was left."""
-
-
-class CorruptPartError(StoreError):
-    """A part file cannot be read (e.g. truncated by a crash of the machine or a full disk)."""
-
-
-# ---------------------------------------------------------------------------------- schemas
-def _arrow_type(values: list[Any]) -> pa.DataType:
-    vals = [v for v in values if v is not None]
-    if vals and all(isinstance(v, bool) for v in vals):
-        return pa.bool_()
-    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return pa.int64()
-    if vals and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-        return pa.float64()
-    return pa.string()
-
-
-def _kind_type(kind: type) -> pa.DataType:
-    return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}.get(
-        kind, pa.string()
-    )
-
-
-def runs_schema(spec: ExperimentSpec) -> pa.Schema:
-    """The schema of ``runs/``: fixed by the spec, identical in every part."""
-    from experiments.design import design_points, settle_columns
-    from model import Params, Strategy
-
-    points = design_points(spec)
-    fields = [
-        ("run_id", pa.string()),
-        ("run_index", pa.int64()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("seed", pa.int64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("traceback", pa.string()),
-        ("steps_run", pa.int64()),
-        ("seconds", pa.float64()),
-    ]
-    for key in spec.design.keys:
-        fields.append((f"factor.{key}", _arrow_type([p.get(key) for p in points])))
-    for name, meta in Params.spec().items():
-        if name != "strategy":
-            fields.append((f"param.{name}", _kind_type(meta["kind"])))
-    for f in dataclasses.fields(Strategy):
-        fields.append((f"param.strategy.{f.name}", _kind_type(type(f.default))))
-    fields += [(c, pa.float64()) for c in metric_names(spec.metrics)]
-    settle = settle_columns(spec)
-    fields += [(f"drift.{c}", pa.float64()) for c in settle]
-    fields += [(f"settled.{c}", pa.bool_()) for c in settle]
-    fields.append(("settled", pa.bool_()))
-    return pa.schema(fields)
-
-
-def series_schema(spec: ExperimentSpec) -> pa.Schema:
-    """The schema of ``timeseries/``."""
-    base = [
-        ("run_id", pa.string()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("step", pa.int64()),
-    ]
-    return pa.schema(base + [(c, pa.float64()) for c in metric_names(spec.metrics, step_only=True)])
-
-
-CASCADE_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("point_id", pa.int64()),
-        ("arm", pa.string()),
-        ("replicate", pa.int64()),
-        ("item", pa.int64()),
-        ("size", pa.int64()),
-    ]
-)
-
-
-# ---------------------------------------------------------------------------------- rows
-def run_row(output: Any) -> dict[str, Any]:
-    """The ``runs/`` row of a :class:`~experiments.run.RunOutput`."""
-    t = output.task
-    row: dict[str, Any] = {
-        "run_id": t.run_id,
-        "run_index": t.index,
-        "point_id": t.point_id,
-        "arm": t.arm,
-        "replicate": t.replicate,
-        "seed": t.seed,
-        "status": output.status,
-        "error": output.error,
-        "traceback": output.traceback,
-        "steps_run": output.steps_run,
-        "seconds": output.seconds,
-    }
-    for k, v in t.factors.items():
-        row[f"factor.{k}"] = v
-    for k, v in t.params.items():
-        if k == "strategy":
-            for sk, sv in v.items():
-                row[f"param.strategy.{sk}"] = sv
-        else:
-            row[f"param.{k}"] = v
-    for c in t.columns:
-        row[c] = output.final.get(c, np.nan)
-    settled = []
-    for c in t.settle_columns:
-        drift = output.drift.get(c, np.nan)
-        row[f"drift.{c}"] = drift
-        row[f"settled.{c}"] = None if not np.isfinite(drift) else bool(drift <= t.settle_tolerance)
-        settled.append(row[f"settled.{c}"])
-    row["settled"] = None if not output.ok else all(bool(x) for x in settled)
-    return row
-
-
-def _ids(t: Any) -> dict[str, Any]:
-    return {"run_id": t.run_id, "point_id": t.point_id, "arm": t.arm, "replicate": t.replicate}
 
 
 # ---------------------------------------------------------------------------------- the store
@@ -223,10 +118,13 @@ class Store:
     Use :meth:`open`; then :meth:`write` batches of run outputs and :meth:`finish`.
     """
 
-    def __init__(self, out: Path, spec: ExperimentSpec) -> None:
+    def __init__(self, out: Path, spec: ExperimentSpec, plan: Any = None) -> None:
+        from experiments.plan import make_plan
+
         self.out = Path(out)
         self.spec = spec
-        self._runs_schema = runs_schema(spec)
+        self.plan = plan or make_plan(spec)
+        self._runs_schema = runs_schema(spec, self.plan.points)
         self._series_schema = series_schema(spec)
         self._seq = next_sequence(self.out)
         self._lock: OutputLock | None = None
@@ -235,13 +133,24 @@ class Store:
 
     @classmethod
     def open(
-        cls, out: str | Path, spec: ExperimentSpec, *, resume: bool = False, overwrite: bool = False
+        cls,
+        out: str | Path,
+        spec: ExperimentSpec,
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+        plan: Any = None,
     ) -> Store:
-        """Lock ``out`` and prepare it for ``spec``: new, resumed (same spec only) or overwritten.
+        """Lock ``out`` and prepare it for ``spec``: new, resumed (same plan only) or overwritten.
+
+        A new folder gets the plan (``plan.parquet``); a resumed one is checked against its
+        stored plan: a changed spec (or changed model defaults) is refused naming what changed,
+        and every recorded run must be a run of the plan (:func:`experiments.plan.check_rows`).
 
         Raises:
             StoreError: ``out`` holds results and neither ``resume`` nor ``overwrite`` was given,
-                it holds another experiment's results, another process is writing it, it cannot
+                it holds another experiment's results or rows that are not runs of its plan,
+                another process is writing it, it cannot
                 be created or written, or ``overwrite`` was given for a folder that is not an
                 experiment output (or is the current directory or one of its parents).
         """
@@ -255,7 +164,7 @@ class Store:
             ) from None
         lock = OutputLock.acquire(out)
         try:
-            store = cls._open_locked(out, spec, resume=resume, overwrite=overwrite)
+            store = cls._open_locked(out, spec, resume=resume, overwrite=overwrite, plan=plan)
         except BaseException:
             lock.release()
             raise
@@ -264,8 +173,11 @@ class Store:
 
     @classmethod
     def _open_locked(
-        cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool
+        cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool, plan: Any
     ) -> Store:
+        from experiments import plan as plans
+
+        plan = plan or plans.make_plan(spec)
         manifest_path = out / "manifest.json"
         if overwrite:
             for name in (*TABLES, "figures", CORRUPT_DIR):
@@ -290,6 +202,14 @@ class Store:
                     f"{out} holds results of a different spec (differs in: {', '.join(diff)}); "
                     "resume needs the same spec, or pass --overwrite or another --out"
                 )
+            if plans.has_plan(out):
+                changed = plans.plan_difference(plans.load_plan(out), plan)
+                if changed:
+                    raise StoreError(
+                        f"{out} holds results of a different plan (differs in: "
+                        f"{'; '.join(changed)}); resume needs the same runs, or pass "
+                        "--overwrite or another --out"
+                    )
         elif has_parts:
             raise StoreError(
                 f"{out} holds part files but no manifest.json; choose another --out or --overwrite"
@@ -299,10 +219,14 @@ class Store:
                 (out / t).mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot write into {out}: {e.strerror or e}") from None
-        store = cls(out, spec)
-        store.quarantined = quarantine(out)
+        store = cls(out, spec, plan)
+        store.quarantined = quarantine(out, expected_schemas(spec, plan))
         store.cleanup()
+        plans.check_recorded(plan, out)
         store._seq = next_sequence(out)
+        if manifest is None or not plans.has_plan(out):
+            # a new experiment (or a start killed before its manifest): this plan, not a stale one
+            plans.write_plan(out, plan)
         now = _now()
         if manifest is None:
             manifest = {
@@ -310,7 +234,7 @@ class Store:
                 "created": now,
                 "spec": spec.to_dict(),
                 "spec_file": spec.source,
-                "spec_text": Path(spec.source).read_text(encoding="utf-8")
+                "spec_text": read_text(spec.source)
                 if spec.source and Path(spec.source).is_file()
                 else None,
                 "raw_spec": spec.raw,
@@ -351,15 +275,17 @@ class Store:
         for o in outputs:
             if o.series:
                 n = len(o.series["step"])
-                ids = _ids(o.task)
+                ids = run_ids(o.task)
                 series.append(pd.DataFrame({**{k: [v] * n for k, v in ids.items()}, **o.series}))
             if len(o.cascade_sizes):
                 cascades.append(
-                    pd.DataFrame({**_ids(o.task), "item": o.cascade_items, "size": o.cascade_sizes})
+                    pd.DataFrame(
+                        {**run_ids(o.task), "item": o.cascade_items, "size": o.cascade_sizes}
+                    )
                 )
             if o.agents:
                 n = len(next(iter(o.agents.values())))
-                agents.append(pd.DataFrame({**_ids(o.task), "agent": np.arange(n), **o.agents}))
+                agents.append(pd.DataFrame({**run_ids(o.task), "agent": np.arange(n), **o.agents}))
         if series:
             _write_part(
                 self.out / "timeseries",
@@ -395,7 +321,7 @@ class Store:
         committed = {
             int(m.group(1))
             for p in (self.out / "runs").glob("part-*.parquet")
-            if (m := _PART.match(p.name))
+            if (m := PART.match(p.name))
         }
         for table in TABLES:
             d = self.out / table
@@ -404,7 +330,7 @@ class Store:
             for p in d.iterdir():
                 if p.name.startswith(".") or (
                     table != "runs"
-                    and (m := _PART.match(p.name))
+                    and (m := PART.match(p.name))
                     and int(m.group(1)) not in committed
                 ):
                     p.unlink()
@@ -424,73 +350,6 @@ class Store:
 
 def _write_part(directory: Path, seq: int, table: pa.Table) -> None:
     atomic_write(directory / f"part-{seq:06d}.parquet", lambda tmp: pq.write_table(table, tmp))
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp)`` for a temporary name in the same folder, then rename it to ``path``.
-
-    The temporary name starts with ``.`` (Parquet dataset readers skip it) and keeps the
-    suffix (matplotlib picks the format from it). ``path`` is therefore whole or absent.
-
-    Raises:
-        StoreWriteError: Writing failed (e.g. no space left on device); the temporary file is
-            removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    tmp = path.with_name("." + path.name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise StoreWriteError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
-    return path
-
-
-def _seq(p: Path) -> int:
-    return int(_PART.match(p.name).group(1))
-
-
-def check_parts(out: str | Path) -> list[tuple[Path, str]]:
-    """Committed parts whose Parquet footer cannot be read, with the reader's error."""
-    bad = []
-    for table in TABLES:
-        for p in parts(out, table):
-            try:
-                pq.read_metadata(p)
-            except (OSError, pa.ArrowException) as e:
-                bad.append((p, _first_line(e)))
-    return bad
-
-
-def quarantine(out: str | Path) -> list[str]:
-    """Move unreadable parts, and every part of the same flushes, to ``OUT/corrupt/``.
-
-    The runs of those flushes then count as not recorded, so a resume runs them again.
-
-    Returns:
-        The unreadable parts, relative to ``out``.
-    """
-    out = Path(out)
-    bad = check_parts(out)
-    if not bad:
-        return []
-    seqs = {_seq(p) for p, _ in bad}
-    dest = out / CORRUPT_DIR
-    dest.mkdir(exist_ok=True)
-    for table in TABLES:
-        for p in parts(out, table):
-            if _seq(p) in seqs:
-                target = dest / f"{table}-{p.name}"
-                n = 1
-                while target.exists():
-                    target = dest / f"{table}-{p.stem}.{n}.parquet"
-                    n += 1
-                os.replace(p, target)
-    return [str(p.relative_to(out)) for p, _ in bad]
 
 
 def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
@@ -530,167 +389,6 @@ def check_out_dir(out: Path, *, overwrite: bool = False) -> None:
         )
 
 
-class OutputLock:
-    """An exclusive ``fcntl.flock`` on ``OUT/.lock``, released by the OS when its holder dies."""
-
-    def __init__(self, path: Path, fd: int | None) -> None:
-        self.path, self.fd = path, fd
-
-    @classmethod
-    def acquire(cls, out: Path) -> OutputLock:
-        """Take the lock of ``out`` or raise :class:`StoreError` naming the process holding it."""
-        path = out / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise StoreError(
-                f"cannot write into the output folder {out}: {e.strerror or e}; "
-                "choose a writable --out"
-            ) from None
-        if fcntl is None:  # pragma: no cover - Windows
-            return cls(path, fd)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreError(
-                f"{out} is in use by another run ({lock_holder(out) or 'holder unknown'}); "
-                "wait for it to finish or stop it, or choose another --out"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {_now()}\n".encode())
-        return cls(path, fd)
-
-    def release(self) -> None:
-        """Release the lock (the file stays; an unlocked file holds nobody)."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def lock_holder(out: str | Path) -> str | None:
-    """``pid N on HOST, started T`` of the process writing ``out``, or None if none is."""
-    path = Path(out) / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return os.read(fd, 4096).decode(errors="replace").strip() or "holder unknown"
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
-
-
-def next_sequence(out: Path) -> int:
-    """One more than the highest part number in any table (0 for a new directory)."""
-    seqs = [
-        int(m.group(1))
-        for t in TABLES
-        if (Path(out) / t).is_dir()
-        for p in (Path(out) / t).iterdir()
-        if (m := _PART.match(p.name))
-    ]
-    return max(seqs, default=-1) + 1
-
-
-def parts(out: str | Path, table: str) -> list[Path]:
-    """The committed part files of ``table`` in sequence order."""
-    d = Path(out) / table
-    if not d.is_dir():
-        return []
-    return sorted(
-        (p for p in d.iterdir() if _PART.match(p.name)),
-        key=lambda p: int(_PART.match(p.name).group(1)),
-    )
-
-
-def read_table(
-    out: str | Path, table: str, columns: list[str] | None = None, *, skip_corrupt: bool = False
-) -> pd.DataFrame:
-    """One table as a DataFrame: latest attempt of each recorded run, sorted by run.
-
-    Rows of ``timeseries``, ``cascades`` and ``agents`` are kept only when they come from the
-    same flush as their run's latest row in ``runs/``; rows of a flush whose runs part never
-    landed, and of earlier attempts of a re-run run, are not returned.
-
-    Args:
-        out: The output directory.
-        table: ``runs``, ``timeseries``, ``cascades`` or ``agents``.
-        columns: Columns to read (default: all).
-        skip_corrupt: Leave out unreadable parts instead of raising.
-
-    Returns:
-        The table; empty (with no columns) when nothing was recorded.
-
-    Raises:
-        CorruptPartError: A part cannot be read (unless ``skip_corrupt``).
-    """
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    files = parts(out, table)
-    if not files:
-        return pd.DataFrame(columns=columns or [])
-    frames = []
-    for f in files:
-        df = _read_part(out, f, columns, skip_corrupt)
-        if df is not None:
-            df["_part"] = _seq(f)
-            frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=columns or [])
-    df = pd.concat(frames, ignore_index=True)
-    if table == "runs":
-        df = df.drop_duplicates("run_id", keep="last")
-        sort = ["run_index"] if "run_index" in df else ["run_id"]
-    else:
-        latest = {}
-        for f in parts(out, "runs"):
-            ids = _read_part(out, f, ["run_id"], skip_corrupt)
-            if ids is not None:
-                latest.update(dict.fromkeys(ids["run_id"], _seq(f)))
-        df = df[df["_part"].to_numpy() == df["run_id"].map(latest).to_numpy()]
-        key = {"timeseries": "step", "cascades": "item", "agents": "agent"}[table]
-        sort = ["run_id", key] if key in df else ["run_id"]
-    return df.drop(columns="_part").sort_values(sort, kind="stable").reset_index(drop=True)
-
-
-def _read_part(
-    out: str | Path, f: Path, columns: list[str] | None, skip_corrupt: bool
-) -> pd.DataFrame | None:
-    try:
-        return pq.read_table(f, columns=columns).to_pandas()
-    except (OSError, pa.ArrowException) as e:
-        if skip_corrupt:
-            return None
-        raise corrupt_error(out, f, _first_line(e)) from None
-
-
-def _first_line(e: BaseException) -> str:
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
-
-
-def check_readable(out: str | Path) -> None:
-    """Raise :class:`CorruptPartError` for the first unreadable part of ``out``, if any."""
-    bad = check_parts(out)
-    if bad:
-        raise corrupt_error(out, *bad[0])
-
-
-def corrupt_error(out: str | Path, f: Path, first: str) -> CorruptPartError:
-    """The message for an unreadable part: which file, and that ``--resume`` reruns its runs."""
-    rel = Path(f).relative_to(out)
-    return CorruptPartError(
-        f"{out}: part {rel} cannot be read ({first}); `run SPEC --out {out} --resume` moves "
-        f"it to {CORRUPT_DIR}/ and runs its runs again"
-    )
-
-
 def read_manifest(out: str | Path) -> dict[str, Any]:
     """The manifest of an output directory."""
     path = Path(out) / "manifest.json"
@@ -706,12 +404,6 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or "raw_spec" not in manifest:
         raise StoreError(f"{path} is JSON but not a manifest of this package (no raw_spec)")
     return manifest
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temporary file, then rename)."""
-    text = json.dumps(data, indent=2, default=str)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def environment() -> dict[str, Any]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import collections
 import difflib
 import importlib
 import urllib.parse
@@ -174,8 +175,8 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     switches: dict[str, Any] = {}
     switch_spec = strategy_spec()
     pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
-    keys = [k for k, _ in pairs]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
+    # one pass: a count per key would be quadratic in an attacker's address
+    twice = sorted(k for k, n in collections.Counter(k for k, _ in pairs).items() if n > 1)
     if twice:
         raise ValueError(f"{', '.join(twice)} appears more than once in the page address")
     for key, text in pairs:

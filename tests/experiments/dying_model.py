@@ -14,3 +14,10 @@ class DyingModel(OpinionEcology):
         if self.steps == 3 and self.params.trust_shift > 0 and self.strategy.reply_share > 0:
             os._exit(7)
         super().step()
+
+
+class AlwaysDyingModel(OpinionEcology):
+    """OpinionEcology whose process exits at its first step, in every run."""
+
+    def step(self) -> None:
+        os._exit(9)

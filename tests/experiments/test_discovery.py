@@ -298,6 +298,8 @@ def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_pa
     md = files["report.md"].read_text()
     assert "## Horizon check" in md and "## Scenario discovery" in md and "Sobol" in md
     assert "95% CI" in md
+    # n = 2 base samples: the indices are noise, and the report says so with the n a reading needs
+    assert "**Caveat: too noisy to read.** With n = 2 base samples" in md
     spec90 = spec.with_overrides({"analysis.confidence": 0.9})
     assert spec90.analysis.confidence == 0.9
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import subprocess
+import sys
 import threading
 
 import pandas as pd
@@ -97,3 +99,92 @@ def test_a_run_that_kills_its_worker_is_recorded_as_failed_and_the_pool_goes_on(
     assert failed["error"].str.contains("worker process died").all()
     assert runs[runs["status"] == "ok"]["reach"].notna().sum() == 6
     assert experiments.run(spec, out, resume=True, executor="process", progress=False).ran == 0
+
+
+class _FakeClient:
+    def __init__(self, threads: dict) -> None:
+        self.threads = threads
+
+    def nthreads(self) -> dict:
+        return self.threads
+
+
+class _FakeCluster:
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def scale(self, n: int) -> None:
+        self.calls.append(n)
+
+
+def test_the_dask_watchdog_revives_a_local_cluster_and_then_gives_up(monkeypatch):
+    """A cluster left without workers (every run killed its worker) waited forever."""
+    from experiments import executors
+    from experiments.executors import DaskWatchdog, ExecutorError
+
+    now = [0.0]
+    monkeypatch.setattr(executors.time, "monotonic", lambda: now[0])
+    cluster = _FakeCluster()
+    dog = DaskWatchdog(_FakeClient({}), cluster, 2, None, grace=10, revivals=2)
+    dog(False)
+    now[0] = 9
+    dog(False)
+    assert cluster.calls == []  # within the grace period
+    now[0] = 11
+    dog(False)
+    assert cluster.calls == [0, 2]  # dead workers dropped, two new ones asked for
+    now[0] = 22
+    dog(False)
+    assert cluster.calls == [0, 2, 0, 2]
+    now[0] = 33
+    with pytest.raises(ExecutorError, match="has had no worker for 10 s"):
+        dog(False)
+    # a finished task resets the count; a remote cluster is never scaled, only reported
+    remote = DaskWatchdog(_FakeClient({}), None, 2, "tcp://h:8786", grace=10)
+    remote(True)
+    now[0] = 50
+    with pytest.raises(ExecutorError, match="cluster at tcp://h:8786"):
+        remote(False)
+    assert DaskWatchdog(_FakeClient({"w": 1}), cluster, 2, None)(False) is None
+
+
+def test_bounded_map_asks_the_watch_while_nothing_finishes():
+    import concurrent.futures as cf
+
+    from experiments.executors import ExecutorError
+
+    class Never(cf.Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            return cf.Future()  # a task that never finishes: its worker is gone
+
+    seen = []
+
+    def watch(progressed: bool) -> None:
+        seen.append(progressed)
+        if len(seen) == 3:
+            raise ExecutorError("no worker")
+
+    with pytest.raises(ExecutorError, match="no worker"):
+        list(bounded_map(Never(), abs, range(4), 2, watch=watch, poll=0.01))
+    assert seen == [False, False, False]
+
+
+@pytest.mark.slow
+def test_dask_records_every_run_as_failed_when_every_run_kills_its_worker(write_spec, tmp_path):
+    """It hung after 7-8 failed runs: the workers' restarts failed and nothing ran again."""
+    pytest.importorskip("dask.distributed")
+    spec = write_spec(
+        'model = "tests.experiments.dying_model:AlwaysDyingModel"\n'
+        + TINY.replace("replicates = 2", "replicates = 6")
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments", "run", str(spec), "--out", str(tmp_path / "o")]
+        + ["--executor", "dask", "--workers", "2", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    runs = read_table(tmp_path / "o", "runs")
+    assert len(runs) == 24 and (runs["status"] == "failed").all()
+    assert runs["error"].str.startswith("WorkerDied: the worker process died").all()

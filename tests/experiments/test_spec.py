@@ -184,7 +184,7 @@ CASES = [
         HEAD.replace("replicates = 2", "replicates = 0") + ARMS,
         "replicates",
         2,
-        "a whole number >= 1",
+        "replicates=0 is out of range; allowed [1, 1000000]",
     ),
     (
         "cross_field",
