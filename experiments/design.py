@@ -197,12 +197,20 @@ def flat_params(params: dict[str, Any], prefix: str = "param.") -> dict[str, Any
 
 def nested_params(row: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
     """The Params keywords of ``param.*`` columns, dotted names nested again (as the workers
-    take them): the inverse of :func:`flat_params`."""
+    take them): the inverse of :func:`flat_params`. A rule's parameter (``opinion.contacts``,
+    an address of ``Params.spec()``) stays one dotted keyword, as Params takes it."""
+    from model import Params
+
+    addresses = Params.spec()
     params: dict[str, Any] = {}
     for column, value in row.items():
         if not column.startswith(prefix):
             continue
-        *tables, name = column.removeprefix(prefix).split(".")
+        key = column.removeprefix(prefix)
+        if key in addresses:
+            params[key] = value
+            continue
+        *tables, name = key.split(".")
         target = params
         for t in tables:
             target = target.setdefault(t, {})
