@@ -164,7 +164,8 @@ _DECLARED = (
         "Mean opinion distance of the items each user viewed (exposure-based echo chamber)",
         "|opinion - stance|", 0.0, 2.0, opinion.exposure_distance, cumulative=True),
     # ---------------------------------------------------------------- at the end of a run
-    # reach speed: not (yet) in the experiments' result columns (docs/experiments.md)
+    # reach speed: in steps not (yet) in the experiments' result columns (docs/experiments.md);
+    # in days (days_to_reach_50) it is, beside the run mean of the daily focal viewers
     Measure("steps_to_reach_50", "run", "final", "First step at which reach was at least 50%",
         "steps", 0.0, None, partial(population.steps_to_reach, share=0.5), per_cohort=False,
         experiment=False),
@@ -172,7 +173,7 @@ _DECLARED = (
         "steps", 0.0, None, partial(population.steps_to_reach, share=0.9), per_cohort=False,
         experiment=False),
     Measure("days_to_reach_50", "run", "final",
-        "First day (steps / 24) at which reach was at least 50%", "days", 0.0, None,
+        "Time until reach was first at least 50%, in days (steps / 24)", "days", 0.0, None,
         partial(population.days_to_reach, share=0.5), per_cohort=False),
     Measure("daily_focal_viewers_mean", "population", "final",
         "Mean over the run's steps of the daily focal viewers", _SHARE, 0.0, 1.0,

@@ -238,3 +238,15 @@ def test_new_measures_are_bounded_and_monotone_where_cumulative(run):
     final = M.final_measures(run)
     assert 0 <= final["daily_focal_viewers_mean"] <= 1
     assert final["days_to_reach_50"] == pytest.approx(final["steps_to_reach_50"] / 24, nan_ok=True)
+
+
+def test_every_reported_measure_is_defined_in_the_odd():
+    """docs/ODD.md section 7.13 defines each step and final measure by its name."""
+    from pathlib import Path
+
+    from model.measures import catalogue
+
+    odd = (Path(__file__).resolve().parents[2] / "docs" / "ODD.md").read_text()
+    section = odd[odd.index("### 7.13") : odd.index("### 7.14")]
+    missing = [n for n in catalogue.names() if f"`{n}`" not in section]
+    assert not missing, f"not defined in docs/ODD.md 7.13: {missing}"
