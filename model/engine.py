@@ -151,6 +151,12 @@ class OpinionEcology(mesa.Model):
         # engagement by generation (likes, comments, forwards)
         self.views_by = np.zeros((4, len(CHANNELS), 2), dtype=np.int64)
         self.engaged_by = np.zeros((4, 3), dtype=np.int64)
+        # forwards of focal items by the forwarder's cohort (adoptions without a view included),
+        # focal items published (follow-ups included) and each user's last step with a focal
+        # view (4 bytes per user): what forwards_per_item and daily_focal_viewers read
+        self.focal_forwards_by = np.zeros(4, dtype=np.int64)
+        self.focal_items = 0
+        self.last_focal_view = np.full(n, -(10**6), dtype=np.int32)
         self.replies_sent = 0
         # per outlet: items published (not follow-ups), replies and reviews (cumulative), and
         # this step's staff budget (capacities and use) for the budget checks

@@ -311,6 +311,9 @@ class World(Protocol):
     running: bool
     views_by: np.ndarray
     engaged_by: np.ndarray
+    focal_forwards_by: np.ndarray
+    focal_items: int
+    last_focal_view: np.ndarray
     replies_sent: int
     published: np.ndarray
     replies_by: np.ndarray

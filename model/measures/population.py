@@ -14,7 +14,15 @@ model's arrays and cumulative tallies only. An *exposure* in the sense of docs/O
 * retention: initial followers of the focal outlet who never unfollowed it;
 * steps_to_reach: how fast reach got to a share (final reach saturates in long runs);
 * adopted_share: share of users who forwarded at least one item (every forward is logged),
-  the adopters of threshold and rumour models (Watts 2002; Maki & Thompson 1973).
+  the adopters of threshold and rumour models (Watts 2002; Maki & Thompson 1973);
+* reach_non_followers: reach among users who never followed the focal outlet;
+* daily_focal_viewers: share of users who viewed a focal item in the last day, and its mean
+  over the run (a current audience, where reach only accumulates);
+* forwards, forwarded_views, forwards_per_item: the forwards of focal items, the views they
+  brought and forwards per focal item published (counts: the cohorts' values add up to the
+  overall one);
+* primary_share, platform_share: with secondary_share, the channel decomposition of focal
+  views (the outlet's delivery, forwards, the platform's trending top-up), adding up to 1.
 """
 
 from __future__ import annotations
@@ -23,9 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from agents.generations import GENERATIONS
 from model.constants import DAY
-from model.content import DIRECT, SOCIAL
-from model.measures._cohort import By, by_gen, ratio
+from model.content import DIRECT, RECOMMENDED, SOCIAL, TRENDING
+from model.measures._cohort import By, by_gen, check_by, ratio
 from model.measures._world import World
 
 
@@ -45,6 +54,76 @@ def secondary_share(model: World, by: By = None):
     """Share of views of focal items that came through a forward."""
     vb = model.views_by[:, :, 1]
     return ratio(vb[:, SOCIAL], vb.sum(axis=1), by)
+
+
+def primary_share(model: World, by: By = None):
+    """Share of views of focal items the outlet delivered itself: its followers' direct screens,
+    and the recommended channel (targeting, the outlet's delivery to matched non-followers)."""
+    vb = model.views_by[:, :, 1]
+    return ratio(vb[:, DIRECT] + vb[:, RECOMMENDED], vb.sum(axis=1), by)
+
+
+def platform_share(model: World, by: By = None):
+    """Share of views of focal items the platform's trending top-up delivered.
+
+    With :func:`primary_share` and :func:`secondary_share` it covers every channel, so the three
+    add up to 1 wherever a focal item was viewed.
+    """
+    vb = model.views_by[:, :, 1]
+    return ratio(vb[:, TRENDING], vb.sum(axis=1), by)
+
+
+def reach_non_followers(model: World, by: By = None):
+    """Share of users who never followed the focal outlet that viewed at least one focal item.
+
+    Never followed: not an initial follower, not following now and never unfollowed (a user
+    who unfollowed had followed). Followers see the outlet's items on their direct screens;
+    non-followers only through forwards, targeting or the platform, so this reach saturates
+    later than :func:`reach`.
+    """
+    s = model.state
+    never = ~(s.initial_follows | s.follows[:, 0] | s.ever_unfollowed)
+    return by_gen(model, s.reached, by, mask=never)
+
+
+def daily_focal_viewers(model: World, by: By = None):
+    """Share of users who viewed at least one focal item in the last day (``DAY`` steps)."""
+    return by_gen(model, model.last_focal_view > model.steps - DAY, by)
+
+
+def _counts(per_cohort: np.ndarray, by: By):
+    """A count overall (the sum) or per cohort (axis 0 is the cohort)."""
+    check_by(by)
+    if by is None:
+        return float(per_cohort.sum())
+    return {name: float(per_cohort[i]) for i, name in enumerate(GENERATIONS)}
+
+
+def forwards(model: World, by: By = None):
+    """Forwards of focal items (cumulative), by the forwarder's cohort.
+
+    Every forward counts, adoptions a rule decides without a view included (``forward_log``).
+    """
+    return _counts(model.focal_forwards_by, by)
+
+
+def forwarded_views(model: World, by: By = None):
+    """Views of focal items that came through a user's forward (the social channel), by the
+    viewer's cohort (cumulative): the numerator of :func:`secondary_share`."""
+    return _counts(model.views_by[:, SOCIAL, 1], by)
+
+
+def forwards_per_item(model: World, by: By = None):
+    """Forwards of focal items per focal item published (follow-ups included), NaN before the
+    first; per cohort, the forwards of the cohort's users per item (the cohorts add up)."""
+    check_by(by)
+    n = model.focal_items
+    if by is None:
+        return float(model.focal_forwards_by.sum() / n) if n else float("nan")
+    return {
+        name: (float(model.focal_forwards_by[i] / n) if n else float("nan"))
+        for i, name in enumerate(GENERATIONS)
+    }
 
 
 def social_channel_share(model: World, by: By = None):
@@ -73,6 +152,18 @@ def steps_to_reach(model: World, share: float) -> float:
     series = np.asarray(model.datacollector.model_vars["reach"], dtype=float)
     hit = np.flatnonzero(series >= share)
     return float(hit[0]) if len(hit) else float("nan")
+
+
+def days_to_reach(model: World, share: float) -> float:
+    """:func:`steps_to_reach` in days (``DAY`` steps each; NaN if reach never got there)."""
+    return steps_to_reach(model, share) / DAY
+
+
+def mean_daily_focal_viewers(model: World) -> float:
+    """Mean of :func:`daily_focal_viewers` over the steps run (step 0, before anything
+    happened, left out; NaN before the first step), read from the DataCollector."""
+    series = np.asarray(model.datacollector.model_vars["daily_focal_viewers"], dtype=float)
+    return float(series[1:].mean()) if len(series) > 1 else float("nan")
 
 
 # ------------------------------------------------------------------ loyalty

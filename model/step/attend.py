@@ -138,6 +138,7 @@ def _record_views(world: World, t: int, v: Views) -> None:
     key = (g.astype(np.int64) * tally.shape[1] + v.chan) * 2 + focal
     tally += np.bincount(key, minlength=tally.size).reshape(tally.shape)
     s.reached[v.user[focal]] = True
+    world.last_focal_view[v.user[focal]] = t
     if p.record_cascades != "none":
         rec = focal if p.record_cascades == "focal" else np.ones(len(focal), dtype=bool)
         it = v.item[rec]

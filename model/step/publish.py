@@ -88,6 +88,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
     new = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     box.new_items = np.concatenate([box.outlet_items, new])
     box.outlet_items = np.zeros(0, dtype=np.int64)
+    world.focal_items += int(np.count_nonzero(world.content.source[box.new_items] == 0))
     posters = sess.posters
     if len(posters):
         r = world.rng_posts

@@ -126,6 +126,8 @@ def react(world: World, t: int, v: Views) -> Reactions:
     if len(late[0]):  # adoptions without a view (the rule's own)
         c.count("forwards", late[1])
         fu, fi, fp = (np.concatenate([a, b]) for a, b in zip((fu, fi, fp), late, strict=True))
+    fwd_focal = (c.source_kind[fi] == OUTLET) & (c.source[fi] == 0)
+    world.focal_forwards_by += np.bincount(s.gen[fu[fwd_focal]], minlength=4)
     if rule.broadcast:
         world.outbox.queue_shares(fu, fi)
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))

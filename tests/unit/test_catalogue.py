@@ -40,6 +40,8 @@ def test_final_measures_are_the_catalogue_in_order(run_model):
     assert C.names(when="final") == (
         "steps_to_reach_50",
         "steps_to_reach_90",
+        "days_to_reach_50",
+        "daily_focal_viewers_mean",
         "cascade_mean_size",
         "cascade_max_size",
         "cascade_mean_depth",
@@ -60,7 +62,7 @@ def test_column_round_trips_for_every_measure_and_cohort():
             n += 1
     assert C.column("reach", "post00") == "reach[post00]"
     assert C.parse_column("reach[post00]") == ("reach", "post00")
-    assert n == 16 * 5 + 8
+    assert n == 23 * 5 + 10
 
 
 def test_unknown_names_fail_with_the_closest():
