@@ -11,7 +11,9 @@ Each rule field (``forwarding``, ``opinion``, ``emotion``, ``following``, ...) h
 rule with its parameters: the rules declare their own (model/rules/, ``Settings``), addressed
 as ``opinion.contacts`` in Python (``params.opinion.contacts``, ``Params(**{"opinion.contacts":
 5})``), in specs, in the viewer and on the command line; a parameter of a rule that is not the
-chosen one has no effect and warns (:class:`UnusedParameterWarning`). The groups follow the
+chosen one has no effect and warns (:class:`UnusedParameterWarning`), as does a field that only
+some rules read (``peer_choice``, ``peer_mixing``, ``forward_p``: each rule declares them in
+its ``uses``) set while none of them is chosen. The groups follow the
 step: population, network, outlets, strategy, platform, then behaviour by phase (attention,
 reactions, trust, emotion, belonging and churn, peer exchange), and the run.
 

@@ -4,6 +4,9 @@ Adding a rule is one class, one ``@REGISTRY.register("name")`` line and its test
 tests in ``tests/rules/`` run every registered rule). A rule declares its parameters in its own
 ``Settings`` record (:class:`model.rules.base.RuleSettings`); ``Params`` addresses them as
 ``<registry>.<parameter>`` (``opinion.contacts``) and lists the registered names as the choices.
+A rule names in ``uses`` the Params fields it reads that not every rule reads (``peer_choice``
+is read only by ``opinion="bounded_confidence"``); :func:`fields_in_use` says which of them
+have an effect under a selection.
 """
 
 from __future__ import annotations
