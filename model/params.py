@@ -11,7 +11,9 @@ Each rule field (``forwarding``, ``opinion``, ``emotion``, ``following``, ...) h
 rule with its parameters: the rules declare their own (model/rules/, ``Settings``), addressed
 as ``opinion.contacts`` in Python (``params.opinion.contacts``, ``Params(**{"opinion.contacts":
 5})``), in specs, in the viewer and on the command line; a parameter of a rule that is not the
-chosen one has no effect and warns (:class:`UnusedParameterWarning`). The groups follow the
+chosen one has no effect and warns (:class:`UnusedParameterWarning`), as does a field that only
+some rules read (``peer_choice``, ``peer_mixing``, ``forward_p``: each rule declares them in
+its ``uses``) set while none of them is chosen. The groups follow the
 step: population, network, outlets, strategy, platform, then behaviour by phase (attention,
 reactions, trust, emotion, belonging and churn, peer exchange), and the run.
 
@@ -149,7 +151,55 @@ def _fold(kwargs: dict[str, Any]) -> dict[str, Any]:
                     stacklevel=4,
                 )
         out[key] = chosen.with_settings(**mine) if mine else chosen
+    _warn_unread(out)
     return out
+
+
+def _shown(value: Any) -> str:
+    """A value as a warning names it: a rule as its name and its parameters."""
+    if isinstance(value, Chosen):
+        args = ", ".join(f"{k}={v!r}" for k, v in value.settings.values().items())
+        return f"{str(value)!r}{f' ({args})' if args else ''}"
+    return repr(value)
+
+
+def _warn_unread(out: dict[str, Any]) -> None:
+    """Warn (:class:`UnusedParameterWarning`) for each field that only some rules read
+    (``peer_choice``, ``peer_mixing``, ``forward_p``: :func:`model.rules.registry.readers`) set
+    off its default while none of those rules is chosen, naming the rules that read it."""
+    defaults = schema.schema_of(Params).fields
+    chosen = {key: out.get(key, defaults[key].default) for key in rules.REGISTRIES}
+    chosen = {key: rules.REGISTRIES[key].chosen(v) for key, v in chosen.items()}
+    used = rules.fields_in_use(chosen)
+    for name, readers in rules.readers().items():
+        if name in used or name not in out:
+            continue
+        f = defaults[name]
+        if name in rules.REGISTRIES:
+            value, default = chosen[name], rules.REGISTRIES[name].chosen(f.default)
+        else:
+            value, default = f.check(name, out[name]), f.default
+        if value == default:
+            continue
+        by_key: dict[str, list[str]] = {}
+        for key, rule in readers:
+            by_key.setdefault(key, []).append(repr(rule))
+        who = ", ".join(
+            f"the {key} rule{'s' if len(r) > 1 else ''} {' or '.join(r)}"
+            for key, r in by_key.items()
+        )
+        now = ", ".join(
+            f"{key} is {str(chosen[key])!r}"
+            if rules.in_use(key, chosen)
+            else f"{key} is not in use"
+            for key in by_key
+        )
+        verb = "reads" if len(readers) == 1 else "read"
+        warnings.warn(
+            f"{name}={_shown(value)} has no effect: only {who} {verb} it, and {now}",
+            UnusedParameterWarning,
+            stacklevel=5,
+        )
 
 
 def _coerce_strategy(value: Any) -> Strategy:
@@ -594,7 +644,9 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="p",
-        doc="Forward probability p when forward_model is 'fixed'.",
+        doc="Forward probability p per view of the forwarding rules 'fixed', 'threshold' (its "
+        "spontaneous forwards) and 'rumour' (a view starts spreading); the other rules do not "
+        "read it.",
     )
     w_trust: float = field(
         1.0,
@@ -819,7 +871,10 @@ class Params:
         coerce=rules.PEER_MIXING.chosen,
         value_kind=str,
         group="peer exchange",
-        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing).",
+        doc="Peer partners: acquaintance neighbours, or anyone (complete mixing); read by the "
+        "opinion rules 'bounded_confidence' (through peer_choice), 'hegselmann_krause' and "
+        "'activity_driven', the following rules 'voter' and 'q_voter' and the forwarding rule "
+        "'rumour' (degroot and friedkin_johnsen always use acquaintances).",
     )
     opinion: Chosen = field(
         "bounded_confidence",
@@ -840,7 +895,8 @@ class Params:
         value_kind=str,
         group="peer exchange",
         doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
-        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019).",
+        "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019); "
+        "read only by the opinion rule 'bounded_confidence' (the others choose no partners).",
     )
 
     # --- run --------------------------------------------------------------------------------------

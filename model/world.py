@@ -58,10 +58,17 @@ class Rule(Protocol):
         name: The registry name (set by :meth:`model.rules.registry.Registry.register`).
         Settings: The record of the rule's parameters (empty by default).
         settings: This instance's parameters (set by :meth:`model.rules.registry.Registry.get`).
+        uses: The ``Params`` fields the rule reads that not every rule of its registry reads:
+            another registry's choice (``peer_choice``, whose rule it calls) or a plain field
+            (``forward_p``). A field some rule names here has an effect only while a chosen rule
+            names it (:func:`model.rules.registry.fields_in_use`); Params warns when it is set
+            otherwise and the viewer hides it. Fields every rule of a registry reads
+            (``peer_prob``) are not named.
     """
 
     name: ClassVar[str] = ""
     Settings: ClassVar[type[RuleSettings]] = RuleSettings
+    uses: ClassVar[frozenset[str]] = frozenset()
     settings: RuleSettings
 
     def init(self, world: World) -> None:

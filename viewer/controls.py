@@ -19,6 +19,7 @@ from typing import Any
 import solara
 
 from model import Params, Strategy
+from model.rules import registry
 from viewer.labels import label_of, tooltip_of
 
 #: Parameters shown first in each group; the rest of the group sits under "more".
@@ -287,9 +288,16 @@ def StrategyControls(
 
 def in_use(c: Control, values: Mapping[str, Any]) -> bool:
     """Whether control ``c`` has an effect now: a rule's parameter (``opinion.contacts``) only
-    while one of the rules that declare it is the chosen one (``values["opinion"]``)."""
+    while one of the rules that declare it is the chosen one (``values["opinion"]``), and a
+    field only some rules read (``peer_choice`` and its parameters, ``forward_p``) only while
+    one of those rules is chosen (:func:`model.rules.registry.in_use`)."""
+    key = c.name.split(".", 1)[0]
     rules = c.meta.get("rules") or ()
-    return not rules or str(values.get(c.name.split(".", 1)[0])) in rules
+    if rules and str(values.get(key)) not in rules:
+        return False
+    if key not in registry.readers():
+        return True
+    return registry.in_use(key, {k: str(values[k]) for k in registry.REGISTRIES})
 
 
 @solara.component

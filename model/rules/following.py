@@ -141,6 +141,8 @@ class Voter(FollowingRule):
 
     Settings = VoterSettings
     settings: VoterSettings
+    # friends are acquaintances, or anyone under complete mixing
+    uses = frozenset({"peer_mixing"})
 
     def update(self, world: World, rng: np.random.Generator) -> None:
         """One voter sweep: each user once, in random order."""
@@ -148,8 +150,8 @@ class Voter(FollowingRule):
 
 
 @dataclass(frozen=True)
-class QVoterSettings(RuleSettings):
-    """The q-voter's parameters."""
+class QVoterSettings(VoterSettings):
+    """The q-voter's parameters: the voter's sub-rounds, the panel size and the independence."""
 
     voter_q: int = field(
         4,
@@ -165,13 +167,6 @@ class QVoterSettings(RuleSettings):
         symbol="p",
         doc="Independence p of the q-voter: the probability of choosing at random.",
     )
-    voter_rounds: int = field(
-        10,
-        Interval(int, 1, 1000),
-        group="belonging and churn",
-        doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
-        "of the users, so one step is one Monte Carlo sweep.",
-    )
 
 
 @FOLLOWING.register("q_voter")
@@ -180,6 +175,7 @@ class QVoter(FollowingRule):
 
     Settings = QVoterSettings
     settings: QVoterSettings
+    uses = frozenset({"peer_mixing"})
 
     def update(self, world: World, rng: np.random.Generator) -> None:
         """One q-voter sweep with ``voter_q`` friends and independence ``voter_p``."""

@@ -57,6 +57,8 @@ class Resonance(ForwardingRule):
 class Fixed(ForwardingRule):
     """p = forward_p for every view (independent cascade)."""
 
+    uses = frozenset({"forward_p"})
+
     def probability(
         self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
     ) -> np.ndarray:

@@ -110,6 +110,8 @@ class BoundedConfidence(TowardContent):
 
     Settings = BoundedConfidenceSettings
     settings: BoundedConfidenceSettings
+    # the only opinion rule whose pairs come from the peer-choice rule
+    uses = frozenset({"peer_choice", "peer_mixing"})
 
     def peer_round(self, world: World, rng: np.random.Generator) -> None:
         """One round of Deffuant exchange: participants with ``peer_prob``, disjoint pairs from
@@ -133,6 +135,8 @@ class BoundedConfidence(TowardContent):
 @OPINION.register("hegselmann_krause")
 class HegselmannKrause(TowardContent):
     """Hegselmann-Krause: the average of every opinion inside the bound, synchronously."""
+
+    uses = frozenset({"peer_mixing"})
 
     def content_pull(
         self, world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
@@ -227,6 +231,7 @@ class Averaging(TowardContent):
 
     settings: DeGrootSettings
     state: FriedkinJohnsenState
+    # no ``uses``: W is over acquaintances always, no peer-mixing or peer-choice rule is asked
 
     def init(self, world: World) -> None:
         """Nothing known yet: x(0) and random weights are taken at the first peer round."""
@@ -397,6 +402,7 @@ class ActivityDriven(TowardContent):
 
     Settings = ActivityDrivenSettings
     settings: ActivityDrivenSettings
+    uses = frozenset({"peer_mixing"})
 
     state: ActivityDrivenState
 

@@ -33,6 +33,8 @@ from model.world import PeerChoiceRule, World
 class Uniform(PeerChoiceRule):
     """The peer-mixing rule's pairs, unchanged."""
 
+    uses = frozenset({"peer_mixing"})
+
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, world: World
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +52,7 @@ class AlgorithmicBiasSettings(RuleSettings):
         group="peer exchange",
         symbol="γ",
         doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
-        "Kertesz 2019): 0 is uniform choice (Deffuant).",
+        "Kertesz 2019): 0 is uniform choice (Deffuant); only under opinion='bounded_confidence'.",
     )
 
 
@@ -60,6 +62,7 @@ class AlgorithmicBias(PeerChoiceRule):
 
     Settings = AlgorithmicBiasSettings
     settings: AlgorithmicBiasSettings
+    uses = frozenset({"peer_mixing"})
 
     def pairs(
         self, rng: np.random.Generator, part: np.ndarray, world: World

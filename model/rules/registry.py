@@ -4,6 +4,9 @@ Adding a rule is one class, one ``@REGISTRY.register("name")`` line and its test
 tests in ``tests/rules/`` run every registered rule). A rule declares its parameters in its own
 ``Settings`` record (:class:`model.rules.base.RuleSettings`); ``Params`` addresses them as
 ``<registry>.<parameter>`` (``opinion.contacts``) and lists the registered names as the choices.
+A rule names in ``uses`` the Params fields it reads that not every rule reads (``peer_choice``
+is read only by ``opinion="bounded_confidence"``); :func:`fields_in_use` says which of them
+have an effect under a selection.
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ class Registry[T]:
             if name in self._rules:
                 raise ValueError(f"{self.choice}: a rule named {name!r} is already registered")
             own = cls.__dict__.get("Settings", RuleSettings)
+            self._check_settings(name, own)
+            if self.choice in getattr(cls, "uses", ()):
+                raise ValueError(
+                    f"{self.choice} rule {name!r} names its own registry in uses; "
+                    f"uses lists other Params fields the rule reads"
+                )
             if own is not RuleSettings:
                 own.schema_prefix = f"{self.choice}."
             self._rules[name] = cls
@@ -48,6 +57,30 @@ class Registry[T]:
             return cls
 
         return add
+
+    def _check_settings(self, name: str, own: type[RuleSettings]) -> None:
+        """Refuse a parameter named like an attribute of the rule's name (``params.opinion`` is
+        a string: ``params.opinion.count`` would read ``str.count``), and a parameter another
+        rule of this registry declares differently (one address, one declaration)."""
+        for f in dataclasses.fields(own):
+            if f.name in dir(Chosen) or f.name == "settings":
+                raise ValueError(
+                    f"{self.choice} rule {name!r}: parameter {f.name!r} is named like an "
+                    f"attribute of the rule's name (str.{f.name}), which "
+                    f"params.{self.choice}.{f.name} would read instead; rename the parameter"
+                )
+            for other, cls in self._rules.items():
+                theirs = {g.name: g for g in dataclasses.fields(cls.Settings)}  # type: ignore[attr-defined]
+                g = theirs.get(f.name)
+                if g is not None and (g.type, g.metadata["schema"]) != (
+                    f.type,
+                    f.metadata["schema"],
+                ):
+                    raise ValueError(
+                        f"{self.choice} rule {name!r} declares parameter {f.name!r} unlike rule "
+                        f"{other!r}; rules sharing a parameter share its declaration (extend "
+                        f"{other!r}'s Settings)"
+                    )
 
     def rule_class(self, name: str) -> type[T]:
         """The class registered under ``name``.
@@ -121,7 +154,8 @@ class Registry[T]:
 
     def parameters(self) -> dict[str, tuple[Field, tuple[str, ...]]]:
         """Every rule's parameters: ``"<choice>.<name>"`` -> (its declaration, the rules that
-        declare it), in registration order (the first rule's declaration describes it)."""
+        declare it), in registration order (rules sharing a parameter declare it alike:
+        :meth:`register` refuses otherwise)."""
         out: dict[str, tuple[Field, tuple[str, ...]]] = {}
         for rule_name, cls in self._rules.items():
             own: type[RuleSettings] = cls.Settings  # type: ignore[attr-defined]
@@ -174,3 +208,43 @@ REGISTRIES: dict[str, Registry] = {
         FEED_RANKING,
     )
 }
+
+
+def readers() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The fields that only some rules read: Params field -> the (registry, rule) pairs that
+    name it in their ``uses`` (:class:`model.world.Rule`), in registration order."""
+    out: dict[str, tuple[tuple[str, str], ...]] = {}
+    for key, reg in REGISTRIES.items():
+        for rule_name in reg.names():
+            for name in sorted(reg.rule_class(rule_name).uses):
+                out[name] = (*out.get(name, ()), (key, rule_name))
+    return out
+
+
+def fields_in_use(chosen: Mapping[str, Any]) -> frozenset[str]:
+    """The fields of :func:`readers` that a chosen rule reads under ``chosen`` (registry key ->
+    rule name, for every registry).
+
+    A registry is live when it is no such field, or when a live registry's chosen rule names it
+    (``peer_choice`` only under ``opinion="bounded_confidence"``); the fields in use are those
+    the live registries' chosen rules name.
+    """
+    conditional = readers()
+    live = [key for key in REGISTRIES if key not in conditional]
+    used: set[str] = set()
+    while live:
+        key = live.pop()
+        for name in REGISTRIES[key].rule_class(str(chosen[key])).uses:
+            if name not in used:
+                used.add(name)
+                if name in REGISTRIES:
+                    live.append(name)
+    return frozenset(used)
+
+
+def in_use(name: str, chosen: Mapping[str, Any]) -> bool:
+    """Whether Params field ``name`` (or a rule parameter ``"<registry>.<parameter>"``, by its
+    registry) has an effect under ``chosen`` (registry key -> rule name): always, unless only
+    some rules read it (:func:`readers`) and none of them is chosen and live."""
+    name = name.split(".", 1)[0]
+    return name not in readers() or name in fields_in_use(chosen)

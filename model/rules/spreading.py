@@ -171,6 +171,8 @@ class Threshold(ForwardingRule):
 
     Settings = ThresholdSettings
     settings: ThresholdSettings
+    # the spontaneous forward probability
+    uses = frozenset({"forward_p"})
 
     broadcast = True
     state: ThresholdState
@@ -270,6 +272,9 @@ class Rumour(ForwardingRule):
 
     Its state is a :class:`PairStore` of rumour states per (user, item) (absent: ignorant).
     """
+
+    # forward_p starts spreading; complete mixing makes every user a contact
+    uses = frozenset({"forward_p", "peer_mixing"})
 
     broadcast = False
     store: PairStore

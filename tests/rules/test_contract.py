@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from model import OpinionEcology, Params
+from model.params import UnusedParameterWarning
 from model.rules import REGISTRIES, Registry, selected
 from model.rules.feed_choice import sample_slots
 
@@ -238,6 +239,8 @@ def test_selected_follows_params():
     assert [k for k, _ in chosen.items()] == list(REGISTRIES)
     assert {k: r.name for k, r in chosen.items()} == {k: getattr(Params(), k) for k in REGISTRIES}
     flip = {k: reg.names()[1] for k, reg in REGISTRIES.items()}
-    flipped = selected(Params(**flip, **{"peer_choice.peer_bias": 2.0}))
+    # the second opinion rule (hegselmann_krause) asks no peer-choice rule: Params says so
+    with pytest.warns(UnusedParameterWarning, match=r"^peer_choice='algorithmic_bias'"):
+        flipped = selected(Params(**flip, **{"peer_choice.peer_bias": 2.0}))
     assert all(flipped[k].name == flip[k] != chosen[k].name for k in REGISTRIES)
     assert flipped.peer_choice.settings.peer_bias == 2.0
