@@ -4,9 +4,10 @@
 
 A rule parameter set where its rule is not the chosen one (``feed_ranking.ranking_bias`` at a
 point whose ``feed_ranking`` is "chronological") has no effect there; ``model.Params`` warns
-(:class:`model.params.UnusedParameterWarning`) at every such run. The check gathers those
-warnings and reports each spec key once (:class:`UnusedKeyWarning`), with its line and the
-number of design points where it does nothing.
+(:class:`model.params.UnusedParameterWarning`) at every such run whose value is not the
+default. The check silences those (``warnings.catch_warnings``) and reports each spec key once
+(:class:`UnusedKeyWarning`), with its line and the number of design points where it does
+nothing, counted from the rule chosen at each point (a value equal to the default counts too).
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def _warn_unused(
         if not n:
             continue
         rule, users = rule_keys[key]
-        path = ("fixed", key) if key in spec.fixed else _key_path(spec, key)
+        path = _key_path(spec, key) if key in spec.design.keys else ("fixed", key)
         line = locate(ctx.text, path) if ctx.text else None
         address = ALIASES.get(key, key)
         named = key if key == address else f"{key} ({address})"
@@ -202,17 +203,8 @@ def _blame(spec: Any, i: int, point: dict[str, Any], message: str) -> tuple:
     """The spec path most likely at fault for a cross-field error: a key the message names."""
     named = [k for k in point if re.search(rf"\b{re.escape(k)}\b", message)]
     if named:
-        k = named[0]
-        kind = spec.design.kind
-        if k in spec.design.lever_keys:
-            return ("levers", k)
-        if "uncertainties" in spec.raw:
-            return ("uncertainties", k)
-        if kind == "factorial":
-            return ("factors", k)
-        if kind == "list":
-            return ("points", i, k)
-        return ("design", "ranges", k)
+        path = _key_path(spec, named[0])
+        return ("points", i, named[0]) if path == ("points",) else path
     fixed = [k for k in spec.fixed if re.search(rf"\b{re.escape(k)}\b", message)]
     if fixed:
         return ("fixed", fixed[0])
