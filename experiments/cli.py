@@ -208,7 +208,7 @@ def cmd_status(a: argparse.Namespace) -> int:
     from experiments.store import read_manifest
 
     m = read_manifest(a.out)
-    plan = Results(out=Path(a.out), manifest=m, runs=None).plan
+    plan = Results.plan_of(Path(a.out), m)
     schemas = expected_schemas(plan.spec, plan)
     planned = plan.n_runs
     runs = read_table(

@@ -108,8 +108,9 @@ class Plan:
         index: (lever setting, scenario) of every point.
         unit: The scenario sample on the unit cube (one row per scenario, one column per
             :func:`experiments.points.sample_keys` entry), or None for crossed and listed designs.
-        params: Per (point, arm name): the run's ``model.Params`` as keywords, the strategy as a
-            dict of switches.
+        params: Per (point, arm name): the run's ``model.Params`` as keywords
+            (:func:`experiments.points.plain_params`: each rule as its name, each rule parameter
+            at its address, the strategy as a dict of switches).
         seeds: The seed of each replicate (the same in every arm and point).
     """
 
@@ -184,8 +185,9 @@ class Plan:
 
 
 def flat_params(params: dict[str, Any], prefix: str = "param.") -> dict[str, Any]:
-    """Plain Params keywords as columns: ``param.<field>``, and a nested table of switches (the
-    strategy's) as ``param.<field>.<switch>``; :func:`nested_params` undoes it."""
+    """Plain Params keywords as columns: ``param.<field>``, a rule parameter's address as
+    ``param.opinion.contacts``, and a nested table of switches (the strategy's) as
+    ``param.<field>.<switch>``; :func:`nested_params` undoes it."""
     row: dict[str, Any] = {}
     for k, v in params.items():
         if isinstance(v, dict):

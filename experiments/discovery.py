@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.points import point_index
 from experiments.stats import min_difference, t_interval
 
 #: Density a kept box must reach (if any point of the trajectory does).
@@ -62,7 +61,8 @@ def scenario_effects(
     spec: Any,
     measures: list[str],
     confidence: float | None = None,
-    index: list[tuple[int, int]] | None = None,
+    *,
+    index: list[tuple[int, int]],
 ) -> pd.DataFrame:
     """Per arm, lever setting, scenario and measure: mean Δ, its CI, δ and the loses-or-ties flag.
 
@@ -72,7 +72,7 @@ def scenario_effects(
         measures: The measures (overall columns).
         confidence: CI level; the spec's ``analysis.confidence`` by default.
         index: (lever setting, scenario) of every point, from the stored plan
-            (:attr:`experiments.plan.Plan.index`); rebuilt from the spec's design without it.
+            (:attr:`experiments.plan.Plan.index`), so nothing rebuilds the design.
 
     Returns:
         Long table: arm, lever, lever_label, scenario, point_id, the uncertainty values, measure,
@@ -80,7 +80,6 @@ def scenario_effects(
     """
     a = spec.analysis
     conf = a.confidence if confidence is None else confidence
-    index = point_index(spec.design) if index is None else index
     labels = lever_labels(spec)
     ukeys = list(spec.design.uncertainty_keys)
     ok = runs[runs["status"] == "ok"]

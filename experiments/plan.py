@@ -5,7 +5,8 @@ The plan (:class:`experiments.design.Plan`) is computed once, from a validated s
 parameters the spec loader built to validate it), and stored in the output folder as
 ``plan.parquet``: one row per (design point, arm) with the point's lever setting and scenario,
 its factor values, the unit-cube sample row it came from (sampled designs) and the resolved
-``model.Params`` (``param.<field>``, ``param.strategy.<switch>``); the resolved spec and the
+``model.Params`` (``param.<field>``, ``param.<rule>.<parameter>``,
+``param.strategy.<switch>``); the resolved spec and the
 replicate seeds ride in the file's metadata. ``status``, ``report``, scenario discovery and the
 Sobol/Morris analysis read this file (:func:`load_plan`); nothing re-samples the design or
 re-validates the spec with today's code.
@@ -212,12 +213,25 @@ def plan_difference(stored: Plan, new: Plan) -> list[str]:
         q = new.params[key]
         fp, fq = flat_params(p), flat_params(q)
         for c in sorted(set(fp) | set(fq)):
-            if fp.get(c) != fq.get(c):
+            # a column one side lacks is a difference, not a None: a plan stored before a
+            # parameter existed (or was stored) cannot vouch for its value
+            a, b = fp.get(c, _ABSENT), fq.get(c, _ABSENT)
+            if a is _ABSENT or b is _ABSENT or a != b:
                 return [
-                    f"{c} of point {key[0]}, arm {key[1]} ({fp.get(c)!r} stored, {fq.get(c)!r} "
+                    f"{c} of point {key[0]}, arm {key[1]} ({a!r} stored, {b!r} "
                     "now: the spec or the model's defaults changed)"
                 ]
     return []
+
+
+class _Absent:
+    """A column a plan does not have (shown as ``absent`` in a difference)."""
+
+    def __repr__(self) -> str:
+        return "absent"
+
+
+_ABSENT = _Absent()
 
 
 def check_recorded(plan: Plan, out: str | Path) -> None:

@@ -113,8 +113,14 @@ def resolve_point(fixed: dict[str, Any], point: dict[str, Any], arm: Any, steps:
 
 
 def plain_params(params: Params) -> dict[str, Any]:
-    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able)."""
-    d = {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    """Params as keywords with the strategy as a dict of switches (picklable, JSON-able).
+
+    Each rule is its name and each rule parameter its own dotted keyword
+    (``"opinion.contacts"``; :meth:`model.Params.to_dict`), so the plan and the runs table store
+    every ``param.<rule>.<parameter>`` value, and ``Params(**plain)`` (with the strategy built
+    from its switches) gives ``params`` back.
+    """
+    d = params.to_dict()
     d["strategy"] = dataclasses.asdict(params.strategy)
     return d
 

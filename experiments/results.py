@@ -43,9 +43,14 @@ class Results:
 
         A folder written before plans were stored gets one built from its manifest's spec.
         """
-        if has_plan(self.out):
-            return load_plan(self.out)
-        return make_plan(parse_spec(self.manifest["raw_spec"], source=None))
+        return self.plan_of(self.out, self.manifest)
+
+    @staticmethod
+    def plan_of(out: Path, manifest: dict[str, Any]) -> Plan:
+        """:attr:`plan` of a folder without loading its runs (what ``status`` needs)."""
+        if has_plan(out):
+            return load_plan(out)
+        return make_plan(parse_spec(manifest["raw_spec"], source=None))
 
     @cached_property
     def spec(self) -> ExperimentSpec:

@@ -12,9 +12,9 @@ total indices. Elementary effects are per whole range (the sample lives on the u
 μ* of different uncertainties compare directly. Choices are sampled as an index on [0, 1)
 and count as one uncertainty each.
 
-The report reads the sample stored with the plan (``plan.parquet``), so its rows are the
-scenarios that ran, for every lever setting; without it the sample is drawn again from the spec
-(:func:`experiments.points.unit_sample`: same kind, n and seed).
+The report passes the sample stored with the plan (``plan.parquet``), so its rows are the
+scenarios that ran, for every lever setting; nothing here draws the sample again (a redrawn
+sample under today's code could pair the outputs with other rows).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.points import sample_keys, unit_sample
+from experiments.points import sample_keys
 
 
 def problem(keys: list[str]) -> dict[str, Any]:
@@ -99,14 +99,14 @@ def morris(
     )
 
 
-def indices(effects: pd.DataFrame, spec: Any, unit: np.ndarray | None = None) -> pd.DataFrame:
+def indices(effects: pd.DataFrame, spec: Any, unit: np.ndarray) -> pd.DataFrame:
     """Sobol (``saltelli``) or Morris (``morris``) indices of every arm, lever setting and measure.
 
     Args:
         effects: :func:`experiments.discovery.scenario_effects` (mean Δ per scenario).
         spec: The spec; its design must be of kind ``saltelli`` or ``morris``.
         unit: The unit sample the scenarios came from (the stored plan's,
-            :attr:`experiments.plan.Plan.unit`); drawn again from the spec without it.
+            :attr:`experiments.plan.Plan.unit`), one row per scenario.
 
     Returns:
         One row per (arm, lever_label, measure, factor) with the indices; empty for other designs.
@@ -117,7 +117,7 @@ def indices(effects: pd.DataFrame, spec: Any, unit: np.ndarray | None = None) ->
     if d.kind not in ("saltelli", "morris") or effects.empty:
         return pd.DataFrame()
     keys = sample_keys(d)
-    x = unit_sample(d) if unit is None else unit
+    x = unit
     a = spec.analysis
     frames = []
     for (arm, label, m), g in effects.groupby(["arm", "lever_label", "measure"], sort=False):

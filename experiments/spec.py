@@ -90,7 +90,7 @@ from experiments.points import (
     STRATEGY_PREFIX,
 )
 from experiments.spec_design import design_table
-from experiments.spec_runs import check_runs, resolved_runs
+from experiments.spec_runs import UnusedKeyWarning, check_runs, resolved_runs
 from experiments.spec_tables import (
     TABLE_KEYS,
     TOP,
@@ -133,6 +133,7 @@ __all__ = [
     "Design",
     "ExperimentSpec",
     "SpecError",
+    "UnusedKeyWarning",
     "count_points",
     "load_spec",
     "locate",

@@ -1,13 +1,24 @@
 """Every run of a spec built once: the design points (the sample drawn once) and each
 (point, arm)'s ``model.Params``, validated as the spec is loaded and kept for the plan
-(:func:`resolved_runs`, used by :func:`experiments.design.make_plan`)."""
+(:func:`resolved_runs`, used by :func:`experiments.design.make_plan`).
+
+A rule parameter set where its rule is not the chosen one (``feed_ranking.ranking_bias`` at a
+point whose ``feed_ranking`` is "chronological") has no effect there; ``model.Params`` warns
+(:class:`model.params.UnusedParameterWarning`) at every such run whose value is not the
+default. The check silences those (``warnings.catch_warnings``) and reports each spec key once
+(:class:`UnusedKeyWarning`), with its line and the number of design points where it does
+nothing, counted from the rule chosen at each point (a value equal to the default counts too).
+"""
 
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 from experiments import limits
+from experiments.locate import locate
 from experiments.points import (
     SAMPLED_KINDS,
     plain_params,
@@ -15,6 +26,39 @@ from experiments.points import (
     scenario_points,
     unit_sample,
 )
+
+
+class UnusedKeyWarning(UserWarning):
+    """A spec key that sets a rule parameter at design points where the rule is not chosen."""
+
+
+def _quiet_unused(build: Callable[[], Any]) -> Any:
+    """``build()`` without showing the :class:`model.params.UnusedParameterWarning` it raises (one
+    per run: :func:`_warn_unused` reports each key once instead); other warnings pass on."""
+    from model.params import UnusedParameterWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnusedParameterWarning)
+        result = build()
+    for w in caught:
+        if not issubclass(w.category, UnusedParameterWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return result
+
+
+def _rule_keys(spec: Any) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Spec keys (``fixed`` and design keys) that set a rule parameter: key -> (the rule field,
+    the rules that use the parameter), from ``Params.spec()``."""
+    from model import Params
+    from model.params import ALIASES
+
+    addresses = Params.spec()
+    out = {}
+    for key in (*spec.fixed, *spec.design.keys):
+        meta = addresses.get(ALIASES.get(key, key))
+        if meta is not None and meta.get("rules"):
+            out[key] = (ALIASES.get(key, key).split(".", 1)[0], tuple(meta["rules"]))
+    return out
 
 
 def check_runs(ctx: Any, spec: Any) -> None:
@@ -32,6 +76,8 @@ def check_runs(ctx: Any, spec: Any) -> None:
         raise ctx.error(path, message)
     points, unit = _design_points(spec.design)
     params: dict[tuple[int, str], dict[str, Any]] = {}
+    rule_keys = _rule_keys(spec)
+    unused: dict[str, int] = dict.fromkeys(rule_keys, 0)  # key -> points where it does nothing
     bar = _progress(len(points) * len(spec.arms))
     for i, point in enumerate(points):
         if bar is not None:
@@ -39,7 +85,11 @@ def check_runs(ctx: Any, spec: Any) -> None:
         for arm in spec.arms:
             try:
                 params[(i, arm.name)] = plain_params(
-                    resolve_point(spec.fixed, point, arm, spec.steps)
+                    _quiet_unused(
+                        lambda point=point, arm=arm: resolve_point(
+                            spec.fixed, point, arm, spec.steps
+                        )
+                    )
                 )
             except (ValueError, TypeError) as e:
                 where = _blame(spec, i, point, str(e))
@@ -48,8 +98,14 @@ def check_runs(ctx: Any, spec: Any) -> None:
                     where, f"design point {i} ({desc or 'no factors'}), arm {arm.name!r}: {e}"
                 ) from None
 
+        # the arms differ only in their strategy, so a point's rules are the first arm's
+        chosen = params[(i, spec.arms[0].name)]
+        for key, (rule, users) in rule_keys.items():
+            if (key in point or key in spec.fixed) and chosen[rule] not in users:
+                unused[key] += 1
     if bar is not None:
         bar.close()
+    _warn_unused(ctx, spec, unused, rule_keys, len(points))
     # kept for the plan (experiments.plan.make_plan): validating built every run's Params
     object.__setattr__(spec, "_resolved", (points, unit, params))
 
@@ -89,8 +145,14 @@ def resolved_runs(
     if cached is not None:
         return cached
     points, unit = _design_points(spec.design)
+    # the spec check (check_runs) reported unused rule parameters once per key when the spec
+    # was loaded; building the same runs again should not repeat them once per run
     params = {
-        (i, arm.name): plain_params(resolve_point(spec.fixed, point, arm, spec.steps))
+        (i, arm.name): plain_params(
+            _quiet_unused(
+                lambda point=point, arm=arm: resolve_point(spec.fixed, point, arm, spec.steps)
+            )
+        )
         for i, point in enumerate(points)
         for arm in spec.arms
     }
@@ -98,21 +160,51 @@ def resolved_runs(
     return points, unit, params
 
 
+def _warn_unused(
+    ctx: Any,
+    spec: Any,
+    unused: dict[str, int],
+    rule_keys: dict[str, tuple[str, tuple[str, ...]]],
+    n_points: int,
+) -> None:
+    """One :class:`UnusedKeyWarning` per spec key that sets a rule parameter at design points
+    whose rule does not use it, at the key's line: how many points, and which rule uses it."""
+    from model.params import ALIASES
+
+    for key, n in unused.items():
+        if not n:
+            continue
+        rule, users = rule_keys[key]
+        path = _key_path(spec, key) if key in spec.design.keys else ("fixed", key)
+        line = locate(ctx.text, path) if ctx.text else None
+        address = ALIASES.get(key, key)
+        named = key if key == address else f"{key} ({address})"
+        message = (
+            f"{named} has no effect in {n} of {n_points} design points: it is a parameter of "
+            f"the {rule} rule {' or '.join(map(repr, users))}"
+        )
+        warnings.warn_explicit(message, UnusedKeyWarning, ctx.source or "<spec>", line or 0)
+
+
+def _key_path(spec: Any, k: str) -> tuple:
+    """Where a design key is written in the spec."""
+    if k in spec.design.lever_keys:
+        return ("levers", k)
+    if "uncertainties" in spec.raw:
+        return ("uncertainties", k)
+    if spec.design.kind == "factorial":
+        return ("factors", k)
+    if spec.design.kind == "list":
+        return ("points",)
+    return ("design", "ranges", k)
+
+
 def _blame(spec: Any, i: int, point: dict[str, Any], message: str) -> tuple:
     """The spec path most likely at fault for a cross-field error: a key the message names."""
     named = [k for k in point if re.search(rf"\b{re.escape(k)}\b", message)]
     if named:
-        k = named[0]
-        kind = spec.design.kind
-        if k in spec.design.lever_keys:
-            return ("levers", k)
-        if "uncertainties" in spec.raw:
-            return ("uncertainties", k)
-        if kind == "factorial":
-            return ("factors", k)
-        if kind == "list":
-            return ("points", i, k)
-        return ("design", "ranges", k)
+        path = _key_path(spec, named[0])
+        return ("points", i, named[0]) if path == ("points",) else path
     fixed = [k for k in spec.fixed if re.search(rf"\b{re.escape(k)}\b", message)]
     if fixed:
         return ("fixed", fixed[0])

@@ -307,8 +307,8 @@ def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_pa
 def test_morris_indices_are_read_back_from_the_spec_in_scenario_order():
     """A morris spec's scenarios, given a Δ linear in the unit sample, give μ* = the slopes.
 
-    The analysis rebuilds the sample from the spec (kind, n, seed), so this fails if the rows
-    it reads back are not the rows the design ran, for either lever setting.
+    The analysis reads the rows of the sample it is given in scenario order, so this fails if
+    the rows it reads back are not the rows the design ran, for either lever setting.
     """
     from experiments.discovery import lever_labels
     from experiments.points import point_index
@@ -331,7 +331,7 @@ def test_morris_indices_are_read_back_from_the_spec_in_scenario_order():
         }
         for lev, scen in point_index(spec.design)
     ]
-    t = indices(pd.DataFrame(rows), spec)
+    t = indices(pd.DataFrame(rows), spec, u)
     assert list(t["factor"].unique()) == ["trust_shift", "mix.young_share", "attention_scale"]
     for lev, label in enumerate(labels):
         got = t[t["lever_label"] == label]["mu_star"].to_numpy()
