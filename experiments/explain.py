@@ -312,7 +312,7 @@ def attribution(
     for measure in measures:
         wide = _pairs(runs, measure)
 
-        def col(arm: str) -> pd.Series:
+        def col(arm: str, wide: pd.DataFrame = wide) -> pd.Series:
             return wide[arm] if arm in wide else pd.Series(np.nan, index=wide.index)
 
         base = col(ex.baseline)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
