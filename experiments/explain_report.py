@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from experiments.stats import confidence_label
 
 __all__ = [
     "attribution_markdown",
+    "command",
     "interaction_notes",
     "shares_figure",
     "terminal_table",
@@ -250,3 +252,46 @@ def terminal_table(att: pd.DataFrame, confidence: float) -> str:
         "share",
     ]
     return table(header, rows, markdown=False)
+
+
+def command(a: Any) -> int:
+    """``python -m experiments explain``: the options of ``run`` plus ``--arm`` and
+    ``--no-figures``; prints the attribution and the files written."""
+    import signal
+
+    from experiments.cli import UsageError, _interrupt, _load
+    from experiments.explain import explain
+    from experiments.run import check_run_options
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not str(a.out).strip():
+        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/explain")
+    try:
+        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    spec = _load(a)
+    s = explain(
+        spec,
+        a.out,
+        arms=a.arm,
+        figures=not a.no_figures,
+        executor="dask" if a.address else a.executor,
+        workers=a.workers,
+        address=a.address,
+        resume=a.resume,
+        overwrite=a.overwrite,
+        retry_failed=a.retry_failed,
+        progress=not a.quiet,
+        flush_every=a.flush_every,
+        flush_seconds=a.flush_seconds,
+    )
+    att = pd.read_csv(s.files[EXPLAIN_FILE])
+    conf = spec.analysis.confidence
+    print(
+        f"{spec.name}: {s.ran} runs in {s.seconds:.1f} s ({s.failed} failed), {s.skipped} already "
+        f"done; differences vs {spec.analysis.baseline}, paired {confidence_label(conf)} CI"
+    )
+    print(terminal_table(att, conf))
+    print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in s.files.values()))
+    return 1 if s.failed and a.strict else 0
