@@ -21,6 +21,10 @@ total's interval includes 0 (a share of a difference that may be zero has no mea
 The derived arms (``one_way+community``, ``interactive-community``, ``interactive[no trending]``)
 run through :func:`experiments.run.run` as arms of one derived spec whose plan holds their
 parameters, so the store, ``--resume``, the executors and ``status`` work as for ``run``.
+
+This file is a little over 400 lines because the ``[explain]`` table, the derived arms and the
+statistics all read one :class:`Explanation`; the files it writes are in
+:mod:`experiments.explain_report`.
 """
 
 from __future__ import annotations

@@ -176,7 +176,10 @@ def shares_figure(att: pd.DataFrame, arm: str, path: Path, confidence: float = 0
         ax.set_xlabel("share of the total", fontsize=8)
     for ax in axes.ravel()[len(measures) :]:
         ax.axis("off")
-    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    # the legend of the first panel with bars (a panel may say its total includes 0)
+    handles, labels = next(
+        (h for h in (ax.get_legend_handles_labels() for ax in axes.ravel()) if h[0]), ([], [])
+    )
     if handles:
         fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(f"{arm}: shares of the difference from the baseline", fontsize=10)
