@@ -13,7 +13,7 @@
 for one invocation; the values are TOML (``--set n_users=2000 --set initial_opinion='"uniform"'``).
 
 This file is a little over 400 lines because every subcommand's parser sits with its handler;
-``explain``'s handler lives in :mod:`experiments.explain_report`.
+``explain``'s handler lives in :mod:`experiments.explain`.
 """
 
 from __future__ import annotations
@@ -205,9 +205,19 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_explain(a: argparse.Namespace) -> int:
     """Run the paired knock-outs of a spec and write the attribution (as ``run``, plus files)."""
-    from experiments.explain_report import command
+    import signal
 
-    return command(a)
+    from experiments.explain import command
+    from experiments.run import check_run_options
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not str(a.out).strip():
+        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/explain")
+    try:
+        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return command(a, _load(a))
 
 
 def cmd_status(a: argparse.Namespace) -> int:

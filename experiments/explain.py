@@ -22,8 +22,8 @@ The derived arms (``one_way+community``, ``interactive-community``, ``interactiv
 run through :func:`experiments.run.run` as arms of one derived spec whose plan holds their
 parameters, so the store, ``--resume``, the executors and ``status`` work as for ``run``.
 
-This file is a little over 400 lines because the ``[explain]`` table, the derived arms and the
-statistics all read one :class:`Explanation`; the files it writes are in
+This file is a little over 400 lines because the ``[explain]`` table, the derived arms, the
+statistics and the command all read one :class:`Explanation`; the files it writes are in
 :mod:`experiments.explain_report`.
 """
 
@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.explain_report import EXPLAIN_FILE, terminal_table, write_attribution
 from experiments.spec import ExperimentSpec, SpecError, load_spec, read_text
 from experiments.spec_runs import resolved_runs
 from experiments.spec_tables import Ctx
@@ -50,12 +51,12 @@ __all__ = [
     "Explanation",
     "ExplainSummary",
     "attribution",
+    "command",
     "explain",
     "mechanisms_of",
     "plan_explanation",
 ]
 
-EXPLAIN_FILE = "attribution.csv"
 #: The columns of ``attribution.csv``; ``arm`` names the arm explained (against the baseline).
 ATTRIBUTION_COLUMNS = (
     "arm",
@@ -413,7 +414,6 @@ def explain(
         SpecError: The spec, its ``[explain]`` table or ``arms`` are invalid (before any run).
         experiments.store.StoreError: As :func:`experiments.run`.
     """
-    from experiments.explain_report import write_attribution
     from experiments.results import load_results
     from experiments.run import run
 
@@ -437,3 +437,34 @@ def explain(
         files=files,
         explanation=ex,
     )
+
+
+def command(a: Any, spec: Any) -> int:
+    """``python -m experiments explain`` once the command line has checked its options and
+    loaded ``spec``: runs, then prints the attribution and the files written."""
+    from experiments.stats import confidence_label
+
+    s = explain(
+        spec,
+        a.out,
+        arms=a.arm,
+        figures=not a.no_figures,
+        executor="dask" if a.address else a.executor,
+        workers=a.workers,
+        address=a.address,
+        resume=a.resume,
+        overwrite=a.overwrite,
+        retry_failed=a.retry_failed,
+        progress=not a.quiet,
+        flush_every=a.flush_every,
+        flush_seconds=a.flush_seconds,
+    )
+    att = pd.read_csv(s.files[EXPLAIN_FILE])
+    conf = spec.analysis.confidence
+    print(
+        f"{spec.name}: {s.ran} runs in {s.seconds:.1f} s ({s.failed} failed), {s.skipped} already "
+        f"done; differences vs {spec.analysis.baseline}, paired {confidence_label(conf)} CI"
+    )
+    print(terminal_table(att, conf))
+    print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in s.files.values()))
+    return 1 if s.failed and a.strict else 0

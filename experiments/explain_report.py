@@ -13,20 +13,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.explain import EXPLAIN_FILE, Explanation
 from experiments.files import atomic_write
 from experiments.report_tables import ci, fmt, table
 from experiments.stats import confidence_label
 
 __all__ = [
     "attribution_markdown",
-    "command",
     "interaction_notes",
     "shares_figure",
     "terminal_table",
     "write_attribution",
 ]
 
+#: The attribution table's file in the output folder.
+EXPLAIN_FILE = "attribution.csv"
 _COLORS = {"add_one": "#1f77b4", "leave_one_out": "#ff7f0e", "knock_out": "#2ca02c"}
 
 
@@ -52,7 +52,7 @@ def interaction_notes(att: pd.DataFrame) -> list[str]:
 
 
 def attribution_markdown(
-    att: pd.DataFrame, ex: Explanation, confidence: float, figures: dict[str, Path] | None = None
+    att: pd.DataFrame, ex: Any, confidence: float, figures: dict[str, Path] | None = None
 ) -> str:
     """The "Attribution" section of ``report.md``."""
     label = confidence_label(confidence)
@@ -192,7 +192,7 @@ def shares_figure(att: pd.DataFrame, arm: str, path: Path, confidence: float = 0
 
 def write_attribution(
     out: str | Path,
-    ex: Explanation,
+    ex: Any,
     att: pd.DataFrame,
     confidence: float,
     *,
@@ -218,7 +218,7 @@ def write_attribution(
     return files
 
 
-def _header(ex: Explanation) -> str:
+def _header(ex: Any) -> str:  # ex: an experiments.explain.Explanation
     s = ex.spec
     derived = len(ex.derived.arms) - len(s.arms)
     description = f"{s.description}\n\n" if s.description else ""
@@ -255,46 +255,3 @@ def terminal_table(att: pd.DataFrame, confidence: float) -> str:
         "share",
     ]
     return table(header, rows, markdown=False)
-
-
-def command(a: Any) -> int:
-    """``python -m experiments explain``: the options of ``run`` plus ``--arm`` and
-    ``--no-figures``; prints the attribution and the files written."""
-    import signal
-
-    from experiments.cli import UsageError, _interrupt, _load
-    from experiments.explain import explain
-    from experiments.run import check_run_options
-
-    signal.signal(signal.SIGTERM, _interrupt)
-    if not str(a.out).strip():
-        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/explain")
-    try:
-        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    spec = _load(a)
-    s = explain(
-        spec,
-        a.out,
-        arms=a.arm,
-        figures=not a.no_figures,
-        executor="dask" if a.address else a.executor,
-        workers=a.workers,
-        address=a.address,
-        resume=a.resume,
-        overwrite=a.overwrite,
-        retry_failed=a.retry_failed,
-        progress=not a.quiet,
-        flush_every=a.flush_every,
-        flush_seconds=a.flush_seconds,
-    )
-    att = pd.read_csv(s.files[EXPLAIN_FILE])
-    conf = spec.analysis.confidence
-    print(
-        f"{spec.name}: {s.ran} runs in {s.seconds:.1f} s ({s.failed} failed), {s.skipped} already "
-        f"done; differences vs {spec.analysis.baseline}, paired {confidence_label(conf)} CI"
-    )
-    print(terminal_table(att, conf))
-    print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in s.files.values()))
-    return 1 if s.failed and a.strict else 0

@@ -19,6 +19,7 @@ from experiments.design import replicate_seed
 from experiments.explain import plan_explanation
 from experiments.explain_report import interaction_notes
 from experiments.spec import SpecError, load_spec
+from experiments.store import read_table
 
 TOY = Path(__file__).with_name("explain_toy.toml")
 #: The runner module (``experiments.run`` is also the name of its function).
@@ -214,8 +215,11 @@ def test_resume_after_an_interruption_gives_the_same_attribution(serial, tmp_pat
         experiments.explain(TOY, out, progress=False, flush_every=1, figures=False)
     monkeypatch.setattr(run_module, "run_one", real)
     assert not (out / "attribution.csv").exists()
+    # the runs finished before the interrupt are kept (a run in flight may be lost)
+    done = len(read_table(out, "runs"))
+    assert 10 <= done < 20
     s = experiments.explain(TOY, out, progress=False, resume=True, figures=False)
-    assert s.skipped == 19 and s.ran == 25
+    assert s.skipped == done and s.ran == 44 - done and s.failed == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "attribution.csv"), reference)
 
 
