@@ -211,8 +211,10 @@ def plan_explanation(spec: ExperimentSpec, arms: list[str] | None = None) -> Exp
         switches[a] = tuple(s for s in fields if s in differ)
 
     by_arm = {arm.name: arm for arm in spec.arms}
-    new_arms: list[Arm] = list(spec.arms)
-    new_params = dict(params)
+    # the arms not explained do not run
+    kept = (base, *chosen)
+    new_arms: list[Arm] = [arm for arm in spec.arms if arm.name in kept]
+    new_params = {k: v for k, v in params.items() if k[1] in kept}
     ex = Explanation(spec, spec, base, tuple(chosen), switches, mechanisms)
 
     def add(name: str, source: str, strategy_from: dict[int, dict], overrides: dict) -> str:

@@ -31,7 +31,7 @@ _COLORS = {"add_one": "#1f77b4", "leave_one_out": "#ff7f0e", "knock_out": "#2ca0
 
 
 def _share(x: float) -> str:
-    return "" if not math.isfinite(x) else f"{100 * x:.0f}%"
+    return "" if not math.isfinite(x) else f"{round(100 * x)}%"  # an int: no "-0%"
 
 
 def interaction_notes(att: pd.DataFrame) -> list[str]:

@@ -243,3 +243,15 @@ def test_effects_that_do_not_add_up_are_named():
     assert notes == [
         "a, reach: the add_one deltas do not add up to the total 0.1; residual 0.04 [0.01, 0.07]"
     ]
+
+
+def test_arm_explains_one_arm_and_runs_only_what_it_needs():
+    ex = plan_explanation(load_spec(TOY), ["replies"])
+    assert ex.derived.arm_names == (
+        "one_way",
+        "replies",
+        "one_way+reply_share",
+        "replies-reply_share",
+        "one_way[no trending]",
+        "replies[no trending]",
+    )
