@@ -8,10 +8,12 @@ The Python API mirrors the command line (``python -m experiments``)::
     res = experiments.load_results("results/flagship")
     res.runs            # one row per run
     res.compare()       # paired differences against the baseline arm
+    experiments.explain(spec, "results/explain")   # attribution to switches and mechanisms
 """
 
+from experiments.explain import explain
 from experiments.results import Results, load_results
 from experiments.run import run
 from experiments.spec import ExperimentSpec, SpecError, load_spec
 
-__all__ = ["ExperimentSpec", "Results", "SpecError", "load_results", "load_spec", "run"]
+__all__ = ["ExperimentSpec", "Results", "SpecError", "explain", "load_results", "load_spec", "run"]

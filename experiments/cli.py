@@ -1,4 +1,4 @@
-"""The command line: ``python -m experiments plan|run|status|report|params``.
+"""The command line: ``python -m experiments plan|run|explain|status|report|params``.
 
     python -m experiments plan experiments/specs/interactive_vs_one_way.toml
     python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship \\
@@ -7,9 +7,13 @@
     python -m experiments run ... --executor dask --address tcp://scheduler:8786
     python -m experiments status results/flagship
     python -m experiments report results/flagship
+    python -m experiments explain experiments/specs/interactive_vs_one_way.toml --out results/explain
 
 ``--set KEY=VALUE`` changes a fixed parameter or a top-level key (``replicates``, ``steps``, ...)
 for one invocation; the values are TOML (``--set n_users=2000 --set initial_opinion='"uniform"'``).
+
+This file is a little over 400 lines because every subcommand's parser sits with its handler;
+``explain``'s handler lives in :mod:`experiments.explain`.
 """
 
 from __future__ import annotations
@@ -199,6 +203,23 @@ def cmd_run(a: argparse.Namespace) -> int:
     return 1 if s.failed and a.strict else 0
 
 
+def cmd_explain(a: argparse.Namespace) -> int:
+    """Run the paired knock-outs of a spec and write the attribution (as ``run``, plus files)."""
+    import signal
+
+    from experiments.explain import command
+    from experiments.run import check_run_options
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not str(a.out).strip():
+        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/explain")
+    try:
+        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return command(a, _load(a))
+
+
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory."""
     from experiments.lock import lock_holder
@@ -313,23 +334,8 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser."""
-    ap = _Parser(prog="python -m experiments", description="Batch experiments for Opinion Ecology.")
-    sub = ap.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("plan", help="count the runs and estimate the time from a short pilot")
-    _spec_args(p)
-    p.add_argument(
-        "--pilot-steps", type=int, default=24, help="steps per arm in the pilot (0: no pilot)"
-    )
-    p.add_argument(
-        "--workers", type=_positive_int, help="workers for the parallel estimate (default: cores)"
-    )
-    p.set_defaults(func=cmd_plan)
-
-    p = sub.add_parser("run", help="run or resume an experiment")
-    _spec_args(p)
+def _run_args(p: argparse.ArgumentParser) -> None:
+    """The options of ``run`` (output folder, executor, resume, flushing), shared by ``explain``."""
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--executor", choices=("serial", "process", "dask"), default="serial")
     p.add_argument("--workers", type=_positive_int, help="worker processes (default: cores)")
@@ -352,7 +358,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--strict", action="store_true", help="exit 1 if any run failed")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    ap = _Parser(prog="python -m experiments", description="Batch experiments for Opinion Ecology.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="count the runs and estimate the time from a short pilot")
+    _spec_args(p)
+    p.add_argument(
+        "--pilot-steps", type=int, default=24, help="steps per arm in the pilot (0: no pilot)"
+    )
+    p.add_argument(
+        "--workers", type=_positive_int, help="workers for the parallel estimate (default: cores)"
+    )
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("run", help="run or resume an experiment")
+    _spec_args(p)
+    _run_args(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "explain", help="attribute each arm's difference to its switches and mechanisms"
+    )
+    _spec_args(p)
+    _run_args(p)
+    p.add_argument(
+        "--arm", action="append", help="an arm to explain (repeatable; default: all but baseline)"
+    )
+    p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("status", help="progress of an output directory")
     p.add_argument("out", type=Path)

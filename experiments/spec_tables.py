@@ -48,6 +48,7 @@ TABLE_KEYS = (
     "uncertainties",
     "arms",
     "analysis",
+    "explain",  # read by `explain` (experiments.explain.mechanisms_of); runs ignore it
 )
 TOP_KEYS = (
     "name",
