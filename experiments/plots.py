@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -35,8 +36,9 @@ def unit_of(measure: str) -> str:
 
 
 def arm_colors(arms: list[str]) -> dict[str, str]:
-    """A stable colour per arm: presets keep theirs, others take the next free colour."""
-    out, free = {}, iter(_CYCLE * 4)
+    """A stable colour per arm: presets keep theirs, others take the next free colour (the
+    cycle repeats past its end: an explain folder has dozens of derived arms)."""
+    out, free = {}, itertools.cycle(_CYCLE)
     for a in arms:
         out[a] = _FIXED.get(a) or next(free)
     return out

@@ -13,6 +13,7 @@ import collections
 import difflib
 import importlib
 import urllib.parse
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ import mesa
 
 from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
 from model.engine import resolve_seed
+from model.params import UnusedParameterWarning
 from viewer.arms import DEFAULT_COMPARISON, build_model
 from viewer.controls import parse_number, strategy_spec
 
@@ -105,7 +107,12 @@ def validate(
     Raises:
         TypeError, ValueError: What Params or the seed refuses, with the model's message.
     """
-    kwargs: dict[str, Any] = {"params": Params(**values), "seed": parse_seed(seed_text)}
+    # the page keeps the values of controls it hides (a rule not chosen), so that choosing the
+    # rule again restores them; they have no effect, which the hidden control already shows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnusedParameterWarning)
+        params = Params(**values)
+    kwargs: dict[str, Any] = {"params": params, "seed": parse_seed(seed_text)}
     if strategies is not None:
         for s in strategies:
             if not isinstance(s, Strategy):

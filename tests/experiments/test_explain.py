@@ -255,3 +255,12 @@ def test_arm_explains_one_arm_and_runs_only_what_it_needs():
         "one_way[no trending]",
         "replies[no trending]",
     )
+
+
+def test_every_arm_of_a_large_explain_folder_gets_a_colour():
+    """report on a flagship explain folder (41 arms) ran out of colours after 28 (StopIteration)."""
+    from experiments.plots import arm_colors
+
+    arms = ["one_way", "interactive"] + [f"interactive-switch{i}" for i in range(60)]
+    colours = arm_colors(arms)
+    assert list(colours) == arms and all(colours.values())
