@@ -104,6 +104,21 @@ def _spec_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def runner_options(a: argparse.Namespace) -> dict[str, Any]:
+    """The keyword options ``run`` and ``explain`` share, from the parsed command line."""
+    return {
+        "executor": "dask" if a.address else a.executor,
+        "workers": a.workers,
+        "address": a.address,
+        "resume": a.resume,
+        "overwrite": a.overwrite,
+        "retry_failed": a.retry_failed,
+        "progress": not a.quiet,
+        "flush_every": a.flush_every,
+        "flush_seconds": a.flush_seconds,
+    }
+
+
 def cmd_plan(a: argparse.Namespace) -> int:
     """Count the runs and estimate the time from a short pilot of each arm."""
     from experiments.executors import default_workers
@@ -182,20 +197,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     spec = _load(a)
-    executor = "dask" if a.address else a.executor
-    s = run(
-        spec,
-        a.out,
-        executor=executor,
-        workers=a.workers,
-        address=a.address,
-        resume=a.resume,
-        overwrite=a.overwrite,
-        retry_failed=a.retry_failed,
-        progress=not a.quiet,
-        flush_every=a.flush_every,
-        flush_seconds=a.flush_seconds,
-    )
+    s = run(spec, a.out, **runner_options(a))
     print(
         f"{spec.name}: {s.ran} runs in {s.seconds:.1f} s ({s.failed} failed), {s.skipped} already done; "
         f"results in {s.out}"
@@ -217,7 +219,7 @@ def cmd_explain(a: argparse.Namespace) -> int:
         check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    return command(a, _load(a))
+    return command(a, _load(a), runner_options(a))
 
 
 def cmd_status(a: argparse.Namespace) -> int:

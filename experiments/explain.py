@@ -441,26 +441,13 @@ def explain(
     )
 
 
-def command(a: Any, spec: Any) -> int:
+def command(a: Any, spec: Any, options: dict[str, Any]) -> int:
     """``python -m experiments explain`` once the command line has checked its options and
-    loaded ``spec``: runs, then prints the attribution and the files written."""
+    loaded ``spec``: runs (with ``run``'s ``options``), then prints the attribution and the
+    files written."""
     from experiments.stats import confidence_label
 
-    s = explain(
-        spec,
-        a.out,
-        arms=a.arm,
-        figures=not a.no_figures,
-        executor="dask" if a.address else a.executor,
-        workers=a.workers,
-        address=a.address,
-        resume=a.resume,
-        overwrite=a.overwrite,
-        retry_failed=a.retry_failed,
-        progress=not a.quiet,
-        flush_every=a.flush_every,
-        flush_seconds=a.flush_seconds,
-    )
+    s = explain(spec, a.out, arms=a.arm, figures=not a.no_figures, **options)
     att = pd.read_csv(s.files[EXPLAIN_FILE])
     conf = spec.analysis.confidence
     print(
