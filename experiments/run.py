@@ -26,12 +26,13 @@ import numpy as np
 from experiments.design import RunTask
 from experiments.plan import make_plan
 from experiments.spec import ExperimentSpec, load_spec
+from model.trust import trust_at
 
 #: How the end-of-run agent attributes are read from the model's arrays (column 0 = focal outlet).
 AGENT_READERS: dict[str, Callable[[Any], np.ndarray]] = {
     "generation": lambda m: m.state.gen,
     "opinion": lambda m: m.state.opinion,
-    "trust": lambda m: m.state.trust_media[:, 0],
+    "trust": lambda m: trust_at(m.state, m.params, m.steps),
     "belonging": lambda m: m.state.belonging[:, 0],
     "valence": lambda m: m.state.valence,
     "arousal": lambda m: m.state.arousal,

@@ -104,6 +104,13 @@ def uncivil_share(c: ContentStore, items: np.ndarray) -> np.ndarray:
     return np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
 
 
+def critical_share(c: ContentStore, items: np.ndarray) -> np.ndarray:
+    """Share of the visible thread of ``items`` that is critical (0 for an empty thread)."""
+    sup, crit, unc, rep = visible_thread(c, items)
+    n = (sup + crit + rep).astype(np.float64)
+    return np.divide(crit, n, out=np.zeros(len(n)), where=n > 0)
+
+
 class ContentStore:
     """All items ever published, one row each; arrays grow by doubling."""
 

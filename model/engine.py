@@ -143,7 +143,7 @@ class OpinionEcology(mesa.Model):
         self.view_log = EventLog(("item", "parent", "user", "step"))
         self.forward_log = EventLog(("item", "user", "parent", "step"))
         self.outlets: list[MediaOutlet] = init_outlets(self, p)
-        self.outlet = outlet_table(self.outlets)
+        self.outlet = outlet_table(self.outlets, p.item_hours)
         self.users = [User(self, i) for i in range(n)]
         # every rule's state, created now that the networks exist (model/world.py)
         self.rules.init(self)
@@ -166,8 +166,14 @@ class OpinionEcology(mesa.Model):
         self.reviews_by = np.zeros(k_out, dtype=np.int64)
         self.budget = {
             key: np.zeros(k_out, dtype=np.int64)
-            for key in ("reply_cap", "replies", "review_cap", "reviews")
+            for key in ("reply_cap", "replies", "review_cap", "reviews", "member_cap", "members")
         }
+        # the one staff budget (docs/ODD.md 7.12): hours paid in and not yet spent (the balance
+        # carries the conversation's unused time to the next step's publishing) and the hours
+        # spent, cumulative, per outlet; member-steps hosted per outlet (cumulative)
+        self.staff_balance = np.zeros(k_out, dtype=np.float64)
+        self.staff_spent = np.zeros(k_out, dtype=np.float64)
+        self.member_steps = np.zeros(k_out, dtype=np.int64)
         self.caches = MeasureCaches()
         self.datacollector = build_datacollector(self)
         self.collect()

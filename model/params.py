@@ -406,23 +406,47 @@ class Params:
         doc="Share of the background outlets that run the 'interactive' strategy (the first "
         "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
     )
-    reply_rate: float = field(
-        10.0,
-        Interval(float, 0.0, 10_000.0),
+    item_hours: float = field(
+        0.5,
+        Interval(float, 0.01, 100.0),
         group="outlets",
-        unit="replies per step per 1,000 followers",
-        doc="Replies per step per 1,000 followers at full staff time. Derived: an outlet staffed "
-        "to publish one item an hour at 30 min per item (0.5 staff-hours per hour) writes 10 "
-        "replies an hour at 3 min each (docs/evidence.md 4, both times assumptions); that one "
-        "such staff serves 1,000 followers is an assumption (sweep 2-50).",
+        unit="staff-hours per item",
+        doc="Staff time per published item (follow-ups included). It also sets each outlet's staff "
+        "budget: outlet_rate x item_hours staff-hours per step (background outlets: "
+        "background_rate x item_hours), the staff that publish that many items when they do "
+        "nothing else (30 min per item, docs/evidence.md 4; assumption, sweep 0.25-2).",
     )
-    review_rate: float = field(
-        60.0,
-        Interval(float, 0.0, 100_000.0),
+    reply_hours: float = field(
+        0.05,
+        Interval(float, 0.001, 10.0),
         group="outlets",
-        unit="reviews per step per 1,000 followers",
-        doc="Comments reviewed per step per 1,000 followers at full staff time: 0.5 staff-hours "
-        "at 30 s per comment (derived from the NYT desk, docs/evidence.md 3; sweep 15-150).",
+        unit="staff-hours per reply",
+        doc="Staff time per reply: 3 min (docs/evidence.md 4; assumption, sweep 0.02-0.2).",
+    )
+    review_hours: float = field(
+        0.0083,
+        Interval(float, 0.001, 1.0),
+        group="outlets",
+        unit="staff-hours per reviewed comment",
+        doc="Staff time per reviewed comment: 0.0083 h, about 30 s (derived from the NYT "
+        "community desk, docs/evidence.md 3; sweep 0.003-0.025).",
+    )
+    member_hours: float = field(
+        0.004,
+        Interval(float, 0.0001, 10.0),
+        group="outlets",
+        unit="staff-hours per member per day",
+        doc="Staff time to host one community member for a day (an 8-hour day per 2,000 members; "
+        "assumption, sweep 0.001-0.02). A community holds at most community_share x budget / "
+        "(member_hours / 24) members.",
+    )
+    community_join: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Probability that a civil supportive commenter with trust and belonging 1 joins the "
+        "outlet's community; a commenter joins with this x (trust + belonging) / 2, halved for a "
+        "critical comment; uncivil commenters never join (assumption, sweep 0.05-1).",
     )
     moderation_recall: float = field(
         0.3,
@@ -688,6 +712,15 @@ class Params:
         "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
         "trust_prior 20; assumption, sweep 0-1.5).",
     )
+    critical_trust: float = field(
+        0.4,
+        Interval(float, 0.0, 5.0),
+        group="trust",
+        doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
+        "critical thread by a distrusting viewer (trust below reply_backfire_trust; Prochazka & "
+        "Obermaier 2022: critical comments cost quality perceptions only among media cynics; "
+        "about -0.01 in trust at trust_prior 20, docs/evidence.md 2; assumption, sweep 0-1.2).",
+    )
     trust_prior: float = field(
         20.0,
         Interval(float, 0.1, 10_000.0),
@@ -817,7 +850,9 @@ class Params:
         0.02,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
-        doc="Belonging gained per step by active community members.",
+        doc="Belonging gained, as a share of (1 - belonging), by a community member in a step in "
+        "which they view at least one member's comment inside their confidence bound; each "
+        "viewed comment outside it costs belonging_loss (assumption, sweep 0.005-0.1).",
     )
     community_fanout: int = field(
         5,
@@ -926,6 +961,10 @@ class Params:
         "unlimited_attention": "use attention='unlimited' (was True) or 'limited' (was False)",
         "stickiness": "use activity_from_belonging (the measure keeps the name stickiness)",
         "follow_up_threshold": "use follow_up_share (a share of the outlet's followers)",
+        "reply_rate": "use reply_hours (staff-hours per reply; the budget is "
+        "outlet_rate x item_hours)",
+        "review_rate": "use review_hours (staff-hours per reviewed comment; the budget is "
+        "outlet_rate x item_hours)",
     }
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Params:

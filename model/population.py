@@ -174,15 +174,20 @@ def init_outlets(model: Any, p: Params) -> list[MediaOutlet]:
     return [focal, *background]
 
 
-def outlet_table(outlets: list[MediaOutlet]) -> dict[str, np.ndarray]:
-    """Every outlet's strategy and content as arrays, one entry per outlet (for the phases)."""
+def outlet_table(outlets: list[MediaOutlet], item_hours: float) -> dict[str, np.ndarray]:
+    """Every outlet's strategy and content as arrays, one entry per outlet (for the phases).
+
+    ``staff`` is the outlet's staff budget in staff-hours per step: its rate (the items it
+    publishes when it does nothing else) x ``item_hours`` (docs/ODD.md 7.12).
+    """
     st = [o.strategy for o in outlets]
     return {
-        "rate": np.array([o.rate * s.publish_share for o, s in zip(outlets, st, strict=True)]),
+        "staff": np.array([o.rate * item_hours for o in outlets], dtype=np.float64),
         "reply_share": np.array([s.reply_share for s in st]),
         "moderation_share": np.array([s.moderation_share for s in st]),
+        "community_share": np.array([s.community_share for s in st]),
+        "conversation_share": np.array([s.conversation_share for s in st]),
         "share_prompt": np.array([s.share_prompt for s in st]),
-        "community": np.array([s.community for s in st]),
         "emotional_rewards": np.array([s.emotional_rewards for s in st]),
         "follow_up": np.array([s.follow_up for s in st]),
         "targeting": np.array([s.targeting for s in st]),

@@ -359,7 +359,7 @@ def music_community(n_users: int = 10_000, strategy: str | Strategy = "interacti
     the ``interactive`` strategy (replies, moderation, a community whose members see each
     other's comments, emotional rewards, follow-ups), with a larger
     community fan-out (10 members see each comment) and stronger community belonging gain
-    (0.04 per active step) than the defaults; the content mix is music-like (short video 45%,
+    (0.04 per step with community contact) than the defaults; the content mix is music-like (short video 45%,
     long video 25%, image 15%, text 15%), emotionally warm (intensity 0.7).
 
     Args:

@@ -6,8 +6,8 @@ A strategy is the experimental lever: what the outlet does with its staff time. 
 (share button, comment visibility, feed ranking) is not part of it (``Params``, group
 "platform"). ``one_way`` is the same outlet on the same platform that does not take part in the
 conversation: every switch off, all staff time on publishing. ``interactive`` spends a share of
-its staff time on replies and moderation and runs a community, emotional rewards and
-follow-ups. ``scenario`` adds targeting (scenario-based matching of
+its staff time on replies, moderation and a community, and runs emotional rewards and
+follow-ups (paid from the publishing time). ``scenario`` adds targeting (scenario-based matching of
 content to users' values and formats). No switch touches a random stream that the others use,
 so a strategy with every switch off reproduces ``one_way`` draw for draw.
 """
@@ -41,6 +41,7 @@ class Strategy:
         "forward_friction": "the share button is the platform's: Params.share_friction "
         "(an outlet's share_prompt may lower it a little)",
         "comments_visible": "comment visibility is the platform's: Params.comments_visible",
+        "community": "use community_share (a share of staff time; 0 runs no community)",
     }
 
     name: str = field(
@@ -51,18 +52,18 @@ class Strategy:
         Interval(float, 0.0, 0.9),
         group="conversation",
         unit="share of staff time",
-        doc="Share of the outlet's staff time spent replying to commenters; replies per step are "
-        "reply_share x Params.reply_rate x followers / 1000 (docs/ODD.md 7.12; assumption, sweep "
-        "0-0.5). Publishing gets the rest of the budget.",
+        doc="Share of the outlet's staff time spent replying to commenters: at most reply_share "
+        "x budget / Params.reply_hours replies per step (docs/ODD.md 7.12; assumption, sweep "
+        "0-0.5). Publishing gets the rest of the budget and any time not used.",
     )
     moderation_share: float = field(
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
         unit="share of staff time",
-        doc="Share of staff time spent reviewing comments and removing uncivil ones; reviews per "
-        "step are moderation_share x Params.review_rate x followers / 1000 (docs/evidence.md 3; "
-        "assumption, sweep 0-0.3).",
+        doc="Share of the staff budget spent reviewing comments and removing uncivil ones: at "
+        "most moderation_share x budget / Params.review_hours reviews per step (docs/evidence.md "
+        "3; assumption, sweep 0-0.3).",
     )
     share_prompt: float = field(
         0.0,
@@ -72,10 +73,15 @@ class Strategy:
         "(Params.share_friction); small by construction, the button is the platform's "
         "(assumption, sweep 0-0.1; 0 in every preset).",
     )
-    community: bool = field(
-        False,
+    community_share: float = field(
+        0.0,
+        Interval(float, 0.0, 0.9),
         group="conversation",
-        doc="Commenters join a community whose members see each other's comments.",
+        unit="share of staff time",
+        doc="Share of the staff budget spent hosting a community: civil commenters may join "
+        "(Params.community_join), members see each other's comments, and the community holds at "
+        "most community_share x budget / (Params.member_hours / 24) members (docs/ODD.md 7.12; "
+        "assumption, sweep 0-0.3). 0: no community.",
     )
     emotional_rewards: bool = field(
         False,
@@ -99,17 +105,23 @@ class Strategy:
 
     def __post_init__(self) -> None:
         schema.validate_fields(self)
-        if self.reply_share + self.moderation_share > MAX_CONVERSATION_SHARE + 1e-12:
+        if self.conversation_share > MAX_CONVERSATION_SHARE + 1e-12:
             raise ValueError(
-                f"Strategy.reply_share + moderation_share = "
-                f"{self.reply_share + self.moderation_share:g} exceeds {MAX_CONVERSATION_SHARE} "
+                f"Strategy.reply_share + moderation_share + community_share = "
+                f"{self.conversation_share:g} exceeds {MAX_CONVERSATION_SHARE} "
                 "(publishing needs part of the staff budget)"
             )
 
     @property
+    def conversation_share(self) -> float:
+        """The share of staff time reserved for replies, moderation and the community."""
+        return self.reply_share + self.moderation_share + self.community_share
+
+    @property
     def publish_share(self) -> float:
-        """The share of staff time left for publishing (items and follow-ups)."""
-        return 1.0 - self.reply_share - self.moderation_share
+        """The share of staff time reserved for publishing (items and follow-ups); publishing
+        also gets the conversation's unused time (docs/ODD.md 7.12)."""
+        return 1.0 - self.conversation_share
 
     @classmethod
     def preset(cls, name: str) -> Strategy:
@@ -153,7 +165,7 @@ _INTERACTIVE = Strategy(
     name="interactive",
     reply_share=0.2,
     moderation_share=0.1,
-    community=True,
+    community_share=0.1,
     emotional_rewards=True,
     follow_up=True,
 )

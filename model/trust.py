@@ -66,6 +66,19 @@ def add_evidence(
     )
 
 
+def trust_at(state: Any, params: Any, t: int, outlet: int = 0) -> np.ndarray:
+    """Every user's trust in ``outlet`` at step ``t``: the evidence decayed from its last update
+    to ``t`` (``state.trust_media`` holds the value at the last evidence, which overstates old
+    evidence). O(n); changes no state."""
+    fac = portable.power(keep_per_step(params), t - state.trust_last[:, outlet])
+    return beta_trust(
+        state.trust0[:, outlet].astype(np.float64),
+        state.trust_pos[:, outlet] * fac,
+        state.trust_neg[:, outlet] * fac,
+        params.trust_prior,
+    )
+
+
 def reply_evidence(
     trust: np.ndarray, critic: np.ndarray, params: Any
 ) -> tuple[np.ndarray, np.ndarray]:

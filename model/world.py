@@ -326,6 +326,9 @@ class World(Protocol):
     replies_by: np.ndarray
     reviews_by: np.ndarray
     budget: dict[str, np.ndarray]
+    staff_balance: np.ndarray
+    staff_spent: np.ndarray
+    member_steps: np.ndarray
     view_log: EventLog
     forward_log: EventLog
     #: The Mesa DataCollector the model fills once per step.

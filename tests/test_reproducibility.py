@@ -34,7 +34,7 @@ def test_every_switch_off_is_one_way_draw_for_draw():
         reply_share=0.0,
         moderation_share=0.0,
         share_prompt=0.0,
-        community=False,
+        community_share=0.0,
         emotional_rewards=False,
         follow_up=False,
         targeting=False,

@@ -36,6 +36,7 @@ from model.constants import DAY
 from model.content import DIRECT, RECOMMENDED, SOCIAL, TRENDING
 from model.measures._cohort import By, by_gen, check_by, ratio
 from model.measures._world import World
+from model.trust import trust_at
 
 
 # ------------------------------------------------------------------ reach and dissemination
@@ -192,8 +193,9 @@ def follower_share(model: World, by: By = None):
 
 # ------------------------------------------------------------------ trust, emotion, belonging
 def mean_trust(model: World, by: By = None):
-    """Mean trust in the focal outlet."""
-    return by_gen(model, model.state.trust_media[:, 0], by)
+    """Mean trust in the focal outlet now: each user's evidence decayed to the current step
+    (:func:`model.trust.trust_at`), not frozen at their last evidence."""
+    return by_gen(model, trust_at(model.state, model.params, model.steps), by)
 
 
 def belonging(model: World, by: By = None):
@@ -220,6 +222,22 @@ def emotion_climate(model: World, by: By = None) -> dict[str, Any]:
 def reply_count(model: World) -> float:
     """Replies the focal outlet has sent."""
     return float(model.replies_sent)
+
+
+def staff_hours(model: World) -> float:
+    """Staff-hours the focal outlet has spent: items and follow-ups at item_hours, replies at
+    reply_hours, reviews at review_hours, member-steps at member_hours / 24 (docs/ODD.md 7.12)."""
+    return float(model.staff_spent[0])
+
+
+def published(model: World) -> float:
+    """Focal items published so far (follow-ups included)."""
+    return float(model.focal_items)
+
+
+def community_members(model: World, by: By = None):
+    """Share of users who are members of the focal outlet's community."""
+    return by_gen(model, model.state.community[:, 0], by)
 
 
 def item_count(model: World) -> float:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model import portable
 from model.fatigue import decayed, load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
@@ -49,10 +50,20 @@ class EngagementSettings(RuleSettings):
         doc="Belonging above which a follower never churns.",
     )
     churn_trust: float = field(
-        0.6,
+        0.3,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
-        doc="Trust above which a follower never churns.",
+        doc="Trust at which the trust factor of the unfollow hazard is about half its value at "
+        "zero trust (the midpoint of a logistic; 0.3 keeps the half-point of the former linear "
+        "ramp to 0 at 0.6; assumption, sweep 0.15-0.6).",
+    )
+    churn_trust_width: float = field(
+        0.1,
+        Interval(float, 0.001, 1.0),
+        group="belonging and churn",
+        doc="Width of the logistic trust factor of the unfollow hazard: expit((churn_trust - "
+        "T) / width) / expit(churn_trust / width), 1 at zero trust, smooth, never exactly 0 "
+        "(assumption, sweep 0.02-0.3).",
     )
     churn_overload: float = field(
         0.01,
@@ -60,6 +71,15 @@ class EngagementSettings(RuleSettings):
         group="belonging and churn",
         doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
         "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
+    )
+
+
+def trust_factor(trust: np.ndarray, midpoint: float, width: float) -> np.ndarray:
+    """expit((midpoint - T) / width) / expit(midpoint / width): 1 at T = 0, about 1/2 at the
+    midpoint, falling smoothly toward 0 (no trust line above which a follower is immune)."""
+    t = np.asarray(trust, dtype=np.float64)
+    return portable.expit((midpoint - t) / width) / float(
+        portable.expit(np.array([midpoint / width]))[0]
     )
 
 
@@ -72,13 +92,13 @@ class Engagement(FollowingRule):
     settings: EngagementSettings
 
     def update(self, world: World, rng: np.random.Generator) -> None:
-        """Followers leave with hazard churn_prob (1 - B/B*)+ (1 - T/T*)+ plus
-        churn_overload clip(L/L* - 1, 0, 1) (n uniforms)."""
+        """Followers leave with hazard churn_prob (1 - B/B*)+ f(T) plus
+        churn_overload clip(L/L* - 1, 0, 1) (n uniforms), f the logistic trust factor."""
         p, s, st = world.params, world.state, self.settings
         hazard = (
             st.churn_prob
             * np.clip(1.0 - s.belonging[:, 0] / max(st.churn_belonging, 1e-12), 0, 1)
-            * np.clip(1.0 - s.trust_media[:, 0] / max(st.churn_trust, 1e-12), 0, 1)
+            * trust_factor(s.trust_media[:, 0], st.churn_trust, st.churn_trust_width)
         )
         if st.churn_overload > 0:
             load = decayed(s.load[:, 0], s.load_last[:, 0], world.steps, load_keep(p))

@@ -69,16 +69,34 @@ def _outlet_items(world: World, k: int, m: int, t: int) -> np.ndarray:
     )
 
 
+def publishing_hours(
+    balance: np.ndarray, staff: np.ndarray, conversation_share: np.ndarray, follow_up_hours
+) -> np.ndarray:
+    """Staff-hours left for new items this step, after this step's pay arrives (``balance`` +
+    ``staff``), the conversation's share of it is set aside and the follow-ups are paid; may be
+    negative (a debt the next steps pay)."""
+    return balance + staff - conversation_share * staff - follow_up_hours
+
+
 def publish(world: World, t: int, sess: Sessions) -> None:
     """Outlets' items of step ``t`` go to ``world.outbox.new_items``; posts are queued as shares."""
     p, s, rng = world.params, world.state, world.rng_outlets
     box = world.outbox
-    # the publishing share of the staff budget: rate x (1 - reply_share - moderation_share),
-    # and each follow-up released now replaces one of the outlet's items (docs/ODD.md 7.12)
-    counts = poisson_inverse(rng.random(world.n_outlets), world.outlet["rate"])
+    o = world.outlet
+    # one staff budget (docs/ODD.md 7.12): each step pays ``staff`` hours into the outlet's
+    # balance; the conversation's share is set aside for the respond phase (its unused hours
+    # stay in the balance for the next step's publishing), the follow-ups released now are
+    # paid at item_hours each, and the rest buys Poisson(hours / item_hours) new items
+    fu = np.zeros(world.n_outlets, dtype=np.int64)
     if len(box.outlet_items):
         fu = np.bincount(world.content.source[box.outlet_items], minlength=world.n_outlets)
-        counts = np.maximum(0, counts - fu)
+    hours = publishing_hours(
+        world.staff_balance, o["staff"], o["conversation_share"], fu * p.item_hours
+    )
+    counts = poisson_inverse(rng.random(world.n_outlets), np.maximum(hours, 0.0) / p.item_hours)
+    spent = (counts + fu) * p.item_hours
+    world.staff_balance += o["staff"] - spent
+    world.staff_spent += spent
     if t == 1:
         counts[0] += p.initial_items
     world.published += counts

@@ -1,19 +1,25 @@
 """Phase 6: every outlet responds with its staff budget (docs/ODD.md 7.12).
 
-Each outlet's strategy splits one staff budget: publishing (phase 1) gets 1 - reply_share -
-moderation_share; replies and moderation get capacities that scale with the audience,
+Each outlet's strategy splits one staff budget of ``staff`` = rate x item_hours staff-hours per
+step (the same whatever the audience's size): publishing (phase 1) gets 1 - reply_share -
+moderation_share - community_share of it and every hour the conversation leaves unused; the
+conversation's capacities are
 
-    replies per step  = reply_share x reply_rate x followers / 1000,
-    reviews per step  = moderation_share x review_rate x followers / 1000,
+    replies per step  = reply_share x staff / reply_hours,
+    reviews per step  = moderation_share x staff / review_hours,
+    community members = community_share x staff / (member_hours / 24),
 
-rounded stochastically. Replies go to distinct commenters on the outlet's items; their effect
+replies and reviews rounded stochastically. The hours actually spent leave the outlet's balance
+(``world.staff_balance``); what is left goes to the next step's publishing. Replies go to distinct commenters on the outlet's items; their effect
 on the recipient's trust depends on its trust and stance (:func:`model.trust.reply_evidence`),
 and they are public: each counts as a visible comment of the outlet on the thread. Moderation
 reviews this step's comments on the outlet's items, removing uncivil ones with recall and civil
 ones by mistake (precision < 1); a wrongly removed commenter loses belonging. When the platform
-hides comments, moderation reviews nothing (its staff time is still not spent on publishing). Commenters join
-the outlet's community (their comments, with stance and tone, become items members see) and
-membership lapses without a comment for ``community_window`` steps. Follow-ups are queued on
+hides comments, moderation reviews nothing (its time goes back to publishing). Civil commenters
+may join the outlet's community (:func:`join_probability`) while it has room; uncivil and
+removed commenters do not join and members who comment uncivilly or are removed leave; members'
+civil comments, with their stance, become items other members see; membership lapses without a
+comment for ``community_window`` steps. Follow-ups are queued on
 items whose conversation reached a share of the outlet's followers (each takes the place of
 an item at the next step when one is drawn; docs/ODD.md 7.2). Everything is vectorised over outlets; the state is clipped at the end.
 """
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.constants import DAY
 from model.content import OUTLET, SOCIAL, USER
 from model.step.records import Reactions, Views
 from model.step.update import clip_state
@@ -33,10 +40,28 @@ if TYPE_CHECKING:
     from model.world import World
 
 
-def capacities(world: World, share: np.ndarray, rate: float, u: np.ndarray) -> np.ndarray:
-    """share x rate x followers / 1000 per outlet, rounded stochastically with uniforms ``u``."""
-    followers = world.state.follows.sum(axis=0)
-    return np.floor(share * rate * followers / 1000.0 + u).astype(np.int64)
+def capacities(world: World, share: np.ndarray, hours: float, u: np.ndarray) -> np.ndarray:
+    """share x staff / hours per outlet (the actions its share of the staff budget buys),
+    rounded stochastically with uniforms ``u``."""
+    return np.floor(share * world.outlet["staff"] / hours + u).astype(np.int64)
+
+
+def member_capacity(world: World) -> np.ndarray:
+    """Members each outlet's community can hold: community_share x staff / (member_hours / 24)
+    (rounded down; a tiny tolerance keeps exact products whole)."""
+    per_step = world.params.member_hours / DAY
+    cap = world.outlet["community_share"] * world.outlet["staff"] / per_step
+    return np.floor(cap + 1e-9).astype(np.int64)
+
+
+def join_probability(
+    trust: np.ndarray, belonging: np.ndarray, critical: np.ndarray, uncivil: np.ndarray, params
+) -> np.ndarray:
+    """P(a commenter joins the outlet's community) = community_join x (trust + belonging) / 2,
+    halved for a critical comment, 0 for an uncivil one (docs/ODD.md 7.12)."""
+    p = params.community_join * 0.5 * (trust.astype(np.float64) + belonging)
+    p = np.where(critical, 0.5 * p, p)
+    return np.where(uncivil, 0.0, p)
 
 
 def ranked_within(group: np.ndarray, keys: np.ndarray, cap: np.ndarray) -> np.ndarray:
@@ -63,10 +88,11 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     budget = world.budget
     budget["replies"][:] = 0
     budget["reviews"][:] = 0
+    gone = np.zeros(0, dtype=np.int64)
     # replies: one per (outlet, commenter) per step, to at most the outlet's capacity
     if o["reply_share"].any():
         rng = world.streams["reply"]
-        cap = capacities(world, o["reply_share"], p.reply_rate, rng.random(k_out))
+        cap = capacities(world, o["reply_share"], p.reply_hours, rng.random(k_out))
         budget["reply_cap"][:] = cap
         if len(cu):
             pair = ck * world.n_users + cu
@@ -79,7 +105,7 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     # on a platform that hides comments there is no thread to keep clean (the time is spent)
     if o["moderation_share"].any() and p.comments_visible:
         rng = world.streams["moderate"]
-        cap = capacities(world, o["moderation_share"], p.review_rate, rng.random(k_out))
+        cap = capacities(world, o["moderation_share"], p.review_hours, rng.random(k_out))
         budget["review_cap"][:] = cap
         if len(cu):
             rev = ranked_within(ck, rng.random(len(cu)), cap)
@@ -96,7 +122,17 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
             s.belonging[cu[wrong], ck[wrong]] *= np.float32(1.0 - p.removal_belonging_loss)
     else:
         budget["review_cap"][:] = 0
-    _community(world, t, cu, ck, citem, unc)
+    removed = np.zeros(len(cu), dtype=bool)
+    removed[gone] = True
+    _community(world, t, cu, ck, citem, crit, unc | removed)
+    # the conversation's hours spent this step leave the balance (docs/ODD.md 7.12)
+    spent = (
+        budget["replies"] * p.reply_hours
+        + budget["reviews"] * p.review_hours
+        + budget["members"] * (p.member_hours / DAY)
+    )
+    world.staff_balance -= spent
+    world.staff_spent += spent
     _follow_ups(world, t)
     clip_state(world)
 
@@ -138,39 +174,76 @@ def _reply(
 
 
 def _community(
-    world: World, t: int, cu: np.ndarray, ck: np.ndarray, citem: np.ndarray, unc: np.ndarray
+    world: World,
+    t: int,
+    cu: np.ndarray,
+    ck: np.ndarray,
+    citem: np.ndarray,
+    crit: np.ndarray,
+    out: np.ndarray,
 ) -> None:
-    """Commenters join; members see each other's comments (items with stance and tone); lapse."""
+    """Each community's step: members who commented uncivilly or were removed (``out``) leave,
+    civil commenters join by :func:`join_probability` while there is room, members' civil
+    comments renew their membership and become items other members see, and membership lapses.
+    """
     p, s, c = world.params, world.state, world.content
-    for k in np.flatnonzero(world.outlet["community"]):
+    budget = world.budget
+    budget["members"][:] = 0
+    budget["member_cap"][:] = 0
+    has = np.flatnonzero(world.outlet["community_share"] > 0)
+    if len(has) == 0:
+        return
+    caps = member_capacity(world)
+    rng = world.streams["community"]
+    for k in has:
         mine = ck == k
-        ku, ki, kunc = cu[mine], citem[mine], unc[mine]
-        s.community[ku, k] = True
-        s.community_last[ku, k] = t
-        s.community[:, k] &= (t - s.community_last[:, k]) <= p.community_window
-        if len(ku) == 0:
+        ku, ki, kcrit, kout = cu[mine], citem[mine], crit[mine], out[mine]
+        col = s.community[:, k]
+        col &= (t - s.community_last[:, k]) <= p.community_window
+        col[ku[kout]] = False
+        civil = ku[~kout]
+        # a commenter counts once per step (a member renews, a non-member may join once)
+        civil, first = np.unique(civil, return_index=True)
+        was = col[civil]
+        s.community_last[civil[was], k] = t
+        new, new_first = civil[~was], first[~was]
+        if len(new):
+            kc = kcrit[~kout][new_first]
+            pj = join_probability(
+                s.trust_media[new, k], s.belonging[new, k], kc, np.zeros(len(new), bool), p
+            )
+            joins = new[rng.random(len(new)) < pj]
+            room = max(int(caps[k]) - int(np.count_nonzero(col)), 0)
+            if len(joins) > room:
+                joins = np.sort(joins[rng.permutation(len(joins))[:room]])
+            col[joins] = True
+            s.community_last[joins, k] = t
+        n_members = int(np.count_nonzero(col))
+        budget["members"][k] = n_members
+        budget["member_cap"][k] = caps[k]
+        world.member_steps[k] += n_members
+        # what members add stays content: their civil comments, with stance and emotion
+        speak = ~kout & col[ku]
+        if p.community_fanout <= 0 or n_members <= 1 or not speak.any():
             continue
-        members = np.flatnonzero(s.community[:, k])
-        if p.community_fanout <= 0 or len(members) <= 1:
-            continue
-        rng = world.streams["community"]
-        m = len(ku)
-        # what users add stays content: the comment's stance, emotion and tone (outrage)
+        members = np.flatnonzero(col)
+        su, si = ku[speak], ki[speak]
+        m = len(su)
         items = c.add(
             source_kind=np.full(m, USER),
-            source=ku,
+            source=su,
             format=np.zeros(m, np.int8),
-            stance=np.clip(s.opinion[ku], -1, 1),
-            valence=s.valence[ku],
-            intensity=s.arousal[ku],
-            quality=c.quality[ki],
+            stance=np.clip(s.opinion[su], -1, 1),
+            valence=s.valence[su],
+            intensity=s.arousal[su],
+            quality=c.quality[si],
             created=np.full(m, t),
-            parent=ki,
-            outrage=kunc.astype(np.float32),
+            parent=si,
+            outrage=np.zeros(m, np.float32),
         )
-        f = min(p.community_fanout, len(members) - 1)
-        rec = members[rng.integers(0, len(members), size=(m, f))].reshape(-1)
-        who = np.repeat(ku, f)
+        f = min(p.community_fanout, n_members - 1)
+        rec = members[rng.integers(0, n_members, size=(m, f))].reshape(-1)
+        who = np.repeat(su, f)
         ok = rec != who
         world.screens.push_social(c, s.follows, rec[ok], np.repeat(items, f)[ok], who[ok], SOCIAL)
 

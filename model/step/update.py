@@ -3,10 +3,11 @@
 Bounded confidence toward content (Deffuant et al. 2000), weighted by trust and averaged over
 the step's views; the nasty effect of visible uncivil threads (Anderson et al. 2014: viewers
 polarise, away from the centre); trust in outlets as Beta evidence (:mod:`model.trust`: value
-match x quality, mismatch, outrage seen by those who disagree, uncivil threads); belonging
+match x quality, mismatch, outrage seen by those who disagree, uncivil threads, critical threads
+seen by distrusting viewers); belonging
 (gains from accepted contact, losses from rejected or uncivil contact); exposure load
 (fatigue); the exposure-based echo chamber tallies; peer trust; emotion; belonging decay and
-community belonging; rounds of peer influence by the opinion rule (by default Deffuant exchange
+belonging from community contact; rounds of peer influence by the opinion rule (by default Deffuant exchange
 between disjoint pairs the peer-choice and peer-mixing rules choose); emotion and following by their rules (by default relaxation, and
 churn from the focal outlet: low belonging and trust, or overload); clipping to the state's
 bounds.
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import portable
-from model.content import uncivil_share
+from model.content import USER, critical_share, uncivil_share
 from model.fatigue import decayed, load_keep
 from model.step.records import Reactions, Views
 from model.trust import add_evidence
@@ -41,6 +42,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         s.seen_distance += np.bincount(u, weights=np.abs(diff), minlength=n)
         s.seen_count += np.bincount(u, minlength=n).astype(np.int32)
     unc = uncivil_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
+    crit = critical_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
     # bounded confidence toward content, weighted by trust (averaged over the step's views);
     # the nasty effect moves viewers of uncivil threads away from the centre
     if len(u):
@@ -60,10 +62,13 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         ins = inside[out]
         ve = p.view_evidence
         # a view is evidence: quality positive and 1 - quality negative inside the bound, a
-        # mismatch outside it; outrage costs trust among those who disagree; so do uncivil threads
+        # mismatch outside it; outrage costs trust among those who disagree; so do uncivil
+        # threads, and critical threads among distrusting viewers (Prochazka & Obermaier 2022)
         pos = np.where(ins, ve * q, 0.0)
         neg = np.where(ins, ve * (1.0 - q), ve)
         neg = neg + np.where(ins, 0.0, p.outrage_trust * c.outrage[io]) + p.nasty_trust * unc[out]
+        cynic = s.trust_media[uo, k] < p.reply_backfire_trust
+        neg = neg + np.where(cynic, p.critical_trust * crit[out], 0.0)
         add_evidence(s, p, t, uo, k, pos, neg)
         key = uo * k_out + k
         cnt = np.bincount(key, minlength=n * k_out)
@@ -90,11 +95,9 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
     # collective emotions; model/rules/emotion.py)
     world.rules.emotion.update(world, t, v, world.streams["emotion"])
-    # belonging decays; active community members keep each other close
+    # belonging decays; members gain it from members' comments they view (docs/ODD.md 7.10)
     s.belonging *= np.float32(1.0 - p.belonging_decay)
-    for k in np.flatnonzero(world.outlet["community"]):
-        members = s.community[:, k] & (s.last_active == t)
-        s.belonging[members, k] += np.float32(p.community_gain) * (1 - s.belonging[members, k])
+    community_contact(world, u, it, inside)
     # peer influence: rounds of the opinion rule (by default Deffuant exchange between
     # disjoint pairs, model/rules/opinion.py)
     for _ in range(p.peer_rounds):
@@ -103,6 +106,33 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # overload), or a voter rule (model/rules/following.py)
     world.rules.following.update(world, world.streams["update"])
     clip_state(world)
+
+
+def community_contact(world: World, u: np.ndarray, it: np.ndarray, inside: np.ndarray) -> None:
+    """Belonging from community contact: a member who viewed, this step, a member's comment
+    item of their community gains community_gain (1 - B) if at least one was inside their
+    confidence bound, and loses a share belonging_loss per one outside it."""
+    p, s, c = world.params, world.state, world.content
+    if len(u) == 0 or not (world.outlet["community_share"] > 0).any():
+        return
+    par = c.parent[it]
+    sel = np.flatnonzero((c.source_kind[it] == USER) & (par >= 0))
+    if len(sel) == 0:
+        return
+    k = c.source[par[sel]].astype(np.int64)
+    uu = u[sel]
+    member = s.community[uu, k]
+    if not member.any():
+        return
+    uu, k, ins = uu[member], k[member], inside[sel][member]
+    k_out = world.n_outlets
+    key = uu * k_out + k
+    pairs, inv = np.unique(key, return_inverse=True)
+    acc = np.bincount(inv, weights=ins.astype(np.float64), minlength=len(pairs))
+    rej = np.bincount(inv, weights=(~ins).astype(np.float64), minlength=len(pairs))
+    b = s.belonging.reshape(-1)
+    bs = b[pairs] + p.community_gain * (acc > 0) * (1.0 - b[pairs])
+    b[pairs] = (bs * portable.power(1.0 - p.belonging_loss, rej)).astype(np.float32)
 
 
 def clip_state(world: World) -> None:

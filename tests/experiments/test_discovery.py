@@ -35,7 +35,7 @@ settle_window = 4
 n_users = 200
 
 [levers]
-"strategy.community" = [true, false]
+"strategy.community_share" = [0.1, 0.0]
 "strategy.follow_up" = [true, false]
 
 [uncertainties]
@@ -138,7 +138,7 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
                 "rep": t.replicate,
                 "seed": t.seed,
                 "lever": (
-                    t.factors["strategy.community"],
+                    t.factors["strategy.community_share"],
                     t.factors["strategy.follow_up"],
                 ),
                 "scenario": t.point_id % 3,
@@ -147,7 +147,7 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
                     t.factors["mix.young_share"],
                     t.factors["attention_scale"],
                 ),
-                "community": t.params["strategy"]["community"],
+                "community": t.params["strategy"]["community_share"],
                 "trust_shift": t.params["trust_shift"],
             }
             for t in tasks
@@ -165,7 +165,7 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
     assert rows["seed"].nunique() == 2
     # levers reach the interactive arm only; uncertainties reach both arms
     inter, one = rows[rows["arm"] == "interactive"], rows[rows["arm"] == "one_way"]
-    assert set(inter["community"]) == {True, False} and set(one["community"]) == {False}
+    assert set(inter["community"]) == {0.1, 0.0} and set(one["community"]) == {0.0}
     assert (inter["trust_shift"].to_numpy() == one["trust_shift"].to_numpy()).all()
     assert set(rows["unc"].map(lambda u: u[2])) <= {0.8, 1.2}
 
@@ -175,8 +175,8 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
     [
         ("[levers]\ntrust_shift = [0.1, 0.2]", "levers.trust_shift", "put it in [uncertainties]"),
         (
-            '[levers]\n"strategy.community" = true',
-            "levers.strategy.community",
+            '[levers]\n"strategy.community_share" = 0.1',
+            "levers.strategy.community_share",
             "non-empty list",
         ),
         (
@@ -185,8 +185,8 @@ def test_every_lever_setting_sees_the_same_uncertainty_sample_and_seeds():
             "did you mean",
         ),
         (
-            '[uncertainties]\n"strategy.community" = [true, false]',
-            "uncertainties.strategy.community",
+            '[uncertainties]\n"strategy.community_share" = [0.1, 0.0]',
+            "uncertainties.strategy.community_share",
             "[levers]",
         ),
         ("[uncertainties]\ntrust_shift = [-3, 0.2]", "uncertainties.trust_shift", "[-0.5, 0.5]"),
@@ -234,7 +234,7 @@ def test_bad_lever_and_uncertainty_tables_name_the_key(write_spec, table, key, n
 def test_the_smoke_spec_loads_with_levers_over_a_saltelli_sample():
     spec = load_spec(SMOKE)
     assert spec.design.kind == "saltelli"
-    assert spec.design.lever_keys == ("strategy.community",)
+    assert spec.design.lever_keys == ("strategy.community_share",)
     assert count_points(spec) == 2 * 4 * (3 + 2)
 
 
@@ -292,7 +292,7 @@ def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_pa
     assert "sensitivity.csv" not in files  # SALib replaces the regression for this design
     sob = pd.read_csv(files["sobol.csv"])
     assert set(sob["factor"]) == {"trust_shift", "attention_scale", "mix.young_share"}
-    assert set(sob["lever_label"]) == {"community=True", "community=False"}
+    assert set(sob["lever_label"]) == {"community_share=0.1", "community_share=0.0"}
     effects = pd.read_csv(files["discovery_effects.csv"])
     assert len(effects) == 2 * 10 * 6  # lever settings x scenarios x headline measures
     md = files["report.md"].read_text()

@@ -55,7 +55,7 @@ def test_an_arm_one_switch_from_the_baseline_is_attributed_wholly_to_that_switch
     ex = s.explanation
     assert ex.switches == {
         "replies": ("reply_share",),
-        "replies_community": ("reply_share", "community"),
+        "replies_community": ("reply_share", "community_share"),
     }
     assert s.planned == s.ran == 44 and s.failed == 0  # 11 arms x 4 replicates
     shares = []
@@ -91,10 +91,10 @@ def test_two_switches_and_a_knock_out_match_runs_made_by_hand(serial):
     _, att = serial
     spec = load_spec(TOY)
     seeds = [replicate_seed(spec.root_seed, r) for r in range(spec.replicates)]
-    both = {"reply_share": 0.5, "community": True}
+    both = {"reply_share": 0.5, "community_share": 0.2}
     arms = {
         "base": ({}, {}),
-        "base+community": ({"community": True}, {}),
+        "base+community": ({"community_share": 0.2}, {}),
         "base+replies": ({"reply_share": 0.5}, {}),
         "arm": (both, {}),
         "base_off": ({}, {"trending_prob": 0.0}),
@@ -107,15 +107,15 @@ def test_two_switches_and_a_knock_out_match_runs_made_by_hand(serial):
         base, arm = got["base"][m], got["arm"][m]
         expected = {
             ("total", "total"): arm - base,
-            ("community", "add_one"): got["base+community"][m] - base,
+            ("community_share", "add_one"): got["base+community"][m] - base,
             ("reply_share", "add_one"): got["base+replies"][m] - base,
-            ("community", "leave_one_out"): arm - got["base+replies"][m],
+            ("community_share", "leave_one_out"): arm - got["base+replies"][m],
             ("reply_share", "leave_one_out"): arm - got["base+community"][m],
             ("trending", "knock_out"): (arm - base) - (got["arm_off"][m] - got["base_off"][m]),
         }
         expected[("interaction", "add_one")] = (
             expected[("total", "total")]
-            - expected[("community", "add_one")]
+            - expected[("community_share", "add_one")]
             - expected[("reply_share", "add_one")]
         )
         for (component, method), d in expected.items():
@@ -142,10 +142,10 @@ def test_the_derived_arms_are_in_the_store_and_the_report(serial):
         "replies",
         "replies_community",
         "one_way+reply_share",
-        "one_way+community",
+        "one_way+community_share",
         "replies-reply_share",
         "replies_community-reply_share",
-        "replies_community-community",
+        "replies_community-community_share",
         "one_way[no trending]",
         "replies[no trending]",
         "replies_community[no trending]",

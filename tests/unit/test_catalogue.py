@@ -47,6 +47,8 @@ def test_final_measures_are_the_catalogue_in_order(run_model):
         "cascade_mean_depth",
         "structural_virality",
         "replies",
+        "staff_hours",
+        "published",
         "items",
     )
 
@@ -62,7 +64,7 @@ def test_column_round_trips_for_every_measure_and_cohort():
             n += 1
     assert C.column("reach", "post00") == "reach[post00]"
     assert C.parse_column("reach[post00]") == ("reach", "post00")
-    assert n == 23 * 5 + 10
+    assert n == 24 * 5 + 12
 
 
 def test_unknown_names_fail_with_the_closest():

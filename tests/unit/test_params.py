@@ -65,8 +65,10 @@ def test_wrong_types():
     assert Params(n_users=10.0).n_users == 10 and isinstance(
         Params(n_users=np.int64(12)).n_users, int
     )
-    with pytest.raises(TypeError, match="community must be true or false"):
-        Strategy(community=1)
+    with pytest.raises(TypeError, match="follow_up must be true or false"):
+        Strategy(follow_up=1)
+    with pytest.raises(TypeError, match="no parameter 'community' any more: use community_share"):
+        Strategy(community=True)
     with pytest.raises(TypeError, match="comments_visible must be true or false"):
         Params(comments_visible=1)
     with pytest.raises(TypeError, match="n_users must be a number"):
@@ -142,16 +144,19 @@ def test_strategy_validation():
     with pytest.raises(ValueError, match="exceeds 0.9"):
         Strategy(reply_share=0.5, moderation_share=0.5)
     assert Strategy(reply_share=0.2, moderation_share=0.1).publish_share == pytest.approx(0.7)
-    with pytest.raises(TypeError, match="did you mean 'community'"):
-        Strategy(comunity=True)
+    with pytest.raises(ValueError, match="reply_share \\+ moderation_share \\+ community_share"):
+        Strategy(reply_share=0.5, moderation_share=0.2, community_share=0.3)
+    assert Strategy(reply_share=0.2, community_share=0.1).publish_share == pytest.approx(0.7)
+    with pytest.raises(TypeError, match="did you mean 'community_share'"):
+        Strategy(comunity_share=0.1)
     with pytest.raises(TypeError, match="targeting"):
         Strategy(targeting="yes")
 
 
 def test_presets_shape():
     one, inter, scen = (Strategy.preset(n) for n in ("one_way", "interactive", "scenario"))
-    assert one.reply_share == 0 and one.moderation_share == 0 and not one.community
-    assert inter.reply_share > 0 and inter.moderation_share > 0 and inter.community
+    assert one.reply_share == 0 and one.moderation_share == 0 and one.community_share == 0
+    assert inter.reply_share > 0 and inter.moderation_share > 0 and inter.community_share > 0
     # the platform's share button is not the outlet's: both arms carry the same prompt
     assert one.share_prompt == inter.share_prompt == scen.share_prompt == 0.0
     assert scen.targeting and not inter.targeting

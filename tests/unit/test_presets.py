@@ -146,7 +146,7 @@ def test_scenario_presets_describe_their_populations():
     mc = music_community(n_users=500)
     post00, post90, _, _ = mc.generation_mix
     assert post00 + post90 == pytest.approx(0.68)
-    assert mc.strategy.community and mc.strategy.reply_share > 0
+    assert mc.strategy.community_share > 0 and mc.strategy.reply_share > 0
     vm = viral_moment(n_users=500)
     assert vm.format_mix == (0.0, 0.0, 1.0, 0.0) and vm.initial_items == 1
     assert sum(vm.generation_mix[:2]) > 0.5

@@ -246,8 +246,8 @@ def test_did_you_mean_and_unknown_names():
     assert schema.did_you_mean("zzz", ["epsilon"]) == ""
     with pytest.raises(TypeError, match=r"unknown parameter 'n_user' for Params; did you mean"):
         Params(n_user=3)
-    with pytest.raises(TypeError, match="for Strategy; did you mean 'community'"):
-        Strategy(comunity=True)
+    with pytest.raises(TypeError, match="for Strategy; did you mean 'community_share'"):
+        Strategy(comunity_share=0.1)
     with pytest.raises(TypeError, match="unknown parameter 'x' for Params"):
         schema.validate(Params, "x", 1)
 
@@ -264,8 +264,8 @@ def test_a_schema_of_its_own_checks_defaults_and_labels():
 
 
 def test_strategy_accepts_numpy_scalars_preset_and_replace():
-    s = Strategy(reply_share=np.float64(0.25), community=np.bool_(True))
-    assert type(s.reply_share) is float and s.community is True
+    s = Strategy(reply_share=np.float64(0.25), follow_up=np.bool_(True))
+    assert type(s.reply_share) is float and s.follow_up is True
     assert Strategy.preset("interactive").replace(reply_share=np.float64(0.3)).reply_share == 0.3
     with pytest.raises(ValueError, match=r"Strategy.reply_share=-1.0 is out of range"):
         Strategy.preset("interactive").replace(reply_share=-1)
