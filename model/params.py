@@ -824,8 +824,8 @@ class Params:
         Interval(int, 1, 1_000_000),
         group="belonging and churn",
         unit="steps",
-        doc="Community membership lapses after this many steps without a comment (assumption; "
-        "sweep 24-336).",
+        doc="Community membership lapses after this many steps without a civil, not removed "
+        "comment on the outlet's items (assumption; sweep 24-336).",
     )
     belonging_decay: float = field(
         0.01,

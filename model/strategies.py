@@ -37,7 +37,8 @@ class Strategy:
 
     schema_prefix: ClassVar[str] = "Strategy."
     schema_renamed: ClassVar[dict[str, str]] = {
-        "reply_capacity": "use reply_share (a share of staff time; capacity scales with followers)",
+        "reply_capacity": "use reply_share (a share of staff time; capacity is that share of the "
+        "budget over Params.reply_hours)",
         "forward_friction": "the share button is the platform's: Params.share_friction "
         "(an outlet's share_prompt may lower it a little)",
         "comments_visible": "comment visibility is the platform's: Params.comments_visible",

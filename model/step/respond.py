@@ -102,7 +102,8 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     else:
         budget["reply_cap"][:] = 0
     # moderation: review this step's comments, remove uncivil ones (recall) and some civil ones;
-    # on a platform that hides comments there is no thread to keep clean (the time is spent)
+    # on a platform that hides comments there is no thread to keep clean (the time goes back to
+    # publishing through the balance)
     if o["moderation_share"].any() and p.comments_visible:
         rng = world.streams["moderate"]
         cap = capacities(world, o["moderation_share"], p.review_hours, rng.random(k_out))
