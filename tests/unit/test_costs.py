@@ -18,7 +18,7 @@ from model.content import social_proof
 from model.population import background_strategies, outlet_table
 from model.rules.feed_ranking import bias_factor, engagement_factor
 from model.step import react, respond, update
-from model.step.publish import poisson_inverse, publish
+from model.step.publish import poisson_inverse, publish, publishing_hours
 from model.step.react import decayed, emotional_match, load_keep, outrage_odds, p_uncivil
 from model.step.records import Sessions
 from model.step.respond import false_removal
@@ -93,13 +93,16 @@ def test_false_removal_rate_gives_the_chosen_precision():
 
 
 def test_moderation_reviews_up_to_capacity_and_removes_uncivil():
-    """Capacity = 0.5 x 1000 x 10 / 1000 = 5 of the step's 10 uncivil comments; recall 1 removes
-    every reviewed one; removed comments leave the visible thread."""
+    """Capacity = moderation_share x outlet_rate x item_hours / review_hours = 0.5 x 2.5 x 0.5 /
+    0.125 = 5 (exact in binary, so floor(5 + U) = 5) of the step's 10 uncivil comments; recall 1
+    removes every reviewed one; removed comments leave the visible thread."""
     m = OpinionEcology(
         quiet_params(
             n_users=10,
             strategy=Strategy(moderation_share=0.5),
-            review_rate=1000,
+            outlet_rate=2.5,
+            item_hours=0.5,
+            review_hours=0.125,
             moderation_recall=1.0,
             moderation_precision=1.0,
         ),
@@ -125,7 +128,7 @@ def test_wrongly_removed_commenter_loses_belonging():
         quiet_params(
             n_users=2,
             strategy=Strategy(moderation_share=0.5),
-            review_rate=1e4,
+            outlet_rate=1.0,  # 0.5 x 1 x 0.5 / 0.0083: about 30 reviews, the one comment is reviewed
             moderation_recall=1.0,
             moderation_precision=0.01,
             incivility=0.5,
@@ -145,12 +148,18 @@ def test_wrongly_removed_commenter_loses_belonging():
 
 # ------------------------------------------------------------------ staff budget
 def test_publishing_gets_the_rest_of_the_staff_budget():
+    """Staff = rate x item_hours: focal 2 x 0.5 = 1.0, background 1 x 0.5 = 0.5. With an empty
+    balance and no follow-ups publishing gets (1 - conversation share) of it: focal 1.0 x (1 -
+    0.3) = 0.7 h; background floor(0.5 x 2 + 1/2) = 1 interactive (conversation 0.2 + 0.1 + 0.1
+    = 0.4: 0.5 x 0.6 = 0.3 h) and 1 one-way (all 0.5 h)."""
     p = quiet_params(n_users=4, outlet_rate=2.0, n_background=2, background_rate=1.0)
     p = p.replace(strategy=Strategy(reply_share=0.2, moderation_share=0.1), interactive_share=0.5)
     m = OpinionEcology(p, seed=1)
-    # focal 2 x 0.7; background: floor(0.5 x 2 + 1/2) = 1 interactive (0.7 of 1.0), 1 one-way
-    assert outlet_table(m.outlets)["rate"] == pytest.approx([1.4, 0.7, 1.0])
     assert [s.label() for s in background_strategies(p)] == ["interactive", "one_way"]
+    assert outlet_table(m.outlets, p.item_hours)["staff"] == pytest.approx([1.0, 0.5, 0.5])
+    assert m.outlet["conversation_share"] == pytest.approx([0.3, 0.4, 0.0])
+    hours = publishing_hours(np.zeros(3), m.outlet["staff"], m.outlet["conversation_share"], 0.0)
+    assert hours == pytest.approx([0.7, 0.3, 0.5])
 
 
 def test_a_follow_up_replaces_an_item():
@@ -260,8 +269,20 @@ def test_overload_adds_to_the_unfollow_hazard():
 
 
 def test_community_membership_lapses_without_comments():
-    p = quiet_params(n_users=3, strategy="interactive", community_window=5, community_fanout=0)
+    """community_join 1 with trust and belonging 1 makes joining certain (p = 1 x (1 + 1) / 2);
+    room: 0.1 x 1 x 0.5 / (0.004 / 24) = 300 members. Member 0 joins at step 1 and is still a
+    member at step 6 (6 - 1 = 5 = community_window) but not at step 7."""
+    p = quiet_params(
+        n_users=3,
+        strategy=Strategy(community_share=0.1),
+        outlet_rate=1.0,
+        community_join=1.0,
+        community_window=5,
+        community_fanout=0,
+    )
     m = OpinionEcology(p, seed=1)
+    m.state.trust0[:, 0] = m.state.trust_media[:, 0] = 1.0
+    m.state.belonging[:, 0] = 1.0
     it = _item(m)
     respond(m, 1, _views([0], [it]), _reactions([True], [True]))
     assert m.state.community[0, 0]
@@ -272,8 +293,10 @@ def test_community_membership_lapses_without_comments():
 
 
 def test_belonging_stays_below_one_after_respond_with_the_largest_gains():
+    """Reply capacity 0.2 x 1 x 0.5 / 0.05 = 2; a doubled reply_gain of 1 to a trusted
+    supporter lifts belonging 0.95 to exactly 1 and no further."""
     p = quiet_params(
-        n_users=2, strategy="interactive", reply_gain=1.0, community_fanout=0, reply_rate=1e4
+        n_users=2, strategy="interactive", reply_gain=1.0, community_fanout=0, outlet_rate=1.0
     )
     m = OpinionEcology(p, seed=1)
     m.state.follows[:, 0] = True
