@@ -23,11 +23,15 @@ def _run(seed, n_users=2000, steps=72, **kw):
 
 @pytest.mark.slow
 def test_with_hidden_comments_incivility_changes_nothing():
-    """Exact: the tone of a comment acts only through the visible thread (signed proof, the nasty
-    effect, moderation, the engagement ranking), so with comments hidden the incivility draws
-    change no state at all. Tolerance zero; the interactive arm (moderation, community) and the
-    engagement ranking are on so that every reader of tone is exercised."""
-    kw = dict(strategy="interactive", comments_visible=False, feed_ranking="engagement", steps=48)
+    """Exact: apart from the outlet's community, the tone of a comment acts only through the
+    visible thread (signed proof, the nasty effect, moderation, the engagement ranking), so with
+    comments hidden the incivility draws change no state at all. Tolerance zero; the interactive
+    arm's replies and moderation and the engagement ranking are on so that every reader of tone
+    is exercised. The community is off: it reads each comment's tone whatever the platform shows
+    (uncivil commenters do not join and members who comment uncivilly leave, docs/ODD.md 7.12;
+    tests/unit/test_budget.py tests that rule)."""
+    no_community = Strategy.preset("interactive").replace(community_share=0.0)
+    kw = dict(strategy=no_community, comments_visible=False, feed_ranking="engagement", steps=48)
     a = _run(3, incivility=0.05, **kw)
     b = _run(3, incivility=0.6, **kw)
     assert a.content.uncivil.sum() < b.content.uncivil.sum()  # the draws did differ
