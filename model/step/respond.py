@@ -10,7 +10,8 @@ conversation's capacities are
     community members = community_share x staff / (member_hours / 24),
 
 replies and reviews rounded stochastically. The hours actually spent leave the outlet's balance
-(``world.staff_balance``); what is left goes to the next step's publishing. Replies go to distinct commenters on the outlet's items; their effect
+(``world.staff_balance``); what is left goes to the next step's publishing. Replies go to
+distinct commenters on the outlet's items; their effect
 on the recipient's trust depends on its trust and stance (:func:`model.trust.reply_evidence`),
 and they are public: each counts as a visible comment of the outlet on the thread. Moderation
 reviews this step's comments on the outlet's items, removing uncivil ones with recall and civil
@@ -20,8 +21,9 @@ may join the outlet's community (:func:`join_probability`) while it has room; un
 removed commenters do not join and members who comment uncivilly or are removed leave; members'
 civil comments, with their stance, become items other members see; membership lapses without a
 comment for ``community_window`` steps. Follow-ups are queued on
-items whose conversation reached a share of the outlet's followers (each takes the place of
-an item at the next step when one is drawn; docs/ODD.md 7.2). Everything is vectorised over outlets; the state is clipped at the end.
+items whose conversation reached a share of the outlet's followers (published at the next step
+and paid from its publishing time at ``item_hours`` each; docs/ODD.md 7.2). Everything is
+vectorised over outlets; the state is clipped at the end.
 """
 
 from __future__ import annotations
