@@ -97,18 +97,14 @@ def item_proof(c: ContentStore, items: np.ndarray, params) -> np.ndarray:
     )
 
 
-def uncivil_share(c: ContentStore, items: np.ndarray) -> np.ndarray:
-    """Share of the visible thread of ``items`` that is uncivil (0 for an empty thread)."""
+def thread_shares(c: ContentStore, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of the visible thread of ``items`` that are uncivil and critical, from one read of
+    the thread (0 for an empty thread)."""
     sup, crit, unc, rep = visible_thread(c, items)
     n = (sup + crit + rep).astype(np.float64)
-    return np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
-
-
-def critical_share(c: ContentStore, items: np.ndarray) -> np.ndarray:
-    """Share of the visible thread of ``items`` that is critical (0 for an empty thread)."""
-    sup, crit, unc, rep = visible_thread(c, items)
-    n = (sup + crit + rep).astype(np.float64)
-    return np.divide(crit, n, out=np.zeros(len(n)), where=n > 0)
+    uncivil = np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
+    critical = np.divide(crit, n, out=np.zeros(len(n)), where=n > 0)
+    return uncivil, critical
 
 
 class ContentStore:

@@ -78,9 +78,7 @@ def trust_factor(trust: np.ndarray, midpoint: float, width: float) -> np.ndarray
     """expit((midpoint - T) / width) / expit(midpoint / width): 1 at T = 0, about 1/2 at the
     midpoint, falling smoothly toward 0 (no trust line above which a follower is immune)."""
     t = np.asarray(trust, dtype=np.float64)
-    return portable.expit((midpoint - t) / width) / float(
-        portable.expit(np.array([midpoint / width]))[0]
-    )
+    return portable.expit((midpoint - t) / width) / float(portable.expit(midpoint / width))
 
 
 @FOLLOWING.register("engagement")

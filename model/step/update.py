@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import portable
-from model.content import USER, critical_share, uncivil_share
+from model.content import USER, thread_shares
 from model.fatigue import decayed, load_keep
 from model.step.records import Reactions, Views
 from model.trust import add_evidence
@@ -41,8 +41,10 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     if len(u):
         s.seen_distance += np.bincount(u, weights=np.abs(diff), minlength=n)
         s.seen_count += np.bincount(u, minlength=n).astype(np.int32)
-    unc = uncivil_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
-    crit = critical_share(c, it) if p.comments_visible and len(u) else np.zeros(len(u))
+    if p.comments_visible and len(u):
+        unc, crit = thread_shares(c, it)
+    else:
+        unc, crit = np.zeros(len(u)), np.zeros(len(u))
     # bounded confidence toward content, weighted by trust (averaged over the step's views);
     # the nasty effect moves viewers of uncivil threads away from the centre
     if len(u):
