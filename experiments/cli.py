@@ -390,7 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("status", help="progress of an output directory")
+    p = sub.add_parser(
+        "status",
+        help="progress of an output directory: runs done, recent rate, estimated end, failures",
+    )
     p.add_argument("out", type=Path)
     p.set_defaults(func=cmd_status)
 

@@ -6,7 +6,8 @@ from another process, during a sweep or after it ended or crashed: it takes the 
 the manifest, whether a sweep is still writing from the folder's lock, and the completion
 times from the ``runs/`` parts written since the session started (a part holds the runs of one
 flush, written every 64 runs or 10 s, so its modification time is their completion time to
-within a flush).
+within a flush; the manifest gives the session's start to the second, so a part written in
+the second before a resume could count as the resumed session's).
 
 The rate (:func:`recent_rate`) is measured over the last :data:`WINDOW` seconds, widened back
 to the last :data:`MIN_RUNS` completions when fewer finished in that time, and never before the
@@ -393,8 +394,8 @@ def status_lines(st: FolderStatus, *, planned: int, done: int, started_text: str
     if st.state == "running":
         if st.rate is None:
             lines.append(
-                f"  no run recorded yet in this session ({left} to do; runs are recorded "
-                "every 64 runs or 10 s)"
+                f"  no run recorded yet in this session ({left} to do; finished runs are "
+                "written every --flush-every runs or --flush-seconds)"
             )
         else:
             lines.append(f"  rate{span}: {describe_eta(st.rate, left, st.now)}")

@@ -164,6 +164,18 @@ def test_status_of_a_finished_run(tiny_spec, tmp_path, capsys):
     assert "runs: 8 planned, 8 ok, 0 failed, 0 to do" in text
     assert ": finished\n  ended " in text and ": 8 runs in " in text
     assert "last failure" not in text
+    # a session of 100 s that recorded 8 runs: 12.5 s/run
+    m = read_manifest(out)
+    m["history"][-1].update(
+        started="2026-12-06T06:00:00+00:00", finished="2026-12-06T06:01:40+00:00"
+    )
+    for p in parts(out, "runs"):
+        os.utime(p, (T0 + 50, T0 + 50))
+    st = folder_status(out, m, now=T0 + 7200)
+    assert status_lines(st, planned=8, done=8, started_text="T") == [
+        "last session started T: finished",
+        "  ended 06:01 UTC: 8 runs in 1m40s (12.5 s/run)",
+    ]
 
 
 def test_status_of_a_run_killed_mid_way(tiny_spec, tmp_path, capsys, monkeypatch):
@@ -176,6 +188,18 @@ def test_status_of_a_run_killed_mid_way(tiny_spec, tmp_path, capsys, monkeypatch
     assert "runs: 8 planned, 3 ok, 0 failed, 5 to do" in text
     assert ": interrupted with 3 of 8 done\n" in text
     assert "the 5 to do take ~" in text and "continue with --resume" in text
+    # resumed (it holds the lock) and nothing recorded since: no rate yet, nothing made up
+    m = read_manifest(out)
+    m["history"].append({"started": "2099-01-01T00:00:00+00:00", "resume": True})
+    lock = OutputLock.acquire(out)
+    try:
+        st = folder_status(out, m)
+    finally:
+        lock.release()
+    assert (st.state, st.session_runs, st.rate) == ("running", 0, None)
+    assert status_lines(st, planned=8, done=3, started_text="T")[1].startswith(
+        "  no run recorded yet in this session (5 to do;"
+    )
 
 
 def test_status_with_failures_names_the_last_one(write_spec, tmp_path, capsys):
