@@ -357,6 +357,7 @@ def _sweep(
     flush_seconds: float,
 ) -> RunSummary:
     from experiments.executors import bounded_map, open_executor
+    from experiments.reuse import run_distinct
     from experiments.store import StoreWriteError
 
     out = store.out
@@ -373,14 +374,17 @@ def _sweep(
     last_flush = time.monotonic()
     try:
         with open_executor(executor, workers=workers, address=address) as ex:
-            for result in bounded_map(
-                ex.executor,
-                run_one,
+            for result in run_distinct(
+                lambda distinct: bounded_map(
+                    ex.executor,
+                    run_one,
+                    distinct,
+                    window or 2 * ex.workers,
+                    on_error=_lost_run,
+                    restart=ex.restart,
+                    watch=ex.watch,
+                ),
                 todo,
-                window or 2 * ex.workers,
-                on_error=_lost_run,
-                restart=ex.restart,
-                watch=ex.watch,
             ):
                 buffer.append(result)
                 failed += not result.ok
