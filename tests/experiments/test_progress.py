@@ -83,7 +83,7 @@ def test_the_streaming_meter_gives_the_rate_of_all_completions_in_bounded_memory
     longest = 0
     for i, t in enumerate(times):
         meter.add(float(t))
-        longest = max(longest, len(meter.times))
+        longest = max(longest, len(meter))
         now = float(t) + (5.0 if i % 7 == 0 else 0.0)
         want = recent_rate(times[: i + 1], start=100.0, now=now, window=60.0, min_runs=10)
         assert meter.rate(now) == want, i
