@@ -14,6 +14,9 @@ to the last :data:`MIN_RUNS` completions when fewer finished in that time, and n
 session started. A resumed sweep therefore does not count the runs recorded before the resume
 as fast ones, a slow start (workers importing and compiling) leaves the estimate after a few
 minutes, and a sweep that stalls shows its rate falling instead of the average since the start.
+
+This file is long because the bar and ``status`` must measure and word the rate the same way:
+the estimator, its streaming form, the words and both readers are kept together.
 """
 
 from __future__ import annotations
