@@ -15,7 +15,7 @@ import numpy as np
 
 from model.constants import TRENDING_POOL
 from model.content import DIRECT, OUTLET, TRENDING, USER
-from model.rules.feed_choice import sample_slots
+from model.rules.feed_choice import draw_keys, take_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
@@ -86,17 +86,14 @@ def _take(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (user, slot, item) each of ``users`` views on one screen (``item``, ``seen``).
 
-    Only the rows of users who take something are gathered: rows with ``n_take == 0`` draw
-    nothing in :func:`sample_slots`, so leaving them out changes no draw, and the cost follows
-    the users who have something to see rather than all N x screen slots.
+    Only the rows of users who sample (0 < ``n_take`` < ``avail``) draw keys and are weighed,
+    as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads the screens and picks.
     """
-    rows = np.flatnonzero(n_take > 0)
-    u = users[rows]
-    items = item[u]
-    ok = (items >= 0) & ~seen[u]
-    w = None if weigh is None else (lambda r: weigh(u[r], items[r]))
-    r, c = sample_slots(rng, ok, n_take[rows], avail[rows], w)
-    return u[r], c, items[r, c]
+    n_take = n_take.astype(np.int64)
+    avail = avail.astype(np.int64)
+    part = users[(n_take < avail) & (n_take > 0)]
+    keys, w = draw_keys(rng, len(part), item.shape[1], weigh, part, item[part])
+    return take_slots(users.astype(np.int64), item, seen, n_take, avail, keys, w)
 
 
 def _platform_fill(
