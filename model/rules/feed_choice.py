@@ -217,7 +217,8 @@ class Weighted(FeedChoiceRule):
 
         Nothing is computed per item in advance: the function computes the weights of the slots
         it is given, in one kernel (:func:`weighted_slots`), so a step costs what attention
-        gathers, not what the content store holds.
+        gathers, not what the content store holds. An item's recency and proof are those of the
+        content when the function first meets the item (attention changes neither).
         """
         p, c, s = world.params, world.content, world.state
         tau = self.settings.recency_tau
@@ -237,6 +238,8 @@ class Weighted(FeedChoiceRule):
             c.replies,
             c.views,
         )
+        # each item's recency x proof as computed by the first call that meets it
+        memo = np.full(c.n, -1.0, dtype=np.float32)
         proof = np.array(
             [p.w_proof, p.negativity_weight, p.proof_share] if p.comments_visible else []
         )
@@ -253,6 +256,7 @@ class Weighted(FeedChoiceRule):
                 table,
                 tau,
                 proof,
+                memo,
                 *item_cols,
             )
 
@@ -274,6 +278,7 @@ def weighted_slots(
     table: np.ndarray,
     tau: float,
     proof: np.ndarray,
+    memo: np.ndarray,
     created: np.ndarray,
     fmt: np.ndarray,
     source_kind: np.ndarray,
@@ -294,6 +299,8 @@ def weighted_slots(
     item 0. ``proof`` is (w_proof, negativity weight, proof share), or empty when comments are
     hidden; the proof follows :func:`model.content.item_proof` operation by operation, the
     recency :func:`recency_weights` (``table``, or exp(-age / tau) when ``table`` is empty).
+    ``memo`` holds each item's recency x proof once computed (negative: not yet), so an item on
+    many screens is computed once per step.
     """
     out = np.empty(items.shape, dtype=np.float32)
     n_table = table.shape[0]
@@ -302,23 +309,26 @@ def weighted_slots(
         g = gen[u]
         for j in range(items.shape[1]):
             it = max(items[i, j], 0)
-            age = t - created[it]
-            w = table[min(age, n_table - 1)] if n_table > 0 else np.float32(exp(-age / tau))
-            if proof.shape[0] > 0:
-                # visible_thread and social_proof (model.content)
-                crit = critical[it] - removed_critical[it]
-                sup = supportive[it] - (removed[it] - removed_critical[it])
-                unc = uncivil[it] - removed_uncivil[it]
-                rep = replies[it]
-                sp = float(sup) + rep
-                neg = proof[1] * (float(crit) + unc)
-                n = float(sup) + crit + rep
-                tot = sp + neg
-                sign = (sp - neg) / tot if tot > 0 else 0.0
-                size = n / (proof[2] * max(float(views[it]), PROOF_MIN_VIEWS))
-                # np.minimum's nan: a nan size stays nan
-                size = 1.0 if size >= 1.0 else size
-                w = w * np.float32(exp(proof[0] * (sign * size)))
+            w = memo[it]
+            if w < 0:
+                age = t - created[it]
+                w = table[min(age, n_table - 1)] if n_table > 0 else np.float32(exp(-age / tau))
+                if proof.shape[0] > 0:
+                    # visible_thread and social_proof (model.content)
+                    crit = critical[it] - removed_critical[it]
+                    sup = supportive[it] - (removed[it] - removed_critical[it])
+                    unc = uncivil[it] - removed_uncivil[it]
+                    rep = replies[it]
+                    sp = float(sup) + rep
+                    neg = proof[1] * (float(crit) + unc)
+                    n = float(sup) + crit + rep
+                    tot = sp + neg
+                    sign = (sp - neg) / tot if tot > 0 else 0.0
+                    size = n / (proof[2] * max(float(views[it]), PROOF_MIN_VIEWS))
+                    # np.minimum's nan: a nan size stays nan
+                    size = 1.0 if size >= 1.0 else size
+                    w = w * np.float32(exp(proof[0] * (sign * size)))
+                memo[it] = w
             wi = fmt_pref[g, fmt[it]] * w
             # trust in the source: the outlet's, or interpersonal trust for a user's item
             tr = trust_media[u, source[it]] if source_kind[it] == OUTLET else trust_peers[u]

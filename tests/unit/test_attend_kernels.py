@@ -245,10 +245,17 @@ def test_weighted_slots_hand_case():
     )
     users = np.array([0], np.int64)
     items = np.array([[0, 1, -1]], np.int64)
-    hidden = weighted_slots(users, items, *fixed, np.zeros(0), *cols.values())
+    memo = np.full(2, -1.0, f32)
+    hidden = weighted_slots(users, items, *fixed, np.zeros(0), memo, *cols.values())
     assert hidden.dtype == np.float32 and hidden.tolist() == [[4.0, 0.75, 4.0]]
+    # the memo keeps each item's recency x proof, and a later call reads it instead
+    assert memo.tolist() == [1.0, 0.5]
+    memo[1] = 8.0
+    again = weighted_slots(users, items, *fixed, np.zeros(0), memo, *cols.values())
+    assert again.tolist() == [[4.0, 2.0 * 8.0 * 0.75, 4.0]]
     w_proof = 1.5
-    shown = weighted_slots(users, items, *fixed, np.array([w_proof, 2.0, 0.1]), *cols.values())
+    proof = np.array([w_proof, 2.0, 0.1])
+    shown = weighted_slots(users, items, *fixed, proof, np.full(2, -1.0, f32), *cols.values())
     boost = f32(portable.exp(np.array([w_proof * 0.2]))[0])
     assert shown.tolist() == [[4.0, f32(f32(0.5) * boost) * f32(2.0) * f32(0.75), 4.0]]
 
