@@ -23,7 +23,7 @@ from model.rules.feed_choice import (
     take_slots,
     weighted_slots,
 )
-from model.step.attend import _platform_fill, _ranked, _record_views
+from model.step.attend import _platform_fill, _ranked, _split, _tally_views, _views
 from model.step.records import Views
 
 # --- the reference: the array code the kernels replaced ------------------------------------
@@ -85,6 +85,27 @@ def ref_take(rng, users, n_take, avail, item, seen, weigh):
     return u[r], c, items[r, c]
 
 
+def ref_record_views(world, t, v):
+    """attend._record_views before the kernel (numpy, verbatim)."""
+    p, s, c = world.params, world.state, world.content
+    if len(v.user) == 0:
+        return
+    c.count("views", v.item)
+    focal = (c.source_kind[v.item] == OUTLET) & (c.source[v.item] == 0)
+    g = s.gen[v.user]
+    tally = world.views_by
+    key = (g.astype(np.int64) * tally.shape[1] + v.chan) * 2 + focal
+    tally += np.bincount(key, minlength=tally.size).reshape(tally.shape)
+    s.reached[v.user[focal]] = True
+    world.last_focal_view[v.user[focal]] = t
+    if p.record_cascades != "none":
+        rec = focal if p.record_cascades == "focal" else np.ones(len(focal), dtype=bool)
+        it = v.item[rec]
+        parent = v.source_user[rec]
+        parent = np.where((c.source_kind[it] == USER) & (c.source[it] == parent), -1, parent)
+        world.view_log.append(it, parent, v.user[rec], np.full(int(rec.sum()), t))
+
+
 def ref_attend(world, t, sess):
     """attend before the kernels (numpy, verbatim but for the references above)."""
     p, s, sc = world.params, world.state, world.screens
@@ -122,7 +143,7 @@ def ref_attend(world, t, sess):
         ),
     )
     sc.mark_seen(users, n_soc, n_dir, (u1, c1), (u2, c2))
-    _record_views(world, t, views)
+    ref_record_views(world, t, views)
     return views
 
 
@@ -284,6 +305,85 @@ def test_weighted_slots_equal_the_array_code(changes):
             assert np.array_equal(got.view(np.int32), want.view(np.int32))
 
 
+# --- the split, the views and their tally ---------------------------------------------------
+
+
+def test_split_hand_case():
+    """Budgets 3, 4, 2; wanted social 1, 4, 0; unseen social 3, 2, 5 and direct 5, 1, 0.
+
+    User 5: 1 social, 2 direct, nothing spare; samples on both screens (1 < 3, 2 < 5).
+    User 6: 2 social (all), 0 direct wanted, 2 spare: none fits the social screen, 1 the
+    direct one (all): samples on neither. User 7: 0 wanted social, no direct slot, 2 spare
+    go to the social screen: 2 of 5, samples there.
+    """
+    i64 = np.int64
+    users = np.array([5, 6, 7], i64)
+    a_soc, a_dir = np.array([3, 2, 5], i64), np.array([5, 1, 0], i64)
+    budget, want = np.array([3, 4, 2], i64), np.array([1, 4, 0], i64)
+    n_soc, n_dir, part_soc, part_dir = _split(users, budget, want, a_soc, a_dir)
+    assert n_soc.tolist() == [1, 2, 2] and n_dir.tolist() == [2, 1, 0]
+    assert part_soc.tolist() == [5, 7] and part_dir.tolist() == [5]
+    # no budget: every unseen slot, no one samples
+    n_soc, n_dir, part_soc, part_dir = _split(users, budget[:0], want[:0], a_soc, a_dir)
+    assert n_soc.tolist() == [3, 2, 5] and n_dir.tolist() == [5, 1, 0]
+    assert len(part_soc) == len(part_dir) == 0
+
+
+def test_views_hand_case():
+    """Social slots carry their screen's channel and sharer; direct ones DIRECT and -1."""
+    soc_chan = np.array([[3, 4], [5, 6]], np.int8)
+    soc_from = np.array([[10, 11], [12, -1]], np.int32)
+    i64 = np.array
+    user, item, chan, src = _views(
+        i64([0, 1]), i64([1, 1]), i64([7, 8]), i64([1]), i64([9]), soc_chan, soc_from, DIRECT
+    )
+    assert user.tolist() == [0, 1, 1] and item.tolist() == [7, 8, 9]
+    assert chan.tolist() == [4, 6, DIRECT] and src.tolist() == [11, -1, -1]
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+def test_tally_views_hand_case(mode):
+    """Four views: item 0 is the focal outlet's (outlet 0), item 1 another outlet's, item 2 a
+    post of user 4. Views: user 1 sees item 0 twice (two channels), user 2 item 1, user 3 item
+    2 shared by user 4 (its author: parent -1 in the log)."""
+    user = np.array([1, 1, 2, 3], np.int64)
+    item = np.array([0, 0, 1, 2], np.int64)
+    chan = np.array([0, 1, 0, 1], np.int8)
+    source_user = np.array([-1, 5, -1, 4], np.int64)
+    gen = np.array([0, 1, 0, 1, 0], np.int8)
+    source_kind = np.array([OUTLET, OUTLET, USER], np.int8)
+    source = np.array([0, 1, 4], np.int32)
+    views = np.array([0, 2, 0], np.int64)
+    tally = np.zeros((2, 2, 2), np.int64)
+    reached = np.zeros(5, bool)
+    last = np.full(5, -9, np.int32)
+    it, parent, who = _tally_views(
+        user,
+        item,
+        chan,
+        source_user,
+        gen,
+        source_kind,
+        source,
+        views,
+        tally,
+        reached,
+        last,
+        7,
+        mode,
+    )
+    assert views.tolist() == [2, 3, 1]
+    # cohort 1 (user 1): item 0 focal on channels 0 and 1; cohort 0 (user 2): item 1 not focal
+    # on channel 0; cohort 1 (user 3): item 2 not focal on channel 1
+    want = np.zeros((2, 2, 2), np.int64)
+    want[1, 0, 1] = want[1, 1, 1] = want[0, 0, 0] = want[1, 1, 0] = 1
+    assert tally.tolist() == want.tolist()
+    assert reached.tolist() == [False, True, False, False, False]
+    assert last.tolist() == [-9, 7, -9, -9, -9]
+    logged = {0: [], 1: [(0, -1, 1), (0, 5, 1)], 2: [(0, -1, 1), (0, 5, 1), (1, -1, 2), (2, -1, 3)]}
+    assert list(zip(it.tolist(), parent.tolist(), who.tolist(), strict=True)) == logged[mode]
+
+
 # --- the phase: equal to the array code under each rule -------------------------------------
 
 
@@ -295,7 +395,8 @@ def test_weighted_slots_equal_the_array_code(changes):
         {"feed_ranking": "personalised", "screen_size": 25, "attention_scale": 3.0},
         {"attention": "unlimited", "trending_prob": 0.0},
         {"attention": "unlimited"},
-        {"comments_visible": False, "feed_ranking": "engagement"},
+        {"comments_visible": False, "feed_ranking": "engagement", "record_cascades": "all"},
+        {"record_cascades": "none", "trending_prob": 0.3},
     ],
     ids=[
         "interactive",
@@ -303,7 +404,8 @@ def test_weighted_slots_equal_the_array_code(changes):
         "personalised big screens",
         "unlimited",
         "unlimited+trend",
-        "hidden",
+        "hidden, log all",
+        "no log",
     ],
 )
 def test_attend_equals_the_array_code(changes, monkeypatch):
@@ -330,4 +432,9 @@ def test_attend_equals_the_array_code(changes, monkeypatch):
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
     for name in ("soc_item", "soc_seen", "dir_seen", "soc_unseen", "dir_unseen"):
         assert np.array_equal(getattr(old.screens, name), getattr(new.screens, name)), name
+    assert np.array_equal(old.content.views, new.content.views)
+    assert np.array_equal(old.views_by, new.views_by) and old.views_by.sum() > 0
+    assert np.array_equal(old.state.reached, new.state.reached)
+    assert np.array_equal(old.last_focal_view, new.last_focal_view)
+    assert old.view_log.to_frame().equals(new.view_log.to_frame())
     assert old.streams["attend"].random() == new.streams["attend"].random()
