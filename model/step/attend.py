@@ -27,7 +27,7 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     """The browsers' views of step ``t``; the slots they view are marked seen."""
     p, s, sc = world.params, world.state, world.screens
     rng = world.streams["attend"]
-    users = sess.browsers.astype(np.int64)
+    users = sess.browsers.astype(np.int64, copy=False)
     # unseen counts come from the writer: no screen is read for a user with nothing to see
     a_soc = sc.soc_unseen[users].astype(np.int64)
     a_dir = sc.dir_unseen[users].astype(np.int64)
@@ -174,21 +174,58 @@ def _platform_fill(
     Returns the positions in ``users`` whose screens were topped up.
     """
     rng = world.streams["trending"]
-    short = want - unseen
-    short[rng.random(len(users)) >= world.params.trending_prob] = 0
-    filled = np.flatnonzero(short > 0)
-    need = users[filled]
+    filled, rec = _shortfall(
+        users, want, unseen, rng.random(len(users)), world.params.trending_prob
+    )
+    if len(filled) == 0:
+        return filled
     pool = world.trending_items(t, top=TRENDING_POOL)
-    if len(need) == 0 or len(pool) == 0:
+    if len(pool) == 0:
         return np.zeros(0, dtype=np.int64)
-    # twice the shortfall, since items already on the screen are not shown again
-    rec = np.repeat(need, 2 * short[short > 0])
     c = world.content
     it = pool[rng.integers(0, len(pool), size=len(rec))]
-    own = (c.source_kind[it] == USER) & (c.source[it] == rec)
-    rec, it = rec[~own], it[~own]
+    rec, it = _not_own(rec, it, c.source_kind, c.source)
     world.screens.push_social(c, world.state.follows, rec, it, np.full(len(rec), -1), TRENDING)
     return filled
+
+
+@njit
+def _shortfall(
+    users: np.ndarray, want: np.ndarray, unseen: np.ndarray, u01: np.ndarray, prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who is topped up (positions in ``users``: wanting more than ``unseen``, with probability
+    ``prob`` from the uniform draws ``u01``), and the recipient of each trending slot: each user
+    repeated twice its shortfall, since items already on the screen are not shown again."""
+    n = users.shape[0]
+    n_filled = 0
+    n_rec = 0
+    for i in range(n):
+        if u01[i] < prob and want[i] > unseen[i]:
+            n_filled += 1
+            n_rec += 2 * (want[i] - unseen[i])
+    filled = np.empty(n_filled, dtype=np.int64)
+    rec = np.empty(n_rec, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        if u01[i] < prob and want[i] > unseen[i]:
+            filled[k] = i
+            k += 1
+            for _ in range(2 * (want[i] - unseen[i])):
+                rec[m] = users[i]
+                m += 1
+    return filled, rec
+
+
+@njit
+def _not_own(
+    rec: np.ndarray, item: np.ndarray, source_kind: np.ndarray, source: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (recipient, item) pairs whose item is not the recipient's own post."""
+    keep = np.empty(rec.shape[0], dtype=np.bool_)
+    for k in range(rec.shape[0]):
+        keep[k] = not (source_kind[item[k]] == USER and source[item[k]] == rec[k])
+    return rec[keep], item[keep]
 
 
 def _record_views(world: World, t: int, v: Views) -> None:

@@ -14,7 +14,8 @@ import pytest
 
 import model.step as phases
 from model import OpinionEcology, Params, portable
-from model.content import DIRECT, OUTLET, USER, item_proof
+from model.constants import TRENDING_POOL
+from model.content import DIRECT, OUTLET, TRENDING, USER, item_proof
 from model.rules.feed_choice import (
     _SELECT_MAX,
     Weighted,
@@ -23,7 +24,7 @@ from model.rules.feed_choice import (
     take_slots,
     weighted_slots,
 )
-from model.step.attend import _platform_fill, _ranked, _split, _tally_views, _views
+from model.step.attend import _not_own, _ranked, _shortfall, _split, _tally_views, _views
 from model.step.records import Views
 
 # --- the reference: the array code the kernels replaced ------------------------------------
@@ -85,6 +86,25 @@ def ref_take(rng, users, n_take, avail, item, seen, weigh):
     return u[r], c, items[r, c]
 
 
+def ref_platform_fill(world, t, users, want, unseen):
+    """attend._platform_fill before the kernels (numpy, verbatim)."""
+    rng = world.streams["trending"]
+    short = want - unseen
+    short[rng.random(len(users)) >= world.params.trending_prob] = 0
+    filled = np.flatnonzero(short > 0)
+    need = users[filled]
+    pool = world.trending_items(t, top=TRENDING_POOL)
+    if len(need) == 0 or len(pool) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rec = np.repeat(need, 2 * short[short > 0])
+    c = world.content
+    it = pool[rng.integers(0, len(pool), size=len(rec))]
+    own = (c.source_kind[it] == USER) & (c.source[it] == rec)
+    rec, it = rec[~own], it[~own]
+    world.screens.push_social(c, world.state.follows, rec, it, np.full(len(rec), -1), TRENDING)
+    return filled
+
+
 def ref_record_views(world, t, v):
     """attend._record_views before the kernel (numpy, verbatim)."""
     p, s, c = world.params, world.state, world.content
@@ -120,7 +140,7 @@ def ref_attend(world, t, sess):
         budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
-            filled = _platform_fill(world, t, users, want_soc, a_soc)
+            filled = ref_platform_fill(world, t, users, want_soc, a_soc)
             if len(filled):
                 a_soc[filled] = sc.soc_unseen[users[filled]]
         n_soc = np.minimum(want_soc, a_soc)
@@ -382,6 +402,29 @@ def test_tally_views_hand_case(mode):
     assert last.tolist() == [-9, 7, -9, -9, -9]
     logged = {0: [], 1: [(0, -1, 1), (0, 5, 1)], 2: [(0, -1, 1), (0, 5, 1), (1, -1, 2), (2, -1, 3)]}
     assert list(zip(it.tolist(), parent.tolist(), who.tolist(), strict=True)) == logged[mode]
+
+
+def test_shortfall_hand_case():
+    """Wanted 3, 1, 4, 2 with 1, 1, 0, 0 unseen; draws 0.1, 0.1, 0.9, 0.5 against prob 0.6.
+
+    User 10 is short 2 and drawn (0.1 < 0.6): 4 trending slots. User 11 is not short. User 12
+    is short but not drawn (0.9). User 13 is short 2 and drawn: 4 slots."""
+    i64 = np.int64
+    users = np.array([10, 11, 12, 13], i64)
+    u01 = np.array([0.1, 0.1, 0.9, 0.5])
+    filled, rec = _shortfall(
+        users, np.array([3, 1, 4, 2], i64), np.array([1, 1, 0, 0], i64), u01, 0.6
+    )
+    assert filled.tolist() == [0, 3]
+    assert rec.tolist() == [10] * 4 + [13] * 4
+
+
+def test_not_own_hand_case():
+    """A user is not shown its own post: item 1 is user 7's post, item 0 outlet 7's item."""
+    kind = np.array([OUTLET, USER], np.int8)
+    source = np.array([7, 7], np.int32)
+    rec, it = _not_own(np.array([7, 7, 8]), np.array([0, 1, 1]), kind, source)
+    assert rec.tolist() == [7, 8] and it.tolist() == [0, 1]
 
 
 # --- the phase: equal to the array code under each rule -------------------------------------
