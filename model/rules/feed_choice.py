@@ -96,69 +96,74 @@ def take_slots(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The slots ``users`` take on one screen (``item``, ``seen``), given the keys drawn.
 
-    A slot may be taken if it holds an item (>= 0) and is unseen. A row with ``n_take >= avail``
-    takes every such slot; a row with 0 < ``n_take`` < ``avail`` (the sampled rows, ``keys``
-    and ``weight`` rows in their order) takes the ``n_take`` slots of smallest key
-    E / max(w, 1e-12), ties to the lower slot: the first ``n_take`` of a stable argsort, as
-    :func:`numpy.argsort` with ``kind="stable"`` orders them, in float32 as the array code did.
-    ``weight`` with no rows means uniform weights.
+    A slot may be taken if it holds an item (>= 0) and is unseen. A row with ``n_take == 0``
+    takes nothing and is not read; one with ``n_take >= avail`` takes every such slot; one with
+    0 < ``n_take`` < ``avail`` (the sampled rows, ``keys`` and ``weight`` rows in their order)
+    takes the ``n_take`` slots of smallest key E / max(w, 1e-12), ties to the lower slot: the
+    first ``n_take`` of a stable argsort, as :func:`numpy.argsort` with ``kind="stable"`` orders
+    them, in float32 as the array code did. ``weight`` with no rows means uniform weights.
+    Each screen row is read once.
 
     Returns:
         (user, slot, item) of each slot taken (int64), in :func:`sample_slots`' order.
     """
     n_rows, n_slots = users.shape[0], item.shape[1]
     weighted = weight.shape[0] > 0
-    total = 0
+    n_all = n_one = n_many = 0
     for i in range(n_rows):
-        if n_take[i] >= avail[i]:
-            u = users[i]
-            for j in range(n_slots):
-                if item[u, j] >= 0 and not seen[u, j]:
-                    total += 1
-        elif n_take[i] > 0:
-            total += n_take[i]
-    out_u = np.empty(total, dtype=np.int64)
-    out_c = np.empty(total, dtype=np.int64)
-    out_i = np.empty(total, dtype=np.int64)
-    pos = 0
-    for i in range(n_rows):
-        if n_take[i] >= avail[i]:
-            u = users[i]
-            for j in range(n_slots):
-                if item[u, j] >= 0 and not seen[u, j]:
-                    out_u[pos], out_c[pos], out_i[pos] = u, j, item[u, j]
-                    pos += 1
+        k = n_take[i]
+        if k <= 0:
+            continue
+        if k >= avail[i]:
+            n_all += 1
+        elif k == 1:
+            n_one += 1
+        else:
+            n_many += k
+    # the three parts of the output in the order of the array code: rows taking every slot,
+    # rows taking one (argmin), rows taking several (sorted)
+    out = np.empty((3, n_all * n_slots + n_one + n_many), dtype=np.int64)
+    pos_all, pos_one, pos_many = 0, n_all * n_slots, n_all * n_slots + n_one
     key = np.empty(n_slots, dtype=np.float32)
     taken = np.empty(n_slots, dtype=np.bool_)
-    # the rows taking one slot come before those taking several (argmin, then the sorts)
-    for several in (False, True):
-        p = -1
-        for i in range(n_rows):
-            k = n_take[i]
-            if k >= avail[i] or k <= 0:
-                continue
-            p += 1
-            if (k > 1) != several:
-                continue
-            u = users[i]
+    p = -1
+    for i in range(n_rows):
+        k = n_take[i]
+        if k <= 0:
+            continue
+        u = users[i]
+        if k >= avail[i]:
             for j in range(n_slots):
                 if item[u, j] >= 0 and not seen[u, j]:
-                    e = keys[p, j]
-                    if weighted:
-                        w = weight[p, j]
-                        if w < _MIN_WEIGHT:
-                            w = _MIN_WEIGHT
-                        e = e / w
-                    key[j] = e
-                else:
-                    key[j] = np.inf
-            if k > _SELECT_MAX:
-                order = np.argsort(key, kind="mergesort")
-                for m in range(k):
-                    j = order[m]
-                    out_u[pos], out_c[pos], out_i[pos] = u, j, item[u, j]
-                    pos += 1
-                continue
+                    out[0, pos_all], out[1, pos_all], out[2, pos_all] = u, j, item[u, j]
+                    pos_all += 1
+            continue
+        p += 1
+        for j in range(n_slots):
+            if item[u, j] >= 0 and not seen[u, j]:
+                e = keys[p, j]
+                if weighted:
+                    w = weight[p, j]
+                    if w < _MIN_WEIGHT:
+                        w = _MIN_WEIGHT
+                    e = e / w
+                key[j] = e
+            else:
+                key[j] = np.inf
+        if k == 1:
+            best = 0
+            for j in range(1, n_slots):
+                if key[j] < key[best]:
+                    best = j
+            out[0, pos_one], out[1, pos_one], out[2, pos_one] = u, best, item[u, best]
+            pos_one += 1
+        elif k > _SELECT_MAX:
+            order = np.argsort(key, kind="mergesort")
+            for m in range(k):
+                j = order[m]
+                out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, j, item[u, j]
+                pos_many += 1
+        else:
             # a short selection: k passes, each the first smallest untaken key
             taken[:] = False
             for _ in range(k):
@@ -167,9 +172,14 @@ def take_slots(
                     if not taken[j] and (best < 0 or key[j] < key[best]):
                         best = j
                 taken[best] = True
-                out_u[pos], out_c[pos], out_i[pos] = u, best, item[u, best]
-                pos += 1
-    return out_u, out_c, out_i
+                out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, best, item[u, best]
+                pos_many += 1
+    # rows taking every slot may hold fewer than n_slots: close the gap before the others
+    gap = n_all * n_slots - pos_all
+    if gap > 0:
+        out[:, pos_all : pos_all + n_one + n_many] = out[:, n_all * n_slots :].copy()
+        out = out[:, : pos_all + n_one + n_many]
+    return out[0], out[1], out[2]
 
 
 # exp(-a / tau) in float32 is 0 beyond a / tau = 104 (the smallest float32 is e^-103.3)
