@@ -126,6 +126,8 @@ def take_slots(
     pos_all, pos_one, pos_many = 0, n_all * n_slots, n_all * n_slots + n_one
     key = np.empty(n_slots, dtype=np.float32)
     taken = np.empty(n_slots, dtype=np.bool_)
+    order_buf = np.empty(n_slots, dtype=np.int64)
+    tmp_buf = np.empty(n_slots, dtype=np.int64)
     p = -1
     for i in range(n_rows):
         k = n_take[i]
@@ -158,7 +160,7 @@ def take_slots(
             out[0, pos_one], out[1, pos_one], out[2, pos_one] = u, best, item[u, best]
             pos_one += 1
         elif k > _SELECT_MAX:
-            order = np.argsort(key, kind="mergesort")
+            order = _stable_argsort(key, order_buf, tmp_buf)
             for m in range(k):
                 j = order[m]
                 out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, j, item[u, j]
@@ -175,11 +177,42 @@ def take_slots(
                 out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, best, item[u, best]
                 pos_many += 1
     # rows taking every slot may hold fewer than n_slots: close the gap before the others
-    gap = n_all * n_slots - pos_all
-    if gap > 0:
-        out[:, pos_all : pos_all + n_one + n_many] = out[:, n_all * n_slots :].copy()
-        out = out[:, : pos_all + n_one + n_many]
-    return out[0], out[1], out[2]
+    # rows taking every slot may hold fewer than n_slots: move the other parts left to close the
+    # gap (element by element: a 2-D slice copy here costs seconds of compile time)
+    start = n_all * n_slots
+    if start > pos_all:
+        for m in range(n_one + n_many):
+            for r in range(3):
+                out[r, pos_all + m] = out[r, start + m]
+    end = pos_all + n_one + n_many
+    return out[0, :end], out[1, :end], out[2, :end]
+
+
+@njit
+def _stable_argsort(key: np.ndarray, order: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """The slots in order of ``key``, ties in slot order (a bottom-up merge sort into ``order``,
+    with ``tmp`` as scratch; numba's own stable argsort takes seconds to compile)."""
+    n = key.shape[0]
+    for j in range(n):
+        order[j] = j
+    width = 1
+    src, dst = order, tmp
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            a, b = lo, mid
+            for m in range(lo, hi):
+                # the left run wins ties: stable
+                if a < mid and (b >= hi or not key[src[b]] < key[src[a]]):
+                    dst[m] = src[a]
+                    a += 1
+                else:
+                    dst[m] = src[b]
+                    b += 1
+        src, dst = dst, src
+        width *= 2
+    return src
 
 
 # exp(-a / tau) in float32 is 0 beyond a / tau = 104 (the smallest float32 is e^-103.3)

@@ -212,6 +212,12 @@ def test_take_slots_ties_go_to_the_lower_slot():
         n_take, avail = np.array([k]), np.array([n])
         _, c, _ = take_slots(np.array([0]), item, seen, n_take, avail, keys, no_w)
         assert c.tolist() == list(range(k))
+        # three runs of tied keys 2, 0, 1, 2, 0, 1, ...: slots 1, 4, 7, ... first, then 2, 5, ...
+        cyc = ((np.arange(n) + 2) % 3).astype(np.float32)[None, :]
+        _, c, _ = take_slots(np.array([0]), item, seen, n_take, avail, cyc, no_w)
+        assert (
+            c.tolist() == (list(range(1, n, 3)) + list(range(2, n, 3)) + list(range(0, n, 3)))[:k]
+        )
 
 
 def test_take_slots_zero_weight_is_floored():
