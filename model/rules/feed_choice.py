@@ -352,6 +352,9 @@ def weighted_slots(
         g = gen[u]
         for j in range(items.shape[1]):
             it = max(items[i, j], 0)
+            if it >= memo.shape[0]:
+                # compiled code checks no bounds: an item newer than the function is an error
+                raise IndexError("slot_weights: an item published after the weights were made")
             w = memo[it]
             if w < 0:
                 age = t - created[it]

@@ -487,3 +487,12 @@ def test_attend_equals_the_array_code(changes, monkeypatch):
     assert np.array_equal(old.last_focal_view, new.last_focal_view)
     assert old.view_log.to_frame().equals(new.view_log.to_frame())
     assert old.streams["attend"].random() == new.streams["attend"].random()
+
+
+def test_weights_of_an_item_newer_than_the_function_fail_clearly():
+    """The kernel checks no bounds itself: an item id past the content the weights were made
+    for raises IndexError instead of reading past the arrays."""
+    m = OpinionEcology(Params(n_users=50), seed=2).run(2)
+    weigh = m.rules.feed_choice.slot_weights(m, m.steps)
+    with pytest.raises(IndexError, match="published after"):
+        weigh(np.array([0]), np.array([[m.content.n]]))
