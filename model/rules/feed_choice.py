@@ -1,6 +1,7 @@
 """Feed choice rules: which unseen slots a user attends, given how many (docs/ODD.md 7.7).
 
-Both rules sample without replacement with :func:`sample_slots` (Efraimidis & Spirakis 2006).
+Both rules sample without replacement with :func:`sample_slots` (Efraimidis & Spirakis 2006),
+whose picking runs in one compiled kernel (:func:`take_slots`).
 ``weighted`` weighs a slot by format preference x recency x exp(w_proof x signed social proof,
 when the platform shows comments) x (0.5 + trust in the source); ``uniform`` weighs every slot alike, as in Weng et al. (2012).
 """

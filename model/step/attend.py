@@ -5,6 +5,10 @@ and the direct screen by their cohort's social share; a short social feed may be
 trending items (7.6); the feed-choice rule picks the slots, on the social screen weighted also
 by the platform's feed ranking (7.7); the views are tallied and, for
 recorded items, logged as cascade edges (7.8).
+
+The arithmetic runs in a few compiled kernels (:mod:`model.jit`) over the screens and the
+content columns; the random draws stay numpy ``Generator`` calls, of the same sizes and in the
+same order as the array code they replaced, so the streams and results are unchanged.
 """
 
 from __future__ import annotations
