@@ -249,10 +249,11 @@ def _read_at_build(model_class: type, params: Any, fields: list[str]) -> frozens
     return frozenset(read)
 
 
-def branch(model: OpinionEcology, **changes: Any) -> OpinionEcology:
+def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> OpinionEcology:
     """A new, independent model: a copy of ``model`` with ``changes`` to its parameters.
 
-    The copy goes through a snapshot in memory, so it shares nothing with ``model``. It keeps the
+    The copy goes through a snapshot in memory, so it shares nothing with ``model``
+    (``copy=False`` changes ``model`` itself instead, e.g. one just loaded from a file). It keeps the
     step count, the DataCollector's frames and every random stream's position: branches of one
     model draw the same numbers where their states agree, so their differences are paired.
 
@@ -274,10 +275,10 @@ def branch(model: OpinionEcology, **changes: Any) -> OpinionEcology:
             "networks, outlets or rules already built; a branch may change any field but "
             f"{', '.join(sorted(fixed))}"
         )
-    copy = from_bytes(to_bytes(model), source="<branch>")
+    out = from_bytes(to_bytes(model), source="<branch>") if copy else model
     if changed:
-        _apply(copy, params)
-    return copy
+        _apply(out, params)
+    return out
 
 
 def _apply(model: OpinionEcology, params: Any) -> None:
