@@ -230,9 +230,7 @@ class Plan:
                 burn_in=s.burn_in,
                 burn_in_params=(
                     # the baseline's whole horizon: the model stops itself at Params.steps
-                    {**self.params[(i, base)], "steps": s.burn_in + s.steps}
-                    if s.burn_in
-                    else None
+                    {**self.params[(i, base)], "steps": s.burn_in + s.steps} if s.burn_in else None
                 ),
             )
             for k, r, i, arm, seed in itertools.islice(self.runs(), first)
