@@ -189,6 +189,8 @@ class ExperimentSpec:
         d = dataclasses.asdict(self)
         d.pop("raw")
         d.pop("source")
+        if not d["burn_in"]:
+            d.pop("burn_in")  # manifests and plans stored before burn_in existed stay valid
         return json.loads(json.dumps(d, default=_jsonable))
 
     def runs_dict(self) -> dict[str, Any]:
@@ -196,8 +198,6 @@ class ExperimentSpec:
         d = self.to_dict()
         d.pop("description")
         d.pop("analysis")
-        if not d["burn_in"]:
-            d.pop("burn_in")  # results stored before burn_in existed resume as they were
         return d
 
     def fingerprint(self) -> str:
