@@ -232,3 +232,15 @@ def test_the_report_says_time_counts_from_the_branch(serial_out):
     text = (serial_out / "report.md").read_text(encoding="utf-8")
     assert "after a burn-in of 8 steps" in text
     assert "step 0 of the time series is the branch" in text
+
+
+def test_the_example_spec_loads_with_one_burn_in_per_replicate():
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "experiments" / "specs" / "burn_in_example.toml"
+    spec = load_spec(path)
+    assert (spec.burn_in, spec.steps, spec.analysis.baseline) == (72, 48, "one_way")
+    burn_ins = make_plan(spec).burn_ins()
+    assert len(burn_ins) == spec.replicates
+    assert {b.params["strategy"]["name"] for b in burn_ins.values()} == {"one_way"}
+    assert {b.params["steps"] for b in burn_ins.values()} == {72 + 48}
