@@ -9,7 +9,8 @@ the DataCollector's frames.
 The model is pickled whole (its ``__dict__`` as it is, so an attribute added to the model later
 is kept without being listed here). Only the DataCollector does not pickle: its reporters are
 closures. It is written as its data (every attribute but the reporters) and rebuilt on load with
-:func:`model.measures.build_datacollector`, then given its data back.
+:func:`model.measures.build_datacollector`, then given its data back. A DataCollector held
+anywhere but in an attribute of the model itself is not found and fails to pickle.
 
 A file is whole or absent: it is written to a temporary file in the same folder and moved into
 place with ``os.replace``. It starts with :data:`MAGIC` and a header holding the format version
@@ -35,8 +36,9 @@ import os
 import pickle
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import mesa
 
@@ -49,7 +51,6 @@ MAGIC = b"OPINION-ECOLOGY-SNAPSHOT\n"
 FORMAT = 1
 #: The DataCollector's attributes that hold functions (rebuilt on load, not stored).
 _REPORTERS = ("model_reporters", "agent_reporters", "agenttype_reporters")
-_COLLECTOR = "mesa.DataCollector"
 
 
 class SnapshotError(ValueError):
@@ -67,29 +68,60 @@ class _CollectorData:
     data: dict[str, Any]
 
 
-class _Pickler(pickle.Pickler):
-    """Pickles a model with its DataCollector replaced by the collector's data."""
+@contextlib.contextmanager
+def _collectors_detached(model: Any) -> Iterator[None]:
+    """For the time of a dump, each DataCollector attribute of ``model`` holds only its data.
 
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, mesa.DataCollector):
-            return (_COLLECTOR, {k: v for k, v in vars(obj).items() if k not in _REPORTERS})
-        return None
+    Swapping the attribute (and restoring it after, whatever happens) lets pickle's C code walk
+    the model alone; a ``persistent_id`` hook would be called back for every object pickled
+    (about 1 s more per dump at 100,000 users).
+    """
+    kept = {k: v for k, v in vars(model).items() if isinstance(v, mesa.DataCollector)}
+    try:
+        for name, dc in kept.items():
+            data = {k: v for k, v in vars(dc).items() if k not in _REPORTERS}
+            setattr(model, name, _CollectorData(data))
+        yield
+    finally:
+        for name, dc in kept.items():
+            setattr(model, name, dc)
 
 
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: Any) -> Any:
-        if isinstance(pid, tuple) and len(pid) == 2 and pid[0] == _COLLECTOR:
-            return _CollectorData(pid[1])
-        raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+def _dump(model: OpinionEcology, f: BinaryIO) -> None:
+    """Write the snapshot of ``model`` to the open binary file ``f``."""
+    f.write(MAGIC)
+    header = {"format": FORMAT, "class": f"{type(model).__module__}:{type(model).__qualname__}"}
+    pickle.dump(header, f, protocol=5)
+    with _collectors_detached(model):
+        pickle.dump(model, f, protocol=5)
+
+
+def _load(f: BinaryIO, source: str) -> OpinionEcology:
+    """The model in the open binary file ``f`` (runs pickle: trusted files only)."""
+    if f.read(len(MAGIC)) != MAGIC:
+        raise SnapshotError(
+            f"{source} is not a model snapshot (it does not start with {MAGIC!r}); "
+            "snapshots are written by OpinionEcology.save"
+        )
+    try:
+        header = pickle.load(f)
+    except Exception as e:  # noqa: BLE001 - any failure here means a damaged header
+        raise SnapshotError(f"{source}: the snapshot's header is damaged ({e})") from None
+    found = header.get("format") if isinstance(header, dict) else None
+    if found != FORMAT:
+        raise SnapshotError(
+            f"{source} is a snapshot of format version {found!r}; this code reads version "
+            f"{FORMAT} only: run the burn-in again with this code"
+        )
+    model = pickle.load(f)
+    _rebuild_collectors(model)
+    return model
 
 
 def to_bytes(model: OpinionEcology) -> bytes:
     """The model as the bytes of a snapshot file (header and pickle)."""
     buf = io.BytesIO()
-    buf.write(MAGIC)
-    header = {"format": FORMAT, "class": f"{type(model).__module__}:{type(model).__qualname__}"}
-    pickle.dump(header, buf, protocol=5)
-    _Pickler(buf, protocol=5).dump(model)
+    _dump(model, buf)
     return buf.getvalue()
 
 
@@ -99,26 +131,7 @@ def from_bytes(data: bytes, source: str = "<bytes>") -> OpinionEcology:
     Raises:
         SnapshotError: The bytes are not a snapshot or come from another format version.
     """
-    if not data.startswith(MAGIC):
-        raise SnapshotError(
-            f"{source} is not a model snapshot (it does not start with {MAGIC!r}); "
-            "snapshots are written by OpinionEcology.save"
-        )
-    buf = io.BytesIO(data)
-    buf.seek(len(MAGIC))
-    try:
-        header = pickle.load(buf)
-    except Exception as e:  # noqa: BLE001 - any failure here means a damaged header
-        raise SnapshotError(f"{source}: the snapshot's header is damaged ({e})") from None
-    found = header.get("format") if isinstance(header, dict) else None
-    if found != FORMAT:
-        raise SnapshotError(
-            f"{source} is a snapshot of format version {found!r}; this code reads version "
-            f"{FORMAT} only: run the burn-in again with this code"
-        )
-    model = _Unpickler(buf).load()
-    _rebuild_collectors(model)
-    return model
+    return _load(io.BytesIO(data), source)
 
 
 def _rebuild_collectors(model: Any) -> None:
@@ -135,23 +148,29 @@ def _rebuild_collectors(model: Any) -> None:
 def save(model: OpinionEcology, path: str | Path) -> Path:
     """Write ``model`` to ``path`` (whole or absent: a temporary file, then ``os.replace``).
 
+    The snapshot is streamed into the temporary file, so saving takes no second copy of the
+    model in memory.
+
     Returns:
         The path written.
     """
     path = Path(path)
-    data = to_bytes(model)
-    write_atomic(path, data)
+    write_atomic(path, lambda f: _dump(model, f))
     return path
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that the file is either whole or absent (never half-written):
-    a temporary file in the same folder, flushed to disk, then moved into place."""
+def write_atomic(path: str | Path, write: bytes | Callable[[BinaryIO], Any]) -> None:
+    """Write ``write`` (bytes, or a function that writes to an open binary file) to ``path`` so
+    that the file is either whole or absent (never half-written): a temporary file in the same
+    folder, flushed to disk, then moved into place."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(write, bytes):
+                f.write(write)
+            else:
+                write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -168,12 +187,12 @@ def load(path: str | Path) -> OpinionEcology:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            return _load(f, str(path))
     except FileNotFoundError:
         raise SnapshotError(f"no snapshot at {path}: the file does not exist") from None
     except IsADirectoryError:
         raise SnapshotError(f"{path} is a folder, not a snapshot file") from None
-    return from_bytes(data, source=str(path))
 
 
 # ---------------------------------------------------------------------------------- branching

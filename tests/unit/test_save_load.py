@@ -120,6 +120,20 @@ def test_save_replaces_a_file_whole_and_leaves_no_temporary(tmp_path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.snapshot"]
 
 
+def test_a_failed_save_gives_the_model_its_datacollector_back(tmp_path):
+    """The DataCollector is swapped for its data during a dump and restored whatever happens."""
+    m = OpinionEcology(CASES["default-interactive"], seed=1)
+    collector = m.datacollector
+    m.unpicklable = lambda: None  # a local function: pickle refuses it
+    with pytest.raises((AttributeError, pickle.PicklingError)):
+        m.save(tmp_path / "m.snapshot")
+    assert m.datacollector is collector
+    assert not list(tmp_path.iterdir())  # no file, no temporary left
+    del m.unpicklable
+    m.run(1)
+    assert len(m.datacollector.get_model_vars_dataframe()) == 2
+
+
 def test_load_errors_say_what_is_wrong(tmp_path):
     with pytest.raises(SnapshotError, match="does not exist"):
         OpinionEcology.load(tmp_path / "missing.snapshot")
