@@ -367,6 +367,13 @@ def run(
         spec = spec.with_overrides(overrides)
     check_run_options(workers=workers, flush_every=flush_every, address=address)
     check_model(spec)
+    if spec.burn_in:
+        # a spec derived in code (explain's arms) was not checked as a file is: every arm must
+        # be a branch of the baseline's burn-in
+        from experiments.spec_runs import check_branches
+        from experiments.spec_tables import Ctx
+
+        check_branches(Ctx(spec.source, None), spec)
     if address and executor == "serial":
         executor = "dask"
     plan = make_plan(spec)

@@ -244,3 +244,20 @@ def test_the_example_spec_loads_with_one_burn_in_per_replicate():
     assert len(burn_ins) == spec.replicates
     assert {b.params["strategy"]["name"] for b in burn_ins.values()} == {"one_way"}
     assert {b.params["steps"] for b in burn_ins.values()} == {72 + 48}
+
+
+def test_explain_refuses_a_knock_out_a_branch_cannot_make(tmp_path):
+    """explain's derived arms branch from the burn-in too: a knock-out of a built field (a rule
+    parameter) is refused before anything runs; one of a step-time field runs."""
+    from pathlib import Path
+
+    toy = (Path(__file__).with_name("explain_toy.toml")).read_text(encoding="utf-8")
+    path = tmp_path / "toy.toml"
+    path.write_text(
+        toy.replace("[explain]\n", '[explain]\nchurn = { "following.churn_prob" = 0.0 }\n'),
+        encoding="utf-8",
+    )
+    spec = load_spec(path, {"burn_in": 4})
+    with pytest.raises(SpecError, match=r"differs from the baseline arm .* in following"):
+        experiments.explain(spec, tmp_path / "out", progress=False, figures=False)
+    assert not (tmp_path / "out" / "runs").exists()
