@@ -60,8 +60,20 @@ def _preset_params() -> dict[str, Params]:
 CASES = {
     "default-interactive": Params(n_users=SMALL, steps=8, strategy="interactive"),
     "default-scenario": Params(n_users=SMALL, steps=8, strategy="scenario"),
+    **{
+        f"feed_ranking-{r}": Params(n_users=SMALL, steps=8, strategy="interactive", feed_ranking=r)
+        for r in ("engagement", "personalised")
+    },
     **_preset_params(),
 }
+
+
+def test_the_cases_choose_every_rule_of_every_registry():
+    from model.rules.registry import REGISTRIES
+
+    for field, registry in REGISTRIES.items():
+        chosen = {str(getattr(p, field)) for p in CASES.values()}
+        assert set(registry.names()) <= chosen, field
 
 
 @pytest.mark.parametrize("at", [0, 3])
