@@ -217,24 +217,24 @@ _REDERIVED = frozenset(
 )
 
 
-def branch_fixed(model_class: type, params: Any = None) -> frozenset[str]:
+def branch_fixed(model_class: type, *params: Any) -> frozenset[str]:
     """The ``Params`` fields a branch may not change: those the model reads while it is built
     (population, networks, outlets' number and followers, screens, the rule choices and their
     parameters), except the focal outlet's own fields that :func:`branch` re-derives.
 
-    Found by building small ``model_class`` models (the defaults, and ``params`` at 200 users
-    when it allows that) with a ``Params`` that records the fields read, so that a field a later
-    change reads at build time is fixed without being listed here.
+    Found by building small ``model_class`` models (the defaults, and each of ``params`` at 200
+    users when it allows that) with a ``Params`` that records the fields read, so that a field a
+    later change reads at build time is fixed without being listed here.
     """
     from model.params import Params
 
     fields = [f.name for f in dataclasses.fields(Params)]
     probes = [Params(n_users=50, n_background=2)]
-    if params is not None:
+    for p in params:
         # a field tied to the population's size may refuse 200 users: the defaults' reads count
         with contextlib.suppress(ValueError, TypeError), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            probes.append(params.replace(n_users=min(params.n_users, 200)))
+            probes.append(p.replace(n_users=min(p.n_users, 200)))
     read: set[str] = set()
     for p in probes:
         key = f"{model_class.__module__}.{model_class.__qualname__}:{p!r}"
@@ -281,7 +281,8 @@ def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> Opini
         ValueError, TypeError: A value ``Params`` refuses.
     """
     params = model.params.replace(**changes) if changes else model.params
-    fixed = branch_fixed(type(model), params)
+    # a field the build reads under the old parameters or the new ones is fixed
+    fixed = branch_fixed(type(model), model.params, params)
     changed = sorted(
         f.name
         for f in dataclasses.fields(params)
