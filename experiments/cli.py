@@ -19,6 +19,7 @@ This file is a little over 400 lines because every subcommand's parser sits with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 import tomllib
@@ -145,9 +146,11 @@ def cmd_plan(a: argparse.Namespace) -> int:
     k = min(a.pilot_steps, spec.steps)
     per_arm: dict[str, float] = {}
     print(f"pilot: {k} steps of each arm at design point 0 ...", flush=True)
+    per_step_of: dict[str, float] = {}
+    build_of: dict[str, float] = {}
     for t in plan.tasks(first=len(spec.arms)):
         t0 = time.perf_counter()
-        m = build_model(t)
+        m = build_model(dataclasses.replace(t, burn_in=0))  # the pilot needs no burn-in
         t1 = time.perf_counter()
         for _ in range(k):
             if not m.running:
@@ -156,10 +159,20 @@ def cmd_plan(a: argparse.Namespace) -> int:
         t2 = time.perf_counter()
         per_step = (t2 - t1) / max(1, m.steps)
         per_arm[t.arm] = (t1 - t0) + per_step * spec.steps
+        per_step_of[t.arm], build_of[t.arm] = per_step, t1 - t0
         print(
             f"  {t.arm:14s} build {t1 - t0:6.2f} s, {per_step * 1000:7.1f} ms/step -> ~{per_arm[t.arm]:7.1f} s per run"
         )
     total = sum(per_arm.values()) * n_points * spec.replicates
+    if spec.burn_in:
+        base = spec.analysis.baseline
+        n_burn = len(plan.burn_ins())
+        each = build_of[base] + per_step_of[base] * spec.burn_in
+        total += n_burn * each
+        print(
+            f"burn-in: {n_burn} of {spec.burn_in} steps (one per design point and replicate, "
+            f"arm {base}) -> ~{each:7.1f} s each; the arms branch from them"
+        )
     w = a.workers or default_workers()
     print(
         f"estimate: {_hms(total)} serially, ~{_hms(total / w)} on {w} workers "

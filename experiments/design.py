@@ -19,7 +19,9 @@ stopped early has covered the whole design with fewer replicates instead of half
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +35,17 @@ from experiments.spec import ExperimentSpec, metric_names, resolved_runs
 #: The id columns of a recorded run, checked against the plan.
 ID_COLUMNS = ("run_id", "run_index", "point_id", "arm", "replicate", "seed")
 
-__all__ = ["Plan", "RunTask", "build_tasks", "design_points", "make_plan", "replicate_seed"]
+__all__ = [
+    "BurnInTask",
+    "Plan",
+    "RunTask",
+    "build_tasks",
+    "burn_in_key",
+    "burn_in_of",
+    "design_points",
+    "make_plan",
+    "replicate_seed",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,47 @@ class RunTask:
     settle_columns: tuple[str, ...] = field(default=())
     settle_window: int = 24
     settle_tolerance: float = 0.02
+    burn_in: int = 0
+    burn_in_params: dict[str, Any] | None = None
+    snapshot: str | None = None
+
+
+@dataclass(frozen=True)
+class BurnInTask:
+    """One burn-in: the model the arms of one design point and replicate branch from.
+
+    Attributes:
+        key: :func:`burn_in_key` of (model, params, seed, steps); names the snapshot file.
+        model: ``module:Class`` of the model to build.
+        params: ``model.Params`` keywords (the baseline arm's at the design point).
+        seed: The replicate's seed.
+        steps: Steps to run.
+    """
+
+    key: str
+    model: str
+    params: dict[str, Any]
+    seed: int
+    steps: int
+
+
+def burn_in_key(model: str, params: dict[str, Any], seed: int, steps: int) -> str:
+    """A digest of what decides a burn-in: equal for design points whose baseline arms run the
+    same parameters (e.g. lever settings the baseline does not take), so each runs once."""
+    text = json.dumps(
+        {"model": model, "params": params, "seed": seed, "steps": steps},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def burn_in_of(task: RunTask) -> BurnInTask:
+    """The burn-in ``task`` branches from (the task must have one)."""
+    if task.burn_in_params is None:
+        raise ValueError(f"{task.run_id} has no burn-in")
+    key = burn_in_key(task.model, task.burn_in_params, task.seed, task.burn_in)
+    return BurnInTask(key, task.model, task.burn_in_params, task.seed, task.burn_in)
 
 
 def replicate_seed(root_seed: int, replicate: int) -> int:
@@ -151,6 +204,7 @@ class Plan:
         """The :class:`experiments.design.RunTask` of every run (or the ``first`` ones), in run
         order."""
         s = self.spec
+        base = s.analysis.baseline
         columns = tuple(metric_names(s.metrics))
         series = tuple(metric_names(s.metrics, step_only=True)) if s.measure_every else ()
         settle = settle_columns(s)
@@ -173,9 +227,24 @@ class Plan:
                 settle_columns=settle,
                 settle_window=s.settle_window,
                 settle_tolerance=s.settle_tolerance,
+                burn_in=s.burn_in,
+                burn_in_params=(
+                    # the baseline's whole horizon: the model stops itself at Params.steps
+                    {**self.params[(i, base)], "steps": s.burn_in + s.steps} if s.burn_in else None
+                ),
             )
             for k, r, i, arm, seed in itertools.islice(self.runs(), first)
         ]
+
+    def burn_ins(self) -> dict[str, BurnInTask]:
+        """Every distinct burn-in of the experiment by key, in run order (empty without one)."""
+        if not self.spec.burn_in:
+            return {}
+        out: dict[str, BurnInTask] = {}
+        for t in self.tasks():
+            b = burn_in_of(t)
+            out.setdefault(b.key, b)
+        return out
 
     def expected_runs(self) -> pd.DataFrame:
         """The id columns every recorded run must have: run_id, run_index, point_id, arm,

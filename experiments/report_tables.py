@@ -170,9 +170,18 @@ def experiment_table(res: Results) -> str:
             f"{a.name} (preset {a.preset}{'; ' + extra if extra else ''}{'; sweeps strategy.*' if a.sweep and any(k.startswith('strategy.') for k in (*d.keys, *s.fixed)) else ''})"
         )
     rows.append(["arms", "; ".join(arms) + f"; baseline {s.analysis.baseline}"])
-    rows.append(
-        ["run length", f"{s.steps} steps = {s.steps / 24:g} days (1 step = 1 hour); no warm-up"]
-    )
+    if s.burn_in:
+        length = (
+            f"{s.steps} steps = {s.steps / 24:g} days (1 step = 1 hour) after a burn-in of "
+            f"{s.burn_in} steps = {s.burn_in / 24:g} days with the {s.analysis.baseline} arm's "
+            "parameters, one per design point and replicate, from which every arm branches. "
+            "Time counts from the branch: step 0 of the time series is the branch; measures "
+            "that accumulate (reach, forwards, engagement, replies, staff hours, cascades, "
+            "steps to reach) include the burn-in, identically in every arm"
+        )
+    else:
+        length = f"{s.steps} steps = {s.steps / 24:g} days (1 step = 1 hour); no warm-up"
+    rows.append(["run length", length])
     rows.append(
         [
             "sampling",

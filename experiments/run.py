@@ -11,6 +11,7 @@ sweep loop with its progress and flushing form one path.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 import sys
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.design import RunTask
+from experiments.design import BurnInTask, RunTask
 from experiments.plan import make_plan
 from experiments.spec import ExperimentSpec, load_spec
 from model.trust import trust_at
@@ -139,13 +140,62 @@ def check_run_options(
         )
 
 
-def build_model(task: RunTask) -> Any:
-    """The model of ``task``, seeded with ``task.seed``."""
+def to_params(params: dict[str, Any]) -> Any:
+    """``model.Params`` from a task's plain keywords (the strategy as a dict of switches)."""
     from model import Params, Strategy
 
-    kwargs = dict(task.params)
+    kwargs = dict(params)
     kwargs["strategy"] = Strategy(**kwargs["strategy"])
-    return load_model_class(task.model)(params=Params(**kwargs), seed=task.seed)
+    return Params(**kwargs)
+
+
+def build_model(task: RunTask) -> Any:
+    """The model of ``task``, seeded with ``task.seed``; with a burn-in, the burn-in's model
+    loaded from ``task.snapshot`` and branched to the task's parameters (its steps go on from
+    the burn-in's)."""
+    cls = load_model_class(task.model)
+    if not task.burn_in:
+        return cls(params=to_params(task.params), seed=task.seed)
+    from model.snapshot import branch
+
+    if task.snapshot is None:
+        raise ValueError(f"{task.run_id} branches from a burn-in but was given no snapshot")
+    model = cls.load(task.snapshot)
+    # the model stops itself at Params.steps, counted from the burn-in's start
+    target = to_params({**task.params, "steps": task.burn_in + task.steps})
+    changes = {
+        f.name: getattr(target, f.name)
+        for f in dataclasses.fields(target)
+        if getattr(target, f.name) != getattr(model.params, f.name)
+    }
+    # the loaded model is this run's own: branch it in place instead of copying it again
+    return branch(model, copy=False, **changes)
+
+
+@dataclass
+class BurnInOutput:
+    """What one burn-in returns to the driver: the snapshot's bytes, or the error."""
+
+    task: BurnInTask
+    data: bytes | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def burn_one(task: BurnInTask) -> BurnInOutput:
+    """Build the burn-in's model, run it ``task.steps`` steps and return it as snapshot bytes
+    (the driver writes the file); never raises for model errors."""
+    from model.snapshot import to_bytes
+
+    t0 = time.perf_counter()
+    try:
+        model = load_model_class(task.model)(params=to_params(task.params), seed=task.seed)
+        while model.running and model.steps < task.steps:
+            model.step()
+        data = to_bytes(model)
+    except Exception as e:  # noqa: BLE001 - recorded on every arm of this burn-in
+        return BurnInOutput(task, error=f"{type(e).__name__}: {e}")
+    return BurnInOutput(task, data=data, seconds=time.perf_counter() - t0)
 
 
 def relative_change(start: float, end: float) -> float:
@@ -165,7 +215,9 @@ def run_one(task: RunTask) -> RunOutput:
 
     The time series reads ``model.last_snapshot`` (computed once per step by the model) every
     ``measure_every`` steps, at step 0 and at the last step. The horizon check reads it at step
-    ``steps - settle_window`` (step 0 for a run shorter than the window) and at the end.
+    ``steps - settle_window`` (step 0 for a run shorter than the window) and at the end. A run
+    that branches from a burn-in counts its steps from the branch: its step 0 is the burn-in's
+    last step, and it runs ``steps`` steps after it.
 
     Args:
         task: The run.
@@ -181,8 +233,10 @@ def run_one(task: RunTask) -> RunOutput:
     model = None
     settle_at = max(0, task.steps - task.settle_window)
     reference: dict[str, float] = {}
+    start = 0  # the branch step (0 without a burn-in)
     try:
         model = build_model(task)
+        start = int(model.steps)
 
         def remember() -> None:
             snap = model.last_snapshot
@@ -190,7 +244,7 @@ def run_one(task: RunTask) -> RunOutput:
 
         def record() -> None:
             snap = model.last_snapshot
-            series["step"].append(int(model.steps))
+            series["step"].append(int(model.steps) - start)
             for c in task.series_columns:
                 series[c].append(float(snap.get(c, np.nan)))
 
@@ -198,13 +252,13 @@ def run_one(task: RunTask) -> RunOutput:
             record()
         if settle_at == 0:
             remember()
-        while model.running and model.steps < task.steps:
+        while model.running and model.steps - start < task.steps:
             model.step()
-            if every and model.steps % every == 0:
+            if every and (model.steps - start) % every == 0:
                 record()
-            if model.steps == settle_at:
+            if model.steps - start == settle_at:
                 remember()
-        if every and series["step"][-1] != model.steps:
+        if every and series["step"][-1] != model.steps - start:
             record()
         final = final_measures(model)
         last = model.last_snapshot
@@ -222,13 +276,13 @@ def run_one(task: RunTask) -> RunOutput:
             status="failed",
             error=f"{type(e).__name__}: {e}",
             traceback=traceback.format_exc(),
-            steps_run=int(getattr(model, "steps", 0) or 0),
+            steps_run=int(getattr(model, "steps", 0) or 0) - start,
             seconds=time.perf_counter() - t0,
         )
     return RunOutput(
         task=task,
         status="ok",
-        steps_run=int(model.steps),
+        steps_run=int(model.steps) - start,
         seconds=time.perf_counter() - t0,
         final={c: float(final.get(c, np.nan)) for c in task.columns},
         series=series if every else {},
@@ -314,6 +368,13 @@ def run(
         spec = spec.with_overrides(overrides)
     check_run_options(workers=workers, flush_every=flush_every, address=address)
     check_model(spec)
+    if spec.burn_in:
+        # a spec derived in code (explain's arms) was not checked as a file is: every arm must
+        # be a branch of the baseline's burn-in
+        from experiments.spec_runs import check_branches
+        from experiments.spec_tables import Ctx
+
+        check_branches(Ctx(spec.source, None), spec)
     if address and executor == "serial":
         executor = "dask"
     plan = make_plan(spec)
@@ -374,6 +435,12 @@ def _sweep(
     last_flush = time.monotonic()
     try:
         with open_executor(executor, workers=workers, address=address) as ex:
+            ready, lost = _branch_from_burn_ins(store, todo, ex, window or 2 * ex.workers)
+            buffer.extend(lost)
+            failed += len(lost)
+            if bar is not None:
+                for o in lost:
+                    bar.record(False, o.error)
             for result in run_distinct(
                 lambda distinct: bounded_map(
                     ex.executor,
@@ -384,7 +451,7 @@ def _sweep(
                     restart=ex.restart,
                     watch=ex.watch,
                 ),
-                todo,
+                ready,
             ):
                 buffer.append(result)
                 failed += not result.ok
@@ -417,12 +484,69 @@ def _sweep(
     )
 
 
-def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
-    """A run whose worker never returned (e.g. it died): recorded as failed.
+def _branch_from_burn_ins(
+    store: Any, todo: list[RunTask], ex: Any, window: int
+) -> tuple[list[RunTask], list[RunOutput]]:
+    """Run the burn-ins ``todo`` branches from that ``OUT/snapshots/`` does not hold yet, store
+    each (whole or absent), and give every task its snapshot's path.
 
-    Dask's ``KilledWorker`` gets the process pool's words (:class:`WorkerDied`), so a run that
-    kills its worker reads the same whichever executor ran it.
+    One burn-in per key (:func:`experiments.design.burn_in_of`), through the sweep's executor;
+    a stored snapshot is reused (``--resume``). The arms of a burn-in that failed are returned
+    as failed runs carrying its error.
     """
+    from experiments.design import burn_in_of
+    from experiments.files import atomic_write
+    from experiments.store import SNAPSHOT_DIR
+
+    if not todo or not todo[0].burn_in:
+        return todo, []
+    folder = (store.out / SNAPSHOT_DIR).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = {t.run_id: folder / f"{burn_in_of(t).key}.snapshot" for t in todo}
+    needed: dict[str, BurnInTask] = {}
+    for t in todo:
+        if not path[t.run_id].is_file():
+            b = burn_in_of(t)
+            needed.setdefault(b.key, b)
+    errors: dict[str, str] = {}
+    for done in bounded_map_burn_ins(ex, list(needed.values()), window):
+        if done.data is None:
+            errors[done.task.key] = done.error or "unknown error"
+            continue
+        atomic_write(
+            folder / f"{done.task.key}.snapshot",
+            lambda tmp, data=done.data: tmp.write_bytes(data),
+        )
+    ready, lost = [], []
+    for t in todo:
+        key = burn_in_of(t).key
+        if key in errors:
+            lost.append(RunOutput(task=t, status="failed", error=f"burn-in: {errors[key]}"))
+        else:
+            ready.append(dataclasses.replace(t, snapshot=str(path[t.run_id])))
+    return ready, lost
+
+
+def bounded_map_burn_ins(ex: Any, tasks: list[BurnInTask], window: int) -> Any:
+    """:func:`burn_one` over ``tasks`` on the sweep's executor, a worker lost as an error."""
+    from experiments.executors import bounded_map
+
+    def lost(task: BurnInTask, exc: BaseException) -> BurnInOutput:
+        return BurnInOutput(task, error=_lost_run_error(exc))
+
+    return bounded_map(
+        ex.executor,
+        burn_one,
+        tasks,
+        window,
+        on_error=lost,
+        restart=ex.restart,
+        watch=ex.watch,
+    )
+
+
+def _lost_run_error(exc: BaseException) -> str:
+    """``Type: message`` of a lost worker, Dask's ``KilledWorker`` in the process pool's words."""
     from experiments.executors import WorkerDied
 
     if type(exc).__name__ == "KilledWorker":
@@ -430,7 +554,16 @@ def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
             "the worker process died while running this run (killed by a signal, os._exit, "
             "or out of memory; Dask reported KilledWorker)"
         )
-    return RunOutput(task=task, status="failed", error=f"{type(exc).__name__}: {exc}")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
+    """A run whose worker never returned (e.g. it died): recorded as failed.
+
+    Dask's ``KilledWorker`` gets the process pool's words (:class:`WorkerDied`), so a run that
+    kills its worker reads the same whichever executor ran it.
+    """
+    return RunOutput(task=task, status="failed", error=_lost_run_error(exc))
 
 
 def _progress(enabled: bool, **kw: Any):

@@ -8,6 +8,7 @@ uncertainties (population, network and behaviour parameters, the ``design``)::
     replicates = 20            # replicate r uses the same seed in every arm and design point
     root_seed = 20240611
     steps = 336                # one step is one hour
+    burn_in = 0                # steps of the baseline arm before the arms branch (below)
     measure_every = 6          # time-series sampling; 0 = final measures only
     metrics = "all"            # or ["reach", "trust", ...]; per-generation columns come along
 
@@ -50,6 +51,14 @@ baseline included. ``settle_tolerance`` (default 0.02) and ``settle_window`` (de
 steps) set the horizon check: a run has settled on a measure when its relative change over
 the last window is at most the tolerance.
 
+``burn_in = STEPS`` runs, once per design point and replicate, ``STEPS`` steps of the
+baseline arm (``analysis.baseline``, with the point's parameters and the replicate's seed),
+stores the model in ``OUT/snapshots/`` and branches every arm from it
+(:meth:`model.OpinionEcology.branch`): each arm then runs ``steps`` more steps, and its time
+series counts from the branch (step 0 is the branch). The arms may differ only in fields a
+branch may change (the strategy and the focal outlet's own fields; not the population,
+networks or rules), which is checked here.
+
 Keys of ``fixed``, ``factors``, ``points`` and ``design.ranges`` are :class:`model.Params`
 field names, plus two namespaces:
 
@@ -90,7 +99,7 @@ from experiments.points import (
     STRATEGY_PREFIX,
 )
 from experiments.spec_design import design_table
-from experiments.spec_runs import UnusedKeyWarning, check_runs, resolved_runs
+from experiments.spec_runs import UnusedKeyWarning, check_branches, check_runs, resolved_runs
 from experiments.spec_tables import (
     TABLE_KEYS,
     TOP,
@@ -159,6 +168,7 @@ class ExperimentSpec:
     replicates: int = 1
     root_seed: int = 0
     steps: int = 168
+    burn_in: int = 0
     measure_every: int = 0
     metrics: tuple[str, ...] = ALL_METRICS
     agent_metrics: tuple[str, ...] = ()
@@ -179,6 +189,8 @@ class ExperimentSpec:
         d = dataclasses.asdict(self)
         d.pop("raw")
         d.pop("source")
+        if not d["burn_in"]:
+            d.pop("burn_in")  # manifests and plans stored before burn_in existed stay valid
         return json.loads(json.dumps(d, default=_jsonable))
 
     def runs_dict(self) -> dict[str, Any]:
@@ -296,6 +308,7 @@ def parse_spec(
     replicates = scalar(ctx, raw, TOP, "replicates")
     root_seed = scalar(ctx, raw, TOP, "root_seed")
     steps = scalar(ctx, raw, TOP, "steps")
+    burn_in = scalar(ctx, raw, TOP, "burn_in")
     measure_every = scalar(ctx, raw, TOP, "measure_every")
 
     metrics = raw.get("metrics", "all")
@@ -346,6 +359,7 @@ def parse_spec(
         replicates=replicates,
         root_seed=root_seed,
         steps=steps,
+        burn_in=burn_in,
         measure_every=measure_every,
         metrics=tuple(metrics),
         agent_metrics=tuple(dict.fromkeys(agent_metrics)),
@@ -360,6 +374,8 @@ def parse_spec(
     )
     _check_sweep(ctx, spec)
     check_runs(ctx, spec)
+    if spec.burn_in:
+        check_branches(ctx, spec)
     return spec
 
 

@@ -209,3 +209,54 @@ def _blame(spec: Any, i: int, point: dict[str, Any], message: str) -> tuple:
     if fixed:
         return ("fixed", fixed[0])
     return ("points", i) if spec.design.kind == "list" else ("fixed",)
+
+
+def check_branches(ctx: Any, spec: Any) -> None:
+    """With a burn-in, refuse arms that differ from the baseline arm in a field a branch may not
+    change (:func:`model.snapshot.branch_fixed`: what shaped the population, networks, outlets
+    or rules), at any design point; the message names the arm, the fields and the point."""
+    import importlib
+
+    from model.snapshot import branch_fixed
+
+    module, _, name = spec.model.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return  # the runner's model check names this error before any run
+    if not callable(getattr(cls, "branch", None)) or not callable(getattr(cls, "load", None)):
+        raise ctx.error(
+            ("burn_in",),
+            f"burn_in needs a model that can be saved and branched; {spec.model} has no "
+            "load and branch methods",
+            "0, or a model such as 'model:OpinionEcology'",
+        )
+    fixed = branch_fixed(cls)
+    points, _, params = resolved_runs(spec)
+    base = spec.analysis.baseline
+    for i in range(len(points)):
+        ref = _fields(params[(i, base)])
+        for arm in spec.arms:
+            got = _fields(params[(i, arm.name)])
+            differ = {k.split(".", 1)[0] for k in set(ref) | set(got) if ref.get(k) != got.get(k)}
+            bad = sorted(differ & fixed)
+            if bad:
+                raise ctx.error(
+                    ("burn_in",),
+                    f"arm {arm.name!r} differs from the baseline arm {base!r} in "
+                    f"{', '.join(bad)} (design point {i}); every arm branches from the "
+                    "baseline's burn-in, and these fields shaped what it built",
+                    "arms that differ in the strategy and the focal outlet's own fields, or "
+                    "burn_in = 0",
+                )
+
+
+def _fields(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Plain Params keywords flattened: a nested table's entries as ``table.key``."""
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, dict):
+            out.update(_fields(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out

@@ -57,6 +57,7 @@ TOP_KEYS = (
     "replicates",
     "root_seed",
     "steps",
+    "burn_in",
     "measure_every",
     "metrics",
     "agent_metrics",
@@ -93,6 +94,13 @@ TOP = Schema(
         "root_seed": Field(0, Interval(int, 0, 2**63 - 1), doc="The root of every seed."),
         # the run length is the model's own field, with the spec's default
         "steps": dataclasses.replace(schema_of(Params).fields["steps"], default=168),
+        "burn_in": Field(
+            0,
+            Interval(int, 0, STEPS_HI),
+            doc="Steps run once per design point and replicate with the baseline arm's "
+            "parameters before every arm branches from it; 0 = no burn-in.",
+            unit="steps",
+        ),
         "measure_every": Field(
             0,
             Interval(int, 0, STEPS_HI),

@@ -97,6 +97,8 @@ _PACKAGES = (
     "dask",
     "distributed",
 )
+#: The folder of burn-in snapshots (``burn_in``): one file per design point and replicate.
+SNAPSHOT_DIR = "snapshots"
 #: Files of an output directory besides the tables: what ``--overwrite`` deletes.
 RESULT_FILES = (
     "manifest.json",
@@ -180,7 +182,7 @@ class Store:
         plan = plan or plans.make_plan(spec)
         manifest_path = out / "manifest.json"
         if overwrite:
-            for name in (*TABLES, "figures", CORRUPT_DIR):
+            for name in (*TABLES, "figures", CORRUPT_DIR, SNAPSHOT_DIR):
                 shutil.rmtree(out / name, ignore_errors=True)
             for name in RESULT_FILES:
                 (out / name).unlink(missing_ok=True)
@@ -336,6 +338,10 @@ class Store:
                     p.unlink()
         for name in RESULT_FILES:
             (self.out / f".{name}").unlink(missing_ok=True)
+        snapshots = self.out / SNAPSHOT_DIR
+        if snapshots.is_dir():
+            for p in snapshots.glob(".*"):  # a snapshot a killed driver was writing
+                p.unlink()
 
     def finish(self) -> None:
         """Record the end of this session in the manifest."""

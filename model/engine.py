@@ -18,6 +18,7 @@ the draws of another.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -27,6 +28,7 @@ from agents.generations import profile_arrays
 from agents.outlet import MediaOutlet
 from agents.user import User
 from model import rules
+from model import snapshot as snapshot_file
 from model import step as phases
 from model.constants import TRENDING_WINDOW
 from model.content import CHANNELS, ContentStore, EventLog
@@ -244,6 +246,46 @@ class OpinionEcology(mesa.Model):
         while self.running and self.steps < target:
             self.step()
         return self
+
+    def save(self, path: str | Path) -> Path:
+        """Write the whole model to ``path``: a snapshot that :meth:`load` continues bit for bit.
+
+        Arrays, networks, screens, content, logs, rule state, every random stream and the
+        DataCollector's frames (:mod:`model.snapshot`). The file is whole or absent (written
+        to a temporary file in the same folder, then moved into place).
+        """
+        return snapshot_file.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> OpinionEcology:
+        """The model saved in ``path`` by :meth:`save`, ready to continue.
+
+        Loading runs pickle, which can execute code: load only snapshots you trust.
+
+        Raises:
+            model.snapshot.SnapshotError: The file is missing, is not a snapshot, or was
+                written by another snapshot format version (the message says which is read).
+        """
+        model = snapshot_file.load(path)
+        if not isinstance(model, cls):
+            raise snapshot_file.SnapshotError(
+                f"{path} holds a {type(model).__name__}, not a {cls.__name__}"
+            )
+        return model
+
+    def branch(self, **changes: Any) -> OpinionEcology:
+        """A new, independent copy of this model with ``changes`` to its parameters.
+
+        For an intervention after a burn-in, e.g. ``model.branch(strategy="interactive")``.
+        The copy continues from this step with the same random streams (arms branched from one
+        model are paired exactly where they start to differ) and keeps the frames so far. Only
+        fields that did not shape what was built may change (:func:`model.snapshot.branch_fixed`).
+
+        Raises:
+            model.snapshot.BranchError: A change to a field fixed at build; the message names it
+                and the fields that are fixed.
+        """
+        return snapshot_file.branch(self, **changes)
 
     def memory_bytes(self) -> dict[str, int]:
         """Bytes held by each part of the model (users' arrays, screens, networks, content, logs)."""
