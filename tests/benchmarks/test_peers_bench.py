@@ -73,7 +73,7 @@ def _outbreaks(run, n: int) -> list[tuple[float, float, float]]:
     return out
 
 
-@pytest.mark.parametrize("n", [10_000, 100_000])
+@pytest.mark.parametrize("n", [10_000, 100_000, 200_000])
 def test_independent_cascade_vs_ndlib(benchmark, n):
     pytest.importorskip("ndlib")
     theirs = _outbreaks(ndlib_run, n)
