@@ -46,6 +46,14 @@ SPEC = bench(
     sobol_hours=10240 / 2400,
     workers_for_sobol_in_1h=9,
 )
+SCALE = bench(
+    "test_step_at_scale_against_reference",
+    users=100_000,
+    reference="b41c2b1",
+    old_ms_per_step=120.0,
+    new_ms_per_step=100.0,
+    speedup=1.2,
+)
 MEMORY = bench(
     "test_largest_population",
     users=1_000_000,
@@ -59,20 +67,54 @@ MEMORY = bench(
 
 
 def test_issue_rows_carry_the_recorded_ratios_and_targets():
-    rows = summary.issue_rows([MEMORY, SPEC, REFERENCE, bench("test_unrelated", x=1)])
+    rows = summary.issue_rows([MEMORY, SPEC, SCALE, REFERENCE, bench("test_unrelated", x=1)])
     # in the order of the issue's items, not of the JSON; unrelated benchmarks left out
     assert [r[0] for r in rows] == [
         "2,000-user interactive run, 336 steps, against b41c2b1",
+        "default interactive step, 100,000 users, against b41c2b1",
         "sobol: first 12 of 10,240 runs, 2 processes",
         "1,000,000 users in a fresh process (24 steps)",
     ]
-    ref, spec, memory = rows
+    ref, scale, spec, memory = rows
     assert "5.00 -> 0.50 ms/step" in ref[1]
     assert "steady 10.00x, fresh process 4.00x, cold compile 0.25x" in ref[1]
     assert ref[2] == ">= 10x (floor 5x)" and ref[3] == "1.0-2.5"
+    assert scale[1] == "120.0 -> 100.0 ms/step: 1.20x" and scale[2] == ">= 1x (no slower)"
     assert "2,400 runs/h" in spec[1] and "4.3 h here" in spec[1] and "9 Dask workers" in spec[1]
     assert "1,500 bytes/user" in memory[1] and "state 84, screens 174" in memory[1]
     assert memory[2] == "<= 1,622 bytes/user at 10^6"
+
+
+def test_issue_rows_of_the_step_sparse_and_ndlib_benchmarks():
+    rows = summary.issue_rows(
+        [
+            bench(
+                "test_step_rate[100000]", users=100_000, seconds_per_step=0.1, user_steps_per_s=1e6
+            ),
+            bench(
+                "test_sparse_step_against_busy_step",
+                users=100_000,
+                sparse_active_share=0.01,
+                busy_active_share=0.178,
+                sparse_s_per_step=0.02,
+                busy_s_per_step=0.1,
+                ratio=0.2,
+            ),
+            bench(
+                "test_independent_cascade_vs_ndlib[200000]",
+                users=200_000,
+                run_ratio=2.5,
+                build_plus_run_ratio=5.0,
+                project_reach=0.799,
+                ndlib_reach=0.796,
+            ),
+        ]
+    )
+    step, sparse, ndlib = rows
+    assert step[1] == "100.0 ms/step (1.00 M user-steps/s)"
+    assert sparse[0] == "sparse step (1.0% active) / busy step (17.8%), 100,000 users"
+    assert sparse[1] == "0.20 (20.0 / 100.0 ms)" and sparse[2] == "<= 0.2"
+    assert ndlib[1] == "run 2.50x faster, build + run 5.00x (reach 0.799 / NDlib 0.796)"
 
 
 def test_a_missing_figure_is_named_not_fatal():
