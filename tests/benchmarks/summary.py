@@ -36,6 +36,15 @@ def _reference(b: dict, e: dict) -> Row:
     )
 
 
+def _scale(b: dict, e: dict) -> Row:
+    return (
+        f"default interactive step, {e['users']:,} users, against {e['reference']}",
+        f"{e['old_ms_per_step']:.1f} -> {e['new_ms_per_step']:.1f} ms/step: {_x(e['speedup'])}",
+        ">= 1x (no slower)",
+        _load(e),
+    )
+
+
 def _step_rate(b: dict, e: dict) -> Row:
     return (
         f"default interactive step, {e['users']:,} users",
@@ -97,6 +106,7 @@ def _memory(b: dict, e: dict) -> Row:
 #: benchmark name (without its parameters) -> the line of the issue-18 table it gives
 ISSUE_18: dict[str, Callable[[dict, dict], Row]] = {
     "test_interactive_run_against_reference": _reference,
+    "test_step_at_scale_against_reference": _scale,
     "test_step_rate": _step_rate,
     "test_sparse_step_against_busy_step": _sparse,
     "test_runs_per_hour_of_spec": _spec,
