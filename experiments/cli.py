@@ -223,10 +223,10 @@ def cmd_explain(a: argparse.Namespace) -> int:
 
 
 def cmd_status(a: argparse.Namespace) -> int:
-    """Progress of an output directory."""
-    from experiments.lock import lock_holder
+    """Progress of an output directory: counts, and the last session's state, rate and end."""
     from experiments.parts import check_parts, expected_schemas, read_table
     from experiments.plan import PlanError, check_recorded
+    from experiments.progress import folder_status, status_lines
     from experiments.results import Results
     from experiments.store import read_manifest
 
@@ -263,12 +263,9 @@ def cmd_status(a: argparse.Namespace) -> int:
         except PlanError as e:
             print(f"problem: {e}")
     last = (m.get("history") or [{}])[-1]
-    holder = lock_holder(a.out)
-    if holder:
-        state = f"running ({holder})"
-    else:
-        state = "finished" if last.get("finished") else "interrupted"
-    print(f"last session started {last.get('started')}: {state}")
+    st = folder_status(a.out, m, failures=len(failed) > 0)
+    for line in status_lines(st, planned=planned, done=len(runs), started_text=last.get("started")):
+        print(line)
     return 0
 
 
@@ -393,7 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("status", help="progress of an output directory")
+    p = sub.add_parser(
+        "status",
+        help="progress of an output directory: runs done, recent rate, estimated end, failures",
+    )
     p.add_argument("out", type=Path)
     p.set_defaults(func=cmd_status)
 

@@ -287,7 +287,8 @@ def run(
         resume: Keep the runs already in ``out`` and run the rest (the spec must match).
         overwrite: Delete earlier results in ``out`` first.
         retry_failed: With ``resume``, run failed runs again (their new row replaces the old one).
-        progress: Show a tqdm bar with ETA and failure count.
+        progress: Show a tqdm bar with the recent rate, the estimated end and the failures
+            (:class:`experiments.progress.SweepProgress`).
         window: Tasks in flight at once (default twice the workers); bounds memory.
         flush_every: Write a part file after this many finished runs ...
         flush_seconds: ... or after this many seconds, whichever comes first.
@@ -356,6 +357,7 @@ def _sweep(
     flush_seconds: float,
 ) -> RunSummary:
     from experiments.executors import bounded_map, open_executor
+    from experiments.reuse import run_distinct
     from experiments.store import StoreWriteError
 
     out = store.out
@@ -372,20 +374,22 @@ def _sweep(
     last_flush = time.monotonic()
     try:
         with open_executor(executor, workers=workers, address=address) as ex:
-            for result in bounded_map(
-                ex.executor,
-                run_one,
+            for result in run_distinct(
+                lambda distinct: bounded_map(
+                    ex.executor,
+                    run_one,
+                    distinct,
+                    window or 2 * ex.workers,
+                    on_error=_lost_run,
+                    restart=ex.restart,
+                    watch=ex.watch,
+                ),
                 todo,
-                window or 2 * ex.workers,
-                on_error=_lost_run,
-                restart=ex.restart,
-                watch=ex.watch,
             ):
                 buffer.append(result)
                 failed += not result.ok
                 if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(failed=failed, refresh=False)
+                    bar.record(result.ok, result.error)
                 if len(buffer) >= flush_every or time.monotonic() - last_flush >= flush_seconds:
                     store.write(buffer)
                     buffer.clear()
@@ -432,6 +436,6 @@ def _lost_run(task: RunTask, exc: BaseException) -> RunOutput:
 def _progress(enabled: bool, **kw: Any):
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from experiments.progress import SweepProgress
 
-    return tqdm(unit="run", dynamic_ncols=True, **kw)
+    return SweepProgress(**kw)

@@ -2,11 +2,15 @@
 
 numpy picks the kernels of its elementary functions and sorts at run time from the CPU
 (AVX-512, AVX2 or the baseline), and ``NPY_DISABLE_CPU_FEATURES`` switches the higher levels
-off. Each golden run is repeated in a fresh interpreter at every level this machine offers;
-the whole state (floats included) and the frames must agree bit for bit. A CPU without
-AVX-512 runs the same kernels as the "no AVX-512" level here, so this test stands in for a run
-on that CPU. Tolerance: zero, because the model's state uses only correctly rounded IEEE
-operations (model/portable.py) and order-fixed reductions.
+off. The step's compiled kernels (model/jit.py) are compiled by numba for the CPU it runs on,
+and ``NUMBA_CPU_NAME`` makes it compile for another: "haswell" (AVX2 and FMA, no AVX-512) and
+"generic" (baseline x86-64), each into a cache of its own. Each golden run is repeated in a
+fresh interpreter at every level this machine offers; the whole state (floats included) and
+the frames must agree bit for bit. A CPU without AVX-512 runs the same numpy kernels as the
+"no AVX-512" level here and gets the same machine code from numba as the "haswell" target, so
+this test stands in for a run on that CPU. Tolerance: zero, because the model's state uses only
+correctly rounded IEEE operations (model/portable.py, model/jit.py: no fastmath, so no fused
+multiply-add and no reordered sums) and order-fixed reductions.
 """
 
 import json
@@ -47,7 +51,8 @@ CASES = (
 
 
 def simd_levels() -> dict[str, str]:
-    """Name -> NPY_DISABLE_CPU_FEATURES value for each distinct level this CPU offers."""
+    """Name -> NPY_DISABLE_CPU_FEATURES value for each distinct level this CPU offers (numba's
+    target CPU for each level is in NUMBA_TARGET)."""
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     found = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
@@ -60,8 +65,21 @@ def simd_levels() -> dict[str, str]:
     return levels
 
 
-def run_at(disable: str) -> dict:
+#: numba's target CPU at each level: "" compiles for this CPU.
+NUMBA_TARGET = {"native": "", "no AVX-512": "haswell", "baseline": "generic"}
+
+
+def level_env(name: str, disable: str, cache: Path) -> dict[str, str]:
+    """The environment of a probe at one level: numpy's kernels and numba's target CPU."""
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disable, "PYTHONPATH": str(ROOT)}
+    env.pop("NUMBA_CPU_NAME", None)
+    if NUMBA_TARGET[name]:
+        env["NUMBA_CPU_NAME"] = NUMBA_TARGET[name]
+        env["NUMBA_CACHE_DIR"] = str(cache / NUMBA_TARGET[name])
+    return env
+
+
+def run_at(env: dict[str, str]) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *CASES],
         cwd=ROOT,
@@ -74,11 +92,11 @@ def run_at(disable: str) -> dict:
 
 
 @pytest.mark.slow
-def test_state_and_frames_do_not_depend_on_the_simd_level():
+def test_state_and_frames_do_not_depend_on_the_simd_level(tmp_path):
     levels = simd_levels()
     if len(levels) < 2:
         pytest.skip("numpy offers this CPU only its baseline kernels: nothing to compare")
-    runs = {name: run_at(disable) for name, disable in levels.items()}
+    runs = {name: run_at(level_env(name, disable, tmp_path)) for name, disable in levels.items()}
     ref_name, ref = next(iter(runs.items()))
     for name, got in runs.items():
         differ = {
@@ -106,3 +124,22 @@ def test_the_probe_sees_the_disabled_kernels():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert set(out.stdout.split()).isdisjoint(disable.split())
+
+
+@pytest.mark.parametrize("target", ["haswell", "generic"])
+def test_the_probe_compiles_for_another_cpu(target, tmp_path):
+    """The numba switch works: a kernel compiled under NUMBA_CPU_NAME reports that target."""
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    if target == "haswell" and not (__cpu_features__.get("AVX2") and __cpu_features__.get("FMA3")):
+        pytest.skip("this CPU cannot run code compiled for haswell (AVX2, FMA)")
+    code = (
+        "import numba; from model import jit; jit.exp(1.0);"
+        "print(numba.config.CPU_NAME, jit.exp.signatures)"
+    )
+    env = {**os.environ, "NUMBA_CPU_NAME": target, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == target
+    assert "float64" in out.stdout  # the kernel was compiled (one float64 signature)

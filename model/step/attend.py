@@ -5,6 +5,10 @@ and the direct screen by their cohort's social share; a short social feed may be
 trending items (7.6); the feed-choice rule picks the slots, on the social screen weighted also
 by the platform's feed ranking (7.7); the views are tallied and, for
 recorded items, logged as cascade edges (7.8).
+
+The arithmetic runs in a few compiled kernels (:mod:`model.jit`) over the screens and the
+content columns; the random draws stay numpy ``Generator`` calls, of the same sizes and in the
+same order as the array code they replaced, so the streams and results are unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import numpy as np
 
 from model.constants import TRENDING_POOL
 from model.content import DIRECT, OUTLET, TRENDING, USER
-from model.rules.feed_choice import sample_slots
+from model.jit import njit
+from model.rules.feed_choice import draw_keys, take_slots
 from model.step.records import Sessions, Views
 
 if TYPE_CHECKING:
@@ -26,44 +31,113 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     """The browsers' views of step ``t``; the slots they view are marked seen."""
     p, s, sc = world.params, world.state, world.screens
     rng = world.streams["attend"]
-    users = sess.browsers
-    g = s.gen[users]
+    users = sess.browsers.astype(np.int64, copy=False)
     # unseen counts come from the writer: no screen is read for a user with nothing to see
-    a_soc, a_dir = sc.soc_unseen[users], sc.dir_unseen[users]
+    a_soc = sc.soc_unseen[users].astype(np.int64)
+    a_dir = sc.dir_unseen[users].astype(np.int64)
     attention = world.rules.attention
     if attention.takes_all and p.trending_prob <= 0:
         # both screens are viewed in full whatever the split, and no top-up asks for it: the
         # split is not drawn (nothing else in this stream is drawn either: no slot is sampled)
-        n_soc, n_dir = a_soc.copy(), a_dir.copy()
+        budget = want_soc = _NO_DRAW
     else:
+        g = s.gen[users]
         budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
             filled = _platform_fill(world, t, users, want_soc, a_soc)
             if len(filled):
                 a_soc[filled] = sc.soc_unseen[users[filled]]
-        n_soc = np.minimum(want_soc, a_soc)
-        n_dir = np.minimum(budget - want_soc, a_dir)
-        spare = budget - n_soc - n_dir
-        extra = np.minimum(spare, a_soc - n_soc)
-        n_soc += extra
-        n_dir += np.minimum(spare - extra, a_dir - n_dir)
+    n_soc, n_dir, part_soc, part_dir = _split(users, budget, want_soc, a_soc, a_dir)
 
     weigh = world.rules.feed_choice.slot_weights(world, t)
     rank = world.rules.feed_ranking.slot_factor(world, t)
-    u1, c1, i1 = _take(rng, users, n_soc, a_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
-    u2, c2, i2 = _take(rng, users, n_dir, a_dir, sc.dir_item, sc.dir_seen, weigh)
-    views = Views(
-        user=np.concatenate([u1, u2]),
-        item=np.concatenate([i1, i2]).astype(np.int64),
-        chan=np.concatenate([sc.soc_chan[u1, c1], np.full(len(u2), DIRECT, np.int8)]),
-        source_user=np.concatenate([sc.soc_from[u1, c1], np.full(len(u2), -1, np.int32)]).astype(
-            np.int64
-        ),
-    )
-    sc.mark_seen(users, n_soc, n_dir, (u1, c1), (u2, c2))
+    soc = _take(rng, users, n_soc, a_soc, part_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
+    dir_ = _take(rng, users, n_dir, a_dir, part_dir, sc.dir_item, sc.dir_seen, weigh)
+    views = Views(*_views(*soc, dir_[0], dir_[2], sc.soc_chan, sc.soc_from, DIRECT))
+    sc.mark_seen(users, n_soc, n_dir, soc[:2], dir_[:2])
     _record_views(world, t, views)
     return views
+
+
+# the split's budget when none is drawn: every unseen slot is viewed
+_NO_DRAW = np.zeros(0, dtype=np.int64)
+
+
+@njit
+def _split(
+    users: np.ndarray,
+    budget: np.ndarray,
+    want_soc: np.ndarray,
+    a_soc: np.ndarray,
+    a_dir: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Slots each user takes on the social and the direct screen, and who samples on each.
+
+    A user takes min(wanted, unseen) social slots (``want_soc``) and min(budget - wanted,
+    unseen) direct ones; budget left over goes to the social screen first, then the direct one.
+    With no ``budget`` (empty) every unseen slot is taken. A user samples on a screen when it
+    takes some but not all of the unseen slots there.
+
+    Returns:
+        (n_soc, n_dir, the users sampling on the social screen, those on the direct screen).
+    """
+    n = users.shape[0]
+    n_soc = a_soc.copy()
+    n_dir = a_dir.copy()
+    if budget.shape[0] == 0:
+        return n_soc, n_dir, users[:0].copy(), users[:0].copy()
+    n_part_soc = 0
+    n_part_dir = 0
+    for i in range(n):
+        ns = min(want_soc[i], a_soc[i])
+        nd = min(budget[i] - want_soc[i], a_dir[i])
+        spare = budget[i] - ns - nd
+        extra = min(spare, a_soc[i] - ns)
+        ns += extra
+        nd += min(spare - extra, a_dir[i] - nd)
+        n_soc[i], n_dir[i] = ns, nd
+        n_part_soc += 0 < ns < a_soc[i]
+        n_part_dir += 0 < nd < a_dir[i]
+    part_soc = np.empty(n_part_soc, dtype=np.int64)
+    part_dir = np.empty(n_part_dir, dtype=np.int64)
+    k_soc = k_dir = 0
+    for i in range(n):
+        if 0 < n_soc[i] < a_soc[i]:
+            part_soc[k_soc] = users[i]
+            k_soc += 1
+        if 0 < n_dir[i] < a_dir[i]:
+            part_dir[k_dir] = users[i]
+            k_dir += 1
+    return n_soc, n_dir, part_soc, part_dir
+
+
+@njit
+def _views(
+    u1: np.ndarray,
+    c1: np.ndarray,
+    i1: np.ndarray,
+    u2: np.ndarray,
+    i2: np.ndarray,
+    soc_chan: np.ndarray,
+    soc_from: np.ndarray,
+    direct: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The views' columns (user, item, chan, source_user): the social slots taken (``u1``,
+    ``c1``, ``i1``) with their channel and sharer, then the direct ones (``u2``, ``i2``) on channel
+    ``direct`` with no sharer."""
+    n1, n = u1.shape[0], u1.shape[0] + i2.shape[0]
+    user = np.empty(n, dtype=np.int64)
+    item = np.empty(n, dtype=np.int64)
+    chan = np.empty(n, dtype=np.int8)
+    source = np.empty(n, dtype=np.int64)
+    for k in range(n1):
+        user[k], item[k] = u1[k], i1[k]
+        chan[k], source[k] = soc_chan[u1[k], c1[k]], soc_from[u1[k], c1[k]]
+    for k in range(n1, n):
+        user[k], item[k] = u2[k - n1], i2[k - n1]
+        chan[k], source[k] = direct, -1
+    return user, item, chan, source
 
 
 def _ranked(weigh: SlotWeights, rank: SlotWeights) -> SlotWeights:
@@ -80,23 +154,18 @@ def _take(
     users: np.ndarray,
     n_take: np.ndarray,
     avail: np.ndarray,
+    part: np.ndarray,
     item: np.ndarray,
     seen: np.ndarray,
     weigh: SlotWeights,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (user, slot, item) each of ``users`` views on one screen (``item``, ``seen``).
 
-    Only the rows of users who take something are gathered: rows with ``n_take == 0`` draw
-    nothing in :func:`sample_slots`, so leaving them out changes no draw, and the cost follows
-    the users who have something to see rather than all N x screen slots.
+    Only the users who sample (``part``: 0 < ``n_take`` < ``avail``) draw keys and are weighed,
+    as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads the screens and picks.
     """
-    rows = np.flatnonzero(n_take > 0)
-    u = users[rows]
-    items = item[u]
-    ok = (items >= 0) & ~seen[u]
-    w = None if weigh is None else (lambda r: weigh(u[r], items[r]))
-    r, c = sample_slots(rng, ok, n_take[rows], avail[rows], w)
-    return u[r], c, items[r, c]
+    keys, w = draw_keys(rng, len(part), item.shape[1], weigh, part, item[part])
+    return take_slots(users, item, seen, n_take, avail, keys, w)
 
 
 def _platform_fill(
@@ -109,21 +178,58 @@ def _platform_fill(
     Returns the positions in ``users`` whose screens were topped up.
     """
     rng = world.streams["trending"]
-    short = want - unseen
-    short[rng.random(len(users)) >= world.params.trending_prob] = 0
-    filled = np.flatnonzero(short > 0)
-    need = users[filled]
+    filled, rec = _shortfall(
+        users, want, unseen, rng.random(len(users)), world.params.trending_prob
+    )
+    if len(filled) == 0:
+        return filled
     pool = world.trending_items(t, top=TRENDING_POOL)
-    if len(need) == 0 or len(pool) == 0:
+    if len(pool) == 0:
         return np.zeros(0, dtype=np.int64)
-    # twice the shortfall, since items already on the screen are not shown again
-    rec = np.repeat(need, 2 * short[short > 0])
     c = world.content
     it = pool[rng.integers(0, len(pool), size=len(rec))]
-    own = (c.source_kind[it] == USER) & (c.source[it] == rec)
-    rec, it = rec[~own], it[~own]
+    rec, it = _not_own(rec, it, c.source_kind, c.source)
     world.screens.push_social(c, world.state.follows, rec, it, np.full(len(rec), -1), TRENDING)
     return filled
+
+
+@njit
+def _shortfall(
+    users: np.ndarray, want: np.ndarray, unseen: np.ndarray, u01: np.ndarray, prob: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who is topped up (positions in ``users``: wanting more than ``unseen``, with probability
+    ``prob`` from the uniform draws ``u01``), and the recipient of each trending slot: each user
+    repeated twice its shortfall, since items already on the screen are not shown again."""
+    n = users.shape[0]
+    n_filled = 0
+    n_rec = 0
+    for i in range(n):
+        if u01[i] < prob and want[i] > unseen[i]:
+            n_filled += 1
+            n_rec += 2 * (want[i] - unseen[i])
+    filled = np.empty(n_filled, dtype=np.int64)
+    rec = np.empty(n_rec, dtype=np.int64)
+    k = 0
+    m = 0
+    for i in range(n):
+        if u01[i] < prob and want[i] > unseen[i]:
+            filled[k] = i
+            k += 1
+            for _ in range(2 * (want[i] - unseen[i])):
+                rec[m] = users[i]
+                m += 1
+    return filled, rec
+
+
+@njit
+def _not_own(
+    rec: np.ndarray, item: np.ndarray, source_kind: np.ndarray, source: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (recipient, item) pairs whose item is not the recipient's own post."""
+    keep = np.empty(rec.shape[0], dtype=np.bool_)
+    for k in range(rec.shape[0]):
+        keep[k] = not (source_kind[item[k]] == USER and source[item[k]] == rec[k])
+    return rec[keep], item[keep]
 
 
 def _record_views(world: World, t: int, v: Views) -> None:
@@ -131,18 +237,70 @@ def _record_views(world: World, t: int, v: Views) -> None:
     p, s, c = world.params, world.state, world.content
     if len(v.user) == 0:
         return
-    c.count("views", v.item)
-    focal = (c.source_kind[v.item] == OUTLET) & (c.source[v.item] == 0)
-    g = s.gen[v.user]
-    tally = world.views_by
-    key = (g.astype(np.int64) * tally.shape[1] + v.chan) * 2 + focal
-    tally += np.bincount(key, minlength=tally.size).reshape(tally.shape)
-    s.reached[v.user[focal]] = True
-    world.last_focal_view[v.user[focal]] = t
-    if p.record_cascades != "none":
-        rec = focal if p.record_cascades == "focal" else np.ones(len(focal), dtype=bool)
-        it = v.item[rec]
-        parent = v.source_user[rec]
-        # a user's own post reaches its audience from the root
-        parent = np.where((c.source_kind[it] == USER) & (c.source[it] == parent), -1, parent)
-        world.view_log.append(it, parent, v.user[rec], np.full(int(rec.sum()), t))
+    mode = _CASCADES[p.record_cascades]
+    it, parent, user = _tally_views(
+        v.user.astype(np.int64, copy=False),
+        v.item.astype(np.int64, copy=False),
+        v.chan.astype(np.int8, copy=False),
+        v.source_user.astype(np.int64, copy=False),
+        s.gen,
+        c.source_kind,
+        c.source,
+        c.views,
+        world.views_by,
+        s.reached,
+        world.last_focal_view,
+        t,
+        mode,
+    )
+    if mode != _CASCADES["none"]:
+        world.view_log.append(it, parent, user, np.full(len(it), t))
+
+
+#: record_cascades -> the kernel's mode
+_CASCADES = {"none": 0, "focal": 1, "all": 2}
+
+
+@njit
+def _tally_views(
+    user: np.ndarray,
+    item: np.ndarray,
+    chan: np.ndarray,
+    source_user: np.ndarray,
+    gen: np.ndarray,
+    source_kind: np.ndarray,
+    source: np.ndarray,
+    views: np.ndarray,
+    tally: np.ndarray,
+    reached: np.ndarray,
+    last_focal_view: np.ndarray,
+    t: int,
+    mode: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add each view to its item's ``views`` and to ``tally[cohort, chan, focal]``; a view of
+    the focal outlet's item marks the viewer reached at ``t``.
+
+    Returns:
+        The cascade edges (item, parent, user) of the views recorded (``mode`` 0: none, 1: focal
+        items', 2: all), a user's own post reaching its audience from the root (parent -1).
+    """
+    n = user.shape[0]
+    log_item = np.empty(n, dtype=np.int64)
+    log_parent = np.empty(n, dtype=np.int64)
+    log_user = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        it, u = item[i], user[i]
+        views[it] += 1
+        focal = source_kind[it] == OUTLET and source[it] == 0
+        tally[gen[u], chan[i], 1 if focal else 0] += 1
+        if focal:
+            reached[u] = True
+            last_focal_view[u] = t
+        if mode == 2 or (mode == 1 and focal):
+            parent = source_user[i]
+            if source_kind[it] == USER and source[it] == parent:
+                parent = -1
+            log_item[k], log_parent[k], log_user[k] = it, parent, u
+            k += 1
+    return log_item[:k], log_parent[:k], log_user[:k]
