@@ -69,10 +69,11 @@ def _sparse(b: dict, e: dict) -> Row:
 def _spec(b: dict, e: dict) -> Row:
     how = "serial" if e["workers"] == 1 else f"{e['workers']} processes"
     return (
-        f"{e['spec']}: first {e['runs']} of {e['of_runs']:,} runs, {how}",
-        f"{e['runs_per_hour']:,.0f} runs/h ({e['run_s_in_worker']:.1f} s a run); full Sobol "
-        f"({e['sobol_runs']:,} runs) {e['sobol_hours']:.1f} h here, or 1 h on "
-        f"{e['workers_for_sobol_in_1h']} Dask workers",
+        f"{e['spec']}: first {e['runs']} of {e['distinct_runs']:,} distinct runs "
+        f"({e['of_runs']:,} planned), {how}",
+        f"{e['runs_per_hour']:,.0f} runs/h ({e['run_s_in_worker']:.1f} s a run); this spec "
+        f"{e['spec_hours']:.1f} h here; full Sobol ({e['sobol_distinct_runs']:,} distinct runs) "
+        f"{e['sobol_hours']:.1f} h here, or 1 h on {e['workers_for_sobol_in_1h']} Dask workers",
         "",
         _load(e),
     )

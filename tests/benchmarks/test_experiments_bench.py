@@ -8,9 +8,12 @@ boundary spec (experiments/specs/when_interactive_wins.toml) and of the Sobol sp
 (:func:`experiments.executors.open_executor` and :func:`~experiments.executors.bounded_map`
 over :func:`experiments.run.run_one`), serially and on a process pool of 2 whose start is
 timed too. The result store is left out: it costs about 2 ms a run (the overhead benchmark
-below), against seconds for a 2,000-user, 14-day run. From the rate follow the hours the full
-Sobol design (n = 256: 10,240 runs) would take here, and the Dask workers that would finish it
-in an hour if each did what one worker did here (``workers_for_sobol_in_1h``).
+below), against seconds for a 2,000-user, 14-day run. The runner runs each distinct run once
+(:mod:`experiments.reuse`: the boundary spec repeats its one-way runs at every lever setting),
+so the slice takes the first distinct runs and the projections count distinct runs. From the
+rate follow the hours the full Sobol design (n = 256: 10,240 runs, fewer distinct) would take
+here, and the Dask workers that would finish it in an hour if each did what one worker did here
+(``workers_for_sobol_in_1h``).
 
 Run with ``make bench``; the figures go into ``extra_info`` (runs_per_minute, runs_per_hour,
 overhead_ms_per_run, ...) of the pytest-benchmark table and JSON.
@@ -18,6 +21,7 @@ overhead_ms_per_run, ...) of the pytest-benchmark table and JSON.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -29,8 +33,9 @@ import pytest
 import experiments
 from experiments.design import build_tasks, make_plan
 from experiments.executors import bounded_map, open_executor
+from experiments.reuse import run_key
 from experiments.run import run_one
-from experiments.spec import count_points, load_spec, parse_spec
+from experiments.spec import load_spec, parse_spec
 
 SPECS = Path(__file__).resolve().parents[2] / "experiments" / "specs"
 
@@ -108,6 +113,16 @@ def spec_slice() -> int:
     return k
 
 
+@functools.cache
+def distinct_tasks(name: str) -> tuple[int, list]:
+    """A spec's planned runs and its distinct tasks in run order (what the runner executes)."""
+    plan = make_plan(load_spec(SPECS / f"{name}.toml"))
+    seen: dict[str, object] = {}
+    for task in plan.tasks():
+        seen.setdefault(run_key(task), task)
+    return plan.n_runs, list(seen.values())
+
+
 @pytest.mark.parametrize(
     ("executor", "workers"), [("serial", 1), ("process", 2)], ids=["serial", "process-2"]
 )
@@ -117,10 +132,9 @@ def spec_slice() -> int:
 def test_runs_per_hour_of_spec(benchmark, name, executor, workers):
     """The first runs of a large spec: runs per hour here, and what the full Sobol design needs."""
     spec = load_spec(SPECS / f"{name}.toml")
-    plan = make_plan(spec)
-    tasks = plan.tasks(first=spec_slice())
-    sobol = load_spec(SPECS / "sobol.toml")
-    sobol_runs = count_points(sobol) * len(sobol.arms) * sobol.replicates
+    planned, distinct = distinct_tasks(name)
+    tasks = distinct[: spec_slice()]
+    sobol_planned, sobol_distinct = distinct_tasks("sobol")
 
     def sweep() -> list:
         with open_executor(executor, workers=workers) as ex:
@@ -134,14 +148,16 @@ def test_runs_per_hour_of_spec(benchmark, name, executor, workers):
     benchmark.extra_info.update(
         spec=name,
         runs=len(tasks),
-        of_runs=plan.n_runs,
+        of_runs=planned,
+        distinct_runs=len(distinct),
         users=spec.fixed.get("n_users"),
         steps=spec.steps,
         workers=workers,
         run_s_in_worker=sum(o.seconds for o in outs) / len(outs),
         runs_per_hour=per_hour,
-        spec_hours=plan.n_runs / per_hour,
-        sobol_runs=sobol_runs,
-        sobol_hours=sobol_runs / per_hour,
-        workers_for_sobol_in_1h=math.ceil(sobol_runs * workers / per_hour),
+        spec_hours=len(distinct) / per_hour,
+        sobol_runs=sobol_planned,
+        sobol_distinct_runs=len(sobol_distinct),
+        sobol_hours=len(sobol_distinct) / per_hour,
+        workers_for_sobol_in_1h=math.ceil(len(sobol_distinct) * workers / per_hour),
     )
