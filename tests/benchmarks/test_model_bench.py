@@ -3,6 +3,9 @@
 * user-steps per second of the default interactive model at 10^4, 10^5 and 10^6 users;
 * model build time at each size;
 * peak memory per user (resident set of a fresh process, minus the interpreter with imports);
+* the largest population tried (``OE_BENCH_MAX_USERS``, default 10^6; 5 x 10^6 is the upper
+  bound of ``n_users``): build and one simulated day (24 steps) in a fresh process, with the
+  bytes per user of each part of the model (``OpinionEcology.memory_bytes()``);
 * the idiomatic Mesa baseline at the same sizes: one agent object per user on Mesa's Network
   space, ``shuffle_do``, each agent doing one bounded-confidence update with a random
   neighbour; and, as a harder reference, the same loop with neighbour lists cached.
@@ -14,6 +17,7 @@ Figures go into ``benchmark.extra_info`` (shown with ``--benchmark-verbose`` and
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -149,20 +153,22 @@ _MEMORY_PROBE = textwrap.dedent(
 )
 
 
+def memory_probe(n: int, steps: int) -> dict:
+    """Build ``n`` users and run ``steps`` steps in a fresh interpreter; its own figures."""
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(n), str(steps)], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines() or [f"exit status {out.returncode}"]
+        raise RuntimeError(f"the memory probe at {n:,} users failed: {lines[-1]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize(("n", "steps"), [(100_000, 100), (1_000_000, 100)])
 def test_peak_memory_per_user(benchmark, n, steps):
     """A fresh process builds the model and runs ``steps`` steps; its peak RSS is the figure."""
 
-    def probe():
-        out = subprocess.run(
-            [sys.executable, "-c", _MEMORY_PROBE, str(n), str(steps)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return json.loads(out.stdout.strip().splitlines()[-1])
-
-    r = benchmark.pedantic(probe, rounds=1, iterations=1)
+    r = benchmark.pedantic(memory_probe, args=(n, steps), rounds=1, iterations=1)
     benchmark.extra_info.update(
         users=n,
         steps=steps,
@@ -171,6 +177,44 @@ def test_peak_memory_per_user(benchmark, n, steps):
         peak_MB=r["peak"] / 1e6,
         bytes_per_user=(r["peak"] - r["base"]) / n,
         parts_MB={k: v / 1e6 for k, v in r["parts"].items()},
+    )
+    assert r["peak"] > r["base"] > 0
+
+
+def max_users() -> int:
+    """The population of the largest-population benchmark, from ``OE_BENCH_MAX_USERS``."""
+    raw = os.environ.get("OE_BENCH_MAX_USERS", "1000000")
+    try:
+        x = float(raw)  # 5e6 reads as well as 5000000
+    except ValueError:
+        x = 0.0
+    if not (x.is_integer() and x >= 2):
+        raise ValueError(
+            f"OE_BENCH_MAX_USERS must be a whole number of users >= 2 (e.g. 5000000 or 5e6), "
+            f"got {raw!r}"
+        )
+    return int(x)
+
+
+def test_largest_population(benchmark):
+    """The largest population tried builds and runs one simulated day (24 steps) in a fresh
+    process. ``bytes_per_user`` is the peak resident set above the interpreter with its imports;
+    ``part_bytes_per_user`` splits the model's own arrays by part after the day, and
+    ``other_bytes_per_user`` is the rest (the Mesa agent objects, temporaries)."""
+    n, steps = max_users(), 24
+    r = benchmark.pedantic(memory_probe, args=(n, steps), rounds=1, iterations=1)
+    per_user = (r["peak"] - r["base"]) / n
+    parts = {k: v / n for k, v in r["parts"].items()}
+    benchmark.extra_info.update(
+        users=n,
+        steps=steps,
+        build_s=r["build_s"],
+        day_s=r["run_s"],
+        s_per_step=r["run_s"] / steps,
+        peak_MB=r["peak"] / 1e6,
+        bytes_per_user=per_user,
+        part_bytes_per_user=parts,
+        other_bytes_per_user=per_user - sum(parts.values()),
     )
     assert r["peak"] > r["base"] > 0
 
