@@ -2,11 +2,15 @@
 
 Each user has two screens of ``size`` slots (Weng et al. 2012): a direct screen for the outlets
 it follows and a social screen for everything else (shares, recommendations, trending top-ups,
-community items). Every write into a screen goes through :meth:`Screens.deliver_direct` or
-:meth:`Screens.push_social`, which also count exposures; :meth:`Screens.mark_seen` is the only
-other mutation. The writer keeps per-user counts of unseen slots and their total, so that
-attention gathers the screens of only those users who have something to see and ``extinct()``
-needs no scan.
+community items). Every write into a screen goes through :meth:`Screens.deliver_direct`,
+:meth:`Screens.deliver_outlets` or :meth:`Screens.push_social`, which also count exposures;
+:meth:`Screens.mark_seen` is the only other mutation. The writer keeps per-user counts of unseen
+slots and their total, so that attention gathers the screens of only those users who have
+something to see and ``extinct()`` needs no scan.
+
+The writes are compiled kernels (:mod:`model.jit`): a delivery touches a few slots of a few
+rows, so numpy's per-call overhead, not the work, was their cost. They only move integers, so
+they give exactly the state the former array code gave.
 """
 
 from __future__ import annotations
@@ -14,6 +18,150 @@ from __future__ import annotations
 import numpy as np
 
 from model.content import OUTLET, ContentStore
+from model.jit import njit
+
+
+@njit
+def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
+    """``items`` onto the direct screens of the distinct users ``rec``; returns the fresh slots."""
+    size = item.shape[1]
+    m = items.shape[0]
+    total = 0
+    for i in range(rec.shape[0]):
+        u = rec[i]
+        p = ptr[u]
+        fresh = 0
+        for j in range(m):
+            sl = (p + j) % size
+            if seen[u, sl]:
+                fresh += 1
+            item[u, sl] = items[j]
+            seen[u, sl] = False
+            exposures[items[j]] += 1
+        ptr[u] = p + m
+        unseen[u] += fresh
+        total += fresh
+    return total
+
+
+@njit
+def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source):
+    """Each outlet's ``items`` (in order; at most a screen-full, the newest) onto the direct
+    screens of its followers, outlet by outlet in increasing id; returns the fresh slots."""
+    size = item.shape[1]
+    n_out = follows.shape[1]
+    # per outlet, its items in order, the newest screen-full of them
+    count = np.zeros(n_out, dtype=np.int64)
+    for j in range(items.shape[0]):
+        count[source[items[j]]] += 1
+    first = np.zeros(n_out + 1, dtype=np.int64)
+    for k in range(n_out):
+        first[k + 1] = first[k] + min(count[k], size)
+    pick = np.empty(first[n_out], dtype=np.int64)
+    seen_k = np.zeros(n_out, dtype=np.int64)
+    for j in range(items.shape[0]):
+        k = source[items[j]]
+        skip = count[k] - min(count[k], size)
+        if seen_k[k] >= skip:
+            pick[first[k] + seen_k[k] - skip] = items[j]
+        seen_k[k] += 1
+    total = 0
+    for u in range(follows.shape[0]):
+        for k in range(n_out):
+            if count[k] == 0 or not follows[u, k]:
+                continue
+            p = ptr[u]
+            fresh = 0
+            m = first[k + 1] - first[k]
+            for j in range(m):
+                it = pick[first[k] + j]
+                sl = (p + j) % size
+                if seen[u, sl]:
+                    fresh += 1
+                item[u, sl] = it
+                seen[u, sl] = False
+                exposures[it] += 1
+            ptr[u] = p + m
+            unseen[u] += fresh
+            total += fresh
+    return total
+
+
+@njit
+def _write_social(
+    soc_item,
+    soc_from,
+    soc_chan,
+    soc_seen,
+    soc_ptr,
+    soc_unseen,
+    dir_item,
+    exposures,
+    follows,
+    source_kind,
+    source,
+    n_items,
+    rec,
+    items,
+    frm,
+    chan,
+):
+    """Deliveries (rec, item, from) onto social screens; returns the fresh slots.
+
+    In order of (recipient, item), the first of each pair only; an item already on either of
+    the recipient's screens is dropped; of what is left, a recipient keeps its newest
+    screen-full, written at the next slots of its ring."""
+    size = soc_item.shape[1]
+    m = rec.shape[0]
+    key = rec * (n_items + 1) + items
+    # a stable sort: of equal (recipient, item) pairs the first given is the one delivered
+    order = np.argsort(key, kind="mergesort")
+    kept = np.empty(m, dtype=np.int64)
+    total = 0
+    a = 0
+    while a < m:
+        u = rec[order[a]]
+        b = a
+        while b < m and rec[order[b]] == u:
+            b += 1
+        # the group a..b of recipient u: drop repeats and items already on a screen (the
+        # screens as they were before this batch: u's row changes only below)
+        n = 0
+        for q in range(a, b):
+            o = order[q]
+            if q > a and key[o] == key[order[q - 1]]:
+                continue
+            it = items[o]
+            on = False
+            for sl in range(size):
+                if soc_item[u, sl] == it:
+                    on = True
+                    break
+            if not on and source_kind[it] == OUTLET and follows[u, source[it]]:
+                for sl in range(size):
+                    if dir_item[u, sl] == it:
+                        on = True
+                        break
+            if not on:
+                kept[n] = o
+                n += 1
+        p = soc_ptr[u]
+        fresh = 0
+        for r in range(max(0, n - size), n):
+            o = kept[r]
+            sl = (p + r) % size
+            if soc_seen[u, sl]:
+                fresh += 1
+            soc_item[u, sl] = items[o]
+            soc_from[u, sl] = frm[o]
+            soc_chan[u, sl] = chan
+            soc_seen[u, sl] = False
+            exposures[items[o]] += 1
+        soc_ptr[u] = p + n
+        soc_unseen[u] += fresh
+        total += fresh
+        a = b
+    return total
 
 
 class Screens:
@@ -52,21 +200,37 @@ class Screens:
         return self.total_unseen
 
     def deliver_direct(self, content: ContentStore, rec: np.ndarray, items: np.ndarray) -> None:
-        """Write ``items`` (at most ``size``, in order) onto the direct screens of users ``rec``."""
+        """Write ``items`` (at most ``size``, in order) onto the direct screens of the distinct
+        users ``rec``."""
         if len(rec) == 0:
             return
-        # flat positions of the (recipient, slot) cells: one gather and two writes, no 2-D fancy
-        slot = (self.dir_ptr[rec][:, None] + np.arange(len(items))) % self.size
-        flat = (rec[:, None] * self.size + slot).reshape(-1)
-        seen = self.dir_seen.reshape(-1)
-        fresh = seen[flat].reshape(len(rec), len(items)).sum(axis=1)
-        tiled = np.tile(items, len(rec))
-        self.dir_item.reshape(-1)[flat] = tiled
-        seen[flat] = False
-        self.dir_ptr[rec] += len(items)
-        self.dir_unseen[rec] += fresh
-        self.total_unseen += int(fresh.sum())
-        content.count("exposures", tiled)
+        self.total_unseen += _write_direct(
+            self.dir_item,
+            self.dir_seen,
+            self.dir_ptr,
+            self.dir_unseen,
+            content.exposures,
+            np.asarray(rec, dtype=np.int64),
+            np.asarray(items, dtype=np.int64),
+        )
+
+    def deliver_outlets(
+        self, content: ContentStore, follows: np.ndarray, items: np.ndarray
+    ) -> None:
+        """Direct delivery of outlets' new ``items``: every follower of an outlet gets its items
+        in order, at most the newest screen-full, outlet by outlet (one pass over the users)."""
+        if len(items) == 0:
+            return
+        self.total_unseen += _write_outlets(
+            self.dir_item,
+            self.dir_seen,
+            self.dir_ptr,
+            self.dir_unseen,
+            content.exposures,
+            follows,
+            np.asarray(items, dtype=np.int64),
+            content.source,
+        )
 
     def push_social(
         self,
@@ -80,51 +244,30 @@ class Screens:
         """Write deliveries (recipient, item, from) into social screens, FIFO, on channel ``chan``.
 
         An item already on either of the recipient's screens (seen or not) is not delivered
-        again; of a batch larger than the screen a user keeps the newest screen-full.
+        again, nor is a repeat of a (recipient, item) pair; a recipient's deliveries go in
+        order of item id; of a batch larger than the screen a user keeps the newest screen-full.
         """
         if len(rec) == 0:
             return
         c = content
-        rec = rec.astype(np.int64)
-        items = items.astype(np.int64)
-        key = rec * (c.n + 1) + items
-        order = np.argsort(key, kind="stable")
-        key, rec, items, frm = key[order], rec[order], items[order], frm[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        onscreen = (self.soc_item[rec] == items[:, None]).any(axis=1)
-        # an outlet's item may also sit on the direct screen, if the user follows the outlet
-        outlet = np.flatnonzero(c.source_kind[items] == OUTLET)
-        outlet = outlet[follows[rec[outlet], c.source[items[outlet]]]]
-        onscreen[outlet] |= (self.dir_item[rec[outlet]] == items[outlet][:, None]).any(axis=1)
-        keep = first & ~onscreen
-        rec, items, frm = rec[keep], items[keep], frm[keep]
-        if len(rec) == 0:
-            return
-        # rank of each delivery among those to the same user; keep only the newest screen-full
-        start = np.ones(len(rec), dtype=bool)
-        start[1:] = rec[1:] != rec[:-1]
-        grp = np.cumsum(start) - 1
-        first_idx = np.flatnonzero(start)
-        rank = np.arange(len(rec)) - first_idx[grp]
-        n_per = np.diff(np.append(first_idx, len(rec)))
-        keep = rank >= n_per[grp] - self.size
-        slot = (self.soc_ptr[rec] + rank) % self.size
-        r, sl = rec[keep], slot[keep]
-        fresh = self.soc_seen[r, sl]
-        self.soc_item[r, sl] = items[keep]
-        self.soc_from[r, sl] = frm[keep]
-        self.soc_chan[r, sl] = chan
-        self.soc_seen[r, sl] = False
-        self.soc_ptr[rec[start]] += n_per
-        # r is sorted (by recipient) and each (r, sl) cell appears once, so the fresh cells per
-        # recipient are run lengths: no unbuffered ufunc.at
-        rf = r[fresh]
-        if len(rf):
-            first_f = np.flatnonzero(np.concatenate(([True], rf[1:] != rf[:-1])))
-            self.soc_unseen[rf[first_f]] += np.diff(np.append(first_f, len(rf))).astype(np.int32)
-        self.total_unseen += len(rf)
-        c.count("exposures", items[keep])
+        self.total_unseen += _write_social(
+            self.soc_item,
+            self.soc_from,
+            self.soc_chan,
+            self.soc_seen,
+            self.soc_ptr,
+            self.soc_unseen,
+            self.dir_item,
+            c.exposures,
+            follows,
+            c.source_kind,
+            c.source,
+            c.n,
+            np.asarray(rec, dtype=np.int64),
+            np.asarray(items, dtype=np.int64),
+            np.asarray(frm, dtype=np.int64),
+            np.int64(chan),
+        )
 
     def mark_seen(
         self,
