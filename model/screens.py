@@ -88,6 +88,44 @@ def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source):
 
 
 @njit
+def _social_order(rec, items, key, n_users):
+    """The deliveries' positions in order of (recipient, item), equal pairs in given order: the
+    order a stable sort of ``key`` gives, by a counting sort on the recipient (linear) when
+    the batch is not small against the population, then items within each recipient."""
+    m = rec.shape[0]
+    if m * 8 < n_users:
+        # few deliveries: a comparison sort costs less than a pass over every user
+        return np.argsort(key, kind="mergesort")
+    start = np.zeros(n_users + 1, dtype=np.int64)
+    for i in range(m):
+        start[rec[i] + 1] += 1
+    for u in range(n_users):
+        start[u + 1] += start[u]
+    pos = start[:-1].copy()
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[pos[rec[i]]] = i
+        pos[rec[i]] += 1
+    for u in range(n_users):
+        a, b = start[u], start[u + 1]
+        if b - a <= 32:
+            # insertion sort on the item, stable (strict comparison)
+            for q in range(a + 1, b):
+                o = order[q]
+                r = q - 1
+                while r >= a and items[order[r]] > items[o]:
+                    order[r + 1] = order[r]
+                    r -= 1
+                order[r + 1] = o
+        else:
+            grp = order[a:b].copy()
+            sub = np.argsort(items[grp], kind="mergesort")
+            for q in range(b - a):
+                order[a + q] = grp[sub[q]]
+    return order
+
+
+@njit
 def _write_social(
     soc_item,
     soc_from,
@@ -114,8 +152,8 @@ def _write_social(
     size = soc_item.shape[1]
     m = rec.shape[0]
     key = rec * (n_items + 1) + items
-    # a stable sort: of equal (recipient, item) pairs the first given is the one delivered
-    order = np.argsort(key, kind="mergesort")
+    # a stable order: of equal (recipient, item) pairs the first given is the one delivered
+    order = _social_order(rec, items, key, soc_item.shape[0])
     kept = np.empty(m, dtype=np.int64)
     total = 0
     a = 0
