@@ -124,8 +124,12 @@ class ContentStore:
             return self.__dict__["_" + name][: self.n]
         raise AttributeError(name)
 
-    def add(self, **cols: np.ndarray) -> np.ndarray:
-        """Append items; returns their ids. Counters start at 0; missing parents are -1."""
+    def add(self, **cols: np.ndarray | float) -> np.ndarray:
+        """Append items; returns their ids. Counters start at 0; missing parents are -1.
+
+        The first column given is an array (its length is the number of items); a later one
+        may be a scalar, the same for every new item.
+        """
         k = len(next(iter(cols.values())))
         if self.n + k > self._cap:
             new = max(self._cap * 2, self.n + k)
@@ -136,7 +140,7 @@ class ContentStore:
                 self.__dict__["_" + name] = grown
             self._cap = new
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
-        cols.setdefault("parent", np.full(k, -1))
+        cols.setdefault("parent", -1)
         for name, values in cols.items():
             self.__dict__["_" + name][self.n : self.n + k] = values
         self.n += k

@@ -45,7 +45,7 @@ def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
 
 
 @njit
-def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source):
+def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source_kind, source):
     """Each outlet's ``items`` (in order; at most a screen-full, the newest) onto the direct
     screens of its followers, outlet by outlet in increasing id; returns the fresh slots."""
     size = item.shape[1]
@@ -53,37 +53,48 @@ def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source):
     # per outlet, its items in order, the newest screen-full of them
     count = np.zeros(n_out, dtype=np.int64)
     for j in range(items.shape[0]):
+        if source_kind[items[j]] != OUTLET or source[items[j]] >= n_out:
+            raise ValueError("deliver_outlets: every item must be an outlet's item")
         count[source[items[j]]] += 1
     first = np.zeros(n_out + 1, dtype=np.int64)
     for k in range(n_out):
         first[k + 1] = first[k] + min(count[k], size)
     pick = np.empty(first[n_out], dtype=np.int64)
-    seen_k = np.zeros(n_out, dtype=np.int64)
+    taken = np.zeros(n_out, dtype=np.int64)
     for j in range(items.shape[0]):
         k = source[items[j]]
         skip = count[k] - min(count[k], size)
-        if seen_k[k] >= skip:
-            pick[first[k] + seen_k[k] - skip] = items[j]
-        seen_k[k] += 1
+        if taken[k] >= skip:
+            pick[first[k] + taken[k] - skip] = items[j]
+        taken[k] += 1
     total = 0
-    for u in range(follows.shape[0]):
-        for k in range(n_out):
-            if count[k] == 0 or not follows[u, k]:
+    for k in range(n_out):
+        a, b = first[k], first[k + 1]
+        if a == b:
+            continue
+        for u in range(follows.shape[0]):
+            if not follows[u, k]:
                 continue
-            p = ptr[u]
+            sl = ptr[u] % size
             fresh = 0
-            m = first[k + 1] - first[k]
-            for j in range(m):
-                it = pick[first[k] + j]
-                sl = (p + j) % size
+            for j in range(a, b):
                 if seen[u, sl]:
                     fresh += 1
-                item[u, sl] = it
+                item[u, sl] = pick[j]
                 seen[u, sl] = False
-                exposures[it] += 1
-            ptr[u] = p + m
+                sl += 1
+                if sl == size:
+                    sl = 0
+            ptr[u] += b - a
             unseen[u] += fresh
             total += fresh
+        # every follower got each of these once
+        n_fol = 0
+        for u in range(follows.shape[0]):
+            if follows[u, k]:
+                n_fol += 1
+        for j in range(a, b):
+            exposures[pick[j]] += n_fol
     return total
 
 
@@ -267,6 +278,7 @@ class Screens:
             content.exposures,
             follows,
             np.asarray(items, dtype=np.int64),
+            content.source_kind,
             content.source,
         )
 
