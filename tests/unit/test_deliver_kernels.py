@@ -12,7 +12,7 @@ import importlib
 import numpy as np
 import pytest
 
-from model import OpinionEcology, Params, presets
+from model import OpinionEcology, Params, content, presets
 from model import step as phases
 from model.content import OUTLET, RECOMMENDED, SOCIAL, USER, ContentStore
 from model.screens import Screens
@@ -406,3 +406,74 @@ def test_steps_equal_the_array_code(params):
         assert a.keys() == b.keys()
         assert [k for k in a if a[k] != b[k]] == []
     assert new.content.n > 0 and new.content.exposures.sum() > 0
+
+
+# ----------------------------------------------------------------------------- content helpers
+def ref_visible_thread(c, items):
+    crit = c.critical[items] - c.removed_critical[items]
+    sup = c.supportive[items] - (c.removed[items] - c.removed_critical[items])
+    unc = c.uncivil[items] - c.removed_uncivil[items]
+    return sup, crit, unc, c.replies[items]
+
+
+def ref_item_proof(c, items, params):
+    from model.content import social_proof
+
+    sup, crit, unc, rep = ref_visible_thread(c, items)
+    return social_proof(
+        sup, crit, unc, rep, c.views[items], params.negativity_weight, params.proof_share
+    )
+
+
+def ref_thread_shares(c, items):
+    sup, crit, unc, rep = ref_visible_thread(c, items)
+    n = (sup + crit + rep).astype(np.float64)
+    uncivil = np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
+    critical = np.divide(crit, n, out=np.zeros(len(n)), where=n > 0)
+    return uncivil, critical
+
+
+def _threads(seed: int, n: int = 300) -> ContentStore:
+    """A store whose threads hold random comments, some removed, and some empty threads."""
+    rng = np.random.default_rng(seed)
+    c = _store([OUTLET] * n, [0] * n)
+    for name in ("supportive", "critical", "replies"):
+        getattr(c, name)[:] = rng.integers(0, 6, n) * (rng.random(n) < 0.7)
+    c.uncivil[:] = rng.integers(0, c.supportive + c.critical + 1)
+    c.removed_critical[:] = rng.integers(0, c.critical + 1)
+    c.removed[:] = c.removed_critical + rng.integers(0, c.supportive + 1)
+    c.removed_uncivil[:] = rng.integers(0, np.minimum(c.uncivil, c.removed) + 1)
+    c.views[:] = rng.integers(0, 40, n)
+    return c
+
+
+def _bits(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64).view(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_thread_helpers_equal_the_array_code(seed):
+    c = _threads(seed)
+    items = np.random.default_rng(seed).integers(0, c.n, 500)
+    for got, want in zip(
+        content.visible_thread(c, items), ref_visible_thread(c, items), strict=True
+    ):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    for nu, share in ((1.0, 0.1), (2.5, 0.03), (1.0, 1.0)):
+        params = Params(negativity_weight=nu, proof_share=share)
+        got, want = content.item_proof(c, items, params), ref_item_proof(c, items, params)
+        assert np.array_equal(_bits(got), _bits(want))
+    for got, want in zip(content.thread_shares(c, items), ref_thread_shares(c, items), strict=True):
+        assert np.array_equal(_bits(got), _bits(want))
+
+
+def test_count_by_hand_and_rejects_unknown_items():
+    """Repeated ids count once per occurrence, in int64 and int32 counters alike."""
+    c = _store([OUTLET] * 4, [0] * 4)
+    c.count("exposures", np.array([3, 1, 3, 3]))
+    c.count("removed", np.array([0, 0], dtype=np.int32))
+    assert c.exposures.tolist() == [0, 1, 0, 3] and c.removed.tolist() == [2, 0, 0, 0]
+    with pytest.raises(IndexError, match="out of range"):
+        c.count("views", np.array([4]))
+    with pytest.raises(IndexError, match="out of range"):
+        c.count("views", np.array([-1]))
