@@ -83,23 +83,34 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
     total = int(m_k.sum())
     u = np.empty(total)
     z = np.empty(5 * total)
-    # per outlet: stance mean and sd, valence (pulled down by outrage), intensity, quality,
-    # outrage and the format mix
-    base = np.empty((len(ks), 10))
+    # per outlet: stance mean and sd, intensity, quality and the format mix
+    base = np.array(
+        [
+            (o.stance_mean, o.stance_sd, o.intensity, o.quality, *o.format_mix)
+            for o in map(world.outlets.__getitem__, ks.tolist())
+        ],
+        dtype=np.float64,
+    )
     at = 0
-    for j, k in enumerate(ks):
-        o, rng, m = world.outlets[k], world.rng_outlet[k], int(m_k[j])
-        outrage = world.outlet["outrage"][k]
-        valence = world.outlet["valence_mean"][k] - world.params.outrage_valence * outrage
-        base[j, :6] = (o.stance_mean, o.stance_sd, valence, o.intensity, o.quality, outrage)
-        base[j, 6:] = o.format_mix
+    for k, m in zip(ks.tolist(), m_k.tolist(), strict=True):
+        rng = world.rng_outlet[k]
         # the outlet's draws, as rng.choice(4, m, p=format_mix) and then the normals of stance,
         # valence (sd 0.4), intensity, quality and outrage took them: one uniform per item for
         # the format, then 5 m standard normals in that order
         rng.random(m, out=u[at : at + m])
         rng.standard_normal(5 * m, out=z[5 * at : 5 * (at + m)])
         at += m
-    source, fmt, cols = _outlet_columns(ks, m_k, base, u, z)
+    o = world.outlet
+    source, fmt, cols = _outlet_columns(
+        ks,
+        m_k,
+        base,
+        o["valence_mean"],
+        o["outrage"],
+        float(world.params.outrage_valence),
+        u,
+        z,
+    )
     return world.content.add(
         source=source,
         source_kind=OUTLET,
@@ -114,9 +125,11 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
 
 
 @njit
-def _outlet_columns(ks, counts, base, u, z):
+def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u, z):
     """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items
-    from their outlets' ``base`` values, the format uniforms ``u`` and the normals ``z``.
+    from their outlets' ``base`` values (stance mean and sd, intensity, quality, format mix),
+    valence (pulled down by outrage) and outrage, the format uniforms ``u`` and the normals
+    ``z``.
 
     The format is numpy's ``Generator.choice`` with probabilities: the mix's cumulative sums,
     divided by the last, and the number of them at or below u. The valence draw is numpy's
@@ -128,17 +141,13 @@ def _outlet_columns(ks, counts, base, u, z):
     cdf = np.empty(4)
     at = 0
     for j in range(ks.shape[0]):
-        sm, ssd, val, inten, qual, outr = (
-            base[j, 0],
-            base[j, 1],
-            base[j, 2],
-            base[j, 3],
-            base[j, 4],
-            base[j, 5],
-        )
+        k = ks[j]
+        sm, ssd, inten, qual = base[j, 0], base[j, 1], base[j, 2], base[j, 3]
+        outr = outrage[k]
+        val = valence_mean[k] - outrage_valence * outr
         acc = 0.0
         for f in range(4):
-            acc += base[j, 6 + f]
+            acc += base[j, 4 + f]
             cdf[f] = acc
         for f in range(4):
             cdf[f] = cdf[f] / acc
@@ -146,7 +155,7 @@ def _outlet_columns(ks, counts, base, u, z):
         zs = z[5 * at :]
         for i in range(m):
             q = at + i
-            source[q] = ks[j]
+            source[q] = k
             f = 0
             for c in range(4):
                 if cdf[c] <= u[q]:
