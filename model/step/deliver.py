@@ -93,18 +93,49 @@ def deliver(world: World, t: int) -> None:
     targeting = world.outlet["targeting"]
     if targeting.any():
         rng = world.streams["target"]
-        for item in new:
-            k = int(c.source[item])
-            if not targeting[k]:
-                continue
-            cand = np.flatnonzero(rng.random(world.n_users) < RECOMMEND_SHARE)
-            cand = cand[~s.follows[cand, k]]
-            match = (
-                world.fmt_pref[s.gen[cand], c.format[item]]
-                * 4.0
-                * (1.0 - np.abs(s.opinion[cand] - c.stance[item]) / 2.0)
+        for item in new[targeting[c.source[new]]].tolist():
+            # two draws per item as always: a uniform per user picks the candidates, and one
+            # per candidate accepts it with probability min(1, its match)
+            cand = _candidates(
+                rng.random(world.n_users), s.follows, int(c.source[item]), RECOMMEND_SHARE
             )
-            cand = cand[rng.random(len(cand)) < np.clip(match, 0, 1)]
+            cand = _matched(
+                cand,
+                rng.random(len(cand)),
+                world.fmt_pref,
+                s.gen,
+                s.opinion,
+                int(c.format[item]),
+                float(c.stance[item]),
+            )
             sc.push_social(
                 c, s.follows, cand, np.full(len(cand), item), np.full(len(cand), -1), RECOMMENDED
             )
+
+
+@njit
+def _candidates(u, follows, k, share):
+    """Users whose uniform is below the recommendation ``share`` and who do not follow outlet
+    k (the share is an argument: a cached kernel would not see a changed constant)."""
+    out = np.empty(u.shape[0], dtype=np.int64)
+    m = 0
+    for i in range(u.shape[0]):
+        if u[i] < share and not follows[i, k]:
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
+@njit
+def _matched(cand, u, fmt_pref, gen, opinion, fmt, stance):
+    """The candidates whose uniform is below min(1, match): the cohort's preference for the
+    item's format x 4 x (1 - |opinion - stance| / 2)."""
+    out = np.empty(cand.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(cand.shape[0]):
+        i = cand[j]
+        match = fmt_pref[gen[i], fmt] * 4.0 * (1.0 - abs(opinion[i] - stance) / 2.0)
+        if u[j] < min(max(match, 0.0), 1.0):
+            out[m] = i
+            m += 1
+    return out[:m]
