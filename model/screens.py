@@ -99,14 +99,11 @@ def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source_ki
 
 
 @njit
-def _social_order(rec, items, key, n_users):
-    """The deliveries' positions in order of (recipient, item), equal pairs in given order: the
-    order a stable sort of ``key`` gives, by a counting sort on the recipient (linear) when
-    the batch is not small against the population, then items within each recipient."""
+def _social_order(rec, items, n_users):
+    """The deliveries' positions in order of (recipient, item), equal pairs in given order (the
+    order a stable sort of the key recipient x (n + 1) + item gives): a counting sort on the
+    recipient (linear), then items within each recipient."""
     m = rec.shape[0]
-    if m * 8 < n_users:
-        # few deliveries: a comparison sort costs less than a pass over every user
-        return np.argsort(key, kind="mergesort")
     start = np.zeros(n_users + 1, dtype=np.int64)
     for i in range(m):
         start[rec[i] + 1] += 1
@@ -154,17 +151,20 @@ def _write_social(
     items,
     frm,
     chan,
+    order,
 ):
     """Deliveries (rec, item, from) onto social screens; returns the fresh slots.
 
     In order of (recipient, item), the first of each pair only; an item already on either of
     the recipient's screens is dropped; of what is left, a recipient keeps its newest
-    screen-full, written at the next slots of its ring."""
+    screen-full, written at the next slots of its ring. ``order`` is that order if the caller
+    sorted (an empty array otherwise)."""
     size = soc_item.shape[1]
     m = rec.shape[0]
     key = rec * (n_items + 1) + items
     # a stable order: of equal (recipient, item) pairs the first given is the one delivered
-    order = _social_order(rec, items, key, soc_item.shape[0])
+    if order.shape[0] != m:
+        order = _social_order(rec, items, soc_item.shape[0])
     kept = np.empty(m, dtype=np.int64)
     total = 0
     a = 0
@@ -211,6 +211,9 @@ def _write_social(
         total += fresh
         a = b
     return total
+
+
+_NO_ORDER = np.zeros(0, dtype=np.int64)
 
 
 class Screens:
@@ -300,6 +303,14 @@ class Screens:
         if len(rec) == 0:
             return
         c = content
+        rec = np.asarray(rec, dtype=np.int64)
+        items = np.asarray(items, dtype=np.int64)
+        if len(rec) * 8 < len(self.soc_ptr):
+            # few deliveries against the population: numpy's stable sort costs less than the
+            # kernel's counting sort, a pass over every user
+            order = np.argsort(rec * (c.n + 1) + items, kind="stable")
+        else:
+            order = _NO_ORDER
         self.total_unseen += _write_social(
             self.soc_item,
             self.soc_from,
@@ -313,10 +324,11 @@ class Screens:
             c.source_kind,
             c.source,
             c.n,
-            np.asarray(rec, dtype=np.int64),
-            np.asarray(items, dtype=np.int64),
+            rec,
+            items,
             np.asarray(frm, dtype=np.int64),
             np.int64(chan),
+            order,
         )
 
     def mark_seen(
