@@ -22,6 +22,19 @@ from model.jit import njit
 
 
 @njit
+def _slot(p, size):
+    """p mod size for 0 <= p < 2^50, without an integer division (tens of cycles each, the
+    kernels' main cost): the quotient from a float reciprocal is off by at most one."""
+    q = np.int64(p * (1.0 / size))
+    r = p - q * size
+    if r < 0:
+        r += size
+    elif r >= size:
+        r -= size
+    return r
+
+
+@njit
 def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
     """``items`` onto the direct screens of the distinct users ``rec``; returns the fresh slots."""
     size = item.shape[1]
@@ -30,14 +43,17 @@ def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
     for i in range(rec.shape[0]):
         u = rec[i]
         p = ptr[u]
+        sl = _slot(p, size)
         fresh = 0
         for j in range(m):
-            sl = (p + j) % size
             if seen[u, sl]:
                 fresh += 1
             item[u, sl] = items[j]
             seen[u, sl] = False
             exposures[items[j]] += 1
+            sl += 1
+            if sl == size:
+                sl = 0
         ptr[u] = p + m
         unseen[u] += fresh
         total += fresh
@@ -75,7 +91,7 @@ def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source_ki
         for u in range(follows.shape[0]):
             if not follows[u, k]:
                 continue
-            sl = ptr[u] % size
+            sl = _slot(ptr[u], size)
             fresh = 0
             for j in range(a, b):
                 if seen[u, sl]:
@@ -195,10 +211,11 @@ def _write_social(
                 kept[n] = o
                 n += 1
         p = soc_ptr[u]
+        first = max(0, n - size)
+        sl = _slot(p + first, size)
         fresh = 0
-        for r in range(max(0, n - size), n):
+        for r in range(first, n):
             o = kept[r]
-            sl = (p + r) % size
             if soc_seen[u, sl]:
                 fresh += 1
             soc_item[u, sl] = items[o]
@@ -206,6 +223,9 @@ def _write_social(
             soc_chan[u, sl] = chan
             soc_seen[u, sl] = False
             exposures[items[o]] += 1
+            sl += 1
+            if sl == size:
+                sl = 0
         soc_ptr[u] = p + n
         soc_unseen[u] += fresh
         total += fresh

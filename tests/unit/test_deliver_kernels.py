@@ -477,3 +477,28 @@ def test_count_by_hand_and_rejects_unknown_items():
         c.count("views", np.array([4]))
     with pytest.raises(IndexError, match="out of range"):
         c.count("views", np.array([-1]))
+
+
+def test_ring_slot_is_the_remainder():
+    """The division-free p mod size equals numpy's remainder for every size a screen can have
+    and pointers up to 2^50 (far beyond any run's deliveries)."""
+    from model.screens import _slot
+
+    rng = np.random.default_rng(0)
+    ps = np.concatenate([np.arange(5000), rng.integers(0, 2**50, 5000), [2**50 - 1]])
+    for size in range(1, 65):
+        got = np.array([_slot(int(p), size) for p in ps[::7]] + [_slot(int(ps[-1]), size)])
+        assert np.array_equal(got, np.append(ps[::7], ps[-1]) % size)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_deliver_direct_equals_the_array_code(seed):
+    rng = np.random.default_rng(seed)
+    sc, c, _ = _random_screens(rng, 40, 4, 20)
+    rec = rng.choice(40, 15, replace=False)
+    items = rng.integers(0, 20, 1 + seed % 4)
+    old_sc, old_c = _copy(sc), _store(c.source_kind.tolist(), c.source.tolist())
+    ref_deliver_direct(old_sc, old_c, rec, items)
+    sc.deliver_direct(c, rec, items)
+    assert _same_screens(sc, old_sc)
+    assert np.array_equal(c.exposures, old_c.exposures)
