@@ -35,8 +35,20 @@ def _slot(p, size):
 
 
 @njit
+def _check_ids(rec, n_users, items, n_items):
+    """Unchecked indices would write outside the arrays: fail as numpy's indexing did."""
+    for i in range(rec.shape[0]):
+        if rec[i] < 0 or rec[i] >= n_users:
+            raise IndexError("screens: a recipient is not a user id")
+    for i in range(items.shape[0]):
+        if items[i] < 0 or items[i] >= n_items:
+            raise IndexError("screens: an item is not in the content store")
+
+
+@njit
 def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
     """``items`` onto the direct screens of the distinct users ``rec``; returns the fresh slots."""
+    _check_ids(rec, item.shape[0], items, exposures.shape[0])
     size = item.shape[1]
     m = items.shape[0]
     total = 0
@@ -64,6 +76,7 @@ def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
 def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source_kind, source):
     """Each outlet's ``items`` (in order; at most a screen-full, the newest) onto the direct
     screens of its followers, outlet by outlet in increasing id; returns the fresh slots."""
+    _check_ids(items[:0], 0, items, source.shape[0])
     size = item.shape[1]
     n_out = follows.shape[1]
     # per outlet, its items in order, the newest screen-full of them
@@ -175,6 +188,7 @@ def _write_social(
     the recipient's screens is dropped; of what is left, a recipient keeps its newest
     screen-full, written at the next slots of its ring. ``order`` is that order if the caller
     sorted (an empty array otherwise)."""
+    _check_ids(rec, soc_item.shape[0], items, source.shape[0])
     size = soc_item.shape[1]
     m = rec.shape[0]
     key = rec * (n_items + 1) + items

@@ -502,3 +502,20 @@ def test_deliver_direct_equals_the_array_code(seed):
     sc.deliver_direct(c, rec, items)
     assert _same_screens(sc, old_sc)
     assert np.array_equal(c.exposures, old_c.exposures)
+
+
+def test_screen_writers_reject_unknown_ids():
+    """An id outside the users or the store fails (the kernels do not check bounds themselves;
+    a silent write outside an array would corrupt the run)."""
+    c = _store([OUTLET, USER], [0, 1])
+    sc, follows = Screens(2, 3), np.ones((2, 1), bool)
+    one = np.array([-1])
+    with pytest.raises(IndexError, match="not a user id"):
+        sc.push_social(c, follows, np.array([2]), np.array([0]), one, SOCIAL)
+    with pytest.raises(IndexError, match="not in the content store"):
+        sc.push_social(c, follows, np.array([0]), np.array([2]), one, SOCIAL)
+    with pytest.raises(IndexError, match="not a user id"):
+        sc.deliver_direct(c, np.array([-1]), np.array([0]))
+    with pytest.raises(IndexError, match="not in the content store"):
+        sc.deliver_outlets(c, follows, np.array([5]))
+    assert sc.unseen() == 0 and c.exposures.tolist() == [0, 0]
