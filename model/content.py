@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.jit import njit
+
 #: Source kinds.
 OUTLET, USER = 0, 1
 #: Delivery channels (index into per-cohort exposure tables).
@@ -83,28 +85,121 @@ def social_proof(
 
 def visible_thread(c: ContentStore, items: np.ndarray) -> tuple[np.ndarray, ...]:
     """The visible (not removed) supportive, critical and uncivil comments and replies of ``items``."""
-    crit = c.critical[items] - c.removed_critical[items]
-    sup = c.supportive[items] - (c.removed[items] - c.removed_critical[items])
-    unc = c.uncivil[items] - c.removed_uncivil[items]
-    return sup, crit, unc, c.replies[items]
+    return _visible(*_thread_columns(c), np.asarray(items, dtype=np.int64))
 
 
 def item_proof(c: ContentStore, items: np.ndarray, params) -> np.ndarray:
-    """Signed social proof of ``items`` under ``params`` (negativity weight, proof share)."""
-    sup, crit, unc, rep = visible_thread(c, items)
-    return social_proof(
-        sup, crit, unc, rep, c.views[items], params.negativity_weight, params.proof_share
+    """Signed social proof of ``items`` under ``params`` (negativity weight, proof share):
+    :func:`social_proof` of their :func:`visible_thread`, in one pass."""
+    return _item_proof(
+        *_thread_columns(c),
+        c.__dict__["_views"],
+        np.asarray(items, dtype=np.int64),
+        float(params.negativity_weight),
+        float(params.proof_share),
     )
 
 
 def thread_shares(c: ContentStore, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shares of the visible thread of ``items`` that are uncivil and critical, from one read of
     the thread (0 for an empty thread)."""
-    sup, crit, unc, rep = visible_thread(c, items)
-    n = (sup + crit + rep).astype(np.float64)
-    uncivil = np.divide(unc, n, out=np.zeros(len(n)), where=n > 0)
-    critical = np.divide(crit, n, out=np.zeros(len(n)), where=n > 0)
+    return _thread_shares(*_thread_columns(c), np.asarray(items, dtype=np.int64))
+
+
+def _thread_columns(c: ContentStore) -> tuple[np.ndarray, ...]:
+    """The counters a thread is read from (the store's whole columns: items index them)."""
+    d = c.__dict__
+    return tuple(d["_" + f] for f in _THREAD)
+
+
+_THREAD = (
+    "supportive",
+    "critical",
+    "uncivil",
+    "removed",
+    "removed_uncivil",
+    "removed_critical",
+    "replies",
+)
+
+# The thread kernels: compiled, because a step reads threads of a few hundred items and the
+# dozen array calls of the former code, not the arithmetic, were the cost. Integer counts are
+# exact in any width; the float arithmetic follows social_proof operation by operation.
+
+
+@njit
+def _check(items, n):
+    for i in range(items.shape[0]):
+        if items[i] < 0 or items[i] >= n:
+            raise IndexError("item id out of range")
+
+
+@njit
+def _visible(sup_all, crit_all, unc_all, rem, rem_unc, rem_crit, rep_all, items):
+    _check(items, sup_all.shape[0])
+    k = items.shape[0]
+    sup = np.empty(k, dtype=np.int32)
+    crit = np.empty(k, dtype=np.int32)
+    unc = np.empty(k, dtype=np.int32)
+    rep = np.empty(k, dtype=np.int32)
+    for i in range(k):
+        it = items[i]
+        crit[i] = crit_all[it] - rem_crit[it]
+        sup[i] = sup_all[it] - (rem[it] - rem_crit[it])
+        unc[i] = unc_all[it] - rem_unc[it]
+        rep[i] = rep_all[it]
+    return sup, crit, unc, rep
+
+
+@njit
+def _item_proof(
+    sup_all, crit_all, unc_all, rem, rem_unc, rem_crit, rep_all, views, items, nu, share
+):
+    _check(items, sup_all.shape[0])
+    out = np.empty(items.shape[0])
+    for i in range(items.shape[0]):
+        it = items[i]
+        sup = float(sup_all[it] - (rem[it] - rem_crit[it]))
+        crit = float(crit_all[it] - rem_crit[it])
+        unc = float(unc_all[it] - rem_unc[it])
+        rep = float(rep_all[it])
+        s = sup + rep
+        neg = nu * (crit + unc)
+        n = sup + crit + rep
+        tot = s + neg
+        sign = (s - neg) / tot if tot > 0 else 0.0
+        x = n / (share * max(float(views[it]), PROOF_MIN_VIEWS))
+        # np.minimum(1, x): nan stays nan
+        size = x if (x < 1.0 or x != x) else 1.0
+        out[i] = sign * size
+    return out
+
+
+@njit
+def _thread_shares(sup_all, crit_all, unc_all, rem, rem_unc, rem_crit, rep_all, items):
+    _check(items, sup_all.shape[0])
+    k = items.shape[0]
+    uncivil = np.zeros(k)
+    critical = np.zeros(k)
+    for i in range(k):
+        it = items[i]
+        crit = crit_all[it] - rem_crit[it]
+        sup = sup_all[it] - (rem[it] - rem_crit[it])
+        unc = unc_all[it] - rem_unc[it]
+        n = float(sup + crit + rep_all[it])
+        if n > 0:
+            uncivil[i] = unc / n
+            critical[i] = crit / n
     return uncivil, critical
+
+
+@njit
+def _count(arr, items, n):
+    for i in range(items.shape[0]):
+        it = items[i]
+        if it < 0 or it >= n:
+            raise IndexError("item id out of range")
+        arr[it] += 1
 
 
 class ContentStore:
@@ -124,8 +219,12 @@ class ContentStore:
             return self.__dict__["_" + name][: self.n]
         raise AttributeError(name)
 
-    def add(self, **cols: np.ndarray) -> np.ndarray:
-        """Append items; returns their ids. Counters start at 0; missing parents are -1."""
+    def add(self, **cols: np.ndarray | float) -> np.ndarray:
+        """Append items; returns their ids. Counters start at 0; missing parents are -1.
+
+        The first column given is an array (its length is the number of items); a later one
+        may be a scalar, the same for every new item.
+        """
         k = len(next(iter(cols.values())))
         if self.n + k > self._cap:
             new = max(self._cap * 2, self.n + k)
@@ -136,7 +235,7 @@ class ContentStore:
                 self.__dict__["_" + name] = grown
             self._cap = new
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
-        cols.setdefault("parent", np.full(k, -1))
+        cols.setdefault("parent", -1)
         for name, values in cols.items():
             self.__dict__["_" + name][self.n : self.n + k] = values
         self.n += k
@@ -145,8 +244,7 @@ class ContentStore:
     def count(self, counter: str, items: np.ndarray) -> None:
         """Add one to ``counter`` for each occurrence of each item id."""
         if len(items):
-            arr = self.__dict__["_" + counter]
-            arr[: self.n] += np.bincount(items, minlength=self.n).astype(arr.dtype)
+            _count(self.__dict__["_" + counter], np.asarray(items, dtype=np.int64), self.n)
 
     def nbytes(self) -> int:
         return sum(self.__dict__["_" + f].nbytes for f in _ITEM_FIELDS)

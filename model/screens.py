@@ -2,11 +2,15 @@
 
 Each user has two screens of ``size`` slots (Weng et al. 2012): a direct screen for the outlets
 it follows and a social screen for everything else (shares, recommendations, trending top-ups,
-community items). Every write into a screen goes through :meth:`Screens.deliver_direct` or
-:meth:`Screens.push_social`, which also count exposures; :meth:`Screens.mark_seen` is the only
-other mutation. The writer keeps per-user counts of unseen slots and their total, so that
-attention gathers the screens of only those users who have something to see and ``extinct()``
-needs no scan.
+community items). Every write into a screen goes through :meth:`Screens.deliver_direct`,
+:meth:`Screens.deliver_outlets` or :meth:`Screens.push_social`, which also count exposures;
+:meth:`Screens.mark_seen` is the only other mutation. The writer keeps per-user counts of unseen
+slots and their total, so that attention gathers the screens of only those users who have
+something to see and ``extinct()`` needs no scan.
+
+The writes are compiled kernels (:mod:`model.jit`): a delivery touches a few slots of a few
+rows, so numpy's per-call overhead, not the work, was their cost. They only move integers, so
+they give exactly the state the former array code gave.
 """
 
 from __future__ import annotations
@@ -14,6 +18,236 @@ from __future__ import annotations
 import numpy as np
 
 from model.content import OUTLET, ContentStore
+from model.jit import njit
+
+
+@njit
+def _slot(p, size):
+    """p mod size for 0 <= p < 2^50, without an integer division (tens of cycles each, the
+    kernels' main cost): the quotient from a float reciprocal is off by at most one."""
+    q = np.int64(p * (1.0 / size))
+    r = p - q * size
+    if r < 0:
+        r += size
+    elif r >= size:
+        r -= size
+    return r
+
+
+@njit
+def _check_ids(rec, n_users, items, n_items):
+    """Unchecked indices would write outside the arrays: fail as numpy's indexing did."""
+    for i in range(rec.shape[0]):
+        if rec[i] < 0 or rec[i] >= n_users:
+            raise IndexError("screens: a recipient is not a user id")
+    for i in range(items.shape[0]):
+        if items[i] < 0 or items[i] >= n_items:
+            raise IndexError("screens: an item is not in the content store")
+
+
+@njit
+def _write_direct(item, seen, ptr, unseen, exposures, rec, items):
+    """``items`` onto the direct screens of the distinct users ``rec``; returns the fresh slots."""
+    _check_ids(rec, item.shape[0], items, exposures.shape[0])
+    size = item.shape[1]
+    m = items.shape[0]
+    total = 0
+    for i in range(rec.shape[0]):
+        u = rec[i]
+        p = ptr[u]
+        sl = _slot(p, size)
+        fresh = 0
+        for j in range(m):
+            if seen[u, sl]:
+                fresh += 1
+            item[u, sl] = items[j]
+            seen[u, sl] = False
+            exposures[items[j]] += 1
+            sl += 1
+            if sl == size:
+                sl = 0
+        ptr[u] = p + m
+        unseen[u] += fresh
+        total += fresh
+    return total
+
+
+@njit
+def _write_outlets(item, seen, ptr, unseen, exposures, follows, items, source_kind, source):
+    """Each outlet's ``items`` (in order; at most a screen-full, the newest) onto the direct
+    screens of its followers, outlet by outlet in increasing id; returns the fresh slots."""
+    _check_ids(items[:0], 0, items, source.shape[0])
+    size = item.shape[1]
+    n_out = follows.shape[1]
+    # per outlet, its items in order, the newest screen-full of them
+    count = np.zeros(n_out, dtype=np.int64)
+    for j in range(items.shape[0]):
+        if source_kind[items[j]] != OUTLET or source[items[j]] >= n_out:
+            raise ValueError("deliver_outlets: every item must be an outlet's item")
+        count[source[items[j]]] += 1
+    first = np.zeros(n_out + 1, dtype=np.int64)
+    for k in range(n_out):
+        first[k + 1] = first[k] + min(count[k], size)
+    pick = np.empty(first[n_out], dtype=np.int64)
+    taken = np.zeros(n_out, dtype=np.int64)
+    for j in range(items.shape[0]):
+        k = source[items[j]]
+        skip = count[k] - min(count[k], size)
+        if taken[k] >= skip:
+            pick[first[k] + taken[k] - skip] = items[j]
+        taken[k] += 1
+    total = 0
+    for k in range(n_out):
+        a, b = first[k], first[k + 1]
+        if a == b:
+            continue
+        for u in range(follows.shape[0]):
+            if not follows[u, k]:
+                continue
+            sl = _slot(ptr[u], size)
+            fresh = 0
+            for j in range(a, b):
+                if seen[u, sl]:
+                    fresh += 1
+                item[u, sl] = pick[j]
+                seen[u, sl] = False
+                sl += 1
+                if sl == size:
+                    sl = 0
+            ptr[u] += b - a
+            unseen[u] += fresh
+            total += fresh
+        # every follower got each of these once
+        n_fol = 0
+        for u in range(follows.shape[0]):
+            if follows[u, k]:
+                n_fol += 1
+        for j in range(a, b):
+            exposures[pick[j]] += n_fol
+    return total
+
+
+@njit
+def _social_order(rec, items, n_users):
+    """The deliveries' positions in order of (recipient, item), equal pairs in given order (the
+    order a stable sort of the key recipient x (n + 1) + item gives): a counting sort on the
+    recipient (linear), then items within each recipient."""
+    m = rec.shape[0]
+    start = np.zeros(n_users + 1, dtype=np.int64)
+    for i in range(m):
+        start[rec[i] + 1] += 1
+    for u in range(n_users):
+        start[u + 1] += start[u]
+    pos = start[:-1].copy()
+    order = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        order[pos[rec[i]]] = i
+        pos[rec[i]] += 1
+    for u in range(n_users):
+        a, b = start[u], start[u + 1]
+        if b - a <= 32:
+            # insertion sort on the item, stable (strict comparison)
+            for q in range(a + 1, b):
+                o = order[q]
+                r = q - 1
+                while r >= a and items[order[r]] > items[o]:
+                    order[r + 1] = order[r]
+                    r -= 1
+                order[r + 1] = o
+        else:
+            grp = order[a:b].copy()
+            sub = np.argsort(items[grp], kind="mergesort")
+            for q in range(b - a):
+                order[a + q] = grp[sub[q]]
+    return order
+
+
+@njit
+def _write_social(
+    soc_item,
+    soc_from,
+    soc_chan,
+    soc_seen,
+    soc_ptr,
+    soc_unseen,
+    dir_item,
+    exposures,
+    follows,
+    source_kind,
+    source,
+    n_items,
+    rec,
+    items,
+    frm,
+    chan,
+    order,
+):
+    """Deliveries (rec, item, from) onto social screens; returns the fresh slots.
+
+    In order of (recipient, item), the first of each pair only; an item already on either of
+    the recipient's screens is dropped; of what is left, a recipient keeps its newest
+    screen-full, written at the next slots of its ring. ``order`` is that order if the caller
+    sorted (an empty array otherwise)."""
+    _check_ids(rec, soc_item.shape[0], items, source.shape[0])
+    size = soc_item.shape[1]
+    m = rec.shape[0]
+    key = rec * (n_items + 1) + items
+    # a stable order: of equal (recipient, item) pairs the first given is the one delivered
+    if order.shape[0] != m:
+        order = _social_order(rec, items, soc_item.shape[0])
+    kept = np.empty(m, dtype=np.int64)
+    total = 0
+    a = 0
+    while a < m:
+        u = rec[order[a]]
+        b = a
+        while b < m and rec[order[b]] == u:
+            b += 1
+        # the group a..b of recipient u: drop repeats and items already on a screen (the
+        # screens as they were before this batch: u's row changes only below)
+        n = 0
+        for q in range(a, b):
+            o = order[q]
+            if q > a and key[o] == key[order[q - 1]]:
+                continue
+            it = items[o]
+            on = False
+            for sl in range(size):
+                if soc_item[u, sl] == it:
+                    on = True
+                    break
+            if not on and source_kind[it] == OUTLET and follows[u, source[it]]:
+                for sl in range(size):
+                    if dir_item[u, sl] == it:
+                        on = True
+                        break
+            if not on:
+                kept[n] = o
+                n += 1
+        p = soc_ptr[u]
+        first = max(0, n - size)
+        sl = _slot(p + first, size)
+        fresh = 0
+        for r in range(first, n):
+            o = kept[r]
+            if soc_seen[u, sl]:
+                fresh += 1
+            soc_item[u, sl] = items[o]
+            soc_from[u, sl] = frm[o]
+            soc_chan[u, sl] = chan
+            soc_seen[u, sl] = False
+            exposures[items[o]] += 1
+            sl += 1
+            if sl == size:
+                sl = 0
+        soc_ptr[u] = p + n
+        soc_unseen[u] += fresh
+        total += fresh
+        a = b
+    return total
+
+
+_NO_ORDER = np.zeros(0, dtype=np.int64)
 
 
 class Screens:
@@ -52,21 +286,38 @@ class Screens:
         return self.total_unseen
 
     def deliver_direct(self, content: ContentStore, rec: np.ndarray, items: np.ndarray) -> None:
-        """Write ``items`` (at most ``size``, in order) onto the direct screens of users ``rec``."""
+        """Write ``items`` (at most ``size``, in order) onto the direct screens of the distinct
+        users ``rec``."""
         if len(rec) == 0:
             return
-        # flat positions of the (recipient, slot) cells: one gather and two writes, no 2-D fancy
-        slot = (self.dir_ptr[rec][:, None] + np.arange(len(items))) % self.size
-        flat = (rec[:, None] * self.size + slot).reshape(-1)
-        seen = self.dir_seen.reshape(-1)
-        fresh = seen[flat].reshape(len(rec), len(items)).sum(axis=1)
-        tiled = np.tile(items, len(rec))
-        self.dir_item.reshape(-1)[flat] = tiled
-        seen[flat] = False
-        self.dir_ptr[rec] += len(items)
-        self.dir_unseen[rec] += fresh
-        self.total_unseen += int(fresh.sum())
-        content.count("exposures", tiled)
+        self.total_unseen += _write_direct(
+            self.dir_item,
+            self.dir_seen,
+            self.dir_ptr,
+            self.dir_unseen,
+            content.exposures,
+            np.asarray(rec, dtype=np.int64),
+            np.asarray(items, dtype=np.int64),
+        )
+
+    def deliver_outlets(
+        self, content: ContentStore, follows: np.ndarray, items: np.ndarray
+    ) -> None:
+        """Direct delivery of outlets' new ``items``: every follower of an outlet gets its items
+        in order, at most the newest screen-full, outlet by outlet (one pass over the users)."""
+        if len(items) == 0:
+            return
+        self.total_unseen += _write_outlets(
+            self.dir_item,
+            self.dir_seen,
+            self.dir_ptr,
+            self.dir_unseen,
+            content.exposures,
+            follows,
+            np.asarray(items, dtype=np.int64),
+            content.source_kind,
+            content.source,
+        )
 
     def push_social(
         self,
@@ -80,51 +331,39 @@ class Screens:
         """Write deliveries (recipient, item, from) into social screens, FIFO, on channel ``chan``.
 
         An item already on either of the recipient's screens (seen or not) is not delivered
-        again; of a batch larger than the screen a user keeps the newest screen-full.
+        again, nor is a repeat of a (recipient, item) pair; a recipient's deliveries go in
+        order of item id; of a batch larger than the screen a user keeps the newest screen-full.
         """
         if len(rec) == 0:
             return
         c = content
-        rec = rec.astype(np.int64)
-        items = items.astype(np.int64)
-        key = rec * (c.n + 1) + items
-        order = np.argsort(key, kind="stable")
-        key, rec, items, frm = key[order], rec[order], items[order], frm[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        onscreen = (self.soc_item[rec] == items[:, None]).any(axis=1)
-        # an outlet's item may also sit on the direct screen, if the user follows the outlet
-        outlet = np.flatnonzero(c.source_kind[items] == OUTLET)
-        outlet = outlet[follows[rec[outlet], c.source[items[outlet]]]]
-        onscreen[outlet] |= (self.dir_item[rec[outlet]] == items[outlet][:, None]).any(axis=1)
-        keep = first & ~onscreen
-        rec, items, frm = rec[keep], items[keep], frm[keep]
-        if len(rec) == 0:
-            return
-        # rank of each delivery among those to the same user; keep only the newest screen-full
-        start = np.ones(len(rec), dtype=bool)
-        start[1:] = rec[1:] != rec[:-1]
-        grp = np.cumsum(start) - 1
-        first_idx = np.flatnonzero(start)
-        rank = np.arange(len(rec)) - first_idx[grp]
-        n_per = np.diff(np.append(first_idx, len(rec)))
-        keep = rank >= n_per[grp] - self.size
-        slot = (self.soc_ptr[rec] + rank) % self.size
-        r, sl = rec[keep], slot[keep]
-        fresh = self.soc_seen[r, sl]
-        self.soc_item[r, sl] = items[keep]
-        self.soc_from[r, sl] = frm[keep]
-        self.soc_chan[r, sl] = chan
-        self.soc_seen[r, sl] = False
-        self.soc_ptr[rec[start]] += n_per
-        # r is sorted (by recipient) and each (r, sl) cell appears once, so the fresh cells per
-        # recipient are run lengths: no unbuffered ufunc.at
-        rf = r[fresh]
-        if len(rf):
-            first_f = np.flatnonzero(np.concatenate(([True], rf[1:] != rf[:-1])))
-            self.soc_unseen[rf[first_f]] += np.diff(np.append(first_f, len(rf))).astype(np.int32)
-        self.total_unseen += len(rf)
-        c.count("exposures", items[keep])
+        rec = np.asarray(rec, dtype=np.int64)
+        items = np.asarray(items, dtype=np.int64)
+        if len(rec) * 8 < len(self.soc_ptr):
+            # few deliveries against the population: numpy's stable sort costs less than the
+            # kernel's counting sort, a pass over every user
+            order = np.argsort(rec * (c.n + 1) + items, kind="stable")
+        else:
+            order = _NO_ORDER
+        self.total_unseen += _write_social(
+            self.soc_item,
+            self.soc_from,
+            self.soc_chan,
+            self.soc_seen,
+            self.soc_ptr,
+            self.soc_unseen,
+            self.dir_item,
+            c.exposures,
+            follows,
+            c.source_kind,
+            c.source,
+            c.n,
+            rec,
+            items,
+            np.asarray(frm, dtype=np.int64),
+            np.int64(chan),
+            order,
+        )
 
     def mark_seen(
         self,

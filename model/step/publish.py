@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import portable
+from model import jit
 from model.content import OUTLET, USER
+from model.jit import njit
 from model.step.records import Sessions
 
 if TYPE_CHECKING:
@@ -40,33 +41,191 @@ def sessions(world: World, t: int) -> Sessions:
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Poisson(lam) counts by inversion of one uniform each (monotone in lam for a fixed u)."""
+    """Poisson(lam) counts by inversion of one uniform each (monotone in lam for a fixed u).
+
+    The count is the number of k in 0..top whose cumulative probability (summed in order of k)
+    is below u, with top = max(lam) + 10 sqrt(max(lam)) + 20 for the whole batch.
+    """
     lam = np.asarray(lam, dtype=np.float64)
     top = int(np.max(lam, initial=0.0) + 10.0 * np.sqrt(np.max(lam, initial=0.0)) + 20)
-    k = np.arange(top + 1)
-    log_fact = np.cumsum(portable.log(np.maximum(k, 1)))
-    logpmf = k[None, :] * portable.log(np.maximum(lam, 1e-300))[:, None] - lam[:, None] - log_fact
-    cdf = np.cumsum(portable.exp(logpmf), axis=1)
-    return (u[:, None] > cdf).sum(axis=1).astype(np.int64)
+    return _poisson_counts(np.asarray(u, dtype=np.float64), lam, top)
 
 
-def _outlet_items(world: World, k: int, m: int, t: int) -> np.ndarray:
-    """``m`` new items of outlet ``k`` at step ``t``, drawn from the outlet's own stream."""
-    o, rng = world.outlets[k], world.rng_outlet[k]
-    fmt = rng.choice(4, size=m, p=np.array(o.format_mix)).astype(np.int8)
-    outrage = world.outlet["outrage"][k]
-    valence = world.outlet["valence_mean"][k] - world.params.outrage_valence * outrage
-    return world.content.add(
-        source_kind=np.full(m, OUTLET),
-        source=np.full(m, k),
-        format=fmt,
-        stance=np.clip(o.stance_mean + o.stance_sd * rng.standard_normal(m), -1, 1),
-        valence=np.clip(valence + rng.normal(0.0, 0.4, m), -1, 1),
-        intensity=np.clip(o.intensity + 0.15 * rng.standard_normal(m), 0, 1),
-        quality=np.clip(o.quality + 0.1 * rng.standard_normal(m), 0, 1),
-        created=np.full(m, t),
-        outrage=np.clip(outrage + 0.1 * rng.standard_normal(m), 0, 1),
+@njit
+def _poisson_counts(u, lam, top):
+    """Inversion of each u against its cumulative Poisson(lam) probabilities over 0..top."""
+    log_fact = np.empty(top + 1)
+    acc = 0.0
+    for k in range(top + 1):
+        acc += jit.log(float(max(k, 1)))
+        log_fact[k] = acc
+    out = np.zeros(u.shape[0], dtype=np.int64)
+    for i in range(u.shape[0]):
+        loglam = jit.log(max(lam[i], 1e-300))
+        cdf = 0.0
+        for k in range(top + 1):
+            cdf += jit.exp(k * loglam - lam[i] - log_fact[k])
+            # the partial sums never decrease, so u exceeds none of the later ones either
+            if not u[i] > cdf:
+                break
+            out[i] += 1
+    return out
+
+
+def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
+    """``counts[k]`` new items of each outlet ``k`` at step ``t``, outlet by outlet, each
+    outlet's drawn from its own stream (so one outlet's rate, a strategy choice, never shifts
+    another's items: common random numbers)."""
+    ks = np.flatnonzero(counts)
+    if len(ks) == 0:
+        return np.zeros(0, dtype=np.int64)
+    m_k = counts[ks]
+    total = int(m_k.sum())
+    u = np.empty(total)
+    z = np.empty(5 * total)
+    # per outlet: stance mean and sd, intensity, quality and the format mix
+    base = np.array(
+        [
+            (o.stance_mean, o.stance_sd, o.intensity, o.quality, *o.format_mix)
+            for o in map(world.outlets.__getitem__, ks.tolist())
+        ],
+        dtype=np.float64,
     )
+    at = 0
+    for k, m in zip(ks.tolist(), m_k.tolist(), strict=True):
+        rng = world.rng_outlet[k]
+        # the outlet's draws, as rng.choice(4, m, p=format_mix) and then the normals of stance,
+        # valence (sd 0.4), intensity, quality and outrage took them: one uniform per item for
+        # the format, then 5 m standard normals in that order
+        rng.random(m, out=u[at : at + m])
+        rng.standard_normal(5 * m, out=z[5 * at : 5 * (at + m)])
+        at += m
+    o = world.outlet
+    source, fmt, cols = _outlet_columns(
+        ks,
+        m_k,
+        base,
+        o["valence_mean"],
+        o["outrage"],
+        float(world.params.outrage_valence),
+        u,
+        z,
+    )
+    return world.content.add(
+        source=source,
+        source_kind=OUTLET,
+        format=fmt,
+        stance=cols[0],
+        valence=cols[1],
+        intensity=cols[2],
+        quality=cols[3],
+        created=t,
+        outrage=cols[4],
+    )
+
+
+@njit
+def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u, z):
+    """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items
+    from their outlets' ``base`` values (stance mean and sd, intensity, quality, format mix),
+    valence (pulled down by outrage) and outrage, the format uniforms ``u`` and the normals
+    ``z``.
+
+    The format is numpy's ``Generator.choice`` with probabilities: the mix's cumulative sums,
+    divided by the last, and the number of them at or below u. The valence draw is numpy's
+    ``normal(0.0, 0.4)``: 0.0 + 0.4 z. Each value is clipped to its range."""
+    total = u.shape[0]
+    source = np.empty(total, dtype=np.int64)
+    fmt = np.empty(total, dtype=np.int64)
+    cols = np.empty((5, total))
+    cdf = np.empty(4)
+    at = 0
+    for j in range(ks.shape[0]):
+        k = ks[j]
+        sm, ssd, inten, qual = base[j, 0], base[j, 1], base[j, 2], base[j, 3]
+        outr = outrage[k]
+        val = valence_mean[k] - outrage_valence * outr
+        acc = 0.0
+        for f in range(4):
+            acc += base[j, 4 + f]
+            cdf[f] = acc
+        for f in range(4):
+            cdf[f] = cdf[f] / acc
+        m = counts[j]
+        zs = z[5 * at :]
+        for i in range(m):
+            q = at + i
+            source[q] = k
+            f = 0
+            for c in range(4):
+                if cdf[c] <= u[q]:
+                    f += 1
+            fmt[q] = f
+            cols[0, q] = min(max(sm + ssd * zs[i], -1.0), 1.0)
+            cols[1, q] = min(max(val + (0.0 + 0.4 * zs[m + i]), -1.0), 1.0)
+            cols[2, q] = min(max(inten + 0.15 * zs[2 * m + i], 0.0), 1.0)
+            cols[3, q] = min(max(qual + 0.1 * zs[3 * m + i], 0.0), 1.0)
+            cols[4, q] = min(max(outr + 0.1 * zs[4 * m + i], 0.0), 1.0)
+        at += m
+    return source, fmt, cols
+
+
+@njit
+def _post_columns(u, z, gen, fmt_pref, opinion, valence, arousal, posters):
+    """Format (by inversion of ``u`` on the cohort's cumulative preferences), stance, valence,
+    intensity and quality of posters' new posts; ``z`` holds the stance normals, then the
+    quality normals."""
+    k = posters.shape[0]
+    fmt = np.empty(k, dtype=np.int64)
+    stance = np.empty(k)
+    quality = np.empty(k)
+    val = np.empty(k, dtype=valence.dtype)
+    inten = np.empty(k, dtype=arousal.dtype)
+    for i in range(k):
+        who = posters[i]
+        g = gen[who]
+        cdf = 0.0
+        f = 0
+        for j in range(fmt_pref.shape[1]):
+            cdf += fmt_pref[g, j]
+            if u[i] > cdf:
+                f += 1
+        fmt[i] = min(f, 3)
+        stance[i] = min(max(opinion[who] + 0.1 * z[i], -1.0), 1.0)
+        quality[i] = min(max(0.5 + 0.15 * z[k + i], 0.0), 1.0)
+        val[i] = valence[who]
+        inten[i] = arousal[who]
+    return fmt, stance, val, inten, quality
+
+
+@njit
+def _budget(
+    balance, spent_total, published, staff, conversation, follow_src, item_hours, u, initial
+):
+    """One step of the staff budget (docs/ODD.md 7.12), in :func:`publishing_hours`' and
+    :func:`poisson_inverse`'s arithmetic: the new items per outlet (``initial`` more for the
+    focal outlet), with the balance, hours spent and items published updated in place; returns
+    them and the follow-ups per outlet."""
+    n = balance.shape[0]
+    fu = np.zeros(n, dtype=np.int64)
+    for i in range(follow_src.shape[0]):
+        fu[follow_src[i]] += 1
+    lam = np.empty(n)
+    for k in range(n):
+        hours = balance[k] + staff[k] - conversation[k] * staff[k] - fu[k] * item_hours
+        lam[k] = max(hours, 0.0) / item_hours
+    hi = 0.0
+    for k in range(n):
+        hi = max(hi, lam[k])
+    counts = _poisson_counts(u, lam, int(hi + 10.0 * np.sqrt(hi) + 20))
+    for k in range(n):
+        spent = (counts[k] + fu[k]) * item_hours
+        balance[k] += staff[k] - spent
+        spent_total[k] += spent
+    counts[0] += initial
+    for k in range(n):
+        published[k] += counts[k]
+    return counts, fu
 
 
 def publishing_hours(
@@ -87,41 +246,39 @@ def publish(world: World, t: int, sess: Sessions) -> None:
     # balance; the conversation's share is set aside for the respond phase (its unused hours
     # stay in the balance for the next step's publishing), the follow-ups released now are
     # paid at item_hours each, and the rest buys Poisson(hours / item_hours) new items
-    fu = np.zeros(world.n_outlets, dtype=np.int64)
-    if len(box.outlet_items):
-        fu = np.bincount(world.content.source[box.outlet_items], minlength=world.n_outlets)
-    hours = publishing_hours(
-        world.staff_balance, o["staff"], o["conversation_share"], fu * p.item_hours
+    counts, fu = _budget(
+        world.staff_balance,
+        world.staff_spent,
+        world.published,
+        o["staff"],
+        o["conversation_share"],
+        world.content.source[box.outlet_items],
+        float(p.item_hours),
+        rng.random(world.n_outlets),
+        p.initial_items if t == 1 else 0,
     )
-    counts = poisson_inverse(rng.random(world.n_outlets), np.maximum(hours, 0.0) / p.item_hours)
-    spent = (counts + fu) * p.item_hours
-    world.staff_balance += o["staff"] - spent
-    world.staff_spent += spent
-    if t == 1:
-        counts[0] += p.initial_items
-    world.published += counts
-    # each outlet draws its items from its own stream, so one outlet's rate (a strategy choice)
-    # never shifts another's items (common random numbers)
-    parts = [_outlet_items(world, k, int(n), t) for k, n in enumerate(counts) if n > 0]
-    new = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    box.new_items = np.concatenate([box.outlet_items, new])
+    new = _outlet_items(world, counts, t)
+    box.new_items = np.concatenate([box.outlet_items, new]) if len(box.outlet_items) else new
     box.outlet_items = np.zeros(0, dtype=np.int64)
-    world.focal_items += int(np.count_nonzero(world.content.source[box.new_items] == 0))
+    world.focal_items += int(fu[0] + counts[0])
     posters = sess.posters
     if len(posters):
         r = world.rng_posts
         k = len(posters)
-        g = s.gen[posters]
-        cdf = np.cumsum(world.fmt_pref[g], axis=1)
-        pfmt = (r.random(k)[:, None] > cdf).sum(axis=1).clip(0, 3)
+        # the draws in their historical order: format, then the stance and quality normals
+        u = r.random(k)
+        z = r.standard_normal(2 * k)
+        pfmt, stance, valence, intensity, quality = _post_columns(
+            u, z, s.gen, world.fmt_pref, s.opinion, s.valence, s.arousal, posters
+        )
         items = world.content.add(
-            source_kind=np.full(k, USER),
             source=posters,
+            source_kind=USER,
             format=pfmt,
-            stance=np.clip(s.opinion[posters] + 0.1 * r.standard_normal(k), -1, 1),
-            valence=s.valence[posters],
-            intensity=s.arousal[posters],
-            quality=np.clip(0.5 + 0.15 * r.standard_normal(k), 0, 1),
-            created=np.full(k, t),
+            stance=stance,
+            valence=valence,
+            intensity=intensity,
+            quality=quality,
+            created=t,
         )
         box.queue_shares(posters, items)
