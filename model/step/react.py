@@ -89,15 +89,28 @@ def emotional_match(intensity, reactivity, user_valence, item_valence, params) -
     _LOG_BOOST,
     _NEGATIVITY,
     _PROOF_SHARE,
+    _FOLLOW_PROB,
+    _INC_BASE,
+    _INC_DIS,
+    _INC_AR,  # meets float32 arousal
     _N_COEF,
-) = range(17)
+) = range(21)
 
 
 #: Entries of the kernels' caches of powers (a power of two).
 _CACHE = 1024
 
 
+#: The last Params' coefficients: a run asks for the same (immutable) Params every step.
+_LAST: tuple = (None, None)
+
+
 def _coefficients(p) -> np.ndarray:
+    """The kernels' float parameters of ``p`` (read only; computed once per Params)."""
+    global _LAST
+    last = _LAST  # one read: another thread may replace it
+    if last[0] is p:
+        return last[1]
     coef = np.empty(_N_COEF)
     wsum = p.w_trust + p.w_emotion + p.w_value
     if p.comments_visible:
@@ -111,6 +124,10 @@ def _coefficients(p) -> np.ndarray:
     coef[_COMMENT_DIS], coef[_SHARE_FRICTION] = p.comment_disagreement, p.share_friction
     coef[_TERMS], coef[_LOG_BOOST] = p.outrage_terms, jit.log(p.outgroup_boost)
     coef[_NEGATIVITY], coef[_PROOF_SHARE] = p.negativity_weight, p.proof_share
+    coef[_FOLLOW_PROB], coef[_INC_BASE] = p.follow_prob, _incivility_logit(p)
+    coef[_INC_DIS], coef[_INC_AR] = p.incivility_disagreement, p.incivility_arousal
+    coef.flags.writeable = False
+    _LAST = (p, coef)
     return coef
 
 
@@ -254,15 +271,15 @@ def _forwards(p_fwd, draw, outlet, mult, keep):
 def _tally(
     u, it, src_user, kind_of, source_of, gen, focal, like, comment, forward, ci, dist,
     epsilon, arousal, tone, follow_draw, follows, last_engage, likes, comments, forwards,
-    n_critical, n_supportive, n_uncivil, engaged_by, focal_forwards_by, t, follow_prob,
-    inc_base, inc_dis, inc_ar,
+    n_critical, n_supportive, n_uncivil, engaged_by, focal_forwards_by, t, coef,
 ):  # fmt: skip
     """Each comment's stance and tone (:func:`p_uncivil`), the item counters, the focal
     tallies and the new follows of the focal outlet; the forwards as (users, items, parents)."""
     nc = ci.shape[0]
     critical = np.empty(nc, np.bool_)
     uncivil = np.empty(nc, np.bool_)
-    ar = np.float32(inc_ar)
+    ar = np.float32(coef[_INC_AR])
+    inc_base, inc_dis, follow_prob = coef[_INC_BASE], coef[_INC_DIS], coef[_FOLLOW_PROB]
     for j in range(nc):
         i = ci[j]
         a, x = u[i], it[i]
@@ -321,6 +338,7 @@ def react(world: World, t: int, v: Views) -> Reactions:
     p, s, c = world.params, world.state, world.content
     u, it, su = v.user, v.item, v.source_user
     draws = world.streams["react"].random((4, len(u)))
+    coef = _coefficients(p)
     kind_of, source_of = c.source_kind, c.source
     thread = (
         c.supportive, c.critical, c.uncivil, c.removed, c.removed_critical, c.removed_uncivil,
@@ -330,7 +348,7 @@ def react(world: World, t: int, v: Views) -> Reactions:
         u, it, su, draws, kind_of, source_of, c.intensity, c.valence, c.stance, c.outrage,
         s.gen, s.trust_media, s.trust_peers, s.valence, s.opinion, s.load, s.load_last,
         world.prof["reactivity"], world.outlet["share_prompt"], thread, c.views,
-        _coefficients(p), t, p.comments_visible,
+        coef, t, p.comments_visible,
     )  # fmt: skip
     rule = world.rules.forwarding
     p_fwd = np.ascontiguousarray(rule.probability(p, res, emotion), dtype=np.float64)
@@ -343,8 +361,7 @@ def react(world: World, t: int, v: Views) -> Reactions:
         u, it, su, kind_of, source_of, s.gen, focal, like, comment, forward, ci, dist,
         s.epsilon, s.arousal, tone, draws[3], s.follows, s.last_focal_engage,
         c.likes, c.comments, c.forwards, c.critical, c.supportive, c.uncivil,
-        world.engaged_by, world.focal_forwards_by, t, p.follow_prob,
-        _incivility_logit(p), p.incivility_disagreement, p.incivility_arousal,
+        world.engaged_by, world.focal_forwards_by, t, coef,
     )  # fmt: skip
     if len(late[0]):  # adoptions without a view (the rule's own)
         lu, li, lp = late

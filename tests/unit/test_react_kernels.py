@@ -397,11 +397,12 @@ def test_tally_by_hand():
     last = np.full(3, -1, np.int32)
     counts = [np.zeros(2, np.int64) for _ in range(3)] + [np.zeros(2, np.int32) for _ in range(3)]
     engaged, ffb = np.zeros((4, 3), np.int64), np.zeros(4, np.int64)
-    # incivility logit 0 with no disagreement or arousal terms: P(uncivil) = 1/2
+    # incivility 1/2 with no disagreement or arousal terms: P(uncivil) = 1/2
+    p = Params(incivility=0.5, incivility_disagreement=0.0, incivility_arousal=0.0, follow_prob=0.5)
     crit, unc, fu, fi, fp = _tally(
         u, it, su, kind, src, gen, focal, like, comment, forward, ci, dist, eps, arousal,
         np.array([0.4, 0.6]), np.array([0.1, 0.9, 0.1]), follows, last, *counts, engaged, ffb,
-        7, 0.5, 0.0, 0.0, 0.0,
+        7, _coefficients(p),
     )  # fmt: skip
     likes, comments, forwards, n_crit, n_sup, n_unc = counts
     assert crit.tolist() == [True, False] and unc.tolist() == [True, False]
@@ -515,15 +516,12 @@ def test_judge_matches_the_array_functions_on_random_inputs(seed):
     tone = rng.random(len(ci))
     eps, arousal = f32(n), f32(n)
     p2 = p.replace(incivility=0.3, incivility_arousal=1.7)
-    from model.step.react import _incivility_logit
-
     zeros = [np.zeros(n_items, np.int64) for _ in range(3)]
     zeros += [np.zeros(n_items, np.int32) for _ in range(3)]
     crit_got, unc_got, *_ = _tally(
         u, it, su, kind, src, gen, focal, like, comment, np.zeros(m, bool), ci, dist, eps,
         arousal, tone, draws[3], np.zeros((n, k), bool), np.zeros(n, np.int32), *zeros,
-        np.zeros((4, 3), np.int64), np.zeros(4, np.int64), t, 0.1, _incivility_logit(p2),
-        p2.incivility_disagreement, p2.incivility_arousal,
+        np.zeros((4, 3), np.int64), np.zeros(4, np.int64), t, _coefficients(p2),
     )  # fmt: skip
     assert np.array_equal(crit_got, dist[ci] > eps[u[ci]])
     assert np.array_equal(unc_got, tone < p_uncivil(p2, dist[ci] / 2.0, arousal[u[ci]]))
