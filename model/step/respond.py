@@ -99,13 +99,9 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     u_mod = rng_mod.random(k_out) if moderating else _NO_DRAWS
     cu, citem, ck, crit, unc, first, n_reviews = _outlet_comments(
         r.comment_idx, r.outlet, r.critical, r.uncivil, v.user, v.item, c.source,
-        world.n_users, o["moderation_share"], o["staff"], p.review_hours, u_mod,
-        budget["review_cap"],
+        world.n_users, o["staff"], o["reply_share"], p.reply_hours, u_reply,
+        budget["reply_cap"], o["moderation_share"], p.review_hours, u_mod, budget["review_cap"],
     )  # fmt: skip
-    if replying:
-        budget["reply_cap"][:] = capacities(world, o["reply_share"], p.reply_hours, u_reply)
-    else:
-        budget["reply_cap"][:] = 0
     n = len(cu)
     key_reply = rng_reply.random(len(first)) if replying and n else _NO_DRAWS
     key_mod = rng_mod.random(n) if moderating and n else _NO_DRAWS
@@ -114,7 +110,7 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     budget["reviews"][:] = 0
     ru, rk, ritems, rcritic, rtrust, wrong, removed = _select(
         cu, citem, ck, crit, unc, first, key_reply, budget["reply_cap"], key_mod, u_remove,
-        budget["review_cap"], s.trust_media, p.moderation_recall, false_removal(p),
+        budget["review_cap"], s.trust_media, p.moderation_recall, _false_removal(p),
         c.removed, c.removed_uncivil, c.removed_critical, budget["reviews"], world.reviews_by,
         replying and n > 0, moderating and n > 0,
     )  # fmt: skip
@@ -143,13 +139,22 @@ _NO_DRAWS = np.zeros(0)
 
 
 @njit
+def _capacity(share, staff, hours, u, cap):
+    """:func:`capacities` into ``cap`` (0 where no uniforms were drawn: the share is 0)."""
+    cap[:] = 0
+    for k in range(u.shape[0]):
+        cap[k] = np.int64(np.floor(share[k] * staff[k] / hours + u[k]))
+
+
+@njit
 def _outlet_comments(
-    ci, outlet, critical, uncivil, user, item, source, n_users, share, staff, hours, u_mod,
-    review_cap,
+    ci, outlet, critical, uncivil, user, item, source, n_users, staff, reply_share,
+    reply_hours, u_reply, reply_cap, review_share, review_hours, u_mod, review_cap,
 ):  # fmt: skip
     """The comments on outlets' items (commenter, item, outlet, stance, tone); the first comment
     of each (outlet, commenter) pair in the order of ck * n + cu (``np.unique``'s
-    ``return_index``); the review capacities (into ``review_cap``) and the reviews they buy."""
+    ``return_index``); the reply and review capacities (into ``reply_cap``, ``review_cap``)
+    and the reviews the latter buy."""
     nc = 0
     for j in range(ci.shape[0]):
         if outlet[ci[j]]:
@@ -178,15 +183,14 @@ def _outlet_comments(
         if j == 0 or pair[order[j]] != pair[order[j - 1]]:
             first[i] = order[j]
             i += 1
+    _capacity(reply_share, staff, reply_hours, u_reply, reply_cap)
+    _capacity(review_share, staff, review_hours, u_mod, review_cap)
+    per_outlet = np.zeros(review_cap.shape[0], np.int64)
+    for j in range(nc):
+        per_outlet[ck[j]] += 1
     n_reviews = 0
-    review_cap[:] = 0
-    if u_mod.shape[0]:
-        per_outlet = np.zeros(review_cap.shape[0], np.int64)
-        for j in range(nc):
-            per_outlet[ck[j]] += 1
-        for k in range(review_cap.shape[0]):
-            review_cap[k] = np.int64(np.floor(share[k] * staff[k] / hours + u_mod[k]))
-            n_reviews += min(per_outlet[k], review_cap[k])
+    for k in range(u_mod.shape[0]):
+        n_reviews += min(per_outlet[k], review_cap[k])
     return cu, citem, ck, crit, unc, first, n_reviews
 
 
@@ -260,6 +264,19 @@ def _select(
             wrong[i] = x
             i += 1
     return ru, rk, ritems, rcritic, rtrust, wrong, removed
+
+
+#: The last Params and its false-removal rate: a run asks for the same Params every step.
+_LAST: tuple = (None, 0.0)
+
+
+def _false_removal(p) -> float:
+    """:func:`false_removal`, computed once per (immutable) Params."""
+    global _LAST
+    last = _LAST  # one read: another thread may replace it
+    if last[0] is not p:
+        last = _LAST = (p, false_removal(p))
+    return last[1]
 
 
 @njit
@@ -355,24 +372,26 @@ def _community(
         )
         if not share or len(su) == 0:
             continue
-        m = len(su)
-        items = c.add(
-            source_kind=np.full(m, USER),
-            source=su,
-            format=np.zeros(m, np.int8),
-            stance=np.clip(s.opinion[su], -1, 1),
-            valence=s.valence[su],
-            intensity=s.arousal[su],
-            quality=c.quality[si],
-            created=np.full(m, t),
-            parent=si,
-            outrage=np.zeros(m, np.float32),
-        )
         f = min(p.community_fanout, n_members - 1)
-        rec = members[rng.integers(0, n_members, size=(m, f))].reshape(-1)
-        who = np.repeat(su, f)
-        ok = rec != who
-        world.screens.push_social(c, s.follows, rec[ok], np.repeat(items, f)[ok], who[ok], SOCIAL)
+        # the recipients' draw comes before the items exist (content.add draws nothing)
+        picks = rng.integers(0, n_members, size=(len(su), f))
+        cols, rec, who, pos = _member_posts(
+            su, si, members, picks, t, s.opinion, s.valence, s.arousal, c.quality
+        )
+        kind, fmt, stance, valence, intensity, quality, created, outrage = cols
+        items = c.add(
+            source_kind=kind,
+            source=su,
+            format=fmt,
+            stance=stance,
+            valence=valence,
+            intensity=intensity,
+            quality=quality,
+            created=created,
+            parent=si,
+            outrage=outrage,
+        )
+        world.screens.push_social(c, s.follows, rec, items[pos], who, SOCIAL)
 
 
 _NO_USERS = np.zeros(0, dtype=np.int64)
@@ -455,6 +474,41 @@ def _community_close(community, last, k, t, joins, cu, ck, citem, out, members_n
                 members[i] = a
                 i += 1
     return su, si, members
+
+
+@njit
+def _member_posts(su, si, members, picks, t, opinion, valence, arousal, quality):
+    """Members' civil comments as items (columns for ``content.add``: a user's post with the
+    author's clipped opinion as stance, its valence and arousal, the parent's quality) and
+    their deliveries to the picked members, the author itself left out: (recipient, author,
+    position of the item)."""
+    m, f = picks.shape
+    stance = np.empty(m)
+    val = np.empty(m, np.float32)
+    intensity = np.empty(m, np.float32)
+    qual = np.empty(m, np.float32)
+    for j in range(m):
+        stance[j] = min(max(opinion[su[j]], -1.0), 1.0)
+        val[j], intensity[j], qual[j] = valence[su[j]], arousal[su[j]], quality[si[j]]
+    cols = (
+        np.full(m, USER), np.zeros(m, np.int8), stance, val, intensity, qual, np.full(m, t),
+        np.zeros(m, np.float32),
+    )  # fmt: skip
+    n_ok = 0
+    for j in range(m):
+        for q in range(f):
+            n_ok += members[picks[j, q]] != su[j]
+    rec = np.empty(n_ok, np.int64)
+    who = np.empty(n_ok, np.int64)
+    pos = np.empty(n_ok, np.int64)
+    i = 0
+    for j in range(m):
+        for q in range(f):
+            r = members[picks[j, q]]
+            if r != su[j]:
+                rec[i], who[i], pos[i] = r, su[j], j
+                i += 1
+    return cols, rec, who, pos
 
 
 @njit

@@ -12,14 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Params, Strategy, presets
+from model import OpinionEcology, Params, Strategy, presets
 from model.constants import DAY
 from model.content import OUTLET, SOCIAL, USER
 from model.step.records import Reactions, Views
 from model.step.respond import (
+    _capacity,
     _close,
     _community_close,
     _community_open,
+    _member_posts,
     _outlet_comments,
     _ranked,
     _reply_effects,
@@ -321,18 +323,58 @@ def test_outlet_comments_by_hand():
     source = np.zeros(13, np.int32)
     source[10], source[11] = 1, 0
     crit, unc = _b(True, False, False, True), _b(False, False, True, False)
-    cap = np.zeros(2, np.int64)
-    # review capacity: floor(0.5 x 4 / 1 + u): 2 and 3 (u 0.2, 1.0)
+    reply_cap, review_cap = np.zeros(2, np.int64), np.zeros(2, np.int64)
+    # capacities floor(share x 4 / 1 + u): replies 0.25 -> 1 and 2 (u 0.5, 1.0); reviews
+    # 0.5 -> 2 and 3 (u 0.2, 1.0)
     out = _outlet_comments(
-        ci, outlet, crit, unc, user, item, source, 100, np.full(2, 0.5), np.full(2, 4.0), 1.0,
-        np.array([0.2, 1.0]), cap,
+        ci, outlet, crit, unc, user, item, source, 100, np.full(2, 4.0), np.full(2, 0.25), 1.0,
+        np.array([0.5, 1.0]), reply_cap, np.full(2, 0.5), 1.0, np.array([0.2, 1.0]), review_cap,
     )  # fmt: skip
     cu, citem, ck, c_crit, c_unc, first, n_reviews = out
     assert cu.tolist() == [5, 7, 5] and citem.tolist() == [10, 11, 10] and ck.tolist() == [1, 0, 1]
     assert c_crit.tolist() == [True, False, True] and c_unc.tolist() == [False, True, False]
     # pairs (1, 5), (0, 7), (1, 5): the first of each, by outlet x 100 + user
     assert first.tolist() == [1, 0]
-    assert cap.tolist() == [2, 3] and n_reviews == 1 + 2
+    assert reply_cap.tolist() == [1, 2] and review_cap.tolist() == [2, 3]
+    # outlet 0 has one comment to review, outlet 1 two
+    assert n_reviews == 1 + 2
+    # without uniforms (a share of 0) no capacity
+    _outlet_comments(
+        ci, outlet, crit, unc, user, item, source, 100, np.full(2, 4.0), np.zeros(2), 1.0,
+        np.zeros(0), reply_cap, np.zeros(2), 1.0, np.zeros(0), review_cap,
+    )  # fmt: skip
+    assert reply_cap.tolist() == review_cap.tolist() == [0, 0]
+
+
+def test_capacities_kernel_as_the_array_function():
+    m = OpinionEcology(Params(n_users=20, strategy="interactive", n_background=4), seed=1)
+    rng = np.random.default_rng(0)
+    for hours in (0.05, 0.25, 1.0):
+        u = rng.random(m.n_outlets)
+        share = rng.random(m.n_outlets) * 0.3
+        got = np.zeros(m.n_outlets, np.int64)
+        _capacity(share, m.outlet["staff"], hours, u, got)
+        assert np.array_equal(got, capacities(m, share, hours, u))
+
+
+def test_member_posts_by_hand():
+    """Members 2, 5, 7; member 5 speaks twice (items 30, 31), member 7 once; fan-out 2."""
+    members, su, si = _i(2, 5, 7), _i(5, 7, 5), _i(30, 31, 30)
+    picks = _i(0, 1, 2, 1, 1, 1).reshape(3, 2)
+    opinion = np.array([0, 0, 0, 0, 0, -1.5, 0, 0.25])
+    valence = np.linspace(-0.7, 0.7, 8).astype(np.float32)
+    arousal = np.linspace(0.1, 0.8, 8).astype(np.float32)
+    quality = np.linspace(0, 1, 32).astype(np.float32)
+    cols, rec, who, pos = _member_posts(
+        su, si, members, picks, 9, opinion, valence, arousal, quality
+    )
+    kind, fmt, stance, val, intensity, qual, created, outrage = cols
+    assert (kind == USER).all() and (fmt == 0).all() and (created == 9).all()
+    assert (outrage == 0).all() and stance.tolist() == [-1.0, 0.25, -1.0]
+    assert val.tolist() == valence[su].tolist() and intensity.tolist() == arousal[su].tolist()
+    assert qual.tolist() == quality[si].tolist()
+    # picks 2, 5 | 7, 5 | 5, 5: an author is never its own recipient
+    assert rec.tolist() == [2, 5] and who.tolist() == [5, 7] and pos.tolist() == [0, 1]
 
 
 def test_select_by_hand():
