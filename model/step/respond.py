@@ -139,6 +139,40 @@ _NO_DRAWS = np.zeros(0)
 
 
 @njit
+def _stable_argsort(keys):
+    """``np.argsort(keys, kind="stable")``: a bottom-up merge sort of the positions (equal keys
+    keep their order). Written out because numba's own stable argsort takes long to compile,
+    and the arrays here are a step's comments, so O(n log n) in a plain loop is cheap."""
+    n = keys.shape[0]
+    order = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if keys[order[j]] < keys[order[i]]:
+                    tmp[k] = order[j]
+                    j += 1
+                else:
+                    tmp[k] = order[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = order[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = order[j]
+                j += 1
+                k += 1
+        order, tmp = tmp, order
+        width *= 2
+    return order
+
+
+@njit
 def _capacity(share, staff, hours, u, cap):
     """:func:`capacities` into ``cap`` (0 where no uniforms were drawn: the share is 0)."""
     cap[:] = 0
@@ -172,7 +206,7 @@ def _outlet_comments(
             crit[i], unc[i] = critical[j], uncivil[j]
             i += 1
     pair = ck * n_users + cu
-    order = np.argsort(pair, kind="mergesort")
+    order = _stable_argsort(pair)
     n_first = 0
     for j in range(nc):
         if j == 0 or pair[order[j]] != pair[order[j - 1]]:
@@ -197,7 +231,7 @@ def _outlet_comments(
 @njit
 def _ranked(group, keys, cap):
     """:func:`ranked_within`: stable by key, then stably by group (numpy's lexsort order)."""
-    order = np.argsort(keys, kind="mergesort")
+    order = _stable_argsort(keys)
     k_out = cap.shape[0]
     start = np.zeros(k_out + 1, np.int64)
     for j in range(group.shape[0]):
@@ -231,12 +265,20 @@ def _select(
     capacity) as (users, outlets, items, critic?, trust), and the reviews: removals counted,
     reviews tallied; positions of wrongly removed civil comments and a removed flag per comment.
     """
-    sel = first[_ranked(ck[first], key_reply, reply_cap)] if replying else np.zeros(0, np.int64)
-    ns = sel.shape[0]
-    ru, rk, ritems = cu[sel], ck[sel], citem[sel]
-    rcritic = crit[sel]
+    # plain loops rather than fancy indexing, which numba is slow to compile
+    ns = 0
+    if replying:
+        group = np.empty(first.shape[0], np.int64)
+        for j in range(first.shape[0]):
+            group[j] = ck[first[j]]
+        ranked = _ranked(group, key_reply, reply_cap)
+        ns = ranked.shape[0]
+    ru, rk, ritems = np.empty(ns, np.int64), np.empty(ns, np.int64), np.empty(ns, np.int64)
+    rcritic = np.empty(ns, np.bool_)
     rtrust = np.empty(ns, trust_media.dtype)
     for j in range(ns):
+        x = first[ranked[j]]
+        ru[j], rk[j], ritems[j], rcritic[j] = cu[x], ck[x], citem[x], crit[x]
         rtrust[j] = trust_media[ru[j], rk[j]]
     removed = np.zeros(cu.shape[0], np.bool_)
     n_wrong = 0
@@ -424,8 +466,10 @@ def _community_open(
         if ck[j] == k and not out[j]:
             civil[nc] = j
             nc += 1
-    civil = civil[:nc]
-    order = np.argsort(cu[civil], kind="mergesort")
+    users = np.empty(nc, np.int64)
+    for i in range(nc):
+        users[i] = cu[civil[i]]
+    order = _stable_argsort(users)
     new = np.empty(nc, np.int64)
     pj = np.empty(nc)
     n_new = 0
