@@ -26,6 +26,7 @@ from model.step.respond import (
     _ranked,
     _reply_effects,
     _select,
+    _stable_argsort,
     capacities,
     false_removal,
     join_probability,
@@ -312,6 +313,17 @@ def test_ranked_by_hand_and_as_ranked_within():
         group, cap = rng.integers(0, k, n), rng.integers(0, 12, k)
         keys = rng.choice([0.1, 0.2, 0.3], n)  # ties: lexsort keeps the rows' order
         assert np.array_equal(_ranked(group, keys, cap), ranked_within(group, keys, cap))
+
+
+def test_stable_argsort_by_hand_and_as_numpy():
+    assert _stable_argsort(_i(3, 1, 3, 0, 1)).tolist() == [3, 1, 4, 0, 2]
+    assert _stable_argsort(_i()).tolist() == [] and _stable_argsort(_i(7)).tolist() == [0]
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 17, 64, 1000):
+        keys = rng.integers(0, 5, n)
+        assert np.array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
+        keys = rng.random(n)
+        assert np.array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
 
 
 def test_outlet_comments_by_hand():
