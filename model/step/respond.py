@@ -229,8 +229,8 @@ def _outlet_comments(
 
 
 @njit
-def _ranked(group, keys, cap):
-    """:func:`ranked_within`: stable by key, then stably by group (numpy's lexsort order)."""
+def _ranked_by_sorting(group, keys, cap):
+    """:func:`ranked_within` by a stable sort by key, then a stable one by group."""
     order = _stable_argsort(keys)
     k_out = cap.shape[0]
     start = np.zeros(k_out + 1, np.int64)
@@ -251,6 +251,52 @@ def _ranked(group, keys, cap):
     for k in range(k_out):
         for j in range(start[k], start[k] + min(max(cap[k], 0), start[k + 1] - start[k])):
             out[i] = by_group[j]
+            i += 1
+    return out
+
+
+#: Above this capacity :func:`_ranked` sorts whole groups instead of keeping the best rows.
+_FEW = 64
+
+
+@njit
+def _ranked(group, keys, cap):
+    """:func:`ranked_within`: the rows of each group in numpy's lexsort order (by key; equal
+    keys by row) up to the group's capacity, groups in order. Capacities are a few actions per
+    step, so each group keeps only its best rows so far (an insertion into a short sorted
+    list), which costs one pass over the rows instead of a sort; large ones sort."""
+    k_out = cap.shape[0]
+    count = np.zeros(k_out, np.int64)
+    for j in range(group.shape[0]):
+        count[group[j]] += 1
+    take = np.empty(k_out, np.int64)
+    for k in range(k_out):
+        take[k] = min(max(cap[k], 0), count[k])
+    width = take.max() if k_out else 0
+    if width > _FEW:
+        return _ranked_by_sorting(group, keys, cap)
+    best = np.empty((k_out, max(width, 1)), np.int64)
+    n_best = np.zeros(k_out, np.int64)
+    for j in range(group.shape[0]):
+        g = group[j]
+        t = take[g]
+        if t == 0:
+            continue
+        nb = n_best[g]
+        # a full list admits only a strictly smaller key: on a tie the earlier row stays ahead
+        if nb == t and not keys[j] < keys[best[g, t - 1]]:
+            continue
+        pos = min(nb, t - 1)
+        while pos > 0 and keys[j] < keys[best[g, pos - 1]]:
+            best[g, pos] = best[g, pos - 1]
+            pos -= 1
+        best[g, pos] = j
+        n_best[g] = min(nb + 1, t)
+    out = np.empty(take.sum(), np.int64)
+    i = 0
+    for k in range(k_out):
+        for q in range(take[k]):
+            out[i] = best[k, q]
             i += 1
     return out
 

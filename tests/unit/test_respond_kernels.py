@@ -313,6 +313,13 @@ def test_ranked_by_hand_and_as_ranked_within():
         group, cap = rng.integers(0, k, n), rng.integers(0, 12, k)
         keys = rng.choice([0.1, 0.2, 0.3], n)  # ties: lexsort keeps the rows' order
         assert np.array_equal(_ranked(group, keys, cap), ranked_within(group, keys, cap))
+        keys = rng.random(n)
+        assert np.array_equal(_ranked(group, keys, cap), ranked_within(group, keys, cap))
+    # capacities above the short lists' width sort whole groups (the same order)
+    for _ in range(5):
+        group, keys = rng.integers(0, 3, 400), rng.choice([0.1, 0.2, 0.3, 0.4], 400)
+        cap = np.array([500, 70, 3])
+        assert np.array_equal(_ranked(group, keys, cap), ranked_within(group, keys, cap))
 
 
 def test_stable_argsort_by_hand_and_as_numpy():
