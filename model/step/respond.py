@@ -32,6 +32,10 @@ and the follow-up scan); they follow the array functions below (:func:`ranked_wi
 (tests/unit/test_respond_kernels.py). The uniforms are drawn outside the kernels, stream by
 stream in the same order and sizes as ever; :func:`model.trust.reply_evidence`,
 :func:`model.trust.add_evidence`, the content store and the screens are called as they are.
+
+The file is longer than most (about 650 lines) because each kernel sits beside the array
+function it follows (:func:`ranked_within` and :func:`_ranked`, :func:`capacities` and
+:func:`_capacity`, ...), so that a change to one is seen next to the other.
 """
 
 from __future__ import annotations

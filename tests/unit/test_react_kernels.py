@@ -5,6 +5,9 @@ kept as the reference: a model stepped with it and a model stepped with the kern
 same seed, must hold the same state bit for bit after every step (floats included), and the
 phase must hand update and respond the same reactions. Tolerance: zero, because the kernels
 follow the array code operation by operation (docs/ODD.md 7.9; model/step/react.py says how).
+
+The file is long (about 530 lines) because it keeps the whole old phase as the reference and
+the helpers that compare two worlds, which tests/unit/test_respond_kernels.py reuses.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ over the outlets with a community), kept as the reference: a model stepped with 
 model stepped with the kernels, from the same seed, must hold the same state bit for bit after
 every step (floats included; tests/unit/test_react_kernels.py compares the worlds). Tolerance:
 zero (docs/ODD.md 7.12; model/step/respond.py says how the kernels follow the array code).
+
+The file is long (about 490 lines) because it keeps the whole old phase as the reference.
 """
 
 from __future__ import annotations
