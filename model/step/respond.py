@@ -177,6 +177,34 @@ def _stable_argsort(keys):
 
 
 @njit
+def _stable_argsort_int(keys):
+    """``np.argsort(keys, kind="stable")`` of non-negative integer keys: a least-significant-
+    digit radix sort in 11-bit digits (no comparisons, so no mispredicted branches), for the
+    thousands of comments of a large population; a few go to :func:`_stable_argsort`."""
+    n = keys.shape[0]
+    if n < 256:
+        return _stable_argsort(keys)
+    top = keys.max() if n else 0
+    order = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    count = np.empty(2049, np.int64)
+    shift = 0
+    while (top >> shift) > 0:
+        count[:] = 0
+        for i in range(n):
+            count[((keys[order[i]] >> shift) & 2047) + 1] += 1
+        for d in range(2048):
+            count[d + 1] += count[d]
+        for i in range(n):
+            d = (keys[order[i]] >> shift) & 2047
+            tmp[count[d]] = order[i]
+            count[d] += 1
+        order, tmp = tmp, order
+        shift += 11
+    return order
+
+
+@njit
 def _capacity(share, staff, hours, u, cap):
     """:func:`capacities` into ``cap`` (0 where no uniforms were drawn: the share is 0)."""
     cap[:] = 0
@@ -210,7 +238,7 @@ def _outlet_comments(
             crit[i], unc[i] = critical[j], uncivil[j]
             i += 1
     pair = ck * n_users + cu
-    order = _stable_argsort(pair)
+    order = _stable_argsort_int(pair)
     n_first = 0
     for j in range(nc):
         if j == 0 or pair[order[j]] != pair[order[j - 1]]:
@@ -519,7 +547,7 @@ def _community_open(
     users = np.empty(nc, np.int64)
     for i in range(nc):
         users[i] = cu[civil[i]]
-    order = _stable_argsort(users)
+    order = _stable_argsort_int(users)
     new = np.empty(nc, np.int64)
     pj = np.empty(nc)
     n_new = 0

@@ -29,6 +29,7 @@ from model.step.respond import (
     _reply_effects,
     _select,
     _stable_argsort,
+    _stable_argsort_int,
     capacities,
     false_removal,
     join_probability,
@@ -333,6 +334,11 @@ def test_stable_argsort_by_hand_and_as_numpy():
         assert np.array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
         keys = rng.random(n)
         assert np.array_equal(_stable_argsort(keys), np.argsort(keys, kind="stable"))
+    # the radix sort of integer keys (large arrays), ties in the rows' order
+    for n, top in ((10, 5), (300, 3), (5000, 40), (5000, 4_000_000_000), (3000, 2047)):
+        keys = rng.integers(0, top + 1, n)
+        assert np.array_equal(_stable_argsort_int(keys), np.argsort(keys, kind="stable"))
+    assert _stable_argsort_int(np.zeros(400, np.int64)).tolist() == list(range(400))
 
 
 def test_outlet_comments_by_hand():
