@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from model.measures import opinion as opinion_measures
+from model.measures import population
 from model.measures._world import World
 from model.measures.catalogue import Measure, column, measures
 
@@ -24,21 +26,32 @@ STEP_MEASURES: dict[str, Callable[..., Any]] = {m.name: m.compute for m in measu
 def snapshot(model: World) -> dict[str, float]:
     """Every step measure overall (``name``) and per cohort (``name[cohort]``), as one flat dict.
 
-    The measures declared ``opinion_only`` (sorts and passes over the ties) depend on the
-    opinions alone, since cohorts and ties are fixed; while no opinion has changed since the
-    last snapshot their values are reused, so a step in which nobody's opinion moves (a cascade
-    preset, an idle population) costs one comparison of the opinion array, not the sorts.
+    The population and opinion measures come from a few compiled passes over the users and
+    ties (``population.step_columns``, ``opinion.step_columns``), not one pass per measure and
+    cohort; a measure neither covers is computed by its own function. The measures declared
+    ``opinion_only`` (sorts and passes over the ties) depend on the opinions alone, since
+    cohorts and ties are fixed; while no opinion has changed since the last snapshot their
+    values are reused, so a step in which nobody's opinion moves (a cascade preset, an idle
+    population) costs one comparison of the opinion array, not the sorts.
     """
     out: dict[str, float] = {}
     cached = model.caches.opinion
     x = model.state.opinion
     reuse = cached is not None and np.array_equal(cached[0], x)
     opinion: dict[str, float] = cached[1] if cached is not None and reuse else {}
+    fused = population.step_columns(model)
+    if not reuse:
+        fused.update(opinion_measures.step_columns(model))
     for m in measures(when="step"):
         if m.opinion_only and reuse:
             out.update({c: opinion[c] for c in m.columns})
             continue
-        out.update(_values(model, m))
+        if m.name in fused and m.per_cohort:
+            overall, by_gen = fused[m.name]
+            out[m.name] = overall
+            out.update({column(m.name, gen): v for gen, v in by_gen.items()})
+        else:
+            out.update(_values(model, m))
         if m.opinion_only:
             opinion.update({c: out[c] for c in m.columns})
     if not reuse:

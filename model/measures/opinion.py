@@ -22,6 +22,7 @@ import numpy as np
 
 from agents.generations import GENERATIONS
 from model.constants import CLUSTER_TOL
+from model.measures import kernels
 from model.measures._cohort import N_COHORTS, By, by_gen, check_by, per_gen
 from model.measures._world import World
 
@@ -46,7 +47,14 @@ def _bimodality(x: np.ndarray) -> float:
         return float("nan")
     d = x - x.mean()
     d2 = d * d
-    m2, m3, m4 = d2.mean(), (d2 * d).mean(), (d2 * d2).mean()
+    return sarle(n, d2.mean(), (d2 * d).mean(), (d2 * d2).mean())
+
+
+def sarle(n: int, m2: float, m3: float, m4: float) -> float:
+    """Sarle's coefficient of n values from their central moments m_k = mean((x - mean)^k)."""
+    if n < 4:
+        return float("nan")
+    m2, m3, m4 = np.float64(m2), np.float64(m3), np.float64(m4)
     if m2 <= 1e-300:
         return float("nan")
     g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
@@ -159,3 +167,37 @@ def exposure_distance(model: World, by: By = None):
     seen = s.seen_count > 0
     per_user = np.divide(s.seen_distance, s.seen_count, out=np.zeros(len(seen)), where=seen)
     return by_gen(model, per_user, by, mask=seen)
+
+
+def step_columns(model: World) -> dict[str, tuple[float, dict[str, float]]]:
+    """The opinion measures of the step snapshot, overall and per cohort, in three compiled
+    passes (:mod:`model.measures.kernels`) and one sort; equal to each measure's own function
+    (``tests/unit/test_measure_kernels.py``).
+
+    Returns:
+        measure name -> (overall value, {cohort: value}).
+    """
+    x, g = model.state.opinion, model.state.gen
+    mom = kernels.opinion_moments(x, g, N_COHORTS).tolist()
+    var = [m2 if n else float("nan") for n, m2, _, _ in mom]
+    sar = [sarle(int(n), m2, m3, m4) for n, m2, m3, m4 in mom]
+    # float32 sorts twice as fast and resolves gaps far below the 1e-3 tolerance; a cohort's
+    # sorted opinions are its users' subsequence of the sorted whole, so one sort serves all
+    x32 = x.astype(np.float32)
+    order = np.argsort(x32)
+    clusters = kernels.cluster_counts(
+        x32[order], g[order], N_COHORTS, np.float32(CLUSTER_TOL), MIN_CLUSTER_SHARE
+    ).tolist()
+    acq = model.networks.acq
+    parts = kernels.echo_parts(x, g, N_COHORTS, acq.indptr, acq.indices)
+    echo = [_corr_from(parts.sum(axis=0)), *(_corr_from(parts[i]) for i in range(N_COHORTS))]
+
+    def split(values: list) -> tuple[float, dict[str, float]]:
+        return values[0], {name: values[1 + i] for i, name in enumerate(GENERATIONS)}
+
+    return {
+        "opinion_variance": split(var),
+        "bimodality": split(sar),
+        "opinion_clusters": split(clusters),
+        "echo_chamber": split(echo),
+    }

@@ -1,0 +1,348 @@
+"""Compiled kernels of the step snapshot: every per-cohort sum of a step in a few passes.
+
+The snapshot (:func:`model.measures.collect.snapshot`) reports about twenty measures overall and
+per cohort. Computed one numpy call at a time they cost hundreds of small calls per step, which
+at a few thousand users is most of the cost of measuring; these kernels compute the same sums
+in one pass over the users (and one over the acquaintance ties).
+
+Same numbers as the array code, bit for bit, so that no reported value moves:
+
+- a mean over a cohort was ``np.bincount(gen, weights=v)``: a sequential float64 sum in user
+  order, which a loop reproduces;
+- an overall mean was ``v.mean()``: numpy's pairwise sum in ``v``'s own dtype (float32 for
+  valence, arousal and belonging), reproduced by :func:`pairwise_sum` (numpy's
+  ``pairwise_sum`` of ``loops_utils.h``: blocks of 128 summed with eight accumulators, halves
+  split at multiples of eight);
+- a segment sum of ``np.add.reduceat`` is its first element plus the pairwise sum of the rest;
+- counts are integers, exact in any order.
+
+``tests/unit/test_measure_kernels.py`` checks each kernel against the array code on random
+inputs and on a hand-computed six-user population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.jit import njit
+
+#: Columns of :func:`flag_counts`'s result: (numerator, denominator) for each share.
+FLAG_SHARES = (
+    "reach",
+    "reach_non_followers",
+    "daily_focal_viewers",
+    "community_members",
+    "stickiness",
+    "retention",
+    "followers",
+)
+#: Columns of :func:`value_sums`'s per-cohort sums and overall means.
+VALUE_MEANS = ("trust", "valence", "arousal", "belonging", "exposure_distance")
+
+
+@njit
+def _block(a: np.ndarray, lo: int, n: int, zero: float) -> float:
+    """numpy's pairwise sum of a block a[lo:lo+n] of at most 128 values."""
+    if n < 8:
+        res = zero
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0 = a[lo]
+    r1 = a[lo + 1]
+    r2 = a[lo + 2]
+    r3 = a[lo + 3]
+    r4 = a[lo + 4]
+    r5 = a[lo + 5]
+    r6 = a[lo + 6]
+    r7 = a[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit
+def _pairwise(a: np.ndarray, lo: int, n: int, zero: float) -> float:
+    """numpy's pairwise sum of a[lo:lo+n] (n >= 0), accumulated in the type of ``zero``.
+
+    numpy recurses: sum(lo, n) = sum(lo, h) + sum(lo + h, n - h) with h = n // 2 rounded down
+    to a multiple of 8, down to blocks of at most 128. The recursion is unrolled here onto
+    explicit stacks (numba's cache cannot reload a self-recursive function), evaluating the
+    same tree in the same order: left half, right half, then their sum.
+    """
+    if n <= 128:
+        return _block(a, lo, n, zero)
+    # pending work: (lo, n) of a half still to sum, or n = -1 for "add the top two results"
+    todo_lo = np.empty(128, dtype=np.int64)
+    todo_n = np.empty(128, dtype=np.int64)
+    vals = np.empty(128, dtype=a.dtype)
+    top = 0
+    nv = 0
+    todo_lo[0] = lo
+    todo_n[0] = n
+    top = 1
+    while top > 0:
+        top -= 1
+        cl = todo_lo[top]
+        cn = todo_n[top]
+        if cn < 0:
+            right = vals[nv - 1]
+            left = vals[nv - 2]
+            vals[nv - 2] = left + right
+            nv -= 1
+        elif cn <= 128:
+            vals[nv] = _block(a, cl, cn, zero)
+            nv += 1
+        else:
+            h = cn // 2
+            h -= h % 8
+            # popped in reverse: left half first, then right half, then their sum
+            todo_lo[top] = 0
+            todo_n[top] = -1
+            todo_lo[top + 1] = cl + h
+            todo_n[top + 1] = cn - h
+            todo_lo[top + 2] = cl
+            todo_n[top + 2] = h
+            top += 3
+    return vals[0]
+
+
+@njit
+def pairwise_sum(a: np.ndarray) -> float:
+    """``np.add.reduce(a)`` for a 1-d float64 or float32 array, the same bits (in a's dtype)."""
+    return _pairwise(a, 0, a.shape[0], a.dtype.type(0.0))
+
+
+@njit
+def flag_counts(
+    gen: np.ndarray,
+    n_cohorts: int,
+    reached: np.ndarray,
+    follows: np.ndarray,
+    initial_follows: np.ndarray,
+    ever_unfollowed: np.ndarray,
+    community: np.ndarray,
+    last_focal_view: np.ndarray,
+    last_focal_engage: np.ndarray,
+    since: int,
+) -> np.ndarray:
+    """Per cohort, (numerator, denominator) of each share of :data:`FLAG_SHARES`.
+
+    Column 2k is the users who count for share k, column 2k + 1 those it is a share of (its
+    mask). ``follows`` and ``community`` are the (users, outlets) arrays; the focal outlet is
+    column 0. ``since`` is the step after which a view or engagement was "in the last day".
+    """
+    out = np.zeros((n_cohorts, 2 * len(FLAG_SHARES)), dtype=np.int64)
+    for i in range(gen.shape[0]):
+        g = gen[i]
+        r = reached[i]
+        f = follows[i, 0]
+        init = initial_follows[i]
+        left = ever_unfollowed[i]
+        out[g, 0] += r
+        out[g, 1] += 1
+        never = not (init or f or left)
+        out[g, 2] += r and never
+        out[g, 3] += never
+        out[g, 4] += last_focal_view[i] > since
+        out[g, 5] += 1
+        out[g, 6] += community[i, 0]
+        out[g, 7] += 1
+        out[g, 8] += f and last_focal_engage[i] > since
+        out[g, 9] += f
+        out[g, 10] += init and f and not left
+        out[g, 11] += init
+        out[g, 12] += f
+        out[g, 13] += 1
+    return out
+
+
+@njit
+def _mean_of(a: np.ndarray, n: int, zero: float) -> float:
+    """``float(a[:n].mean())`` for a contiguous float array: its pairwise sum over n, in its dtype."""
+    if n == 0:
+        return np.nan
+    s = _pairwise(a, 0, n, zero)
+    return float(s / a.dtype.type(n))
+
+
+@njit
+def value_sums(
+    gen: np.ndarray,
+    n_cohorts: int,
+    trust: np.ndarray,
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    belonging: np.ndarray,
+    seen_distance: np.ndarray,
+    seen_count: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-cohort sums and counts, and the overall means, of the values of :data:`VALUE_MEANS`.
+
+    ``belonging`` is the (users, outlets) array (the focal outlet is column 0); the exposure
+    distance is ``seen_distance / seen_count`` over the users who viewed anything.
+
+    Returns:
+        (sums, counts, means): sums (cohorts x 5, float64, bincount's order), counts (cohorts
+        x 5), and the five overall means as ``v.mean()`` gives them (NaN over no user).
+    """
+    n = gen.shape[0]
+    k = len(VALUE_MEANS)
+    sums = np.zeros((n_cohorts, k))
+    counts = np.zeros((n_cohorts, k), dtype=np.int64)
+    # the overall means are pairwise sums over contiguous copies, as numpy took them
+    bel = np.empty(n, dtype=belonging.dtype)
+    expo = np.empty(n)
+    m = 0
+    for i in range(n):
+        g = gen[i]
+        sums[g, 0] += trust[i]
+        sums[g, 1] += valence[i]
+        sums[g, 2] += arousal[i]
+        b = belonging[i, 0]
+        bel[i] = b
+        sums[g, 3] += b
+        counts[g, 0] += 1
+        c = seen_count[i]
+        if c > 0:
+            d = seen_distance[i] / np.float64(c)
+            expo[m] = d
+            m += 1
+            sums[g, 4] += d
+            counts[g, 4] += 1
+    for j in range(1, 4):
+        counts[:, j] = counts[:, 0]
+    means = np.empty(k)
+    means[0] = _mean_of(trust, n, trust.dtype.type(0.0))
+    means[1] = _mean_of(valence, n, valence.dtype.type(0.0))
+    means[2] = _mean_of(arousal, n, arousal.dtype.type(0.0))
+    means[3] = _mean_of(bel, n, bel.dtype.type(0.0))
+    means[4] = _mean_of(expo, m, 0.0)
+    return sums, counts, means
+
+
+@njit
+def opinion_moments(x: np.ndarray, gen: np.ndarray, n_cohorts: int) -> np.ndarray:
+    """Count and central moments of opinions, overall (row 0) and per cohort (row 1 + g).
+
+    Columns n, m2, m3, m4 with m_k = mean((x - mean)^k), each mean as numpy takes it over
+    the group's opinions in user order (``x[gen == g]``): ``opinion_variance`` is m2 and
+    Sarle's coefficient follows from n, m2, m3, m4 (:func:`model.measures.opinion.sarle`).
+    """
+    n = x.shape[0]
+    out = np.full((n_cohorts + 1, 4), np.nan)
+    buf = np.empty(n)
+    d2 = np.empty(n)
+    d3 = np.empty(n)
+    d4 = np.empty(n)
+    for row in range(n_cohorts + 1):
+        m = 0
+        for i in range(n):
+            if row == 0 or gen[i] == row - 1:
+                buf[m] = x[i]
+                m += 1
+        out[row, 0] = m
+        if m == 0:
+            continue
+        mean = _pairwise(buf, 0, m, 0.0) / np.float64(m)
+        for i in range(m):
+            d = buf[i] - mean
+            sq = d * d
+            d2[i] = sq
+            d3[i] = sq * d
+            d4[i] = sq * sq
+        fm = np.float64(m)
+        out[row, 1] = _pairwise(d2, 0, m, 0.0) / fm
+        out[row, 2] = _pairwise(d3, 0, m, 0.0) / fm
+        out[row, 3] = _pairwise(d4, 0, m, 0.0) / fm
+    return out
+
+
+@njit
+def echo_parts(
+    x: np.ndarray, gen: np.ndarray, n_cohorts: int, indptr: np.ndarray, indices: np.ndarray
+) -> np.ndarray:
+    """Per cohort of the tie's owner a: ties, sum a, sum b, sum a^2, sum b^2, sum ab.
+
+    Over the acquaintance ties (a, b) in compressed rows; the sums over a user's neighbours
+    are ``np.add.reduceat``'s (first plus the pairwise sum of the rest), the sums over users
+    bincount's (sequential, in user order).
+    """
+    parts = np.zeros((n_cohorts, 6))
+    nb = np.empty(indices.shape[0])
+    nb2 = np.empty(indices.shape[0])
+    for e in range(indices.shape[0]):
+        b = x[indices[e]]
+        nb[e] = b
+        nb2[e] = b * b
+    for i in range(x.shape[0]):
+        lo = indptr[i]
+        k = indptr[i + 1] - lo
+        nsum = 0.0
+        nsq = 0.0
+        if k > 0:
+            nsum = nb[lo] + _pairwise(nb, lo + 1, k - 1, 0.0)
+            nsq = nb2[lo] + _pairwise(nb2, lo + 1, k - 1, 0.0)
+        a = x[i]
+        deg = np.float64(k)
+        dx = deg * a
+        g = gen[i]
+        parts[g, 0] += deg
+        parts[g, 1] += dx
+        parts[g, 2] += nsum
+        parts[g, 3] += dx * a
+        parts[g, 4] += nsq
+        parts[g, 5] += a * nsum
+    return parts
+
+
+@njit
+def cluster_counts(
+    xs: np.ndarray, gs: np.ndarray, n_cohorts: int, tol: np.float32, min_share: float
+) -> np.ndarray:
+    """Opinion clusters overall (entry 0) and per cohort (entry 1 + g) from sorted opinions.
+
+    ``xs`` are the float32 opinions in ascending order and ``gs`` their cohorts: a cohort's
+    opinions in sorted order are the subsequence of its users, so one walk finds every group's
+    runs (neighbours closer than ``tol``) and counts those holding at least ``min_share`` of
+    the group's users.
+    """
+    n = xs.shape[0]
+    groups = n_cohorts + 1
+    size = np.zeros(groups, dtype=np.int64)
+    for i in range(n):
+        size[0] += 1
+        size[1 + gs[i]] += 1
+    need = np.empty(groups)
+    for j in range(groups):
+        need[j] = min_share * np.float64(size[j])
+    last = np.zeros(groups, dtype=np.float32)
+    run = np.zeros(groups, dtype=np.int64)
+    out = np.zeros(groups, dtype=np.int64)
+    for i in range(n):
+        v = xs[i]
+        for step in range(2):
+            j = 0 if step == 0 else 1 + np.int64(gs[i])
+            # the gap as np.diff takes it, in float32
+            if run[j] > 0 and np.float32(v - last[j]) > tol:
+                out[j] += run[j] >= need[j]
+                run[j] = 0
+            run[j] += 1
+            last[j] = v
+    for j in range(groups):
+        out[j] += run[j] > 0 and run[j] >= need[j]
+    return out
