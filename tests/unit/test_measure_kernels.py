@@ -1,0 +1,223 @@
+"""The snapshot's compiled kernels (model/measures/kernels.py): hand-computed six-user cases,
+and bit-for-bit equality with the array code each replaces (numpy's sums, each measure's own
+function) on random inputs and on running models."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from model import OpinionEcology, Params, presets
+from model.measures import collect, kernels
+from model.measures import opinion as op
+from model.measures import population as pop
+from model.measures.catalogue import measures
+
+# six users: two in cohort 0, two in cohort 1, one each in cohorts 2 and 3
+GEN = np.array([0, 0, 1, 1, 2, 3], dtype=np.int8)
+NAN = math.nan
+
+
+def same(a: float, b: float) -> bool:
+    """Equal bits, NaN equal to NaN."""
+    return (math.isnan(a) and math.isnan(b)) or (
+        a == b and math.copysign(1, a) == math.copysign(1, b)
+    )
+
+
+# ------------------------------------------------------------------ numpy's sums
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pairwise_sum_is_numpys_sum_bit_for_bit(dtype):
+    """A sequential sum differs from numpy's in the last bits for n > 8; the pairwise one must not."""
+    rng = np.random.default_rng(7)
+    sizes = [*range(0, 300), 1000, 1024, 8191, 8192, 8193, 100_003]
+    for n in sizes:
+        x = ((rng.random(n) - 0.3) * rng.choice([1.0, 1e3, 1e-3], n)).astype(dtype)
+        assert dtype(kernels.pairwise_sum(x)) == np.add.reduce(x), n
+    # a strided column sums as numpy sums it (belonging is column 0 of users x outlets)
+    y = rng.random((5000, 3)).astype(dtype)
+    assert dtype(kernels.pairwise_sum(y[:, 0])) == np.add.reduce(y[:, 0])
+
+
+def test_pairwise_sum_differs_from_a_sequential_sum():
+    """The test above can fail: on these values a plain loop gives other bits."""
+    x = np.random.default_rng(1).random(1000)
+    seq = 0.0
+    for v in x:
+        seq += v
+    assert seq != np.add.reduce(x) and kernels.pairwise_sum(x) == np.add.reduce(x)
+
+
+# ------------------------------------------------------------------ hand-computed, six users
+def test_flag_counts_six_users_by_hand():
+    reached = np.array([1, 0, 1, 1, 0, 1], dtype=bool)
+    follows = np.zeros((6, 2), dtype=bool)
+    follows[:, 0] = [1, 1, 0, 0, 0, 1]
+    follows[:, 1] = True  # another outlet's followers count for nothing
+    initial = np.array([1, 0, 0, 1, 0, 0], dtype=bool)
+    left = np.array([0, 0, 0, 1, 0, 0], dtype=bool)
+    community = np.zeros((6, 2), dtype=bool)
+    community[0, 0] = community[3, 1] = True
+    last_view = np.array([10, 0, 5, 9, -(10**6), 9], dtype=np.int32)
+    last_engage = np.array([9, 9, 0, 0, 0, 0], dtype=np.int32)
+    c = kernels.flag_counts(
+        GEN, 4, reached, follows, initial, left, community, last_view, last_engage, 8
+    )
+    got = {
+        name: [(int(c[g, 2 * j]), int(c[g, 2 * j + 1])) for g in range(4)]
+        for j, name in enumerate(kernels.FLAG_SHARES)
+    }
+    # (numerator, denominator) per cohort, from the table above
+    assert got == {
+        "reach": [(1, 2), (2, 2), (0, 1), (1, 1)],
+        # never followed: users 2 and 4 (0 and 3 initially did, 1 and 5 follow now)
+        "reach_non_followers": [(0, 0), (1, 1), (0, 1), (0, 0)],
+        # viewed after step 8: users 0, 3, 5
+        "daily_focal_viewers": [(1, 2), (1, 2), (0, 1), (1, 1)],
+        "community_members": [(1, 2), (0, 2), (0, 1), (0, 1)],
+        # followers 0, 1, 5; 0 and 1 engaged after step 8
+        "stickiness": [(2, 2), (0, 0), (0, 0), (0, 1)],
+        # initial followers 0 and 3; 3 unfollowed
+        "retention": [(1, 1), (0, 1), (0, 0), (0, 0)],
+        "followers": [(2, 2), (0, 2), (0, 1), (1, 1)],
+    }
+
+
+def test_value_sums_six_users_by_hand():
+    trust = np.array([0.25, 0.75, 0.5, 1.0, 0.125, 0.375])
+    valence = np.array([0.5, -0.5, 0.25, 0.25, 1.0, 0.0], dtype=np.float32)
+    arousal = np.array([0.0, 1.0, 0.5, 0.5, 0.25, 0.75], dtype=np.float32)
+    belonging = np.zeros((6, 2), dtype=np.float32)
+    belonging[:, 0] = [0.5, 0.25, 0.0, 0.0, 1.0, 0.5]
+    belonging[:, 1] = 9.0  # another outlet's community
+    seen_count = np.array([2, 0, 1, 4, 0, 1], dtype=np.int32)
+    seen_distance = np.array([1.0, 0.0, 0.5, 2.0, 0.0, 0.25])
+    sums, counts, means = kernels.value_sums(
+        GEN, 4, trust, valence, arousal, belonging, seen_distance, seen_count
+    )
+    per = np.divide(sums, counts, out=np.full(sums.shape, NAN), where=counts > 0)
+    # columns: trust, valence, arousal, belonging, exposure distance; rows: cohorts
+    want = np.array(
+        [
+            [0.5, 0.0, 0.5, 0.375, 0.5],
+            [0.75, 0.25, 0.5, 0.0, 0.5],
+            [0.125, 1.0, 0.25, 1.0, NAN],  # user 4 viewed nothing
+            [0.375, 0.0, 0.75, 0.5, 0.25],
+        ]
+    )
+    np.testing.assert_array_equal(per, want)
+    assert counts[:, 4].tolist() == [1, 2, 0, 1]
+    assert means.tolist() == [0.5, 0.25, 0.5, 0.375, 0.4375]
+
+
+def test_opinion_moments_six_users_by_hand():
+    x = np.array([-1.0, 1.0, 0.5, 0.5, -0.5, -0.5])
+    mom = kernels.opinion_moments(x, GEN, 4)
+    # rows: overall, cohorts 0..3; columns n, m2, m3, m4 (the overall mean is 0)
+    want = np.array(
+        [
+            [6, 0.5, 0.0, 0.375],
+            [2, 1.0, 0.0, 1.0],
+            [2, 0.0, 0.0, 0.0],
+            [1, 0.0, 0.0, 0.0],
+            [1, 0.0, 0.0, 0.0],
+        ]
+    )
+    np.testing.assert_array_equal(mom, want)
+    empty = kernels.opinion_moments(x, np.zeros(6, dtype=np.int8), 4)
+    assert empty[2, 0] == 0 and np.isnan(empty[2, 1:]).all()
+
+
+def test_echo_parts_path_by_hand():
+    # the path 0 - 1 - 2 with opinions 0, 1, 2; user 0 in cohort 0, users 1 and 2 in cohort 1
+    indptr = np.array([0, 1, 3, 4], dtype=np.int64)
+    indices = np.array([1, 0, 2, 1], dtype=np.int32)
+    parts = kernels.echo_parts(np.array([0.0, 1.0, 2.0]), GEN[[0, 2, 3]], 4, indptr, indices)
+    # ties, sum a, sum b, sum a^2, sum b^2, sum ab over each cohort's owners' ties
+    want = np.zeros((4, 6))
+    want[0] = [1, 0, 1, 0, 1, 0]
+    want[1] = [3, 4, 3, 6, 5, 4]
+    np.testing.assert_array_equal(parts, want)
+    # over all ties, a and b are uncorrelated: (0,1), (1,0), (1,2), (2,1)
+    assert op._corr_from(parts.sum(axis=0)) == 0.0
+
+
+def test_cluster_counts_six_users_by_hand():
+    xs = np.array([0.0, 0.0005, 0.5, 0.5004, 0.9, 1.0], dtype=np.float32)
+    gs = np.array([0, 1, 0, 1, 2, 0], dtype=np.int8)
+    got = kernels.cluster_counts(xs, gs, 4, np.float32(1e-3), 0.3)
+    # overall: runs of 2, 2, 1, 1 users, 1.8 needed; cohort 0: three singletons (0.9 needed);
+    # cohort 1: two singletons; cohort 2: one; cohort 3: none
+    assert got.tolist() == [2, 3, 2, 1, 0]
+
+
+# ------------------------------------------------------------------ against the array code
+def test_echo_parts_equal_reduceat_on_random_graphs():
+    """Rows of 0 to 60 neighbours: reduceat sums those over 9 pairwise, as the kernel must."""
+    rng = np.random.default_rng(3)
+    n = 300
+    deg = rng.integers(0, 60, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(deg, out=indptr[1:])
+    indices = rng.integers(0, n, indptr[-1]).astype(np.int32)
+    x = rng.normal(size=n)
+    g = rng.integers(0, 4, n).astype(np.int8)
+    nb = x[indices]
+    rows = np.flatnonzero(deg)
+    nsum, nsq = np.zeros(n), np.zeros(n)
+    nsum[rows] = np.add.reduceat(nb, indptr[rows])
+    nsq[rows] = np.add.reduceat(nb * nb, indptr[rows])
+    d = deg.astype(np.float64)
+    want = np.stack(
+        [
+            np.bincount(g, weights=w, minlength=4)
+            for w in (d, d * x, nsum, d * x * x, nsq, x * nsum)
+        ],
+        axis=1,
+    )
+    np.testing.assert_array_equal(kernels.echo_parts(x, g, 4, indptr, indices), want)
+
+
+def _by_function(model) -> dict[str, float]:
+    """The snapshot as each measure's own array function computes it."""
+    out: dict[str, float] = {}
+    for m in measures(when="step"):
+        out.update(collect._values(model, m))
+    return out
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        Params(n_users=500, strategy="interactive", steps=60),
+        Params(n_users=300, strategy="one_way", steps=60),
+        presets.deffuant(epsilon=0.2, n_users=300),
+        presets.independent_cascade(n_users=400),
+    ],
+    ids=["interactive", "one_way", "deffuant", "independent_cascade"],
+)
+def test_snapshot_equals_each_measures_function_bit_for_bit(params):
+    model = OpinionEcology(params, seed=5)
+    for t in range(25):
+        if t % 6 == 0 or t < 2:
+            model.caches.opinion = None  # compute the opinion measures afresh
+            got, want = collect.snapshot(model), _by_function(model)
+            assert list(got) == list(want)
+            differ = {c: (got[c], want[c]) for c in want if not same(got[c], want[c])}
+            assert not differ, f"step {t}: {differ}"
+        if model.running:
+            model.step()
+
+
+def test_step_columns_change_no_state():
+    """Measures never feed back: the arrays the step reads are unchanged by a snapshot."""
+    model = OpinionEcology(Params(n_users=300, strategy="interactive"), seed=2)
+    for _ in range(5):
+        model.step()
+    before = {k: v.copy() for k, v in vars(model.state).items()}
+    pop.step_columns(model)
+    op.step_columns(model)
+    for k, v in vars(model.state).items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
