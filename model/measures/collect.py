@@ -21,6 +21,10 @@ from model.measures.catalogue import Measure, column, measures
 #: The per-step measures: name -> ``function(model, by=None)``, in catalogue order. Each is
 #: reported overall and per cohort.
 STEP_MEASURES: dict[str, Callable[..., Any]] = {m.name: m.compute for m in measures(when="step")}
+#: The step measures with their columns, in snapshot order (the catalogue is fixed at import).
+_STEP: tuple[tuple[Measure, tuple[str, ...]], ...] = tuple(
+    (m, m.columns) for m in measures(when="step")
+)
 
 
 def snapshot(model: World) -> dict[str, float]:
@@ -34,26 +38,27 @@ def snapshot(model: World) -> dict[str, float]:
     values are reused, so a step in which nobody's opinion moves (a cascade preset, an idle
     population) costs one comparison of the opinion array, not the sorts.
     """
-    out: dict[str, float] = {}
     cached = model.caches.opinion
     x = model.state.opinion
     reuse = cached is not None and np.array_equal(cached[0], x)
-    opinion: dict[str, float] = cached[1] if cached is not None and reuse else {}
     fused = population.step_columns(model)
     if not reuse:
         fused.update(opinion_measures.step_columns(model))
-    for m in measures(when="step"):
+    out: dict[str, float] = {}
+    opinion: dict[str, float] = cached[1] if reuse else {}
+    for m, cols in _STEP:
         if m.opinion_only and reuse:
-            out.update({c: opinion[c] for c in m.columns})
+            for c in cols:
+                out[c] = opinion[c]
             continue
-        if m.name in fused and m.per_cohort:
-            overall, by_gen = fused[m.name]
-            out[m.name] = overall
-            out.update({column(m.name, gen): v for gen, v in by_gen.items()})
+        values = fused.get(m.name) if m.per_cohort else None
+        if values is not None:
+            out.update(zip(cols, values, strict=True))
         else:
             out.update(_values(model, m))
         if m.opinion_only:
-            opinion.update({c: out[c] for c in m.columns})
+            for c in cols:
+                opinion[c] = out[c]
     if not reuse:
         model.caches.opinion = (x.copy(), opinion)
     return out

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.jit import njit
+from model.jit import njit, power
 
 #: Columns of :func:`flag_counts`'s result: (numerator, denominator) for each share.
 FLAG_SHARES = (
@@ -184,7 +184,13 @@ def _mean_of(a: np.ndarray, n: int, zero: float) -> float:
 def value_sums(
     gen: np.ndarray,
     n_cohorts: int,
-    trust: np.ndarray,
+    trust0: np.ndarray,
+    trust_pos: np.ndarray,
+    trust_neg: np.ndarray,
+    trust_last: np.ndarray,
+    keep: float,
+    prior: float,
+    t: int,
     valence: np.ndarray,
     arousal: np.ndarray,
     belonging: np.ndarray,
@@ -193,7 +199,10 @@ def value_sums(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-cohort sums and counts, and the overall means, of the values of :data:`VALUE_MEANS`.
 
-    ``belonging`` is the (users, outlets) array (the focal outlet is column 0); the exposure
+    Trust is each user's trust in the focal outlet at step ``t`` as
+    :func:`model.trust.trust_at` derives it (the evidence decayed by ``keep`` per step since
+    its last update, on a prior of strength ``prior``), operation for operation. The trust
+    and ``belonging`` arrays are (users, outlets); the focal outlet is column 0. The exposure
     distance is ``seen_distance / seen_count`` over the users who viewed anything.
 
     Returns:
@@ -205,12 +214,18 @@ def value_sums(
     sums = np.zeros((n_cohorts, k))
     counts = np.zeros((n_cohorts, k), dtype=np.int64)
     # the overall means are pairwise sums over contiguous copies, as numpy took them
+    trust = np.empty(n)
     bel = np.empty(n, dtype=belonging.dtype)
     expo = np.empty(n)
     m = 0
     for i in range(n):
         g = gen[i]
-        sums[g, 0] += trust[i]
+        fac = power(keep, np.float64(t - trust_last[i, 0]))
+        pos = np.float64(trust_pos[i, 0]) * fac
+        neg = np.float64(trust_neg[i, 0]) * fac
+        tr = (prior * np.float64(trust0[i, 0]) + pos) / (prior + pos + neg)
+        trust[i] = tr
+        sums[g, 0] += tr
         sums[g, 1] += valence[i]
         sums[g, 2] += arousal[i]
         b = belonging[i, 0]
@@ -311,38 +326,92 @@ def echo_parts(
 
 
 @njit
-def cluster_counts(
-    xs: np.ndarray, gs: np.ndarray, n_cohorts: int, tol: np.float32, min_share: float
-) -> np.ndarray:
-    """Opinion clusters overall (entry 0) and per cohort (entry 1 + g) from sorted opinions.
+def _cluster_keys(x: np.ndarray, gen: np.ndarray) -> np.ndarray:
+    """Per user, cohort << 32 | the float32 opinion's bits made order-preserving as unsigned."""
+    n = x.shape[0]
+    x32 = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        x32[i] = np.float32(x[i])
+    bits = x32.view(np.uint32)
+    keys = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        b = np.uint64(bits[i])
+        # negative floats: flip every bit (larger magnitude sorts first); others: set the sign
+        u = b ^ np.uint64(0xFFFFFFFF) if b >> np.uint64(31) else b | np.uint64(0x80000000)
+        keys[i] = (np.uint64(gen[i]) << np.uint64(32)) | u
+    return keys
 
-    ``xs`` are the float32 opinions in ascending order and ``gs`` their cohorts: a cohort's
-    opinions in sorted order are the subsequence of its users, so one walk finds every group's
-    runs (neighbours closer than ``tol``) and counts those holding at least ``min_share`` of
-    the group's users.
-    """
-    n = xs.shape[0]
-    groups = n_cohorts + 1
-    size = np.zeros(groups, dtype=np.int64)
+
+@njit
+def _runs_at_least(size: int, need: float) -> int:
+    return 1 if size > 0 and size >= need else 0
+
+
+@njit
+def _cluster_walk(
+    keys: np.ndarray, n_cohorts: int, tol: np.float32, min_share: float
+) -> np.ndarray:
+    """Clusters overall (entry 0) and per cohort (entry 1 + g) from the sorted keys."""
+    n = keys.shape[0]
+    ubits = np.empty(n, dtype=np.uint32)
+    start = np.zeros(n_cohorts + 1, dtype=np.int64)
+    low = np.uint64(0xFFFFFFFF)
     for i in range(n):
-        size[0] += 1
-        size[1 + gs[i]] += 1
-    need = np.empty(groups)
-    for j in range(groups):
-        need[j] = min_share * np.float64(size[j])
-    last = np.zeros(groups, dtype=np.float32)
-    run = np.zeros(groups, dtype=np.int64)
-    out = np.zeros(groups, dtype=np.int64)
-    for i in range(n):
-        v = xs[i]
-        for step in range(2):
-            j = 0 if step == 0 else 1 + np.int64(gs[i])
+        u = keys[i] & low
+        b = u ^ np.uint64(0x80000000) if u >> np.uint64(31) else u ^ low
+        ubits[i] = np.uint32(b)
+        start[np.int64(keys[i] >> np.uint64(32)) + 1] += 1
+    for g in range(n_cohorts):
+        start[g + 1] += start[g]
+    v = ubits.view(np.float32)
+    out = np.zeros(n_cohorts + 1, dtype=np.int64)
+    # each cohort: its opinions in ascending order are one segment of the keys
+    for g in range(n_cohorts):
+        lo, hi = start[g], start[g + 1]
+        need = min_share * np.float64(hi - lo)
+        run = 0
+        for i in range(lo, hi):
             # the gap as np.diff takes it, in float32
-            if run[j] > 0 and np.float32(v - last[j]) > tol:
-                out[j] += run[j] >= need[j]
-                run[j] = 0
-            run[j] += 1
-            last[j] = v
-    for j in range(groups):
-        out[j] += run[j] > 0 and run[j] >= need[j]
+            if run > 0 and np.float32(v[i] - v[i - 1]) > tol:
+                out[1 + g] += _runs_at_least(run, need)
+                run = 0
+            run += 1
+        out[1 + g] += _runs_at_least(run, need)
+    # overall: merge the cohorts' ascending segments (order of the low 32 bits = float order)
+    pos = start[:n_cohorts].copy()
+    need = min_share * np.float64(n)
+    run = 0
+    last = np.float32(0.0)
+    for _ in range(n):
+        best = -1
+        for g in range(n_cohorts):
+            if pos[g] < start[g + 1] and (
+                best < 0 or (keys[pos[g]] & low) < (keys[pos[best]] & low)
+            ):
+                best = g
+        cur = v[pos[best]]
+        pos[best] += 1
+        if run > 0 and np.float32(cur - last) > tol:
+            out[0] += _runs_at_least(run, need)
+            run = 0
+        run += 1
+        last = cur
+    out[0] += _runs_at_least(run, need)
     return out
+
+
+def clusters(
+    x: np.ndarray, gen: np.ndarray, n_cohorts: int, tol: float, min_share: float
+) -> list[int]:
+    """Opinion clusters overall and per cohort, as ``opinion.clusters_joint`` counts them.
+
+    Opinions are compared in float32 (as the measure does) and sorted once, by cohort and
+    value together (numpy's sort of 64-bit keys); the walk then counts each cohort's runs and
+    merges the cohorts for the overall ones.
+
+    Returns:
+        [overall, then one count per cohort].
+    """
+    keys = _cluster_keys(x, gen)
+    keys.sort()
+    return _cluster_walk(keys, n_cohorts, np.float32(tol), min_share).tolist()

@@ -169,35 +169,21 @@ def exposure_distance(model: World, by: By = None):
     return by_gen(model, per_user, by, mask=seen)
 
 
-def step_columns(model: World) -> dict[str, tuple[float, dict[str, float]]]:
+def step_columns(model: World) -> dict[str, list[float]]:
     """The opinion measures of the step snapshot, overall and per cohort, in three compiled
-    passes (:mod:`model.measures.kernels`) and one sort; equal to each measure's own function
-    (``tests/unit/test_measure_kernels.py``).
+    passes (:mod:`model.measures.kernels`) and one sort; equal, bit for bit, to each measure's
+    own function (``tests/unit/test_measure_kernels.py``).
 
     Returns:
-        measure name -> (overall value, {cohort: value}).
+        measure name -> [overall value, then one per cohort in ``GENERATIONS`` order].
     """
     x, g = model.state.opinion, model.state.gen
     mom = kernels.opinion_moments(x, g, N_COHORTS).tolist()
-    var = [m2 if n else float("nan") for n, m2, _, _ in mom]
-    sar = [sarle(int(n), m2, m3, m4) for n, m2, m3, m4 in mom]
-    # float32 sorts twice as fast and resolves gaps far below the 1e-3 tolerance; a cohort's
-    # sorted opinions are its users' subsequence of the sorted whole, so one sort serves all
-    x32 = x.astype(np.float32)
-    order = np.argsort(x32)
-    clusters = kernels.cluster_counts(
-        x32[order], g[order], N_COHORTS, np.float32(CLUSTER_TOL), MIN_CLUSTER_SHARE
-    ).tolist()
     acq = model.networks.acq
     parts = kernels.echo_parts(x, g, N_COHORTS, acq.indptr, acq.indices)
-    echo = [_corr_from(parts.sum(axis=0)), *(_corr_from(parts[i]) for i in range(N_COHORTS))]
-
-    def split(values: list) -> tuple[float, dict[str, float]]:
-        return values[0], {name: values[1 + i] for i, name in enumerate(GENERATIONS)}
-
     return {
-        "opinion_variance": split(var),
-        "bimodality": split(sar),
-        "opinion_clusters": split(clusters),
-        "echo_chamber": split(echo),
+        "opinion_variance": [m2 if n else float("nan") for n, m2, _, _ in mom],
+        "bimodality": [sarle(int(n), m2, m3, m4) for n, m2, m3, m4 in mom],
+        "opinion_clusters": kernels.clusters(x, g, N_COHORTS, CLUSTER_TOL, MIN_CLUSTER_SHARE),
+        "echo_chamber": [_corr_from(parts.sum(axis=0)), *map(_corr_from, parts)],
     }

@@ -37,7 +37,7 @@ from model.content import DIRECT, RECOMMENDED, SOCIAL, TRENDING
 from model.measures import kernels
 from model.measures._cohort import By, by_gen, check_by, ratio
 from model.measures._world import World
-from model.trust import trust_at
+from model.trust import keep_per_step, trust_at
 
 
 # ------------------------------------------------------------------ reach and dissemination
@@ -247,32 +247,36 @@ def item_count(model: World) -> float:
 
 
 # ------------------------------------------------------------------ the step snapshot
-def _split(num: list, den: list) -> tuple[float, dict[str, float]]:
-    """num/den overall (summed over cohorts) and per cohort, NaN where den is 0.
+def _split(num: list, den: list) -> list[float]:
+    """[overall, cohort 0, cohort 1, ...] of num/den (the overall summed over cohorts), NaN
+    where den is 0.
 
-    Integer tallies: Python's int division rounds as numpy's float64 division of the same
-    (exactly representable) counts, so the values are :func:`ratio`'s.
+    The tallies are integers: Python's int division rounds as numpy's float64 division of the
+    same (exactly representable) counts, so the values are :func:`ratio`'s and :func:`by_gen`'s.
     """
     d = sum(den)
-    overall = sum(num) / d if d else float("nan")
-    return overall, {
-        name: (num[i] / den[i] if den[i] else float("nan")) for i, name in enumerate(GENERATIONS)
-    }
+    return [
+        sum(num) / d if d else NAN,
+        *(a / b if b else NAN for a, b in zip(num, den, strict=True)),
+    ]
 
 
-def step_columns(model: World) -> dict[str, tuple[float, dict[str, float]]]:
+NAN = float("nan")
+
+
+def step_columns(model: World) -> dict[str, list[float]]:
     """The population measures of the step snapshot, overall and per cohort, in a few passes.
 
     One compiled pass over the users for the shares and means (:mod:`model.measures.kernels`)
-    and plain arithmetic on the cohort tallies; equal to each measure's own function
-    (``tests/unit/test_measure_kernels.py``).
+    and plain arithmetic on the cohort tallies; equal, bit for bit, to each measure's own
+    function (``tests/unit/test_measure_kernels.py``).
 
     Returns:
-        measure name -> (overall value, {cohort: value}).
+        measure name -> [overall value, then one per cohort in ``GENERATIONS`` order].
     """
-    s = model.state
-    out: dict[str, tuple[float, dict[str, float]]] = {}
+    s, p = model.state, model.params
     k = len(GENERATIONS)
+    out: dict[str, list[float]] = {}
     flags = kernels.flag_counts(
         s.gen,
         k,
@@ -284,53 +288,47 @@ def step_columns(model: World) -> dict[str, tuple[float, dict[str, float]]]:
         model.last_focal_view,
         s.last_focal_engage,
         model.steps - DAY,
-    ).tolist()
+    ).T.tolist()
     for j, name in enumerate(kernels.FLAG_SHARES):
-        out[name] = _split([r[2 * j] for r in flags], [r[2 * j + 1] for r in flags])
+        out[name] = _split(flags[2 * j], flags[2 * j + 1])
     sums, counts, means = kernels.value_sums(
         s.gen,
         k,
-        trust_at(s, model.params, model.steps),
+        s.trust0,
+        s.trust_pos,
+        s.trust_neg,
+        s.trust_last,
+        keep_per_step(p),
+        float(p.trust_prior),
+        model.steps,
         s.valence,
         s.arousal,
         s.belonging,
         s.seen_distance,
         s.seen_count,
     )
-    per = _split_values(sums.tolist(), counts.tolist())
-    for j, name in enumerate(kernels.VALUE_MEANS):
-        out[name] = float(means[j]), per[j]
-    vb = model.views_by.tolist()  # cohort x channel x (all, focal)
+    # per cohort sum / count as by_gen divides its bincounts (float64 by int)
+    for name, tot, cnt, mean in zip(
+        kernels.VALUE_MEANS, sums.T.tolist(), counts.T.tolist(), means.tolist(), strict=True
+    ):
+        out[name] = [mean, *(a / b if b else NAN for a, b in zip(tot, cnt, strict=True))]
+    vb = model.views_by.tolist()  # cohort x channel x (other outlets' items, focal items)
     focal = [[c[1] for c in row] for row in vb]
     focal_views = [sum(row) for row in focal]
     views = [sum(c[0] + c[1] for c in row) for row in vb]
-    direct = [row[DIRECT][0] + row[DIRECT][1] for row in vb]
     social = [row[SOCIAL] for row in focal]
     out["secondary_share"] = _split(social, focal_views)
     out["primary_share"] = _split([row[DIRECT] + row[RECOMMENDED] for row in focal], focal_views)
     out["platform_share"] = _split([row[TRENDING] for row in focal], focal_views)
-    out["social_channel_share"] = _split([v - d for v, d in zip(views, direct, strict=True)], views)
+    out["social_channel_share"] = _split(
+        [v - sum(row[DIRECT]) for v, row in zip(views, vb, strict=True)], views
+    )
     out["engagement"] = _split([sum(r) for r in model.engaged_by.tolist()], focal_views)
     fw = model.focal_forwards_by.tolist()
-    out["forwards"] = float(sum(fw)), {n: float(fw[i]) for i, n in enumerate(GENERATIONS)}
-    out["forwarded_views"] = (
-        float(sum(social)),
-        {n: float(social[i]) for i, n in enumerate(GENERATIONS)},
-    )
+    out["forwards"] = [float(sum(fw)), *map(float, fw)]
+    out["forwarded_views"] = [float(sum(social)), *map(float, social)]
     items = model.focal_items
     out["forwards_per_item"] = (
-        sum(fw) / items if items else float("nan"),
-        {n: (fw[i] / items if items else float("nan")) for i, n in enumerate(GENERATIONS)},
+        [sum(fw) / items, *(f / items for f in fw)] if items else [NAN] * (k + 1)
     )
     return out
-
-
-def _split_values(sums: list, counts: list) -> list[dict[str, float]]:
-    """Per value column, {cohort: sum / count} (NaN over no user), as :func:`by_gen` divides."""
-    return [
-        {
-            name: (sums[i][j] / counts[i][j] if counts[i][j] else float("nan"))
-            for i, name in enumerate(GENERATIONS)
-        }
-        for j in range(len(sums[0]) if sums else 0)
-    ]

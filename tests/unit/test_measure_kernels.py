@@ -5,11 +5,13 @@ function) on random inputs and on running models."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from model import OpinionEcology, Params, presets
+from model.constants import CLUSTER_TOL
 from model.measures import collect, kernels
 from model.measures import opinion as op
 from model.measures import population as pop
@@ -86,7 +88,16 @@ def test_flag_counts_six_users_by_hand():
 
 
 def test_value_sums_six_users_by_hand():
-    trust = np.array([0.25, 0.75, 0.5, 1.0, 0.125, 0.375])
+    # trust (prior 2 t0 + e+) / (2 + e+ + e-) with the evidence halved per step since step 3
+    trust0 = np.zeros((6, 2), dtype=np.float32)
+    trust0[:, 0] = [0.25, 0.75, 0.5, 0.5, 0.125, 0.375]
+    pos = np.zeros((6, 2), dtype=np.float32)
+    neg = np.zeros((6, 2), dtype=np.float32)
+    last = np.full((6, 2), 3, dtype=np.int32)
+    pos[3, 0] = 4.0  # halved once by step 4: (1 + 2) / (2 + 2) = 0.75
+    neg[2, 0] = 8.0  # halved once: (1 + 0) / (2 + 4) = 1/6
+    last[2:4, 0] = 3
+    last[[0, 1, 4, 5], 0] = 4  # no evidence: t0
     valence = np.array([0.5, -0.5, 0.25, 0.25, 1.0, 0.0], dtype=np.float32)
     arousal = np.array([0.0, 1.0, 0.5, 0.5, 0.25, 0.75], dtype=np.float32)
     belonging = np.zeros((6, 2), dtype=np.float32)
@@ -95,21 +106,35 @@ def test_value_sums_six_users_by_hand():
     seen_count = np.array([2, 0, 1, 4, 0, 1], dtype=np.int32)
     seen_distance = np.array([1.0, 0.0, 0.5, 2.0, 0.0, 0.25])
     sums, counts, means = kernels.value_sums(
-        GEN, 4, trust, valence, arousal, belonging, seen_distance, seen_count
+        GEN,
+        4,
+        trust0,
+        pos,
+        neg,
+        last,
+        0.5,
+        2.0,
+        4,
+        valence,
+        arousal,
+        belonging,
+        seen_distance,
+        seen_count,
     )
     per = np.divide(sums, counts, out=np.full(sums.shape, NAN), where=counts > 0)
     # columns: trust, valence, arousal, belonging, exposure distance; rows: cohorts
     want = np.array(
         [
             [0.5, 0.0, 0.5, 0.375, 0.5],
-            [0.75, 0.25, 0.5, 0.0, 0.5],
+            [(1 / 6 + 0.75) / 2, 0.25, 0.5, 0.0, 0.5],
             [0.125, 1.0, 0.25, 1.0, NAN],  # user 4 viewed nothing
             [0.375, 0.0, 0.75, 0.5, 0.25],
         ]
     )
     np.testing.assert_array_equal(per, want)
     assert counts[:, 4].tolist() == [1, 2, 0, 1]
-    assert means.tolist() == [0.5, 0.25, 0.5, 0.375, 0.4375]
+    assert means[0] == pytest.approx((0.25 + 0.75 + 1 / 6 + 0.75 + 0.125 + 0.375) / 6, rel=1e-15)
+    assert means[1:].tolist() == [0.25, 0.5, 0.375, 0.4375]
 
 
 def test_opinion_moments_six_users_by_hand():
@@ -144,13 +169,33 @@ def test_echo_parts_path_by_hand():
     assert op._corr_from(parts.sum(axis=0)) == 0.0
 
 
-def test_cluster_counts_six_users_by_hand():
-    xs = np.array([0.0, 0.0005, 0.5, 0.5004, 0.9, 1.0], dtype=np.float32)
-    gs = np.array([0, 1, 0, 1, 2, 0], dtype=np.int8)
-    got = kernels.cluster_counts(xs, gs, 4, np.float32(1e-3), 0.3)
-    # overall: runs of 2, 2, 1, 1 users, 1.8 needed; cohort 0: three singletons (0.9 needed);
-    # cohort 1: two singletons; cohort 2: one; cohort 3: none
-    assert got.tolist() == [2, 3, 2, 1, 0]
+def test_clusters_six_users_by_hand():
+    x = np.array([0.5004, 1.0, 0.0, 0.9, 0.0005, 0.5])
+    gen = np.array([1, 0, 0, 2, 1, 0], dtype=np.int8)
+    got = kernels.clusters(x, gen, 4, 1e-3, 0.3)
+    # overall: runs {0, 0.0005}, {0.5, 0.5004}, {0.9}, {1.0}, 1.8 users needed; cohort 0
+    # (0, 0.5, 1): three singletons, 0.9 needed; cohort 1: two singletons; cohort 2: one;
+    # cohort 3: none
+    assert got == [2, 3, 2, 1, 0]
+    # negative opinions sort below positive ones (the keys flip a negative float's bits):
+    # overall {-0.5004, -0.5} and {0.4995, 0.5}; cohort 0 holds 0.5 and -0.5004, two
+    # singletons of the one user needed; cohorts 1 and 2 one user each
+    x = np.array([-0.5, 0.5, -0.5004, 0.4995])
+    assert kernels.clusters(x, gen[:4], 4, 1e-3, 0.5) == [2, 2, 1, 1, 0]
+
+
+def test_clusters_equal_the_sorting_measure_on_random_opinions():
+    rng = np.random.default_rng(11)
+    for n in (1, 5, 50, 3000):
+        for scale in (1e-3, 0.02, 1.0):
+            x = np.clip(rng.normal(0, scale, n) + rng.choice([-0.6, 0.0, 0.6], n), -1, 1)
+            gen = rng.integers(0, 4, n).astype(np.int8)
+            model = SimpleNamespace(state=SimpleNamespace(opinion=x, gen=gen))
+            overall, per = op.clusters_joint(model)
+            assert kernels.clusters(x, gen, 4, CLUSTER_TOL, op.MIN_CLUSTER_SHARE) == [
+                overall,
+                *per.values(),
+            ]
 
 
 # ------------------------------------------------------------------ against the array code
