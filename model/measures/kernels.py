@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.jit import njit, power
+from model.jit import exp, log, njit
 
 #: Columns of :func:`flag_counts`'s result: (numerator, denominator) for each share.
 FLAG_SHARES = (
@@ -214,15 +214,21 @@ def value_sums(
     sums = np.zeros((n_cohorts, k))
     counts = np.zeros((n_cohorts, k), dtype=np.int64)
     # the overall means are pairwise sums over contiguous copies, as numpy took them
+    ln_keep = log(keep)
     trust = np.empty(n)
     bel = np.empty(n, dtype=belonging.dtype)
     expo = np.empty(n)
     m = 0
     for i in range(n):
         g = gen[i]
-        fac = power(keep, np.float64(t - trust_last[i, 0]))
-        pos = np.float64(trust_pos[i, 0]) * fac
-        neg = np.float64(trust_neg[i, 0]) * fac
+        pos = np.float64(trust_pos[i, 0])
+        neg = np.float64(trust_neg[i, 0])
+        if pos != 0.0 or neg != 0.0:  # no evidence stays 0 at any decay factor, exactly
+            # power(keep, age) as model.portable.power takes it with a scalar base
+            age = np.float64(t - trust_last[i, 0])
+            fac = 1.0 if age == 0.0 or keep == 1.0 else exp(age * ln_keep)
+            pos = pos * fac
+            neg = neg * fac
         tr = (prior * np.float64(trust0[i, 0]) + pos) / (prior + pos + neg)
         trust[i] = tr
         sums[g, 0] += tr
@@ -400,18 +406,84 @@ def _cluster_walk(
     return out
 
 
+@njit
+def _cluster_cells(
+    x: np.ndarray, gen: np.ndarray, n_cohorts: int, tol: np.float32, min_share: float
+):
+    """Clusters overall (entry 0) and per cohort (entry 1 + g) without sorting; an empty
+    result when the opinions span too many cells (the caller sorts instead).
+
+    Opinions fall into cells of width tol / 2 in order, so two opinions of one cell are never
+    split (their float32 gap is at most tol / 2) and the gap between consecutive opinions of
+    a group in different cells is the next occupied cell's minimum less the previous one's
+    maximum: the float32 gaps of the sorted opinions, exactly, at O(users + cells).
+    """
+    n = x.shape[0]
+    groups = n_cohorts + 1
+    if n == 0:
+        return np.zeros(groups, dtype=np.int64)
+    x32 = np.empty(n, dtype=np.float32)
+    lo = np.inf
+    hi = -np.inf
+    for i in range(n):
+        v = np.float32(x[i])
+        x32[i] = v
+        lo = min(lo, np.float64(v))
+        hi = max(hi, np.float64(v))
+    w = np.float64(tol) / 2.0
+    span = (hi - lo) / w
+    if not (span < 4.0 * n + 4096.0):
+        return np.zeros(0, dtype=np.int64)  # NaN, inf or a wide spread: sort instead
+    cells = np.int64(span) + 1
+    count = np.zeros((groups, cells), dtype=np.int64)
+    low = np.full((groups, cells), np.inf, dtype=np.float32)
+    high = np.full((groups, cells), -np.inf, dtype=np.float32)
+    size = np.zeros(groups, dtype=np.int64)
+    for i in range(n):
+        v = x32[i]
+        c = np.int64((np.float64(v) - lo) / w)
+        for step in range(2):
+            j = 0 if step == 0 else 1 + np.int64(gen[i])
+            count[j, c] += 1
+            low[j, c] = min(low[j, c], v)
+            high[j, c] = max(high[j, c], v)
+            size[j] += 1
+    out = np.zeros(groups, dtype=np.int64)
+    for j in range(groups):
+        need = min_share * np.float64(size[j])
+        run = 0
+        last = np.float32(0.0)
+        for c in range(cells):
+            k = count[j, c]
+            if k == 0:
+                continue
+            # the gap as np.diff takes it, in float32
+            if run > 0 and np.float32(low[j, c] - last) > tol:
+                out[j] += _runs_at_least(run, need)
+                run = 0
+            run += k
+            last = high[j, c]
+        out[j] += _runs_at_least(run, need)
+    return out
+
+
 def clusters(
     x: np.ndarray, gen: np.ndarray, n_cohorts: int, tol: float, min_share: float
 ) -> list[int]:
     """Opinion clusters overall and per cohort, as ``opinion.clusters_joint`` counts them.
 
-    Opinions are compared in float32 (as the measure does) and sorted once, by cohort and
-    value together (numpy's sort of 64-bit keys); the walk then counts each cohort's runs and
-    merges the cohorts for the overall ones.
+    Opinions are compared in float32 (as the measure does). Opinions within a few thousand
+    tolerances of each other (the model's [-1, 1]) are binned in one pass
+    (:func:`_cluster_cells`); otherwise they are sorted once, by cohort and value together
+    (numpy's sort of 64-bit keys), and a walk counts each cohort's runs and merges the
+    cohorts for the overall ones.
 
     Returns:
         [overall, then one count per cohort].
     """
+    counts = _cluster_cells(x, gen, n_cohorts, np.float32(tol), min_share)
+    if len(counts):
+        return counts.tolist()
     keys = _cluster_keys(x, gen)
     keys.sort()
     return _cluster_walk(keys, n_cohorts, np.float32(tol), min_share).tolist()

@@ -185,11 +185,17 @@ def test_clusters_six_users_by_hand():
 
 
 def test_clusters_equal_the_sorting_measure_on_random_opinions():
+    """Both ways of counting: binned (opinions in [-1, 1]) and sorted (a spread of thousands
+    of tolerances), against the measure's own sorts."""
     rng = np.random.default_rng(11)
+    tol = np.float32(CLUSTER_TOL)
     for n in (1, 5, 50, 3000):
-        for scale in (1e-3, 0.02, 1.0):
-            x = np.clip(rng.normal(0, scale, n) + rng.choice([-0.6, 0.0, 0.6], n), -1, 1)
+        for scale in (1e-3, 0.02, 1.0, 1e3):
+            x = rng.normal(0, scale, n) + rng.choice([-0.6, 0.0, 0.6], n)
+            x = x if scale > 1 else np.clip(x, -1, 1)
             gen = rng.integers(0, 4, n).astype(np.int8)
+            binned = kernels._cluster_cells(x, gen, 4, tol, op.MIN_CLUSTER_SHARE)
+            assert (len(binned) == 0) == (scale > 1 and n > 1)
             model = SimpleNamespace(state=SimpleNamespace(opinion=x, gen=gen))
             overall, per = op.clusters_joint(model)
             assert kernels.clusters(x, gen, 4, CLUSTER_TOL, op.MIN_CLUSTER_SHARE) == [
