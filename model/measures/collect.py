@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from mesa import DataCollector
 
 from model.measures import opinion as opinion_measures
 from model.measures import population
@@ -84,16 +85,39 @@ def final_measures(model: World) -> dict[str, float]:
     return out
 
 
-def build_datacollector(model: World):
+class SnapshotCollector(DataCollector):
+    """Mesa's DataCollector whose model reporters are the step snapshot's columns.
+
+    Every column's reporter reads ``model.last_snapshot``, as Mesa calls it; :meth:`collect`
+    appends those values directly. Mesa deep-copies each reporter's value to keep a mutable
+    result from changing afterwards, but the snapshot holds plain floats and ints, which are
+    immutable, so the copies (most of a collect at a few thousand users) buy nothing. Once a
+    reporter is added or replaced, or agent reporters are set, Mesa collects as usual.
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        super().__init__(
+            model_reporters={c: (lambda key: lambda m: m.last_snapshot[key])(c) for c in columns}
+        )
+        self._columns = columns
+        self._own = dict(self.model_reporters)
+
+    def collect(self, model: World) -> None:
+        """Append this step's snapshot value of every column (Mesa's own collect, deep copies
+        included, once any reporter was added or replaced)."""
+        if self.model_reporters != self._own or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        snap = model.last_snapshot
+        for c in self._columns:
+            self.model_vars[c].append(snap[c])
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+
+
+def build_datacollector(model: World) -> SnapshotCollector:
     """A Mesa DataCollector with every step measure overall and per cohort as model reporters.
 
     Each reporter reads its entry of ``model.last_snapshot``, the step's :func:`snapshot`.
     """
-    import mesa
-
-    reporters = {
-        c: (lambda key: lambda m: m.last_snapshot[key])(c)
-        for m in measures(when="step")
-        for c in m.columns
-    }
-    return mesa.DataCollector(model_reporters=reporters)
+    return SnapshotCollector(tuple(c for _, cols in _STEP for c in cols))

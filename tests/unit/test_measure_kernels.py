@@ -272,3 +272,25 @@ def test_step_columns_change_no_state():
     op.step_columns(model)
     for k, v in vars(model.state).items():
         np.testing.assert_array_equal(v, before[k], err_msg=k)
+
+
+def test_datacollector_records_what_mesas_own_collect_records():
+    """The snapshot collector skips Mesa's deep copies only: same rows, same values, and Mesa's
+    own path (deep copies included) once a reporter is added."""
+    import mesa
+
+    model = OpinionEcology(Params(n_users=300, strategy="interactive"), seed=4)
+    plain = mesa.DataCollector(model_reporters=dict(model.datacollector.model_reporters))
+    plain.collect(model)
+    for _ in range(4):
+        model.step()
+        plain.collect(model)
+    got = model.datacollector.get_model_vars_dataframe()
+    want = plain.get_model_vars_dataframe()
+    assert isinstance(model.datacollector, collect.SnapshotCollector)
+    assert got.shape == (5, len(collect.build_datacollector(model).model_reporters))
+    assert got.equals(want)
+    model.datacollector._new_model_reporter("users", lambda m: [m.n_users])
+    model.step()
+    assert model.datacollector.model_vars["users"] == [[300]]
+    assert len(model.datacollector.model_vars["reach"]) == 6
