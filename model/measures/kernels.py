@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.content import DIRECT, RECOMMENDED, SOCIAL, TRENDING
 from model.jit import exp, log, njit
 
 #: Columns of :func:`flag_counts`'s result: (numerator, denominator) for each share.
@@ -172,6 +173,115 @@ def flag_counts(
 
 
 @njit
+def _ratios(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Rows [overall, per cohort] of num / den (measures x cohorts, integer counts); the
+    overall divides the sums over cohorts; NaN where the denominator is 0.
+
+    Counts below 2^53 are exact in float64, so each quotient is the correctly rounded one, as
+    numpy's division of the counts (or of their float64 bincounts) gives it.
+    """
+    k, groups = num.shape
+    out = np.empty((k, groups + 1))
+    for j in range(k):
+        tn = 0
+        td = 0
+        for g in range(groups):
+            a = num[j, g]
+            b = den[j, g]
+            tn += a
+            td += b
+            out[j, 1 + g] = np.float64(a) / np.float64(b) if b != 0 else np.nan
+        out[j, 0] = np.float64(tn) / np.float64(td) if td != 0 else np.nan
+    return out
+
+
+@njit
+def flag_shares(
+    gen: np.ndarray,
+    n_cohorts: int,
+    reached: np.ndarray,
+    follows: np.ndarray,
+    initial_follows: np.ndarray,
+    ever_unfollowed: np.ndarray,
+    community: np.ndarray,
+    last_focal_view: np.ndarray,
+    last_focal_engage: np.ndarray,
+    since: int,
+) -> np.ndarray:
+    """The shares of :data:`FLAG_SHARES`, one row each: [overall, then per cohort]."""
+    c = flag_counts(
+        gen,
+        n_cohorts,
+        reached,
+        follows,
+        initial_follows,
+        ever_unfollowed,
+        community,
+        last_focal_view,
+        last_focal_engage,
+        since,
+    )
+    return _ratios(c[:, 0::2].T, c[:, 1::2].T)
+
+
+#: Rows of :func:`tally_shares`.
+TALLY_MEASURES = (
+    "secondary_share",
+    "primary_share",
+    "platform_share",
+    "social_channel_share",
+    "engagement",
+    "forwards",
+    "forwarded_views",
+    "forwards_per_item",
+)
+
+
+@njit
+def tally_shares(
+    views_by: np.ndarray, engaged_by: np.ndarray, focal_forwards_by: np.ndarray, items: int
+) -> np.ndarray:
+    """The measures of :data:`TALLY_MEASURES` from the cohort tallies, one row each:
+    [overall, then per cohort].
+
+    ``views_by`` is cohorts x channels x (other items, focal items), ``engaged_by`` cohorts x
+    (likes, comments, forwards) of focal items, ``focal_forwards_by`` per cohort; ``items``
+    the focal items published. Counts overall are sums over cohorts.
+    """
+    groups = views_by.shape[0]
+    num = np.zeros((5, groups), dtype=np.int64)
+    den = np.zeros((5, groups), dtype=np.int64)
+    for g in range(groups):
+        focal = 0
+        views = 0
+        for ch in range(views_by.shape[1]):
+            focal += views_by[g, ch, 1]
+            views += views_by[g, ch, 0] + views_by[g, ch, 1]
+        num[0, g] = views_by[g, SOCIAL, 1]
+        num[1, g] = views_by[g, DIRECT, 1] + views_by[g, RECOMMENDED, 1]
+        num[2, g] = views_by[g, TRENDING, 1]
+        num[3, g] = views - (views_by[g, DIRECT, 0] + views_by[g, DIRECT, 1])
+        num[4, g] = engaged_by[g, 0] + engaged_by[g, 1] + engaged_by[g, 2]
+        for j in range(5):
+            den[j, g] = focal
+        den[3, g] = views
+    out = np.empty((len(TALLY_MEASURES), groups + 1))
+    out[:5] = _ratios(num, den)
+    fw = 0
+    social = 0
+    for g in range(groups):
+        fw += focal_forwards_by[g]
+        social += views_by[g, SOCIAL, 1]
+        out[5, 1 + g] = np.float64(focal_forwards_by[g])
+        out[6, 1 + g] = np.float64(views_by[g, SOCIAL, 1])
+        out[7, 1 + g] = np.float64(focal_forwards_by[g]) / np.float64(items) if items else np.nan
+    out[5, 0] = np.float64(fw)
+    out[6, 0] = np.float64(social)
+    out[7, 0] = np.float64(fw) / np.float64(items) if items else np.nan
+    return out
+
+
+@njit
 def _mean_of(a: np.ndarray, n: int, zero: float) -> float:
     """``float(a[:n].mean())`` for a contiguous float array: its pairwise sum over n, in its dtype."""
     if n == 0:
@@ -206,8 +316,9 @@ def value_sums(
     distance is ``seen_distance / seen_count`` over the users who viewed anything.
 
     Returns:
-        (sums, counts, means): sums (cohorts x 5, float64, bincount's order), counts (cohorts
-        x 5), and the five overall means as ``v.mean()`` gives them (NaN over no user).
+        One row per value: the overall mean as ``v.mean()`` gives it, then the mean per cohort
+        as :func:`model.measures._cohort.by_gen` gives it (bincount's sequential float64 sum
+        over the count); NaN over no user.
     """
     n = gen.shape[0]
     k = len(VALUE_MEANS)
@@ -247,13 +358,18 @@ def value_sums(
             counts[g, 4] += 1
     for j in range(1, 4):
         counts[:, j] = counts[:, 0]
-    means = np.empty(k)
-    means[0] = _mean_of(trust, n, trust.dtype.type(0.0))
-    means[1] = _mean_of(valence, n, valence.dtype.type(0.0))
-    means[2] = _mean_of(arousal, n, arousal.dtype.type(0.0))
-    means[3] = _mean_of(bel, n, bel.dtype.type(0.0))
-    means[4] = _mean_of(expo, m, 0.0)
-    return sums, counts, means
+    out = np.empty((k, n_cohorts + 1))
+    out[0, 0] = _mean_of(trust, n, trust.dtype.type(0.0))
+    out[1, 0] = _mean_of(valence, n, valence.dtype.type(0.0))
+    out[2, 0] = _mean_of(arousal, n, arousal.dtype.type(0.0))
+    out[3, 0] = _mean_of(bel, n, bel.dtype.type(0.0))
+    out[4, 0] = _mean_of(expo, m, 0.0)
+    for j in range(k):
+        for g in range(n_cohorts):
+            c = counts[g, j]
+            # by_gen's float(bincount / count): a float64 sum over an integer count
+            out[j, 1 + g] = sums[g, j] / np.float64(c) if c else np.nan
+    return out
 
 
 @njit

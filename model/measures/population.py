@@ -247,28 +247,11 @@ def item_count(model: World) -> float:
 
 
 # ------------------------------------------------------------------ the step snapshot
-def _split(num: list, den: list) -> list[float]:
-    """[overall, cohort 0, cohort 1, ...] of num/den (the overall summed over cohorts), NaN
-    where den is 0.
-
-    The tallies are integers: Python's int division rounds as numpy's float64 division of the
-    same (exactly representable) counts, so the values are :func:`ratio`'s and :func:`by_gen`'s.
-    """
-    d = sum(den)
-    return [
-        sum(num) / d if d else NAN,
-        *(a / b if b else NAN for a, b in zip(num, den, strict=True)),
-    ]
-
-
-NAN = float("nan")
-
-
 def step_columns(model: World) -> dict[str, list[float]]:
     """The population measures of the step snapshot, overall and per cohort, in a few passes.
 
-    One compiled pass over the users for the shares and means (:mod:`model.measures.kernels`)
-    and plain arithmetic on the cohort tallies; equal, bit for bit, to each measure's own
+    One compiled pass over the users for the shares, one for the means, one over the cohort
+    tallies (:mod:`model.measures.kernels`); equal, bit for bit, to each measure's own
     function (``tests/unit/test_measure_kernels.py``).
 
     Returns:
@@ -276,8 +259,7 @@ def step_columns(model: World) -> dict[str, list[float]]:
     """
     s, p = model.state, model.params
     k = len(GENERATIONS)
-    out: dict[str, list[float]] = {}
-    flags = kernels.flag_counts(
+    flags = kernels.flag_shares(
         s.gen,
         k,
         s.reached,
@@ -288,10 +270,8 @@ def step_columns(model: World) -> dict[str, list[float]]:
         model.last_focal_view,
         s.last_focal_engage,
         model.steps - DAY,
-    ).T.tolist()
-    for j, name in enumerate(kernels.FLAG_SHARES):
-        out[name] = _split(flags[2 * j], flags[2 * j + 1])
-    sums, counts, means = kernels.value_sums(
+    )
+    values = kernels.value_sums(
         s.gen,
         k,
         s.trust0,
@@ -307,28 +287,11 @@ def step_columns(model: World) -> dict[str, list[float]]:
         s.seen_distance,
         s.seen_count,
     )
-    # per cohort sum / count as by_gen divides its bincounts (float64 by int)
-    for name, tot, cnt, mean in zip(
-        kernels.VALUE_MEANS, sums.T.tolist(), counts.T.tolist(), means.tolist(), strict=True
-    ):
-        out[name] = [mean, *(a / b if b else NAN for a, b in zip(tot, cnt, strict=True))]
-    vb = model.views_by.tolist()  # cohort x channel x (other outlets' items, focal items)
-    focal = [[c[1] for c in row] for row in vb]
-    focal_views = [sum(row) for row in focal]
-    views = [sum(c[0] + c[1] for c in row) for row in vb]
-    social = [row[SOCIAL] for row in focal]
-    out["secondary_share"] = _split(social, focal_views)
-    out["primary_share"] = _split([row[DIRECT] + row[RECOMMENDED] for row in focal], focal_views)
-    out["platform_share"] = _split([row[TRENDING] for row in focal], focal_views)
-    out["social_channel_share"] = _split(
-        [v - sum(row[DIRECT]) for v, row in zip(views, vb, strict=True)], views
+    tallies = kernels.tally_shares(
+        model.views_by, model.engaged_by, model.focal_forwards_by, model.focal_items
     )
-    out["engagement"] = _split([sum(r) for r in model.engaged_by.tolist()], focal_views)
-    fw = model.focal_forwards_by.tolist()
-    out["forwards"] = [float(sum(fw)), *map(float, fw)]
-    out["forwarded_views"] = [float(sum(social)), *map(float, social)]
-    items = model.focal_items
-    out["forwards_per_item"] = (
-        [sum(fw) / items, *(f / items for f in fw)] if items else [NAN] * (k + 1)
-    )
-    return out
+    return {
+        **dict(zip(kernels.FLAG_SHARES, flags.tolist(), strict=True)),
+        **dict(zip(kernels.VALUE_MEANS, values.tolist(), strict=True)),
+        **dict(zip(kernels.TALLY_MEASURES, tallies.tolist(), strict=True)),
+    }

@@ -105,7 +105,7 @@ def test_value_sums_six_users_by_hand():
     belonging[:, 1] = 9.0  # another outlet's community
     seen_count = np.array([2, 0, 1, 4, 0, 1], dtype=np.int32)
     seen_distance = np.array([1.0, 0.0, 0.5, 2.0, 0.0, 0.25])
-    sums, counts, means = kernels.value_sums(
+    table = kernels.value_sums(
         GEN,
         4,
         trust0,
@@ -121,20 +121,43 @@ def test_value_sums_six_users_by_hand():
         seen_distance,
         seen_count,
     )
-    per = np.divide(sums, counts, out=np.full(sums.shape, NAN), where=counts > 0)
-    # columns: trust, valence, arousal, belonging, exposure distance; rows: cohorts
+    # rows: trust, valence, arousal, belonging, exposure distance; columns: cohorts
     want = np.array(
         [
-            [0.5, 0.0, 0.5, 0.375, 0.5],
-            [(1 / 6 + 0.75) / 2, 0.25, 0.5, 0.0, 0.5],
-            [0.125, 1.0, 0.25, 1.0, NAN],  # user 4 viewed nothing
-            [0.375, 0.0, 0.75, 0.5, 0.25],
+            [0.5, (1 / 6 + 0.75) / 2, 0.125, 0.375],
+            [0.0, 0.25, 1.0, 0.0],
+            [0.5, 0.5, 0.25, 0.75],
+            [0.375, 0.0, 1.0, 0.5],
+            [0.5, 0.5, NAN, 0.25],  # user 4 viewed nothing, user 1 neither
         ]
     )
-    np.testing.assert_array_equal(per, want)
-    assert counts[:, 4].tolist() == [1, 2, 0, 1]
-    assert means[0] == pytest.approx((0.25 + 0.75 + 1 / 6 + 0.75 + 0.125 + 0.375) / 6, rel=1e-15)
-    assert means[1:].tolist() == [0.25, 0.5, 0.375, 0.4375]
+    np.testing.assert_array_equal(table[:, 1:], want)
+    assert table[0, 0] == pytest.approx((0.25 + 0.75 + 1 / 6 + 0.75 + 0.125 + 0.375) / 6)
+    assert table[1:, 0].tolist() == [0.25, 0.5, 0.375, 0.4375]
+
+
+def test_tally_shares_by_hand():
+    # cohort x channel (direct, social, recommended, trending) x (other items, focal items)
+    views = np.zeros((4, 4, 2), dtype=np.int64)
+    views[0, :, 1] = [6, 3, 1, 0]  # 10 focal views
+    views[0, :, 0] = [4, 4, 0, 2]  # 10 other views, 4 of them direct
+    views[1, :, 1] = [0, 0, 0, 2]  # 2 focal views, both trending
+    engaged = np.array([[2, 1, 1], [0, 0, 1], [0, 0, 0], [0, 0, 0]], dtype=np.int64)
+    forwards = np.array([1, 1, 0, 0], dtype=np.int64)
+    t = dict(
+        zip(kernels.TALLY_MEASURES, kernels.tally_shares(views, engaged, forwards, 4), strict=True)
+    )
+    np.testing.assert_array_equal(t["secondary_share"], [3 / 12, 3 / 10, 0, NAN, NAN])
+    np.testing.assert_array_equal(t["primary_share"], [7 / 12, 7 / 10, 0, NAN, NAN])
+    np.testing.assert_array_equal(t["platform_share"], [2 / 12, 0, 1, NAN, NAN])
+    # all views: cohort 0 20 (10 direct), cohort 1 2 (none direct)
+    np.testing.assert_array_equal(t["social_channel_share"], [12 / 22, 10 / 20, 1, NAN, NAN])
+    np.testing.assert_array_equal(t["engagement"], [5 / 12, 4 / 10, 1 / 2, NAN, NAN])
+    np.testing.assert_array_equal(t["forwards"], [2, 1, 1, 0, 0])
+    np.testing.assert_array_equal(t["forwarded_views"], [3, 3, 0, 0, 0])
+    np.testing.assert_array_equal(t["forwards_per_item"], [0.5, 0.25, 0.25, 0, 0])
+    none = kernels.tally_shares(views, engaged, forwards, 0)
+    assert np.isnan(none[-1]).all()
 
 
 def test_opinion_moments_six_users_by_hand():
