@@ -317,3 +317,21 @@ def test_datacollector_records_what_mesas_own_collect_records():
     model.step()
     assert model.datacollector.model_vars["users"] == [[300]]
     assert len(model.datacollector.model_vars["reach"]) == 6
+
+
+def test_sarle_and_correlation_on_python_floats_equal_numpys_scalars():
+    """The Python-float arithmetic gives numpy's float64 scalar bits, and numpy's inf or NaN
+    where Python would raise (a variance whose 1.5th power underflows)."""
+    rng = np.random.default_rng(5)
+    for _ in range(2000):
+        n = int(rng.integers(4, 10**6))
+        m2, m3, m4 = rng.random() * 10.0 ** rng.integers(-12, 2), rng.normal(), rng.random()
+        want = op._sarle(n, np.float64(m2), np.float64(m3), np.float64(m4), np.sqrt)
+        assert same(op.sarle(n, m2, m3, m4), want)
+        p = [float(rng.integers(3, 10**6)), *rng.normal(size=5) * 100]
+        p[3] = p[1] ** 2 + abs(p[3])
+        p[4] = p[2] ** 2 + abs(p[4])
+        assert same(op._corr_from(p), op._corr(*map(np.float64, p), np.sqrt))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = op._sarle(10, np.float64(1e-250), np.float64(1e-300), np.float64(1e-290), np.sqrt)
+        assert same(op.sarle(10, 1e-250, 1e-300, 1e-290), want)
