@@ -18,6 +18,10 @@ Same numbers as the array code, bit for bit, so that no reported value moves:
 
 ``tests/unit/test_measure_kernels.py`` checks each kernel against the array code on random
 inputs and on a hand-computed six-user population.
+
+Over 400 lines: every kernel here depends on the replicated summation orders at the top, and
+kept together they can be read against those orders; one kernel per family of measures
+(shares, means, tallies, opinion moments, echo chambers, clusters).
 """
 
 from __future__ import annotations
@@ -548,7 +552,8 @@ def _cluster_cells(
         hi = max(hi, np.float64(v))
     w = np.float64(tol) / 2.0
     span = (hi - lo) / w
-    if not (span < 4.0 * n + 4096.0):
+    # at most 65,536 cells (the model's [-1, 1] needs 4,001): a few MB, O(users + cells)
+    if not (span < min(4.0 * n + 4096.0, 65536.0)):
         return np.zeros(0, dtype=np.int64)  # NaN, inf or a wide spread: sort instead
     cells = np.int64(span) + 1
     count = np.zeros((groups, cells), dtype=np.int64)
