@@ -295,6 +295,12 @@ def _mean_of(a: np.ndarray, n: int, zero: float) -> float:
 
 
 @njit
+def _decay(age: float, keep: float, ln_keep: float) -> float:
+    """keep^age as model.portable.power gives it for a scalar base: exp(age ln keep)."""
+    return 1.0 if age == 0.0 or keep == 1.0 else exp(age * ln_keep)
+
+
+@njit
 def value_sums(
     gen: np.ndarray,
     n_cohorts: int,
@@ -330,6 +336,9 @@ def value_sums(
     counts = np.zeros((n_cohorts, k), dtype=np.int64)
     # the overall means are pairwise sums over contiguous copies, as numpy took them
     ln_keep = log(keep)
+    ages = min(max(np.int64(t) + 1, 0), n)
+    memo = np.empty(ages)
+    known = np.zeros(ages, dtype=np.bool_)
     trust = np.empty(n)
     bel = np.empty(n, dtype=belonging.dtype)
     expo = np.empty(n)
@@ -339,9 +348,16 @@ def value_sums(
         pos = np.float64(trust_pos[i, 0])
         neg = np.float64(trust_neg[i, 0])
         if pos != 0.0 or neg != 0.0:  # no evidence stays 0 at any decay factor, exactly
-            # power(keep, age) as model.portable.power takes it with a scalar base
-            age = np.float64(t - trust_last[i, 0])
-            fac = 1.0 if age == 0.0 or keep == 1.0 else exp(age * ln_keep)
+            # power(keep, age) as model.portable.power takes it with a scalar base; ages are
+            # whole steps, so each distinct age's factor is computed once
+            a = np.int64(t) - np.int64(trust_last[i, 0])
+            if 0 <= a < ages:
+                if not known[a]:
+                    memo[a] = _decay(np.float64(a), keep, ln_keep)
+                    known[a] = True
+                fac = memo[a]
+            else:
+                fac = _decay(np.float64(a), keep, ln_keep)
             pos = pos * fac
             neg = neg * fac
         tr = (prior * np.float64(trust0[i, 0]) + pos) / (prior + pos + neg)

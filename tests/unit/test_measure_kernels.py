@@ -335,3 +335,43 @@ def test_sarle_and_correlation_on_python_floats_equal_numpys_scalars():
     with np.errstate(divide="ignore", invalid="ignore"):
         want = op._sarle(10, np.float64(1e-250), np.float64(1e-300), np.float64(1e-290), np.sqrt)
         assert same(op.sarle(10, 1e-250, 1e-300, 1e-290), want)
+
+
+@pytest.mark.parametrize("t", [0, 7, 5000])
+def test_trust_means_equal_trust_at_at_any_age(t):
+    """The decay factors computed once per age (ages below both t and the population) or
+    directly (older ages) give trust_at's trust, hence by_gen's means, bit for bit."""
+    from model.trust import keep_per_step, trust_at
+
+    rng = np.random.default_rng(t)
+    n = 60
+    gen = rng.integers(0, 4, n).astype(np.int8)
+    state = SimpleNamespace(
+        trust0=rng.random((n, 2)).astype(np.float32),
+        trust_pos=(rng.random((n, 2)) * 5).astype(np.float32),
+        trust_neg=(rng.random((n, 2)) * 5).astype(np.float32),
+        trust_last=rng.integers(0, t + 1, (n, 2)).astype(np.int32),
+    )
+    state.trust_pos[::3, 0] = 0.0
+    state.trust_neg[::3, 0] = 0.0  # no evidence at all
+    params = SimpleNamespace(trust_forgetting=0.8, trust_prior=2.0)
+    want = trust_at(state, params, t)
+    z = np.zeros(n, dtype=np.float32)
+    table = kernels.value_sums(
+        gen,
+        4,
+        state.trust0,
+        state.trust_pos,
+        state.trust_neg,
+        state.trust_last,
+        keep_per_step(params),
+        2.0,
+        t,
+        z,
+        z,
+        np.zeros((n, 1), dtype=np.float32),
+        np.zeros(n),
+        np.zeros(n, dtype=np.int32),
+    )
+    per = np.bincount(gen, weights=want, minlength=4) / np.bincount(gen, minlength=4)
+    np.testing.assert_array_equal(table[0], [want.mean(), *per])
