@@ -190,8 +190,8 @@ def exposure_distance(model: World, by: By = None):
 
 def step_columns(model: World) -> dict[str, list[float]]:
     """The opinion measures of the step snapshot, overall and per cohort, in three compiled
-    passes (:mod:`model.measures.kernels`) and one sort; equal, bit for bit, to each measure's
-    own function (``tests/unit/test_measure_kernels.py``).
+    passes (:mod:`model.measures.kernels`: moments, ties, clusters binned without a sort);
+    equal, bit for bit, to each measure's own function (``tests/unit/test_measure_kernels.py``).
 
     Returns:
         measure name -> [overall value, then one per cohort in ``GENERATIONS`` order].
