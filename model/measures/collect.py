@@ -12,35 +12,54 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from mesa import DataCollector
 
+from model.measures import opinion as opinion_measures
+from model.measures import population
 from model.measures._world import World
 from model.measures.catalogue import Measure, column, measures
 
 #: The per-step measures: name -> ``function(model, by=None)``, in catalogue order. Each is
 #: reported overall and per cohort.
 STEP_MEASURES: dict[str, Callable[..., Any]] = {m.name: m.compute for m in measures(when="step")}
+#: The step measures with their columns, in snapshot order (the catalogue is fixed at import).
+_STEP: tuple[tuple[Measure, tuple[str, ...]], ...] = tuple(
+    (m, m.columns) for m in measures(when="step")
+)
 
 
 def snapshot(model: World) -> dict[str, float]:
     """Every step measure overall (``name``) and per cohort (``name[cohort]``), as one flat dict.
 
-    The measures declared ``opinion_only`` (sorts and passes over the ties) depend on the
-    opinions alone, since cohorts and ties are fixed; while no opinion has changed since the
-    last snapshot their values are reused, so a step in which nobody's opinion moves (a cascade
-    preset, an idle population) costs one comparison of the opinion array, not the sorts.
+    The population and opinion measures come from a few compiled passes over the users and
+    ties (``population.step_columns``, ``opinion.step_columns``), not one pass per measure and
+    cohort; a measure neither covers is computed by its own function. The measures declared
+    ``opinion_only`` (sorts and passes over the ties) depend on the opinions alone, since
+    cohorts and ties are fixed; while no opinion has changed since the last snapshot their
+    values are reused, so a step in which nobody's opinion moves (a cascade preset, an idle
+    population) costs one comparison of the opinion array, not the sorts.
     """
-    out: dict[str, float] = {}
     cached = model.caches.opinion
     x = model.state.opinion
     reuse = cached is not None and np.array_equal(cached[0], x)
-    opinion: dict[str, float] = cached[1] if cached is not None and reuse else {}
-    for m in measures(when="step"):
+    fused = population.step_columns(model)
+    if not reuse:
+        fused.update(opinion_measures.step_columns(model))
+    out: dict[str, float] = {}
+    opinion: dict[str, float] = cached[1] if reuse else {}
+    for m, cols in _STEP:
         if m.opinion_only and reuse:
-            out.update({c: opinion[c] for c in m.columns})
+            for c in cols:
+                out[c] = opinion[c]
             continue
-        out.update(_values(model, m))
+        values = fused.get(m.name) if m.per_cohort else None
+        if values is not None:
+            out.update(zip(cols, values, strict=True))
+        else:
+            out.update(_values(model, m))
         if m.opinion_only:
-            opinion.update({c: out[c] for c in m.columns})
+            for c in cols:
+                opinion[c] = out[c]
     if not reuse:
         model.caches.opinion = (x.copy(), opinion)
     return out
@@ -66,16 +85,39 @@ def final_measures(model: World) -> dict[str, float]:
     return out
 
 
-def build_datacollector(model: World):
+class SnapshotCollector(DataCollector):
+    """Mesa's DataCollector whose model reporters are the step snapshot's columns.
+
+    Every column's reporter reads ``model.last_snapshot``, as Mesa calls it; :meth:`collect`
+    appends those values directly. Mesa deep-copies each reporter's value to keep a mutable
+    result from changing afterwards, but the snapshot holds plain floats and ints, which are
+    immutable, so the copies (most of a collect at a few thousand users) buy nothing. Once a
+    reporter is added or replaced, or agent reporters are set, Mesa collects as usual.
+    """
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        super().__init__(
+            model_reporters={c: (lambda key: lambda m: m.last_snapshot[key])(c) for c in columns}
+        )
+        self._columns = columns
+        self._own = dict(self.model_reporters)
+
+    def collect(self, model: World) -> None:
+        """Append this step's snapshot value of every column (Mesa's own collect, deep copies
+        included, once any reporter was added or replaced)."""
+        if self.model_reporters != self._own or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)
+            return
+        snap = model.last_snapshot
+        for c in self._columns:
+            self.model_vars[c].append(snap[c])
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+
+
+def build_datacollector(model: World) -> SnapshotCollector:
     """A Mesa DataCollector with every step measure overall and per cohort as model reporters.
 
     Each reporter reads its entry of ``model.last_snapshot``, the step's :func:`snapshot`.
     """
-    import mesa
-
-    reporters = {
-        c: (lambda key: lambda m: m.last_snapshot[key])(c)
-        for m in measures(when="step")
-        for c in m.columns
-    }
-    return mesa.DataCollector(model_reporters=reporters)
+    return SnapshotCollector(tuple(c for _, cols in _STEP for c in cols))

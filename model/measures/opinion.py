@@ -18,10 +18,15 @@ functions give the overall and the per-cohort values in one pass, for the step s
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from agents.generations import GENERATIONS
 from model.constants import CLUSTER_TOL
+from model.measures import kernels
 from model.measures._cohort import N_COHORTS, By, by_gen, check_by, per_gen
 from model.measures._world import World
 
@@ -46,10 +51,23 @@ def _bimodality(x: np.ndarray) -> float:
         return float("nan")
     d = x - x.mean()
     d2 = d * d
-    m2, m3, m4 = d2.mean(), (d2 * d).mean(), (d2 * d2).mean()
-    if m2 <= 1e-300:
+    return sarle(n, d2.mean(), (d2 * d).mean(), (d2 * d2).mean())
+
+
+def sarle(n: int, m2: float, m3: float, m4: float) -> float:
+    """Sarle's coefficient of n values from their central moments m_k = mean((x - mean)^k)."""
+    if n < 4 or m2 <= 1e-300:
         return float("nan")
-    g1 = m3 / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+    try:
+        return _sarle(n, float(m2), float(m3), float(m4), math.sqrt)
+    except (ZeroDivisionError, OverflowError):
+        # numpy's scalars give inf or nan where Python's floats raise
+        return _sarle(n, np.float64(m2), np.float64(m3), np.float64(m4), np.sqrt)
+
+
+def _sarle(n: int, m2: Any, m3: Any, m4: Any, sqrt: Callable) -> float:
+    # the same IEEE operations (and C's pow) on Python floats or on numpy's float64 scalars
+    g1 = m3 / m2**1.5 * sqrt(n * (n - 1)) / (n - 2)
     g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return float((g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
 
@@ -123,14 +141,23 @@ def _echo_parts(model: World) -> np.ndarray:
     return parts
 
 
-def _corr_from(p: np.ndarray) -> float:
-    n, sa, sb, saa, sbb, sab = p
+def _corr_from(p: Any) -> float:
+    """Pearson r from (ties, sum a, sum b, sum a^2, sum b^2, sum ab)."""
+    try:
+        return _corr(*(float(v) for v in p), math.sqrt)
+    except (ZeroDivisionError, OverflowError):
+        # numpy's scalars give inf or nan where Python's floats raise
+        return _corr(*(np.float64(v) for v in p), np.sqrt)
+
+
+def _corr(n: Any, sa: Any, sb: Any, saa: Any, sbb: Any, sab: Any, sqrt: Callable) -> float:
+    # the same IEEE operations (and C's pow) on Python floats or on numpy's float64 scalars
     if n < 3:
         return float("nan")
     va, vb = saa / n - (sa / n) ** 2, sbb / n - (sb / n) ** 2
     if va <= 1e-15 or vb <= 1e-15:
         return float("nan")
-    return float((sab / n - sa * sb / n**2) / np.sqrt(va * vb))
+    return float((sab / n - sa * sb / n**2) / sqrt(va * vb))
 
 
 def echo_chamber_index(model: World, by: By = None):
@@ -159,3 +186,23 @@ def exposure_distance(model: World, by: By = None):
     seen = s.seen_count > 0
     per_user = np.divide(s.seen_distance, s.seen_count, out=np.zeros(len(seen)), where=seen)
     return by_gen(model, per_user, by, mask=seen)
+
+
+def step_columns(model: World) -> dict[str, list[float]]:
+    """The opinion measures of the step snapshot, overall and per cohort, in three compiled
+    passes (:mod:`model.measures.kernels`: moments, ties, clusters binned without a sort);
+    equal, bit for bit, to each measure's own function (``tests/unit/test_measure_kernels.py``).
+
+    Returns:
+        measure name -> [overall value, then one per cohort in ``GENERATIONS`` order].
+    """
+    x, g = model.state.opinion, model.state.gen
+    mom = kernels.opinion_moments(x, g, N_COHORTS).tolist()
+    acq = model.networks.acq
+    parts = kernels.echo_parts(x, g, N_COHORTS, acq.indptr, acq.indices)
+    return {
+        "opinion_variance": [m2 if n else float("nan") for n, m2, _, _ in mom],
+        "bimodality": [sarle(int(n), m2, m3, m4) for n, m2, m3, m4 in mom],
+        "opinion_clusters": kernels.clusters(x, g, N_COHORTS, CLUSTER_TOL, MIN_CLUSTER_SHARE),
+        "echo_chamber": [_corr_from(parts.sum(axis=0).tolist()), *map(_corr_from, parts.tolist())],
+    }

@@ -34,9 +34,10 @@ import numpy as np
 from agents.generations import GENERATIONS
 from model.constants import DAY
 from model.content import DIRECT, RECOMMENDED, SOCIAL, TRENDING
+from model.measures import kernels
 from model.measures._cohort import By, by_gen, check_by, ratio
 from model.measures._world import World
-from model.trust import trust_at
+from model.trust import keep_per_step, trust_at
 
 
 # ------------------------------------------------------------------ reach and dissemination
@@ -243,3 +244,54 @@ def community_members(model: World, by: By = None):
 def item_count(model: World) -> float:
     """Items created so far (every outlet and user)."""
     return float(model.content.n)
+
+
+# ------------------------------------------------------------------ the step snapshot
+def step_columns(model: World) -> dict[str, list[float]]:
+    """The population measures of the step snapshot, overall and per cohort, in a few passes.
+
+    One compiled pass over the users for the shares, one for the means, one over the cohort
+    tallies (:mod:`model.measures.kernels`); equal, bit for bit, to each measure's own
+    function (``tests/unit/test_measure_kernels.py``).
+
+    Returns:
+        measure name -> [overall value, then one per cohort in ``GENERATIONS`` order].
+    """
+    s, p = model.state, model.params
+    k = len(GENERATIONS)
+    flags = kernels.flag_shares(
+        s.gen,
+        k,
+        s.reached,
+        s.follows,
+        s.initial_follows,
+        s.ever_unfollowed,
+        s.community,
+        model.last_focal_view,
+        s.last_focal_engage,
+        model.steps - DAY,
+    )
+    values = kernels.value_sums(
+        s.gen,
+        k,
+        s.trust0,
+        s.trust_pos,
+        s.trust_neg,
+        s.trust_last,
+        keep_per_step(p),
+        float(p.trust_prior),
+        model.steps,
+        s.valence,
+        s.arousal,
+        s.belonging,
+        s.seen_distance,
+        s.seen_count,
+    )
+    tallies = kernels.tally_shares(
+        model.views_by, model.engaged_by, model.focal_forwards_by, model.focal_items
+    )
+    return {
+        **dict(zip(kernels.FLAG_SHARES, flags.tolist(), strict=True)),
+        **dict(zip(kernels.VALUE_MEANS, values.tolist(), strict=True)),
+        **dict(zip(kernels.TALLY_MEASURES, tallies.tolist(), strict=True)),
+    }
