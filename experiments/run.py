@@ -213,8 +213,9 @@ def relative_change(start: float, end: float) -> float:
 def run_one(task: RunTask) -> RunOutput:
     """Run one task to its horizon and collect its measures; never raises for model errors.
 
-    The time series reads ``model.last_snapshot`` (computed once per step by the model) every
-    ``measure_every`` steps, at step 0 and at the last step. The horizon check reads it at step
+    The model computes its full measures only every ``measure_every`` steps
+    (``model.collect_every``; the per-step series final measures need are kept every step), and
+    the time series reads them then, at step 0 and at the last step. The horizon check reads it at step
     ``steps - settle_window`` (step 0 for a run shorter than the window) and at the end. A run
     that branches from a burn-in counts its steps from the branch: its step 0 is the burn-in's
     last step, and it runs ``steps`` steps after it.
@@ -237,13 +238,16 @@ def run_one(task: RunTask) -> RunOutput:
     try:
         model = build_model(task)
         start = int(model.steps)
+        # full measures only on the steps the series records (and at the model's last step);
+        # the settle step and the end read a snapshot computed on demand
+        model.collect_every = every if every else max(1, task.steps)
 
         def remember() -> None:
-            snap = model.last_snapshot
+            snap = model.current_snapshot()
             reference.update({c: float(snap.get(c, np.nan)) for c in task.settle_columns})
 
         def record() -> None:
-            snap = model.last_snapshot
+            snap = model.current_snapshot()
             series["step"].append(int(model.steps) - start)
             for c in task.series_columns:
                 series[c].append(float(snap.get(c, np.nan)))
@@ -261,7 +265,7 @@ def run_one(task: RunTask) -> RunOutput:
         if every and series["step"][-1] != model.steps - start:
             record()
         final = final_measures(model)
-        last = model.last_snapshot
+        last = model.current_snapshot()
         drift = {
             c: relative_change(reference.get(c, np.nan), float(last.get(c, np.nan)))
             for c in task.settle_columns

@@ -225,7 +225,7 @@ class ContentStore:
         The first column given is an array (its length is the number of items); a later one
         may be a scalar, the same for every new item.
         """
-        k = len(next(iter(cols.values())))
+        k = len(next(iter(cols.values())))  # type: ignore[arg-type]  # the first is an array
         if self.n + k > self._cap:
             new = max(self._cap * 2, self.n + k)
             for name in _ITEM_FIELDS:

@@ -33,6 +33,7 @@ from model import step as phases
 from model.constants import TRENDING_WINDOW
 from model.content import CHANNELS, ContentStore, EventLog
 from model.measures import build_datacollector, snapshot
+from model.measures.population import daily_focal_viewers, reach
 from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_outlets, init_population, outlet_table
@@ -178,7 +179,13 @@ class OpinionEcology(mesa.Model):
         self.member_steps = np.zeros(k_out, dtype=np.int64)
         self.caches = MeasureCaches()
         self.datacollector = build_datacollector(self)
+        # Full measures (the snapshot and a DataCollector row) every collect_every steps; an
+        # experiment that records a time series every 24 steps sets 24 (experiments.run). The
+        # two series that final measures read step by step are kept every step regardless.
+        self.collect_every = 1
+        self.step_series: dict[str, list[float]] = {"reach": [], "daily_focal_viewers": []}
         self.collect()
+        self.collect_series()
 
     def step(self) -> None:
         """One hour: publish, deliver, attend, react, update, respond, measure."""
@@ -195,7 +202,27 @@ class OpinionEcology(mesa.Model):
     def collect(self) -> None:
         """Compute this step's measures once and hand them to the DataCollector."""
         self.last_snapshot = snapshot(self)
+        self.collected_at = int(self.steps)
         self.datacollector.collect(self)
+
+    def collect_series(self) -> None:
+        """Append this step's reach and daily focal viewers to ``step_series``: from the
+        snapshot when this step collected one, else computed alone (the same bits: both are
+        shares of users, ``model.measures.population``)."""
+        if self.collected_at == self.steps:
+            snap = self.last_snapshot
+            self.step_series["reach"].append(snap["reach"])
+            self.step_series["daily_focal_viewers"].append(snap["daily_focal_viewers"])
+        else:
+            self.step_series["reach"].append(float(reach(self)))
+            self.step_series["daily_focal_viewers"].append(float(daily_focal_viewers(self)))
+
+    def current_snapshot(self) -> dict[str, float]:
+        """This step's measures: the collected snapshot, or one computed now without a
+        DataCollector row (for a reader that needs a step between collections)."""
+        if self.collected_at != self.steps:
+            return snapshot(self)
+        return self.last_snapshot
 
     def trending_items(self, t: int, top: int = 10) -> np.ndarray:
         """The ``top`` items with most likes + comments + forwards among those of the last day."""

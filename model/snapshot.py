@@ -50,7 +50,9 @@ MAGIC = b"OPINION-ECOLOGY-SNAPSHOT\n"
 #: The snapshot format this code writes and reads; a change of layout raises it.
 FORMAT = 1
 #: The DataCollector's attributes that hold functions (rebuilt on load, not stored).
-_REPORTERS = ("model_reporters", "agent_reporters", "agenttype_reporters")
+# The collector's reporter functions (closures, which pickle cannot store) and the copy of its
+# own reporters that SnapshotCollector keeps to notice a replaced one: rebuilt on load.
+_REPORTERS = ("model_reporters", "agent_reporters", "agenttype_reporters", "_own")
 
 
 class SnapshotError(ValueError):
@@ -141,7 +143,7 @@ def _rebuild_collectors(model: Any) -> None:
     for name, value in list(vars(model).items()):
         if isinstance(value, _CollectorData):
             collector = build_datacollector(model)
-            vars(collector).update(value.data)
+            collector.__dict__.update(value.data)
             setattr(model, name, collector)
 
 

@@ -315,6 +315,8 @@ class World(Protocol):
     n_users: int
     n_outlets: int
     steps: int
+    #: Mesa's model time (one per step).
+    time: float
     running: bool
     views_by: np.ndarray
     engaged_by: np.ndarray
@@ -331,13 +333,23 @@ class World(Protocol):
     member_steps: np.ndarray
     view_log: EventLog
     forward_log: EventLog
-    #: The Mesa DataCollector the model fills once per step.
+    #: The Mesa DataCollector the model fills on each collection step.
     datacollector: DataCollector
-    #: The step's snapshot, column -> value (``model.measures.collect.snapshot``).
+    #: The last collection step's snapshot, column -> value (``model.measures.collect.snapshot``).
     last_snapshot: dict[str, float]
+    #: Full measures every ``collect_every`` steps (and at the end); 1: every step.
+    collect_every: int
+    #: ``reach`` and ``daily_focal_viewers`` at every step from step 0, whatever collect_every.
+    step_series: dict[str, list[float]]
+    #: The step of the last full collection.
+    collected_at: int
     caches: MeasureCaches
 
     def collect(self) -> None: ...
+
+    def collect_series(self) -> None: ...
+
+    def current_snapshot(self) -> dict[str, float]: ...
 
     def trending_items(self, t: int, top: int = 10) -> np.ndarray: ...
 

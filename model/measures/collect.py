@@ -46,7 +46,7 @@ def snapshot(model: World) -> dict[str, float]:
     if not reuse:
         fused.update(opinion_measures.step_columns(model))
     out: dict[str, float] = {}
-    opinion: dict[str, float] = cached[1] if reuse else {}
+    opinion: dict[str, float] = cached[1] if reuse and cached is not None else {}
     for m, cols in _STEP:
         if m.opinion_only and reuse:
             for c in cols:

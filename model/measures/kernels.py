@@ -316,7 +316,7 @@ def value_sums(
     belonging: np.ndarray,
     seen_distance: np.ndarray,
     seen_count: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """Per-cohort sums and counts, and the overall means, of the values of :data:`VALUE_MEANS`.
 
     Trust is each user's trust in the focal outlet at step ``t`` as
@@ -578,12 +578,12 @@ def _cluster_cells(
     size = np.zeros(groups, dtype=np.int64)
     for i in range(n):
         v = x32[i]
-        c = np.int64((np.float64(v) - lo) / w)
+        cell = np.int64((np.float64(v) - lo) / w)
         for step in range(2):
-            j = 0 if step == 0 else 1 + np.int64(gen[i])
-            count[j, c] += 1
-            low[j, c] = min(low[j, c], v)
-            high[j, c] = max(high[j, c], v)
+            j = 0 if step == 0 else 1 + int(gen[i])
+            count[j, cell] += 1
+            low[j, cell] = min(low[j, cell], v)
+            high[j, cell] = max(high[j, cell], v)
             size[j] += 1
     out = np.zeros(groups, dtype=np.int64)
     for j in range(groups):

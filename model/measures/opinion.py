@@ -144,10 +144,12 @@ def _echo_parts(model: World) -> np.ndarray:
 def _corr_from(p: Any) -> float:
     """Pearson r from (ties, sum a, sum b, sum a^2, sum b^2, sum ab)."""
     try:
-        return _corr(*(float(v) for v in p), math.sqrt)
+        n, sa, sb, saa, sbb, sab = (float(v) for v in p)
+        return _corr(n, sa, sb, saa, sbb, sab, math.sqrt)
     except (ZeroDivisionError, OverflowError):
         # numpy's scalars give inf or nan where Python's floats raise
-        return _corr(*(np.float64(v) for v in p), np.sqrt)
+        n, sa, sb, saa, sbb, sab = (np.float64(v) for v in p)
+        return _corr(n, sa, sb, saa, sbb, sab, np.sqrt)
 
 
 def _corr(n: Any, sa: Any, sb: Any, saa: Any, sbb: Any, sab: Any, sqrt: Callable) -> float:
@@ -188,7 +190,7 @@ def exposure_distance(model: World, by: By = None):
     return by_gen(model, per_user, by, mask=seen)
 
 
-def step_columns(model: World) -> dict[str, list[float]]:
+def step_columns(model: World) -> dict[str, list[Any]]:
     """The opinion measures of the step snapshot, overall and per cohort, in three compiled
     passes (:mod:`model.measures.kernels`: moments, ties, clusters binned without a sort);
     equal, bit for bit, to each measure's own function (``tests/unit/test_measure_kernels.py``).

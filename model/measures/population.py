@@ -147,11 +147,11 @@ def steps_to_reach(model: World, share: float) -> float:
     """The first step at which ``reach`` was at least ``share`` (NaN if it never was).
 
     Final reach saturates in long runs; how fast it got there is the difference that remains.
-    Read from the DataCollector, which the model fills once per step from step 0.
+    Read from ``model.step_series``, which the model fills once per step from step 0.
     """
     if not 0 < share <= 1:
         raise ValueError(f"share={share} must be in (0, 1]")
-    series = np.asarray(model.datacollector.model_vars["reach"], dtype=float)
+    series = np.asarray(model.step_series["reach"], dtype=float)
     hit = np.flatnonzero(series >= share)
     return float(hit[0]) if len(hit) else float("nan")
 
@@ -163,8 +163,8 @@ def days_to_reach(model: World, share: float) -> float:
 
 def mean_daily_focal_viewers(model: World) -> float:
     """Mean of :func:`daily_focal_viewers` over the steps run (step 0, before anything
-    happened, left out; NaN before the first step), read from the DataCollector."""
-    series = np.asarray(model.datacollector.model_vars["daily_focal_viewers"], dtype=float)
+    happened, left out; NaN before the first step), read from ``model.step_series``."""
+    series = np.asarray(model.step_series["daily_focal_viewers"], dtype=float)
     return float(series[1:].mean()) if len(series) > 1 else float("nan")
 
 

@@ -1,8 +1,9 @@
 """Phase 7: measure and stop (docs/ODD.md 7.13).
 
-The step's measures are computed once (``world.collect``) and handed to the DataCollector;
-the run stops at the horizon, or earlier by ``stop_when`` (opinions converged, or nothing left
-that can spread).
+The step's measures are computed once (``world.collect``) and handed to the DataCollector,
+every step by default, or every ``world.collect_every`` steps and at the last one (the per-step
+series of reach and daily focal viewers are kept every step); the run stops at the horizon, or
+earlier by ``stop_when`` (opinions converged, or nothing left that can spread).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 def measure(world: World, t: int) -> None:
     """Collect this step's measures; set ``world.running`` to False when the run is over."""
     p = world.params
-    world.collect()
     if (
         world.steps >= p.steps
         or p.stop_when == "converged"
@@ -27,3 +27,7 @@ def measure(world: World, t: int) -> None:
         and not 0 < int(world.state.follows[:, 0].sum()) < world.n_users
     ):
         world.running = False
+    every = world.collect_every
+    if every <= 1 or world.steps % every == 0 or not world.running:
+        world.collect()
+    world.collect_series()
