@@ -16,11 +16,12 @@ Noort & Willemsen 2012; Prochazka & Obermaier 2022): see :func:`reply_evidence`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from model import portable
+from model import jit, portable
 from model.constants import DAY
 
 
@@ -32,6 +33,64 @@ def beta_trust(t0: np.ndarray, pos: np.ndarray, neg: np.ndarray, prior: float) -
 def keep_per_step(params: Any) -> float:
     """Share of evidence kept per step: lambda^(1 / DAY)."""
     return float(params.trust_forgetting ** (1.0 / DAY))
+
+
+@jit.njit
+def scalar_power(base: float, log_base: float, exponent: float) -> float:
+    """base^exponent with log_base = jit.log(base) taken once: the bits of portable.power with a
+    scalar base (a decay keep^age), which reads ln base from a cache."""
+    if base == 1.0:
+        return 1.0
+    if math.isfinite(log_base):
+        return jit.exp(exponent * log_base)
+    return jit.power(base, exponent)
+
+
+@jit.njit
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """Positions of ``key`` sorted by key, equal keys in input order (a stable sort): each run of
+    equal keys then sums in the input order, as np.bincount does."""
+    return np.argsort(key, kind="mergesort")
+
+
+@jit.njit
+def evidence_kernel(
+    key: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+    ep: np.ndarray,
+    en: np.ndarray,
+    last: np.ndarray,
+    trust_media: np.ndarray,
+    trust0: np.ndarray,
+    t: int,
+    keep: float,
+    prior: float,
+) -> None:
+    """add_evidence on flat (user x outlet) arrays: per pair, the events' sums (in event order),
+    the old evidence decayed from its last step, and the derived trust.
+
+    The stored evidence and trust are float32; ``(prior t0 + e+) / (prior + e+ + e-)`` is
+    evaluated in float32 as numpy does for float32 arrays and a Python float.
+    """
+    m = key.shape[0]
+    order = stable_order(key)
+    lk = jit.log(keep)
+    prior32 = np.float32(prior)
+    j = 0
+    while j < m:
+        kk = key[order[j]]
+        dp = 0.0
+        dn = 0.0
+        while j < m and key[order[j]] == kk:
+            dp += pos[order[j]]
+            dn += neg[order[j]]
+            j += 1
+        fac = scalar_power(keep, lk, float(t - last[kk]))
+        ep[kk] = np.float32(ep[kk] * fac + dp)
+        en[kk] = np.float32(en[kk] * fac + dn)
+        last[kk] = t
+        trust_media[kk] = (prior32 * trust0[kk] + ep[kk]) / (prior32 + ep[kk] + en[kk])
 
 
 def add_evidence(
@@ -46,23 +105,25 @@ def add_evidence(
     """Add evidence (one row per event) to the (user, outlet) pairs and re-derive their trust.
 
     Events of one pair are summed; each touched pair's old evidence is first decayed from its
-    last update to ``t``. Cost follows the events, not the N x K pairs.
+    last update to ``t``. Cost follows the events, not the N x K pairs (one compiled pass,
+    :func:`evidence_kernel`).
     """
     if len(users) == 0:
         return
     n_out = state.trust_pos.shape[1]
     key = users.astype(np.int64) * n_out + outlets.astype(np.int64)
-    pairs, inv = np.unique(key, return_inverse=True)
-    dpos = np.bincount(inv, weights=pos, minlength=len(pairs))
-    dneg = np.bincount(inv, weights=neg, minlength=len(pairs))
-    ep, en = state.trust_pos.reshape(-1), state.trust_neg.reshape(-1)
-    last = state.trust_last.reshape(-1)
-    fac = portable.power(keep_per_step(params), t - last[pairs])
-    ep[pairs] = ep[pairs] * fac + dpos
-    en[pairs] = en[pairs] * fac + dneg
-    last[pairs] = t
-    state.trust_media.reshape(-1)[pairs] = beta_trust(
-        state.trust0.reshape(-1)[pairs], ep[pairs], en[pairs], params.trust_prior
+    evidence_kernel(
+        key,
+        np.ascontiguousarray(pos, dtype=np.float64),
+        np.ascontiguousarray(neg, dtype=np.float64),
+        state.trust_pos.reshape(-1),
+        state.trust_neg.reshape(-1),
+        state.trust_last.reshape(-1),
+        state.trust_media.reshape(-1),
+        state.trust0.reshape(-1),
+        int(t),
+        keep_per_step(params),
+        float(params.trust_prior),
     )
 
 
