@@ -39,18 +39,48 @@ def keep_per_step(params: Any) -> float:
 def scalar_power(base: float, log_base: float, exponent: float) -> float:
     """base^exponent with log_base = jit.log(base) taken once: the bits of portable.power with a
     scalar base (a decay keep^age), which reads ln base from a cache."""
-    if base == 1.0:
-        return 1.0
+    if base == 1.0 or exponent == 0.0:
+        return 1.0  # portable.power gives exp(0 ln base) = 1 exactly
     if math.isfinite(log_base):
         return jit.exp(exponent * log_base)
     return jit.power(base, exponent)
 
 
+#: Bits of the key one pass of :func:`stable_order` sorts on (2^11 buckets).
+RADIX_BITS = 11
+
+
 @jit.njit
 def stable_order(key: np.ndarray) -> np.ndarray:
-    """Positions of ``key`` sorted by key, equal keys in input order (a stable sort): each run of
-    equal keys then sums in the input order, as np.bincount does."""
-    return np.argsort(key, kind="mergesort")
+    """Positions of ``key`` (non-negative integers) sorted by key, equal keys in input order:
+    each run of equal keys then sums in the input order, as np.bincount does.
+
+    A least-significant-digit radix sort (stable, O(len(key)) per 11 bits of the largest key):
+    several times faster than numba's merge sort on the phases' few thousand keys.
+    """
+    m = key.shape[0]
+    order = np.arange(m)
+    if m < 2:
+        return order
+    top = key.max()
+    tmp = np.empty(m, dtype=np.int64)
+    nb = 1 << RADIX_BITS
+    mask = nb - 1
+    count = np.empty(nb + 1, dtype=np.int64)
+    shift = 0
+    while (top >> shift) > 0:
+        count[:] = 0
+        for j in range(m):
+            count[((key[order[j]] >> shift) & mask) + 1] += 1
+        for b in range(nb):
+            count[b + 1] += count[b]
+        for j in range(m):
+            d = (key[order[j]] >> shift) & mask
+            tmp[count[d]] = order[j]
+            count[d] += 1
+        order, tmp = tmp, order
+        shift += RADIX_BITS
+    return order
 
 
 @jit.njit

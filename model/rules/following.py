@@ -101,7 +101,7 @@ class Engagement(FollowingRule):
                 max(st.churn_belonging, 1e-12),
                 st.churn_trust,
                 st.churn_trust_width,
-                float(portable.expit(st.churn_trust / st.churn_trust_width)),
+                jit.expit(st.churn_trust / st.churn_trust_width),
                 st.churn_overload,
                 load_keep(p),
                 p.fatigue_saturation,

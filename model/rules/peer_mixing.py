@@ -81,6 +81,25 @@ def matching_kernel(
     return out_a[:n_out].copy(), out_b[:n_out].copy()
 
 
+@jit.njit
+def acquaintance_proposals(
+    indptr: np.ndarray, indices: np.ndarray, part: np.ndarray, pick: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The participants with an acquaintance and, for each, the acquaintance at position
+    floor(pick deg) of its row."""
+    a = np.empty(part.shape[0], dtype=np.int64)
+    b = np.empty(part.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(part.shape[0]):
+        i = part[j]
+        deg = indptr[i + 1] - indptr[i]
+        if deg > 0:
+            a[m] = i
+            b[m] = indices[indptr[i] + np.int64(pick[j] * deg)]
+            m += 1
+    return a[:m], b[:m]
+
+
 @PEER_MIXING.register("network")
 class Network(PeerMixingRule):
     """Each participant proposes a random acquaintance; a random matching of the proposals."""
@@ -92,10 +111,10 @@ class Network(PeerMixingRule):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b) among ``part`` and their acquaintances."""
         acq = networks.acq
-        deg = acq.degree[part]
         pick = rng.random(len(part))
-        part, deg, pick = part[deg > 0], deg[deg > 0], pick[deg > 0]
-        b = acq.indices[acq.indptr[part] + (pick * deg).astype(np.int64)].astype(np.int64)
+        part, b = acquaintance_proposals(
+            acq.indptr, acq.indices, np.asarray(part, dtype=np.int64), pick
+        )
         return random_matching(part, b, rng.random(len(part)), n)
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import jit
-from model.content import USER, thread_shares
+from model.content import USER
 from model.fatigue import load_keep
 from model.step.records import Reactions, Views
 from model.trust import evidence_kernel, keep_per_step, scalar_power, stable_order
@@ -66,6 +66,33 @@ def view_distance(
             seen_count[i] += cnt[i]
             cnt[i] = 0
     return diff, inside
+
+
+@jit.njit
+def thread_shares_kernel(
+    it: np.ndarray,
+    supportive: np.ndarray,
+    critical: np.ndarray,
+    uncivil: np.ndarray,
+    removed: np.ndarray,
+    removed_critical: np.ndarray,
+    removed_uncivil: np.ndarray,
+    replies: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """model.content.thread_shares of each viewed item: the visible thread's uncivil and
+    critical shares (0 for an empty thread)."""
+    m = it.shape[0]
+    unc = np.zeros(m)
+    crit = np.zeros(m)
+    for j in range(m):
+        i = it[j]
+        cr = critical[i] - removed_critical[i]
+        sup = supportive[i] - (removed[i] - removed_critical[i])
+        tot = np.float64(sup + cr + replies[i])
+        if tot > 0:
+            unc[j] = np.float64(uncivil[i] - removed_uncivil[i]) / tot
+            crit[j] = np.float64(cr) / tot
+    return unc, crit
 
 
 @jit.njit
@@ -294,7 +321,10 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         u, it, c.stance, s.opinion, s.epsilon, s.seen_distance, s.seen_count
     )
     if p.comments_visible and len(u):
-        unc, crit = thread_shares(c, it)
+        unc, crit = thread_shares_kernel(
+            it, c.supportive, c.critical, c.uncivil, c.removed, c.removed_critical,
+            c.removed_uncivil, c.replies,
+        )  # fmt: skip
     else:
         unc, crit = np.zeros(len(u)), np.zeros(len(u))
     # bounded confidence toward content, weighted by trust (averaged over the step's views);
