@@ -16,6 +16,7 @@ Noort & Willemsen 2012; Prochazka & Obermaier 2022): see :func:`reply_evidence`.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -44,6 +45,25 @@ def scalar_power(base: float, log_base: float, exponent: float) -> float:
     if math.isfinite(log_base):
         return jit.exp(exponent * log_base)
     return jit.power(base, exponent)
+
+
+#: Ages (steps since the last update) whose decay factor keep^age is read from a table.
+DECAY_AGES = 4096
+
+
+@functools.lru_cache(maxsize=64)
+def decay_table(keep: float) -> np.ndarray:
+    """keep^age for age = 0 .. DECAY_AGES - 1 (portable.power's bits, which the kernels' own
+    power gives too): a lazy decay then costs a read instead of an exp. Do not write to it."""
+    return portable.power(keep, np.arange(DECAY_AGES, dtype=np.float64))
+
+
+@jit.njit
+def decay(table: np.ndarray, keep: float, log_keep: float, age: int) -> float:
+    """keep^age from the table when the age is in it, else computed (the same bits)."""
+    if 0 <= age < table.shape[0]:
+        return table[age]
+    return scalar_power(keep, log_keep, float(age))
 
 
 #: Bits of the key one pass of :func:`stable_order` sorts on (2^11 buckets).
@@ -96,6 +116,7 @@ def evidence_kernel(
     t: int,
     keep: float,
     prior: float,
+    table: np.ndarray,
 ) -> None:
     """add_evidence on flat (user x outlet) arrays: per pair, the events' sums (in event order),
     the old evidence decayed from its last step, and the derived trust.
@@ -116,7 +137,7 @@ def evidence_kernel(
             dp += pos[order[j]]
             dn += neg[order[j]]
             j += 1
-        fac = scalar_power(keep, lk, float(t - last[kk]))
+        fac = decay(table, keep, lk, t - last[kk])
         ep[kk] = np.float32(ep[kk] * fac + dp)
         en[kk] = np.float32(en[kk] * fac + dn)
         last[kk] = t
@@ -154,6 +175,7 @@ def add_evidence(
         int(t),
         keep_per_step(params),
         float(params.trust_prior),
+        decay_table(keep_per_step(params)),
     )
 
 

@@ -30,7 +30,7 @@ from model.fatigue import load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
 from model.schema import Interval, field
-from model.trust import scalar_power
+from model.trust import decay, decay_table
 from model.world import FollowingRule, World
 
 
@@ -109,7 +109,7 @@ class Engagement(FollowingRule):
         )
         churn_kernel(
             draws, s.follows, s.ever_unfollowed, s.belonging, s.trust_media, s.load,
-            s.load_last, coef, world.steps,
+            s.load_last, coef, world.steps, decay_table(load_keep(p)),
         )  # fmt: skip
 
 
@@ -124,6 +124,7 @@ def churn_kernel(
     load_last: np.ndarray,
     coef: np.ndarray,
     t: int,
+    load_table: np.ndarray,
 ) -> None:
     """Each follower of outlet 0 leaves when its uniform is below its hazard.
 
@@ -148,7 +149,7 @@ def churn_kernel(
             tf = jit.expit((mid - np.float64(trust_media[i, 0])) / width) / norm
             hazard = np.float64(prob32 * bf) * tf
         if overload > 0 and load[i, 0] > 0.5 * sat:
-            ld = np.float64(load[i, 0]) * scalar_power(keep, lk, float(t - load_last[i, 0]))
+            ld = np.float64(load[i, 0]) * decay(load_table, keep, lk, t - load_last[i, 0])
             hazard = hazard + overload * min(max(ld / sat - 1.0, 0.0), 1.0)
         if draws[i] < hazard:
             follows[i, 0] = False

@@ -29,7 +29,14 @@ from model import jit
 from model.content import USER
 from model.fatigue import load_keep
 from model.step.records import Reactions, Views
-from model.trust import evidence_kernel, keep_per_step, scalar_power, stable_order
+from model.trust import (
+    decay,
+    decay_table,
+    evidence_kernel,
+    keep_per_step,
+    scalar_power,
+    stable_order,
+)
 
 if TYPE_CHECKING:
     from model.world import World
@@ -145,6 +152,8 @@ def outlet_views(
     coef: np.ndarray,
     t: int,
     k_out: int,
+    trust_table: np.ndarray,
+    load_table: np.ndarray,
 ) -> None:
     """Views of outlets' items: trust evidence, belonging gained and lost, exposure load.
 
@@ -181,7 +190,18 @@ def outlet_views(
         ng = ng + (critical_trust * crit[v] if cynic else 0.0)
         neg[j] = ng
     evidence_kernel(
-        key, pos, neg, trust_pos, trust_neg, trust_last, trust_media, trust0, t, trust_keep, prior
+        key,
+        pos,
+        neg,
+        trust_pos,
+        trust_neg,
+        trust_last,
+        trust_media,
+        trust0,
+        t,
+        trust_keep,
+        prior,
+        trust_table,
     )
     # belonging and load per (user, outlet) pair: sums in view order, as np.bincount
     order = stable_order(key)
@@ -202,7 +222,7 @@ def outlet_views(
         b = belonging[kk]
         bs = np.float64(b) + gain_rate * min(gain, 1.0) * np.float64(np.float32(1.0) - b)
         belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, lost))
-        fac = scalar_power(load_keep_, lload, float(t - load_last[kk]))
+        fac = decay(load_table, load_keep_, lload, t - load_last[kk])
         load[kk] = np.float32(np.float64(load[kk]) * fac + cnt)
         load_last[kk] = t
 
@@ -360,6 +380,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
             s.trust_media.reshape(-1), s.trust_pos.reshape(-1), s.trust_neg.reshape(-1),
             s.trust_last.reshape(-1), s.trust0.reshape(-1), s.belonging.reshape(-1),
             s.load.reshape(-1), s.load_last.reshape(-1), coef, int(t), world.n_outlets,
+            decay_table(keep_per_step(p)), decay_table(load_keep(p)),
         )  # fmt: skip
         peer_trust(u, v.source_user, inside, s.trust_peers, 0.5 * p.trust_rate)
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
