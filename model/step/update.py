@@ -311,7 +311,7 @@ def clip_kernel(
     arousal: np.ndarray,
     belonging: np.ndarray,
 ) -> None:
-    """np.clip of every bounded state, in place (nan stays nan; -0 clipped at 0 becomes 0)."""
+    """np.clip of every bounded state, in place."""
     for i in range(opinion.shape[0]):
         opinion[i] = clip(opinion[i], -1.0, 1.0)
         trust_peers[i] = clip(trust_peers[i], np.float32(0.0), np.float32(1.0))
@@ -324,11 +324,12 @@ def clip_kernel(
 
 @jit.njit
 def clip(x, lo, hi):  # noqa: ANN001, ANN201 (float32 or float64, typed by numba)
-    """numpy's clip of one value: max then min, each keeping x when it is nan."""
-    if x == x:
-        x = x if x > lo else lo
-    if x == x:
-        x = x if x < hi else hi
+    """numpy's clip of one value: x unless it is below lo or above hi (nan stays nan, -0 at a
+    bound of 0 stays -0, as np.clip gives)."""
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
     return x
 
 
