@@ -137,11 +137,31 @@ def evidence_kernel(
             dp += pos[order[j]]
             dn += neg[order[j]]
             j += 1
-        fac = decay(table, keep, lk, t - last[kk])
-        ep[kk] = np.float32(ep[kk] * fac + dp)
-        en[kk] = np.float32(en[kk] * fac + dn)
-        last[kk] = t
-        trust_media[kk] = (prior32 * trust0[kk] + ep[kk]) / (prior32 + ep[kk] + en[kk])
+        evidence_pair(kk, dp, dn, ep, en, last, trust_media, trust0, t, keep, lk, prior32, table)
+
+
+@jit.njit
+def evidence_pair(
+    kk: int,
+    dp: float,
+    dn: float,
+    ep: np.ndarray,
+    en: np.ndarray,
+    last: np.ndarray,
+    trust_media: np.ndarray,
+    trust0: np.ndarray,
+    t: int,
+    keep: float,
+    log_keep: float,
+    prior32: np.float32,
+    table: np.ndarray,
+) -> None:
+    """One pair's summed evidence (dp, dn) onto its decayed evidence, and its trust re-derived."""
+    fac = decay(table, keep, log_keep, t - last[kk])
+    ep[kk] = np.float32(ep[kk] * fac + dp)
+    en[kk] = np.float32(en[kk] * fac + dn)
+    last[kk] = t
+    trust_media[kk] = (prior32 * trust0[kk] + ep[kk]) / (prior32 + ep[kk] + en[kk])
 
 
 def add_evidence(

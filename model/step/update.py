@@ -32,7 +32,7 @@ from model.step.records import Reactions, Views
 from model.trust import (
     decay,
     decay_table,
-    evidence_kernel,
+    evidence_pair,
     keep_per_step,
     scalar_power,
     stable_order,
@@ -189,36 +189,34 @@ def outlet_views(
         cynic = trust_media[kk] < backfire
         ng = ng + (critical_trust * crit[v] if cynic else 0.0)
         neg[j] = ng
-    evidence_kernel(
-        key,
-        pos,
-        neg,
-        trust_pos,
-        trust_neg,
-        trust_last,
-        trust_media,
-        trust0,
-        t,
-        trust_keep,
-        prior,
-        trust_table,
-    )
-    # belonging and load per (user, outlet) pair: sums in view order, as np.bincount
+    # per (user, outlet) pair: trust evidence, belonging and load; sums in view order, as
+    # np.bincount (numpy added all evidence before any belonging: they touch other arrays)
     order = stable_order(key)
+    ltrust = jit.log(trust_keep)
+    prior32 = np.float32(prior)
     lloss = jit.log(1.0 - loss)
     lload = jit.log(load_keep_)
     j = 0
     while j < m:
         kk = key[order[j]]
         cnt = 0
+        dp = 0.0
+        dn = 0.0
         gain = 0.0
         lost = 0.0
         while j < m and key[order[j]] == kk:
-            v = out[order[j]]
+            e = order[j]
+            v = out[e]
+            dp += pos[e]
+            dn += neg[e]
             gain += res[v] if inside[v] else 0.0
             lost += (0.0 if inside[v] else 1.0) + unc[v]
             cnt += 1
             j += 1
+        evidence_pair(
+            kk, dp, dn, trust_pos, trust_neg, trust_last, trust_media, trust0, t, trust_keep,
+            ltrust, prior32, trust_table,
+        )  # fmt: skip
         b = belonging[kk]
         bs = np.float64(b) + gain_rate * min(gain, 1.0) * np.float64(np.float32(1.0) - b)
         belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, lost))
