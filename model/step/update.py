@@ -16,7 +16,8 @@ The arithmetic runs in compiled kernels (:mod:`model.jit`), one per part, each a
 views or the users that does what the former numpy expressions did, operation by operation and
 in their dtypes (float32 where numpy computed a float32 array with a Python float), so the
 results are the same bits. Sums over a user's or a pair's views add in the views' order, as
-``np.bincount`` does.
+``np.bincount`` does. The file is over 400 lines because each part's kernel stays next to the
+phase that calls it.
 """
 
 from __future__ import annotations
