@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model import portable
+from model import jit, portable
 from model.rules.base import RuleSettings
 from model.rules.registry import EMOTION
 from model.schema import Interval, field
@@ -74,26 +74,49 @@ class Relaxation(EmotionRule):
     def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
         """One step of relaxation and pull (no draws)."""
         s, c, e = world.state, world.content, self.settings
-        n = world.n_users
-        u, it = v.user, v.item
-        react = world.prof["reactivity"][s.gen]
-        nv = np.maximum(np.bincount(u, minlength=n), 1) if len(u) else np.ones(n)
-        dval = (
-            np.bincount(u, weights=c.valence[it] - s.valence[u], minlength=n) / nv
-            if len(u)
-            else 0.0
-        )
-        daro = (
-            np.bincount(u, weights=c.intensity[it] - s.arousal[u], minlength=n) / nv
-            if len(u)
-            else 0.0
-        )
-        s.valence += (
-            e.emotion_relax * (s.base_valence - s.valence) + e.emotion_pull * react * dval
-        ).astype(np.float32)
-        s.arousal += (
-            e.emotion_relax * (s.base_arousal - s.arousal) + e.emotion_pull * react * daro
-        ).astype(np.float32)
+        relaxation_kernel(
+            v.user, v.item, c.valence, c.intensity, s.valence, s.arousal, s.base_valence,
+            s.base_arousal, world.prof["reactivity"], s.gen, e.emotion_relax, e.emotion_pull,
+        )  # fmt: skip
+
+
+@jit.njit
+def relaxation_kernel(
+    u: np.ndarray,
+    it: np.ndarray,
+    item_valence: np.ndarray,
+    item_intensity: np.ndarray,
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    base_valence: np.ndarray,
+    base_arousal: np.ndarray,
+    reactivity: np.ndarray,
+    gen: np.ndarray,
+    relax: float,
+    pull: float,
+) -> None:
+    """v += relax (v0 - v) + pull react mean(item v - v), the same for arousal and intensity.
+
+    The relaxation term is float32 (numpy's float32 array times a Python float), the pull
+    float64, their sum rounded to float32 before it is added; a user's pulls sum in view order.
+    """
+    n = valence.shape[0]
+    nv = np.zeros(n, dtype=np.int64)
+    sv = np.zeros(n)
+    sa = np.zeros(n)
+    for j in range(u.shape[0]):
+        i = u[j]
+        nv[i] += 1
+        sv[i] += np.float64(item_valence[it[j]] - valence[i])
+        sa[i] += np.float64(item_intensity[it[j]] - arousal[i])
+    r32 = np.float32(relax)
+    for i in range(n):
+        react = reactivity[gen[i]]
+        m = max(nv[i], 1)
+        dv = np.float32(r32 * (base_valence[i] - valence[i]) + pull * react * (sv[i] / m))
+        da = np.float32(r32 * (base_arousal[i] - arousal[i]) + pull * react * (sa[i] / m))
+        valence[i] = valence[i] + dv
+        arousal[i] = arousal[i] + da
 
 
 @dataclass(slots=True)

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import portable
-from model.fatigue import decayed, load_keep
+from model import jit, portable
+from model.fatigue import load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
 from model.schema import Interval, field
+from model.trust import decay, decay_table
 from model.world import FollowingRule, World
 
 
@@ -93,17 +94,66 @@ class Engagement(FollowingRule):
         """Followers leave with hazard churn_prob (1 - B/B*)+ f(T) plus
         churn_overload clip(L/L* - 1, 0, 1) (n uniforms), f the logistic trust factor."""
         p, s, st = world.params, world.state, self.settings
-        hazard = (
-            st.churn_prob
-            * np.clip(1.0 - s.belonging[:, 0] / max(st.churn_belonging, 1e-12), 0, 1)
-            * trust_factor(s.trust_media[:, 0], st.churn_trust, st.churn_trust_width)
+        draws = rng.random(world.n_users)
+        coef = np.array(
+            [
+                st.churn_prob,
+                max(st.churn_belonging, 1e-12),
+                st.churn_trust,
+                st.churn_trust_width,
+                jit.expit(st.churn_trust / st.churn_trust_width),
+                st.churn_overload,
+                load_keep(p),
+                p.fatigue_saturation,
+            ]
         )
-        if st.churn_overload > 0:
-            load = decayed(s.load[:, 0], s.load_last[:, 0], world.steps, load_keep(p))
-            hazard = hazard + st.churn_overload * np.clip(load / p.fatigue_saturation - 1.0, 0, 1)
-        leave = s.follows[:, 0] & (rng.random(world.n_users) < hazard)
-        s.follows[leave, 0] = False
-        s.ever_unfollowed |= leave
+        churn_kernel(
+            draws, s.follows, s.ever_unfollowed, s.belonging, s.trust_media, s.load,
+            s.load_last, coef, world.steps, decay_table(load_keep(p)),
+        )  # fmt: skip
+
+
+@jit.njit
+def churn_kernel(
+    draws: np.ndarray,
+    follows: np.ndarray,
+    ever_unfollowed: np.ndarray,
+    belonging: np.ndarray,
+    trust_media: np.ndarray,
+    load: np.ndarray,
+    load_last: np.ndarray,
+    coef: np.ndarray,
+    t: int,
+    load_table: np.ndarray,
+) -> None:
+    """Each follower of outlet 0 leaves when its uniform is below its hazard.
+
+    Only followers need a hazard (a non-follower's draw changes nothing), and a follower whose
+    belonging term is 0 needs no trust factor (0 times it is 0), nor one whose stored load is
+    at most half the saturation an overload term (decay only lowers it); the hazard that is
+    computed follows the numpy expression in its dtypes (the belonging term float32).
+    ``coef``: churn_prob, churn_belonging, churn_trust, churn_trust_width, expit(churn_trust /
+    width), churn_overload, load keep per step, fatigue_saturation.
+    """
+    prob32, bstar32 = np.float32(coef[0]), np.float32(coef[1])
+    mid, width, norm = coef[2], coef[3], coef[4]
+    overload, keep, sat = coef[5], coef[6], coef[7]
+    lk = jit.log(keep)
+    for i in range(draws.shape[0]):
+        if not follows[i, 0]:
+            continue
+        bf = np.float32(1.0) - belonging[i, 0] / bstar32
+        bf = min(max(bf, np.float32(0.0)), np.float32(1.0))
+        hazard = 0.0
+        if bf > 0:
+            tf = jit.expit((mid - np.float64(trust_media[i, 0])) / width) / norm
+            hazard = np.float64(prob32 * bf) * tf
+        if overload > 0 and load[i, 0] > 0.5 * sat:
+            ld = np.float64(load[i, 0]) * decay(load_table, keep, lk, t - load_last[i, 0])
+            hazard = hazard + overload * min(max(ld / sat - 1.0, 0.0), 1.0)
+        if draws[i] < hazard:
+            follows[i, 0] = False
+            ever_unfollowed[i] = True
 
 
 def q_voter_sweep(

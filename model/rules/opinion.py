@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import portable
+from model import jit, portable
 from model.rules.base import RuleSettings
 from model.rules.registry import OPINION
 from model.schema import Interval, Options, field
@@ -47,14 +47,47 @@ MIN_DISTANCE = 2e-5
 EDGE = 1.0 - 1e-15
 
 
+@jit.njit
+def trust_pull_kernel(
+    u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray, n: int, mu: float
+) -> np.ndarray:
+    """mu sum_views(trust diff inside) / max(views, 1) per user, the sums in view order."""
+    nviews = np.zeros(n, dtype=np.int64)
+    pull = np.zeros(n)
+    for j in range(u.shape[0]):
+        nviews[u[j]] += 1
+        pull[u[j]] += trust[j] * diff[j] if inside[j] else 0.0
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = mu * pull[i] / max(nviews[i], 1)
+    return out
+
+
 def trust_pull(
     world: World, u: np.ndarray, diff: np.ndarray, inside: np.ndarray, trust: np.ndarray
 ) -> np.ndarray:
     """Deffuant toward content: mu_content times the trust-weighted pull, averaged over views."""
-    n = world.n_users
-    nviews = np.bincount(u, minlength=n)
-    pull = np.bincount(u, weights=np.where(inside, trust * diff, 0.0), minlength=n)
-    return world.params.mu_content * pull / np.maximum(nviews, 1)
+    return trust_pull_kernel(u, diff, inside, trust, world.n_users, world.params.mu_content)
+
+
+@jit.njit
+def deffuant_exchange(
+    opinion: np.ndarray, epsilon: np.ndarray, a: np.ndarray, b: np.ndarray, mu: float
+) -> None:
+    """Pairs (a, b) move mu of the way toward each other, each when the other is inside its
+    bound; every opinion is read before any is written, as numpy's fancy indexing does."""
+    m = a.shape[0]
+    xa = np.empty(m)
+    xb = np.empty(m)
+    for j in range(m):
+        xa[j] = opinion[a[j]]
+        xb[j] = opinion[b[j]]
+    for j in range(m):
+        d = xb[j] - xa[j]
+        opinion[a[j]] = xa[j] + mu * d if abs(d) < epsilon[a[j]] else xa[j]
+    for j in range(m):
+        d = xb[j] - xa[j]
+        opinion[b[j]] = xb[j] - mu * d if abs(d) < epsilon[b[j]] else xb[j]
 
 
 def _movers(world: World, rng: np.random.Generator) -> np.ndarray:
@@ -124,12 +157,9 @@ class BoundedConfidence(TowardContent):
         a, b = world.rules.peer_choice.pairs(rng, part, world)
         if len(a) == 0:
             return
-        xa, xb = s.opinion[a], s.opinion[b]
-        d = xb - xa
-        move_a = np.abs(d) < s.epsilon[a]
-        move_b = np.abs(d) < s.epsilon[b]
-        s.opinion[a] = np.where(move_a, xa + self.settings.peer_mu * d, xa)
-        s.opinion[b] = np.where(move_b, xb - self.settings.peer_mu * d, xb)
+        deffuant_exchange(
+            s.opinion, s.epsilon, a.astype(np.int64), b.astype(np.int64), self.settings.peer_mu
+        )
 
 
 @OPINION.register("hegselmann_krause")

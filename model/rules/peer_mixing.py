@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from model import jit
 from model.rules.registry import PEER_MIXING
 from model.world import PeerMixingRule
 
@@ -32,24 +33,71 @@ def random_matching(
     Returns:
         The matched pairs (a, b) as int64 arrays.
     """
-    matched = np.zeros(n, dtype=bool)
-    out_a, out_b = [], []
+    return matching_kernel(
+        np.asarray(a, dtype=np.int64),
+        np.asarray(b, dtype=np.int64),
+        np.asarray(priority, dtype=np.float64),
+        n,
+        rounds,
+    )
+
+
+@jit.njit
+def matching_kernel(
+    a: np.ndarray, b: np.ndarray, priority: np.ndarray, n: int, rounds: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`random_matching`'s rounds: the live proposals, each user's best priority among
+    them, and the proposals that hold the best priority at both ends, in proposal order."""
+    matched = np.zeros(n, dtype=np.bool_)
+    best = np.full(n, -1.0)
+    out_a = np.empty(a.shape[0], dtype=np.int64)
+    out_b = np.empty(a.shape[0], dtype=np.int64)
+    acc = np.zeros(a.shape[0], dtype=np.bool_)
+    n_out = 0
+    live = np.arange(a.shape[0])
     for _ in range(rounds):
-        live = ~matched[a] & ~matched[b]
-        a, b, priority = a[live], b[live], priority[live]
-        if len(a) == 0:
+        m = 0
+        for j in live:
+            if not matched[a[j]] and not matched[b[j]]:
+                live[m] = j
+                m += 1
+        live = live[:m]
+        if m == 0:
             break
-        best = np.full(n, -1.0)
-        np.maximum.at(best, a, priority)
-        np.maximum.at(best, b, priority)
-        acc = (best[a] == priority) & (best[b] == priority)
-        matched[a[acc]] = True
-        matched[b[acc]] = True
-        out_a.append(a[acc])
-        out_b.append(b[acc])
-    if not out_a:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(out_a), np.concatenate(out_b)
+        for j in live:
+            best[a[j]] = max(best[a[j]], priority[j])
+            best[b[j]] = max(best[b[j]], priority[j])
+        for j in live:
+            acc[j] = best[a[j]] == priority[j] and best[b[j]] == priority[j]
+        for j in live:
+            best[a[j]] = -1.0
+            best[b[j]] = -1.0
+            if acc[j]:
+                matched[a[j]] = True
+                matched[b[j]] = True
+                out_a[n_out] = a[j]
+                out_b[n_out] = b[j]
+                n_out += 1
+    return out_a[:n_out].copy(), out_b[:n_out].copy()
+
+
+@jit.njit
+def acquaintance_proposals(
+    indptr: np.ndarray, indices: np.ndarray, part: np.ndarray, pick: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The participants with an acquaintance and, for each, the acquaintance at position
+    floor(pick deg) of its row."""
+    a = np.empty(part.shape[0], dtype=np.int64)
+    b = np.empty(part.shape[0], dtype=np.int64)
+    m = 0
+    for j in range(part.shape[0]):
+        i = part[j]
+        deg = indptr[i + 1] - indptr[i]
+        if deg > 0:
+            a[m] = i
+            b[m] = indices[indptr[i] + np.int64(pick[j] * deg)]
+            m += 1
+    return a[:m], b[:m]
 
 
 @PEER_MIXING.register("network")
@@ -63,10 +111,10 @@ class Network(PeerMixingRule):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Disjoint pairs (a, b) among ``part`` and their acquaintances."""
         acq = networks.acq
-        deg = acq.degree[part]
         pick = rng.random(len(part))
-        part, deg, pick = part[deg > 0], deg[deg > 0], pick[deg > 0]
-        b = acq.indices[acq.indptr[part] + (pick * deg).astype(np.int64)].astype(np.int64)
+        part, b = acquaintance_proposals(
+            acq.indptr, acq.indices, np.asarray(part, dtype=np.int64), pick
+        )
         return random_matching(part, b, rng.random(len(part)), n)
 
 

@@ -11,6 +11,13 @@ belonging from community contact; rounds of peer influence by the opinion rule (
 between disjoint pairs the peer-choice and peer-mixing rules choose); emotion and following by their rules (by default relaxation, and
 churn from the focal outlet: low belonging and trust, or overload); clipping to the state's
 bounds.
+
+The arithmetic runs in compiled kernels (:mod:`model.jit`), one per part, each a loop over the
+views or the users that does what the former numpy expressions did, operation by operation and
+in their dtypes (float32 where numpy computed a float32 array with a Python float), so the
+results are the same bits. Sums over a user's or a pair's views add in the views' order, as
+``np.bincount`` does. The file is over 400 lines because each part's kernel stays next to the
+phase that calls it.
 """
 
 from __future__ import annotations
@@ -19,30 +26,325 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import portable
-from model.content import USER, thread_shares
-from model.fatigue import decayed, load_keep
+from model import jit
+from model.content import USER
+from model.fatigue import load_keep
 from model.step.records import Reactions, Views
-from model.trust import add_evidence
+from model.trust import (
+    decay,
+    decay_table,
+    evidence_pair,
+    keep_per_step,
+    scalar_power,
+    stable_order,
+)
 
 if TYPE_CHECKING:
     from model.world import World
 
 
+@jit.njit
+def view_distance(
+    u: np.ndarray,
+    it: np.ndarray,
+    stance: np.ndarray,
+    opinion: np.ndarray,
+    epsilon: np.ndarray,
+    seen_distance: np.ndarray,
+    seen_count: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each view's stance - opinion and whether it is inside the viewer's bound; adds each
+    viewer's summed |diff| and view count to the echo-chamber tallies."""
+    m, n = u.shape[0], opinion.shape[0]
+    diff = np.empty(m)
+    inside = np.empty(m, dtype=np.bool_)
+    tot = np.zeros(n)
+    cnt = np.zeros(n, dtype=np.int32)
+    for j in range(m):
+        i = u[j]
+        d = np.float64(stance[it[j]]) - opinion[i]
+        diff[j] = d
+        inside[j] = abs(d) < epsilon[i]
+        tot[i] += abs(d)
+        cnt[i] += 1
+    for j in range(m):
+        i = u[j]
+        if cnt[i] > 0:
+            seen_distance[i] += tot[i]
+            seen_count[i] += cnt[i]
+            cnt[i] = 0
+    return diff, inside
+
+
+@jit.njit
+def thread_shares_kernel(
+    it: np.ndarray,
+    supportive: np.ndarray,
+    critical: np.ndarray,
+    uncivil: np.ndarray,
+    removed: np.ndarray,
+    removed_critical: np.ndarray,
+    removed_uncivil: np.ndarray,
+    replies: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """model.content.thread_shares of each viewed item: the visible thread's uncivil and
+    critical shares (0 for an empty thread)."""
+    m = it.shape[0]
+    unc = np.zeros(m)
+    crit = np.zeros(m)
+    for j in range(m):
+        i = it[j]
+        cr = critical[i] - removed_critical[i]
+        sup = supportive[i] - (removed[i] - removed_critical[i])
+        tot = np.float64(sup + cr + replies[i])
+        if tot > 0:
+            unc[j] = np.float64(uncivil[i] - removed_uncivil[i]) / tot
+            crit[j] = np.float64(cr) / tot
+    return unc, crit
+
+
+@jit.njit
+def sign(x: float) -> float:
+    """np.sign: -1, 0 or 1 (+0 for -0), nan for nan."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    if x == 0.0:
+        return 0.0
+    return x
+
+
+@jit.njit
+def nasty_push(u: np.ndarray, unc: np.ndarray, opinion: np.ndarray, rate: float) -> None:
+    """x += rate push sign(x) (1 - |x|), push the viewer's mean uncivil share over its views."""
+    n = opinion.shape[0]
+    tot = np.zeros(n)
+    cnt = np.zeros(n, dtype=np.int64)
+    for j in range(u.shape[0]):
+        tot[u[j]] += unc[j]
+        cnt[u[j]] += 1
+    for i in range(n):
+        push = tot[i] / max(cnt[i], 1)
+        x = opinion[i]
+        opinion[i] = x + rate * push * sign(x) * (1.0 - abs(x))
+
+
+@jit.njit
+def outlet_views(
+    u: np.ndarray,
+    it: np.ndarray,
+    is_outlet: np.ndarray,
+    inside: np.ndarray,
+    unc: np.ndarray,
+    crit: np.ndarray,
+    res: np.ndarray,
+    source: np.ndarray,
+    quality: np.ndarray,
+    outrage: np.ndarray,
+    trust_media: np.ndarray,
+    trust_pos: np.ndarray,
+    trust_neg: np.ndarray,
+    trust_last: np.ndarray,
+    trust0: np.ndarray,
+    belonging: np.ndarray,
+    load: np.ndarray,
+    load_last: np.ndarray,
+    coef: np.ndarray,
+    t: int,
+    k_out: int,
+    trust_table: np.ndarray,
+    load_table: np.ndarray,
+) -> None:
+    """Views of outlets' items: trust evidence, belonging gained and lost, exposure load.
+
+    ``coef`` holds view_evidence, outrage_trust, nasty_trust, critical_trust,
+    reply_backfire_trust, belonging_gain, belonging_loss, trust keep per step, trust prior and
+    load keep per step. The (user x outlet) arrays are flat.
+    """
+    ve, outrage_trust, nasty_trust, critical_trust = coef[0], coef[1], coef[2], coef[3]
+    backfire, gain_rate, loss = np.float32(coef[4]), coef[5], coef[6]
+    trust_keep, prior, load_keep_ = coef[7], coef[8], coef[9]
+    outrage32 = np.float32(outrage_trust)
+    out = np.flatnonzero(is_outlet)
+    m = out.shape[0]
+    if m == 0:
+        return
+    key = np.empty(m, dtype=np.int64)
+    pos = np.empty(m)
+    neg = np.empty(m)
+    for j in range(m):
+        v = out[j]
+        k = np.int64(source[it[v]])
+        kk = u[v] * k_out + k
+        key[j] = kk
+        q = np.float64(quality[it[v]])
+        if inside[v]:
+            pos[j] = ve * q
+            ng = ve * (1.0 - q) + 0.0
+        else:
+            pos[j] = 0.0
+            ng = ve + np.float64(outrage32 * outrage[it[v]])
+        ng = ng + nasty_trust * unc[v]
+        # + 0.0 where numpy added np.where's 0: the same bits (x + 0.0 is x for x != -0.0)
+        cynic = trust_media[kk] < backfire
+        ng = ng + (critical_trust * crit[v] if cynic else 0.0)
+        neg[j] = ng
+    # per (user, outlet) pair: trust evidence, belonging and load; sums in view order, as
+    # np.bincount (numpy added all evidence before any belonging: they touch other arrays)
+    order = stable_order(key)
+    ltrust = jit.log(trust_keep)
+    prior32 = np.float32(prior)
+    lloss = jit.log(1.0 - loss)
+    lload = jit.log(load_keep_)
+    j = 0
+    while j < m:
+        kk = key[order[j]]
+        cnt = 0
+        dp = 0.0
+        dn = 0.0
+        gain = 0.0
+        lost = 0.0
+        while j < m and key[order[j]] == kk:
+            e = order[j]
+            v = out[e]
+            dp += pos[e]
+            dn += neg[e]
+            gain += res[v] if inside[v] else 0.0
+            lost += (0.0 if inside[v] else 1.0) + unc[v]
+            cnt += 1
+            j += 1
+        evidence_pair(
+            kk, dp, dn, trust_pos, trust_neg, trust_last, trust_media, trust0, t, trust_keep,
+            ltrust, prior32, trust_table,
+        )  # fmt: skip
+        b = belonging[kk]
+        bs = np.float64(b) + gain_rate * min(gain, 1.0) * np.float64(np.float32(1.0) - b)
+        belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, lost))
+        fac = decay(load_table, load_keep_, lload, t - load_last[kk])
+        load[kk] = np.float32(np.float64(load[kk]) * fac + cnt)
+        load_last[kk] = t
+
+
+@jit.njit
+def peer_trust(
+    u: np.ndarray, source_user: np.ndarray, inside: np.ndarray, trust_peers: np.ndarray, rate: float
+) -> None:
+    """Peer trust moves rate of the way to the share of forwarded views inside the bound."""
+    n = trust_peers.shape[0]
+    cnt = np.zeros(n, dtype=np.int64)
+    y = np.zeros(n)
+    for j in range(u.shape[0]):
+        if source_user[j] >= 0:
+            cnt[u[j]] += 1
+            y[u[j]] += 1.0 if inside[j] else 0.0
+    for j in range(u.shape[0]):
+        i = u[j]
+        if source_user[j] >= 0 and cnt[i] > 0:
+            trust_peers[i] += np.float32(rate * (y[i] / cnt[i] - np.float64(trust_peers[i])))
+            cnt[i] = 0
+
+
+@jit.njit
+def decay_belonging(belonging: np.ndarray, keep: float) -> None:
+    """B *= keep, in float32, over every (user, outlet) pair."""
+    k = np.float32(keep)
+    for j in range(belonging.shape[0]):
+        belonging[j] = belonging[j] * k
+
+
+@jit.njit
+def community_kernel(
+    u: np.ndarray,
+    it: np.ndarray,
+    inside: np.ndarray,
+    source_kind: np.ndarray,
+    source: np.ndarray,
+    parent: np.ndarray,
+    community: np.ndarray,
+    belonging: np.ndarray,
+    gain_rate: float,
+    loss: float,
+    k_out: int,
+) -> None:
+    """Belonging from members' comments viewed by members (see :func:`community_contact`); the
+    (user x outlet) arrays are flat."""
+    m = 0
+    sel = np.empty(u.shape[0], dtype=np.int64)
+    key = np.empty(u.shape[0], dtype=np.int64)
+    for j in range(u.shape[0]):
+        par = parent[it[j]]
+        if source_kind[it[j]] == USER and par >= 0:
+            kk = u[j] * k_out + np.int64(source[par])
+            if community[kk]:
+                sel[m] = j
+                key[m] = kk
+                m += 1
+    if m == 0:
+        return
+    sel, key = sel[:m], key[:m]
+    order = stable_order(key)
+    lloss = jit.log(1.0 - loss)
+    j = 0
+    while j < m:
+        kk = key[order[j]]
+        acc = 0.0
+        rej = 0.0
+        while j < m and key[order[j]] == kk:
+            ins = inside[sel[order[j]]]
+            acc += 1.0 if ins else 0.0
+            rej += 0.0 if ins else 1.0
+            j += 1
+        b = belonging[kk]
+        g = gain_rate * (1.0 if acc > 0 else 0.0)
+        bs = np.float64(b) + g * np.float64(np.float32(1.0) - b)
+        belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, rej))
+
+
+@jit.njit
+def clip_kernel(
+    opinion: np.ndarray,
+    trust_media: np.ndarray,
+    trust_peers: np.ndarray,
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    belonging: np.ndarray,
+) -> None:
+    """np.clip of every bounded state, in place."""
+    for i in range(opinion.shape[0]):
+        opinion[i] = clip(opinion[i], -1.0, 1.0)
+        trust_peers[i] = clip(trust_peers[i], np.float32(0.0), np.float32(1.0))
+        valence[i] = clip(valence[i], np.float32(-1.0), np.float32(1.0))
+        arousal[i] = clip(arousal[i], np.float32(0.0), np.float32(1.0))
+    for j in range(trust_media.shape[0]):
+        trust_media[j] = clip(trust_media[j], np.float32(0.0), np.float32(1.0))
+        belonging[j] = clip(belonging[j], np.float32(0.0), np.float32(1.0))
+
+
+@jit.njit
+def clip(x, lo, hi):  # noqa: ANN001, ANN201 (float32 or float64, typed by numba)
+    """numpy's clip of one value: x unless it is below lo or above hi (nan stays nan, -0 at a
+    bound of 0 stays -0, as np.clip gives)."""
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
+
+
 def update(world: World, t: int, v: Views, r: Reactions) -> None:
     """Update users' opinion, trust, belonging, emotion and follows after the step's views."""
     p, s, c = world.params, world.state, world.content
-    n, k_out = world.n_users, world.n_outlets
     u, it = v.user, v.item
-    stance = c.stance[it].astype(np.float64)
-    diff = stance - s.opinion[u]
-    inside = np.abs(diff) < s.epsilon[u]
     # the exposure-based echo chamber: distance of what each user viewed (before updating)
-    if len(u):
-        s.seen_distance += np.bincount(u, weights=np.abs(diff), minlength=n)
-        s.seen_count += np.bincount(u, minlength=n).astype(np.int32)
+    diff, inside = view_distance(
+        u, it, c.stance, s.opinion, s.epsilon, s.seen_distance, s.seen_count
+    )
     if p.comments_visible and len(u):
-        unc, crit = thread_shares(c, it)
+        unc, crit = thread_shares_kernel(
+            it, c.supportive, c.critical, c.uncivil, c.removed, c.removed_critical,
+            c.removed_uncivil, c.replies,
+        )  # fmt: skip
     else:
         unc, crit = np.zeros(len(u)), np.zeros(len(u))
     # bounded confidence toward content, weighted by trust (averaged over the step's views);
@@ -50,55 +352,42 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     if len(u):
         s.opinion += world.rules.opinion.content_pull(world, u, diff, inside, r.trust)
         if p.nasty_polarization > 0 and unc.any():
-            nviews = np.bincount(u, minlength=n)
             # averaged over the step's views like the content pull, and shrinking toward the
             # poles, so that the effect is a push away from the centre, not a drift to +-1
-            push = np.bincount(u, weights=unc, minlength=n) / np.maximum(nviews, 1)
-            x = s.opinion
-            s.opinion += p.nasty_polarization * push * np.sign(x) * (1.0 - np.abs(x))
-    out = np.flatnonzero(r.outlet)
-    if len(out):
-        uo, io = u[out], it[out]
-        k = c.source[io].astype(np.int64)
-        q = c.quality[io].astype(np.float64)
-        ins = inside[out]
-        ve = p.view_evidence
+            nasty_push(u, unc, s.opinion, p.nasty_polarization)
         # a view is evidence: quality positive and 1 - quality negative inside the bound, a
         # mismatch outside it; outrage costs trust among those who disagree; so do uncivil
-        # threads, and critical threads among distrusting viewers (Prochazka & Obermaier 2022)
-        pos = np.where(ins, ve * q, 0.0)
-        neg = np.where(ins, ve * (1.0 - q), ve)
-        neg = neg + np.where(ins, 0.0, p.outrage_trust * c.outrage[io]) + p.nasty_trust * unc[out]
-        cynic = s.trust_media[uo, k] < p.reply_backfire_trust
-        neg = neg + np.where(cynic, p.critical_trust * crit[out], 0.0)
-        add_evidence(s, p, t, uo, k, pos, neg)
-        key = uo * k_out + k
-        cnt = np.bincount(key, minlength=n * k_out)
-        seen = np.flatnonzero(cnt)
-        # belonging grows with resonant accepted contact and falls after rejected or uncivil contact
-        b = s.belonging.reshape(-1)
-        gain = np.bincount(key, weights=np.where(ins, r.res[out], 0.0), minlength=n * k_out)[seen]
-        lost = np.bincount(key, weights=(~ins) + unc[out], minlength=n * k_out)[seen]
-        bs = b[seen] + p.belonging_gain * np.minimum(gain, 1.0) * (1.0 - b[seen])
-        b[seen] = (bs * portable.power(1.0 - p.belonging_loss, lost)).astype(np.float32)
-        # fatigue: exposure load decays lazily and grows by one per view
-        ld, ll = s.load.reshape(-1), s.load_last.reshape(-1)
-        ld[seen] = decayed(ld[seen], ll[seen], t, load_keep(p)) + cnt[seen]
-        ll[seen] = t
-    fwd_view = v.source_user >= 0
-    if fwd_view.any():
-        uf = u[fwd_view]
-        cnt = np.bincount(uf, minlength=n)
-        y = np.bincount(uf, weights=inside[fwd_view].astype(np.float64), minlength=n)
-        peers = cnt > 0
-        s.trust_peers[peers] += (
-            0.5 * p.trust_rate * (y[peers] / cnt[peers] - s.trust_peers[peers])
-        ).astype(np.float32)
+        # threads, and critical threads among distrusting viewers (Prochazka & Obermaier 2022);
+        # belonging grows with resonant accepted contact and falls after rejected or uncivil
+        # contact; fatigue: exposure load decays lazily and grows by one per view
+        coef = np.array(
+            [
+                p.view_evidence,
+                p.outrage_trust,
+                p.nasty_trust,
+                p.critical_trust,
+                p.reply_backfire_trust,
+                p.belonging_gain,
+                p.belonging_loss,
+                keep_per_step(p),
+                p.trust_prior,
+                load_keep(p),
+            ],
+            dtype=np.float64,
+        )
+        outlet_views(
+            u, it, r.outlet, inside, unc, crit, r.res, c.source, c.quality, c.outrage,
+            s.trust_media.reshape(-1), s.trust_pos.reshape(-1), s.trust_neg.reshape(-1),
+            s.trust_last.reshape(-1), s.trust0.reshape(-1), s.belonging.reshape(-1),
+            s.load.reshape(-1), s.load_last.reshape(-1), coef, int(t), world.n_outlets,
+            decay_table(keep_per_step(p)), decay_table(load_keep(p)),
+        )  # fmt: skip
+        peer_trust(u, v.source_user, inside, s.trust_peers, 0.5 * p.trust_rate)
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
     # collective emotions; model/rules/emotion.py)
     world.rules.emotion.update(world, t, v, world.streams["emotion"])
     # belonging decays; members gain it from members' comments they view (docs/ODD.md 7.10)
-    s.belonging *= np.float32(1.0 - p.belonging_decay)
+    decay_belonging(s.belonging.reshape(-1), 1.0 - p.belonging_decay)
     community_contact(world, u, it, inside)
     # peer influence: rounds of the opinion rule (by default Deffuant exchange between
     # disjoint pairs, model/rules/opinion.py)
@@ -117,32 +406,16 @@ def community_contact(world: World, u: np.ndarray, it: np.ndarray, inside: np.nd
     p, s, c = world.params, world.state, world.content
     if len(u) == 0 or not (world.outlet["community_share"] > 0).any():
         return
-    par = c.parent[it]
-    sel = np.flatnonzero((c.source_kind[it] == USER) & (par >= 0))
-    if len(sel) == 0:
-        return
-    k = c.source[par[sel]].astype(np.int64)
-    uu = u[sel]
-    member = s.community[uu, k]
-    if not member.any():
-        return
-    uu, k, ins = uu[member], k[member], inside[sel][member]
-    k_out = world.n_outlets
-    key = uu * k_out + k
-    pairs, inv = np.unique(key, return_inverse=True)
-    acc = np.bincount(inv, weights=ins.astype(np.float64), minlength=len(pairs))
-    rej = np.bincount(inv, weights=(~ins).astype(np.float64), minlength=len(pairs))
-    b = s.belonging.reshape(-1)
-    bs = b[pairs] + p.community_gain * (acc > 0) * (1.0 - b[pairs])
-    b[pairs] = (bs * portable.power(1.0 - p.belonging_loss, rej)).astype(np.float32)
+    community_kernel(
+        u, it, inside, c.source_kind, c.source, c.parent, s.community.reshape(-1),
+        s.belonging.reshape(-1), p.community_gain, p.belonging_loss, world.n_outlets,
+    )  # fmt: skip
 
 
 def clip_state(world: World) -> None:
     """Clip every bounded state to its bounds (after update and after respond)."""
     s = world.state
-    np.clip(s.opinion, -1, 1, out=s.opinion)
-    np.clip(s.trust_media, 0, 1, out=s.trust_media)
-    np.clip(s.trust_peers, 0, 1, out=s.trust_peers)
-    np.clip(s.valence, -1, 1, out=s.valence)
-    np.clip(s.arousal, 0, 1, out=s.arousal)
-    np.clip(s.belonging, 0, 1, out=s.belonging)
+    clip_kernel(
+        s.opinion, s.trust_media.reshape(-1), s.trust_peers, s.valence, s.arousal,
+        s.belonging.reshape(-1),
+    )  # fmt: skip
