@@ -3,9 +3,14 @@ functions (:mod:`model.portable`) as compiled scalar functions that give the sam
 
 Every kernel of the step is compiled with :data:`njit`:
 
-- ``cache=True``: the machine code is kept in ``__pycache__`` and reused by every later
-  process (a process-pool worker does not recompile; numba keys the cache on the CPU, so
-  another CPU compiles its own);
+- ``cache=True``: the machine code is kept on disk and reused by every later process (a
+  process-pool worker does not recompile; numba keys the cache on the CPU, so another CPU
+  compiles its own). numba checks only the file of the kernel itself, not the kernels it
+  calls in other modules (a changed ``model.jit.exp`` would leave every caller's stale code in
+  place), so the cache lives in a folder named by a digest of every source file of the
+  ``model`` package: any change to the model's code starts a fresh cache
+  (:func:`cache_dir`; ``$NUMBA_CACHE_DIR`` or ``~/.cache``, then
+  ``opinion-ecology/numba/<digest>``);
 - no ``fastmath``: LLVM may neither reorder a sum nor fuse ``a * b + c`` into one FMA, so each
   ``+ - * /`` is the correctly rounded IEEE operation on every CPU, at any SIMD width;
 - ``error_model="numpy"``: division by zero gives inf or nan as in numpy, not an exception.
@@ -18,12 +23,38 @@ array code give identical results (``tests/unit/test_jit.py`` checks it bit for 
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+from pathlib import Path
 
 import numba
 import numpy as np
 
 from model import portable
+
+
+def source_digest(root: Path | None = None) -> str:
+    """A digest of the source files under ``root`` (their paths and contents; default: the
+    ``model`` package)."""
+    root = Path(__file__).resolve().parent if root is None else root
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where the compiled kernels of this version of the model's code are kept."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    base_path = Path(base) if base else Path.home() / ".cache"
+    return base_path / "opinion-ecology" / "numba" / source_digest()
+
+
+# Set before any kernel is decorated (every kernel module imports this one first): numba reads
+# the folder when it creates a function's cache.
+numba.config.CACHE_DIR = str(cache_dir())
 
 njit = numba.njit(cache=True, nogil=True, error_model="numpy")
 

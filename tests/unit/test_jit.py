@@ -54,3 +54,19 @@ def test_power_same_bits_as_portable():
         assert np.array_equal(got, want)
     # hand-computed: 0.5^3 = 0.125 exactly enough to compare to a few ulp
     assert abs(jit.power(0.5, 3.0) - 0.125) < 1e-16
+
+
+def test_the_cache_folder_follows_the_sources(tmp_path, monkeypatch):
+    """A changed source file anywhere in the package gives another cache folder (numba itself
+    checks only the kernel's own file), and $NUMBA_CACHE_DIR is the base when set."""
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "sub" / "b.py").write_text("y = 2\n")
+    before = jit.source_digest(tmp_path / "pkg")
+    assert jit.source_digest(tmp_path / "pkg") == before  # stable
+    (tmp_path / "pkg" / "sub" / "b.py").write_text("y = 3\n")
+    assert jit.source_digest(tmp_path / "pkg") != before
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    d = jit.cache_dir()
+    assert d.parent == tmp_path / "cache" / "opinion-ecology" / "numba"
+    assert d.name == jit.source_digest()
