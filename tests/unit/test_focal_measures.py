@@ -100,7 +100,7 @@ def test_daily_focal_viewers_counts_the_last_24_steps():
 
 def test_run_summaries_read_the_series():
     m = OpinionEcology(quiet_params(n_users=4), seed=1).run(60)
-    vars_ = m.datacollector.model_vars
+    vars_ = m.step_series
     # step 0 (before anything happened) is left out of the mean
     vars_["daily_focal_viewers"] = [0.9, 0.5, 1.0, 0.0] + [0.5] * 57
     assert M.mean_daily_focal_viewers(m) == pytest.approx(0.5)

@@ -479,15 +479,13 @@ def test_judge_matches_the_array_functions_on_random_inputs(seed):
     col = np.where(is_out, src[it], 0)
     want_trust = np.where(is_out, np.where(su >= 0, np.sqrt(tm[u, col] * tp[u]), tm[u, col]), tp[u])
     want_emotion = emotional_match(intensity[it], react_g[gen[u]], uval[u], ival[it], p)
-    # item_proof reads a content store: a stand-in with the thread's arrays
+    # item_proof reads a content store's whole columns (ContentStore keeps them as "_name"): a
+    # stand-in with the thread's arrays
     store = type("S", (), {})()
-    for name, x in zip(
-        ("supportive", "critical", "uncivil", "removed", "removed_critical", "removed_uncivil"),
-        thread,
-        strict=False,
-    ):
-        setattr(store, name, x)
-    store.replies, store.views = thread[6], views
+    names = ("supportive", "critical", "uncivil", "removed", "removed_critical", "removed_uncivil")
+    for name, x in zip((*names, "replies"), thread, strict=True):
+        setattr(store, "_" + name, x)
+    store._views = views
     want_proof = item_proof(store, it, p)
     want_dist = np.abs(opinion[u] - stance[it])
     num = p.w_trust * want_trust + p.w_emotion * want_emotion + p.w_value * (1 - want_dist / 2)
