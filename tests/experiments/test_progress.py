@@ -130,7 +130,21 @@ def test_the_bar_shows_the_recent_rate_the_end_and_the_failures():
     assert "1.0 runs/s, 40s left, ends ~06:00 UTC, 1 failed (last: RuntimeError: boom)" in last
 
 
-def test_a_sweep_shows_the_failures_and_the_end_on_its_bar(write_spec, tmp_path, capsys):
+def test_a_sweep_shows_the_failures_and_the_end_on_its_bar(
+    write_spec, tmp_path, capsys, monkeypatch
+):
+    """The bar redraws after every run here (tqdm otherwise skips redraws within 0.1 s, and
+    these 8 tiny runs take less than that in all: the time left would never be drawn)."""
+    import importlib
+
+    from experiments.progress import SweepProgress
+
+    run_module = importlib.import_module("experiments.run")
+    monkeypatch.setattr(
+        run_module,
+        "_progress",
+        lambda enabled, **kw: SweepProgress(mininterval=0, miniters=1, **kw) if enabled else None,
+    )
     spec = write_spec('model = "tests.experiments.failing_model:FailingModel"\n' + TINY)
     s = experiments.run(spec, tmp_path / "out", progress=True)
     assert (s.ran, s.failed) == (8, 2)
