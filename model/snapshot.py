@@ -15,7 +15,10 @@ anywhere but in an attribute of the model itself is not found and fails to pickl
 A file is whole or absent: it is written to a temporary file in the same folder and moved into
 place with ``os.replace``. It starts with :data:`MAGIC` and a header holding the format version
 (:data:`FORMAT`), read before anything else is unpickled, so a file that is not a snapshot, or
-one written by another format version, fails with a message that says so.
+one written by another format version, fails with a message that says so. The header also holds
+a digest of the ``model`` package's sources (:func:`model.jit.source_digest`): a snapshot
+written by other model code still loads (its layout may well be the same), but with a
+:class:`SnapshotCodeWarning`, since a continued run would then not be the run that was saved.
 
 Loading a snapshot runs pickle, which can execute code: load only files you trust (your own).
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import os
 import pickle
@@ -57,6 +61,19 @@ _REPORTERS = ("model_reporters", "agent_reporters", "agenttype_reporters", "_own
 
 class SnapshotError(ValueError):
     """A file that cannot be loaded as a snapshot: missing, not a snapshot, or another format."""
+
+
+class SnapshotCodeWarning(UserWarning):
+    """A snapshot written by other model code than the code loading it."""
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The digest of this model code (its source files, read once: the code this process
+    runs), kept in every snapshot's header."""
+    from model.jit import source_digest
+
+    return source_digest()
 
 
 class BranchError(ValueError):
@@ -92,7 +109,11 @@ def _collectors_detached(model: Any) -> Iterator[None]:
 def _dump(model: OpinionEcology, f: BinaryIO) -> None:
     """Write the snapshot of ``model`` to the open binary file ``f``."""
     f.write(MAGIC)
-    header = {"format": FORMAT, "class": f"{type(model).__module__}:{type(model).__qualname__}"}
+    header = {
+        "format": FORMAT,
+        "class": f"{type(model).__module__}:{type(model).__qualname__}",
+        "model_code": _code_digest(),
+    }
     pickle.dump(header, f, protocol=5)
     with _collectors_detached(model):
         pickle.dump(model, f, protocol=5)
@@ -114,6 +135,15 @@ def _load(f: BinaryIO, source: str) -> OpinionEcology:
         raise SnapshotError(
             f"{source} is a snapshot of format version {found!r}; this code reads version "
             f"{FORMAT} only: run the burn-in again with this code"
+        )
+    written_by, this_code = header.get("model_code"), _code_digest()
+    if written_by != this_code:
+        warnings.warn(
+            f"{source} was written by other model code (source digest {written_by or 'unknown'}, "
+            f"this code {this_code}): it loads, but continuing it is not the run that was saved; "
+            "rerun the burn-in with this code for results that belong to it",
+            SnapshotCodeWarning,
+            stacklevel=3,
         )
     model = pickle.load(f)
     _rebuild_collectors(model)

@@ -173,6 +173,23 @@ def test_load_refuses_another_class(tmp_path):
         Other.load(path)
 
 
+def test_a_snapshot_of_other_model_code_loads_with_a_warning(tmp_path, monkeypatch):
+    """The header keeps the digest of the model's sources: a file written by other code loads
+    (same layout) but warns that continuing it is not the saved run; this code's own files load
+    silently."""
+    import warnings
+
+    m = OpinionEcology(CASES["default-interactive"], seed=1)
+    path = m.save(tmp_path / "m.snapshot")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OpinionEcology.load(path)
+    monkeypatch.setattr(snap, "_code_digest", lambda: "0123456789abcdef")
+    with pytest.warns(snap.SnapshotCodeWarning, match="other model code.*0123456789abcdef"):
+        loaded = OpinionEcology.load(path)
+    same_state(m, loaded)
+
+
 def test_new_attributes_are_kept_without_being_listed(tmp_path):
     """The whole ``__dict__`` is pickled: an attribute another change adds survives."""
     m = OpinionEcology(CASES["default-interactive"], seed=1)
