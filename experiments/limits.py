@@ -32,7 +32,7 @@ MAX_RESAMPLES = 100_000
 def count_points(design: Any) -> int:
     """Number of design points of a ``Design`` (or of a spec's design), without building them.
 
-    Lever settings multiply the scenarios; SALib's samples have ``n * (D + 2)`` (Saltelli,
+    Lever settings and a posterior's draws multiply the scenarios; SALib's samples have ``n * (D + 2)`` (Saltelli,
     first and total order) or ``n * (D + 1)`` (Morris) points for ``D`` sampled keys.
     """
     d = getattr(design, "design", design)
@@ -48,6 +48,9 @@ def count_points(design: Any) -> int:
         scenarios = d.n * (dims + 1)
     else:
         scenarios = d.n
+    posterior = getattr(d, "posterior", None)  # every draw is crossed with the scenarios
+    if posterior is not None:
+        scenarios *= len(posterior.draws)
     return scenarios * levers
 
 

@@ -144,7 +144,9 @@ def experiment_table(res: Results) -> str:
     rows.append(["model", f"`{s.model}`"])
     if d.kind == "factorial":
         levels = "; ".join(f"{k} ∈ {list(v)}" for k, v in d.factors.items())
-        levels = levels or "one point (no factors)"
+        levels = levels or (
+            "the posterior's draws (below)" if d.posterior else "one point (no factors)"
+        )
         rows.append(["design", f"full factorial: {levels}"])
     elif d.kind == "list":
         rows.append(["design", f"{len(d.points)} listed points over {', '.join(d.keys)}"])
@@ -157,6 +159,20 @@ def experiment_table(res: Results) -> str:
         size = f"n = {d.n}" + (f" ({scen} scenarios)" if scen != d.n else "")
         rows.append(
             ["design", f"{d.kind.upper()} sample, {size} (sampler seed {d.seed}): {ranges}"]
+        )
+    if d.posterior is not None:
+        p = d.posterior
+        rows.append(
+            [
+                "posterior",
+                f"{len(p.draws)} parameter sets of {', '.join(p.parameters)} drawn from "
+                f"`{p.path}` (calibration {p.calibration}, generation {p.generation}), "
+                + (
+                    "each crossed with the design's scenarios"
+                    if d.uncertainty_keys != p.parameters
+                    else "which are the design's scenarios"
+                ),
+            ]
         )
     if d.levers:
         labels = "; ".join(lever_labels(s))

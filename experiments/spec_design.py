@@ -8,11 +8,14 @@ import itertools
 from typing import Any
 
 from experiments.points import (
+    RESERVED,
     SAMPLED_KINDS,
     STRATEGY_PREFIX,
     SWITCHES,
     YOUNG_SHARE,
     allowed_text,
+    check_key_value,
+    key_kind,
     numeric_bounds,
 )
 from experiments.spec_tables import (
@@ -25,7 +28,10 @@ from experiments.spec_tables import (
     scalar,
     values_table,
 )
-from experiments.spec_types import DESIGN_KINDS, Design
+from experiments.spec_types import DESIGN_KINDS, Design, PosteriorDraws
+
+#: The [uncertainties] keys that draw from a calibration posterior (not parameters).
+POSTERIOR_KEYS = ("posterior", "draws")
 
 
 def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
@@ -37,6 +43,16 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
             raise ctx.unknown(("design", k), k, DESIGN_KEYS, "[design]")
     factors_raw, points_raw = raw.get("factors"), raw.get("points")
     unc_raw = raw.get("uncertainties")
+    post_raw: dict[str, Any] = {}
+    if isinstance(unc_raw, dict) and any(k in unc_raw for k in POSTERIOR_KEYS):
+        unc_raw = dict(unc_raw)
+        post_raw = {k: unc_raw.pop(k) for k in POSTERIOR_KEYS if k in unc_raw}
+        if "posterior" not in post_raw:
+            raise ctx.error(
+                ("uncertainties", "draws"),
+                "draws is the number of parameter sets drawn from a posterior; it needs "
+                'posterior = "DIR" in [uncertainties] too',
+            )
     default_kind = "list" if points_raw is not None else "factorial"
     if unc_raw is not None:
         default_kind = "lhs" if _has_ranges(unc_raw) else "factorial"
@@ -80,7 +96,21 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
     forbid(kind not in SAMPLED_KINDS and "n" in d, "design.n", ("design", "n"))
     forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     keys: list[str] = []
-    if unc_raw is not None:
+    if post_raw and not unc_raw:  # the posterior's draws are the only uncertainty
+        if "n" in d:
+            raise ctx.error(
+                ("design", "n"),
+                "the number of parameter sets drawn from the posterior is [uncertainties] draws, "
+                "not design.n",
+            )
+        if kind != "factorial":
+            raise ctx.error(
+                ("design", "kind"),
+                f"design kind {kind!r} samples [uncertainties] ranges, and the only uncertainty "
+                "is the posterior: its draws are the design; leave design.kind out",
+            )
+        design = Design(kind="factorial")
+    elif unc_raw is not None:
         design = _uncertainties(ctx, raw, d, kind, unc_raw)
         keys = list(design.uncertainty_keys)
     elif kind == "factorial":
@@ -149,8 +179,12 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if k in keys:
             where = "uncertainties" if unc_raw is not None else "design"
             raise ctx.error(("levers", k), f"{k} is both a lever and in the {where}; keep one")
-    keys = [*lever_keys, *keys]
     design = dataclasses.replace(design, levers=levers)
+    if post_raw:
+        posterior = posterior_table(ctx, raw, post_raw, design, fixed)
+        design = dataclasses.replace(design, posterior=posterior)
+        keys = [*posterior.parameters, *keys]
+    keys = [*lever_keys, *keys]
     for k in keys:
         if k in fixed:
             raise ctx.error(("fixed", k), f"{k} is both fixed and a design factor; keep one")
@@ -311,3 +345,117 @@ def _lever_value(ctx: Ctx, path: tuple, key: str, value: Any) -> Any:
             ", ".join(STRATEGY_PREFIX + sw for sw in SWITCHES),
         )
     return check_value(ctx, path, key, value)
+
+
+def posterior_table(
+    ctx: Ctx, raw: dict, table: dict[str, Any], design: Design, fixed: dict[str, Any]
+) -> PosteriorDraws:
+    """``posterior = "DIR"`` and ``draws = N`` of [uncertainties]: the draws
+    (:func:`experiments.posterior.draw_posterior`), their parameters and values checked, and the
+    calibration's fixed values split into those every run gets and those the spec overrides.
+
+    A posterior parameter may not also be fixed, given a range or choices, or be a lever; the
+    posterior cannot be crossed with SALib's designs (their indices read the sample's own
+    structure).
+    """
+    from experiments.posterior import (
+        CALIBRATION_FILE,
+        DEFAULT_DRAWS,
+        PosteriorError,
+        draw_posterior,
+    )
+
+    path = ("uncertainties", "posterior")
+    folder = table["posterior"]
+    if not isinstance(folder, str) or not folder.strip():
+        raise ctx.error(path, f"posterior must be a folder's path (a string), got {folder!r}")
+    draws = table.get("draws", DEFAULT_DRAWS)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 2 <= draws <= MAX_DRAWS:
+        raise ctx.error(
+            ("uncertainties", "draws"),
+            f"draws must be a whole number of parameter sets, got {draws!r}",
+            f"a whole number in [2, {MAX_DRAWS}]",
+        )
+    if design.kind in ("saltelli", "morris"):
+        raise ctx.error(
+            ("design", "kind"),
+            f"a posterior cannot be crossed with a {design.kind} design: its indices read the "
+            "sample's own structure",
+            "factorial, lhs or sobol",
+        )
+    try:
+        post = draw_posterior(folder, draws, int(raw.get("root_seed", 0)))
+    except PosteriorError as e:
+        raise ctx.error(path, str(e)) from None
+    meta = f"{folder}/{CALIBRATION_FILE}"
+    values: list[dict[str, Any]] = [{} for _ in post.draws]
+    for k in post.parameters:
+        try:
+            kind = key_kind(k)
+        except KeyError:
+            kind = ""
+        if kind != "param":
+            raise ctx.error(
+                path,
+                f"the posterior in {folder} calibrates {k!r}, which is not a model.Params field "
+                "or rule parameter",
+                "model.Params fields and rule parameters (`python -m experiments params`)",
+            )
+        if numeric_bounds(k) is None:
+            raise ctx.error(path, f"the posterior's parameter {k} is not numeric", "numbers")
+        where = _posterior_clash(k, design, fixed)
+        if where:
+            raise ctx.error(
+                path,
+                f"{k} is drawn from the posterior in {folder} and also {where}; keep one",
+            )
+        integer = numeric_bounds(k)[2]  # type: ignore[index]
+        for i, draw in enumerate(post.draws):
+            v = int(round(draw[k])) if integer else draw[k]
+            try:
+                values[i][k] = check_key_value(k, v)
+            except (TypeError, ValueError) as e:
+                raise ctx.error(
+                    path,
+                    f"particle {post.particles[i]} of {folder}: {e}",
+                    allowed_text(k),
+                ) from None
+    applied: dict[str, Any] = {}
+    overridden: dict[str, Any] = {}
+    for k, v in post.fixed.items():
+        if k in RESERVED:
+            overridden[k] = [v, RESERVED[k]]
+            continue
+        if k in fixed:
+            overridden[k] = [v, fixed[k]]
+            continue
+        if k in design.keys:
+            overridden[k] = [v, "varied by the spec's design"]
+            continue
+        try:
+            key_kind(k)
+            applied[k] = check_key_value(k, v)
+        except KeyError:
+            raise ctx.error(
+                path,
+                f"{meta}: fixed names {k!r}, which is not a model.Params field or rule parameter",
+                "model.Params fields and rule parameters",
+            ) from None
+        except (TypeError, ValueError) as e:
+            raise ctx.error(path, f"{meta}: fixed.{k}: {e}", allowed_text(k)) from None
+    return dataclasses.replace(post, draws=tuple(values), fixed=applied, overridden=overridden)
+
+
+#: Most parameter sets a spec draws from one posterior.
+MAX_DRAWS = 10_000
+
+
+def _posterior_clash(k: str, design: Design, fixed: dict[str, Any]) -> str:
+    """Where else the spec sets a posterior parameter (empty when nowhere)."""
+    if k in fixed:
+        return "set in [fixed]"
+    if k in design.lever_keys:
+        return "a lever"
+    if k in design.uncertainty_keys:
+        return "given a range or choices in [uncertainties]"
+    return ""
