@@ -53,6 +53,16 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
                 "draws is the number of parameter sets drawn from a posterior; it needs "
                 'posterior = "DIR" in [uncertainties] too',
             )
+        drawn = _draw(ctx, raw, post_raw)
+        for k in drawn.parameters:  # before the table's own checks: this is the mistake to name
+            where = _posterior_clash(k, Design(), fixed) or (
+                "given a range or choices in [uncertainties]" if k in unc_raw else ""
+            )
+            if where:
+                raise ctx.error(
+                    ("uncertainties", "posterior"),
+                    f"{k} is drawn from the posterior in {drawn.path} and also {where}; keep one",
+                )
     default_kind = "list" if points_raw is not None else "factorial"
     if unc_raw is not None:
         default_kind = "lhs" if _has_ranges(unc_raw) else "factorial"
@@ -60,6 +70,20 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
     if kind not in DESIGN_KINDS:
         raise ctx.error(
             ("design", "kind"), f"unknown design kind {kind!r}", ", ".join(DESIGN_KINDS)
+        )
+
+    if post_raw and kind in ("saltelli", "morris"):
+        raise ctx.error(
+            ("design", "kind"),
+            f"a posterior cannot be crossed with a {kind} design: its indices read the "
+            "sample's own structure",
+            "factorial, lhs or sobol",
+        )
+    if post_raw and not unc_raw and "n" in d:
+        raise ctx.error(
+            ("design", "n"),
+            "the number of parameter sets drawn from the posterior is [uncertainties] draws, "
+            "not design.n",
         )
 
     def forbid(present: bool, what: str, path: tuple) -> None:
@@ -97,12 +121,6 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
     forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     keys: list[str] = []
     if post_raw and not unc_raw:  # the posterior's draws are the only uncertainty
-        if "n" in d:
-            raise ctx.error(
-                ("design", "n"),
-                "the number of parameter sets drawn from the posterior is [uncertainties] draws, "
-                "not design.n",
-            )
         if kind != "factorial":
             raise ctx.error(
                 ("design", "kind"),
@@ -181,7 +199,7 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
             raise ctx.error(("levers", k), f"{k} is both a lever and in the {where}; keep one")
     design = dataclasses.replace(design, levers=levers)
     if post_raw:
-        posterior = posterior_table(ctx, raw, post_raw, design, fixed)
+        posterior = posterior_table(ctx, drawn, design, fixed)
         design = dataclasses.replace(design, posterior=posterior)
         keys = [*posterior.parameters, *keys]
     keys = [*lever_keys, *keys]
@@ -347,23 +365,10 @@ def _lever_value(ctx: Ctx, path: tuple, key: str, value: Any) -> Any:
     return check_value(ctx, path, key, value)
 
 
-def posterior_table(
-    ctx: Ctx, raw: dict, table: dict[str, Any], design: Design, fixed: dict[str, Any]
-) -> PosteriorDraws:
-    """``posterior = "DIR"`` and ``draws = N`` of [uncertainties]: the draws
-    (:func:`experiments.posterior.draw_posterior`), their parameters and values checked, and the
-    calibration's fixed values split into those every run gets and those the spec overrides.
-
-    A posterior parameter may not also be fixed, given a range or choices, or be a lever; the
-    posterior cannot be crossed with SALib's designs (their indices read the sample's own
-    structure).
-    """
-    from experiments.posterior import (
-        CALIBRATION_FILE,
-        DEFAULT_DRAWS,
-        PosteriorError,
-        draw_posterior,
-    )
+def _draw(ctx: Ctx, raw: dict, table: dict[str, Any]) -> PosteriorDraws:
+    """``posterior = "DIR"`` and ``draws = N`` checked, and the draws
+    (:func:`experiments.posterior.draw_posterior`) as the files hold them."""
+    from experiments.posterior import DEFAULT_DRAWS, PosteriorError, draw_posterior
 
     path = ("uncertainties", "posterior")
     folder = table["posterior"]
@@ -376,17 +381,27 @@ def posterior_table(
             f"draws must be a whole number of parameter sets, got {draws!r}",
             f"a whole number in [2, {MAX_DRAWS}]",
         )
-    if design.kind in ("saltelli", "morris"):
-        raise ctx.error(
-            ("design", "kind"),
-            f"a posterior cannot be crossed with a {design.kind} design: its indices read the "
-            "sample's own structure",
-            "factorial, lhs or sobol",
-        )
     try:
-        post = draw_posterior(folder, draws, int(raw.get("root_seed", 0)))
+        return draw_posterior(folder, draws, int(raw.get("root_seed", 0)))
     except PosteriorError as e:
         raise ctx.error(path, str(e)) from None
+
+
+def posterior_table(
+    ctx: Ctx, post: PosteriorDraws, design: Design, fixed: dict[str, Any]
+) -> PosteriorDraws:
+    """The draws of :func:`_draw` checked against the design: their parameters and values, and
+    the calibration's fixed values split into those every run gets and those the spec overrides.
+
+    A posterior parameter may not also be fixed, given a range or choices, or be a lever
+    (:func:`design_table` checks the first two before the design's own checks, and that the
+    posterior is not crossed with SALib's designs, whose indices read their sample's own
+    structure).
+    """
+    from experiments.posterior import CALIBRATION_FILE
+
+    path = ("uncertainties", "posterior")
+    folder = post.path
     meta = f"{folder}/{CALIBRATION_FILE}"
     values: list[dict[str, Any]] = [{} for _ in post.draws]
     for k in post.parameters:
