@@ -445,3 +445,19 @@ def test_resume_finishes_the_same_runs_and_refuses_a_changed_posterior(finished,
             experiments.run(spec_path, out, resume=True, progress=False)
     finally:
         write_posterior(folder)
+
+
+def test_the_worked_example_is_the_flagship_over_a_posterior(tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[2] / "experiments" / "specs"
+    write_posterior(tmp_path / "results" / "calibration")
+    monkeypatch.chdir(tmp_path)  # the example names results/calibration from the current folder
+    spec = load_spec(root / "flagship_posterior.toml")
+    flagship = load_spec(root / "interactive_vs_one_way.toml")
+    assert spec.arms == flagship.arms and spec.metrics == flagship.metrics
+    assert spec.analysis.headline == flagship.analysis.headline
+    assert spec.analysis.min_difference == flagship.analysis.min_difference
+    post = spec.design.posterior
+    assert post is not None and len(post.draws) == 32 and spec.replicates >= 2
+    # the spec's population replaces the calibration's, and the report will say so
+    assert spec.fixed["n_users"] == 10000 and post.overridden["n_users"] == [100, 10000]
+    assert spec.fixed["belonging_decay"] == 0.01
