@@ -29,23 +29,26 @@ uniform), and it is impossible for more draws than particles. A particle with a 
 ``1/n`` may therefore be drawn twice; its runs are then the same runs (and the runner runs them
 once), which is what a draw from the posterior twice means.
 
-**The split** (:func:`experiments.stats.variance_split`) is computed per arm, lever setting and
-headline measure by :func:`split_table` from the paired differences of each (draw, replicate).
+The spec loader (:mod:`experiments.spec_design`) checks the two keys here
+(:func:`draw_table`, :func:`posterior_table`). **The split** of each difference's variance
+(:func:`experiments.stats.variance_split`) is reported per arm, lever setting and headline
+measure by :func:`experiments.report_tables.split_table`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from experiments.spec_types import PosteriorDraws
-from experiments.stats import variance_split
+from experiments.points import RESERVED, allowed_text, check_key_value, key_kind, numeric_bounds
+from experiments.spec_tables import Ctx
+from experiments.spec_types import Design, PosteriorDraws
 
 POSTERIOR_FILE = "posterior.parquet"
 CALIBRATION_FILE = "calibration.json"
@@ -54,7 +57,8 @@ DEFAULT_DRAWS = 32
 #: The spawn key of the draws' stream under the root seed (ASCII "post"): far above any
 #: replicate's key (replicate r uses ``spawn_key=(r,)``), so the draws share no stream with a run.
 DRAW_KEY = 0x706F7374
-#: The keys of calibration.json this module reads.
+#: The [uncertainties] keys that draw from a calibration posterior (not parameters).
+POSTERIOR_KEYS = ("posterior", "draws")  #: The keys of calibration.json this module reads.
 CALIBRATION_KEYS = ("spec", "parameters", "generation", "epsilon", "n_particles", "fixed")
 
 __all__ = [
@@ -63,8 +67,9 @@ __all__ = [
     "POSTERIOR_FILE",
     "PosteriorError",
     "draw_posterior",
+    "draw_table",
+    "posterior_table",
     "read_posterior",
-    "split_table",
     "systematic_resample",
 ]
 
@@ -192,163 +197,109 @@ def draw_posterior(path: str, draws: int, root_seed: int) -> PosteriorDraws:
     )
 
 
-# ---------------------------------------------------------------------------------- the split
-def paired_matrix(
-    runs: pd.DataFrame, measure: str, arm: str, baseline: str, points: list[int]
-) -> np.ndarray:
-    """The paired differences ``arm − baseline`` of ``measure``, one row per design point in
-    ``points`` (the draws) and one column per replicate; NaN where a run failed or is missing."""
-    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    reps = sorted(ok["replicate"].unique())
-
-    def grid(name: str) -> pd.DataFrame:
-        g = ok[(ok["arm"] == name) & ok["point_id"].isin(points)]
-        return g.pivot_table(index="point_id", columns="replicate", values=measure, aggfunc="first")
-
-    a, b = grid(arm), grid(baseline)
-    d = (a - b).reindex(index=points, columns=reps)
-    return d.to_numpy(dtype=float)
-
-
-def split_table(res: Any, measures: list[str]) -> pd.DataFrame:
-    """The variance split of every headline Δ: per arm (against the baseline), lever setting
-    and measure, over the design's scenarios (the posterior's draws, crossed with any other
-    uncertainty) and replicates. Draws with a failed run are left out (``draws`` counts those
-    used).
-
-    Returns:
-        One row per (arm, lever, measure) with the columns of
-        :func:`experiments.stats.variance_split` and ``note`` (why a row is empty).
-    """
-    spec = res.spec
-    plan = res.plan
-    base = spec.analysis.baseline
-    conf = spec.analysis.confidence
-    by_lever: dict[int, list[int]] = {}
-    for point, (lever, _) in enumerate(plan.index):
-        by_lever.setdefault(lever, []).append(point)
-    rows = []
-    for arm in spec.arm_names:
-        if arm == base:
-            continue
-        for lever, points in by_lever.items():
-            for m in measures:
-                y = paired_matrix(res.runs, m, arm, base, points)
-                keep = np.isfinite(y).all(axis=1)
-                row: dict[str, Any] = {"arm": arm, "lever": lever, "measure": m}
-                try:
-                    row.update(variance_split(y[keep], conf).as_dict())
-                    row["note"] = "" if keep.all() else f"{int((~keep).sum())} draw(s) left out"
-                except ValueError as e:
-                    row.update(draws=int(keep.sum()), replicates=y.shape[1], note=str(e))
-                rows.append(row)
-    out = pd.DataFrame(rows)
-    return out
-
-
-def lever_label(spec: Any, lever: int) -> str:
-    """A lever setting as ``key=value, ...`` (blank without levers)."""
-    levers = spec.design.levers
-    if not levers:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in levers[lever].items())
-
-
-def finite(x: Any) -> bool:
-    """Whether ``x`` is a finite number."""
-    return isinstance(x, int | float | np.floating) and math.isfinite(float(x))
-
-
-def posterior_lines(res: Any, split: pd.DataFrame) -> list[str]:
-    """The report's section on a posterior: where the draws came from and the split table."""
-    from experiments.report_tables import ci, fmt, table
-    from experiments.stats import confidence_label
-
-    spec = res.spec
-    post = spec.design.posterior
-    conf = confidence_label(spec.analysis.confidence)
-    base = spec.analysis.baseline
-    crossed = bool(spec.design.factors or spec.design.ranges or spec.design.choices)
-    lines = [
-        "## Seed noise and parameter uncertainty (calibration posterior)",
-        "",
-        f"Each Δ = arm − {base} (paired by replicate) is measured at {len(post.draws)} parameter "
-        f"sets drawn from the posterior of calibration `{post.calibration}` × "
-        f"{spec.replicates} replicates; every draw runs the same replicate seeds. By the law of "
-        "total variance, Var(Δ) = E_θ[Var(Δ | θ)] (*seed noise*) + Var_θ(E[Δ | θ]) (*parameter "
-        "uncertainty*), estimated by a two-way random-effects ANOVA of the crossed draws × "
-        "seeds: seed noise is the pooled variance between the replicates of each draw; "
-        "parameter uncertainty is (MS_draws − MS_residual) / r, set to 0 where sampling noise "
-        "makes it negative (marked *floored*). The one-way formula (MS_draws − MS_within) / r "
-        "would understate it here, because the shared seeds move every draw's mean alike. "
-        f"*mean Δ* averages every draw and replicate; its {conf} CI carries both sources "
-        f"(Satterthwaite t). *{conf} of Δ* is the interval of one world's Δ (a new draw and a "
-        f"new seed), mean ± z·√(seed + parameter), a normal approximation. *Δ > 0* is the share "
-        "of draws whose mean Δ over the replicates is positive."
-        + (
-            " The design's other uncertainties are crossed with the draws, so each row of a "
-            "draw is one of its scenarios and the parameter part holds their spread too."
-            if crossed
-            else ""
-        ),
-        "",
-    ]
-    levers = bool(spec.design.levers)
-    header = [
-        "arm",
-        *(["levers"] if levers else []),
-        "measure",
-        "mean Δ",
-        f"{conf} CI of the mean",
-        f"{conf} of Δ",
-        "seed noise (var)",
-        "parameter (var)",
-        "seed share",
-        "parameter share",
-        "Δ > 0 (draws)",
-        "draws × replicates",
-    ]
-    rows = []
-    for r in split.itertuples():
-        if not finite(getattr(r, "mean", math.nan)):
-            cells = ["", "", "", "", "", "", "", "", f"{r.draws} × {r.replicates}"]
-            cells[0] = str(r.note)
-        else:
-            mark = " *floored*" if r.floored else ""
-            cells = [
-                fmt(r.mean),
-                ci(r.ci_lo, r.ci_hi),
-                ci(r.lo, r.hi),
-                fmt(r.seed_var, 3),
-                fmt(r.param_var, 3) + mark,
-                f"{r.seed_share:.0%}",
-                f"{r.param_share:.0%}",
-                f"{r.share_positive:.0%}",
-                f"{r.draws} × {r.replicates}" + (f" ({r.note})" if r.note else ""),
-            ]
-        rows.append([r.arm, *([lever_label(spec, r.lever)] if levers else []), r.measure, *cells])
-    lines += [table(header, rows), ""]
-    lines += ["The posterior:", ""]
-    lines += [
-        f"- folder `{post.path}` (`{post.resolved}`), `{POSTERIOR_FILE}` SHA-256 `{post.sha256}`",
-        f"- calibration `{post.calibration}`: generation {post.generation}, ε = {fmt(post.epsilon)}, "
-        f"{post.n_particles} particles"
-        + ("" if post.finished else " (**the calibration had not finished**)")
-        + (
-            f"; it simulated {post.calibration_steps} steps, this experiment {spec.steps}"
-            if post.calibration_steps is not None and post.calibration_steps != spec.steps
-            else ""
-        ),
-        f"- {len(post.draws)} draws (systematic resampling of the weights, from root seed "
-        f"{spec.root_seed}) of {', '.join(post.parameters)}: {len(set(post.particles))} distinct "
-        "particles",
-        "- the calibration's fixed values applied to every run: "
-        + (", ".join(f"{k} = {v}" for k, v in post.fixed.items()) or "none"),
-    ]
-    if post.overridden:
-        lines.append(
-            "- the calibration's fixed values this spec replaces: "
-            + "; ".join(f"{k} = {v[0]} (here: {v[1]})" for k, v in post.overridden.items())
+# ---------------------------------------------------------------------------------- spec checks
+def draw_table(ctx: Ctx, raw: dict, table: dict[str, Any]) -> PosteriorDraws:
+    """``posterior = "DIR"`` and ``draws = N`` checked, and the draws
+    (:func:`experiments.posterior.draw_posterior`) as the files hold them."""
+    path = ("uncertainties", "posterior")
+    folder = table["posterior"]
+    if not isinstance(folder, str) or not folder.strip():
+        raise ctx.error(path, f"posterior must be a folder's path (a string), got {folder!r}")
+    draws = table.get("draws", DEFAULT_DRAWS)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 2 <= draws <= MAX_DRAWS:
+        raise ctx.error(
+            ("uncertainties", "draws"),
+            f"draws must be a whole number of parameter sets, got {draws!r}",
+            f"a whole number in [2, {MAX_DRAWS}]",
         )
-    lines += ["- `posterior_split.csv` holds the table with its mean squares", ""]
-    return lines
+    try:
+        return draw_posterior(folder, draws, int(raw.get("root_seed", 0)))
+    except PosteriorError as e:
+        raise ctx.error(path, str(e)) from None
+
+
+def posterior_table(
+    ctx: Ctx, post: PosteriorDraws, design: Design, fixed: dict[str, Any]
+) -> PosteriorDraws:
+    """The draws of :func:`draw_table` checked against the design: their parameters and values, and
+    the calibration's fixed values split into those every run gets and those the spec overrides.
+
+    A posterior parameter may not also be fixed, given a range or choices, or be a lever
+    (:func:`design_table` checks the first two before the design's own checks, and that the
+    posterior is not crossed with SALib's designs, whose indices read their sample's own
+    structure).
+    """
+    path = ("uncertainties", "posterior")
+    folder = post.path
+    meta = f"{folder}/{CALIBRATION_FILE}"
+    values: list[dict[str, Any]] = [{} for _ in post.draws]
+    for k in post.parameters:
+        try:
+            kind = key_kind(k)
+        except KeyError:
+            kind = ""
+        if kind != "param":
+            raise ctx.error(
+                path,
+                f"the posterior in {folder} calibrates {k!r}, which is not a model.Params field "
+                "or rule parameter",
+                "model.Params fields and rule parameters (`python -m experiments params`)",
+            )
+        if numeric_bounds(k) is None:
+            raise ctx.error(path, f"the posterior's parameter {k} is not numeric", "numbers")
+        where = posterior_clash(k, design, fixed)
+        if where:
+            raise ctx.error(
+                path,
+                f"{k} is drawn from the posterior in {folder} and also {where}; keep one",
+            )
+        integer = numeric_bounds(k)[2]  # type: ignore[index]
+        for i, draw in enumerate(post.draws):
+            v = int(round(draw[k])) if integer else draw[k]
+            try:
+                values[i][k] = check_key_value(k, v)
+            except (TypeError, ValueError) as e:
+                raise ctx.error(
+                    path,
+                    f"particle {post.particles[i]} of {folder}: {e}",
+                    allowed_text(k),
+                ) from None
+    applied: dict[str, Any] = {}
+    overridden: dict[str, Any] = {}
+    for k, v in post.fixed.items():
+        if k in RESERVED:
+            overridden[k] = [v, RESERVED[k]]
+            continue
+        if k in fixed:
+            overridden[k] = [v, fixed[k]]
+            continue
+        if k in design.keys:
+            overridden[k] = [v, "varied by the spec's design"]
+            continue
+        try:
+            key_kind(k)
+            applied[k] = check_key_value(k, v)
+        except KeyError:
+            raise ctx.error(
+                path,
+                f"{meta}: fixed names {k!r}, which is not a model.Params field or rule parameter",
+                "model.Params fields and rule parameters",
+            ) from None
+        except (TypeError, ValueError) as e:
+            raise ctx.error(path, f"{meta}: fixed.{k}: {e}", allowed_text(k)) from None
+    return dataclasses.replace(post, draws=tuple(values), fixed=applied, overridden=overridden)
+
+
+#: Most parameter sets a spec draws from one posterior.
+MAX_DRAWS = 10_000
+
+
+def posterior_clash(k: str, design: Design, fixed: dict[str, Any]) -> str:
+    """Where else the spec sets a posterior parameter (empty when nowhere)."""
+    if k in fixed:
+        return "set in [fixed]"
+    if k in design.lever_keys:
+        return "a lever"
+    if k in design.uncertainty_keys:
+        return "given a range or choices in [uncertainties]"
+    return ""

@@ -42,6 +42,8 @@ from experiments.report_tables import (
     generation_table,
     headline_point,
     headline_table,
+    posterior_lines,
+    split_table,
 )
 from experiments.report_tables import (
     table as _table,
@@ -169,8 +171,6 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     figs.update(disc_figs)
     post_lines = None
     if spec.design.posterior is not None:
-        from experiments.posterior import posterior_lines, split_table
-
         split = split_table(res, head)
         files["posterior_split.csv"] = out / "posterior_split.csv"
         _write_csv(split, files["posterior_split.csv"])
@@ -215,7 +215,7 @@ def render_markdown(
     posterior: list[str] | None = None,
 ) -> str:
     """The text of ``report.md``; ``posterior`` is the posterior's section, if any
-    (:func:`experiments.posterior.posterior_lines`)."""
+    (:func:`experiments.report_tables.posterior_lines`)."""
     s, a = res.spec, res.spec.analysis
     conf = confidence_label(a.confidence)
     lines = [f"# Experiment report: {s.name}", ""]

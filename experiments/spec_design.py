@@ -8,16 +8,14 @@ import itertools
 from typing import Any
 
 from experiments.points import (
-    RESERVED,
     SAMPLED_KINDS,
     STRATEGY_PREFIX,
     SWITCHES,
     YOUNG_SHARE,
     allowed_text,
-    check_key_value,
-    key_kind,
     numeric_bounds,
 )
+from experiments.posterior import POSTERIOR_KEYS, draw_table, posterior_clash, posterior_table
 from experiments.spec_tables import (
     DESIGN,
     DESIGN_KEYS,
@@ -28,10 +26,7 @@ from experiments.spec_tables import (
     scalar,
     values_table,
 )
-from experiments.spec_types import DESIGN_KINDS, Design, PosteriorDraws
-
-#: The [uncertainties] keys that draw from a calibration posterior (not parameters).
-POSTERIOR_KEYS = ("posterior", "draws")
+from experiments.spec_types import DESIGN_KINDS, Design
 
 
 def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
@@ -53,9 +48,9 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
                 "draws is the number of parameter sets drawn from a posterior; it needs "
                 'posterior = "DIR" in [uncertainties] too',
             )
-        drawn = _draw(ctx, raw, post_raw)
+        drawn = draw_table(ctx, raw, post_raw)
         for k in drawn.parameters:  # before the table's own checks: this is the mistake to name
-            where = _posterior_clash(k, Design(), fixed) or (
+            where = posterior_clash(k, Design(), fixed) or (
                 "given a range or choices in [uncertainties]" if k in unc_raw else ""
             )
             if where:
@@ -363,114 +358,3 @@ def _lever_value(ctx: Ctx, path: tuple, key: str, value: Any) -> Any:
             ", ".join(STRATEGY_PREFIX + sw for sw in SWITCHES),
         )
     return check_value(ctx, path, key, value)
-
-
-def _draw(ctx: Ctx, raw: dict, table: dict[str, Any]) -> PosteriorDraws:
-    """``posterior = "DIR"`` and ``draws = N`` checked, and the draws
-    (:func:`experiments.posterior.draw_posterior`) as the files hold them."""
-    from experiments.posterior import DEFAULT_DRAWS, PosteriorError, draw_posterior
-
-    path = ("uncertainties", "posterior")
-    folder = table["posterior"]
-    if not isinstance(folder, str) or not folder.strip():
-        raise ctx.error(path, f"posterior must be a folder's path (a string), got {folder!r}")
-    draws = table.get("draws", DEFAULT_DRAWS)
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 2 <= draws <= MAX_DRAWS:
-        raise ctx.error(
-            ("uncertainties", "draws"),
-            f"draws must be a whole number of parameter sets, got {draws!r}",
-            f"a whole number in [2, {MAX_DRAWS}]",
-        )
-    try:
-        return draw_posterior(folder, draws, int(raw.get("root_seed", 0)))
-    except PosteriorError as e:
-        raise ctx.error(path, str(e)) from None
-
-
-def posterior_table(
-    ctx: Ctx, post: PosteriorDraws, design: Design, fixed: dict[str, Any]
-) -> PosteriorDraws:
-    """The draws of :func:`_draw` checked against the design: their parameters and values, and
-    the calibration's fixed values split into those every run gets and those the spec overrides.
-
-    A posterior parameter may not also be fixed, given a range or choices, or be a lever
-    (:func:`design_table` checks the first two before the design's own checks, and that the
-    posterior is not crossed with SALib's designs, whose indices read their sample's own
-    structure).
-    """
-    from experiments.posterior import CALIBRATION_FILE
-
-    path = ("uncertainties", "posterior")
-    folder = post.path
-    meta = f"{folder}/{CALIBRATION_FILE}"
-    values: list[dict[str, Any]] = [{} for _ in post.draws]
-    for k in post.parameters:
-        try:
-            kind = key_kind(k)
-        except KeyError:
-            kind = ""
-        if kind != "param":
-            raise ctx.error(
-                path,
-                f"the posterior in {folder} calibrates {k!r}, which is not a model.Params field "
-                "or rule parameter",
-                "model.Params fields and rule parameters (`python -m experiments params`)",
-            )
-        if numeric_bounds(k) is None:
-            raise ctx.error(path, f"the posterior's parameter {k} is not numeric", "numbers")
-        where = _posterior_clash(k, design, fixed)
-        if where:
-            raise ctx.error(
-                path,
-                f"{k} is drawn from the posterior in {folder} and also {where}; keep one",
-            )
-        integer = numeric_bounds(k)[2]  # type: ignore[index]
-        for i, draw in enumerate(post.draws):
-            v = int(round(draw[k])) if integer else draw[k]
-            try:
-                values[i][k] = check_key_value(k, v)
-            except (TypeError, ValueError) as e:
-                raise ctx.error(
-                    path,
-                    f"particle {post.particles[i]} of {folder}: {e}",
-                    allowed_text(k),
-                ) from None
-    applied: dict[str, Any] = {}
-    overridden: dict[str, Any] = {}
-    for k, v in post.fixed.items():
-        if k in RESERVED:
-            overridden[k] = [v, RESERVED[k]]
-            continue
-        if k in fixed:
-            overridden[k] = [v, fixed[k]]
-            continue
-        if k in design.keys:
-            overridden[k] = [v, "varied by the spec's design"]
-            continue
-        try:
-            key_kind(k)
-            applied[k] = check_key_value(k, v)
-        except KeyError:
-            raise ctx.error(
-                path,
-                f"{meta}: fixed names {k!r}, which is not a model.Params field or rule parameter",
-                "model.Params fields and rule parameters",
-            ) from None
-        except (TypeError, ValueError) as e:
-            raise ctx.error(path, f"{meta}: fixed.{k}: {e}", allowed_text(k)) from None
-    return dataclasses.replace(post, draws=tuple(values), fixed=applied, overridden=overridden)
-
-
-#: Most parameter sets a spec draws from one posterior.
-MAX_DRAWS = 10_000
-
-
-def _posterior_clash(k: str, design: Design, fixed: dict[str, Any]) -> str:
-    """Where else the spec sets a posterior parameter (empty when nowhere)."""
-    if k in fixed:
-        return "set in [fixed]"
-    if k in design.lever_keys:
-        return "a lever"
-    if k in design.uncertainty_keys:
-        return "given a range or choices in [uncertainties]"
-    return ""

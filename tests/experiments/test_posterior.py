@@ -461,3 +461,43 @@ def test_the_worked_example_is_the_flagship_over_a_posterior(tmp_path, monkeypat
     # the spec's population replaces the calibration's, and the report will say so
     assert spec.fixed["n_users"] == 10000 and post.overridden["n_users"] == [100, 10000]
     assert spec.fixed["belonging_decay"] == 0.01
+
+
+def test_the_split_is_per_lever_setting_and_leaves_out_a_draw_with_a_failed_run():
+    from types import SimpleNamespace
+
+    from experiments.report_tables import split_table
+
+    # 2 lever settings x 3 draws (points 0-2 and 3-5), 2 replicates; the baseline's reach is 0,
+    # so each Δ is the interactive arm's value
+    arm_values = {
+        0: [1.0, 3.0],
+        1: [5.0, 11.0],
+        2: [7.0, np.nan],  # replicate 1 failed: draw 2 of lever 0 is left out
+        3: [100.0, 100.0],
+        4: [101.0, 101.0],
+        5: [102.0, 102.0],
+    }
+    rows = []
+    for point, values in arm_values.items():
+        for r, v in enumerate(values):
+            rows.append(("one_way", point, r, "ok", 0.0))
+            rows.append(("interactive", point, r, "failed" if np.isnan(v) else "ok", v))
+    runs = pd.DataFrame(rows, columns=["arm", "point_id", "replicate", "status", "reach"])
+    spec = SimpleNamespace(
+        arm_names=("one_way", "interactive"),
+        analysis=SimpleNamespace(baseline="one_way", confidence=0.95),
+        design=SimpleNamespace(
+            levers=({"strategy.reply_share": 0.1}, {"strategy.reply_share": 0.3})
+        ),
+    )
+    plan = SimpleNamespace(index=[(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)])
+    split = split_table(SimpleNamespace(spec=spec, plan=plan, runs=runs), ["reach"])
+    assert list(split["lever"]) == [0, 1]
+    first, second = split.iloc[0], split.iloc[1]
+    # lever 0 without draw 2 is the hand-computed case above
+    assert (first["draws"], first["seed_var"], first["param_var"]) == (2, 10.0, 16.0)
+    assert first["note"] == "1 draw(s) left out"
+    # lever 1: no seed noise, draw means 100, 101, 102: MS_A = 2 * 2 / 2, MS_E = 0
+    assert (second["draws"], second["seed_var"], second["param_var"]) == (3, 0.0, 1.0)
+    assert second["mean"] == 101.0 and second["param_share"] == 1.0
