@@ -1,6 +1,5 @@
-"""Uncertainty from a calibration posterior: draw parameter sets from a stored ABC-SMC
-posterior, and split each paired difference's variance into seed noise and parameter
-uncertainty.
+"""Uncertainty from a calibration posterior: parameter sets drawn from a stored ABC-SMC
+posterior, to be crossed with an experiment's arms and replicates.
 
 A spec names the folder a calibration wrote (``python -m experiments calibrate``)::
 
@@ -54,11 +53,14 @@ POSTERIOR_FILE = "posterior.parquet"
 CALIBRATION_FILE = "calibration.json"
 #: Draws when ``[uncertainties]`` names a posterior without ``draws``.
 DEFAULT_DRAWS = 32
+#: Most parameter sets a spec draws from one posterior.
+MAX_DRAWS = 10_000
 #: The spawn key of the draws' stream under the root seed (ASCII "post"): far above any
 #: replicate's key (replicate r uses ``spawn_key=(r,)``), so the draws share no stream with a run.
 DRAW_KEY = 0x706F7374
 #: The [uncertainties] keys that draw from a calibration posterior (not parameters).
-POSTERIOR_KEYS = ("posterior", "draws")  #: The keys of calibration.json this module reads.
+POSTERIOR_KEYS = ("posterior", "draws")
+#: The keys of calibration.json this module reads.
 CALIBRATION_KEYS = ("spec", "parameters", "generation", "epsilon", "n_particles", "fixed")
 
 __all__ = [
@@ -225,7 +227,7 @@ def posterior_table(
     the calibration's fixed values split into those every run gets and those the spec overrides.
 
     A posterior parameter may not also be fixed, given a range or choices, or be a lever
-    (:func:`design_table` checks the first two before the design's own checks, and that the
+    (:func:`experiments.spec_design.design_table` checks the first two before the design's own checks, and that the
     posterior is not crossed with SALib's designs, whose indices read their sample's own
     structure).
     """
@@ -270,6 +272,9 @@ def posterior_table(
         if k in RESERVED:
             overridden[k] = [v, RESERVED[k]]
             continue
+        if k in post.parameters:
+            overridden[k] = [v, "drawn from the posterior"]
+            continue
         if k in fixed:
             overridden[k] = [v, fixed[k]]
             continue
@@ -288,10 +293,6 @@ def posterior_table(
         except (TypeError, ValueError) as e:
             raise ctx.error(path, f"{meta}: fixed.{k}: {e}", allowed_text(k)) from None
     return dataclasses.replace(post, draws=tuple(values), fixed=applied, overridden=overridden)
-
-
-#: Most parameter sets a spec draws from one posterior.
-MAX_DRAWS = 10_000
 
 
 def posterior_clash(k: str, design: Design, fixed: dict[str, Any]) -> str:
