@@ -132,6 +132,13 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any], str]
         raise PosteriorError(
             f"{meta_file}: parameters must be a non-empty list of names, got {params!r}"
         )
+    for k in ("generation", "n_particles"):
+        if isinstance(meta[k], bool) or not isinstance(meta[k], int):
+            raise PosteriorError(f"{meta_file}: {k} must be a whole number, got {meta[k]!r}")
+    if meta["epsilon"] is not None and (
+        isinstance(meta["epsilon"], bool) or not isinstance(meta["epsilon"], int | float)
+    ):
+        raise PosteriorError(f"{meta_file}: epsilon must be a number, got {meta['epsilon']!r}")
     if not isinstance(meta["fixed"], dict):
         raise PosteriorError(f"{meta_file}: fixed must be an object, got {meta['fixed']!r}")
     data = parquet.read_bytes()
@@ -188,7 +195,7 @@ def draw_posterior(path: str, draws: int, root_seed: int) -> PosteriorDraws:
         sha256=digest,
         calibration=str(meta["spec"]),
         generation=int(meta["generation"]),
-        epsilon=float(meta["epsilon"]),
+        epsilon=float("nan") if meta["epsilon"] is None else float(meta["epsilon"]),
         n_particles=int(meta["n_particles"]),
         finished=bool(meta.get("finished", False)),
         parameters=params,

@@ -296,6 +296,10 @@ def test_draws_cross_the_other_uncertainties(tmp_path, folder):
             lambda f: write_posterior(f, fixed={"n_userz": 100}),
             r"calibration.json: fixed names 'n_userz'",
         ),
+        (
+            lambda f: write_posterior(f, generation="3"),
+            r"calibration.json: generation must be a whole number, got '3'",
+        ),
     ],
     ids=[
         "no folder",
@@ -305,6 +309,7 @@ def test_draws_cross_the_other_uncertainties(tmp_path, folder):
         "no weight",
         "out of range",
         "bad fixed",
+        "bad generation",
     ],
 )
 def test_a_posterior_that_cannot_be_used_is_a_clear_error(spec_path, folder, change, message):
