@@ -45,7 +45,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.points import RESERVED, allowed_text, check_key_value, key_kind, numeric_bounds
+from experiments.points import (
+    RESERVED,
+    STRATEGY_PREFIX,
+    allowed_text,
+    check_key_value,
+    key_kind,
+    numeric_bounds,
+)
 from experiments.spec_tables import Ctx
 from experiments.spec_types import Design, PosteriorDraws
 
@@ -281,6 +288,11 @@ def posterior_table(
             continue
         if k in post.parameters:
             overridden[k] = [v, "drawn from the posterior"]
+            continue
+        if k.startswith(STRATEGY_PREFIX):
+            # the calibration's base run broadcasts one way; its switches set effect targets'
+            # arms, and here the strategy is what the experiment's arms compare
+            overridden[k] = [v, "the strategy is set by the arms"]
             continue
         if k in fixed:
             overridden[k] = [v, fixed[k]]

@@ -244,10 +244,13 @@ def test_the_spec_fixed_overrides_the_calibration_fixed_and_says_so(tmp_path, fo
     assert post.fixed == {"belonging_decay": 0.01}
     assert post.overridden == {"n_users": [100, 150]}
     assert make_plan(spec).params[(0, "one_way")]["n_users"] == 150
-    # a calibration's fixed value of a drawn parameter, or of the run length, is not applied
-    write_posterior(folder, fixed={"n_users": 100, "base_comment": 0.5, "steps": 10})
+    # a calibration's fixed value of a drawn parameter, the run length or a strategy switch
+    # (the calibration's effect arms') is not applied
+    fixed = {"n_users": 100, "base_comment": 0.5, "steps": 10, "strategy.reply_share": 0.9}
+    write_posterior(folder, fixed=fixed)
     post = load_spec(write(tmp_path / "s.toml", text)).design.posterior
     assert post.fixed == {}
+    assert post.overridden["strategy.reply_share"] == [0.9, "the strategy is set by the arms"]
     assert post.overridden["base_comment"] == [0.5, "drawn from the posterior"]
     assert post.overridden["steps"][0] == 10 and "top-level 'steps'" in post.overridden["steps"][1]
 
