@@ -237,13 +237,14 @@ def draw_table(ctx: Ctx, raw: dict, table: dict[str, Any]) -> PosteriorDraws:
 def posterior_table(
     ctx: Ctx, post: PosteriorDraws, design: Design, fixed: dict[str, Any]
 ) -> PosteriorDraws:
-    """The draws of :func:`draw_table` checked against the design: their parameters and values, and
-    the calibration's fixed values split into those every run gets and those the spec overrides.
+    """The draws of :func:`draw_table` checked against the design: their parameters and
+    values, and the calibration's fixed values split into those every run gets and those the
+    spec overrides.
 
     A posterior parameter may not also be fixed, given a range or choices, or be a lever
-    (:func:`experiments.spec_design.design_table` checks the first two before the design's own checks, and that the
-    posterior is not crossed with SALib's designs, whose indices read their sample's own
-    structure).
+    (:func:`experiments.spec_design.design_table` checks the first two before the design's own
+    checks, and that the posterior is not crossed with SALib's designs, whose indices read
+    their sample's own structure).
     """
     path = ("uncertainties", "posterior")
     folder = post.path

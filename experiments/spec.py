@@ -49,9 +49,9 @@ same scenario sample (and the same seeds)::
 Levers reach the arms that sweep the strategy; uncertainties reach every arm, the one-way
 baseline included. ``[uncertainties] posterior = "DIR"`` (with ``draws = N``) draws parameter
 sets from a calibration's posterior instead of, or crossed with, ranges
-(:mod:`experiments.posterior`). ``settle_tolerance`` (default 0.02) and ``settle_window`` (default 24
-steps) set the horizon check: a run has settled on a measure when its relative change over
-the last window is at most the tolerance.
+(:mod:`experiments.posterior`). ``settle_tolerance`` (default 0.02) and ``settle_window``
+(default 24 steps) set the horizon check: a run has settled on a measure when its relative
+change over the last window is at most the tolerance.
 
 ``burn_in = STEPS`` runs, once per design point and replicate, ``STEPS`` steps of the
 baseline arm (``analysis.baseline``, with the point's parameters and the replicate's seed),

@@ -103,7 +103,8 @@ def test_variance_split_matches_a_hand_computed_case():
     assert s.param_var == pytest.approx(16.0)
     assert s.seed_share == pytest.approx(10 / 26) and s.param_share == pytest.approx(16 / 26)
     assert s.mean == 5.0 and s.share_positive == 1.0 and not s.floored
-    # Var(mean) = (MS_A + MS_B - MS_E) / (D r) = 48 / 4; Satterthwaite df = 48^2 / (36^2 + 16^2 + 4^2)
+    # Var(mean) = (MS_A + MS_B - MS_E) / (D r) = 48 / 4;
+    # Satterthwaite df = 48^2 / (36^2 + 16^2 + 4^2)
     df = 48.0**2 / (36.0**2 + 16.0**2 + 4.0**2)
     from scipy import stats
 
