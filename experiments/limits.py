@@ -32,8 +32,9 @@ MAX_RESAMPLES = 100_000
 def count_points(design: Any) -> int:
     """Number of design points of a ``Design`` (or of a spec's design), without building them.
 
-    Lever settings multiply the scenarios; SALib's samples have ``n * (D + 2)`` (Saltelli,
-    first and total order) or ``n * (D + 1)`` (Morris) points for ``D`` sampled keys.
+    Lever settings and a posterior's draws multiply the scenarios; SALib's samples have
+    ``n * (D + 2)`` (Saltelli, first and total order) or ``n * (D + 1)`` (Morris) points for
+    ``D`` sampled keys.
     """
     d = getattr(design, "design", design)
     levers = max(1, len(getattr(d, "levers", ())))
@@ -48,6 +49,9 @@ def count_points(design: Any) -> int:
         scenarios = d.n * (dims + 1)
     else:
         scenarios = d.n
+    posterior = getattr(d, "posterior", None)  # every draw is crossed with the scenarios
+    if posterior is not None:
+        scenarios *= len(posterior.draws)
     return scenarios * levers
 
 

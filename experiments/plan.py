@@ -34,6 +34,7 @@ from experiments.files import atomic_write
 from experiments.points import sample_keys
 from experiments.schemas import factor_fields, param_fields
 from experiments.spec import Analysis, Arm, Design, ExperimentSpec
+from experiments.spec_types import PosteriorDraws
 
 __all__ = [
     "PLAN_FILE",
@@ -179,6 +180,9 @@ def spec_from_dict(d: dict[str, Any], raw: dict[str, Any] | None = None) -> Expe
         choices={k: tuple(v) for k, v in design["choices"].items()},
         levels=design["levels"],
         levers=tuple(dict(p) for p in design["levers"]),
+        posterior=PosteriorDraws.from_dict(design["posterior"])
+        if design.get("posterior")
+        else None,
     )
     arms = tuple(Arm(**a) for a in d.pop("arms"))
     a = dict(d.pop("analysis"))

@@ -192,8 +192,20 @@ def unit_sample(design: Any) -> np.ndarray:
     sampler (``SALib.sample.sobol``, first and total order: ``n * (D + 2)`` rows) and ``morris``
     SALib's Morris trajectories (``n * (D + 1)`` rows on ``levels`` grid levels). Both SALib
     samples are read back in this order by :mod:`experiments.sensitivity`.
+
+    With a posterior (``Design.posterior``), the sample is repeated once per draw (draw-major),
+    so that row ``j`` is the unit row of scenario ``j`` (:func:`scenario_points`).
     """
     d = getattr(design, "design", design)
+    unit = _unit_sample(d)
+    posterior = getattr(d, "posterior", None)
+    if posterior is not None:
+        unit = np.tile(unit, (len(posterior.draws), 1))
+    return unit
+
+
+def _unit_sample(d: Any) -> np.ndarray:
+    """:func:`unit_sample` of the design's own uncertainties (once, without the draws)."""
     keys = sample_keys(d)
     if d.kind in ("saltelli", "morris"):
         problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
@@ -218,10 +230,27 @@ def unit_sample(design: Any) -> np.ndarray:
 def scenario_points(d: Any, unit: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The scenarios (uncertainty points) of a design, without its levers.
 
+    With a posterior, every draw is crossed with the design's own scenarios, draw-major:
+    scenario ``j`` is draw ``j // n`` with the design's scenario ``j % n`` (``n`` of them).
+
     Args:
         d: The design.
         unit: Its :func:`unit_sample`, if already drawn (sampled kinds only).
     """
+    own = _own_scenarios(d, unit)
+    posterior = getattr(d, "posterior", None)
+    if posterior is None:
+        return own
+    draws = posterior.draws
+    n = len(own) // len(draws) if d.kind in SAMPLED_KINDS else len(own)
+    if d.kind in SAMPLED_KINDS:  # the unit sample already repeats per draw
+        return [{**draws[j // n], **s} for j, s in enumerate(own)]
+    return [{**draw, **s} for draw in draws for s in own]
+
+
+def _own_scenarios(d: Any, unit: np.ndarray | None) -> list[dict[str, Any]]:
+    """The scenarios of the design's own uncertainties (for a sampled design with a posterior:
+    one per row of ``unit``, which repeats the sample per draw)."""
     if d.kind == "factorial":
         keys = list(d.factors)
         return [

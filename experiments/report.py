@@ -5,6 +5,9 @@ Writes, into ``OUT``:
 * ``summary.csv``: each arm's mean, sd, n and CI per design point and measure (overall and
   per generation);
 * ``comparison.csv``: paired differences against the baseline (see :mod:`experiments.analysis`);
+* ``posterior_split.csv`` for a spec that draws from a calibration posterior: each headline
+  difference's variance split into seed noise and parameter uncertainty
+  (:mod:`experiments.posterior`);
 * ``sensitivity.csv`` and ``partial_dependence.csv`` for designs with many points (not for
   ``saltelli``/``morris`` designs, where SALib's indices replace the regression);
 * with uncertainties: PRIM boxes (``discovery_boxes.csv``/``.md``, ``discovery_effects.csv``,
@@ -39,6 +42,8 @@ from experiments.report_tables import (
     generation_table,
     headline_point,
     headline_table,
+    posterior_lines,
+    split_table,
 )
 from experiments.report_tables import (
     table as _table,
@@ -164,7 +169,15 @@ def write_report(out: str | Path, figures: bool = True) -> dict[str, Path]:
     disc_files, disc_figs, disc_lines = write_discovery(res, figures)
     files.update(disc_files)
     figs.update(disc_figs)
-    md = render_markdown(res, comparison, head, point, figs, sens, pdp, effects, disc_lines)
+    post_lines = None
+    if spec.design.posterior is not None:
+        split = split_table(res, head)
+        files["posterior_split.csv"] = out / "posterior_split.csv"
+        _write_csv(split, files["posterior_split.csv"])
+        post_lines = posterior_lines(res, split)
+    md = render_markdown(
+        res, comparison, head, point, figs, sens, pdp, effects, disc_lines, post_lines
+    )
     files["report.md"] = out / "report.md"
     atomic_write(files["report.md"], lambda tmp: tmp.write_text(md, encoding="utf-8"))
     return files
@@ -199,8 +212,10 @@ def render_markdown(
     pdp: pd.DataFrame | None,
     effects: pd.DataFrame | None,
     discovery: list[str] | None = None,
+    posterior: list[str] | None = None,
 ) -> str:
-    """The text of ``report.md``."""
+    """The text of ``report.md``; ``posterior`` is the posterior's section, if any
+    (:func:`experiments.report_tables.posterior_lines`)."""
     s, a = res.spec, res.spec.analysis
     conf = confidence_label(a.confidence)
     lines = [f"# Experiment report: {s.name}", ""]
@@ -225,6 +240,7 @@ def render_markdown(
         headline_table(comparison, head, point, confidence=a.confidence),
         "",
     ]
+    lines += posterior or []
     cas = [
         m
         for m in catalogue.names(when="final", experiment=True)

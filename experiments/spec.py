@@ -47,9 +47,11 @@ same scenario sample (and the same seeds)::
     n = 256
 
 Levers reach the arms that sweep the strategy; uncertainties reach every arm, the one-way
-baseline included. ``settle_tolerance`` (default 0.02) and ``settle_window`` (default 24
-steps) set the horizon check: a run has settled on a measure when its relative change over
-the last window is at most the tolerance.
+baseline included. ``[uncertainties] posterior = "DIR"`` (with ``draws = N``) draws parameter
+sets from a calibration's posterior instead of, or crossed with, ranges
+(:mod:`experiments.posterior`). ``settle_tolerance`` (default 0.02) and ``settle_window``
+(default 24 steps) set the horizon check: a run has settled on a measure when its relative
+change over the last window is at most the tolerance.
 
 ``burn_in = STEPS`` runs, once per design point and replicate, ``STEPS`` steps of the
 baseline arm (``analysis.baseline``, with the point's parameters and the replicate's seed),
@@ -191,6 +193,8 @@ class ExperimentSpec:
         d.pop("source")
         if not d["burn_in"]:
             d.pop("burn_in")  # manifests and plans stored before burn_in existed stay valid
+        if d["design"].get("posterior") is None:
+            d["design"].pop("posterior")  # likewise for specs stored before posteriors
         return json.loads(json.dumps(d, default=_jsonable))
 
     def runs_dict(self) -> dict[str, Any]:
@@ -349,6 +353,17 @@ def parse_spec(
 
     fixed = values_table(ctx, raw.get("fixed", {}), ("fixed",))
     design = design_table(ctx, raw, fixed)
+    if design.posterior is not None:
+        # the calibration's own fixed values, under the spec's (posterior_table split them)
+        fixed = {**design.posterior.fixed, **fixed}
+        if replicates < 2:
+            raise ctx.error(
+                ("replicates",),
+                f"replicates={replicates}: a posterior's report splits each difference into seed "
+                "noise (the spread between replicates of one draw) and parameter uncertainty, "
+                "so it needs at least 2 replicates",
+                "a whole number >= 2",
+            )
     arms = arms_table(ctx, raw.get("arms"))
     analysis = analysis_table(ctx, raw.get("analysis", {}), arms, metrics)
 

@@ -15,6 +15,7 @@ from experiments.points import (
     allowed_text,
     numeric_bounds,
 )
+from experiments.posterior import POSTERIOR_KEYS, draw_table, posterior_clash, posterior_table
 from experiments.spec_tables import (
     DESIGN,
     DESIGN_KEYS,
@@ -37,6 +38,26 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
             raise ctx.unknown(("design", k), k, DESIGN_KEYS, "[design]")
     factors_raw, points_raw = raw.get("factors"), raw.get("points")
     unc_raw = raw.get("uncertainties")
+    post_raw: dict[str, Any] = {}
+    if isinstance(unc_raw, dict) and any(k in unc_raw for k in POSTERIOR_KEYS):
+        unc_raw = dict(unc_raw)
+        post_raw = {k: unc_raw.pop(k) for k in POSTERIOR_KEYS if k in unc_raw}
+        if "posterior" not in post_raw:
+            raise ctx.error(
+                ("uncertainties", "draws"),
+                "draws is the number of parameter sets drawn from a posterior; it needs "
+                'posterior = "DIR" in [uncertainties] too',
+            )
+        drawn = draw_table(ctx, raw, post_raw)
+        for k in drawn.parameters:  # before the table's own checks: this is the mistake to name
+            where = posterior_clash(k, Design(), fixed) or (
+                "given a range or choices in [uncertainties]" if k in unc_raw else ""
+            )
+            if where:
+                raise ctx.error(
+                    ("uncertainties", "posterior"),
+                    f"{k} is drawn from the posterior in {drawn.path} and also {where}; keep one",
+                )
     default_kind = "list" if points_raw is not None else "factorial"
     if unc_raw is not None:
         default_kind = "lhs" if _has_ranges(unc_raw) else "factorial"
@@ -44,6 +65,20 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
     if kind not in DESIGN_KINDS:
         raise ctx.error(
             ("design", "kind"), f"unknown design kind {kind!r}", ", ".join(DESIGN_KINDS)
+        )
+
+    if post_raw and kind in ("saltelli", "morris"):
+        raise ctx.error(
+            ("design", "kind"),
+            f"a posterior cannot be crossed with a {kind} design: its indices read the "
+            "sample's own structure",
+            "factorial, lhs or sobol",
+        )
+    if post_raw and not unc_raw and "n" in d:
+        raise ctx.error(
+            ("design", "n"),
+            "the number of parameter sets drawn from the posterior is [uncertainties] draws, "
+            "not design.n",
         )
 
     def forbid(present: bool, what: str, path: tuple) -> None:
@@ -80,7 +115,15 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
     forbid(kind not in SAMPLED_KINDS and "n" in d, "design.n", ("design", "n"))
     forbid(kind != "morris" and "levels" in d, "design.levels", ("design", "levels"))
     keys: list[str] = []
-    if unc_raw is not None:
+    if post_raw and not unc_raw:  # the posterior's draws are the only uncertainty
+        if kind != "factorial":
+            raise ctx.error(
+                ("design", "kind"),
+                f"design kind {kind!r} samples [uncertainties] ranges, and the only uncertainty "
+                "is the posterior: its draws are the design; leave design.kind out",
+            )
+        design = Design(kind="factorial")
+    elif unc_raw is not None:
         design = _uncertainties(ctx, raw, d, kind, unc_raw)
         keys = list(design.uncertainty_keys)
     elif kind == "factorial":
@@ -149,8 +192,12 @@ def design_table(ctx: Ctx, raw: dict, fixed: dict[str, Any]) -> Design:
         if k in keys:
             where = "uncertainties" if unc_raw is not None else "design"
             raise ctx.error(("levers", k), f"{k} is both a lever and in the {where}; keep one")
-    keys = [*lever_keys, *keys]
     design = dataclasses.replace(design, levers=levers)
+    if post_raw:
+        posterior = posterior_table(ctx, drawn, design, fixed)
+        design = dataclasses.replace(design, posterior=posterior)
+        keys = [*posterior.parameters, *keys]
+    keys = [*lever_keys, *keys]
     for k in keys:
         if k in fixed:
             raise ctx.error(("fixed", k), f"{k} is both fixed and a design factor; keep one")

@@ -102,6 +102,54 @@ class Arm:
 
 
 @dataclass(frozen=True)
+class PosteriorDraws:
+    """Parameter sets drawn from a calibration's posterior (:mod:`experiments.posterior`), and
+    where they came from: what a run's provenance records and a resume compares.
+
+    Attributes:
+        path: The folder as the spec names it.
+        resolved: Its absolute path when the spec was loaded.
+        sha256: The SHA-256 of its ``posterior.parquet``.
+        calibration: The calibration's name (``calibration.json``'s ``spec``).
+        generation: The ABC-SMC generation the particles are from.
+        epsilon: That generation's acceptance threshold.
+        n_particles: The particles in the file.
+        finished: Whether the calibration had finished when the file was written.
+        parameters: The calibrated parameters (spec keys), in the file's order.
+        particles: The ``particle`` id of each draw, in draw order.
+        draws: Each draw's parameter values.
+        fixed: The calibration's fixed values applied to every run.
+        overridden: The calibration's fixed values the spec replaced, as
+            key -> [calibration's value, the spec's value or where the spec sets it].
+        calibration_steps: The run length the calibration simulated.
+    """
+
+    path: str
+    resolved: str
+    sha256: str
+    calibration: str
+    generation: int
+    epsilon: float
+    n_particles: int
+    finished: bool
+    parameters: tuple[str, ...]
+    particles: tuple[int, ...]
+    draws: tuple[dict[str, Any], ...]
+    fixed: dict[str, Any] = field(default_factory=dict)
+    overridden: dict[str, Any] = field(default_factory=dict)
+    calibration_steps: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PosteriorDraws:
+        """Rebuilt from :func:`dataclasses.asdict` (as a stored spec holds it)."""
+        d = dict(d)
+        for k in ("parameters", "particles"):
+            d[k] = tuple(d[k])
+        d["draws"] = tuple(dict(x) for x in d["draws"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
 class Design:
     """How design points are generated.
 
@@ -116,6 +164,9 @@ class Design:
         levels: For ``morris``: the number of grid levels.
         levers: Lever settings (``[levers]``), each a dict ``strategy.<switch>`` -> value; every
             setting is crossed with the same scenarios. Empty: one setting, no levers.
+        posterior: Parameter sets drawn from a stored calibration posterior
+            (``[uncertainties] posterior = "DIR"``), crossed with the other scenarios; None
+            without one.
     """
 
     kind: str = "factorial"
@@ -127,6 +178,7 @@ class Design:
     choices: dict[str, tuple] = field(default_factory=dict)
     levels: int = 4
     levers: tuple[dict[str, Any], ...] = ()
+    posterior: PosteriorDraws | None = None
 
     @property
     def lever_keys(self) -> tuple[str, ...]:
@@ -135,12 +187,14 @@ class Design:
 
     @property
     def uncertainty_keys(self) -> tuple[str, ...]:
-        """The keys that vary between scenarios (everything but the levers)."""
+        """The keys that vary between scenarios (everything but the levers): the posterior's
+        parameters first, then the design's own."""
+        drawn = self.posterior.parameters if self.posterior is not None else ()
         if self.kind == "factorial":
-            return tuple(self.factors)
+            return (*drawn, *self.factors)
         if self.kind == "list":
-            return tuple(dict.fromkeys(k for p in self.points for k in p))
-        return (*self.ranges, *self.choices)
+            return (*drawn, *dict.fromkeys(k for p in self.points for k in p))
+        return (*drawn, *self.ranges, *self.choices)
 
     @property
     def keys(self) -> tuple[str, ...]:

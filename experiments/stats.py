@@ -11,6 +11,9 @@
   ``analysis.min_difference[measure]``, else ``analysis.relative_min_difference`` times the
   larger of the two arms' means in absolute value. The report's adequacy check and scenario
   discovery's loses-or-ties flag both read δ from here.
+* :func:`variance_split`: a paired difference measured over parameter draws x replicates split
+  by the law of total variance into seed noise and parameter uncertainty (a two-way
+  random-effects ANOVA of the crossed draws x seeds design).
 """
 
 from __future__ import annotations
@@ -18,11 +21,20 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["confidence_label", "min_difference", "t_interval", "t_intervals"]
+__all__ = [
+    "VarianceSplit",
+    "confidence_label",
+    "min_difference",
+    "t_interval",
+    "t_intervals",
+    "variance_split",
+]
 
 
 def confidence_label(confidence: float) -> str:
@@ -81,3 +93,132 @@ def min_difference(
     finite = [abs(float(m)) for m in means if np.isfinite(m)]
     delta = relative * max(finite) if finite else math.nan
     return delta if delta and np.isfinite(delta) else math.nan
+
+
+@dataclass(frozen=True)
+class VarianceSplit:
+    """A difference's mean and its variance split into seed noise and parameter uncertainty.
+
+    Attributes:
+        draws: D, the parameter draws (rows) used.
+        replicates: r, the replicates (seeds) per draw.
+        mean: The mean over every draw and replicate.
+        ci_lo: Lower end of the mean's interval (both sources; Satterthwaite t).
+        ci_hi: Its upper end.
+        lo: Lower end of the interval of one Δ (a draw from the posterior and a seed):
+            mean − z·√(seed_var + param_var).
+        hi: Its upper end.
+        seed_var: E_θ[Var(Δ | θ)], the seed noise.
+        param_var: Var_θ(E[Δ | θ]), the parameter uncertainty (floored at 0).
+        seed_share: seed_var / (seed_var + param_var).
+        param_share: param_var / (seed_var + param_var).
+        share_positive: The share of draws whose mean Δ over the replicates is above 0.
+        floored: Whether the parameter part's estimate was negative and set to 0.
+        ms_draws: The between-draw mean square (MS_A).
+        ms_seeds: The between-replicate mean square (MS_B).
+        ms_resid: The residual (interaction) mean square (MS_E).
+    """
+
+    draws: int
+    replicates: int
+    mean: float
+    ci_lo: float
+    ci_hi: float
+    lo: float
+    hi: float
+    seed_var: float
+    param_var: float
+    seed_share: float
+    param_share: float
+    share_positive: float
+    floored: bool
+    ms_draws: float
+    ms_seeds: float
+    ms_resid: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as a dict (a table row)."""
+        return asdict(self)
+
+
+def variance_split(y: np.ndarray, confidence: float = 0.95) -> VarianceSplit:
+    """Split the variance of a difference Δ over parameter draws and seeds (law of total variance).
+
+    ``y[d, j]`` is Δ of draw θ_d at replicate j. Every draw runs the same replicate seeds (the
+    runner's common random numbers), so draws and seeds are *crossed*, and the model is the
+    two-way random-effects ANOVA without replication:
+    y_dj = μ + a_d + b_j + e_dj, Var a = σ²_A, Var b = σ²_B, Var e = σ²_E. Then
+    Var(Δ) = E_θ[Var(Δ | θ)] + Var_θ(E[Δ | θ]) with
+
+    * seed noise E_θ[Var(Δ | θ)] = σ²_B + σ²_E, estimated by the pooled within-draw variance
+      MS_W = Σ_d Σ_j (y_dj − ȳ_d·)² / (D (r − 1)) (unbiased: E[MS_W] = σ²_B + σ²_E);
+    * parameter uncertainty Var_θ(E[Δ | θ]) = σ²_A, estimated by (MS_A − MS_E) / r, floored at 0,
+      where MS_A = r Σ_d (ȳ_d· − ȳ)² / (D − 1) (E = r σ²_A + σ²_E) and
+      MS_E = Σ_d Σ_j (y_dj − ȳ_d· − ȳ_·j + ȳ)² / ((D − 1)(r − 1)) (E = σ²_E).
+
+    The one-way estimator (MS_A − MS_W) / r, right for draws with seeds of their own, would
+    understate σ²_A here by σ²_B / r: the shared seeds put the same seed effect b_j into every
+    draw's mean, so it does not spread the draw means. A negative estimate (sampling noise when
+    σ²_A is small against σ²_E / r) is set to 0 and flagged.
+
+    The mean's interval carries both sources: Var(ȳ) = σ²_A/D + σ²_B/r + σ²_E/(Dr), estimated
+    by (MS_A + MS_B − MS_E)/(D r), with Satterthwaite's degrees of freedom for the t quantile.
+    ``lo``/``hi`` is the interval of a single Δ (a new draw and a new seed):
+    mean ± z·√(seed_var + param_var), a normal approximation.
+
+    Args:
+        y: Δ as a (draws x replicates) array, every cell finite.
+        confidence: Level of both intervals.
+
+    Raises:
+        ValueError: Fewer than 2 draws or 2 replicates (the split needs both), or a value that
+            is not finite.
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 2:
+        raise ValueError(f"the differences must be a (draws x replicates) array, got {y.ndim} dims")
+    n_draws, r = y.shape
+    if r < 2:
+        raise ValueError(
+            f"seed noise needs at least 2 replicates per draw, got {r}: set replicates >= 2"
+        )
+    if n_draws < 2:
+        raise ValueError(
+            f"parameter uncertainty needs at least 2 draws with every replicate, got {n_draws}"
+        )
+    if not np.isfinite(y).all():
+        raise ValueError("the differences hold a missing or non-finite value")
+    grand = y.mean()
+    dm, rm = y.mean(axis=1), y.mean(axis=0)
+    ms_a = r * ((dm - grand) ** 2).sum() / (n_draws - 1)
+    ms_b = n_draws * ((rm - grand) ** 2).sum() / (r - 1)
+    resid = y - dm[:, None] - rm[None, :] + grand
+    ms_e = (resid**2).sum() / ((n_draws - 1) * (r - 1))
+    seed = float(((y - dm[:, None]) ** 2).sum() / (n_draws * (r - 1)))
+    raw_param = (ms_a - ms_e) / r
+    param = float(max(raw_param, 0.0))
+    total = seed + param
+    var_mean = max(ms_a + ms_b - ms_e, 0.0) / (n_draws * r)
+    denom = ms_a**2 / (n_draws - 1) + ms_b**2 / (r - 1) + ms_e**2 / ((n_draws - 1) * (r - 1))
+    df = (ms_a + ms_b - ms_e) ** 2 / denom if denom > 0 else math.inf
+    q = float(stats.t.ppf((1 + confidence) / 2, max(df, 1.0)))
+    half = q * math.sqrt(var_mean)
+    z = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(total)
+    return VarianceSplit(
+        draws=n_draws,
+        replicates=r,
+        mean=float(grand),
+        ci_lo=float(grand - half),
+        ci_hi=float(grand + half),
+        lo=float(grand - z),
+        hi=float(grand + z),
+        seed_var=seed,
+        param_var=param,
+        seed_share=seed / total if total > 0 else math.nan,
+        param_share=param / total if total > 0 else math.nan,
+        share_positive=float((dm > 0).mean()),
+        floored=bool(raw_param < 0),
+        ms_draws=float(ms_a),
+        ms_seeds=float(ms_b),
+        ms_resid=float(ms_e),
+    )

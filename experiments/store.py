@@ -468,10 +468,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _spec_diff(a: dict, b: dict) -> list[str]:
-    keys = sorted(set(a) | set(b))
-    return [
-        k
-        for k in keys
-        if json.dumps(a.get(k), sort_keys=True) != json.dumps(b.get(k), sort_keys=True)
-    ] or ["?"]
+def _spec_diff(a: dict, b: dict, prefix: str = "") -> list[str]:
+    """The keys whose values differ; a table's own keys one level down (``design.posterior``)."""
+    out = []
+    for k in sorted(set(a) | set(b)):
+        x, y = a.get(k), b.get(k)
+        if json.dumps(x, sort_keys=True) == json.dumps(y, sort_keys=True):
+            continue
+        if not prefix and isinstance(x, dict) and isinstance(y, dict):
+            out += _spec_diff(x, y, f"{k}.")
+        else:
+            out.append(prefix + k)
+    return out or ["?"]
