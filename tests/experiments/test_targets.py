@@ -195,3 +195,36 @@ def test_simulate_is_reproducible_and_pairs_the_arms(spec: CalibrationSpec) -> N
 def test_simulate_rejects_a_theta_key_that_is_not_a_prior(spec: CalibrationSpec) -> None:
     with pytest.raises(KeyError, match="base_like"):
         simulate(spec, {"base_like": 0.1}, seed=1)
+
+
+def test_runs_with_the_same_parameters_run_once(write, monkeypatch) -> None:
+    """The base run, a control equal to it (a switch set to its preset value) and arms two
+    targets share are each run once per simulate."""
+    import experiments.targets as targets
+
+    extra = """
+    [targets.reply_effect]
+    measure = "retention"
+    effect = "ratio"
+    control = { "strategy.reply_share" = 0.0 }
+    treatment = { "strategy.reply_share" = 0.3 }
+    value = 1.0
+    sd = 0.1
+    population = "test"
+    source = "test"
+    confidence = "low"
+    """
+    text = textwrap.dedent(TINY).replace("[abc]", textwrap.dedent(extra) + "\n[abc]")
+    spec = load_calibration(write(text))
+    calls: list[dict] = []
+    real = targets._run
+
+    def counting(spec, changes, seed, cols):
+        calls.append(dict(changes))
+        return real(spec, changes, seed, cols)
+
+    monkeypatch.setattr(targets, "_run", counting)
+    sim = simulate(spec, {"base_comment": 0.003, "following.churn_prob": 0.002}, seed=1)
+    # base (= reply control), churn control, churn treatment, reply treatment
+    assert len(calls) == 4
+    assert set(sim) == {"engagement", "young_reach", "churn_effect", "reply_effect"}
