@@ -228,3 +228,53 @@ def test_runs_with_the_same_parameters_run_once(write, monkeypatch) -> None:
     # base (= reply control), churn control, churn treatment, reply treatment
     assert len(calls) == 4
     assert set(sim) == {"engagement", "young_reach", "churn_effect", "reply_effect"}
+
+
+def test_the_shipped_spec_loads_with_held_out_targets() -> None:
+    spec = load_calibration(
+        Path(__file__).parents[2] / "experiments" / "specs" / "calibration.toml"
+    )
+    assert len(spec.held_out()) >= 2 and len(spec.fitted()) >= 5
+    assert len(spec.priors) <= 20 and set(spec.screening["candidates"]) <= set(
+        spec.parameter_names()
+    )
+    for t in spec.targets:
+        assert t.source and t.population and t.sd > 0
+        if t.interval is not None:
+            assert t.interval[0] <= t.value <= t.interval[1], t.name
+    for p in spec.priors:
+        assert p.low < p.high
+    # the data values of the issue lie inside the priors
+    prior = {p.name: p for p in spec.priors}
+    assert prior["base_comment"].low <= 0.003 <= prior["base_comment"].high
+    assert prior["following.churn_prob"].low <= 0.0001
+
+
+def test_synthetic_targets_point_back_to_the_parameter_that_made_them(write) -> None:
+    """Data made by the model at base_comment 0.003 are nearest, on the same seed, to the run at
+    0.003 among a grid spanning the prior: the distance is 0 there and grows away from it."""
+    text = """
+    name = "one"
+    steps = 48
+    root_seed = 1
+    [fixed]
+    n_users = 200
+    [priors]
+    base_comment = { low = 0.0005, high = 0.1, scale = "log", source = "test" }
+    [targets.weekly_commenters]
+    measure = "weekly_commenters"
+    value = 0.1
+    sd = 0.02
+    population = "test"
+    source = "test"
+    confidence = "low"
+    """
+    spec = load_calibration(write(text))
+    data = simulate(spec, {"base_comment": 0.003}, seed=5)
+    d = {
+        b: distance(spec, simulate(spec, {"base_comment": b}, seed=5), data)
+        for b in (0.0005, 0.003, 0.02, 0.1)
+    }
+    assert d[0.003] == 0.0
+    assert d[0.02] > 0 and d[0.1] > d[0.02]
+    assert min(d, key=d.get) == 0.003
