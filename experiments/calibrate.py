@@ -1,0 +1,673 @@
+"""Likelihood-free Bayesian calibration: Morris screening, then ABC-SMC with pyabc.
+
+    python -m experiments calibrate experiments/specs/calibration.toml --out results/calibration
+    python -m experiments calibrate ... --out results/calibration      # again: resumes
+    python -m experiments report results/calibration                   # report.md, figures
+
+A calibration spec (:mod:`experiments.targets`) names priors (ranges of Params fields or rule
+parameters) and targets (published figures, each with an uncertainty). The command
+
+1. screens ``[screening] candidates`` with Morris elementary effects on the distance to the
+   targets (SALib, :func:`experiments.sensitivity.morris`) and keeps the ``keep`` parameters
+   with the largest mu* (``DIR/screening.csv``); ``--skip-screening`` calibrates every prior.
+   Parameters left out stay at the spec's ``[fixed]`` values or Params' defaults;
+2. runs ABC-SMC (Toni et al. 2009; Klinger, Rickert & Hasenauer 2018, pyabc) on the kept
+   parameters: uniform priors on each range (in log10 units for ``scale = "log"``), a model
+   that is :func:`experiments.targets.simulate`, the distance :func:`experiments.targets.distance`
+   (each target's deviation in units of its uncertainty), a median epsilon schedule, the
+   History in ``DIR/history.db``. After every generation ``DIR/posterior.parquet`` (the last
+   generation's particles in natural units, weights summing to 1) and ``DIR/calibration.json``
+   are written whole (temporary file, then rename).
+
+Rerunning the command on DIR continues the stored History (screening reused); a DIR made
+from another spec (other fixed values, steps, seed, priors or targets) is refused;
+``--overwrite`` starts afresh. ``[abc] max_generations`` counts generations in the History,
+so a resumed run stops where an uninterrupted one would.
+
+Reproducibility: every simulation's seed is a hash of the spec's root seed and the particle's
+parameter values (:func:`theta_seed`), so a particle's targets can be recomputed exactly from
+posterior.parquet. pyabc's own draws (proposals, which particle is accepted first) are not
+reproducible: its multicore workers reseed numpy from the operating system and the order in
+which parallel simulations finish decides which particles enter a generation. Two runs of one
+spec therefore give different particles from the same posterior, not the same particles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import shutil
+import struct
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.errors import StoreError
+from experiments.files import atomic_write, write_json
+from experiments.spec_types import SpecError
+
+HISTORY = "history.db"
+POSTERIOR = "posterior.parquet"
+STATE = "calibration.json"
+RUN = "run.json"
+SCREENING = "screening.csv"
+MAX_KEEP = 12  # ABC-SMC's acceptance falls fast with the dimension; the issue caps it at ~12
+ABC_DEFAULTS: dict[str, Any] = {
+    "population_size": 200,
+    "max_generations": 8,
+    "min_epsilon": 0.0,
+    "max_walltime_minutes": 110.0,
+    "workers": 2,
+}
+SCREENING_DEFAULTS: dict[str, Any] = {"keep": MAX_KEEP, "trajectories": 10, "levels": 4}
+
+
+# --- parameters and seeds -------------------------------------------------------------------
+
+
+def theta_seed(root_seed: int, theta: Mapping[str, float], salt: str = "") -> int:
+    """The simulation seed of a parameter set: a hash of the root seed, the values and ``salt``.
+
+    The same theta always gets the same seed (common random numbers across particles that
+    share values); ``salt`` gives fresh seeds for the posterior predictive check.
+    """
+    h = hashlib.sha256(f"{int(root_seed)}|{salt}".encode())
+    for k in sorted(theta):
+        h.update(k.encode())
+        h.update(struct.pack("<d", float(theta[k])))
+    return int.from_bytes(h.digest()[:8], "little") % 2**63
+
+
+def bounds(prior: Any) -> tuple[float, float]:
+    """A prior's range in calibration units: log10 for ``scale = "log"``, natural otherwise."""
+    if prior.scale == "log":
+        return math.log10(prior.low), math.log10(prior.high)
+    return float(prior.low), float(prior.high)
+
+
+def natural(prior: Any, value: float) -> float:
+    """A value in calibration units back to the parameter's own units."""
+    return float(10.0**value) if prior.scale == "log" else float(value)
+
+
+def priors_of(spec: Any, names: Sequence[str]) -> list[Any]:
+    """The spec's priors called ``names``, in that order (a clear error for an unknown name)."""
+    by = {p.name: p for p in spec.priors}
+    missing = [n for n in names if n not in by]
+    if missing:
+        raise SpecError(
+            f"{', '.join(missing)} not among [priors]",
+            key="screening.candidates",
+            allowed=", ".join(by),
+        )
+    return [by[n] for n in names]
+
+
+def sim_targets(spec: Any, theta: Mapping[str, float], seed: int) -> dict[str, float]:
+    """:func:`experiments.targets.simulate`, with NaN for a target the run could not measure."""
+    from experiments.targets import simulate
+
+    out = simulate(spec, dict(theta), seed)
+    return {t.name: float(out.get(t.name, math.nan)) for t in spec.targets}
+
+
+def sim_distance(spec: Any, sim: Mapping[str, float], data: Mapping[str, float] | None) -> float:
+    """The distance, infinite when a fitted target is missing (NaN never accepts a particle)."""
+    from experiments.targets import distance
+
+    d = float(distance(spec, sim, data))
+    return d if math.isfinite(d) else math.inf
+
+
+def _map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, bar: Any = None) -> list:
+    """``[fn(x) for x in items]`` on ``workers`` forked processes (in order), ticking ``bar``."""
+    if workers <= 1 or len(items) <= 1:
+        out = []
+        for x in items:
+            out.append(fn(x))
+            if bar is not None:
+                bar.update(1)
+        return out
+    import multiprocessing as mp
+
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+        futures = [ex.submit(fn, x) for x in items]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            if bar is not None:
+                bar.update(1)
+        return out
+
+
+def _bar(total: int | None, desc: str, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, dynamic_ncols=True, mininterval=0.5)
+
+
+# --- the output folder ------------------------------------------------------------------------
+
+
+def fingerprint(spec: Any) -> str:
+    """What a History depends on: fixed values, steps, seed, priors and targets (not the budget)."""
+    body = {
+        "fixed": spec.fixed,
+        "steps": spec.steps,
+        "root_seed": spec.root_seed,
+        "priors": [dataclasses.asdict(p) for p in spec.priors],
+        "targets": [dataclasses.asdict(t) for t in spec.targets],
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def prepare(spec: Any, out: Path, data: Mapping[str, float] | None, overwrite: bool) -> dict:
+    """Create or check DIR; returns its ``run.json`` (spec fingerprint, synthetic data if any).
+
+    Raises:
+        StoreError: DIR holds a calibration of another spec (or other synthetic targets), or
+            files that are not a calibration's.
+    """
+    run_file = out / RUN
+    if overwrite and out.exists():
+        if out.is_dir() and not (run_file.exists() or not any(out.iterdir())):
+            raise StoreError(
+                f"--overwrite: {out} is not a calibration folder (no {RUN}); not deleting it"
+            )
+        shutil.rmtree(out)
+    want = {
+        "spec": spec.name,
+        "spec_path": str(spec.path),
+        "fingerprint": fingerprint(spec),
+        "data": {k: float(v) for k, v in data.items()} if data is not None else None,
+    }
+    if run_file.exists():
+        have = json.loads(run_file.read_text(encoding="utf-8"))
+        if have.get("fingerprint") != want["fingerprint"] or have.get("data") != want["data"]:
+            what = "spec" if have.get("fingerprint") != want["fingerprint"] else "synthetic targets"
+            raise StoreError(
+                f"{out} holds a calibration of another {what} ({have.get('spec')!r} from "
+                f"{have.get('spec_path')}); use another --out, or --overwrite to start afresh"
+            )
+        return have
+    if out.exists() and any(out.iterdir()):
+        raise StoreError(
+            f"{out} is not empty and holds no calibration ({RUN} missing); use an empty folder"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(run_file, want)
+    return want
+
+
+def write_posterior(
+    out: Path, spec: Any, names: Sequence[str], history: Any, finished: bool
+) -> None:
+    """DIR/posterior.parquet (last generation, natural units) and DIR/calibration.json."""
+    t = int(history.max_t)
+    pars, w = history.get_distribution(m=0, t=t)
+    priors = priors_of(spec, names)
+    df = pd.DataFrame(
+        {p.name: [natural(p, v) for v in pars[p.name].to_numpy(float)] for p in priors}
+    )
+    df["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
+    df["particle"] = pars.index.to_numpy().astype(np.int64)
+    atomic_write(out / POSTERIOR, lambda tmp: df.to_parquet(tmp, index=False))
+    pops = generation_table(history)
+    write_json(
+        out / STATE,
+        {
+            "spec": spec.name,
+            "spec_path": str(spec.path),
+            "parameters": list(names),
+            "generation": t,
+            "epsilon": float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf,
+            "n_particles": len(df),
+            "fixed": spec.fixed,
+            "steps": spec.steps,
+            "finished": bool(finished),
+        },
+    )
+
+
+def generation_table(history: Any) -> pd.DataFrame:
+    """One row per generation: t, epsilon, samples, particles, acceptance rate, seconds."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].sort_values("t").reset_index(drop=True)
+    pops["acceptance"] = pops["particles"] / pops["samples"].clip(lower=1)
+    return pops[["t", "epsilon", "samples", "particles", "acceptance", "wall_time"]].rename(
+        columns={"wall_time": "seconds"}
+    )
+
+
+# --- screening --------------------------------------------------------------------------------
+
+
+def screen(
+    spec: Any,
+    out: Path,
+    *,
+    data: Mapping[str, float] | None = None,
+    workers: int = 2,
+    progress: bool = True,
+) -> list[str]:
+    """Morris screening of ``[screening] candidates``; the kept names (reused if DIR has them).
+
+    The output screened is the distance to the targets; each target's value is screened too
+    (rows with ``output`` = the target's name), for the report. Elementary effects are per
+    whole prior range (log10 range for log priors), so mu* compare across parameters.
+
+    Returns:
+        The ``keep`` candidates with the largest mu* of the distance, in the candidates' order.
+    """
+    path = out / SCREENING
+    if path.exists():
+        t = pd.read_csv(path)
+        return list(t.loc[(t["output"] == "distance") & (t["kept"] == "yes"), "factor"])
+    cfg = {**SCREENING_DEFAULTS, **(spec.screening or {})}
+    names = list(cfg.get("candidates") or [p.name for p in spec.priors])
+    keep = int(cfg["keep"])
+    if not 1 <= keep <= MAX_KEEP:
+        raise SpecError(f"{keep} is out of range", key="screening.keep", allowed=f"1 to {MAX_KEEP}")
+    priors = priors_of(spec, names)
+    if len(names) <= keep:
+        rows = [{"output": "distance", "factor": n, "kept": "yes"} for n in names]
+        atomic_write(path, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))
+        return names
+    from SALib.sample import morris as morris_sample
+
+    from experiments.sensitivity import morris, problem
+
+    levels, r = int(cfg["levels"]), int(cfg["trajectories"])
+    unit = morris_sample.sample(problem(names), r, num_levels=levels, seed=spec.root_seed % 2**32)
+    thetas = []
+    for row in unit:
+        theta = {}
+        for p, u in zip(priors, row, strict=True):
+            lo, hi = bounds(p)
+            theta[p.name] = natural(p, lo + u * (hi - lo))
+        thetas.append(theta)
+    with _bar(len(thetas), f"screening {len(names)} parameters", progress) as bar:
+        sims = _map(_ScreenOne(spec, data), thetas, workers, bar)
+    outputs = {"distance": np.array([s["__distance"] for s in sims])}
+    for t in spec.targets:
+        outputs[t.name] = np.array([s[t.name] for s in sims])
+    frames = []
+    for name, y in outputs.items():
+        y = np.where(np.isfinite(y), y, np.nan)
+        if np.isnan(y).any():  # a failed measure: Morris needs every point; cap at the worst seen
+            worst = np.nanmax(y) if np.isfinite(np.nanmax(y)) else 0.0
+            y = np.nan_to_num(y, nan=worst)
+        frames.append(
+            morris(names, unit, y, levels, seed=spec.root_seed % 2**32).assign(output=name)
+        )
+    table = pd.concat(frames, ignore_index=True)
+    d = table[table["output"] == "distance"].sort_values("mu_star", ascending=False)
+    kept = set(d["factor"].head(keep))
+    table["kept"] = np.where(table["factor"].isin(kept), "yes", "no")
+    table = table[
+        ["output", "factor", "mu_star", "mu_star_lo", "mu_star_hi", "mu", "sigma", "kept"]
+    ]
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    return [n for n in names if n in kept]
+
+
+@dataclasses.dataclass
+class _ScreenOne:
+    """One screening point: every target and the distance (a picklable callable)."""
+
+    spec: Any
+    data: Mapping[str, float] | None
+
+    def __call__(self, theta: Mapping[str, float]) -> dict[str, float]:
+        sim = sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
+        return {**sim, "__distance": sim_distance(self.spec, sim, self.data)}
+
+
+# --- ABC-SMC ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """What :func:`calibrate` did: the folder, the parameters, the generations in the History."""
+
+    out: Path
+    parameters: list[str]
+    generations: pd.DataFrame
+    finished: bool
+    stop: str
+
+
+class _Counters:
+    """Simulations and acceptances of the running generation, shared with forked workers."""
+
+    def __init__(self) -> None:
+        from pyabc.sampler.util import get_mp_context
+
+        ctx = get_mp_context()  # the sampler's own context: its workers inherit these values
+        self.evals = ctx.Value("q", 0)
+        self.accepted = ctx.Value("q", 0)
+        self.eps = ctx.Value("d", math.inf)
+
+    def reset(self, eps: float) -> None:
+        self.evals.value, self.accepted.value, self.eps.value = 0, 0, eps
+
+    def count(self, d: float) -> None:
+        with self.evals.get_lock():
+            self.evals.value += 1
+        if d <= self.eps.value:
+            with self.accepted.get_lock():
+                self.accepted.value += 1
+
+
+def _sampler(workers: int, counters: _Counters, progress: bool, label: Callable[[int], str]) -> Any:
+    """pyabc's multicore (or single-core) sampler with a tqdm bar per generation.
+
+    The bar counts accepted particles against the population size and shows the simulations
+    run, the acceptance rate so far and the generation's epsilon; the counts come from the
+    distance function (:class:`_Counters`), which runs in the workers.
+    """
+    import pyabc
+
+    base = pyabc.SingleCoreSampler if workers <= 1 else pyabc.MulticoreEvalParallelSampler
+
+    class Sampler(base):  # type: ignore[misc, valid-type]
+        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # type: ignore[no-untyped-def]
+            ana = kwargs.get("ana_vars")
+            eps = _epsilon(ana, t)
+            counters.reset(eps)
+            stop = threading.Event()
+            bar = _bar(n, label(t), progress)
+
+            def poll() -> None:
+                while not stop.wait(0.5):
+                    _show(bar, counters, eps)
+
+            thread = threading.Thread(target=poll, daemon=True)
+            thread.start()
+            try:
+                return super().sample_until_n_accepted(n, simulate_one, t, **kwargs)
+            finally:
+                stop.set()
+                thread.join()
+                _show(bar, counters, eps)
+                bar.close()
+
+    return Sampler() if workers <= 1 else Sampler(n_procs=workers)
+
+
+def _epsilon(ana: Any, t: int) -> float:
+    """The generation's epsilon; infinite for the prior sample that sets the first one."""
+    try:
+        return float(ana.eps(t))
+    except (TypeError, ValueError, KeyError):  # 'from_sample' before the calibration sample
+        return math.inf
+
+
+def _show(bar: Any, c: _Counters, eps: float) -> None:
+    evals, acc = int(c.evals.value), int(c.accepted.value)
+    bar.n = min(acc, bar.total or acc)
+    rate = f"{acc / evals:.0%}" if evals else "-"
+    bar.set_postfix_str(f"sims {evals}, acceptance {rate}, eps {eps:.3g}", refresh=False)
+    bar.refresh()
+
+
+def settings(spec: Any, **override: Any) -> dict[str, Any]:
+    """``[abc]`` with defaults and the command line's overrides (None: keep), checked."""
+    cfg = {**ABC_DEFAULTS, **(spec.abc or {})}
+    unknown = sorted(set(cfg) - set(ABC_DEFAULTS))
+    if unknown:
+        raise SpecError(f"unknown key {unknown[0]!r}", key="abc", allowed=", ".join(ABC_DEFAULTS))
+    cfg.update({k: v for k, v in override.items() if v is not None})
+    for key in ("population_size", "max_generations", "workers"):
+        v = cfg[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise SpecError(f"{v!r} is not a whole number >= 1", key=f"abc.{key}")
+    for key in ("min_epsilon", "max_walltime_minutes"):
+        v = cfg[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise SpecError(f"{v!r} is not a number >= 0", key=f"abc.{key}")
+    return cfg
+
+
+def calibrate(
+    spec: Any,
+    out: str | Path,
+    *,
+    data: Mapping[str, float] | None = None,
+    population_size: int | None = None,
+    max_generations: int | None = None,
+    walltime_minutes: float | None = None,
+    workers: int | None = None,
+    min_epsilon: float | None = None,
+    skip_screening: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Calibration:
+    """Screen, then run (or continue) ABC-SMC into ``out``; see the module docstring.
+
+    Args:
+        spec: A :class:`experiments.targets.CalibrationSpec`.
+        out: The output folder (created; an earlier calibration of the same spec continues).
+        data: Values that replace the targets' (synthetic targets, e.g. made by the model
+            itself at known parameters for a recovery check).
+        population_size, max_generations, walltime_minutes, workers, min_epsilon: Override
+            ``[abc]`` (population_size, max_generations, max_walltime_minutes, workers,
+            min_epsilon). The walltime is this invocation's budget, checked between generations.
+        skip_screening: Calibrate every prior, no Morris step.
+        overwrite: Delete an earlier calibration in ``out`` first.
+        progress: tqdm bars (screening; one per generation).
+
+    Returns:
+        The folder, the calibrated parameters and the History's generations.
+    """
+    import pyabc
+
+    out = Path(out)
+    fitted = spec.fitted()
+    if not fitted:
+        raise SpecError("no target to fit (every target is held_out)", key="targets")
+    if data is not None:
+        missing = [t.name for t in fitted if t.name not in data]
+        if missing:
+            raise SpecError(f"synthetic data lack {', '.join(missing)}", key="targets")
+    cfg = settings(
+        spec,
+        population_size=population_size,
+        max_generations=max_generations,
+        max_walltime_minutes=walltime_minutes,
+        workers=workers,
+        min_epsilon=min_epsilon,
+    )
+    prepare(spec, out, data, overwrite)
+    started = time.monotonic()
+    if skip_screening and not (out / SCREENING).exists():
+        names = [p.name for p in spec.priors]
+        if len(names) > MAX_KEEP:
+            raise SpecError(
+                f"--skip-screening would calibrate {len(names)} priors",
+                allowed=f"at most {MAX_KEEP}",
+            )
+        rows = pd.DataFrame({"output": "distance", "factor": names, "kept": "yes"})
+        atomic_write(out / SCREENING, lambda tmp: rows.to_csv(tmp, index=False))
+    names = screen(spec, out, data=data, workers=cfg["workers"], progress=progress)
+    priors = priors_of(spec, names)
+    observed = {t.name: float(data[t.name] if data is not None else t.value) for t in fitted}
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # the bars say what pyabc would log
+    counters = _Counters()
+    prior = pyabc.Distribution(
+        **{p.name: pyabc.RV("uniform", bounds(p)[0], bounds(p)[1] - bounds(p)[0]) for p in priors}
+    )
+    model = _Model(spec, {p.name: p for p in priors})
+    dist = _Distance(spec, data, counters)
+    max_g = cfg["max_generations"]
+    sampler = _sampler(
+        cfg["workers"],
+        counters,
+        progress,
+        lambda t: f"generation {t + 1}/{max_g}" if t >= 0 else "prior sample (sets epsilon)",
+    )
+    db = "sqlite:///" + str((out / HISTORY).resolve())
+
+    def fresh() -> Any:
+        # A new ABCSMC per generation, loaded from the History: pyabc caches the population
+        # that sets epsilon, so a reused object would keep the prior sample's epsilon. Every
+        # generation thus starts the way a resumed run does.
+        abc = pyabc.ABCSMC(
+            model,
+            prior,
+            dist,
+            population_size=cfg["population_size"],
+            sampler=sampler,
+            eps=pyabc.MedianEpsilon("from_sample"),
+        )
+        if (out / HISTORY).exists():
+            abc.load(db, 1)
+        else:
+            abc.new(db, observed, meta_info={"spec": spec.name, "parameters": ",".join(names)})
+        return abc
+
+    history = fresh().history
+    stop = ""
+    while not stop:
+        done = int(history.max_t) + 1
+        pops = generation_table(history) if done else pd.DataFrame()
+        if done >= max_g:
+            stop = f"max_generations {max_g} reached"
+        elif done and float(pops["epsilon"].iloc[-1]) <= cfg["min_epsilon"]:
+            stop = f"epsilon {pops['epsilon'].iloc[-1]:.3g} <= min_epsilon {cfg['min_epsilon']}"
+        elif (
+            cfg["max_walltime_minutes"]
+            and time.monotonic() - started > 60 * cfg["max_walltime_minutes"]
+        ):
+            stop = f"walltime {cfg['max_walltime_minutes']} min used"
+        else:
+            history = fresh().run(minimum_epsilon=cfg["min_epsilon"], max_nr_populations=1)
+            write_posterior(out, spec, names, history, finished=False)
+    finished = stop.startswith(("max_generations", "epsilon"))
+    if int(history.max_t) >= 0:
+        write_posterior(out, spec, names, history, finished=finished)
+    run = json.loads((out / RUN).read_text(encoding="utf-8"))
+    run.setdefault("sessions", []).append(
+        {"ended": datetime.now(UTC).isoformat(timespec="seconds"), "stop": stop, "settings": cfg}
+    )
+    write_json(out / RUN, run)
+    return Calibration(out, names, generation_table(history), finished, stop)
+
+
+@dataclasses.dataclass
+class _Model:
+    """pyabc's model: calibration units to natural units, then every target from one seed."""
+
+    spec: Any
+    priors: dict[str, Any]
+
+    def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
+        theta = {k: natural(self.priors[k], float(v)) for k, v in pars.items()}
+        return sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
+
+
+@dataclasses.dataclass
+class _Distance:
+    """pyabc's distance: :func:`sim_distance` against the targets (or synthetic data)."""
+
+    spec: Any
+    data: Mapping[str, float] | None
+    counters: _Counters | None = None
+
+    def __call__(self, x: Mapping[str, float], x_0: Mapping[str, float]) -> float:
+        d = sim_distance(self.spec, x, self.data)
+        if self.counters is not None:
+            self.counters.count(d)
+        return d
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def add_parser(sub: Any, positive_int: Callable[[str], int]) -> None:
+    """The ``calibrate`` subcommand's parser (called by :func:`experiments.cli.build_parser`)."""
+    p = sub.add_parser(
+        "calibrate", help="screen, then calibrate parameters to published targets (ABC-SMC)"
+    )
+    p.add_argument("spec", type=Path, help="the calibration's TOML spec (experiments.targets)")
+    p.add_argument("--out", required=True, type=Path, help="output folder (rerun to resume)")
+    p.add_argument("--population-size", type=positive_int, help="particles per generation")
+    p.add_argument("--generations", type=positive_int, help="generations in the History, in all")
+    p.add_argument("--walltime-minutes", type=float, help="this invocation's time budget")
+    p.add_argument("--workers", type=positive_int, help="worker processes (default [abc] or 2)")
+    p.add_argument("--min-epsilon", type=float, help="stop once epsilon is at or below this")
+    p.add_argument("--skip-screening", action="store_true", help="calibrate every prior")
+    p.add_argument("--overwrite", action="store_true", help="delete an earlier calibration first")
+    p.add_argument("--report-only", action="store_true", help="write the report of OUT, no runs")
+    p.add_argument("--no-report", action="store_true", help="no report after the calibration")
+    p.add_argument("--draws", type=int, default=30, help="posterior draws in the predictive check")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=command)
+
+
+def command(a: Any) -> int:
+    """``python -m experiments calibrate``: run, resume or report a calibration."""
+    import signal
+
+    from experiments.calibrate_report import write_report
+    from experiments.targets import load_calibration
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    if not str(a.out).strip() or str(a.out) == ".":
+        raise StoreError(
+            "--out names no folder; name the output folder, e.g. --out results/calibration"
+        )
+    spec = load_calibration(a.spec)
+    if not a.report_only:
+        c = calibrate(
+            spec,
+            a.out,
+            population_size=a.population_size,
+            max_generations=a.generations,
+            walltime_minutes=a.walltime_minutes,
+            workers=a.workers,
+            min_epsilon=a.min_epsilon,
+            skip_screening=a.skip_screening,
+            overwrite=a.overwrite,
+            progress=not a.quiet,
+        )
+        g = c.generations
+        last = g.iloc[-1] if len(g) else None
+        print(
+            f"{spec.name}: {len(c.parameters)} parameters ({', '.join(c.parameters)}), "
+            f"{len(g)} generations"
+            + (
+                f", epsilon {last['epsilon']:.3g}, acceptance {last['acceptance']:.1%}"
+                if last is not None
+                else ""
+            )
+            + f"; stopped: {c.stop}; results in {a.out}"
+        )
+        if a.no_report:
+            return 0
+    elif not (Path(a.out) / STATE).exists():
+        raise StoreError(f"{a.out} has no finished generation to report on ({STATE} missing)")
+    files = write_report(
+        a.out, spec=spec, draws=a.draws, workers=a.workers or 2, progress=not a.quiet
+    )
+    print("wrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files))
+    return 0
+
+
+def is_calibration(out: str | Path) -> bool:
+    """Whether ``out`` is a calibration's output folder (``report`` dispatches on it)."""
+    return (Path(out) / RUN).exists() and (Path(out) / HISTORY).exists()
