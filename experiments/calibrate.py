@@ -24,6 +24,9 @@ from another spec (other fixed values, steps, seed, priors or targets) is refuse
 ``--overwrite`` starts afresh. ``[abc] max_generations`` counts generations in the History,
 so a resumed run stops where an uninterrupted one would.
 
+The screening lives in :mod:`experiments.calibrate_screen`, the folder's files and the shared
+helpers in :mod:`experiments.calibrate_io`, the report in :mod:`experiments.calibrate_report`.
+
 Reproducibility: every simulation's seed is a hash of the spec's root seed and the particle's
 parameter values (:func:`theta_seed`), so a particle's targets can be recomputed exactly from
 posterior.parquet. pyabc's own draws (proposals, which particle is accepted first) are not
@@ -35,33 +38,39 @@ spec therefore give different particles from the same posterior, not the same pa
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import math
-import shutil
-import struct
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from experiments.calibrate_io import (
+    HISTORY,
+    RUN,
+    SCREENING,
+    STATE,
+    bar,
+    bounds,
+    generation_table,
+    natural,
+    prepare,
+    priors_of,
+    sim_distance,
+    sim_targets,
+    theta_seed,
+    write_posterior,
+)
+from experiments.calibrate_screen import MAX_KEEP, screen
 from experiments.errors import StoreError
 from experiments.files import atomic_write, write_json
 from experiments.spec_types import SpecError
 
-HISTORY = "history.db"
-POSTERIOR = "posterior.parquet"
-STATE = "calibration.json"
-RUN = "run.json"
-SCREENING = "screening.csv"
-MAX_KEEP = 12  # ABC-SMC's acceptance falls fast with the dimension; the issue caps it at ~12
 ABC_DEFAULTS: dict[str, Any] = {
     "population_size": 200,
     "max_generations": 8,
@@ -69,268 +78,6 @@ ABC_DEFAULTS: dict[str, Any] = {
     "max_walltime_minutes": 110.0,
     "workers": 2,
 }
-SCREENING_DEFAULTS: dict[str, Any] = {"keep": MAX_KEEP, "trajectories": 10, "levels": 4}
-
-
-# --- parameters and seeds -------------------------------------------------------------------
-
-
-def theta_seed(root_seed: int, theta: Mapping[str, float], salt: str = "") -> int:
-    """The simulation seed of a parameter set: a hash of the root seed, the values and ``salt``.
-
-    The same theta always gets the same seed (common random numbers across particles that
-    share values); ``salt`` gives fresh seeds for the posterior predictive check.
-    """
-    h = hashlib.sha256(f"{int(root_seed)}|{salt}".encode())
-    for k in sorted(theta):
-        h.update(k.encode())
-        h.update(struct.pack("<d", float(theta[k])))
-    return int.from_bytes(h.digest()[:8], "little") % 2**63
-
-
-def bounds(prior: Any) -> tuple[float, float]:
-    """A prior's range in calibration units: log10 for ``scale = "log"``, natural otherwise."""
-    if prior.scale == "log":
-        return math.log10(prior.low), math.log10(prior.high)
-    return float(prior.low), float(prior.high)
-
-
-def natural(prior: Any, value: float) -> float:
-    """A value in calibration units back to the parameter's own units."""
-    return float(10.0**value) if prior.scale == "log" else float(value)
-
-
-def priors_of(spec: Any, names: Sequence[str]) -> list[Any]:
-    """The spec's priors called ``names``, in that order (a clear error for an unknown name)."""
-    by = {p.name: p for p in spec.priors}
-    missing = [n for n in names if n not in by]
-    if missing:
-        raise SpecError(
-            f"{', '.join(missing)} not among [priors]",
-            key="screening.candidates",
-            allowed=", ".join(by),
-        )
-    return [by[n] for n in names]
-
-
-def sim_targets(spec: Any, theta: Mapping[str, float], seed: int) -> dict[str, float]:
-    """:func:`experiments.targets.simulate`, with NaN for a target the run could not measure."""
-    from experiments.targets import simulate
-
-    out = simulate(spec, dict(theta), seed)
-    return {t.name: float(out.get(t.name, math.nan)) for t in spec.targets}
-
-
-def sim_distance(spec: Any, sim: Mapping[str, float], data: Mapping[str, float] | None) -> float:
-    """The distance, infinite when a fitted target is missing (NaN never accepts a particle)."""
-    from experiments.targets import distance
-
-    d = float(distance(spec, sim, data))
-    return d if math.isfinite(d) else math.inf
-
-
-def _map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, bar: Any = None) -> list:
-    """``[fn(x) for x in items]`` on ``workers`` forked processes (in order), ticking ``bar``."""
-    if workers <= 1 or len(items) <= 1:
-        out = []
-        for x in items:
-            out.append(fn(x))
-            if bar is not None:
-                bar.update(1)
-        return out
-    import multiprocessing as mp
-
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
-        futures = [ex.submit(fn, x) for x in items]
-        out = []
-        for f in futures:
-            out.append(f.result())
-            if bar is not None:
-                bar.update(1)
-        return out
-
-
-def _bar(total: int | None, desc: str, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, disable=not enabled, dynamic_ncols=True, mininterval=0.5)
-
-
-# --- the output folder ------------------------------------------------------------------------
-
-
-def fingerprint(spec: Any) -> str:
-    """What a History depends on: fixed values, steps, seed, priors and targets (not the budget)."""
-    body = {
-        "fixed": spec.fixed,
-        "steps": spec.steps,
-        "root_seed": spec.root_seed,
-        "priors": [dataclasses.asdict(p) for p in spec.priors],
-        "targets": [dataclasses.asdict(t) for t in spec.targets],
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def prepare(spec: Any, out: Path, data: Mapping[str, float] | None, overwrite: bool) -> dict:
-    """Create or check DIR; returns its ``run.json`` (spec fingerprint, synthetic data if any).
-
-    Raises:
-        StoreError: DIR holds a calibration of another spec (or other synthetic targets), or
-            files that are not a calibration's.
-    """
-    run_file = out / RUN
-    if overwrite and out.exists():
-        if out.is_dir() and not (run_file.exists() or not any(out.iterdir())):
-            raise StoreError(
-                f"--overwrite: {out} is not a calibration folder (no {RUN}); not deleting it"
-            )
-        shutil.rmtree(out)
-    want = {
-        "spec": spec.name,
-        "spec_path": str(spec.path),
-        "fingerprint": fingerprint(spec),
-        "data": {k: float(v) for k, v in data.items()} if data is not None else None,
-    }
-    if run_file.exists():
-        have = json.loads(run_file.read_text(encoding="utf-8"))
-        if have.get("fingerprint") != want["fingerprint"] or have.get("data") != want["data"]:
-            what = "spec" if have.get("fingerprint") != want["fingerprint"] else "synthetic targets"
-            raise StoreError(
-                f"{out} holds a calibration of another {what} ({have.get('spec')!r} from "
-                f"{have.get('spec_path')}); use another --out, or --overwrite to start afresh"
-            )
-        return have
-    if out.exists() and any(out.iterdir()):
-        raise StoreError(
-            f"{out} is not empty and holds no calibration ({RUN} missing); use an empty folder"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(run_file, want)
-    return want
-
-
-def write_posterior(
-    out: Path, spec: Any, names: Sequence[str], history: Any, finished: bool
-) -> None:
-    """DIR/posterior.parquet (last generation, natural units) and DIR/calibration.json."""
-    t = int(history.max_t)
-    pars, w = history.get_distribution(m=0, t=t)
-    priors = priors_of(spec, names)
-    df = pd.DataFrame(
-        {p.name: [natural(p, v) for v in pars[p.name].to_numpy(float)] for p in priors}
-    )
-    df["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
-    df["particle"] = pars.index.to_numpy().astype(np.int64)
-    atomic_write(out / POSTERIOR, lambda tmp: df.to_parquet(tmp, index=False))
-    pops = generation_table(history)
-    write_json(
-        out / STATE,
-        {
-            "spec": spec.name,
-            "spec_path": str(spec.path),
-            "parameters": list(names),
-            "generation": t,
-            "epsilon": float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf,
-            "n_particles": len(df),
-            "fixed": spec.fixed,
-            "steps": spec.steps,
-            "finished": bool(finished),
-        },
-    )
-
-
-def generation_table(history: Any) -> pd.DataFrame:
-    """One row per generation: t, epsilon, samples, particles, acceptance rate, seconds."""
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0].sort_values("t").reset_index(drop=True)
-    pops["acceptance"] = pops["particles"] / pops["samples"].clip(lower=1)
-    return pops[["t", "epsilon", "samples", "particles", "acceptance", "wall_time"]].rename(
-        columns={"wall_time": "seconds"}
-    )
-
-
-# --- screening --------------------------------------------------------------------------------
-
-
-def screen(
-    spec: Any,
-    out: Path,
-    *,
-    data: Mapping[str, float] | None = None,
-    workers: int = 2,
-    progress: bool = True,
-) -> list[str]:
-    """Morris screening of ``[screening] candidates``; the kept names (reused if DIR has them).
-
-    The output screened is the distance to the targets; each target's value is screened too
-    (rows with ``output`` = the target's name), for the report. Elementary effects are per
-    whole prior range (log10 range for log priors), so mu* compare across parameters.
-
-    Returns:
-        The ``keep`` candidates with the largest mu* of the distance, in the candidates' order.
-    """
-    path = out / SCREENING
-    if path.exists():
-        t = pd.read_csv(path)
-        return list(t.loc[(t["output"] == "distance") & (t["kept"] == "yes"), "factor"])
-    cfg = {**SCREENING_DEFAULTS, **(spec.screening or {})}
-    names = list(cfg.get("candidates") or [p.name for p in spec.priors])
-    keep = int(cfg["keep"])
-    if not 1 <= keep <= MAX_KEEP:
-        raise SpecError(f"{keep} is out of range", key="screening.keep", allowed=f"1 to {MAX_KEEP}")
-    priors = priors_of(spec, names)
-    if len(names) <= keep:
-        rows = [{"output": "distance", "factor": n, "kept": "yes"} for n in names]
-        atomic_write(path, lambda tmp: pd.DataFrame(rows).to_csv(tmp, index=False))
-        return names
-    from SALib.sample import morris as morris_sample
-
-    from experiments.sensitivity import morris, problem
-
-    levels, r = int(cfg["levels"]), int(cfg["trajectories"])
-    unit = morris_sample.sample(problem(names), r, num_levels=levels, seed=spec.root_seed % 2**32)
-    thetas = []
-    for row in unit:
-        theta = {}
-        for p, u in zip(priors, row, strict=True):
-            lo, hi = bounds(p)
-            theta[p.name] = natural(p, lo + u * (hi - lo))
-        thetas.append(theta)
-    with _bar(len(thetas), f"screening {len(names)} parameters", progress) as bar:
-        sims = _map(_ScreenOne(spec, data), thetas, workers, bar)
-    outputs = {"distance": np.array([s["__distance"] for s in sims])}
-    for t in spec.targets:
-        outputs[t.name] = np.array([s[t.name] for s in sims])
-    frames = []
-    for name, y in outputs.items():
-        y = np.where(np.isfinite(y), y, np.nan)
-        if np.isnan(y).any():  # a failed measure: Morris needs every point; cap at the worst seen
-            worst = np.nanmax(y) if np.isfinite(np.nanmax(y)) else 0.0
-            y = np.nan_to_num(y, nan=worst)
-        frames.append(
-            morris(names, unit, y, levels, seed=spec.root_seed % 2**32).assign(output=name)
-        )
-    table = pd.concat(frames, ignore_index=True)
-    d = table[table["output"] == "distance"].sort_values("mu_star", ascending=False)
-    kept = set(d["factor"].head(keep))
-    table["kept"] = np.where(table["factor"].isin(kept), "yes", "no")
-    table = table[
-        ["output", "factor", "mu_star", "mu_star_lo", "mu_star_hi", "mu", "sigma", "kept"]
-    ]
-    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
-    return [n for n in names if n in kept]
-
-
-@dataclasses.dataclass
-class _ScreenOne:
-    """One screening point: every target and the distance (a picklable callable)."""
-
-    spec: Any
-    data: Mapping[str, float] | None
-
-    def __call__(self, theta: Mapping[str, float]) -> dict[str, float]:
-        sim = sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
-        return {**sim, "__distance": sim_distance(self.spec, sim, self.data)}
 
 
 # --- ABC-SMC ----------------------------------------------------------------------------------
@@ -386,11 +133,11 @@ def _sampler(workers: int, counters: _Counters, progress: bool, label: Callable[
             eps = _epsilon(ana, t)
             counters.reset(eps)
             stop = threading.Event()
-            bar = _bar(n, label(t), progress)
+            pbar = bar(n, label(t), progress)
 
             def poll() -> None:
                 while not stop.wait(0.5):
-                    _show(bar, counters, eps)
+                    _show(pbar, counters, eps)
 
             thread = threading.Thread(target=poll, daemon=True)
             thread.start()
@@ -399,8 +146,8 @@ def _sampler(workers: int, counters: _Counters, progress: bool, label: Callable[
             finally:
                 stop.set()
                 thread.join()
-                _show(bar, counters, eps)
-                bar.close()
+                _show(pbar, counters, eps)
+                pbar.close()
 
     return Sampler() if workers <= 1 else Sampler(n_procs=workers)
 
@@ -666,8 +413,3 @@ def command(a: Any) -> int:
     )
     print("wrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files))
     return 0
-
-
-def is_calibration(out: str | Path) -> bool:
-    """Whether ``out`` is a calibration's output folder (``report`` dispatches on it)."""
-    return (Path(out) / RUN).exists() and (Path(out) / HISTORY).exists()

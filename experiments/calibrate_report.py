@@ -28,16 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.calibrate import (
+from experiments.calibrate_io import (
     HISTORY,
     POSTERIOR,
     RUN,
     SCREENING,
     STATE,
-    _bar,
-    _map,
+    bar,
     bounds,
     generation_table,
+    parallel_map,
     priors_of,
     sim_targets,
     theta_seed,
@@ -95,8 +95,8 @@ def predictive(
     for i, k in enumerate(idx):
         theta = {n: float(post[n].iloc[k]) for n in names}
         jobs.append((theta, theta_seed(spec.root_seed, theta, salt=f"predictive {i}")))
-    with _bar(len(jobs), "posterior predictive check", progress) as bar:
-        sims = _map(_PredictOne(spec), jobs, workers, bar)
+    with bar(len(jobs), "posterior predictive check", progress) as pbar:
+        sims = parallel_map(_PredictOne(spec), jobs, workers, pbar)
     rows = []
     for i, (k, sim) in enumerate(zip(idx, sims, strict=True)):
         for name, value in sim.items():

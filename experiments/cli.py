@@ -288,7 +288,7 @@ def cmd_report(a: argparse.Namespace) -> int:
     """Write the report and print the headline comparison (or a calibration folder's report)."""
     import pandas as pd
 
-    from experiments.calibrate import is_calibration
+    from experiments.calibrate_io import is_calibration
 
     if is_calibration(a.out):
         from experiments.calibrate_report import write_report as calibration_report

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.calibrate import bounds, calibrate, natural, settings, theta_seed
+from experiments.calibrate import calibrate, settings
+from experiments.calibrate_io import bounds, natural, theta_seed
 from experiments.calibrate_report import check_table, posterior_table, weighted_quantile
 from experiments.cli import main
 from experiments.targets import Prior, SpecError, load_calibration, simulate
