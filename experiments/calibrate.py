@@ -41,6 +41,7 @@ import dataclasses
 import json
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -379,19 +380,29 @@ def command(a: Any) -> int:
             "--out names no folder; name the output folder, e.g. --out results/calibration"
         )
     spec = load_calibration(a.spec)
+    if a.draws < 2:
+        raise StoreError(f"--draws {a.draws}: the predictive check needs at least 2 draws")
     if not a.report_only:
-        c = calibrate(
-            spec,
-            a.out,
-            population_size=a.population_size,
-            max_generations=a.generations,
-            walltime_minutes=a.walltime_minutes,
-            workers=a.workers,
-            min_epsilon=a.min_epsilon,
-            skip_screening=a.skip_screening,
-            overwrite=a.overwrite,
-            progress=not a.quiet,
-        )
+        try:
+            c = calibrate(
+                spec,
+                a.out,
+                population_size=a.population_size,
+                max_generations=a.generations,
+                walltime_minutes=a.walltime_minutes,
+                workers=a.workers,
+                min_epsilon=a.min_epsilon,
+                skip_screening=a.skip_screening,
+                overwrite=a.overwrite,
+                progress=not a.quiet,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"interrupted; the finished generations are in {a.out}: run the same command "
+                "again to continue",
+                file=sys.stderr,
+            )
+            return 130
         g = c.generations
         last = g.iloc[-1] if len(g) else None
         print(

@@ -36,12 +36,14 @@ from experiments.calibrate_io import (
     STATE,
     bar,
     bounds,
+    fingerprint,
     generation_table,
     parallel_map,
     priors_of,
     sim_targets,
     theta_seed,
 )
+from experiments.errors import StoreError
 from experiments.files import atomic_write
 
 PINNED, LOOSE = 0.5, 0.8
@@ -266,6 +268,11 @@ def write_report(
     run = json.loads((out / RUN).read_text(encoding="utf-8"))
     if spec is None:
         spec = load_calibration(state["spec_path"])
+    if fingerprint(spec) != run.get("fingerprint"):
+        raise StoreError(
+            f"{out} was calibrated from another version of {state['spec_path']} (fixed values, "
+            "steps, seed, priors or targets changed since); report it with the spec it was made from"
+        )
     names = list(state["parameters"])
     priors = priors_of(spec, names)
     post = pd.read_parquet(out / POSTERIOR)

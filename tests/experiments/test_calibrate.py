@@ -165,6 +165,24 @@ def test_calibrate_refuses_other_spec_and_overwrite_starts_afresh(tmp_path, caps
     # --skip-screening calibrated all three priors; the overwritten folder screened afresh
     scr = pd.read_csv(out / "screening.csv")
     assert "mu_star" in scr.columns
+    # the report refuses a spec file changed since the calibration
+    other.write_text(other.read_text().replace("root_seed = 8", "root_seed = 9"))
+    capsys.readouterr()
+    assert main(["report", str(out), "--no-figures"]) == 2
+    err = capsys.readouterr().err
+    assert "another version of" in err and err.count("\n") == 1
+
+
+def test_calibrate_interrupted_says_how_to_continue(tmp_path, capsys, monkeypatch):
+    import experiments.calibrate as cal
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("signal 15")
+
+    monkeypatch.setattr(cal, "calibrate", killed)
+    assert cli(write(tmp_path), "--out", tmp_path / "cal") == 130
+    err = capsys.readouterr().err
+    assert "run the same command again to continue" in err and "--resume" not in err
 
 
 def test_calibrate_refuses_a_folder_that_is_not_a_calibration(tmp_path, capsys):
@@ -193,9 +211,12 @@ def test_calibrate_errors_name_the_key(tmp_path, capsys):
     bad = write(tmp_path, TINY.replace('"base_like", "act', '"base_likes", "act'), "b4.toml")
     assert cli(bad, "--out", tmp_path / "o4") == 2
     assert "base_likes not among [priors]" in capsys.readouterr().err
-    assert main(["calibrate", str(tmp_path / "tiny.toml"), "--out", "o", "--workers", "0"]) == 2
+    o5 = str(tmp_path / "o5")
+    assert main(["calibrate", str(tmp_path / "tiny.toml"), "--out", o5, "--workers", "0"]) == 2
     assert cli(write(tmp_path), "--out", tmp_path / "none", "--report-only") == 2
     assert "no finished generation" in capsys.readouterr().err
+    assert main(["calibrate", str(tmp_path / "tiny.toml"), "--out", o5, "--draws", "1"]) == 2
+    assert "--draws 1: the predictive check needs at least 2 draws" in capsys.readouterr().err
 
 
 def test_theta_seed_is_a_function_of_root_seed_values_and_salt():
