@@ -72,11 +72,13 @@ from experiments.errors import StoreError
 from experiments.files import atomic_write, write_json
 from experiments.spec_types import SpecError
 
+# Sized for about two hours on 2 cores at 1,000 users x 14 days (docs/experiments.md,
+# "Calibration": about 14 s per simulation with one effect target on the shared machine).
 ABC_DEFAULTS: dict[str, Any] = {
-    "population_size": 200,
-    "max_generations": 8,
+    "population_size": 50,
+    "max_generations": 6,
     "min_epsilon": 0.0,
-    "max_walltime_minutes": 110.0,
+    "max_walltime_minutes": 100.0,
     "workers": 2,
 }
 
@@ -109,9 +111,11 @@ class _Counters:
     def reset(self, eps: float) -> None:
         self.evals.value, self.accepted.value, self.eps.value = 0, 0, eps
 
-    def count(self, d: float) -> None:
+    def simulated(self) -> None:
         with self.evals.get_lock():
             self.evals.value += 1
+
+    def judged(self, d: float) -> None:
         if d <= self.eps.value:
             with self.accepted.get_lock():
                 self.accepted.value += 1
@@ -122,7 +126,7 @@ def _sampler(workers: int, counters: _Counters, progress: bool, label: Callable[
 
     The bar counts accepted particles against the population size and shows the simulations
     run, the acceptance rate so far and the generation's epsilon; the counts come from the
-    distance function (:class:`_Counters`), which runs in the workers.
+    model and distance functions (:class:`_Counters`), which run in the workers.
     """
     import pyabc
 
@@ -163,6 +167,8 @@ def _epsilon(ana: Any, t: int) -> float:
 
 def _show(bar: Any, c: _Counters, eps: float) -> None:
     evals, acc = int(c.evals.value), int(c.accepted.value)
+    if math.isinf(eps):  # the prior sample: every simulation is accepted, none is judged
+        acc = evals
     bar.n = min(acc, bar.total or acc)
     rate = f"{acc / evals:.0%}" if evals else "-"
     bar.set_postfix_str(f"sims {evals}, acceptance {rate}, eps {eps:.3g}", refresh=False)
@@ -256,7 +262,7 @@ def calibrate(
     prior = pyabc.Distribution(
         **{p.name: pyabc.RV("uniform", bounds(p)[0], bounds(p)[1] - bounds(p)[0]) for p in priors}
     )
-    model = _Model(spec, {p.name: p for p in priors})
+    model = _Model(spec, {p.name: p for p in priors}, counters)
     dist = _Distance(spec, data, counters)
     max_g = cfg["max_generations"]
     sampler = _sampler(
@@ -300,17 +306,26 @@ def calibrate(
         ):
             stop = f"walltime {cfg['max_walltime_minutes']} min used"
         else:
-            history = fresh().run(minimum_epsilon=cfg["min_epsilon"], max_nr_populations=1)
+            try:
+                history = fresh().run(minimum_epsilon=cfg["min_epsilon"], max_nr_populations=1)
+            except KeyboardInterrupt:
+                _session(out, "interrupted", cfg)
+                raise
             write_posterior(out, spec, names, history, finished=False)
     finished = stop.startswith(("max_generations", "epsilon"))
     if int(history.max_t) >= 0:
         write_posterior(out, spec, names, history, finished=finished)
+    _session(out, stop, cfg)
+    return Calibration(out, names, generation_table(history), finished, stop)
+
+
+def _session(out: Path, stop: str, cfg: Mapping[str, Any]) -> None:
+    """Record in run.json when this invocation ended, why, and with which settings."""
     run = json.loads((out / RUN).read_text(encoding="utf-8"))
     run.setdefault("sessions", []).append(
         {"ended": datetime.now(UTC).isoformat(timespec="seconds"), "stop": stop, "settings": cfg}
     )
     write_json(out / RUN, run)
-    return Calibration(out, names, generation_table(history), finished, stop)
 
 
 @dataclasses.dataclass
@@ -319,10 +334,14 @@ class _Model:
 
     spec: Any
     priors: dict[str, Any]
+    counters: _Counters | None = None
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         theta = {k: natural(self.priors[k], float(v)) for k, v in pars.items()}
-        return sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
+        out = sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
+        if self.counters is not None:
+            self.counters.simulated()
+        return out
 
 
 @dataclasses.dataclass
@@ -336,7 +355,7 @@ class _Distance:
     def __call__(self, x: Mapping[str, float], x_0: Mapping[str, float]) -> float:
         d = sim_distance(self.spec, x, self.data)
         if self.counters is not None:
-            self.counters.count(d)
+            self.counters.judged(d)
         return d
 
 

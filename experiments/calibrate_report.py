@@ -8,8 +8,9 @@
   *loose* above 0.8 and *partly* between.
 * **Posterior predictive check**: ``draws`` particles drawn by weight (seeded by the spec's
   root seed), each simulated with a fresh seed; per target (fitted and held out): the data's
-  value and interval, the model's median and 90% interval over the draws, and whether the
-  data's value lies inside that interval. The held-out targets are reported apart, as
+  value and interval, the model's median and 90% interval over the draws, whether the
+  data's value lies inside that interval, and z, the median's distance from the data in
+  units of the target's sd. The held-out targets are reported apart, as
   validation: the fit never saw them.
 * Figures (``DIR/figures``): the posterior marginals (weighted histograms on the prior range)
   and the pairs (weighted scatter of every pair of parameters).
@@ -142,6 +143,7 @@ def check_table(spec: Any, draws: pd.DataFrame, data: dict[str, float] | None) -
                 "model_q05": q5,
                 "model_q95": q95,
                 "inside": "yes" if len(v) and q5 <= value <= q95 else "no",
+                "z": (q50 - value) / float(t.sd),
                 "confidence": t.confidence,
                 "n": len(v),
             }
@@ -292,7 +294,7 @@ def write_report(
     files += figs
 
     cols = ["target", "measure", "data", "data_low", "data_high", "sd", "model_median"]
-    cols += ["model_q05", "model_q95", "inside", "confidence"]
+    cols += ["model_q05", "model_q95", "inside", "z", "confidence"]
     fitted, held = check[~check["held_out"]], check[check["held_out"]]
     screening = pd.read_csv(out / SCREENING) if (out / SCREENING).exists() else pd.DataFrame()
     lines = [
@@ -335,6 +337,10 @@ def write_report(
         f"pinned below {PINNED}, loose above {LOOSE}, partly between.",
         "",
         markdown(table),
+        ""
+        if len(post) >= 100
+        else f"*{len(post)} particles: the quantiles and verdicts are rough; a population of "
+        "100 or more makes them stable.*",
         "",
         "![marginals](figures/posterior_marginals.png)" if figs else "",
         "![pairs](figures/posterior_pairs.png)" if figs else "",
@@ -342,7 +348,9 @@ def write_report(
         "## Posterior predictive check (fitted targets)",
         "",
         f"{draws} particles drawn by weight, each run on a fresh seed; inside: the data's value "
-        "lies in the model's 90% interval (which holds seed noise and parameter uncertainty).",
+        "lies in the model's 90% interval (which holds seed noise and parameter uncertainty); "
+        "z: the model's median minus the data's value, in units of the target's sd (what the "
+        "distance weighs).",
         "",
         markdown(fitted[cols]),
         "",

@@ -274,6 +274,7 @@ def test_check_table_inside_is_the_data_value_in_the_model_90_interval(tmp_path)
     check = check_table(spec, pd.DataFrame(rows), None).set_index("target")
     assert check.loc["engagement", "model_median"] == pytest.approx(50.5)
     assert check.loc["engagement", "inside"] == "no"  # 0.15 below the 5% quantile 5.95
+    assert check.loc["engagement", "z"] == pytest.approx((50.5 - 0.15) / 0.03)
     assert check.loc["viewers", "inside"] == "yes"
     assert check.loc["retention", "inside"] == "no" and check.loc["retention", "n"] == 0
     check = check_table(spec, pd.DataFrame(rows), {"engagement": 50.0}).set_index("target")
