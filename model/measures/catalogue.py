@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, Literal
 
 from agents.generations import GENERATIONS
-from model.measures import cascades, opinion, population
+from model.measures import calibration, cascades, opinion, population
 
 #: The cohorts of the per-cohort columns, in column order.
 COHORTS: tuple[str, ...] = GENERATIONS
@@ -203,6 +203,43 @@ _DECLARED = (
     Measure("adopted_share", "population", "query",
         "Share of users who forwarded (adopted) at least one item", _SHARE, 0.0, 1.0,
         population.adopted_share, per_cohort=False, cumulative=True, experiment=False),
+    # ---------------------------------------------------------------- calibration targets
+    # on request, at the end of a run (experiments/targets.py; docs/evidence.md, "Calibration
+    # targets"): the snapshot and the experiments' columns do not carry them
+    Measure("weekly_commenters", "population", "query",
+        "Share of users who commented on a news (outlet) item in the last week", _SHARE, 0.0,
+        1.0, calibration.weekly_commenters, experiment=False),
+    Measure("top10_contribution_share", "population", "query",
+        "Share of posts, forwards and news comments made by the most active 10% of users",
+        "share of contributions", 0.0, 1.0, calibration.top10_contribution_share,
+        per_cohort=False, cumulative=True, experiment=False),
+    Measure("incivility_share", "population", "query",
+        "Uncivil share of user comments on outlet items", "share of comments", 0.0, 1.0,
+        calibration.incivility_share, per_cohort=False, cumulative=True, experiment=False),
+    Measure("focal_incivility_share", "population", "query",
+        "Uncivil share of user comments on the focal outlet's items", "share of comments", 0.0,
+        1.0, calibration.focal_incivility_share, per_cohort=False, cumulative=True,
+        experiment=False),
+    Measure("unfollow_rate", "population", "query",
+        "Daily unfollow hazard of the focal outlet's initial followers implied by retention",
+        "per follower per day", 0.0, 1.0, calibration.unfollow_rate, experiment=False),
+    Measure("ties_broken_51d", "population", "query",
+        "Share of initial followers the run's daily unfollow hazard breaks in 51 days",
+        "share of initial followers", 0.0, 1.0, calibration.ties_broken_51d, experiment=False),
+    Measure("weekly_reach", "population", "query",
+        "Share of users who viewed a focal item in the last week", _SHARE, 0.0, 1.0,
+        calibration.weekly_reach, experiment=False),
+    Measure("engagement_per_impression", "population", "query",
+        "Likes, comments and forwards of focal items per delivery of one to a screen",
+        "reactions per impression", 0.0, 3.0, calibration.engagement_per_impression,
+        per_cohort=False, cumulative=True, experiment=False),
+    Measure("never_forwarded_share", "cascade", "query",
+        "Share of outlet items nobody forwarded", "share of items", 0.0, 1.0,
+        calibration.never_forwarded_share, per_cohort=False, cumulative=True, experiment=False),
+    Measure("commenter_return", "population", "query",
+        "Share of focal commenters who commented on a focal item again in a later step",
+        "share of commenters", 0.0, 1.0, calibration.commenter_return, cumulative=True,
+        experiment=False),
 )  # fmt: skip
 
 #: Every measure by name, in report order: the step measures, then the final ones.

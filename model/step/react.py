@@ -32,6 +32,7 @@ from model import jit, portable
 from model.content import OUTLET, PROOF_MIN_VIEWS, USER
 from model.fatigue import decay_factor, decayed, load_keep
 from model.jit import expit, njit
+from model.measures.calibration import record_comments
 from model.step.records import Reactions, Views
 
 if TYPE_CHECKING:
@@ -374,6 +375,8 @@ def react(world: World, t: int, v: Views) -> Reactions:
     # every forward is logged (item, forwarder, the user it came from, step): forwards are
     # few next to views, so this costs little even at 10^6 users
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
+    # who commented on what, per user, for the calibration targets (model/measures/calibration.py)
+    record_comments(world, t, u[ci], outlet[ci], focal[ci])
     return Reactions(
         res=res,
         trust=trust,

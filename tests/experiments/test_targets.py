@@ -195,3 +195,86 @@ def test_simulate_is_reproducible_and_pairs_the_arms(spec: CalibrationSpec) -> N
 def test_simulate_rejects_a_theta_key_that_is_not_a_prior(spec: CalibrationSpec) -> None:
     with pytest.raises(KeyError, match="base_like"):
         simulate(spec, {"base_like": 0.1}, seed=1)
+
+
+def test_runs_with_the_same_parameters_run_once(write, monkeypatch) -> None:
+    """The base run, a control equal to it (a switch set to its preset value) and arms two
+    targets share are each run once per simulate."""
+    import experiments.targets as targets
+
+    extra = """
+    [targets.reply_effect]
+    measure = "retention"
+    effect = "ratio"
+    control = { "strategy.reply_share" = 0.0 }
+    treatment = { "strategy.reply_share" = 0.3 }
+    value = 1.0
+    sd = 0.1
+    population = "test"
+    source = "test"
+    confidence = "low"
+    """
+    text = textwrap.dedent(TINY).replace("[abc]", textwrap.dedent(extra) + "\n[abc]")
+    spec = load_calibration(write(text))
+    calls: list[dict] = []
+    real = targets._run
+
+    def counting(spec, changes, seed, cols):
+        calls.append(dict(changes))
+        return real(spec, changes, seed, cols)
+
+    monkeypatch.setattr(targets, "_run", counting)
+    sim = simulate(spec, {"base_comment": 0.003, "following.churn_prob": 0.002}, seed=1)
+    # base (= reply control), churn control, churn treatment, reply treatment
+    assert len(calls) == 4
+    assert set(sim) == {"engagement", "young_reach", "churn_effect", "reply_effect"}
+
+
+def test_the_shipped_spec_loads_with_held_out_targets() -> None:
+    spec = load_calibration(
+        Path(__file__).parents[2] / "experiments" / "specs" / "calibration.toml"
+    )
+    assert len(spec.held_out()) >= 2 and len(spec.fitted()) >= 5
+    assert len(spec.priors) <= 20 and set(spec.screening["candidates"]) <= set(
+        spec.parameter_names()
+    )
+    for t in spec.targets:
+        assert t.source and t.population and t.sd > 0
+        if t.interval is not None:
+            assert t.interval[0] <= t.value <= t.interval[1], t.name
+    for p in spec.priors:
+        assert p.low < p.high
+    # the data values of the issue lie inside the priors
+    prior = {p.name: p for p in spec.priors}
+    assert prior["base_comment"].low <= 0.003 <= prior["base_comment"].high
+    assert prior["following.churn_prob"].low <= 0.0001
+
+
+def test_synthetic_targets_point_back_to_the_parameter_that_made_them(write) -> None:
+    """Data made by the model at base_comment 0.003 are nearest, on the same seed, to the run at
+    0.003 among a grid spanning the prior: the distance is 0 there and grows away from it."""
+    text = """
+    name = "one"
+    steps = 48
+    root_seed = 1
+    [fixed]
+    n_users = 200
+    [priors]
+    base_comment = { low = 0.0005, high = 0.1, scale = "log", source = "test" }
+    [targets.weekly_commenters]
+    measure = "weekly_commenters"
+    value = 0.1
+    sd = 0.02
+    population = "test"
+    source = "test"
+    confidence = "low"
+    """
+    spec = load_calibration(write(text))
+    data = simulate(spec, {"base_comment": 0.003}, seed=5)
+    d = {
+        b: distance(spec, simulate(spec, {"base_comment": b}, seed=5), data)
+        for b in (0.0005, 0.003, 0.02, 0.1)
+    }
+    assert d[0.003] == 0.0
+    assert d[0.02] > 0 and d[0.1] > d[0.02]
+    assert min(d, key=d.get) == 0.003
