@@ -9,8 +9,9 @@
 * **Posterior predictive check**: ``draws`` particles drawn by weight (seeded by the spec's
   root seed), each simulated with a fresh seed; per target (fitted and held out): the data's
   value and interval, the model's median and 90% interval over the draws, whether the
-  data's value lies inside that interval, and z, the median's distance from the data in
-  units of the target's sd. The held-out targets are reported apart, as
+  data's value lies inside that interval (``inside``), whether the data's own 90% range
+  (value +- 1.645 sd) overlaps it (``consistent``), and z, the median's distance from the
+  data in units of the target's sd. The held-out targets are reported apart, as
   validation: the fit never saw them.
 * Figures (``DIR/figures``): the posterior marginals (weighted histograms on the prior range)
   and the pairs (weighted scatter of every pair of parameters).
@@ -48,6 +49,7 @@ from experiments.errors import StoreError
 from experiments.files import atomic_write
 
 PINNED, LOOSE = 0.5, 0.8
+Z90 = 1.6449  # the normal's 95% quantile: value +- Z90 sd is a 90% range
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | list[float]) -> np.ndarray:
@@ -144,6 +146,11 @@ def check_table(spec: Any, draws: pd.DataFrame, data: dict[str, float] | None) -
                 "model_q95": q95,
                 "inside": "yes" if len(v) and q5 <= value <= q95 else "no",
                 "z": (q50 - value) / float(t.sd),
+                # the data's own 90% range (value +- 1.645 sd, the uncertainty the distance
+                # uses) overlaps the model's: a miss by less than the figure's own uncertainty
+                "consistent": "yes"
+                if len(v) and q5 <= value + Z90 * t.sd and value - Z90 * t.sd <= q95
+                else "no",
                 "confidence": t.confidence,
                 "n": len(v),
             }
@@ -294,7 +301,7 @@ def write_report(
     files += figs
 
     cols = ["target", "measure", "data", "data_low", "data_high", "sd", "model_median"]
-    cols += ["model_q05", "model_q95", "inside", "z", "confidence"]
+    cols += ["model_q05", "model_q95", "inside", "consistent", "z", "confidence"]
     fitted, held = check[~check["held_out"]], check[check["held_out"]]
     screening = pd.read_csv(out / SCREENING) if (out / SCREENING).exists() else pd.DataFrame()
     lines = [
@@ -349,6 +356,7 @@ def write_report(
         "",
         f"{draws} particles drawn by weight, each run on a fresh seed; inside: the data's value "
         "lies in the model's 90% interval (which holds seed noise and parameter uncertainty); "
+        "consistent: the data's own 90% range (value +- 1.645 sd) overlaps that interval; "
         "z: the model's median minus the data's value, in units of the target's sd (what the "
         "distance weighs).",
         "",

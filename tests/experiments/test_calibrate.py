@@ -276,6 +276,11 @@ def test_check_table_inside_is_the_data_value_in_the_model_90_interval(tmp_path)
     assert check.loc["engagement", "inside"] == "no"  # 0.15 below the 5% quantile 5.95
     assert check.loc["engagement", "z"] == pytest.approx((50.5 - 0.15) / 0.03)
     assert check.loc["viewers", "inside"] == "yes"
+    assert check.loc["engagement", "consistent"] == "no"  # 0.15 + 1.645 * 0.03 < 5.95
+    near_rows = [{"draw": i, "target": "viewers", "value": 0.6 + i / 1000} for i in range(100)]
+    near = check_table(spec, pd.DataFrame(near_rows), None).set_index("target").loc["viewers"]
+    # 0.5 is below the model's 5% quantile 0.605 but within its own 1.645 sd (0.1645)
+    assert near["inside"] == "no" and near["consistent"] == "yes"
     assert check.loc["retention", "inside"] == "no" and check.loc["retention", "n"] == 0
     check = check_table(spec, pd.DataFrame(rows), {"engagement": 50.0}).set_index("target")
     assert check.loc["engagement", "inside"] == "yes" and check.loc["engagement", "data"] == 50
