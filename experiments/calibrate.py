@@ -72,8 +72,9 @@ from experiments.errors import StoreError
 from experiments.files import atomic_write, write_json
 from experiments.spec_types import SpecError
 
-# Sized for about two hours on 2 cores at 1,000 users x 14 days (docs/experiments.md,
-# "Calibration": about 14 s per simulation with one effect target on the shared machine).
+# For a spec whose [abc] leaves a key out: a budget of under two hours on 2 cores when one
+# simulation takes a few seconds (docs/experiments.md, "Calibration", measured costs).
+# max_walltime_minutes = 0 means no time limit.
 ABC_DEFAULTS: dict[str, Any] = {
     "population_size": 50,
     "max_generations": 6,
