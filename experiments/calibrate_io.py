@@ -198,13 +198,19 @@ def write_posterior(
             "spec_path": str(spec.path),
             "parameters": list(names),
             "generation": t,
-            "epsilon": float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf,
+            "epsilon": _finite(pops["epsilon"].iloc[-1]) if len(pops) else None,
             "n_particles": len(df),
             "fixed": spec.fixed,
             "steps": spec.steps,
             "finished": bool(finished),
         },
     )
+
+
+def _finite(x: Any) -> float | None:
+    """A float for JSON: None for an infinite or missing value (strict JSON has no Infinity)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def generation_table(history: Any) -> pd.DataFrame:

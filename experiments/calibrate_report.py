@@ -159,6 +159,8 @@ def check_table(spec: Any, draws: pd.DataFrame, data: dict[str, float] | None) -
 
 
 def _fmt(x: Any) -> str:
+    if x is None:
+        return "-"
     if isinstance(x, float | np.floating):
         if not math.isfinite(x):
             return "-"
@@ -312,7 +314,7 @@ def write_report(
         f"Spec `{state['spec_path']}`; {spec.steps} steps; fixed: "
         + ", ".join(f"{k} = {v}" for k, v in spec.fixed.items())
         + ".",
-        f"Generation {state['generation']} of the History, epsilon {state['epsilon']:.3g}, "
+        f"Generation {state['generation']} of the History, epsilon {_fmt(state['epsilon'])}, "
         f"{state['n_particles']} particles; "
         + (
             "finished."

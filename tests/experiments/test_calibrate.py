@@ -97,7 +97,8 @@ def test_calibrate_end_to_end_resume_report_and_contract(tmp_path, capsys):
     kept = sorted(d["factor"].head(2))
 
     # the contract: posterior.parquet and calibration.json
-    state = json.loads((out / "calibration.json").read_text())
+    strict = {"parse_constant": lambda c: pytest.fail(f"calibration.json holds {c}")}
+    state = json.loads((out / "calibration.json").read_text(), **strict)
     assert state["spec"] == "tiny" and state["generation"] == 0 and state["steps"] == 36
     assert sorted(state["parameters"]) == kept and state["fixed"] == {"n_users": 150}
     assert state["n_particles"] == 8 and state["finished"] is True
