@@ -41,6 +41,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 import sys
 import threading
 import time
@@ -62,6 +63,7 @@ from experiments.calibrate_io import (
     natural,
     prepare,
     priors_of,
+    quiet_worker,
     sim_distance,
     sim_targets,
     theta_seed,
@@ -336,8 +338,12 @@ class _Model:
     spec: Any
     priors: dict[str, Any]
     counters: _Counters | None = None
+    parent: int = dataclasses.field(default_factory=os.getpid)
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
+        if os.getpid() != self.parent:  # first call in one of pyabc's forked workers
+            quiet_worker()
+            self.parent = os.getpid()
         theta = {k: natural(self.priors[k], float(v)) for k, v in pars.items()}
         out = sim_targets(self.spec, theta, theta_seed(self.spec.root_seed, theta))
         if self.counters is not None:

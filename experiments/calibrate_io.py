@@ -108,7 +108,9 @@ def parallel_map(
         return out
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:
+    with ProcessPoolExecutor(
+        workers, mp_context=mp.get_context("fork"), initializer=quiet_worker
+    ) as ex:
         futures = [ex.submit(fn, x) for x in items]
         out = []
         for f in futures:
@@ -116,6 +118,18 @@ def parallel_map(
             if bar is not None:
                 bar.update(1)
         return out
+
+
+def quiet_worker() -> None:
+    """In a forked worker: die on SIGTERM and ignore Ctrl-C, the parent's to handle.
+
+    A worker inherits the command's SIGTERM handler (which raises KeyboardInterrupt); when
+    the parent, interrupted, ends its workers, each would print a traceback.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def bar(total: int | None, desc: str, enabled: bool) -> Any:
