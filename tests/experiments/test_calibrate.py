@@ -363,3 +363,27 @@ def test_calibration_recovers_known_parameters_from_synthetic_targets(tmp_path):
         row = table.loc[name]
         assert row["q05"] <= value <= row["q95"], (name, value, row.to_dict())
         assert row["width_ratio"] < 0.6, (name, row.to_dict())
+
+
+def test_a_forked_worker_leaves_interrupts_to_the_parent(tmp_path):
+    """pyabc's workers inherit the command's SIGTERM handler (raise KeyboardInterrupt); the
+    model resets it on its first call in another process, so an interrupted calibration ends
+    its workers without a traceback each. Run here in-process as if forked (parent = -1)."""
+    import signal
+
+    from experiments.calibrate import _Model
+
+    spec = load_calibration(write(tmp_path))
+    priors = {p.name: p for p in spec.priors}
+    term, sigint = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGTERM, lambda *a: None)
+        model = _Model(spec, priors, parent=-1)
+        out = model({"base_like": -1.0})  # log10 units: base_like 0.1
+        assert set(out) == {"engagement", "viewers", "retention"}
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        assert model.parent > 0  # reset once per worker
+    finally:
+        signal.signal(signal.SIGTERM, term)
+        signal.signal(signal.SIGINT, sigint)
