@@ -1,4 +1,4 @@
-"""The command line: ``python -m experiments plan|run|explain|status|report|params``.
+"""The command line: ``python -m experiments plan|run|explain|calibrate|status|report|params``.
 
     python -m experiments plan experiments/specs/interactive_vs_one_way.toml
     python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship \\
@@ -8,12 +8,14 @@
     python -m experiments status results/flagship
     python -m experiments report results/flagship
     python -m experiments explain experiments/specs/interactive_vs_one_way.toml --out results/explain
+    python -m experiments calibrate experiments/specs/calibration.toml --out results/calibration
 
 ``--set KEY=VALUE`` changes a fixed parameter or a top-level key (``replicates``, ``steps``, ...)
 for one invocation; the values are TOML (``--set n_users=2000 --set initial_opinion='"uniform"'``).
 
 This file is a little over 400 lines because every subcommand's parser sits with its handler;
-``explain``'s handler lives in :mod:`experiments.explain`.
+``explain``'s handler lives in :mod:`experiments.explain`, ``calibrate``'s parser and handler in
+:mod:`experiments.calibrate`.
 """
 
 from __future__ import annotations
@@ -283,8 +285,17 @@ def cmd_status(a: argparse.Namespace) -> int:
 
 
 def cmd_report(a: argparse.Namespace) -> int:
-    """Write the report and print the headline comparison."""
+    """Write the report and print the headline comparison (or a calibration folder's report)."""
     import pandas as pd
+
+    from experiments.calibrate_io import is_calibration
+
+    if is_calibration(a.out):
+        from experiments.calibrate_report import write_report as calibration_report
+
+        files = calibration_report(a.out, figures_=not a.no_figures)
+        print("wrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in files))
+        return 0
 
     from experiments.report import headline_point, headline_table, write_report
     from experiments.results import load_results
@@ -402,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
     p.set_defaults(func=cmd_explain)
+
+    from experiments.calibrate import add_parser as add_calibrate
+
+    add_calibrate(sub, _positive_int)
 
     p = sub.add_parser(
         "status",
