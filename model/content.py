@@ -210,11 +210,29 @@ class ContentStore:
         self._cap = max(16, capacity)
         for name, dtype in _ITEM_FIELDS.items():
             setattr(self, "_" + name, np.zeros(self._cap, dtype=dtype))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Keep each column's view of its first ``n`` rows as a plain attribute: the kernels
+        read the columns about 80 times a step, and a ``__getattr__`` call and a fresh slice
+        each time cost more than the views' refresh when items are added (a few times a step)."""
+        d, n = self.__dict__, self.n
+        for name in _ITEM_FIELDS:
+            d[name] = d["_" + name][:n]
+
+    def __getstate__(self) -> dict:
+        # the views are not stored: pickle would copy each one apart from its column
+        return {k: v for k, v in self.__dict__.items() if k not in _ITEM_FIELDS}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._refresh()
 
     def __len__(self) -> int:
         return self.n
 
     def __getattr__(self, name: str) -> np.ndarray:
+        # only reached for a name that is not an attribute (the views are set by _refresh)
         if name in _ITEM_FIELDS:
             return self.__dict__["_" + name][: self.n]
         raise AttributeError(name)
@@ -239,6 +257,7 @@ class ContentStore:
         for name, values in cols.items():
             self.__dict__["_" + name][self.n : self.n + k] = values
         self.n += k
+        self._refresh()
         return ids
 
     def count(self, counter: str, items: np.ndarray) -> None:
