@@ -202,6 +202,50 @@ def _count(arr, items, n):
         arr[it] += 1
 
 
+@njit
+def top_engaged(
+    created: np.ndarray,
+    likes: np.ndarray,
+    comments: np.ndarray,
+    forwards: np.ndarray,
+    since: int,
+    top: int,
+) -> np.ndarray:
+    """The ``top`` items created at or after ``since`` with most likes + comments + forwards
+    (at least one), most first, ties in item order: what a stable argsort of minus the
+    engagement gave, in one pass that keeps the best ``top`` so far (``created`` is sorted).
+    """
+    n = created.shape[0]
+    lo, hi = 0, n
+    while lo < hi:  # the first item created at or after ``since`` (searchsorted, left)
+        mid = (lo + hi) // 2
+        if created[mid] < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    top = max(top, 0)
+    best = np.empty(top, dtype=np.int64)
+    score = np.empty(top, dtype=np.int64)
+    k = 0
+    for it in range(lo, n):
+        e = likes[it] + comments[it] + forwards[it]
+        if e <= 0 or (k == top and (top == 0 or e <= score[k - 1])):
+            continue
+        # insert after every kept item of at least this engagement (earlier items win ties);
+        # a full list drops its last
+        j = k if k < top else top - 1
+        while j > 0 and score[j - 1] < e:
+            if j < top:
+                best[j] = best[j - 1]
+                score[j] = score[j - 1]
+            j -= 1
+        best[j] = it
+        score[j] = e
+        if k < top:
+            k += 1
+    return best[:k]
+
+
 class ContentStore:
     """All items ever published, one row each; arrays grow by doubling."""
 

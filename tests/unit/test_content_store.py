@@ -8,7 +8,7 @@ import pickle
 
 import numpy as np
 
-from model.content import OUTLET, USER, ContentStore
+from model.content import OUTLET, USER, ContentStore, top_engaged
 
 
 def _store(capacity: int = 16) -> ContentStore:
@@ -50,3 +50,39 @@ def test_a_copied_store_has_its_own_aliased_columns() -> None:
         other.add(source_kind=np.array([USER]), source=np.array([1]))
         assert other.source.tolist() == [0, 5, 7, 1]
     assert c.views.tolist() == [0, 0, 0] and c.n == 3
+
+
+def _top_by_argsort(created, likes, comments, forwards, since, top):
+    """The array code top_engaged replaced: a stable argsort of minus the engagement."""
+    start = int(np.searchsorted(created, since, side="left"))
+    if start >= len(created):
+        return []
+    eng = likes[start:] + comments[start:] + forwards[start:]
+    if eng.max(initial=0) == 0:
+        return []
+    best = np.argsort(-eng, kind="stable")[:top]
+    return (best[eng[best] > 0] + start).tolist()
+
+
+def test_top_engaged_by_hand() -> None:
+    created = np.array([0, 1, 1, 2, 3, 3], dtype=np.int32)
+    likes = np.array([9, 1, 0, 2, 0, 1])
+    comments = np.array([0, 1, 0, 0, 0, 0])
+    forwards = np.array([0, 0, 0, 0, 0, 1])
+    # from step 1: items 1..5 with engagement 2, 0, 2, 0, 2: ties in item order, no zeros
+    assert top_engaged(created, likes, comments, forwards, 1, 10).tolist() == [1, 3, 5]
+    assert top_engaged(created, likes, comments, forwards, 1, 2).tolist() == [1, 3]
+    assert top_engaged(created, likes, comments, forwards, 0, 2).tolist() == [0, 1]
+    assert top_engaged(created, likes, comments, forwards, 4, 5).tolist() == []
+    assert top_engaged(created, likes, comments, forwards, 0, 0).tolist() == []
+
+
+def test_top_engaged_equals_the_stable_argsort() -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        n = int(rng.integers(0, 80))
+        created = np.sort(rng.integers(0, 30, n)).astype(np.int32)
+        cols = [rng.integers(0, k, n).astype(np.int64) for k in (3, 2, 2)]
+        since, top = int(rng.integers(-2, 32)), int(rng.integers(0, 12))
+        got = top_engaged(created, *cols, since, top).tolist()
+        assert got == _top_by_argsort(created, *cols, since, top)
