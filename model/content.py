@@ -202,6 +202,50 @@ def _count(arr, items, n):
         arr[it] += 1
 
 
+@njit
+def top_engaged(
+    created: np.ndarray,
+    likes: np.ndarray,
+    comments: np.ndarray,
+    forwards: np.ndarray,
+    since: int,
+    top: int,
+) -> np.ndarray:
+    """The ``top`` items created at or after ``since`` with most likes + comments + forwards
+    (at least one), most first, ties in item order: what a stable argsort of minus the
+    engagement gave, in one pass that keeps the best ``top`` so far (``created`` is sorted).
+    """
+    n = created.shape[0]
+    lo, hi = 0, n
+    while lo < hi:  # the first item created at or after ``since`` (searchsorted, left)
+        mid = (lo + hi) // 2
+        if created[mid] < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    top = max(top, 0)
+    best = np.empty(top, dtype=np.int64)
+    score = np.empty(top, dtype=np.int64)
+    k = 0
+    for it in range(lo, n):
+        e = likes[it] + comments[it] + forwards[it]
+        if e <= 0 or (k == top and (top == 0 or e <= score[k - 1])):
+            continue
+        # insert after every kept item of at least this engagement (earlier items win ties);
+        # a full list drops its last
+        j = k if k < top else top - 1
+        while j > 0 and score[j - 1] < e:
+            if j < top:
+                best[j] = best[j - 1]
+                score[j] = score[j - 1]
+            j -= 1
+        best[j] = it
+        score[j] = e
+        if k < top:
+            k += 1
+    return best[:k]
+
+
 class ContentStore:
     """All items ever published, one row each; arrays grow by doubling."""
 
@@ -210,11 +254,29 @@ class ContentStore:
         self._cap = max(16, capacity)
         for name, dtype in _ITEM_FIELDS.items():
             setattr(self, "_" + name, np.zeros(self._cap, dtype=dtype))
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Keep each column's view of its first ``n`` rows as a plain attribute: the kernels
+        read the columns about 80 times a step, and a ``__getattr__`` call and a fresh slice
+        each time cost more than the views' refresh when items are added (a few times a step)."""
+        d, n = self.__dict__, self.n
+        for name in _ITEM_FIELDS:
+            d[name] = d["_" + name][:n]
+
+    def __getstate__(self) -> dict:
+        # the views are not stored: pickle would copy each one apart from its column
+        return {k: v for k, v in self.__dict__.items() if k not in _ITEM_FIELDS}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._refresh()
 
     def __len__(self) -> int:
         return self.n
 
     def __getattr__(self, name: str) -> np.ndarray:
+        # only reached for a name that is not an attribute (the views are set by _refresh)
         if name in _ITEM_FIELDS:
             return self.__dict__["_" + name][: self.n]
         raise AttributeError(name)
@@ -239,6 +301,7 @@ class ContentStore:
         for name, values in cols.items():
             self.__dict__["_" + name][self.n : self.n + k] = values
         self.n += k
+        self._refresh()
         return ids
 
     def count(self, counter: str, items: np.ndarray) -> None:

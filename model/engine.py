@@ -31,7 +31,7 @@ from model import rules
 from model import snapshot as snapshot_file
 from model import step as phases
 from model.constants import TRENDING_WINDOW
-from model.content import CHANNELS, ContentStore, EventLog
+from model.content import CHANNELS, ContentStore, EventLog, top_engaged
 from model.measures import build_datacollector, snapshot
 from model.measures.population import daily_focal_viewers, reach
 from model.network import Networks, build_networks
@@ -227,14 +227,8 @@ class OpinionEcology(mesa.Model):
     def trending_items(self, t: int, top: int = 10) -> np.ndarray:
         """The ``top`` items with most likes + comments + forwards among those of the last day."""
         c = self.content
-        start = int(np.searchsorted(c.created, t - TRENDING_WINDOW, side="left"))
-        if start >= c.n:
-            return np.zeros(0, dtype=np.int64)
-        eng = c.likes[start:] + c.comments[start:] + c.forwards[start:]
-        if eng.max(initial=0) == 0:
-            return np.zeros(0, dtype=np.int64)
-        best = np.argsort(-eng, kind="stable")[:top]
-        return (best[eng[best] > 0] + start).astype(np.int64)
+        since = int(t) - TRENDING_WINDOW
+        return top_engaged(c.created, c.likes, c.comments, c.forwards, since, int(top))
 
     def opinions_converged(self, tol: float = 1e-6) -> bool:
         """No pair can interact any more: clusters are further apart than epsilon and each is a point."""

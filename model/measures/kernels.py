@@ -430,6 +430,44 @@ def opinion_moments(x: np.ndarray, gen: np.ndarray, n_cohorts: int) -> np.ndarra
 
 
 @njit
+def _gathered_sums(x: np.ndarray, indices: np.ndarray, lo: int, n: int) -> tuple[float, float]:
+    """numpy's pairwise sums of b and of b * b over b = x[indices[lo:lo + n]], for n <= 128
+    (one block of :func:`_block`: sequential below 8 values, else 8 running sums), read
+    straight from ``x`` without gathering the values into arrays first."""
+    if n < 8:
+        s = 0.0
+        q = 0.0
+        for i in range(lo, lo + n):
+            b = x[indices[i]]
+            s += b
+            q += b * b
+        return s, q
+    b0, b1, b2, b3 = x[indices[lo]], x[indices[lo + 1]], x[indices[lo + 2]], x[indices[lo + 3]]
+    b4, b5, b6, b7 = x[indices[lo + 4]], x[indices[lo + 5]], x[indices[lo + 6]], x[indices[lo + 7]]
+    s0, s1, s2, s3, s4, s5, s6, s7 = b0, b1, b2, b3, b4, b5, b6, b7
+    q0, q1, q2, q3 = b0 * b0, b1 * b1, b2 * b2, b3 * b3
+    q4, q5, q6, q7 = b4 * b4, b5 * b5, b6 * b6, b7 * b7
+    i = lo + 8
+    end = lo + n - n % 8
+    while i < end:
+        b0, b1, b2, b3 = x[indices[i]], x[indices[i + 1]], x[indices[i + 2]], x[indices[i + 3]]
+        b4, b5, b6, b7 = x[indices[i + 4]], x[indices[i + 5]], x[indices[i + 6]], x[indices[i + 7]]
+        s0, s1, s2, s3 = s0 + b0, s1 + b1, s2 + b2, s3 + b3
+        s4, s5, s6, s7 = s4 + b4, s5 + b5, s6 + b6, s7 + b7
+        q0, q1, q2, q3 = q0 + b0 * b0, q1 + b1 * b1, q2 + b2 * b2, q3 + b3 * b3
+        q4, q5, q6, q7 = q4 + b4 * b4, q5 + b5 * b5, q6 + b6 * b6, q7 + b7 * b7
+        i += 8
+    s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    q = ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7))
+    while i < lo + n:
+        b = x[indices[i]]
+        s += b
+        q += b * b
+        i += 1
+    return s, q
+
+
+@njit
 def echo_parts(
     x: np.ndarray, gen: np.ndarray, n_cohorts: int, indptr: np.ndarray, indices: np.ndarray
 ) -> np.ndarray:
@@ -437,23 +475,34 @@ def echo_parts(
 
     Over the acquaintance ties (a, b) in compressed rows; the sums over a user's neighbours
     are ``np.add.reduceat``'s (first plus the pairwise sum of the rest), the sums over users
-    bincount's (sequential, in user order).
+    bincount's (sequential, in user order). A user's neighbours are read from ``x`` directly
+    (:func:`_gathered_sums`); only a row of more than 129 ties is copied out for
+    :func:`_pairwise`.
     """
     parts = np.zeros((n_cohorts, 6))
-    nb = np.empty(indices.shape[0])
-    nb2 = np.empty(indices.shape[0])
-    for e in range(indices.shape[0]):
-        b = x[indices[e]]
-        nb[e] = b
-        nb2[e] = b * b
+    nb = np.empty(0)
+    nb2 = np.empty(0)
     for i in range(x.shape[0]):
         lo = indptr[i]
         k = indptr[i + 1] - lo
         nsum = 0.0
         nsq = 0.0
         if k > 0:
-            nsum = nb[lo] + _pairwise(nb, lo + 1, k - 1, 0.0)
-            nsq = nb2[lo] + _pairwise(nb2, lo + 1, k - 1, 0.0)
+            first = x[indices[lo]]
+            if k - 1 <= 128:
+                rest, rest_sq = _gathered_sums(x, indices, lo + 1, k - 1)
+            else:
+                if nb.shape[0] < k:
+                    nb = np.empty(k)
+                    nb2 = np.empty(k)
+                for j in range(k):
+                    b = x[indices[lo + j]]
+                    nb[j] = b
+                    nb2[j] = b * b
+                rest = _pairwise(nb, 1, k - 1, 0.0)
+                rest_sq = _pairwise(nb2, 1, k - 1, 0.0)
+            nsum = first + rest
+            nsq = first * first + rest_sq
         a = x[i]
         deg = np.float64(k)
         dx = deg * a

@@ -254,6 +254,35 @@ def test_echo_parts_equal_reduceat_on_random_graphs():
     np.testing.assert_array_equal(kernels.echo_parts(x, g, 4, indptr, indices), want)
 
 
+def test_echo_parts_equal_reduceat_at_the_block_edges():
+    """Rows around numpy's block sizes (8 running sums from 8 values, one block up to 128, the
+    pairwise recursion above) and long rows read in two passes: the same bits as reduceat."""
+    rng = np.random.default_rng(11)
+    deg = np.array([0, 1, 2, 7, 8, 9, 10, 16, 17, 128, 129, 130, 131, 137, 300, 1000, 3, 0])
+    n = len(deg)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(deg, out=indptr[1:])
+    indices = rng.integers(0, n, indptr[-1]).astype(np.int64)
+    # opinions of mixed magnitudes, so that a different order of additions changes bits
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-8, 8, n)
+    g = rng.integers(0, 4, n).astype(np.int8)
+    nb = x[indices]
+    rows = np.flatnonzero(deg)
+    nsum, nsq = np.zeros(n), np.zeros(n)
+    nsum[rows] = np.add.reduceat(nb, indptr[rows])
+    nsq[rows] = np.add.reduceat(nb * nb, indptr[rows])
+    d = deg.astype(np.float64)
+    want = np.stack(
+        [
+            np.bincount(g, weights=w, minlength=4)
+            for w in (d, d * x, nsum, d * x * x, nsq, x * nsum)
+        ],
+        axis=1,
+    )
+    got = kernels.echo_parts(x, g, 4, indptr, indices)
+    assert got.tobytes() == want.tobytes()
+
+
 def _by_function(model) -> dict[str, float]:
     """The snapshot as each measure's own array function computes it."""
     out: dict[str, float] = {}

@@ -333,6 +333,24 @@ def test_screen_writer_keeps_unseen_counts():
     sc.push_social(c, m.state.follows, np.array([2, 2]), items[:2], np.full(2, -1), SOCIAL)
     assert sc.soc_unseen.tolist() == [0, 0, 2] and sc.unseen() == 4
     assert (sc.soc_unseen == (~sc.soc_seen).sum(axis=1)).all()
+
+
+def test_mark_seen_rejects_cells_outside_the_screens():
+    """A cell outside the screens (a negative slot too, which numpy's indexing wrapped around
+    to the last slot) or an unknown user is an error that says which, and changes nothing."""
+    m = OpinionEcology(quiet_params(n_users=3, screen_size=2), seed=1)
+    sc = m.screens
+    before = (sc.soc_seen.copy(), sc.dir_seen.copy(), sc.unseen())
+    none = np.zeros(0, np.int64)
+    one = np.array([1])
+    with pytest.raises(IndexError, match="social cell"):
+        sc.mark_seen(one, one, np.array([0]), (one, np.array([-1])), (none, none))
+    with pytest.raises(IndexError, match="direct cell"):
+        sc.mark_seen(one, np.array([0]), one, (none, none), (np.array([3]), np.array([0])))
+    with pytest.raises(IndexError, match="user id"):
+        sc.mark_seen(np.array([3]), np.array([0]), np.array([0]), (none, none), (none, none))
+    assert (sc.soc_seen == before[0]).all() and (sc.dir_seen == before[1]).all()
+    assert sc.unseen() == before[2]
     assert (sc.dir_unseen == (~sc.dir_seen).sum(axis=1)).all()
 
 
