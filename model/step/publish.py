@@ -17,6 +17,7 @@ import numpy as np
 from model import jit
 from model.content import OUTLET, USER
 from model.jit import njit
+from model.sampling import bernoulli_subset
 from model.step.records import Sessions
 
 if TYPE_CHECKING:
@@ -24,20 +25,31 @@ if TYPE_CHECKING:
 
 
 def sessions(world: World, t: int) -> Sessions:
-    """Who opens the app at step ``t``: 2N uniforms from ``streams["activity"]``."""
+    """Who opens the app at step ``t`` (from ``streams["activity"]``), at a cost that follows
+    activity: user i opens it with p_i = min(1, activity[gen] activity_scale (1 +
+    activity_from_belonging B_i)), the belonging to the focal outlet. Candidates are drawn
+    first with the bound q of every p_i (:func:`model.sampling.bernoulli_subset`), then each
+    candidate is kept with p_i / q and posts with user_post_prob (thinning: each user still
+    opens the app with p_i, independently; docs/ODD.md 7.1)."""
     p, s = world.params, world.state
     rng = world.streams["activity"]
-    u_act, u_post = rng.random(world.n_users), rng.random(world.n_users)
+    act = world.prof["activity"]
+    # belonging is clipped to [0, 1] at the end of every step and activity_from_belonging >= 0
+    bound = float(np.max(act)) * p.activity_scale * (1.0 + p.activity_from_belonging)
+    q = min(1.0, bound)
+    cand = bernoulli_subset(rng, world.n_users, q)
+    u_keep, u_post = rng.random(len(cand)), rng.random(len(cand))
     p_act = np.minimum(
         1.0,
-        world.prof["activity"][s.gen]
+        act[s.gen[cand]]
         * p.activity_scale
-        * (1.0 + p.activity_from_belonging * s.belonging[:, 0]),
+        * (1.0 + p.activity_from_belonging * s.belonging[cand, 0]),
     )
-    active = u_act < p_act
+    keep = u_keep * q < p_act
+    active = cand[keep]
+    post = u_post[keep] < p.user_post_prob
     s.last_active[active] = t
-    post = active & (u_post < p.user_post_prob)
-    return Sessions(posters=np.flatnonzero(post), browsers=np.flatnonzero(active & ~post))
+    return Sessions(posters=active[post], browsers=active[~post])
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from model.fatigue import decayed, load_keep
 from model.rules import following, peer_mixing
 from model.rules.emotion import relaxation_kernel
 from model.rules.opinion import deffuant_exchange, trust_pull_kernel
+from model.sampling import bernoulli_subset
 from model.step.update import clip_kernel, thread_shares_kernel, view_distance
 from model.trust import (
     DECAY_AGES,
@@ -114,6 +115,16 @@ def ref_relaxation(s, c, react_by_gen, relax, pull, u, it, n) -> None:
     s.arousal += (relax * (s.base_arousal - s.arousal) + pull * react * daro).astype(np.float32)
 
 
+def ref_churn_draws(rng, n, st) -> np.ndarray:
+    """Churn by thinning: candidates with h_max = churn_prob + churn_overload, each with a
+    uniform on [0, h_max); a user who is not a candidate gets an infinite draw (never leaves)."""
+    h_max = min(1.0, max(st.churn_prob, float(np.float32(st.churn_prob))) + st.churn_overload)
+    cand = bernoulli_subset(rng, n, h_max)
+    draws = np.full(n, np.inf)
+    draws[cand] = rng.random(len(cand)) * h_max
+    return draws
+
+
 def ref_churn(s, st, p, steps, draws) -> None:
     hazard = (
         st.churn_prob
@@ -200,10 +211,11 @@ def ref_update(world, t, v, r) -> None:
     ref_community_contact(world, u, it, inside)
     for _ in range(p.peer_rounds):
         rng = world.streams["peer"]
-        part = np.flatnonzero(rng.random(n) < p.peer_prob)
+        # who takes part is drawn by model.sampling (tests/unit/test_sparse_draws.py)
+        part = bernoulli_subset(rng, n, p.peer_prob)
         a, b_ = ref_network_pairs(rng, part, world.networks.acq, n)
         ref_deffuant(s.opinion, s.epsilon, a, b_, world.rules.opinion.settings.peer_mu)
-    draws = world.streams["update"].random(n)
+    draws = ref_churn_draws(world.streams["update"], n, world.rules.following.settings)
     ref_churn(s, world.rules.following.settings, p, world.steps, draws)
     np.clip(s.opinion, -1, 1, out=s.opinion)
     np.clip(s.trust_media, 0, 1, out=s.trust_media)
@@ -342,6 +354,7 @@ def test_churn_by_hand():
     bel[3] = 0.15
     coef = np.array([0.05, 0.15, 0.3, 0.1, float(portable.expit(3.0)), 0.01, 0.9, 10.0])
     following.churn_kernel(
+        np.arange(n),
         np.array([0.04, 0.06, 0.0, 0.0]),
         follows,
         ever,
@@ -546,6 +559,6 @@ def test_relaxation_and_churn_match_reference():
     st, p = model.rules.following.settings, model.params
     model.state = a
     model.rules.following.update(model, np.random.default_rng(1))
-    ref_churn(b, st, p, model.steps, np.random.default_rng(1).random(n))
+    ref_churn(b, st, p, model.steps, ref_churn_draws(np.random.default_rng(1), n, st))
     assert same(a.follows, b.follows) and same(a.ever_unfollowed, b.ever_unfollowed)
     assert (~a.follows[: n // 2, 0]).any(), "someone left"
