@@ -18,7 +18,13 @@ from model.rules import following, peer_mixing
 from model.rules.emotion import relaxation_kernel
 from model.rules.opinion import deffuant_exchange, trust_pull_kernel
 from model.sampling import bernoulli_subset
-from model.step.update import clip_kernel, thread_shares_kernel, view_distance
+from model.step.update import (
+    clip_kernel,
+    nasty_push,
+    peer_trust,
+    thread_shares_kernel,
+    view_distance,
+)
 from model.trust import (
     DECAY_AGES,
     add_evidence,
@@ -317,9 +323,43 @@ def test_view_distance_by_hand():
         np.array([0.5, 0.5], np.float32),
         seen,
         cnt,
+        tot := np.zeros(2),
+        k := np.zeros(2, np.int64),
     )
     assert diff.tolist() == pytest.approx([0.4, -0.6]) and inside.tolist() == [True, False]
     assert seen.tolist() == pytest.approx([2.0, 0.0]) and cnt.tolist() == [5, 0]
+    assert not tot.any() and not k.any(), "the scratch is left zero"
+
+
+def test_nasty_push_moves_viewers_only_by_hand():
+    """Viewer 0 at x = 0.5 with uncivil shares 0.2 and 0.6 (mean 0.4), rate 0.1: 0.5 + 0.1 x
+    0.4 x 1 x 0.5 = 0.52; user 1 (no views) keeps its -0 and user 2 its -0.3; the scratch is
+    left zero."""
+    x = np.array([0.5, -0.0, -0.3])
+    tot, k = np.zeros(3), np.zeros(3, np.int64)
+    nasty_push(np.array([0, 0]), np.array([0.2, 0.6]), x, 0.1, tot, k)
+    assert x[0] == pytest.approx(0.52, rel=1e-15) and x[2] == -0.3
+    assert x[1] == 0.0 and np.signbit(x[1])
+    assert not tot.any() and not k.any()
+
+
+def test_peer_trust_by_hand():
+    """User 1 sees three forwarded items, two inside its bound: trust 0.5 moves rate 0.2 of
+    the way to 2/3 (0.5 + 0.2/6); an item from an outlet (source_user -1) does not count; user
+    0 has no forwarded view and keeps 0.4."""
+    tp = np.array([0.4, 0.5], np.float32)
+    y, k = np.zeros(2), np.zeros(2, np.int64)
+    peer_trust(
+        np.array([1, 1, 1, 0, 1]),
+        np.array([3, 4, 5, -1, -1]),
+        np.array([True, False, True, True, True]),
+        tp,
+        0.2,
+        y,
+        k,
+    )
+    assert tp[1] == np.float32(0.5 + 0.2 / 6) and tp[0] == np.float32(0.4)
+    assert not y.any() and not k.any()
 
 
 def test_relaxation_by_hand():
