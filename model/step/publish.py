@@ -49,6 +49,9 @@ def sessions(world: World, t: int) -> Sessions:
     active = cand[keep]
     post = u_post[keep] < p.user_post_prob
     s.last_active[active] = t
+    # who acts this step reads its emotion as it was at the end of the last step (a lazy
+    # emotion rule brings these users up to date; docs/ODD.md 7.10)
+    world.rules.emotion.settle(world, t - 1, active)
     return Sessions(posters=active[post], browsers=active[~post])
 
 

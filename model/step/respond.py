@@ -137,6 +137,8 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     )  # fmt: skip
     _follow_ups(world, t, hot)
     clip_state(world)
+    # the viewers' emotion is final for this step: a lazy emotion rule anchors it here
+    world.rules.emotion.commit(world, t, v.user)
 
 
 _NO_DRAWS = np.zeros(0)

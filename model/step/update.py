@@ -361,7 +361,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     p, s, c = world.params, world.state, world.content
     u, it = v.user, v.item
     # the exposure-based echo chamber: distance of what each user viewed (before updating)
-    tot, cnt = scratch(world)
+    tot, cnt = world.scratch.sums, world.scratch.counts
     diff, inside = view_distance(
         u, it, c.stance, s.opinion, s.epsilon, s.seen_distance, s.seen_count, tot, cnt
     )
@@ -422,18 +422,6 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # overload), or a voter rule (model/rules/following.py)
     world.rules.following.update(world, world.streams["update"])
     clip_state(world)
-
-
-def scratch(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """Per-user scratch of the update kernels (float64 and int64, n_users each), all zero
-    between calls: a kernel adds into the viewers' entries and zeroes them again, so its cost
-    follows the views instead of filling two arrays of n_users every step. Kept on the world
-    (16 bytes per user), one pair per model, so models stepped in parallel never share it."""
-    buf = getattr(world, "_update_scratch", None)
-    if buf is None or buf[0].shape[0] != world.n_users:
-        buf = (np.zeros(world.n_users), np.zeros(world.n_users, dtype=np.int64))
-        world._update_scratch = buf  # type: ignore[attr-defined]
-    return buf
 
 
 def community_contact(world: World, u: np.ndarray, it: np.ndarray, inside: np.ndarray) -> None:
