@@ -39,20 +39,36 @@ def sessions(world: World, t: int) -> Sessions:
     q = min(1.0, bound)
     cand = bernoulli_subset(rng, world.n_users, q)
     u_keep, u_post = rng.random(len(cand)), rng.random(len(cand))
-    p_act = np.minimum(
-        1.0,
-        act[s.gen[cand]]
-        * p.activity_scale
-        * (1.0 + p.activity_from_belonging * s.belonging[cand, 0]),
-    )
-    keep = u_keep * q < p_act
-    active = cand[keep]
-    post = u_post[keep] < p.user_post_prob
-    s.last_active[active] = t
+    active, post = _keep_sessions(
+        cand, u_keep, u_post, s.gen, s.belonging, act, p.activity_scale,
+        p.activity_from_belonging, q, p.user_post_prob, s.last_active, t,
+    )  # fmt: skip
     # who acts this step reads its emotion as it was at the end of the last step (a lazy
     # emotion rule brings these users up to date; docs/ODD.md 7.10)
     world.rules.emotion.settle(world, t - 1, active)
     return Sessions(posters=active[post], browsers=active[~post])
+
+
+@njit
+def _keep_sessions(
+    cand, u_keep, u_post, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
+):  # fmt: skip
+    """The candidates kept (active: ``u_keep * q < p_act``, p_act computed as numpy did,
+    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts; marks them active
+    at step t. Returns (active users, posts?) in the candidates' order."""
+    m = cand.shape[0]
+    active = np.empty(m, np.int64)
+    post = np.empty(m, np.bool_)
+    k = 0
+    for j in range(m):
+        i = cand[j]
+        p_act = min(1.0, act[gen[i]] * scale * (1.0 + from_belonging * np.float64(belonging[i, 0])))
+        if u_keep[j] * q < p_act:
+            active[k] = i
+            post[k] = u_post[j] < post_prob
+            last_active[i] = t
+            k += 1
+    return active[:k], post[:k]
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
