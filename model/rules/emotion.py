@@ -25,6 +25,10 @@ Below b_c no valence can grow whatever the split of signs (rho <= 1): valence re
 and noise keeps it unimodal. Above b_c the majority sign grows once b > b_c / rho_max, and
 users who drift across 0 join it, raising rho; above b_c / rho_min both signs grow and the
 population splits into two modes at +-1 (for a split 0.6 / 0.4, at b > 2.5 b_c).
+
+The file is over 400 lines because the relaxation rule is lazy (docs/ODD.md 3): its
+anchors, the closed-form settling kernel and the viewers' kernel sit beside the
+step-by-step kernel they must agree with.
 """
 
 from __future__ import annotations
