@@ -38,7 +38,7 @@ from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_outlets, init_population, outlet_table
 from model.screens import Screens
-from model.world import MeasureCaches
+from model.world import MeasureCaches, Scratch
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
 BEHAVIOUR_STREAMS = (
@@ -178,6 +178,7 @@ class OpinionEcology(mesa.Model):
         self.staff_spent = np.zeros(k_out, dtype=np.float64)
         self.member_steps = np.zeros(k_out, dtype=np.int64)
         self.caches = MeasureCaches()
+        self.scratch = Scratch.zeros(n)  # the update kernels' per-user scratch
         self.datacollector = build_datacollector(self)
         # Full measures (the snapshot and a DataCollector row) every collect_every steps; an
         # experiment that records a time series every 24 steps sets 24 (experiments.run). The
@@ -199,8 +200,15 @@ class OpinionEcology(mesa.Model):
         phases.respond(self, t, views, reactions)
         phases.measure(self, t)
 
+    def settle(self) -> None:
+        """Bring the state that is updated lazily (emotion's relaxation, docs/ODD.md 7.10) up
+        to this step, so a reader sees what a step-by-step engine holds. The measures call it;
+        so should a reader of ``state`` between collections (``collect_every`` > 1)."""
+        self.rules.emotion.settle(self, int(self.steps))
+
     def collect(self) -> None:
         """Compute this step's measures once and hand them to the DataCollector."""
+        self.settle()
         self.last_snapshot = snapshot(self)
         self.collected_at = int(self.steps)
         self.datacollector.collect(self)
@@ -221,6 +229,7 @@ class OpinionEcology(mesa.Model):
         """This step's measures: the collected snapshot, or one computed now without a
         DataCollector row (for a reader that needs a step between collections)."""
         if self.collected_at != self.steps:
+            self.settle()
             return snapshot(self)
         return self.last_snapshot
 

@@ -221,6 +221,14 @@ class EmotionRule(Rule, Protocol):
         """One step of emotion for every user."""
         raise NotImplementedError
 
+    def settle(self, world: World, t: int, rows: np.ndarray | None = None) -> None:
+        """Bring the emotion of ``rows`` (None: every user) up to the end of step ``t``, for a
+        rule that updates some users lazily (docs/ODD.md 7.10). By default nothing is lazy."""
+
+    def commit(self, world: World, t: int, rows: np.ndarray) -> None:
+        """``rows``' emotion now is their emotion at the end of step ``t`` (after the respond
+        phase): a lazy rule's new starting point for them. By default nothing is kept."""
+
 
 class FollowingRule(Rule, Protocol):
     """How users come to follow or leave the focal outlet (docs/ODD.md 7.11)."""
@@ -286,6 +294,26 @@ class MeasureCaches:
     reach: ReachIndex | None = None
 
 
+@dataclass
+class Scratch:
+    """Per-user scratch of the update phase's kernels, all zero between uses: a kernel adds
+    into the entries of the users it touches and zeroes them again, so its cost follows
+    those users instead of filling arrays of n_users every step (16 bytes per user).
+
+    Attributes:
+        sums: float64, one per user.
+        counts: int64, one per user.
+    """
+
+    sums: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def zeros(cls, n: int) -> Scratch:
+        """Zeroed scratch for ``n`` users."""
+        return cls(np.zeros(n), np.zeros(n, dtype=np.int64))
+
+
 @runtime_checkable
 class World(Protocol):
     """The model as the phases, rules and measures see it (docs/ODD.md 2): parameters, users'
@@ -344,6 +372,7 @@ class World(Protocol):
     #: The step of the last full collection.
     collected_at: int
     caches: MeasureCaches
+    scratch: Scratch
 
     def collect(self) -> None: ...
 

@@ -25,6 +25,10 @@ Below b_c no valence can grow whatever the split of signs (rho <= 1): valence re
 and noise keeps it unimodal. Above b_c the majority sign grows once b > b_c / rho_max, and
 users who drift across 0 join it, raising rho; above b_c / rho_min both signs grow and the
 population splits into two modes at +-1 (for a split 0.6 / 0.4, at b > 2.5 b_c).
+
+The file is over 400 lines because the relaxation rule is lazy (docs/ODD.md 3): its
+anchors, the closed-form settling kernel and the viewers' kernel sit beside the
+step-by-step kernel they must agree with.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from model import jit, portable
 from model.rules.base import RuleSettings
 from model.rules.registry import EMOTION
 from model.schema import Interval, field
+from model.trust import decay, decay_table
 from model.world import EmotionRule, World
 
 if TYPE_CHECKING:
@@ -64,20 +69,210 @@ class RelaxationSettings(RuleSettings):
     )
 
 
+@dataclass(slots=True)
+class RelaxationState:
+    """The relaxation rule's lazy state (:class:`Relaxation`), per user.
+
+    Attributes:
+        valence: The anchor: valence at the end of step ``at`` (float32).
+        arousal: Arousal at the end of step ``at`` (float32).
+        at: The anchor's step (int32): the user's last step with views, or the step at which
+            the state was last written from outside (an intervention; see ``shown``).
+        shown: Valence and arousal as the rule last wrote them into the state, and the step
+            they are for (``shown_at``): a state that differs from them was set from outside,
+            and becomes the anchor.
+        sums: Scratch of the step's pulls (two float64 sums and an int64 count per user),
+            zero between steps.
+    """
+
+    valence: np.ndarray
+    arousal: np.ndarray
+    at: np.ndarray
+    shown_valence: np.ndarray
+    shown_arousal: np.ndarray
+    shown_at: np.ndarray
+    sum_valence: np.ndarray
+    sum_arousal: np.ndarray
+    count: np.ndarray
+
+
 @EMOTION.register("relaxation")
 class Relaxation(EmotionRule):
-    """Emotion relaxes to baseline and is pulled by the valence and intensity consumed."""
+    """Emotion relaxes to baseline and is pulled by the valence and intensity consumed.
+
+    Lazily (docs/ODD.md 7.10): a step without views moves emotion ``emotion_relax`` of the way
+    to the baseline, so k such steps leave x0 + (x - x0) (1 - relax)^k. Only the step's
+    viewers are updated step by step; everyone else keeps an anchor (their emotion at the end
+    of their last step with views) and is brought up to date by that closed form when read:
+    the sessions' users at the start of a step, everyone before the measures
+    (``OpinionEcology.settle``). A read never moves the anchor, so when and how often the
+    state is read changes nothing; a value written into the state from outside (an
+    intervention between steps) is noticed and becomes the anchor.
+    """
 
     Settings = RelaxationSettings
     settings: RelaxationSettings
+    state: RelaxationState
+
+    def init(self, world: World) -> None:
+        """Every user's anchor is the initial emotion, at the step the model starts from."""
+        s, n = world.state, world.n_users
+        at = np.full(n, world.steps, np.int32)
+        self.state = RelaxationState(
+            s.valence.copy(), s.arousal.copy(), at, s.valence.copy(), s.arousal.copy(),
+            at.copy(), np.zeros(n), np.zeros(n), np.zeros(n, np.int64),
+        )  # fmt: skip
 
     def update(self, world: World, t: int, v: Views, rng: np.random.Generator) -> None:
-        """One step of relaxation and pull (no draws)."""
-        s, c, e = world.state, world.content, self.settings
-        relaxation_kernel(
+        """Step ``t`` of relaxation and pull for the step's viewers (no draws); the others'
+        relaxation waits in their anchors."""
+        s, c, e, st = world.state, world.content, self.settings, self.state
+        keep = 1.0 - float(np.float32(e.emotion_relax))
+        lazy_relaxation_kernel(
             v.user, v.item, c.valence, c.intensity, s.valence, s.arousal, s.base_valence,
             s.base_arousal, world.prof["reactivity"], s.gen, e.emotion_relax, e.emotion_pull,
+            _lazy(st), t, keep, decay_table(keep), st.sum_valence, st.sum_arousal, st.count,
         )  # fmt: skip
+
+    def settle(self, world: World, t: int, rows: np.ndarray | None = None) -> None:
+        """Bring the emotion of ``rows`` (None: every user) to the end of step ``t``: x0 + (x_a
+        - x0) (1 - relax)^(t - a) from each user's anchor x_a at step a."""
+        s, st = world.state, self.state
+        keep = 1.0 - float(np.float32(self.settings.emotion_relax))
+        settle_kernel(
+            np.zeros(0, np.int64) if rows is None else np.asarray(rows, dtype=np.int64),
+            rows is None, t, s.valence, s.arousal, s.base_valence, s.base_arousal, _lazy(st),
+            keep, decay_table(keep),
+        )  # fmt: skip
+
+    def commit(self, world: World, t: int, rows: np.ndarray) -> None:
+        """``rows``' emotion now is their emotion at the end of step ``t`` (after the step's
+        replies and the clipping): their new anchor."""
+        s = world.state
+        commit_kernel(np.asarray(rows, dtype=np.int64), t, s.valence, s.arousal, _lazy(self.state))
+
+
+def _lazy(st: RelaxationState) -> tuple:
+    """The anchors and what was last shown, as the kernels take them."""
+    return (st.valence, st.arousal, st.at, st.shown_valence, st.shown_arousal, st.shown_at)
+
+
+@jit.njit
+def settle_kernel(
+    rows: np.ndarray,
+    every: bool,
+    t: int,
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    base_valence: np.ndarray,
+    base_arousal: np.ndarray,
+    lazy: tuple,
+    keep: float,
+    table: np.ndarray,
+) -> None:
+    """The emotion of ``rows`` (of every user when ``every``) at the end of step t, from the
+    anchors (see :class:`RelaxationState`): a state that differs from what was last shown was
+    written from outside and becomes the anchor first; then the anchor itself at its own
+    step, the closed form x0 + (x_a - x0) (1 - relax)^k k steps later (the factor from the
+    table: model.trust.decay's bits), nothing for a user anchored after step t (this step's
+    viewers). Written out in the loop, as in :func:`lazy_relaxation_kernel`: a helper
+    taking the arrays costs more per call than the arithmetic."""
+    av, aa, at, sv, sa, s_at = lazy
+    lk = jit.log(keep) if keep > 0.0 else -np.inf
+    n_table = table.shape[0]
+    m = valence.shape[0] if every else rows.shape[0]
+    for j in range(m):
+        i = j if every else rows[j]
+        if valence[i] != sv[i] or arousal[i] != sa[i]:
+            av[i], aa[i], at[i] = valence[i], arousal[i], s_at[i]
+        k = t - at[i]
+        if k < 0:
+            continue
+        if k == 0:
+            valence[i], arousal[i] = av[i], aa[i]
+        else:
+            f = table[k] if k < n_table else decay(table, keep, lk, k)
+            b = np.float64(base_valence[i])
+            valence[i] = np.float32(b + (np.float64(av[i]) - b) * f)
+            b = np.float64(base_arousal[i])
+            arousal[i] = np.float32(b + (np.float64(aa[i]) - b) * f)
+        sv[i], sa[i], s_at[i] = valence[i], arousal[i], t
+
+
+@jit.njit
+def commit_kernel(
+    rows: np.ndarray, t: int, valence: np.ndarray, arousal: np.ndarray, lazy: tuple
+) -> None:
+    """The anchors of ``rows`` become their emotion now, at step t."""
+    av, aa, at, sv, sa, s_at = lazy
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        av[i], aa[i], at[i] = valence[i], arousal[i], t
+        sv[i], sa[i], s_at[i] = valence[i], arousal[i], t
+
+
+@jit.njit
+def lazy_relaxation_kernel(
+    u: np.ndarray,
+    it: np.ndarray,
+    item_valence: np.ndarray,
+    item_intensity: np.ndarray,
+    valence: np.ndarray,
+    arousal: np.ndarray,
+    base_valence: np.ndarray,
+    base_arousal: np.ndarray,
+    reactivity: np.ndarray,
+    gen: np.ndarray,
+    relax: float,
+    pull: float,
+    lazy: tuple,
+    t: int,
+    keep: float,
+    table: np.ndarray,
+    sv: np.ndarray,
+    sa: np.ndarray,
+    nv: np.ndarray,
+) -> None:
+    """:func:`relaxation_kernel`'s step for the viewers of step t only, each first brought to
+    the end of step t - 1 (as :func:`settle_kernel` does). ``sv``, ``sa``, ``nv``: per-user scratch,
+    zero on entry and on return."""
+    av, aa, at, shown_v, shown_a, s_at = lazy
+    lk = jit.log(keep) if keep > 0.0 else -np.inf
+    n_table = table.shape[0]
+    for j in range(u.shape[0]):
+        i = u[j]
+        if nv[i] == 0:
+            # to the end of step t - 1, as settle_kernel does
+            if valence[i] != shown_v[i] or arousal[i] != shown_a[i]:
+                av[i], aa[i], at[i] = valence[i], arousal[i], s_at[i]
+            k = t - 1 - at[i]
+            if k == 0:
+                valence[i], arousal[i] = av[i], aa[i]
+            elif k > 0:
+                f = table[k] if k < n_table else decay(table, keep, lk, k)
+                b = np.float64(base_valence[i])
+                valence[i] = np.float32(b + (np.float64(av[i]) - b) * f)
+                b = np.float64(base_arousal[i])
+                arousal[i] = np.float32(b + (np.float64(aa[i]) - b) * f)
+            if k >= 0:
+                shown_v[i], shown_a[i], s_at[i] = valence[i], arousal[i], t - 1
+        nv[i] += 1
+        sv[i] += np.float64(item_valence[it[j]] - valence[i])
+        sa[i] += np.float64(item_intensity[it[j]] - arousal[i])
+    r32 = np.float32(relax)
+    for j in range(u.shape[0]):
+        i = u[j]
+        if nv[i] == 0:
+            continue
+        react = reactivity[gen[i]]
+        m = nv[i]
+        dv = np.float32(r32 * (base_valence[i] - valence[i]) + pull * react * (sv[i] / m))
+        da = np.float32(r32 * (base_arousal[i] - arousal[i]) + pull * react * (sa[i] / m))
+        valence[i] = valence[i] + dv
+        arousal[i] = arousal[i] + da
+        sv[i] = 0.0
+        sa[i] = 0.0
+        nv[i] = 0
 
 
 @jit.njit

@@ -29,6 +29,7 @@ from model import jit, portable
 from model.fatigue import load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
+from model.sampling import bernoulli_subset
 from model.schema import Interval, field
 from model.trust import decay, decay_table
 from model.world import FollowingRule, World
@@ -92,9 +93,21 @@ class Engagement(FollowingRule):
 
     def update(self, world: World, rng: np.random.Generator) -> None:
         """Followers leave with hazard churn_prob (1 - B/B*)+ f(T) plus
-        churn_overload clip(L/L* - 1, 0, 1) (n uniforms), f the logistic trust factor."""
+        churn_overload clip(L/L* - 1, 0, 1), f the logistic trust factor.
+
+        Drawn by thinning, at a cost that follows the hazard, not the population: no hazard
+        exceeds h_max = churn_prob + churn_overload (f <= 1 for trust >= 0), so candidates are
+        drawn with h_max (:func:`model.sampling.bernoulli_subset`) and a candidate who follows
+        leaves with hazard / h_max (one uniform per candidate): each follower still leaves
+        with its hazard, independently of the others.
+        """
         p, s, st = world.params, world.state, self.settings
-        draws = rng.random(world.n_users)
+        # the kernel multiplies by churn_prob in float32, which may round it up
+        h_max = min(1.0, max(st.churn_prob, float(np.float32(st.churn_prob))) + st.churn_overload)
+        cand = bernoulli_subset(rng, world.n_users, h_max)
+        if len(cand) == 0:
+            return
+        draws = rng.random(len(cand)) * h_max
         coef = np.array(
             [
                 st.churn_prob,
@@ -108,13 +121,14 @@ class Engagement(FollowingRule):
             ]
         )
         churn_kernel(
-            draws, s.follows, s.ever_unfollowed, s.belonging, s.trust_media, s.load,
+            cand, draws, s.follows, s.ever_unfollowed, s.belonging, s.trust_media, s.load,
             s.load_last, coef, world.steps, decay_table(load_keep(p)),
         )  # fmt: skip
 
 
 @jit.njit
 def churn_kernel(
+    cand: np.ndarray,
     draws: np.ndarray,
     follows: np.ndarray,
     ever_unfollowed: np.ndarray,
@@ -126,12 +140,13 @@ def churn_kernel(
     t: int,
     load_table: np.ndarray,
 ) -> None:
-    """Each follower of outlet 0 leaves when its uniform is below its hazard.
+    """Each candidate ``cand[j]`` who follows outlet 0 leaves when ``draws[j]`` is below its
+    hazard (``draws`` are uniforms on [0, h_max)).
 
-    Only followers need a hazard (a non-follower's draw changes nothing), and a follower whose
-    belonging term is 0 needs no trust factor (0 times it is 0), nor one whose stored load is
-    at most half the saturation an overload term (decay only lowers it); the hazard that is
-    computed follows the numpy expression in its dtypes (the belonging term float32).
+    Only followers need a hazard, and a follower whose belonging term is 0 needs no trust
+    factor (0 times it is 0), nor one whose stored load is at most half the saturation an
+    overload term (decay only lowers it); the hazard follows the numpy expression in its
+    dtypes (the belonging term float32).
     ``coef``: churn_prob, churn_belonging, churn_trust, churn_trust_width, expit(churn_trust /
     width), churn_overload, load keep per step, fatigue_saturation.
     """
@@ -139,7 +154,8 @@ def churn_kernel(
     mid, width, norm = coef[2], coef[3], coef[4]
     overload, keep, sat = coef[5], coef[6], coef[7]
     lk = jit.log(keep)
-    for i in range(draws.shape[0]):
+    for j in range(cand.shape[0]):
+        i = cand[j]
         if not follows[i, 0]:
             continue
         bf = np.float32(1.0) - belonging[i, 0] / bstar32
@@ -151,7 +167,7 @@ def churn_kernel(
         if overload > 0 and load[i, 0] > 0.5 * sat:
             ld = np.float64(load[i, 0]) * decay(load_table, keep, lk, t - load_last[i, 0])
             hazard = hazard + overload * min(max(ld / sat - 1.0, 0.0), 1.0)
-        if draws[i] < hazard:
+        if draws[j] < hazard:
             follows[i, 0] = False
             ever_unfollowed[i] = True
 

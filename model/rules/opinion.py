@@ -33,6 +33,7 @@ import numpy as np
 from model import jit, portable
 from model.rules.base import RuleSettings
 from model.rules.registry import OPINION
+from model.sampling import bernoulli_subset
 from model.schema import Interval, Options, field
 from model.world import OpinionRule, World
 
@@ -153,7 +154,8 @@ class BoundedConfidence(TowardContent):
         p, s = world.params, world.state
         if p.peer_prob <= 0:
             return
-        part = np.flatnonzero(rng.random(world.n_users) < p.peer_prob)
+        # each user with peer_prob, drawn at a cost that follows the participants' number
+        part = bernoulli_subset(rng, world.n_users, p.peer_prob)
         a, b = world.rules.peer_choice.pairs(rng, part, world)
         if len(a) == 0:
             return

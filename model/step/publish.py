@@ -17,6 +17,7 @@ import numpy as np
 from model import jit
 from model.content import OUTLET, USER
 from model.jit import njit
+from model.sampling import bernoulli_subset
 from model.step.records import Sessions
 
 if TYPE_CHECKING:
@@ -24,20 +25,50 @@ if TYPE_CHECKING:
 
 
 def sessions(world: World, t: int) -> Sessions:
-    """Who opens the app at step ``t``: 2N uniforms from ``streams["activity"]``."""
+    """Who opens the app at step ``t`` (from ``streams["activity"]``), at a cost that follows
+    activity: user i opens it with p_i = min(1, activity[gen] activity_scale (1 +
+    activity_from_belonging B_i)), the belonging to the focal outlet. Candidates are drawn
+    first with the bound q of every p_i (:func:`model.sampling.bernoulli_subset`), then each
+    candidate is kept with p_i / q and posts with user_post_prob (thinning: each user still
+    opens the app with p_i, independently; docs/ODD.md 7.1)."""
     p, s = world.params, world.state
     rng = world.streams["activity"]
-    u_act, u_post = rng.random(world.n_users), rng.random(world.n_users)
-    p_act = np.minimum(
-        1.0,
-        world.prof["activity"][s.gen]
-        * p.activity_scale
-        * (1.0 + p.activity_from_belonging * s.belonging[:, 0]),
-    )
-    active = u_act < p_act
-    s.last_active[active] = t
-    post = active & (u_post < p.user_post_prob)
-    return Sessions(posters=np.flatnonzero(post), browsers=np.flatnonzero(active & ~post))
+    act = world.prof["activity"]
+    # belonging is clipped to [0, 1] at the end of every step and activity_from_belonging >= 0
+    bound = float(np.max(act)) * p.activity_scale * (1.0 + p.activity_from_belonging)
+    q = min(1.0, bound)
+    cand = bernoulli_subset(rng, world.n_users, q)
+    u_keep, u_post = rng.random(len(cand)), rng.random(len(cand))
+    active, post = _keep_sessions(
+        cand, u_keep, u_post, s.gen, s.belonging, act, p.activity_scale,
+        p.activity_from_belonging, q, p.user_post_prob, s.last_active, t,
+    )  # fmt: skip
+    # who acts this step reads its emotion as it was at the end of the last step (a lazy
+    # emotion rule brings these users up to date; docs/ODD.md 7.10)
+    world.rules.emotion.settle(world, t - 1, active)
+    return Sessions(posters=active[post], browsers=active[~post])
+
+
+@njit
+def _keep_sessions(
+    cand, u_keep, u_post, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
+):  # fmt: skip
+    """The candidates kept (active: ``u_keep * q < p_act``, p_act computed as numpy did,
+    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts; marks them active
+    at step t. Returns (active users, posts?) in the candidates' order."""
+    m = cand.shape[0]
+    active = np.empty(m, np.int64)
+    post = np.empty(m, np.bool_)
+    k = 0
+    for j in range(m):
+        i = cand[j]
+        p_act = min(1.0, act[gen[i]] * scale * (1.0 + from_belonging * np.float64(belonging[i, 0])))
+        if u_keep[j] * q < p_act:
+            active[k] = i
+            post[k] = u_post[j] < post_prob
+            last_active[i] = t
+            k += 1
+    return active[:k], post[:k]
 
 
 def poisson_inverse(u: np.ndarray, lam: np.ndarray) -> np.ndarray:

@@ -137,6 +137,8 @@ def respond(world: World, t: int, v: Views, r: Reactions) -> None:
     )  # fmt: skip
     _follow_ups(world, t, hot)
     clip_state(world)
+    # the viewers' emotion is final for this step: a lazy emotion rule anchors it here
+    world.rules.emotion.commit(world, t, v.user)
 
 
 _NO_DRAWS = np.zeros(0)
@@ -649,10 +651,12 @@ def _close(
         any_follow_up = any_follow_up or follow_up[k]
     if not any_follow_up:
         return np.zeros(0, np.int64)
+    # followers of the outlets that follow up only (one column, the focal outlet's, by default)
     followers = np.zeros(k_out, np.int64)
-    for a in range(follows.shape[0]):
-        for k in range(k_out):
-            followers[k] += follows[a, k]
+    for k in range(k_out):
+        if follow_up[k]:
+            for a in range(follows.shape[0]):
+                followers[k] += follows[a, k]
     thr = np.empty(k_out)
     for k in range(k_out):
         thr[k] = max(1.0, share * followers[k])

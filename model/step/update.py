@@ -52,14 +52,18 @@ def view_distance(
     epsilon: np.ndarray,
     seen_distance: np.ndarray,
     seen_count: np.ndarray,
+    tot: np.ndarray,
+    cnt: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each view's stance - opinion and whether it is inside the viewer's bound; adds each
-    viewer's summed |diff| and view count to the echo-chamber tallies."""
-    m, n = u.shape[0], opinion.shape[0]
+    viewer's summed |diff| and view count to the echo-chamber tallies.
+
+    ``tot`` (float64) and ``cnt`` (int64) are per-user scratch, all zero on entry and left all
+    zero (only the viewers' entries are touched: the cost follows the views, not the users).
+    """
+    m = u.shape[0]
     diff = np.empty(m)
     inside = np.empty(m, dtype=np.bool_)
-    tot = np.zeros(n)
-    cnt = np.zeros(n, dtype=np.int32)
     for j in range(m):
         i = u[j]
         d = np.float64(stance[it[j]]) - opinion[i]
@@ -72,6 +76,7 @@ def view_distance(
         if cnt[i] > 0:
             seen_distance[i] += tot[i]
             seen_count[i] += cnt[i]
+            tot[i] = 0.0
             cnt[i] = 0
     return diff, inside
 
@@ -116,18 +121,31 @@ def sign(x: float) -> float:
 
 
 @jit.njit
-def nasty_push(u: np.ndarray, unc: np.ndarray, opinion: np.ndarray, rate: float) -> None:
-    """x += rate push sign(x) (1 - |x|), push the viewer's mean uncivil share over its views."""
-    n = opinion.shape[0]
-    tot = np.zeros(n)
-    cnt = np.zeros(n, dtype=np.int64)
+def nasty_push(
+    u: np.ndarray,
+    unc: np.ndarray,
+    opinion: np.ndarray,
+    rate: float,
+    tot: np.ndarray,
+    cnt: np.ndarray,
+) -> None:
+    """x += rate push sign(x) (1 - |x|), push the viewer's mean uncivil share over its views.
+
+    Only viewers move (a push of 0 adds +-0, which leaves x as it is, but turns -0 into +0: a
+    user without views keeps a -0). ``tot`` and ``cnt``: per-user scratch, zero on entry and
+    on return.
+    """
     for j in range(u.shape[0]):
         tot[u[j]] += unc[j]
         cnt[u[j]] += 1
-    for i in range(n):
-        push = tot[i] / max(cnt[i], 1)
-        x = opinion[i]
-        opinion[i] = x + rate * push * sign(x) * (1.0 - abs(x))
+    for j in range(u.shape[0]):
+        i = u[j]
+        if cnt[i] > 0:
+            push = tot[i] / cnt[i]
+            x = opinion[i]
+            opinion[i] = x + rate * push * sign(x) * (1.0 - abs(x))
+            tot[i] = 0.0
+            cnt[i] = 0
 
 
 @jit.njit
@@ -228,12 +246,17 @@ def outlet_views(
 
 @jit.njit
 def peer_trust(
-    u: np.ndarray, source_user: np.ndarray, inside: np.ndarray, trust_peers: np.ndarray, rate: float
+    u: np.ndarray,
+    source_user: np.ndarray,
+    inside: np.ndarray,
+    trust_peers: np.ndarray,
+    rate: float,
+    y: np.ndarray,
+    cnt: np.ndarray,
 ) -> None:
-    """Peer trust moves rate of the way to the share of forwarded views inside the bound."""
-    n = trust_peers.shape[0]
-    cnt = np.zeros(n, dtype=np.int64)
-    y = np.zeros(n)
+    """Peer trust moves rate of the way to the share of forwarded views inside the bound.
+
+    ``y`` and ``cnt``: per-user scratch, zero on entry and on return."""
     for j in range(u.shape[0]):
         if source_user[j] >= 0:
             cnt[u[j]] += 1
@@ -242,6 +265,7 @@ def peer_trust(
         i = u[j]
         if source_user[j] >= 0 and cnt[i] > 0:
             trust_peers[i] += np.float32(rate * (y[i] / cnt[i] - np.float64(trust_peers[i])))
+            y[i] = 0.0
             cnt[i] = 0
 
 
@@ -337,8 +361,9 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     p, s, c = world.params, world.state, world.content
     u, it = v.user, v.item
     # the exposure-based echo chamber: distance of what each user viewed (before updating)
+    tot, cnt = world.scratch.sums, world.scratch.counts
     diff, inside = view_distance(
-        u, it, c.stance, s.opinion, s.epsilon, s.seen_distance, s.seen_count
+        u, it, c.stance, s.opinion, s.epsilon, s.seen_distance, s.seen_count, tot, cnt
     )
     if p.comments_visible and len(u):
         unc, crit = thread_shares_kernel(
@@ -354,7 +379,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
         if p.nasty_polarization > 0 and unc.any():
             # averaged over the step's views like the content pull, and shrinking toward the
             # poles, so that the effect is a push away from the centre, not a drift to +-1
-            nasty_push(u, unc, s.opinion, p.nasty_polarization)
+            nasty_push(u, unc, s.opinion, p.nasty_polarization, tot, cnt)
         # a view is evidence: quality positive and 1 - quality negative inside the bound, a
         # mismatch outside it; outrage costs trust among those who disagree; so do uncivil
         # threads, and critical threads among distrusting viewers (Prochazka & Obermaier 2022);
@@ -382,7 +407,7 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
             s.load.reshape(-1), s.load_last.reshape(-1), coef, int(t), world.n_outlets,
             decay_table(keep_per_step(p)), decay_table(load_keep(p)),
         )  # fmt: skip
-        peer_trust(u, v.source_user, inside, s.trust_peers, 0.5 * p.trust_rate)
+        peer_trust(u, v.source_user, inside, s.trust_peers, 0.5 * p.trust_rate, tot, cnt)
     # emotion: the emotion rule (relaxation to baseline pulled by what was consumed, or
     # collective emotions; model/rules/emotion.py)
     world.rules.emotion.update(world, t, v, world.streams["emotion"])

@@ -45,7 +45,8 @@ from tests.unit.test_react_kernels import run_pair
 
 
 def reference_respond(world: World, t: int, v: Views, r: Reactions) -> None:
-    """The respond phase as numpy array code (before the kernels), unchanged."""
+    """The respond phase as numpy array code (before the kernels), unchanged but for the
+    emotion rule's commit at the end."""
     p, s, c, o = world.params, world.state, world.content, world.outlet
     ci = r.comment_idx
     on_outlet = r.outlet[ci]
@@ -105,6 +106,8 @@ def reference_respond(world: World, t: int, v: Views, r: Reactions) -> None:
     world.staff_spent += spent
     _ref_follow_ups(world, t)
     clip_state(world)
+    # the viewers' emotion is final: the lazy emotion rule anchors it (docs/ODD.md 7.10)
+    world.rules.emotion.commit(world, t, v.user)
 
 
 def _ref_reply(

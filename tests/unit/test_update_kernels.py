@@ -17,7 +17,14 @@ from model.fatigue import decayed, load_keep
 from model.rules import following, peer_mixing
 from model.rules.emotion import relaxation_kernel
 from model.rules.opinion import deffuant_exchange, trust_pull_kernel
-from model.step.update import clip_kernel, thread_shares_kernel, view_distance
+from model.sampling import bernoulli_subset
+from model.step.update import (
+    clip_kernel,
+    nasty_push,
+    peer_trust,
+    thread_shares_kernel,
+    view_distance,
+)
 from model.trust import (
     DECAY_AGES,
     add_evidence,
@@ -114,6 +121,16 @@ def ref_relaxation(s, c, react_by_gen, relax, pull, u, it, n) -> None:
     s.arousal += (relax * (s.base_arousal - s.arousal) + pull * react * daro).astype(np.float32)
 
 
+def ref_churn_draws(rng, n, st) -> np.ndarray:
+    """Churn by thinning: candidates with h_max = churn_prob + churn_overload, each with a
+    uniform on [0, h_max); a user who is not a candidate gets an infinite draw (never leaves)."""
+    h_max = min(1.0, max(st.churn_prob, float(np.float32(st.churn_prob))) + st.churn_overload)
+    cand = bernoulli_subset(rng, n, h_max)
+    draws = np.full(n, np.inf)
+    draws[cand] = rng.random(len(cand)) * h_max
+    return draws
+
+
 def ref_churn(s, st, p, steps, draws) -> None:
     hazard = (
         st.churn_prob
@@ -200,10 +217,11 @@ def ref_update(world, t, v, r) -> None:
     ref_community_contact(world, u, it, inside)
     for _ in range(p.peer_rounds):
         rng = world.streams["peer"]
-        part = np.flatnonzero(rng.random(n) < p.peer_prob)
+        # who takes part is drawn by model.sampling (tests/unit/test_sparse_draws.py)
+        part = bernoulli_subset(rng, n, p.peer_prob)
         a, b_ = ref_network_pairs(rng, part, world.networks.acq, n)
         ref_deffuant(s.opinion, s.epsilon, a, b_, world.rules.opinion.settings.peer_mu)
-    draws = world.streams["update"].random(n)
+    draws = ref_churn_draws(world.streams["update"], n, world.rules.following.settings)
     ref_churn(s, world.rules.following.settings, p, world.steps, draws)
     np.clip(s.opinion, -1, 1, out=s.opinion)
     np.clip(s.trust_media, 0, 1, out=s.trust_media)
@@ -305,9 +323,43 @@ def test_view_distance_by_hand():
         np.array([0.5, 0.5], np.float32),
         seen,
         cnt,
+        tot := np.zeros(2),
+        k := np.zeros(2, np.int64),
     )
     assert diff.tolist() == pytest.approx([0.4, -0.6]) and inside.tolist() == [True, False]
     assert seen.tolist() == pytest.approx([2.0, 0.0]) and cnt.tolist() == [5, 0]
+    assert not tot.any() and not k.any(), "the scratch is left zero"
+
+
+def test_nasty_push_moves_viewers_only_by_hand():
+    """Viewer 0 at x = 0.5 with uncivil shares 0.2 and 0.6 (mean 0.4), rate 0.1: 0.5 + 0.1 x
+    0.4 x 1 x 0.5 = 0.52; user 1 (no views) keeps its -0 and user 2 its -0.3; the scratch is
+    left zero."""
+    x = np.array([0.5, -0.0, -0.3])
+    tot, k = np.zeros(3), np.zeros(3, np.int64)
+    nasty_push(np.array([0, 0]), np.array([0.2, 0.6]), x, 0.1, tot, k)
+    assert x[0] == pytest.approx(0.52, rel=1e-15) and x[2] == -0.3
+    assert x[1] == 0.0 and np.signbit(x[1])
+    assert not tot.any() and not k.any()
+
+
+def test_peer_trust_by_hand():
+    """User 1 sees three forwarded items, two inside its bound: trust 0.5 moves rate 0.2 of
+    the way to 2/3 (0.5 + 0.2/6); an item from an outlet (source_user -1) does not count; user
+    0 has no forwarded view and keeps 0.4."""
+    tp = np.array([0.4, 0.5], np.float32)
+    y, k = np.zeros(2), np.zeros(2, np.int64)
+    peer_trust(
+        np.array([1, 1, 1, 0, 1]),
+        np.array([3, 4, 5, -1, -1]),
+        np.array([True, False, True, True, True]),
+        tp,
+        0.2,
+        y,
+        k,
+    )
+    assert tp[1] == np.float32(0.5 + 0.2 / 6) and tp[0] == np.float32(0.4)
+    assert not y.any() and not k.any()
 
 
 def test_relaxation_by_hand():
@@ -342,6 +394,7 @@ def test_churn_by_hand():
     bel[3] = 0.15
     coef = np.array([0.05, 0.15, 0.3, 0.1, float(portable.expit(3.0)), 0.01, 0.9, 10.0])
     following.churn_kernel(
+        np.arange(n),
         np.array([0.04, 0.06, 0.0, 0.0]),
         follows,
         ever,
@@ -482,7 +535,9 @@ def test_thread_shares_match_reference():
 def test_update_phase_matches_reference(strategy):
     """The whole phase on a running model: from the same state and generators, the compiled
     update and the numpy reference leave identical state (floats included) and generators,
-    step after step."""
+    step after step. Emotion relaxes lazily: the viewers' is identical; everyone else's,
+    brought to the end of the step by the closed form, is the reference's one explicit step
+    within float32 rounding (2e-7)."""
     model = OpinionEcology(Params(n_users=500, strategy=strategy), seed=4)
     model.run(20)
     phase = model.step
@@ -501,11 +556,23 @@ def test_update_phase_matches_reference(strategy):
             t, v, r = captured.pop()
             before = copy.deepcopy((model.state, model.streams))
             orig(model, t, v, r)
+            viewers = np.unique(v.user)
+            others = np.setdiff1d(np.arange(model.n_users), viewers)
+            model.rules.emotion.settle(model, t, others)
             new = copy.deepcopy((model.state, model.streams))
             model.state, model.streams = before
+            # the harness's step measured (and so settled everyone to step t) without the
+            # update: the reference starts the non-viewers from the end of step t - 1
+            model.rules.emotion.settle(model, t - 1, others)
             ref_update(model, t, v, r)
             for name, val in vars(new[0]).items():
-                assert same(val, getattr(model.state, name)), (t, name)
+                want = getattr(model.state, name)
+                if name in ("valence", "arousal"):
+                    assert same(val[viewers], want[viewers]), (t, name)
+                    assert np.abs(val[others] - want[others]).max() < 2e-7, (t, name)
+                    assert len(others) and len(viewers)
+                    continue
+                assert same(val, want), (t, name)
             for key, g in new[1].items():
                 assert g.bit_generator.state == model.streams[key].bit_generator.state, key
     finally:
@@ -546,6 +613,6 @@ def test_relaxation_and_churn_match_reference():
     st, p = model.rules.following.settings, model.params
     model.state = a
     model.rules.following.update(model, np.random.default_rng(1))
-    ref_churn(b, st, p, model.steps, np.random.default_rng(1).random(n))
+    ref_churn(b, st, p, model.steps, ref_churn_draws(np.random.default_rng(1), n, st))
     assert same(a.follows, b.follows) and same(a.ever_unfollowed, b.ever_unfollowed)
     assert (~a.follows[: n // 2, 0]).any(), "someone left"
