@@ -188,8 +188,12 @@ def test_simulate_is_reproducible_and_pairs_the_arms(spec: CalibrationSpec) -> N
     control = _run(plain, {**theta, "following.churn_prob": 0.0001}, 3, ("retention",))
     treated = _run(plain, {**theta, "following.churn_prob": 0.05}, 3, ("retention",))
     assert sim["churn_effect"] == pytest.approx(treated["retention"] - control["retention"])
-    # a higher maximum unfollow hazard can only lose followers on the same draws
-    assert sim["churn_effect"] < 0.0
+    # A higher maximum unfollow hazard loses followers: at 0.0001 per step almost nobody
+    # leaves, at 0.05 a few of about 60 followers do in most 48-step runs, none in some (churn
+    # is drawn by thinning, so the arms' candidates differ: the sign holds per seed only
+    # because the control barely churns).
+    effects = [simulate(spec, theta, seed=s)["churn_effect"] for s in range(1, 6)]
+    assert max(effects) <= 0.0 and min(effects) < 0.0
 
 
 def test_simulate_rejects_a_theta_key_that_is_not_a_prior(spec: CalibrationSpec) -> None:
