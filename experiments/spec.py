@@ -245,6 +245,22 @@ def read_text(path: str | Path) -> str:
     return Path(path).read_text(encoding="utf-8-sig")
 
 
+def read_toml(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    """The parsed TOML of ``path`` and its text; a :class:`SpecError` naming the file (and the
+    line of a syntax error) if it cannot be read or parsed. ``what`` names the file's kind in
+    the message ("spec", "calibration spec")."""
+    try:
+        text = read_text(path)
+    except OSError as e:
+        raise SpecError(f"cannot read the {what}: {e.strerror}", file=str(path)) from e
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        line = getattr(e, "lineno", None) or (int(m.group(1)) if m else None)
+        raise SpecError(f"not valid TOML: {e}", file=str(path), line=line) from e
+
+
 def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> ExperimentSpec:
     """Read and validate a TOML spec.
 
@@ -260,16 +276,7 @@ def load_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> Expe
             the file and line, and what is allowed.
     """
     path = Path(path)
-    try:
-        text = read_text(path)
-    except OSError as e:
-        raise SpecError(f"cannot read the spec: {e.strerror}", file=str(path)) from e
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        line = getattr(e, "lineno", None) or (int(m.group(1)) if m else None)
-        raise SpecError(f"not valid TOML: {e}", file=str(path), line=line) from e
+    raw, text = read_toml(path, "spec")
     spec = parse_spec(raw, source=str(path), text=text)
     return spec.with_overrides(overrides) if overrides else spec
 

@@ -53,14 +53,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from experiments.points import RESERVED, numeric_bounds, plain_params, resolve_point
-from experiments.spec import read_text
+from experiments.spec import read_toml
 from experiments.spec_tables import Ctx, check_name, check_value
 from experiments.spec_types import Arm, SpecError
 from model.measures import catalogue
@@ -222,14 +221,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
             message names the file and line, the key, what is wrong and what is allowed.
     """
     path = Path(path)
-    try:
-        text = read_text(path)
-    except OSError as e:
-        raise SpecError(f"cannot read the calibration spec: {e.strerror}", file=str(path)) from e
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"not valid TOML: {e}", file=str(path)) from e
+    raw, text = read_toml(path, "calibration spec")
     return parse_calibration(raw, path, text)
 
 

@@ -159,9 +159,10 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="cannot read the calibration spec"):
         load_calibration(tmp_path / "nope.toml")
     bad = tmp_path / "bad.toml"
-    bad.write_text("name = \n", encoding="utf-8")
-    with pytest.raises(SpecError, match="not valid TOML"):
+    bad.write_text('name = "x"\nsteps = \n', encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid TOML") as err:
         load_calibration(bad)
+    assert err.value.line == 2  # the experiment specs' reader: the syntax error's line
 
 
 def test_distance_by_hand(spec: CalibrationSpec) -> None:
