@@ -295,6 +295,7 @@ def test_change_preset_applies_on_reset(viewer):
     assert model.value.seed == 3  # the seed is not part of a preset
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     model, rc = viewer
     rc.find(vw.Switch, label="Compare two strategies").widget.v_model = True
@@ -690,6 +691,7 @@ def test_views_draw_the_measures():
             assert len(ys) and np.all((ys >= lo) & (ys <= hi)) and xs.max() <= ax.get_xlim()[1]
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 @pytest.mark.parametrize("compare", [False, True])
 def test_incremental_frames_equal_full_redraws(compare):
     """A frame drawn over the cached background is pixel-identical to a frame drawn in full.

@@ -251,6 +251,7 @@ def _tables(out):
     return runs, read_table(out, "timeseries"), read_table(out, "cascades")
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_serial_process_and_dask_give_identical_tables_for_levers_and_uncertainties(
     write_spec, tmp_path
 ):
@@ -274,6 +275,7 @@ def test_serial_process_and_dask_give_identical_tables_for_levers_and_uncertaint
             pd.testing.assert_frame_equal(x, y)
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_path):
     """discovery_smoke, shrunk (Saltelli n = 2: 10 scenarios, one replicate, 30 steps)."""
     spec = load_spec(SMOKE).with_overrides({"design.n": 2, "replicates": 1, "steps": 30})

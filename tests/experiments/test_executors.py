@@ -27,6 +27,7 @@ def _assert_same(a, b):
         pd.testing.assert_frame_equal(x, y)
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_serial_process_and_dask_give_identical_tables(tiny_spec, tmp_path):
     pytest.importorskip("dask.distributed")
     outs = {}

@@ -36,6 +36,7 @@ def _frames(out: Path) -> list[pd.DataFrame]:
 
 
 # ------------------------------------------------------------------------------- 1. the lock
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_a_second_run_on_a_folder_in_use_is_refused_and_a_killed_holder_does_not_block_resume(
     write_spec, tmp_path
 ):

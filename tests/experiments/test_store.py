@@ -44,6 +44,7 @@ def _frames(out: Path) -> list[pd.DataFrame]:
     return [runs, read_table(out, "timeseries"), read_table(out, "cascades")]
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 def test_resume_after_sigkill_gives_the_tables_of_an_uninterrupted_sweep(write_spec, tmp_path):
     spec = write_spec(KILLABLE, "killable.toml")
     killed = tmp_path / "killed"
@@ -175,6 +176,7 @@ def _running(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow  # over 5 s on 2 cores: make test and CI run it, make test-fast skips it
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigterm_stops_a_process_pool_sweep_promptly_keeps_finished_runs_and_leaves_no_workers(
     write_spec, tmp_path
