@@ -29,14 +29,20 @@ helpers in :mod:`experiments.calibrate_io`, the report in :mod:`experiments.cali
 
 Reproducibility: every simulation's seed is a hash of the spec's root seed and the particle's
 parameter values (:func:`theta_seed`), so a particle's targets can be recomputed exactly from
-posterior.parquet. pyabc's own draws (proposals, which particle is accepted first) are not
-reproducible: its multicore workers reseed numpy from the operating system and the order in
-which parallel simulations finish decides which particles enter a generation. Two runs of one
-spec therefore give different particles from the same posterior, not the same particles.
+posterior.parquet. With one worker pyabc's own draws (proposals, acceptances) come from
+numpy's global generator, seeded from the root seed and the generation, so a one-worker
+calibration gives the same particles every time. With more, they are not reproducible: the
+multicore workers reseed numpy from the operating system and the order in which parallel
+simulations finish decides which particles enter a generation, so two runs give different
+particles from the same posterior.
+
+The file is a little over 400 lines because the command's loop, pyabc's sampler with its
+progress bar and the seeding that wraps it belong together.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -45,11 +51,12 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from experiments.calibrate_io import (
@@ -310,7 +317,8 @@ def calibrate(
             stop = f"walltime {cfg['max_walltime_minutes']} min used"
         else:
             try:
-                history = fresh().run(minimum_epsilon=cfg["min_epsilon"], max_nr_populations=1)
+                with _seeded(spec.root_seed, done, cfg["workers"]):
+                    history = fresh().run(minimum_epsilon=cfg["min_epsilon"], max_nr_populations=1)
             except KeyboardInterrupt:
                 _session(out, "interrupted", cfg)
                 raise
@@ -320,6 +328,24 @@ def calibrate(
         write_posterior(out, spec, names, history, finished=finished)
     _session(out, stop, cfg)
     return Calibration(out, names, generation_table(history), finished, stop)
+
+
+@contextlib.contextmanager
+def _seeded(root_seed: int, generation: int, workers: int) -> Iterator[None]:
+    """In one process (``workers`` <= 1), numpy's global generator, which pyabc draws its
+    proposals and acceptances from, is seeded from the root seed and the generation while
+    the generation runs (and given back its state afterwards): a one-worker calibration, and
+    its resume, then gives the same particles every time. pyabc's multicore workers reseed
+    from the operating system, so with more workers nothing is seeded here."""
+    if workers > 1:
+        yield
+        return
+    state = np.random.get_state()  # noqa: NPY002 - pyabc draws from the legacy global generator
+    np.random.seed([int(root_seed) % 2**32, 0xCA11B, int(generation)])  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def _session(out: Path, stop: str, cfg: Mapping[str, Any]) -> None:
