@@ -541,7 +541,7 @@ class Params:
 
     # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
     user_post_prob: float = field(
-        0.02,
+        0.0281,
         Interval(float, 0.0, 1.0),
         group="attention",
         symbol="μ",
@@ -558,7 +558,7 @@ class Params:
         "Kempe et al. 2003).",
     )
     activity_scale: float = field(
-        1.0,
+        1.25,
         Interval(float, 0.0, 20.0),
         group="attention",
         doc="Multiplier on every cohort's session probability per step.",
@@ -644,10 +644,10 @@ class Params:
         "sign; size an assumption, sweep 0-1).",
     )
     base_like: float = field(
-        0.15, Interval(float, 0.0, 1.0), group="reactions", doc="Like probability at resonance 0.5."
+        0.0195, Interval(float, 0.0, 1.0), group="reactions", doc="Like probability at resonance 0.5."
     )
     base_comment: float = field(
-        0.05,
+        0.00306,
         Interval(float, 0.0, 1.0),
         group="reactions",
         doc="Comment probability at resonance 0.5.",
@@ -679,13 +679,13 @@ class Params:
         doc="Weight of source trust in resonance.",
     )
     w_emotion: float = field(
-        1.0,
+        0.759,
         Interval(float, 0.0, 10.0),
         group="reactions",
         doc="Weight of emotional match in resonance.",
     )
     w_value: float = field(
-        1.0,
+        1.36,
         Interval(float, 0.0, 10.0),
         group="reactions",
         doc="Weight of value (opinion) match in resonance.",
@@ -828,13 +828,13 @@ class Params:
         "comment on the outlet's items (assumption; sweep 24-336).",
     )
     belonging_decay: float = field(
-        0.01,
+        0.00944,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Per-step decay of belonging.",
     )
     belonging_gain: float = field(
-        0.02,
+        0.0204,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Belonging gained per resonant view, inside the confidence bound, of an outlet's item.",
@@ -847,7 +847,7 @@ class Params:
         "(doubled, at most 1, with emotional rewards; assumption). Trust moves by reply_evidence.",
     )
     community_gain: float = field(
-        0.02,
+        0.00806,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Belonging gained, as a share of (1 - belonging), by a community member in a step in "

@@ -21,7 +21,7 @@ class LimitedSettings(RuleSettings):
     """The limited-attention rule's parameters."""
 
     attention_scale: float = field(
-        1.0,
+        0.315,
         Interval(float, 0.05, 20.0),
         group="attention",
         doc="Multiplier on every cohort's items viewed per session.",

@@ -40,13 +40,13 @@ class EngagementSettings(RuleSettings):
     """The engagement rule's parameters."""
 
     churn_prob: float = field(
-        0.05,
+        0.00436,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
     )
     churn_belonging: float = field(
-        0.15,
+        0.0908,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Belonging above which a follower never churns.",
