@@ -77,8 +77,9 @@ def _measure(strategy: dict, seed: int, **params) -> dict[str, float]:
     from model import OpinionEcology, Params, Strategy
     from model.measures import final_measures
 
+    rates = {k.split(".")[-1]: v for k, v in load_spec(TOY).fixed.items()}  # the toy's [fixed]
     p = Params(
-        n_users=200, steps=24, strategy=Strategy.preset("one_way").replace(**strategy), **params
+        **{**rates, **params}, steps=24, strategy=Strategy.preset("one_way").replace(**strategy)
     )
     m = OpinionEcology(params=p, seed=seed)
     while m.running and m.steps < 24:

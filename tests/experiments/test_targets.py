@@ -27,6 +27,10 @@ root_seed = 7
 
 [fixed]
 n_users = 200
+# the pre-calibration churn rates (tests/conftest.py, BUSY_RATES), so that churn happens in 48 steps
+"following.churn_belonging" = 0.15
+activity_scale = 1.0
+"attention.attention_scale" = 1.0
 
 [priors]
 base_comment = { low = 0.0005, high = 0.1, scale = "log", source = "sweep range" }
@@ -86,7 +90,12 @@ def spec(write) -> CalibrationSpec:
 
 def test_loads_every_part(spec: CalibrationSpec) -> None:
     assert spec.name == "tiny" and spec.steps == 48 and spec.root_seed == 7
-    assert spec.fixed == {"n_users": 200}
+    assert spec.fixed == {
+        "n_users": 200,
+        "following.churn_belonging": 0.15,
+        "activity_scale": 1.0,
+        "attention.attention_scale": 1.0,
+    }
     assert [p.name for p in spec.priors] == ["base_comment", "following.churn_prob"]
     assert spec.priors[0].scale == "log" and spec.priors[0].low == 0.0005
     assert [t.name for t in spec.fitted()] == ["engagement", "churn_effect"]

@@ -39,6 +39,7 @@ from model.step.respond import (
 from model.step.update import clip_state
 from model.trust import add_evidence, reply_evidence
 from model.world import World
+from tests.conftest import BUSY_RATES
 from tests.unit.test_react_kernels import run_pair
 
 # ----------------------------------------------------------------- the reference (old) phase
@@ -258,32 +259,37 @@ _FULL = Strategy(
     follow_up=True,
 )
 
+# at the pre-calibration rates (tests/conftest.py, BUSY_RATES): busy enough that every path runs
 PAIRS = {
-    "interactive": Params(n_users=300, strategy="interactive"),
-    "scenario": Params(n_users=300, strategy="scenario", n_background=5),
-    "one_way": Params(n_users=300, strategy="one_way"),
-    "hidden_comments": Params(n_users=300, strategy="interactive", comments_visible=False),
+    "interactive": Params(**BUSY_RATES, n_users=300, strategy="interactive"),
+    "scenario": Params(**BUSY_RATES, n_users=300, strategy="scenario", n_background=5),
+    "one_way": Params(**BUSY_RATES, n_users=300, strategy="one_way"),
+    "hidden_comments": Params(
+        **BUSY_RATES, n_users=300, strategy="interactive", comments_visible=False
+    ),
     # no reply evidence: the reply's share comes from the stance alone
-    "no_reply_evidence": Params(n_users=300, strategy="interactive", reply_evidence=0.0),
+    "no_reply_evidence": Params(
+        **BUSY_RATES, n_users=300, strategy="interactive", reply_evidence=0.0
+    ),
     # a community with room for few members and eager joiners: the joins overflow the room;
     # uncivil comments and a sloppy moderator remove members and civil comments
     "crowded": Params(
+        **{**BUSY_RATES, "base_comment": 1.0},
         n_users=300,
         strategy=_FULL,
         community_join=1.0,
         incivility=0.5,
         moderation_recall=1.0,
         moderation_precision=0.3,
-        base_comment=1.0,
         trust_shift=0.3,
         follow_up_share=0.01,
         member_hours=0.04,
     ),
     "short_memberships": Params(
-        n_users=300, strategy="interactive", community_window=2, community_fanout=0
+        **BUSY_RATES, n_users=300, strategy="interactive", community_window=2, community_fanout=0
     ),
-    "music_community": presets.music_community(n_users=300),
-    "viral_moment": presets.viral_moment(n_users=300),
+    "music_community": presets.music_community(n_users=300).replace(**BUSY_RATES),
+    "viral_moment": presets.viral_moment(n_users=300).replace(**BUSY_RATES),
 }
 
 

@@ -34,6 +34,7 @@ from model.trust import (
     keep_per_step,
     stable_order,
 )
+from tests.conftest import BUSY_RATES
 
 RNG = np.random.default_rng(11)
 
@@ -582,7 +583,7 @@ def test_update_phase_matches_reference(strategy):
 def test_relaxation_and_churn_match_reference():
     """The emotion and following rules on a running model's state, with a big overload so the
     overload term is exercised."""
-    model = OpinionEcology(Params(n_users=600, strategy="interactive"), seed=6)
+    model = OpinionEcology(Params(n_users=600, strategy="interactive", **BUSY_RATES), seed=6)
     model.run(30)
     s, c, n = model.state, model.content, model.n_users
     u = RNG.integers(0, n, 3000)
