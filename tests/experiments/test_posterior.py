@@ -462,10 +462,12 @@ def test_resume_finishes_the_same_runs_and_refuses_a_changed_posterior(finished,
         write_posterior(folder)
 
 
-def test_the_worked_example_is_the_flagship_over_a_posterior(tmp_path, monkeypatch):
-    root = Path(__file__).resolve().parents[2] / "experiments" / "specs"
-    write_posterior(tmp_path / "results" / "calibration")
-    monkeypatch.chdir(tmp_path)  # the example names results/calibration from the current folder
+def test_the_worked_example_is_the_flagship_over_the_kept_posterior(monkeypatch):
+    """flagship_posterior.toml reads the posterior kept in experiments/calibrated (the one behind
+    the defaults), from the repository's root, as its comments say."""
+    repo = Path(__file__).resolve().parents[2]
+    root = repo / "experiments" / "specs"
+    monkeypatch.chdir(repo)
     spec = load_spec(root / "flagship_posterior.toml")
     flagship = load_spec(root / "interactive_vs_one_way.toml")
     assert spec.arms == flagship.arms and spec.metrics == flagship.metrics
@@ -474,8 +476,13 @@ def test_the_worked_example_is_the_flagship_over_a_posterior(tmp_path, monkeypat
     post = spec.design.posterior
     assert post is not None and len(post.draws) == 32 and spec.replicates >= 2
     # the spec's population replaces the calibration's, and the report will say so
-    assert spec.fixed["n_users"] == 10000 and post.overridden["n_users"] == [100, 10000]
-    assert spec.fixed["belonging_decay"] == 0.01
+    assert spec.fixed["n_users"] == 10000 and post.overridden["n_users"] == [2000, 10000]
+    # the twelve calibrated parameters, each drawn inside the priors of calibration.toml
+    meta = json.loads((repo / "experiments" / "calibrated" / "calibration.json").read_text())
+    assert len(meta["parameters"]) == 12 and "base_comment" in meta["parameters"]
+    draws = pd.DataFrame(post.draws)
+    assert set(meta["parameters"]) <= set(draws.columns)
+    assert draws["base_comment"].between(0.0005, 0.1).all()
 
 
 def test_the_split_is_per_lever_setting_and_leaves_out_a_draw_with_a_failed_run():
