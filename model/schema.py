@@ -394,8 +394,9 @@ def posterior(q05: float, median: float, q95: float, *, targets: str) -> dict[st
     """
     note = (
         f"fitted jointly to the seven targets of experiments/specs/calibration.toml (one "
-        f"distance); its mechanism's direct target: {targets}; posterior median {median:.3g}, "
-        f"90% interval {q05:.3g}-{q95:.3g}"
+        f"distance; the default is one particle of generation 3, not the median); its "
+        f"mechanism's direct target: {targets}; posterior median {median:.3g}, 90% interval "
+        f"{q05:.3g}-{q95:.3g}"
     )
     return {"basis": "calibrated", "basis_note": note, "sweep": (q05, q95)}
 
