@@ -958,10 +958,10 @@ class Params:
             0.00557,
             0.0146,
             0.0689,
-            targets="none in the calibration's runs, whose one_way outlet hosts no community "
-            "(community_share 0), so no target moves with it and its posterior is about its "
-            "prior (width ratio 0.84); where a community exists, belonging and so "
-            "ties_broken_51d",
+            targets="none in the calibration's runs, whose outlets all run one_way and host no "
+            "community (community_share 0, interactive_share 0), so no target moves with it and "
+            "its posterior is about its prior (width ratio 0.84); where a community exists, "
+            "belonging and so ties_broken_51d",
         ),
     )
     community_fanout: int = field(
