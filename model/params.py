@@ -20,7 +20,9 @@ reactions, trust, emotion, belonging and churn, peer exchange), and the run.
 This file is long because every field carries its doc string here, once; splitting the fields
 over files would split the one declaration.
 
-Values marked *assumption* are defaults to be swept, not facts (docs/ODD.md, Calibration notes).
+Each field also says where its default comes from (``basis``: data, calibrated or assumption,
+with a note and the range to sweep; docs/ODD.md, Calibration notes, "Basis of every parameter").
+Values marked *assumption* are defaults to be swept, not facts.
 """
 
 from __future__ import annotations
@@ -34,10 +36,29 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from model import schema
 from model.rules import registry as rules
 from model.rules.base import Chosen
-from model.schema import Interval, Options, field, unknown_name_message
+from model.schema import Interval, Options, field, posterior, unknown_name_message
 from model.strategies import STRATEGY_PRESETS, Strategy
 
-__all__ = ["ALIASES", "Params", "UnusedParameterWarning", "unknown_name_message"]
+__all__ = ["ALIASES", "CALIBRATED", "Params", "UnusedParameterWarning", "unknown_name_message"]
+
+#: The addresses whose defaults are a particle of the calibration's posterior (generation 3 of
+#: experiments/specs/calibration.toml's ABC-SMC run): exactly the fields declared with
+#: ``basis="calibrated"`` (tests/unit/test_odd_parameters.py checks both ways), so that a field
+#: is not called calibrated without a calibration that fitted it.
+CALIBRATED: tuple[str, ...] = (
+    "base_comment",
+    "base_like",
+    "following.churn_prob",
+    "following.churn_belonging",
+    "belonging_decay",
+    "belonging_gain",
+    "community_gain",
+    "activity_scale",
+    "attention.attention_scale",
+    "user_post_prob",
+    "w_emotion",
+    "w_value",
+)
 
 
 class UnusedParameterWarning(UserWarning):
@@ -269,6 +290,7 @@ class Params:
         Interval(float, -0.5, 0.5),
         group="population",
         doc="Added to every cohort's baseline institutional trust (assumption; swept in when_interactive_wins).",
+        sweep=(-0.3, 0.3),
     )
 
     # --- network: who knows and follows whom ------------------------------------------------------
@@ -371,6 +393,7 @@ class Params:
         Interval(float, -1.0, 1.0),
         group="outlets",
         doc="Mean stance of the focal outlet's items.",
+        sweep=(0, 0.6),
     )
     stance_sd: float = field(
         0.3, Interval(float, 0.0, 2.0), group="outlets", doc="Spread of the focal outlet's stances."
@@ -405,6 +428,7 @@ class Params:
         group="outlets",
         doc="Share of the background outlets that run the 'interactive' strategy (the first "
         "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
+        sweep=(0, 1),
     )
     item_hours: float = field(
         0.5,
@@ -415,6 +439,7 @@ class Params:
         "budget: outlet_rate x item_hours staff-hours per step (background outlets: "
         "background_rate x item_hours), the staff that publish that many items when they do "
         "nothing else (30 min per item, docs/evidence.md 4; assumption, sweep 0.25-2).",
+        sweep=(0.25, 2),
     )
     reply_hours: float = field(
         0.05,
@@ -422,6 +447,7 @@ class Params:
         group="outlets",
         unit="staff-hours per reply",
         doc="Staff time per reply: 3 min (docs/evidence.md 4; assumption, sweep 0.02-0.2).",
+        sweep=(0.02, 0.2),
     )
     review_hours: float = field(
         0.0083,
@@ -430,6 +456,10 @@ class Params:
         unit="staff-hours per reviewed comment",
         doc="Staff time per reviewed comment: 0.0083 h, about 30 s (derived from the NYT "
         "community desk, docs/evidence.md 3; sweep 0.003-0.025).",
+        basis="data",
+        basis_note="derived from the NYT community desk: 14 moderators, about 12,000 comments a "
+        "day, about 30 s per comment (docs/evidence.md 3)",
+        sweep=(0.003, 0.025),
     )
     member_hours: float = field(
         0.004,
@@ -439,6 +469,7 @@ class Params:
         doc="Staff time to host one community member for a day (an 8-hour day per 2,000 members; "
         "assumption, sweep 0.001-0.02). A community holds at most community_share x budget / "
         "(member_hours / 24) members.",
+        sweep=(0.001, 0.02),
     )
     community_join: float = field(
         0.5,
@@ -447,6 +478,7 @@ class Params:
         doc="Probability that a civil supportive commenter with trust and belonging 1 joins the "
         "outlet's community; a commenter joins with this x (trust + belonging) / 2, halved for a "
         "critical comment; uncivil commenters never join (assumption, sweep 0.05-1).",
+        sweep=(0.05, 1),
     )
     moderation_recall: float = field(
         0.3,
@@ -454,6 +486,7 @@ class Params:
         group="outlets",
         doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
         "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
+        sweep=(0.05, 0.8),
     )
     moderation_precision: float = field(
         0.8,
@@ -462,6 +495,7 @@ class Params:
         doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
         "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
         "docs/evidence.md 3; sweep 0.5-0.95).",
+        sweep=(0.5, 0.95),
     )
     valence_mean: float = field(
         0.0,
@@ -475,12 +509,14 @@ class Params:
         group="outlets",
         doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
         "(assumption; sweep 0-1).",
+        sweep=(0, 1),
     )
     outrage_valence: float = field(
         0.5,
         Interval(float, 0.0, 2.0),
         group="outlets",
         doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
+        sweep=(0, 1),
     )
     follow_up_share: float = field(
         0.03,
@@ -489,6 +525,7 @@ class Params:
         doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
         "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
         "0.01-0.1).",
+        sweep=(0.01, 0.1),
     )
 
     # --- strategy: the focal outlet's (docs/ODD.md 2.4) -------------------------------------------
@@ -508,6 +545,7 @@ class Params:
         doc="The platform's share friction: forwards of outlet items are multiplied by "
         "(1 - friction + the outlet's share prompt). The share button belongs to the platform "
         "(assumption between 0.1 and 0.6; sweep 0-0.95).",
+        sweep=(0, 0.95),
     )
     comments_visible: bool = field(
         True,
@@ -546,6 +584,7 @@ class Params:
         group="attention",
         symbol="μ",
         doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
+        **posterior(0.00254, 0.0196, 0.0487, targets="top10_contribution_share (original posts)"),
     )
     attention: Chosen = field(
         "limited",
@@ -562,6 +601,9 @@ class Params:
         Interval(float, 0.0, 20.0),
         group="attention",
         doc="Multiplier on every cohort's session probability per step.",
+        **posterior(
+            0.295, 1.36, 2.01, targets="weekly_commenters (sessions are the chances to comment)"
+        ),
     )
     activity_from_belonging: float = field(
         1.0,
@@ -587,6 +629,10 @@ class Params:
         group="reactions",
         doc="Base share of uncivil comments (Coe, Kenski & Rains 2014: about 20% of news "
         "comments uncivil; sweep 0.10-0.35).",
+        basis="data",
+        basis_note="Coe, Kenski & Rains 2014: 22% of a newspaper's comments uncivil, about 0.2 "
+        "(docs/evidence.md 1)",
+        sweep=(0.1, 0.35),
     )
     incivility_disagreement: float = field(
         0.6,
@@ -594,12 +640,14 @@ class Params:
         group="reactions",
         doc="Logit slope of incivility on disagreement |opinion - stance| / 2 (assumption, "
         "docs/evidence.md 1; sweep 0-1.5).",
+        sweep=(0, 1.5),
     )
     incivility_arousal: float = field(
         1.0,
         Interval(float, 0.0, 5.0),
         group="reactions",
         doc="Logit slope of incivility on the commenter's arousal - 0.5 (assumption; sweep 0-2).",
+        sweep=(0, 2),
     )
     comment_disagreement: float = field(
         1.0,
@@ -607,6 +655,7 @@ class Params:
         group="reactions",
         doc="Comment probability is multiplied by (1 + this x disagreement): disagreement drives "
         "commenting (assumption; sweep 0-2).",
+        sweep=(0, 2),
     )
     negativity_weight: float = field(
         2.0,
@@ -614,6 +663,7 @@ class Params:
         group="reactions",
         doc="Weight of a critical or uncivil comment relative to a supportive one in social proof "
         "and in the engagement ranking (assumption, docs/evidence.md 2; sweep 1-4).",
+        sweep=(1, 4),
     )
     proof_share: float = field(
         0.1,
@@ -621,12 +671,14 @@ class Params:
         group="reactions",
         doc="Visible comments per view at which social proof reaches full strength (scale-free; "
         "assumption; sweep 0.02-0.3).",
+        sweep=(0.02, 0.3),
     )
     outrage_terms: float = field(
         1.0,
         Interval(float, 0.0, 10.0),
         group="reactions",
         doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
+        sweep=(0.5, 3),
     )
     outgroup_boost: float = field(
         1.67,
@@ -634,6 +686,10 @@ class Params:
         group="reactions",
         doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
         "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
+        basis="data",
+        basis_note="Rathje et al. 2021: +67% odds of sharing per out-group term "
+        "(docs/evidence.md 7)",
+        sweep=(1, 2),
     )
     negativity_emotion: float = field(
         0.5,
@@ -642,15 +698,21 @@ class Params:
         doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
         "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
         "sign; size an assumption, sweep 0-1).",
+        sweep=(0, 1),
     )
     base_like: float = field(
-        0.0195, Interval(float, 0.0, 1.0), group="reactions", doc="Like probability at resonance 0.5."
+        0.0195,
+        Interval(float, 0.0, 1.0),
+        group="reactions",
+        doc="Like probability at resonance 0.5.",
+        **posterior(0.00139, 0.00345, 0.12, targets="engagement_per_impression"),
     )
     base_comment: float = field(
         0.00306,
         Interval(float, 0.0, 1.0),
         group="reactions",
         doc="Comment probability at resonance 0.5.",
+        **posterior(0.00126, 0.00166, 0.00547, targets="weekly_commenters"),
     )
     forwarding: Chosen = field(
         "resonance",
@@ -683,12 +745,26 @@ class Params:
         Interval(float, 0.0, 10.0),
         group="reactions",
         doc="Weight of emotional match in resonance.",
+        **posterior(
+            0.584,
+            1.15,
+            1.49,
+            targets="engagement_per_impression and weekly_commenters (resonance scales every "
+            "reaction)",
+        ),
     )
     w_value: float = field(
         1.36,
         Interval(float, 0.0, 10.0),
         group="reactions",
         doc="Weight of value (opinion) match in resonance.",
+        **posterior(
+            0.589,
+            1.45,
+            1.74,
+            targets="engagement_per_impression and weekly_commenters (resonance scales every "
+            "reaction)",
+        ),
     )
     w_proof: float = field(
         0.5,
@@ -711,6 +787,7 @@ class Params:
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
         "trust_prior 20; assumption, sweep 0-1.5).",
+        sweep=(0, 1.5),
     )
     critical_trust: float = field(
         0.4,
@@ -720,6 +797,7 @@ class Params:
         "critical thread by a distrusting viewer (trust below reply_backfire_trust; Prochazka & "
         "Obermaier 2022: critical comments cost quality perceptions only among media cynics; "
         "about -0.01 in trust at trust_prior 20, docs/evidence.md 2; assumption, sweep 0-1.2).",
+        sweep=(0, 1.2),
     )
     trust_prior: float = field(
         20.0,
@@ -728,6 +806,7 @@ class Params:
         symbol="s",
         doc="Prior strength s of Beta trust in an outlet, in pseudo-observations: trust = "
         "(s t0 + e+) / (s + e+ + e-) (assumption, docs/evidence.md 5; sweep 5-100).",
+        sweep=(5, 100),
     )
     trust_forgetting: float = field(
         0.9,
@@ -736,6 +815,7 @@ class Params:
         symbol="λ",
         doc="Share of trust evidence kept per day (lambda; memory about 1 / (1 - lambda) days; "
         "form from Josang & Ismail 2002, value an assumption, sweep 0.7-1).",
+        sweep=(0.7, 1),
     )
     view_evidence: float = field(
         0.1,
@@ -744,6 +824,7 @@ class Params:
         doc="Pseudo-observations per view of an outlet's item: quality positive and 1 - quality "
         "negative inside the confidence bound, one negative outside it (assumption; sweep "
         "0.02-0.5).",
+        sweep=(0.02, 0.5),
     )
     reply_evidence: float = field(
         1.0,
@@ -753,6 +834,7 @@ class Params:
         "trust at trust_prior 20, docs/evidence.md 6); half to a critic; half to a supporter "
         "who distrusts; negative to a critic who distrusts (backfire, Coombs & Holladay 2006; "
         "van Noort & Willemsen 2012; assumption, sweep 0-3).",
+        sweep=(0, 3),
     )
     reply_backfire_trust: float = field(
         0.3,
@@ -760,6 +842,7 @@ class Params:
         group="trust",
         doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
         "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
+        sweep=(0.1, 0.5),
     )
     outrage_trust: float = field(
         0.5,
@@ -767,6 +850,7 @@ class Params:
         group="trust",
         doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
         "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
+        sweep=(0, 1.5),
     )
     trust_rate: float = field(
         0.02,
@@ -796,6 +880,7 @@ class Params:
         group="belonging and churn",
         doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
         "(assumption; sweep 0-0.3).",
+        sweep=(0, 0.3),
     )
     fatigue_half_life: float = field(
         6.0,
@@ -804,6 +889,7 @@ class Params:
         unit="steps",
         doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
         "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
+        sweep=(0.5, 24),
     )
     fatigue_saturation: float = field(
         10.0,
@@ -811,6 +897,7 @@ class Params:
         group="belonging and churn",
         doc="Exposure load at which the response to an outlet's items is halved: resonance x "
         "1 / (1 + load / saturation) (assumption; sweep 3-30).",
+        sweep=(3, 30),
     )
     belonging_loss: float = field(
         0.02,
@@ -818,6 +905,7 @@ class Params:
         group="belonging and churn",
         doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
         "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
+        sweep=(0, 0.05),
     )
     community_window: int = field(
         72,
@@ -826,18 +914,31 @@ class Params:
         unit="steps",
         doc="Community membership lapses after this many steps without a civil, not removed "
         "comment on the outlet's items (assumption; sweep 24-336).",
+        sweep=(24, 336),
     )
     belonging_decay: float = field(
         0.00944,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Per-step decay of belonging.",
+        **posterior(
+            0.00217,
+            0.00492,
+            0.0256,
+            targets="ties_broken_51d (belonging protects a follower from churn)",
+        ),
     )
     belonging_gain: float = field(
         0.0204,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Belonging gained per resonant view, inside the confidence bound, of an outlet's item.",
+        **posterior(
+            0.0118,
+            0.0215,
+            0.0707,
+            targets="ties_broken_51d (belonging protects a follower from churn)",
+        ),
     )
     reply_gain: float = field(
         0.15,
@@ -852,7 +953,16 @@ class Params:
         group="belonging and churn",
         doc="Belonging gained, as a share of (1 - belonging), by a community member in a step in "
         "which they view at least one member's comment inside their confidence bound; each "
-        "viewed comment outside it costs belonging_loss (assumption, sweep 0.005-0.1).",
+        "viewed comment outside it costs belonging_loss.",
+        **posterior(
+            0.00557,
+            0.0146,
+            0.0689,
+            targets="none in the calibration's runs, whose outlets all run one_way and host no "
+            "community (community_share 0, interactive_share 0), so no target moves with it and "
+            "its posterior is about its prior (width ratio 0.84); where a community exists, "
+            "belonging and so ties_broken_51d",
+        ),
     )
     community_fanout: int = field(
         5,
@@ -880,6 +990,7 @@ class Params:
         doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
         "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
         "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
+        sweep=(0, 0.05),
     )
     mu_content: float = field(
         0.05,
@@ -1060,7 +1171,7 @@ class Params:
     @classmethod
     def spec(cls) -> dict[str, dict[str, Any]]:
         """Metadata per field (:func:`model.schema.spec`): default, lo, hi, closed, choices, kind,
-        doc, group, symbol, unit, allowed."""
+        doc, group, symbol, unit, allowed, rules, basis, basis_note, sweep."""
         return schema.spec(cls)
 
     @classmethod

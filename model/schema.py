@@ -233,6 +233,10 @@ class Text:
 
 Constraint = Interval | Options | Boolean | Text
 
+#: Where a field's default comes from (docs/ODD.md, Calibration notes, "Basis of every
+#: parameter"): a published figure, a fit to published figures, or a value chosen.
+BASES = ("data", "calibrated", "assumption")
+
 
 # ---------------------------------------------------------------------------------- fields
 @dataclass(frozen=True)
@@ -253,6 +257,17 @@ class Field:
         rules: For a rule's parameter, the rules that declare it.
         alias_of: For an old name still accepted, the name it stands for (not listed by
             :func:`spec` and :func:`help`).
+        basis: Where the default comes from, one of :data:`BASES`: ``"data"`` (a published
+            figure), ``"calibrated"`` (fitted to published figures) or ``"assumption"`` (a
+            value chosen, to be swept). The default is ``"assumption"``: a value nobody
+            classified was neither measured nor fitted, so calling it an assumption is honest,
+            and a field becomes data or calibrated only by saying so with its source.
+        basis_note: For data, the source (``"Coe, Kenski & Rains 2014"``); for calibrated, the
+            targets and the posterior 90% interval (:func:`posterior`); for an assumption,
+            optional.
+        sweep: The range ``(low, high)`` to vary the value over: an assumption's sweep where
+            its doc or docs/ODD.md states one, the range the docs give around a data value, a
+            calibrated value's posterior 90% interval; None when no range is stated.
         name: Filled in by :class:`Schema`.
     """
 
@@ -266,7 +281,36 @@ class Field:
     value_kind: type | None = None
     rules: tuple[str, ...] = ()
     alias_of: str = ""
+    basis: str = "assumption"
+    basis_note: str = ""
+    sweep: tuple[float, float] | None = None
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # at field() the name is not known yet: the doc says which field is meant
+        who = self.name or f"the field documented as {self.doc[:60]!r}"
+        if self.basis not in BASES:
+            raise ValueError(
+                f"{who}: basis={show(self.basis)} is not allowed; choose one of "
+                f"{', '.join(map(repr, BASES))}"
+            )
+        if self.basis in ("data", "calibrated") and not self.basis_note:
+            what = "its source" if self.basis == "data" else "its targets and posterior interval"
+            raise ValueError(f"{who}: basis={self.basis!r} needs a basis_note giving {what}")
+        if self.sweep is not None:
+            lo_hi = tuple(self.sweep)
+            if (
+                len(lo_hi) != 2
+                or not all(isinstance(x, int | float) and math.isfinite(x) for x in lo_hi)
+                or lo_hi[0] > lo_hi[1]
+            ):
+                raise ValueError(
+                    f"{who}: sweep={show(self.sweep)} must be two finite numbers (low, high) "
+                    "with low <= high"
+                )
+            object.__setattr__(self, "sweep", (float(lo_hi[0]), float(lo_hi[1])))
+        if self.basis == "calibrated" and self.sweep is None:
+            raise ValueError(f"{who}: basis='calibrated' needs sweep=(q05, q95), its posterior")
 
     @property
     def kind(self) -> type:
@@ -298,9 +342,17 @@ def field(
     unit: str = "",
     coerce: Callable[[Any], Any] | None = None,
     value_kind: type | None = None,
+    basis: str = "assumption",
+    basis_note: str = "",
+    sweep: tuple[float, float] | None = None,
 ) -> Any:
     """A dataclass field carrying a :class:`Field` (``constraint`` defaults from the default:
-    :class:`Boolean` for a bool, :class:`Text` for a str)."""
+    :class:`Boolean` for a bool, :class:`Text` for a str).
+
+    ``basis``, ``basis_note`` and ``sweep`` say where the default comes from
+    (:class:`Field`); a ``basis`` other than ``"data"``, ``"calibrated"`` or ``"assumption"``
+    raises ``ValueError``.
+    """
     if constraint is None:
         if isinstance(default, bool):
             constraint = Boolean()
@@ -308,8 +360,45 @@ def field(
             constraint = Text()
         else:
             raise TypeError(f"field(default={default!r}) needs a constraint")
-    f = Field(default, constraint, doc, group, symbol, unit, coerce, value_kind)
+    f = Field(
+        default,
+        constraint,
+        doc,
+        group,
+        symbol,
+        unit,
+        coerce,
+        value_kind,
+        basis=basis,
+        basis_note=basis_note,
+        sweep=sweep,
+    )
     return dataclasses.field(default=default, metadata={"schema": f})
+
+
+def posterior(q05: float, median: float, q95: float, *, targets: str) -> dict[str, Any]:
+    """The basis keywords of a field whose default comes from the calibration (the ABC-SMC fit
+    of experiments/specs/calibration.toml, generation 3; docs/ODD.md, Calibration notes):
+    ``basis="calibrated"``, the note and ``sweep=(q05, q95)``.
+
+    Args:
+        q05: The posterior's weighted 5% quantile.
+        median: Its weighted median (the default is one particle, not the median).
+        q95: Its weighted 95% quantile.
+        targets: The target(s) the parameter's mechanism moves most directly, and any caveat;
+            the fit itself is joint.
+
+    Returns:
+        ``field()`` keywords: ``field(0.003, ..., **posterior(0.0013, 0.0017, 0.0055,
+        targets="weekly_commenters"))``.
+    """
+    note = (
+        f"fitted jointly to the seven targets of experiments/specs/calibration.toml (one "
+        f"distance; the default is one particle of generation 3, not the median); its "
+        f"mechanism's direct target: {targets}; posterior median {median:.3g}, 90% interval "
+        f"{q05:.3g}-{q95:.3g}"
+    )
+    return {"basis": "calibrated", "basis_note": note, "sweep": (q05, q95)}
 
 
 @dataclass(frozen=True)
@@ -443,8 +532,9 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
     Keys: ``default``; ``lo``, ``hi`` and ``closed`` (None unless an :class:`Interval`);
     ``choices`` (a tuple for :class:`Options`, else None); ``kind`` (int, float, bool, str or
     object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages);
-    ``rules`` (for a rule's parameter, the rules that use it; else empty). Aliases (old names
-    still accepted) are left out.
+    ``rules`` (for a rule's parameter, the rules that use it; else empty); ``basis``,
+    ``basis_note`` and ``sweep`` (where the default comes from, :class:`Field`). Aliases (old
+    names still accepted) are left out.
     """
     out = {}
     for name, f in schema_of(owner).fields.items():
@@ -464,6 +554,9 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
             "unit": f.unit,
             "allowed": c.describe(),
             "rules": f.rules,
+            "basis": f.basis,
+            "basis_note": f.basis_note,
+            "sweep": f.sweep,
         }
     return out
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from model.rules.base import RuleSettings
 from model.rules.registry import ATTENTION
-from model.schema import Interval, field
+from model.schema import Interval, field, posterior
 from model.world import AttentionRule
 
 
@@ -25,6 +25,13 @@ class LimitedSettings(RuleSettings):
         Interval(float, 0.05, 20.0),
         group="attention",
         doc="Multiplier on every cohort's items viewed per session.",
+        **posterior(
+            0.323,
+            0.39,
+            1.67,
+            targets="weekly_commenters (items viewed per session are the chances to comment); "
+            "the default particle, 0.315, lies just below the interval",
+        ),
     )
 
 

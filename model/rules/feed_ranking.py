@@ -86,6 +86,7 @@ class PersonalisedSettings(RuleSettings):
         symbol="γ",
         doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
         "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
+        sweep=(0, 2),
     )
 
 

@@ -30,7 +30,7 @@ from model.fatigue import load_keep
 from model.rules.base import RuleSettings
 from model.rules.registry import FOLLOWING
 from model.sampling import bernoulli_subset
-from model.schema import Interval, field
+from model.schema import Interval, field, posterior
 from model.trust import decay, decay_table
 from model.world import FollowingRule, World
 
@@ -44,12 +44,14 @@ class EngagementSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
+        **posterior(0.000294, 0.000947, 0.00905, targets="ties_broken_51d"),
     )
     churn_belonging: float = field(
         0.0908,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         doc="Belonging above which a follower never churns.",
+        **posterior(0.086, 0.124, 0.257, targets="ties_broken_51d"),
     )
     churn_trust: float = field(
         0.3,
@@ -58,6 +60,7 @@ class EngagementSettings(RuleSettings):
         doc="Trust at which the trust factor of the unfollow hazard is about half its value at "
         "zero trust (the midpoint of a logistic; 0.3 keeps the half-point of the former linear "
         "ramp to 0 at 0.6; assumption, sweep 0.15-0.6).",
+        sweep=(0.15, 0.6),
     )
     churn_trust_width: float = field(
         0.1,
@@ -66,6 +69,7 @@ class EngagementSettings(RuleSettings):
         doc="Width of the logistic trust factor of the unfollow hazard: expit((churn_trust - "
         "T) / width) / expit(churn_trust / width), 1 at zero trust, smooth, never exactly 0 "
         "(assumption, sweep 0.02-0.3).",
+        sweep=(0.02, 0.3),
     )
     churn_overload: float = field(
         0.01,
@@ -73,6 +77,7 @@ class EngagementSettings(RuleSettings):
         group="belonging and churn",
         doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
         "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
+        sweep=(0, 0.05),
     )
 
 

@@ -3,10 +3,15 @@
 Three places in the ODD give defaults, and each is read here as a table:
 
 * Appendix A, one row per ``Params`` field (generated from ``Params.spec()``): the set of names
-  must equal the schema's, and each row's default must equal the field's default;
+  must equal the schema's, and each row's default, basis (with its note) and range must equal
+  the field's; the generator the appendix shows, run, prints those same cells;
 * section 2.4, the strategy presets: each switch's column must equal the preset's value, and
   the ``one_way`` column the ``Strategy`` field's default (``Strategy()`` is ``one_way``);
 * the Calibration notes' table of the costs of interactivity: each named parameter's default;
+
+the Calibration notes' count of parameters by basis must equal the schema's, and they name
+every calibrated parameter (``model.params.CALIBRATED``, exactly the fields declared
+``basis="calibrated"``);
 
 and, in the prose, every parameter set to a value (``peer_mixing = "complete"``) must exist and
 the value must be one it allows.
@@ -18,14 +23,19 @@ ODD still names under its old name fails here instead of drifting.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from model import Params, Strategy
+from model.params import CALIBRATED
+from model.schema import BASES
 from model.strategies import STRATEGY_PRESETS
 
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
@@ -69,7 +79,8 @@ def _rows(section: str) -> list[list[str]]:
     for line in section.splitlines():
         if not line.startswith("|") or re.match(r"^\|\s*-", line):
             continue
-        out.append([c.strip() for c in line.strip().strip("|").split("|")])
+        # a cell's own "|" is written "\\|" (Markdown's escape), e.g. |opinion - stance|
+        out.append([c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))])
     return out
 
 
@@ -94,18 +105,62 @@ def _same(documented: Any, actual: Any) -> bool:
     return documented == actual
 
 
-def appendix() -> dict[str, str]:
-    """Appendix A: name -> the default cell of its row."""
+def _table(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    """A parameter table's body as name -> {column: cell}, the name from the ``name`` column."""
+    header = rows[0]
+    out: dict[str, dict[str, str]] = {}
+    for cells in rows[1:]:
+        assert len(cells) == len(header), f"{cells[:2]}: {len(cells)} cells, {len(header)} columns"
+        row = dict(zip(header, cells, strict=True))
+        name = row["name"].strip("`")
+        assert name not in out, f"Appendix A lists {name} twice"
+        out[name] = row
+    return out
+
+
+def appendix_rows() -> dict[str, dict[str, str]]:
+    """Appendix A: name -> {column: cell}."""
     text = ODD.read_text(encoding="utf-8")
     rows = _rows(_section(text, "## Appendix A. Parameters"))
-    header = rows[0]
-    assert header[:4] == ["group", "name", "symbol", "default"], header
-    out: dict[str, str] = {}
-    for cells in rows[1:]:
-        name = cells[1].strip("`")
-        assert name not in out, f"Appendix A lists {name} twice"
-        out[name] = cells[3]
-    return out
+    assert rows[0][:4] == ["group", "name", "symbol", "default"], rows[0]
+    return _table(rows)
+
+
+def appendix() -> dict[str, str]:
+    """Appendix A: name -> the default cell of its row."""
+    return {name: row["default"] for name, row in appendix_rows().items()}
+
+
+def basis_cell(meta: dict[str, Any]) -> str:
+    """The basis cell of a field's row: ``data: <source>``, ``calibrated: <note>``,
+    ``assumption`` (with its note when it has one)."""
+    return meta["basis"] + (f": {meta['basis_note']}" if meta["basis_note"] else "")
+
+
+def _range(cell: str) -> tuple[float, float] | None:
+    """A range cell (``0.1 to 0.35``, ``-0.3 to 0.3``; ``-`` for none) as numbers."""
+    if cell == "-":
+        return None
+    m = re.fullmatch(r"(-?[\d.e+-]+) to (-?[\d.e+-]+)", cell)
+    assert m, f"range cell {cell!r} is not 'low to high' or '-'"
+    return float(m.group(1)), float(m.group(2))
+
+
+def _same_range(documented: tuple[float, float] | None, actual: Any) -> bool:
+    """Equal ranges, to the six significant digits a cell shows."""
+    if documented is None or actual is None:
+        return documented is None and actual is None
+    return all(math.isclose(d, a, rel_tol=1e-5) for d, a in zip(documented, actual, strict=True))
+
+
+def generator_output() -> dict[str, dict[str, str]]:
+    """The table Appendix A's own generator prints now (its code block, run)."""
+    section = _section(ODD.read_text(encoding="utf-8"), "## Appendix A. Parameters")
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/ODD.md Appendix A", "exec"), {})  # noqa: S102 - our own doc
+    return _table(_rows(out.getvalue()))
 
 
 def strategy_table() -> dict[str, dict[str, str]]:
@@ -153,6 +208,83 @@ def test_appendix_default_is_the_schema_default(name):
     assert _same(_value(cell), actual), (
         f"docs/ODD.md Appendix A: {name} = {cell}, schema {actual!r}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(appendix()))
+def test_appendix_basis_and_range_are_the_schema_s(name):
+    row, meta = appendix_rows()[name], schema_meta(name)
+    assert row["basis"] == basis_cell(meta), (
+        f"docs/ODD.md Appendix A: {name} basis {row['basis']!r}, schema {basis_cell(meta)!r}"
+    )
+    assert _same_range(_range(row["range"]), meta["sweep"]), (
+        f"docs/ODD.md Appendix A: {name} range {row['range']!r}, schema {meta['sweep']!r}"
+    )
+
+
+def test_appendix_generator_prints_the_appendix_s_columns():
+    """The code block the appendix shows is what made its table: run now, it prints the same
+    header, the same names and the same basis and range cells."""
+    printed, documented = generator_output(), appendix_rows()
+    assert list(printed) == list(documented)
+    assert list(next(iter(printed.values()))) == list(next(iter(documented.values())))
+    for name, row in printed.items():
+        for column in ("default", "allowed", "basis", "range"):
+            assert row[column] == documented[name][column], (name, column)
+
+
+def test_a_changed_basis_or_range_is_caught(monkeypatch):
+    """The check can fail: a basis or a sweep that differs from the appendix is named."""
+    real = Params.spec
+
+    def edited():
+        spec = real()
+        spec["incivility"] = {**spec["incivility"], "basis": "assumption", "basis_note": ""}
+        spec["trust_prior"] = {**spec["trust_prior"], "sweep": (5.0, 50.0)}
+        return spec
+
+    monkeypatch.setattr(Params, "spec", edited)
+    with pytest.raises(AssertionError, match="incivility basis .data: Coe.*schema 'assumption'"):
+        test_appendix_basis_and_range_are_the_schema_s("incivility")
+    with pytest.raises(AssertionError, match="trust_prior range '5 to 100'"):
+        test_appendix_basis_and_range_are_the_schema_s("trust_prior")
+
+
+def test_calibrated_fields_are_exactly_the_calibrated_list():
+    spec = Params.spec()
+    assert {m["basis"] for m in spec.values()} <= set(BASES)
+    calibrated = {name for name, m in spec.items() if m["basis"] == "calibrated"}
+    assert len(CALIBRATED) == 12 and len(set(CALIBRATED)) == 12
+    assert calibrated == set(CALIBRATED), (
+        f"declared calibrated but not in model.params.CALIBRATED: "
+        f"{sorted(calibrated - set(CALIBRATED))}; listed but not declared calibrated: "
+        f"{sorted(set(CALIBRATED) - calibrated)}"
+    )
+    for name in CALIBRATED:
+        # each names its targets and carries its posterior 90% interval as its range
+        assert "direct target" in spec[name]["basis_note"] and spec[name]["sweep"], name
+
+
+def basis_section() -> str:
+    """The Calibration notes' subsection on the basis of every parameter."""
+    return _section(ODD.read_text(encoding="utf-8"), "### Basis of every parameter")
+
+
+def test_calibration_notes_name_every_calibrated_parameter():
+    text = basis_section()
+    missing = [name for name in CALIBRATED if f"`{name}`" not in text]
+    assert not missing, f"docs/ODD.md, Basis of every parameter, does not name {missing}"
+
+
+def test_calibration_notes_count_parameters_by_basis_as_the_schema():
+    rows = _rows(basis_section())
+    assert rows[0] == ["basis", "parameters", "with a range"], rows[0]
+    documented = {cells[0]: (int(cells[1]), int(cells[2])) for cells in rows[1:]}
+    spec = Params.spec().values()
+    count = Counter(m["basis"] for m in spec)
+    ranged = Counter(m["basis"] for m in spec if m["sweep"] is not None)
+    expected = {b: (count[b], ranged[b]) for b in BASES}
+    expected["all"] = (sum(count.values()), sum(ranged.values()))
+    assert documented == expected
 
 
 @pytest.mark.parametrize("switch", sorted(strategy_table()))

@@ -149,6 +149,9 @@ def test_spec_and_help_describe_every_field_in_one_format(owner):
         "symbol",
         "unit",
         "allowed",
+        "basis",
+        "basis_note",
+        "sweep",
     }
     text = owner.help()
     for name, m in spec.items():
@@ -157,6 +160,14 @@ def test_spec_and_help_describe_every_field_in_one_format(owner):
         assert name in text and m["allowed"], name
         if m["lo"] is not None:
             assert m["kind"] in (int, float) and m["lo"] <= m["default"] <= m["hi"]
+        assert m["basis"] in schema.BASES, name
+        assert m["basis"] == "assumption" or m["basis_note"], name
+        if m["sweep"] is not None:
+            lo, hi = m["sweep"]
+            assert m["kind"] in (int, float) and lo <= hi, name
+            # a range to sweep lies inside what the field allows
+            assert m["lo"] is None or m["lo"] <= lo, name
+            assert m["hi"] is None or hi <= m["hi"], name
 
 
 def test_params_spec_keeps_the_viewer_keys_and_symbols():
@@ -270,3 +281,51 @@ def test_strategy_accepts_numpy_scalars_preset_and_replace():
     with pytest.raises(ValueError, match=r"Strategy.reply_share=-1.0 is out of range"):
         Strategy.preset("interactive").replace(reply_share=-1)
     assert math.isclose(Strategy(share_prompt=0).share_prompt, 0.0)
+
+
+# ---------------------------------------------------------------------------------- basis
+def test_basis_defaults_to_assumption_and_is_kept_with_its_note_and_sweep():
+    f = schema.field(0.5, Interval(float, 0, 1), doc="A chosen value.").metadata["schema"]
+    assert (f.basis, f.basis_note, f.sweep) == ("assumption", "", None)
+    g = schema.field(
+        0.2, Interval(float, 0, 1), doc="d", basis="data", basis_note="Coe 2014", sweep=(0.1, 1)
+    ).metadata["schema"]
+    assert (g.basis, g.basis_note, g.sweep) == ("data", "Coe 2014", (0.1, 1.0))
+    assert type(g.sweep[1]) is float
+
+
+@pytest.mark.parametrize("bad", ["guess", "Data", "", None, 1])
+def test_a_bad_basis_names_the_field_and_the_allowed_values(bad):
+    with pytest.raises(ValueError) as err:
+        schema.field(0.5, Interval(float, 0, 1), doc="Comment probability.", basis=bad)
+    msg = str(err.value)
+    assert "Comment probability." in msg and f"basis={bad!r}" in msg, msg
+    assert "'data', 'calibrated', 'assumption'" in msg, msg
+    # once the field has its name (a Schema gives it one), the message uses the name
+    with pytest.raises(ValueError, match=r"^base_comment: basis='guess' is not allowed"):
+        Field(0.5, Interval(float, 0, 1), "d", basis="guess", name="base_comment")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"basis": "data"}, "basis='data' needs a basis_note giving its source"),
+        ({"basis": "calibrated", "basis_note": "x"}, "needs sweep=\\(q05, q95\\)"),
+        ({"basis": "calibrated", "sweep": (0, 1)}, "needs a basis_note"),
+        ({"sweep": (1, 0)}, "low <= high"),
+        ({"sweep": (0, math.inf)}, "two finite numbers"),
+        ({"sweep": (0, 0.5, 1)}, "two finite numbers"),
+    ],
+)
+def test_basis_declaration_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        schema.field(0.5, Interval(float, 0, 1), doc="d", **kwargs)
+
+
+def test_posterior_gives_the_calibrated_keywords():
+    kw = schema.posterior(0.00126, 0.00166, 0.00547, targets="weekly_commenters")
+    f = schema.field(0.003, Interval(float, 0, 1), doc="d", **kw).metadata["schema"]
+    assert f.basis == "calibrated" and f.sweep == (0.00126, 0.00547)
+    assert "weekly_commenters" in f.basis_note
+    assert "median 0.00166, 90% interval 0.00126-0.00547" in f.basis_note
+    assert "jointly" in f.basis_note
