@@ -319,8 +319,14 @@ def test_comparison_mode_steps_both_arms_in_lockstep(viewer):
     assert image(rc, "timeseries") != ts0
     html = table(rc)
     assert "B - A" in html and "A: one_way" in html and "B: interactive" in html
-    # the strategies have diverged (interactive commenters join a community; one-way has none)
-    assert b.state.community.any() and not a.state.community.any()
+    # the strategies have diverged: the interactive outlet spends staff time on the conversation
+    # and so publishes on another schedule, and its audience's state differs (at the calibrated
+    # comment rate nobody has joined its community within 3 steps, so that is not the check)
+    assert not a.state.community.any()
+    assert not all(
+        np.array_equal(getattr(a.state, k), getattr(b.state, k))
+        for k in ("trust_media", "belonging", "opinion", "valence")
+    )
     # Reset keeps comparison mode and both arms
     click(rc, "Reset")
     assert isinstance(model.value, StrategyComparison) and model.value.steps == 0

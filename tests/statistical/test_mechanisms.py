@@ -13,6 +13,7 @@ from scipy import stats
 
 from model import OpinionEcology, Strategy
 from model.content import visible_thread
+from tests.conftest import BUSY_RATES
 
 STATE = ("opinion", "trust_media", "trust_peers", "belonging", "follows", "valence", "arousal")
 
@@ -50,7 +51,9 @@ def test_far_outlet_with_uncivil_unmoderated_comments_loses_trust_when_comments_
     by at least 0.005 (a quarter to a half of the expected drop; the paired sd across seeds is
     about 0.001)."""
     for seed in range(3):
-        kw = dict(strategy="one_way", stance_mean=0.9, incivility=0.5)
+        # at the pre-calibration rates, for which the expected size above was worked out: at the
+        # calibrated comment rate (about 16 times lower) the threads are too thin to test
+        kw = dict(strategy="one_way", stance_mean=0.9, incivility=0.5, **BUSY_RATES)
         shown, hidden = _run(seed, **kw), _run(seed, comments_visible=False, **kw)
         assert shown.last_snapshot["trust"] < hidden.last_snapshot["trust"] - 0.005, seed
 
@@ -70,8 +73,9 @@ def test_moderation_reduces_the_uncivil_share_readers_see():
     sampling sd is about 0.005; required: a fall of at least 0.03 in each of 2 paired seeds."""
     for seed in range(2):
         # 0.5 x 0.5 staff-hours / 0.001 h = 250 reviews a step: every focal comment is reviewed
-        mod = _run(seed, strategy=Strategy(moderation_share=0.5), review_hours=0.001)
-        none = _run(seed, strategy="one_way")
+        # at the pre-calibration rates, which give the 6,000 focal comments the sd assumes
+        mod = _run(seed, strategy=Strategy(moderation_share=0.5), review_hours=0.001, **BUSY_RATES)
+        none = _run(seed, strategy="one_way", **BUSY_RATES)
         assert _uncivil_seen(mod) < _uncivil_seen(none) - 0.03, seed
 
 
