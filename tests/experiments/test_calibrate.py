@@ -220,6 +220,32 @@ def test_calibrate_errors_name_the_key(tmp_path, capsys):
     assert "--draws 1: the predictive check needs at least 2 draws" in capsys.readouterr().err
 
 
+def test_screening_gives_a_parameter_no_target_sees_mu_star_zero(tmp_path):
+    """The screening runs each Morris trajectory on one seed, so an elementary effect is the
+    difference of two runs that differ in one parameter only. ``community_gain`` acts only
+    through a community, which the tiny spec's ``one_way`` outlets never host: every target is
+    the same to the last bit whatever its value, so its mu* is exactly 0 (with a seed per
+    parameter set it was the seed noise of the distance, clearly above 0), while
+    ``activity_scale``, which every target sees, gets a positive mu*. Tolerance zero."""
+    from experiments.calibrate_screen import screen
+
+    text = TINY.replace(
+        '"following.churn_prob" = { low = 0.0, high = 0.2, scale = "linear", source = "test" }',
+        'community_gain = { low = 0.005, high = 0.1, scale = "log", source = "test" }',
+    ).replace(
+        'candidates = ["base_like", "activity_scale", "following.churn_prob"]',
+        'candidates = ["activity_scale", "community_gain"]',
+    ).replace("keep = 2", "keep = 1")
+    spec = load_calibration(write(tmp_path, text))
+    out = tmp_path / "screen"
+    out.mkdir()
+    assert screen(spec, out, workers=1, progress=False) == ["activity_scale"]
+    scr = pd.read_csv(out / "screening.csv").set_index(["output", "factor"])
+    for output in ("distance", "engagement", "viewers", "retention"):
+        assert scr.loc[(output, "community_gain"), "mu_star"] == 0.0, output
+    assert scr.loc[("distance", "activity_scale"), "mu_star"] > 0.0
+
+
 def test_theta_seed_is_a_function_of_root_seed_values_and_salt():
     a = theta_seed(7, {"x": 0.1, "y": 2.0})
     assert a == theta_seed(7, {"y": 2.0, "x": 0.1})  # key order does not matter
