@@ -229,13 +229,17 @@ def test_screening_gives_a_parameter_no_target_sees_mu_star_zero(tmp_path):
     ``activity_scale``, which every target sees, gets a positive mu*. Tolerance zero."""
     from experiments.calibrate_screen import screen
 
-    text = TINY.replace(
-        '"following.churn_prob" = { low = 0.0, high = 0.2, scale = "linear", source = "test" }',
-        'community_gain = { low = 0.005, high = 0.1, scale = "log", source = "test" }',
-    ).replace(
-        'candidates = ["base_like", "activity_scale", "following.churn_prob"]',
-        'candidates = ["activity_scale", "community_gain"]',
-    ).replace("keep = 2", "keep = 1")
+    text = (
+        TINY.replace(
+            '"following.churn_prob" = { low = 0.0, high = 0.2, scale = "linear", source = "test" }',
+            'community_gain = { low = 0.005, high = 0.1, scale = "log", source = "test" }',
+        )
+        .replace(
+            'candidates = ["base_like", "activity_scale", "following.churn_prob"]',
+            'candidates = ["activity_scale", "community_gain"]',
+        )
+        .replace("keep = 2", "keep = 1")
+    )
     spec = load_calibration(write(tmp_path, text))
     out = tmp_path / "screen"
     out.mkdir()
