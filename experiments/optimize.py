@@ -1,0 +1,609 @@
+"""``optimize``: a multi-objective search over the focal outlet's levers (NSGA-II / NSGA-III).
+
+An experiment spec plus an ``[optimize]`` table; the spec's other tables say what every
+candidate is evaluated on (the scenario sample of ``[uncertainties]``/``[design]``/``[factors]``,
+the ``replicates`` and ``root_seed``)::
+
+    [arms]
+    one_way = "one_way"          # the baseline (analysis.baseline): every candidate is paired with it
+    interactive = "interactive"  # the candidate: the levers set its switches
+
+    [optimize]
+    pop_size = 8                 # candidates per generation
+    generations = 4
+    seed = 1                     # the optimiser's own seed (the runs' seeds are the spec's)
+
+    [optimize.levers]            # strategy switches: [low, high] is a range, other lists choices
+    "strategy.reply_share" = [0.0, 0.5]
+    "strategy.follow_up" = [false, true]
+
+    [[optimize.objectives]]
+    measure = "retention"        # a measure the spec records (metrics)
+    cohort = "post00"            # optional: one generation's column, retention[post00]
+    direction = "max"            # max | min
+    statistic = "mean"           # mean, or qNN: the NN-th percentile of the paired differences
+
+Every candidate runs on the same scenarios and replicate seeds as the baseline (common random
+numbers). Its objective is a statistic of the paired differences candidate - baseline over the
+(design point, replicate) pairs: their mean, with a t interval, or a low (or high) percentile,
+a robust score, with the distribution-free interval of order statistics. With more than three
+objectives NSGA-III (Das-Dennis reference directions) replaces NSGA-II.
+
+Each generation runs through :func:`experiments.run.run` as an ordinary experiment in
+``OUT/generations/gNN`` (the baseline and that generation's new candidates as arms), so the
+store, the executors, ``status`` and ``report`` work on it as on any run. A candidate met
+before (the same lever values) is not run again. The optimiser is seeded and its candidates
+depend only on the objective values it is told, so a killed search resumes by replaying it:
+the generations already stored are read back (``run`` with ``resume`` skips their runs), and
+the search continues where it stopped, to the same front as an uninterrupted one.
+
+The files written (``pareto.csv``, ``history.csv``, figures, ``report.md``) are in
+:mod:`experiments.optimize_report`. This file is a little over 400 lines because the
+``[optimize]`` table's checks sit with the dataclasses they build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.points import STRATEGY_PREFIX
+from experiments.spec import ExperimentSpec, load_spec, parse_spec, read_text
+from experiments.spec_tables import Ctx, check_value
+from experiments.spec_types import CASCADE_MEASURES, metric_names
+from model.measures.catalogue import COHORTS
+
+__all__ = [
+    "DIRECTIONS",
+    "Lever",
+    "Objective",
+    "OptimizeConfig",
+    "OptimizeSummary",
+    "non_dominated",
+    "objective_value",
+    "optimize",
+    "optimize_table",
+    "paired_differences",
+]
+
+DIRECTIONS = ("max", "min")
+OPTIMIZE_KEYS = ("pop_size", "generations", "seed", "levers", "objectives")
+OBJECTIVE_KEYS = ("measure", "cohort", "direction", "statistic")
+#: What ``OUT/optimize.json`` holds: the search's settings, compared on resume.
+STATE_FILE = "optimize.json"
+#: Objective value given to a candidate none of whose runs finished: worse than any real one.
+FAILED = 1e30
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One strategy switch the search sets.
+
+    Attributes:
+        key: The spec key, ``strategy.<switch>``.
+        low: For a range, its low end (None for choices).
+        high: For a range, its high end.
+        choices: For choices, the values (empty for a range).
+        integer: A range of whole numbers.
+    """
+
+    key: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+    integer: bool = False
+
+    @property
+    def switch(self) -> str:
+        """The :class:`model.Strategy` field."""
+        return self.key[len(STRATEGY_PREFIX) :]
+
+    def decode(self, u: float) -> Any:
+        """The lever's value at ``u`` in [0, 1]: a point of the range (rounded to 4 decimals,
+        far below what the seeds can tell apart, so that a candidate met again is recognised),
+        or the choice whose equal share of [0, 1] holds ``u``."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.choices:
+            return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
+        assert self.low is not None and self.high is not None
+        v = self.low + u * (self.high - self.low)
+        return int(round(v)) if self.integer else round(v, 4)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective: a statistic of a measure's paired differences, to maximise or minimise.
+
+    Attributes:
+        measure: The measure (a base name the spec records).
+        cohort: A generation (``post00``, ...) for its own column, or "" for everyone.
+        direction: ``max`` or ``min``.
+        statistic: ``mean`` or ``qNN`` (the NN-th percentile).
+    """
+
+    measure: str
+    cohort: str = ""
+    direction: str = "max"
+    statistic: str = "mean"
+
+    @property
+    def column(self) -> str:
+        """The runs table's column: ``retention`` or ``retention[post00]``."""
+        return f"{self.measure}[{self.cohort}]" if self.cohort else self.measure
+
+    @property
+    def label(self) -> str:
+        """The column of ``pareto.csv``: ``retention[post00].mean``."""
+        return f"{self.column}.{self.statistic}"
+
+
+@dataclass(frozen=True)
+class OptimizeConfig:
+    """A validated ``[optimize]`` table.
+
+    Attributes:
+        levers: The switches searched.
+        objectives: What is optimised.
+        pop_size: Candidates per generation.
+        generations: Generations (the first is a random sample).
+        seed: The optimiser's seed.
+        baseline: The arm every candidate is paired with.
+        candidate: The arm whose strategy the levers set.
+    """
+
+    levers: tuple[Lever, ...]
+    objectives: tuple[Objective, ...]
+    pop_size: int
+    generations: int
+    seed: int
+    baseline: str
+    candidate: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (what ``optimize.json`` stores)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def _int(ctx: Ctx, table: dict, key: str, low: int, default: int) -> int:
+    v = table.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        raise ctx.error(
+            ("optimize", key), f"{key} must be a whole number >= {low}, got {v!r}", f">= {low}"
+        )
+    return v
+
+
+def optimize_table(spec: ExperimentSpec) -> OptimizeConfig:
+    """The spec's ``[optimize]`` table, checked against the spec.
+
+    Raises:
+        SpecError: A missing or malformed table, an unknown lever, measure, cohort, direction or
+            statistic, a lever the spec already sets, or arms other than a baseline and one
+            candidate; the message names the key, its line, and what is allowed.
+    """
+    from model import Strategy
+
+    text = read_text(spec.source) if spec.source and Path(spec.source).is_file() else None
+    ctx = Ctx(spec.source, text)
+    table = spec.raw.get("optimize")
+    if not isinstance(table, dict):
+        raise ctx.error(
+            ("optimize",),
+            "optimize needs an [optimize] table with levers and objectives",
+            "see help(experiments.optimize)",
+        )
+    for k in table:
+        if k not in OPTIMIZE_KEYS:
+            raise ctx.unknown(("optimize", k), k, OPTIMIZE_KEYS, "[optimize]")
+    baseline = spec.analysis.baseline
+    others = [a for a in spec.arms if a.name != baseline]
+    if len(others) != 1:
+        raise ctx.error(
+            ("arms",),
+            f"an optimize spec has two arms, the baseline {baseline!r} and the candidate the "
+            f"levers set; got {list(spec.arm_names)}",
+        )
+    cand = others[0]
+    switches = [f for f in Strategy.spec() if f != "name"]
+    allowed = ", ".join(STRATEGY_PREFIX + s for s in switches)
+    levers_raw = table.get("levers")
+    if not isinstance(levers_raw, dict) or not levers_raw:
+        raise ctx.error(
+            ("optimize", "levers"),
+            f"optimize.levers must be a non-empty table of switch = [low, high] or [choices], "
+            f"got {levers_raw!r}",
+            allowed,
+        )
+    taken = set(spec.design.keys) | set(spec.fixed)
+    levers = []
+    for key, v in levers_raw.items():
+        path = ("optimize", "levers", key)
+        if not key.startswith(STRATEGY_PREFIX) or key[len(STRATEGY_PREFIX) :] not in switches:
+            raise ctx.unknown(path, key, tuple(allowed.split(", ")), "optimize.levers")
+        if key in taken:
+            raise ctx.error(
+                path, f"{key} is a lever, so the spec's design or [fixed] may not set it"
+            )
+        levers.append(_lever(ctx, path, key, v))
+    objectives = _objectives(ctx, table.get("objectives"), spec)
+    return OptimizeConfig(
+        levers=tuple(levers),
+        objectives=objectives,
+        pop_size=_int(ctx, table, "pop_size", 2, 8),
+        generations=_int(ctx, table, "generations", 1, 4),
+        seed=_int(ctx, table, "seed", 0, 0),
+        baseline=baseline,
+        candidate=cand.name,
+    )
+
+
+def _lever(ctx: Ctx, path: tuple, key: str, v: Any) -> Lever:
+    numbers = isinstance(v, list) and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in v
+    )
+    if not isinstance(v, list) or len(v) < 2 or (numbers and len(v) == 2 and v[0] >= v[1]):
+        raise ctx.error(
+            path,
+            f"a lever is [low, high] (low < high) or a list of at least two choices, got {v!r}",
+            "e.g. [0.0, 0.5] or [false, true]",
+        )
+    values = [check_value(ctx, path, key, x) for x in v]
+    if numbers and len(v) == 2:
+        whole = all(isinstance(x, int) for x in v)
+        return Lever(key, low=float(values[0]), high=float(values[1]), integer=whole)
+    if len(set(map(repr, values))) != len(values):
+        raise ctx.error(path, f"the choices of {key} repeat: {v!r}")
+    return Lever(key, choices=tuple(values))
+
+
+def _objectives(ctx: Ctx, raw: Any, spec: ExperimentSpec) -> tuple[Objective, ...]:
+    path0 = ("optimize", "objectives")
+    if not isinstance(raw, list) or not raw or not all(isinstance(o, dict) for o in raw):
+        raise ctx.error(
+            path0,
+            f"optimize.objectives must be [[optimize.objectives]] tables, got {raw!r}",
+            'e.g. measure = "retention", cohort = "post00", direction = "max"',
+        )
+    columns = set(metric_names(spec.metrics))
+    out = []
+    for i, o in enumerate(raw):
+        path = (*path0, i)
+        for k in o:
+            if k not in OBJECTIVE_KEYS:
+                raise ctx.unknown((*path, k), k, OBJECTIVE_KEYS, f"objective {i}")
+        measure = o.get("measure")
+        if measure not in spec.metrics:
+            raise ctx.error(
+                (*path, "measure"),
+                f"objective {i}: unknown measure {measure!r} (or one the spec's metrics do not keep)",
+                ", ".join(spec.metrics),
+            )
+        cohort = o.get("cohort", "")
+        if cohort and (cohort not in COHORTS or f"{measure}[{cohort}]" not in columns):
+            allowed = ", ".join(COHORTS) if measure not in CASCADE_MEASURES else "none"
+            raise ctx.error(
+                (*path, "cohort"),
+                f"objective {i}: no cohort {cohort!r} for {measure}",
+                f"{allowed} (cascade summaries and run totals have no cohorts)",
+            )
+        direction = o.get("direction", "max")
+        if direction not in DIRECTIONS:
+            raise ctx.error(
+                (*path, "direction"), f"objective {i}: direction {direction!r}", "max, min"
+            )
+        statistic = o.get("statistic", "mean")
+        if not (statistic == "mean" or re.fullmatch(r"q([1-9]|[1-9][0-9])", str(statistic))):
+            raise ctx.error(
+                (*path, "statistic"),
+                f"objective {i}: statistic {statistic!r}",
+                "mean, or qNN for the NN-th percentile (q1 ... q99), e.g. q10",
+            )
+        out.append(Objective(measure, cohort, direction, statistic))
+    labels = [o.label for o in out]
+    if len(set(labels)) != len(labels):
+        raise ctx.error(path0, f"objectives repeat: {labels}")
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------- statistics
+def paired_differences(runs: pd.DataFrame, arm: str, baseline: str, column: str) -> np.ndarray:
+    """``column`` of ``arm`` minus ``baseline``, pair by pair: (design point, replicate) pairs
+    where both finished, in (point, replicate) order."""
+    ok = runs[(runs["status"] == "ok") & runs["arm"].isin([arm, baseline])]
+    wide = ok.pivot_table(
+        index=["point_id", "replicate"], columns="arm", values=column, aggfunc="first"
+    )
+    if arm not in wide or baseline not in wide:
+        return np.array([])
+    d = (wide[arm] - wide[baseline]).to_numpy(float)
+    return d[np.isfinite(d)]
+
+
+def objective_value(
+    d: np.ndarray, statistic: str, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """(value, ci_low, ci_high) of a statistic of paired differences ``d``.
+
+    ``mean``: the mean with its t interval. ``qNN``: the NN-th percentile (numpy's linear
+    interpolation) with the distribution-free interval between the order statistics
+    ``d_(l)`` and ``d_(u)``, ``l`` and ``u`` the binomial(n, NN/100) quantiles at the interval's
+    tails (the exact interval of a quantile; NaN ends where n is too small to reach the level).
+    NaN for an empty ``d``.
+    """
+    d = np.sort(np.asarray(d, dtype=float))
+    n = len(d)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    if statistic == "mean":
+        from experiments.stats import t_interval
+
+        mean, _, lo, hi = t_interval(d, confidence)
+        return mean, lo, hi
+    q = int(statistic[1:]) / 100
+    value = float(np.quantile(d, q))
+    alpha = 1 - confidence
+    lo_i = int(stats.binom.ppf(alpha / 2, n, q))  # d_(l) with l = lo_i (1-based) ...
+    hi_i = int(stats.binom.ppf(1 - alpha / 2, n, q)) + 1  # ... and d_(u)
+    lo = float(d[lo_i - 1]) if lo_i >= 1 else math.nan
+    hi = float(d[hi_i - 1]) if hi_i <= n else math.nan
+    return value, lo, hi
+
+
+def non_dominated(f: np.ndarray) -> np.ndarray:
+    """Boolean mask of the rows of ``f`` (to minimise, one column per objective) that no other
+    row dominates (no worse in every column, better in one). Equal rows are all kept."""
+    f = np.asarray(f, dtype=float)
+    keep = np.ones(len(f), dtype=bool)
+    for i in range(len(f)):
+        worse_or_equal = np.all(f <= f[i], axis=1) & np.any(f < f[i], axis=1)
+        keep[i] = not worse_or_equal.any()
+    return keep
+
+
+# ---------------------------------------------------------------------------------- the search
+@dataclass
+class OptimizeSummary:
+    """What :func:`optimize` did.
+
+    Attributes:
+        out: The output folder.
+        evaluations: One row per candidate (levers, objectives with CIs, generation).
+        front: The rows of ``evaluations`` on the Pareto front.
+        history: Per generation: the hypervolume and the best of each objective.
+        ran: Runs executed now (a resume skips what is stored).
+        failed: Of those, how many failed.
+        files: Files written, by name.
+    """
+
+    out: Path
+    evaluations: pd.DataFrame
+    front: pd.DataFrame
+    history: pd.DataFrame
+    ran: int = 0
+    failed: int = 0
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def generation_spec(
+    spec: ExperimentSpec, config: OptimizeConfig, g: int, candidates: dict[str, dict[str, Any]]
+) -> ExperimentSpec:
+    """The experiment a generation runs: the baseline and each new candidate as an arm (the
+    candidate arm's preset and switches with the lever values), on the spec's scenarios and
+    seeds, validated as any spec is."""
+    arms = {a.name: a for a in spec.arms}
+    base, cand = arms[config.baseline], arms[config.candidate]
+    raw = json.loads(json.dumps(spec.raw))
+    raw.pop("optimize")
+    raw["name"] = f"{spec.name}-g{g:02d}"
+    raw["arms"] = {
+        base.name: {"strategy": base.preset, **base.switches, "sweep": base.sweep},
+        **{
+            name: {"strategy": cand.preset, **cand.switches, **values, "sweep": cand.sweep}
+            for name, values in candidates.items()
+        },
+    }
+    return parse_spec(raw, source=None)
+
+
+def _problem(config: OptimizeConfig) -> Any:
+    from pymoo.core.problem import Problem
+
+    return Problem(n_var=len(config.levers), n_obj=len(config.objectives), xl=0.0, xu=1.0)
+
+
+def _algorithm(config: OptimizeConfig) -> Any:
+    """NSGA-II, or NSGA-III (Das-Dennis directions, as many as the population allows) for more
+    than three objectives, where NSGA-II's crowding distance stops spreading the front."""
+    m = len(config.objectives)
+    if m <= 3:
+        from pymoo.algorithms.moo.nsga2 import NSGA2
+
+        return NSGA2(pop_size=config.pop_size)
+    from pymoo.algorithms.moo.nsga3 import NSGA3
+    from pymoo.util.ref_dirs import get_reference_directions
+
+    p = 1
+    while math.comb(p + 1 + m - 1, m - 1) <= config.pop_size:
+        p += 1
+    dirs = get_reference_directions("das-dennis", m, n_partitions=p)
+    return NSGA3(ref_dirs=dirs, pop_size=config.pop_size)
+
+
+def _prepare_out(
+    out: Path, spec: ExperimentSpec, config: OptimizeConfig, *, resume: bool, overwrite: bool
+) -> None:
+    """Refuse a folder of another search (or of anything else) unless told, and record this one."""
+    from experiments.store import StoreError, check_out_dir
+
+    check_out_dir(out)
+    state = {"spec": spec.fingerprint(), "optimize": config.to_dict()}
+    path = out / STATE_FILE
+    if path.exists():
+        if overwrite:
+            shutil.rmtree(out)
+        elif not resume:
+            raise StoreError(
+                f"{out} holds a search already; pass --resume to continue it or --overwrite to "
+                "start again"
+            )
+        elif json.loads(path.read_text()) != state:
+            raise StoreError(
+                f"{out} holds a search of another spec or [optimize] table; resume needs the "
+                "same, or pass --overwrite or another --out"
+            )
+    elif out.is_dir() and any(out.iterdir()):
+        raise StoreError(
+            f"{out} is not empty and holds no search ({STATE_FILE}); choose a new or empty --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{STATE_FILE}"
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(path)
+
+
+def optimize(
+    spec: ExperimentSpec | str | Path,
+    out: str | Path,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    figures: bool = True,
+    stop_after: int | None = None,
+    **run_options: Any,
+) -> OptimizeSummary:
+    """Search the levers of ``spec``'s ``[optimize]`` table and write the front to ``out``.
+
+    Args:
+        spec: A spec or the path of a TOML spec with an ``[optimize]`` table.
+        out: Output folder: ``generations/gNN`` (each an experiment folder), then
+            ``evaluations.csv``, ``pareto.csv``, ``history.csv``, ``figures/`` and ``report.md``.
+        resume: Continue a search stored in ``out`` (the same spec and table).
+        overwrite: Delete a search stored in ``out`` first.
+        progress: Progress bars (per generation and per run).
+        figures: Also draw the figures.
+        stop_after: Stop after this many generations, as a kill would (for tests).
+        **run_options: Passed to :func:`experiments.run` (``executor``, ``workers``, ...).
+
+    Returns:
+        The evaluations, the front and the history.
+
+    Raises:
+        SpecError: The spec or its ``[optimize]`` table is invalid (before anything runs).
+        experiments.store.StoreError: ``out`` holds something else, or a search of another spec.
+    """
+    from pymoo.core.evaluator import Evaluator
+    from pymoo.problems.static import StaticProblem
+
+    from experiments.optimize_report import write_outputs
+    from experiments.results import load_results
+    from experiments.run import run
+
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_spec(spec)
+    config = optimize_table(spec)
+    out = Path(out)
+    _prepare_out(out, spec, config, resume=resume, overwrite=overwrite)
+    problem = _problem(config)
+    algorithm = _algorithm(config)
+    algorithm.setup(
+        problem, termination=("n_gen", config.generations), seed=config.seed, verbose=False
+    )
+    conf = spec.analysis.confidence
+    known: dict[tuple, str] = {}  # lever values -> candidate name
+    rows: dict[str, dict[str, Any]] = {}
+    ran = failed = 0
+    bar = _bar(progress, config.generations, spec.name)
+    g = 0
+    try:
+        while algorithm.has_next() and (stop_after is None or g < stop_after):
+            pop = algorithm.ask()
+            values = [
+                {lv.switch: lv.decode(u) for lv, u in zip(config.levers, x, strict=True)}
+                for x in pop.get("X")
+            ]
+            names, new = [], {}
+            for v in values:
+                key = tuple(v.items())
+                if key not in known:
+                    known[key] = f"c{len(known):04d}"
+                    new[known[key]] = v
+                names.append(known[key])
+            if new:
+                gdir = out / "generations" / f"g{g:02d}"
+                s = run(
+                    generation_spec(spec, config, g, new),
+                    gdir,
+                    resume=True,  # a replayed generation skips the runs it stored
+                    progress=progress,
+                    **run_options,
+                )
+                ran, failed = ran + s.ran, failed + s.failed
+                runs = load_results(gdir).runs
+                for name, v in new.items():
+                    rows[name] = _evaluate(runs, name, v, g, config, spec, conf)
+            f = np.array([[_minimised(rows[n], o) for o in config.objectives] for n in names])
+            Evaluator().eval(StaticProblem(problem, F=f), pop)
+            algorithm.tell(infills=pop)
+            g += 1
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = write_outputs(out, spec, config, pd.DataFrame(list(rows.values())), figures=figures)
+    summary.ran, summary.failed = ran, failed
+    return summary
+
+
+def _bar(enabled: bool, total: int, name: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"{name} generations", unit="gen", position=1, leave=True)
+
+
+def _minimised(row: dict[str, Any], o: Objective) -> float:
+    """The value pymoo minimises: the objective, negated to maximise; FAILED if undefined."""
+    v = row[o.label]
+    if not math.isfinite(v):
+        return FAILED
+    return -v if o.direction == "max" else v
+
+
+def _evaluate(
+    runs: pd.DataFrame,
+    name: str,
+    values: dict[str, Any],
+    g: int,
+    config: OptimizeConfig,
+    spec: ExperimentSpec,
+    confidence: float,
+) -> dict[str, Any]:
+    """A candidate's row: its levers, then each objective (and the staff-hours cost, when
+    recorded and not an objective) with its interval and the pairs it rests on."""
+    row: dict[str, Any] = {"candidate": name, "generation": g}
+    row.update({STRATEGY_PREFIX + k: v for k, v in values.items()})
+    wanted = list(config.objectives)
+    if "staff_hours" in spec.metrics and not any(o.measure == "staff_hours" for o in wanted):
+        wanted.append(Objective("staff_hours", direction="min"))
+    n = 0
+    for o in wanted:
+        d = paired_differences(runs, name, config.baseline, o.column)
+        row[o.label], row[f"{o.label}_ci_low"], row[f"{o.label}_ci_high"] = objective_value(
+            d, o.statistic, confidence
+        )
+        n = max(n, len(d))
+    row["pairs"] = n
+    return row

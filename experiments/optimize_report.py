@@ -1,0 +1,321 @@
+"""The files of an ``optimize`` search (:mod:`experiments.optimize`): ``evaluations.csv``,
+``pareto.csv``, ``history.csv``, ``figures/optimize_parallel.png``,
+``figures/optimize_tradeoff.png`` and ``report.md``.
+
+The front is the non-dominated set of every candidate evaluated (not only the last
+population's), on the objectives' robustness statistics. The hypervolume in ``history.csv`` is
+that of the front found by each generation, with every objective scaled to [0, 1] between the
+best and worst values of the whole search and the reference point at 1.1 in every scaled
+objective, so that generations are comparable within one search (not across searches).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.plots import _save, plt
+from experiments.stats import confidence_label
+
+if TYPE_CHECKING:
+    from experiments.optimize import OptimizeConfig, OptimizeSummary
+    from experiments.spec import ExperimentSpec
+
+
+def minimised(evaluations: pd.DataFrame, config: OptimizeConfig) -> np.ndarray:
+    """The objectives as pymoo minimises them (negated where maximised; failures worst)."""
+    from experiments.optimize import FAILED
+
+    cols = []
+    for o in config.objectives:
+        v = evaluations[o.label].to_numpy(float)
+        v = -v if o.direction == "max" else v
+        cols.append(np.where(np.isfinite(v), v, FAILED))
+    return np.column_stack(cols) if cols else np.empty((len(evaluations), 0))
+
+
+def history(evaluations: pd.DataFrame, config: OptimizeConfig) -> pd.DataFrame:
+    """Per generation: candidates evaluated so far, the size of their front, its hypervolume
+    (scaled as the module says) and the best value of each objective so far."""
+    from pymoo.indicators.hv import HV
+
+    from experiments.optimize import FAILED, non_dominated
+
+    f = minimised(evaluations, config)
+    ok = np.all(f < FAILED, axis=1)
+    lo = f[ok].min(axis=0) if ok.any() else np.zeros(f.shape[1])
+    hi = f[ok].max(axis=0) if ok.any() else np.ones(f.shape[1])
+    scale = np.where(hi > lo, hi - lo, 1.0)
+    hv = HV(ref_point=np.full(f.shape[1], 1.1))
+    rows = []
+    for g in range(int(evaluations["generation"].max()) + 1 if len(evaluations) else 0):
+        upto = (evaluations["generation"] <= g).to_numpy() & ok
+        row: dict[str, Any] = {"generation": g, "evaluated": int(upto.sum())}
+        if upto.any():
+            front = f[upto][non_dominated(f[upto])]
+            row["front_size"] = len(front)
+            row["hypervolume"] = float(hv((front - lo) / scale))
+        for o in config.objectives:
+            v = evaluations.loc[upto, o.label]
+            row[f"best {o.label}"] = (
+                (v.max() if o.direction == "max" else v.min()) if len(v) else np.nan
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_outputs(
+    out: Path,
+    spec: ExperimentSpec,
+    config: OptimizeConfig,
+    evaluations: pd.DataFrame,
+    *,
+    figures: bool = True,
+) -> OptimizeSummary:
+    """Write every file of the search to ``out`` and return the summary."""
+    from experiments.optimize import FAILED, OptimizeSummary, non_dominated
+
+    f = minimised(evaluations, config)
+    on_front = non_dominated(f) & np.all(f < FAILED, axis=1) if len(f) else np.array([], bool)
+    evaluations = evaluations.assign(on_front=on_front)
+    first = config.objectives[0]
+    front = evaluations[on_front].sort_values(first.label, ascending=first.direction == "min")
+    hist = history(evaluations, config)
+    files = {}
+    for name, table in (
+        ("evaluations.csv", evaluations),
+        ("pareto.csv", front),
+        ("history.csv", hist),
+    ):
+        tmp = out / f".{name}"
+        table.drop(columns="on_front", errors="ignore").to_csv(tmp, index=False)
+        tmp.replace(out / name)
+        files[name] = out / name
+    if figures and len(front):
+        files["optimize_parallel.png"] = parallel(
+            evaluations, config, out / "figures" / "optimize_parallel.png"
+        )
+        files["optimize_tradeoff.png"] = tradeoff(
+            evaluations, config, spec, out / "figures" / "optimize_tradeoff.png"
+        )
+    (out / "report.md").write_text(
+        report(spec, config, front, hist, figures=figures and len(front) > 0)
+    )
+    files["report.md"] = out / "report.md"
+    return OptimizeSummary(out=out, evaluations=evaluations, front=front, history=hist, files=files)
+
+
+# ---------------------------------------------------------------------------------- figures
+def _axes_columns(config: OptimizeConfig) -> list[str]:
+    return [lv.key for lv in config.levers] + [o.label for o in config.objectives]
+
+
+def parallel(evaluations: pd.DataFrame, config: OptimizeConfig, path: Path) -> Path:
+    """Parallel coordinates: one axis per lever and objective (scaled to the range searched or
+    seen), every candidate in grey, the front in colour by the first objective."""
+    cols = _axes_columns(config)
+    data = np.column_stack([_numeric(evaluations[c]) for c in cols])
+    lo = []
+    hi = []
+    for j, c in enumerate(cols):
+        lv = next((x for x in config.levers if x.key == c), None)
+        if lv is not None and not lv.choices:
+            lo.append(lv.low)
+            hi.append(lv.high)
+        elif lv is not None:
+            lo.append(0.0)
+            hi.append(len(lv.choices) - 1.0)
+        else:
+            col = data[:, j][np.isfinite(data[:, j])]
+            lo.append(col.min() if len(col) else 0.0)
+            hi.append(col.max() if len(col) else 1.0)
+    lo_a, hi_a = np.array(lo, float), np.array(hi, float)
+    scaled = (data - lo_a) / np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.8 * len(cols)), 4.2))
+    x = np.arange(len(cols))
+    front = evaluations["on_front"].to_numpy(bool)
+    for row in scaled[~front]:
+        ax.plot(x, row, color="0.8", lw=0.8, zorder=1)
+    first = config.objectives[0]
+    v = evaluations.loc[front, first.label].to_numpy(float)
+    cmap = plt.get_cmap("viridis")
+    span = (v.max() - v.min()) or 1.0
+    for row, value in zip(scaled[front], v, strict=True):
+        ax.plot(x, row, color=cmap((value - v.min()) / span), lw=2.0, marker="o", zorder=2)
+    for j in range(len(cols)):
+        ax.axvline(j, color="0.3", lw=0.6)
+        ax.annotate(_fmt(lo_a[j]), (j, 0), xytext=(3, -12), textcoords="offset points", fontsize=7)
+        ax.annotate(_fmt(hi_a[j]), (j, 1), xytext=(3, 4), textcoords="offset points", fontsize=7)
+    ax.set_xticks(
+        x, [c.replace("strategy.", "") for c in cols], rotation=20, ha="right", fontsize=8
+    )
+    ax.set_yticks([])
+    ax.set_ylim(-0.12, 1.12)
+    ax.set_title(
+        f"front (colour: {first.label}, {first.direction}) over all candidates (grey)", fontsize=9
+    )
+    return _save(fig, path)
+
+
+def _numeric(s: pd.Series) -> np.ndarray:
+    """A lever or objective column as numbers: choices by their index in order of appearance
+    when they are not numbers (booleans are 0/1)."""
+    if s.dtype == object:
+        codes = {v: i for i, v in enumerate(dict.fromkeys(s))}
+        return s.map(codes).to_numpy(float)
+    return s.to_numpy(float)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def tradeoff(
+    evaluations: pd.DataFrame, config: OptimizeConfig, spec: ExperimentSpec, path: Path
+) -> Path:
+    """Each pair of objectives: every candidate (grey), the front with its intervals, and the
+    baseline at 0 (every objective is a difference from it)."""
+    objs = list(config.objectives)
+    pairs = [(objs[i], objs[j]) for i in range(len(objs)) for j in range(i + 1, len(objs))][:3]
+    if not pairs:  # one objective: plot it against the staff-hours cost if recorded
+        cost = [c for c in evaluations.columns if c.startswith("staff_hours.") and "_ci_" not in c]
+        pairs = [(objs[0], cost[0])] if cost else [(objs[0], objs[0])]
+    fig, axes = plt.subplots(1, len(pairs), figsize=(4.6 * len(pairs), 4.0), squeeze=False)
+    front = evaluations["on_front"].to_numpy(bool)
+    conf = confidence_label(spec.analysis.confidence)
+    for ax, (a, b) in zip(axes[0], pairs, strict=True):
+        la = a.label
+        lb = b if isinstance(b, str) else b.label
+        ax.scatter(evaluations[la], evaluations[lb], color="0.7", s=18, label="candidates")
+        fr = evaluations[front]
+        ax.errorbar(
+            fr[la],
+            fr[lb],
+            xerr=_err(fr, la),
+            yerr=_err(fr, lb),
+            fmt="o",
+            color="#d62728",
+            ms=5,
+            lw=0.8,
+            label=f"front ({conf} CI)",
+        )
+        ax.scatter([0], [0], marker="s", color="#6b6b6b", s=40, label=config.baseline, zorder=3)
+        ax.axhline(0, color="0.5", lw=0.5)
+        ax.axvline(0, color="0.5", lw=0.5)
+        ax.set_xlabel(f"{la} ({a.direction})", fontsize=8)
+        ax.set_ylabel(f"{lb}" + ("" if isinstance(b, str) else f" ({b.direction})"), fontsize=8)
+        ax.legend(fontsize=7)
+    return _save(fig, path, title=f"difference from {config.baseline}, per candidate")
+
+
+def _err(fr: pd.DataFrame, label: str) -> np.ndarray:
+    v = fr[label].to_numpy(float)
+    lo = fr[f"{label}_ci_low"].to_numpy(float)
+    hi = fr[f"{label}_ci_high"].to_numpy(float)
+    return np.nan_to_num(np.vstack([v - lo, hi - v]), nan=0.0).clip(min=0)
+
+
+# ---------------------------------------------------------------------------------- report
+def _ci(row: Any, label: str) -> str:
+    v, lo, hi = row[label], row[f"{label}_ci_low"], row[f"{label}_ci_high"]
+    return (
+        f"{v:+.4g} [{lo:+.4g}, {hi:+.4g}]" if np.isfinite(lo) and np.isfinite(hi) else f"{v:+.4g}"
+    )
+
+
+def _clear(row: Any, label: str, direction: str) -> str:
+    """Whether the interval is clear of 0, and on which side of the baseline."""
+    lo, hi = row[f"{label}_ci_low"], row[f"{label}_ci_high"]
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 <= hi:
+        return "not clear of 0"
+    better = (lo > 0) == (direction == "max")
+    return "better" if better else "worse"
+
+
+def report(
+    spec: ExperimentSpec,
+    config: OptimizeConfig,
+    front: pd.DataFrame,
+    hist: pd.DataFrame,
+    *,
+    figures: bool = True,
+) -> str:
+    """The markdown report: which strategies are on the front, for whom, at what cost."""
+    conf = confidence_label(spec.analysis.confidence)
+    levers = [lv.key for lv in config.levers]
+    labels = [o.label for o in config.objectives]
+    cost = next((c for c in front.columns if c == "staff_hours.mean"), None)
+    n_eval = int(hist["evaluated"].iloc[-1]) if len(hist) else 0
+    lines = [
+        f"# Search: {spec.name}",
+        "",
+        f"{n_eval} candidate strategies ({config.candidate} with its levers set by NSGA-"
+        f"{'II' if len(labels) <= 3 else 'III'}, population {config.pop_size}, "
+        f"{config.generations} generations, optimiser seed {config.seed}) each ran on the same "
+        f"{spec.replicates} replicate seed(s) per scenario as {config.baseline}; every objective "
+        f"is a statistic of the paired differences candidate - {config.baseline} ({conf} CI).",
+        "",
+        "Objectives (for whom): "
+        + "; ".join(
+            f"{o.direction}imise the {o.statistic} of {o.measure}"
+            + (f" among {o.cohort}" if o.cohort else " over all users")
+            for o in config.objectives
+        )
+        + ".",
+        "",
+        f"## Strategies on the front ({len(front)})",
+        "",
+    ]
+    if front.empty:
+        lines.append("No candidate finished a run: there is no front.")
+        return "\n".join(lines) + "\n"
+    extra = [cost] if cost and cost not in labels else []
+    head = ["candidate", *[lv.replace("strategy.", "") for lv in levers], *labels, *extra]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for _, r in front.iterrows():
+        cells = [r["candidate"], *[_fmt_value(r[lv]) for lv in levers]]
+        cells += [_ci(r, c) for c in [*labels, *extra]]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", "Against " + config.baseline + ", objective by objective:"]
+    for o in config.objectives:
+        verdicts = [_clear(r, o.label, o.direction) for _, r in front.iterrows()]
+        counts = {v: verdicts.count(v) for v in ("better", "worse", "not clear of 0")}
+        lines.append(
+            f"- {o.label}: {counts['better']} of {len(front)} front strategies better, "
+            f"{counts['worse']} worse, {counts['not clear of 0']} not clear of 0."
+        )
+    if cost:
+        c = front[cost]
+        lines.append(
+            f"- cost: the front's strategies take {c.min():+.4g} to {c.max():+.4g} staff-hours "
+            f"over the run against {config.baseline} (mean paired difference)."
+        )
+    lines += [
+        "",
+        "The front is chosen on the same runs that score it, so its values are optimistic (the "
+        "best of many noisy estimates); run the strategies of interest as arms of an ordinary "
+        "experiment, on new seeds, before reading their differences as findings.",
+    ]
+    if len(hist):
+        h = hist.iloc[-1]
+        lines += [
+            "",
+            f"Convergence (history.csv): the hypervolume went from {hist['hypervolume'].iloc[0]:.3f}"
+            f" after generation 0 to {h['hypervolume']:.3f} after generation {int(h['generation'])}.",
+        ]
+    if figures:
+        lines += [
+            "",
+            "![parallel coordinates](figures/optimize_parallel.png)",
+            "",
+            "![trade-offs](figures/optimize_tradeoff.png)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt_value(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
