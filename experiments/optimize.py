@@ -79,6 +79,10 @@ __all__ = [
 
 #: What ``OUT/optimize.json`` holds: the search's settings, compared on resume.
 STATE_FILE = "optimize.json"
+#: What a strategy costs, reported beside the objectives when the spec records them: the
+#: staff-hours spent, and the items published (a conversation's hours buy fewer items; over a
+#: run the outlet spends about its whole budget whatever its strategy, docs/ODD.md 7.2).
+COSTS = ("staff_hours", "published")
 #: Objective value given to a candidate none of whose runs finished: worse than any real one.
 FAILED = 1e30
 
@@ -359,13 +363,14 @@ def _evaluate(
     spec: ExperimentSpec,
     confidence: float,
 ) -> dict[str, Any]:
-    """A candidate's row: its levers, then each objective (and the staff-hours cost, when
-    recorded and not an objective) with its interval and the pairs it rests on."""
+    """A candidate's row: its levers, then each objective (and each of :data:`COSTS` the spec
+    records that is not an objective, as a mean) with its interval and the pairs it rests on."""
     row: dict[str, Any] = {"candidate": name, "generation": g}
     row.update({STRATEGY_PREFIX + k: v for k, v in values.items()})
     wanted = list(config.objectives)
-    if "staff_hours" in spec.metrics and not any(o.measure == "staff_hours" for o in wanted):
-        wanted.append(Objective("staff_hours", direction="min"))
+    for m in COSTS:
+        if m in spec.metrics and not any(o.label == f"{m}.mean" for o in wanted):
+            wanted.append(Objective(m, direction="min"))
     n = 0
     for o in wanted:
         d = paired_differences(runs, name, config.baseline, o.column)

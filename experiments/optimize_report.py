@@ -247,7 +247,9 @@ def report(
     conf = confidence_label(spec.analysis.confidence)
     levers = [lv.key for lv in config.levers]
     labels = [o.label for o in config.objectives]
-    cost = next((c for c in front.columns if c == "staff_hours.mean"), None)
+    from experiments.optimize import COSTS
+
+    costs = [f"{m}.mean" for m in COSTS if f"{m}.mean" in front.columns]
     n_eval = int(hist["evaluated"].iloc[-1]) if len(hist) else 0
     lines = [
         f"# Search: {spec.name}",
@@ -272,7 +274,7 @@ def report(
     if front.empty:
         lines.append("No candidate finished a run: there is no front.")
         return "\n".join(lines) + "\n"
-    extra = [cost] if cost and cost not in labels else []
+    extra = [c for c in costs if c not in labels]
     head = ["candidate", *[lv.replace("strategy.", "") for lv in levers], *labels, *extra]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
@@ -288,11 +290,12 @@ def report(
             f"- {o.label}: {counts['better']} of {len(front)} front strategies better, "
             f"{counts['worse']} worse, {counts['not clear of 0']} not clear of 0."
         )
-    if cost:
-        c = front[cost]
+    units = {"staff_hours.mean": "staff-hours", "published.mean": "items published"}
+    for c in costs:
+        v = front[c]
         lines.append(
-            f"- cost: the front's strategies take {c.min():+.4g} to {c.max():+.4g} staff-hours "
-            f"over the run against {config.baseline} (mean paired difference)."
+            f"- cost: the front's strategies differ from {config.baseline} by {v.min():+.4g} to "
+            f"{v.max():+.4g} {units.get(c, c)} over the run (mean paired difference)."
         )
     lines += [
         "",

@@ -28,7 +28,7 @@ name = "tiny_opt"
 replicates = 2
 root_seed = 7
 steps = 4
-metrics = ["retention", "trust", "staff_hours", "reach"]
+metrics = ["retention", "trust", "staff_hours", "reach", "published"]
 
 [fixed]
 n_users = 60
@@ -148,8 +148,10 @@ def test_tiny_search_end_to_end(search):
     assert hist["generation"].tolist() == [0, 1]
     assert (np.diff(hist["hypervolume"]) >= -1e-12).all()  # the front found so far only grows
     assert (np.diff(hist["best retention[post00].mean"]) >= 0).all()
+    # the cost the objectives leave out is reported beside them
+    assert "published.mean" in ev and ev["published.mean"].notna().all()
     text = (out / "report.md").read_text()
-    assert "Strategies on the front" in text and "staff_hours" in text
+    assert "Strategies on the front" in text and "items published" in text
     assert optimize_table(spec).candidate == "interactive"
 
 
