@@ -148,6 +148,13 @@ def test_tiny_search_end_to_end(search):
     assert hist["generation"].tolist() == [0, 1]
     assert (np.diff(hist["hypervolume"]) >= -1e-12).all()  # the front found so far only grows
     assert (np.diff(hist["best retention[post00].mean"]) >= 0).all()
+    # candidates with exactly the same results point at the first of them
+    by_name = ev.set_index("candidate")
+    for _, r in ev.iterrows():
+        first = by_name.loc[r["same_results_as"]]
+        assert first["retention[post00].mean"] == r["retention[post00].mean"]
+        assert first["staff_hours.mean_ci_low"] == r["staff_hours.mean_ci_low"]
+        assert r["same_results_as"] <= r["candidate"]
     # the cost the objectives leave out is reported beside them
     assert "published.mean" in ev and ev["published.mean"].notna().all()
     text = (out / "report.md").read_text()
@@ -246,3 +253,17 @@ def test_a_spec_without_an_optimize_table(tmp_path):
     path = _write(tmp_path / "plain.toml", TINY.split("[optimize]")[0])
     with pytest.raises(SpecError, match=r"\[optimize\] table"):
         optimize(path, tmp_path / "out", progress=False)
+
+
+def test_same_results_groups_candidates_with_identical_values():
+    from experiments.optimize_report import same_results
+
+    ev = pd.DataFrame(
+        {
+            "candidate": ["c0000", "c0001", "c0002", "c0003"],
+            "strategy.reply_share": [0.25, 0.1, 0.2501, 0.3],
+            "m.mean": [1.0, 2.0, 1.0, 1.0],
+            "m.mean_ci_low": [0.5, 1.5, 0.5, 0.4],  # c0003: same mean, another interval
+        }
+    )
+    assert same_results(ev) == ["c0000", "c0001", "c0000", "c0003"]
