@@ -267,3 +267,16 @@ def test_same_results_groups_candidates_with_identical_values():
         }
     )
     assert same_results(ev) == ["c0000", "c0001", "c0000", "c0003"]
+
+
+def test_the_worked_example_spec_loads(monkeypatch):
+    """optimize_levers.toml (docs/experiments.md) reads the kept posterior from the repository's
+    root and searches four switches of the interactive preset on three objectives."""
+    repo = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(repo)
+    spec = load_spec(repo / "experiments" / "specs" / "optimize_levers.toml")
+    config = optimize_table(spec)
+    assert (config.baseline, config.candidate) == ("one_way", "interactive")
+    assert len(config.levers) == 4 and len(config.objectives) == 3
+    assert spec.design.posterior is not None and len(spec.design.posterior.draws) == 3
+    assert {"staff_hours", "published"} <= set(spec.metrics)  # the costs in the report
