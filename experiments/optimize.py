@@ -79,6 +79,16 @@ __all__ = [
 
 #: What ``OUT/optimize.json`` holds: the search's settings, compared on resume.
 STATE_FILE = "optimize.json"
+#: What a search writes in its folder (and ``--overwrite`` deletes).
+SEARCH_FILES = (
+    "generations",
+    "figures",
+    "evaluations.csv",
+    "pareto.csv",
+    "history.csv",
+    "report.md",
+    STATE_FILE,
+)
 #: What a strategy costs, reported beside the objectives when the spec records them: the
 #: staff-hours spent, and the items published (a conversation's hours buy fewer items; over a
 #: run the outlet spends about its whole budget whatever its strategy, docs/ODD.md 7.2).
@@ -222,7 +232,13 @@ def _prepare_out(
     path = out / STATE_FILE
     if path.exists():
         if overwrite:
-            shutil.rmtree(out)
+            # only what a search writes: a folder given by mistake loses nothing else
+            for name in SEARCH_FILES:
+                target = out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
         elif not resume:
             raise StoreError(
                 f"{out} holds a search already; pass --resume to continue it or --overwrite to "

@@ -280,3 +280,43 @@ def test_the_worked_example_spec_loads(monkeypatch):
     assert len(config.levers) == 4 and len(config.objectives) == 3
     assert spec.design.posterior is not None and len(spec.design.posterior.draws) == 3
     assert {"staff_hours", "published"} <= set(spec.metrics)  # the costs in the report
+
+
+def test_overwrite_deletes_only_what_a_search_wrote(search, tmp_path):
+    spec_path, _ = search
+    out = tmp_path / "out"
+    optimize(spec_path, out, progress=False, stop_after=1, figures=False)
+    (out / "notes.txt").write_text("mine")
+    s = optimize(spec_path, out, progress=False, overwrite=True, stop_after=1, figures=False)
+    assert s.ran > 0  # started again: the stored generation was deleted
+    assert (out / "notes.txt").read_text() == "mine"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "data.csv").write_text("x")
+    with pytest.raises(StoreError, match="holds no search"):
+        optimize(spec_path, other, progress=False, overwrite=True)
+
+
+def test_four_objectives_search_with_nsga3(tmp_path):
+    from pymoo.algorithms.moo.nsga3 import NSGA3
+
+    from experiments.optimize import _algorithm
+
+    text = TINY.replace("generations = 2", "generations = 1") + textwrap.dedent(
+        """
+        [[optimize.objectives]]
+        measure = "reach"
+        direction = "max"
+
+        [[optimize.objectives]]
+        measure = "trust"
+        statistic = "q25"
+        """
+    )
+    spec_path = _write(tmp_path / "four.toml", text)
+    config = optimize_table(load_spec(spec_path))
+    algorithm = _algorithm(config)
+    assert isinstance(algorithm, NSGA3) and len(algorithm.ref_dirs) <= config.pop_size
+    s = optimize(spec_path, tmp_path / "out", progress=False, figures=False)
+    assert len(s.evaluations) == 4 and len(s.front) >= 1
+    assert "trust.q25" in s.front and "reach.mean" in s.front
