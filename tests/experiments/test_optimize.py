@@ -320,3 +320,30 @@ def test_four_objectives_search_with_nsga3(tmp_path):
     s = optimize(spec_path, tmp_path / "out", progress=False, figures=False)
     assert len(s.evaluations) == 4 and len(s.front) >= 1
     assert "trust.q25" in s.front and "reach.mean" in s.front
+
+
+def test_failed_runs_leave_their_pairs_out(tmp_path):
+    """FailingModel fails every run with replies and trust_shift > 0: each candidate keeps the
+    pairs of the other scenario, and the search goes on."""
+    text = TINY.replace(
+        'name = "tiny_opt"',
+        'name = "failing"\nmodel = "tests.experiments.failing_model:FailingModel"',
+    )
+    text = text.replace("steps = 4", "steps = 6").replace("generations = 2", "generations = 1")
+    text = text.replace("[arms]", "[factors]\ntrust_shift = [-0.1, 0.1]\n\n[arms]")
+    spec_path = _write(tmp_path / "failing.toml", text)
+    s = optimize(spec_path, tmp_path / "out", progress=False, figures=False)
+    replies = s.evaluations["strategy.reply_share"] > 0
+    assert replies.any() and s.failed == 2 * replies.sum()  # 2 replicates at trust_shift 0.1
+    assert (s.evaluations.loc[replies, "pairs"] == 2).all()
+    assert s.evaluations["retention[post00].mean"].notna().all()
+
+
+def test_a_search_where_every_run_fails_reports_no_front(tmp_path):
+    text = TINY.replace(
+        'name = "tiny_opt"',
+        'name = "failing"\nmodel = "tests.experiments.failing_model:AlwaysFailingModel"',
+    ).replace("generations = 2", "generations = 1")
+    s = optimize(_write(tmp_path / "f.toml", text), tmp_path / "out", progress=False)
+    assert s.front.empty and (s.evaluations["pairs"] == 0).all()
+    assert "No candidate finished a run" in (tmp_path / "out" / "report.md").read_text()
