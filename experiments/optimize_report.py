@@ -129,7 +129,8 @@ def _axes_columns(config: OptimizeConfig) -> list[str]:
 
 def parallel(evaluations: pd.DataFrame, config: OptimizeConfig, path: Path) -> Path:
     """Parallel coordinates: one axis per lever and objective (scaled to the range searched or
-    seen), every candidate in grey, the front in colour by the first objective."""
+    seen; an objective's best at the top), every candidate in grey, the front in colour by the
+    first objective."""
     cols = _axes_columns(config)
     levers = {lv.key: lv for lv in config.levers}
     data = np.column_stack([_numeric(evaluations[c], levers.get(c)) for c in cols])
@@ -154,6 +155,10 @@ def parallel(evaluations: pd.DataFrame, config: OptimizeConfig, path: Path) -> P
         hi_text.append(_fmt(hi[-1]))
     lo_a, hi_a = np.array(lo, float), np.array(hi, float)
     scaled = (data - lo_a) / np.where(hi_a > lo_a, hi_a - lo_a, 1.0)
+    for j, o in enumerate(config.objectives, start=len(config.levers)):
+        if o.direction == "min":  # the best at the top of every objective's axis
+            scaled[:, j] = 1 - scaled[:, j]
+            lo_text[j], hi_text[j] = hi_text[j], lo_text[j]
     fig, ax = plt.subplots(figsize=(max(6.0, 1.8 * len(cols)), 4.2))
     x = np.arange(len(cols))
     front = evaluations["on_front"].to_numpy(bool)
