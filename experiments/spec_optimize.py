@@ -204,7 +204,11 @@ def _lever(ctx: Ctx, path: tuple, key: str, v: Any) -> Lever:
         )
     values = [check_value(ctx, path, key, x) for x in v]
     if numbers and len(v) == 2:
-        whole = all(isinstance(x, int) for x in v)
+        # whole numbers only for a switch declared int: [0, 1] of a share is the whole range
+        from model import Strategy
+
+        types = {f.name: f.type for f in dataclasses.fields(Strategy)}
+        whole = types.get(key[len(STRATEGY_PREFIX) :]) in (int, "int")
         return Lever(key, low=float(values[0]), high=float(values[1]), integer=whole)
     if len(set(map(repr, values))) != len(values):
         raise ctx.error(path, f"the choices of {key} repeat: {v!r}")

@@ -347,3 +347,14 @@ def test_a_search_where_every_run_fails_reports_no_front(tmp_path):
     s = optimize(_write(tmp_path / "f.toml", text), tmp_path / "out", progress=False)
     assert s.front.empty and (s.evaluations["pairs"] == 0).all()
     assert "No candidate finished a run" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_levers_decode_unit_values_to_a_range_or_a_choice(tmp_path):
+    # a range is whole numbers only for a switch declared int (none is yet): [0, 0.8] of a
+    # share is its range, clipped at the ends
+    path = _write(tmp_path / "s.toml", TINY.replace("[0.0, 0.5]", "[0, 0.8]"))
+    lever = optimize_table(load_spec(path)).levers[0]
+    assert (lever.low, lever.high, lever.integer) == (0.0, 0.8, False)
+    assert lever.decode(0.25) == 0.2 and lever.decode(1.7) == 0.8
+    choice = optimize_table(load_spec(path)).levers[1]
+    assert [choice.decode(u) for u in (0.0, 0.49, 0.5, 1.0)] == [False, False, True, True]
