@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.optimize_report import COSTS, FAILED, non_dominated, write_outputs
 from experiments.points import STRATEGY_PREFIX
 from experiments.spec import ExperimentSpec, load_spec, parse_spec
 from experiments.spec_optimize import (
@@ -89,12 +90,6 @@ SEARCH_FILES = (
     "report.md",
     STATE_FILE,
 )
-#: What a strategy costs, reported beside the objectives when the spec records them: the
-#: staff-hours spent, and the items published (a conversation's hours buy fewer items; over a
-#: run the outlet spends about its whole budget whatever its strategy, docs/ODD.md 7.2).
-COSTS = ("staff_hours", "published")
-#: Objective value given to a candidate none of whose runs finished: worse than any real one.
-FAILED = 1e30
 
 
 # ---------------------------------------------------------------------------------- statistics
@@ -139,17 +134,6 @@ def objective_value(
     lo = float(d[lo_i - 1]) if lo_i >= 1 else math.nan
     hi = float(d[hi_i - 1]) if hi_i <= n else math.nan
     return value, lo, hi
-
-
-def non_dominated(f: np.ndarray) -> np.ndarray:
-    """Boolean mask of the rows of ``f`` (to minimise, one column per objective) that no other
-    row dominates (no worse in every column, better in one). Equal rows are all kept."""
-    f = np.asarray(f, dtype=float)
-    keep = np.ones(len(f), dtype=bool)
-    for i in range(len(f)):
-        worse_or_equal = np.all(f <= f[i], axis=1) & np.any(f < f[i], axis=1)
-        keep[i] = not worse_or_equal.any()
-    return keep
 
 
 # ---------------------------------------------------------------------------------- the search
@@ -293,7 +277,6 @@ def optimize(
     from pymoo.core.evaluator import Evaluator
     from pymoo.problems.static import StaticProblem
 
-    from experiments.optimize_report import write_outputs
     from experiments.results import load_results
     from experiments.run import run
 
@@ -349,9 +332,10 @@ def optimize(
     finally:
         if bar is not None:
             bar.close()
-    summary = write_outputs(out, spec, config, pd.DataFrame(list(rows.values())), figures=figures)
-    summary.ran, summary.failed = ran, failed
-    return summary
+    evaluations, front, hist, files = write_outputs(
+        out, spec, config, pd.DataFrame(list(rows.values())), figures=figures
+    )
+    return OptimizeSummary(out, evaluations, front, hist, ran=ran, failed=failed, files=files)
 
 
 def _bar(enabled: bool, total: int, name: str) -> Any:

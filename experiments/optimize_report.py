@@ -21,14 +21,30 @@ from experiments.plots import _save, plt
 from experiments.stats import confidence_label
 
 if TYPE_CHECKING:
-    from experiments.optimize import OptimizeConfig, OptimizeSummary
     from experiments.spec import ExperimentSpec
+    from experiments.spec_optimize import OptimizeConfig
+
+#: What a strategy costs, reported beside the objectives when the spec records them: the
+#: staff-hours spent, and the items published (a conversation's hours buy fewer items; over a
+#: run the outlet spends about its whole budget whatever its strategy, docs/ODD.md 7.2).
+COSTS = ("staff_hours", "published")
+#: Objective value given to a candidate none of whose runs finished: worse than any real one.
+FAILED = 1e30
+
+
+def non_dominated(f: np.ndarray) -> np.ndarray:
+    """Boolean mask of the rows of ``f`` (to minimise, one column per objective) that no other
+    row dominates (no worse in every column, better in one). Equal rows are all kept."""
+    f = np.asarray(f, dtype=float)
+    keep = np.ones(len(f), dtype=bool)
+    for i in range(len(f)):
+        worse_or_equal = np.all(f <= f[i], axis=1) & np.any(f < f[i], axis=1)
+        keep[i] = not worse_or_equal.any()
+    return keep
 
 
 def minimised(evaluations: pd.DataFrame, config: OptimizeConfig) -> np.ndarray:
     """The objectives as pymoo minimises them (negated where maximised; failures worst)."""
-    from experiments.optimize import FAILED
-
     cols = []
     for o in config.objectives:
         v = evaluations[o.label].to_numpy(float)
@@ -41,8 +57,6 @@ def history(evaluations: pd.DataFrame, config: OptimizeConfig) -> pd.DataFrame:
     """Per generation: candidates evaluated so far, the size of their front, its hypervolume
     (scaled as the module says) and the best value of each objective so far."""
     from pymoo.indicators.hv import HV
-
-    from experiments.optimize import FAILED, non_dominated
 
     f = minimised(evaluations, config)
     ok = np.all(f < FAILED, axis=1)
@@ -74,10 +88,13 @@ def write_outputs(
     evaluations: pd.DataFrame,
     *,
     figures: bool = True,
-) -> OptimizeSummary:
-    """Write every file of the search to ``out`` and return the summary."""
-    from experiments.optimize import FAILED, OptimizeSummary, non_dominated
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Path]]:
+    """Write every file of the search to ``out``.
 
+    Returns:
+        The evaluations (with ``on_front`` and ``same_results_as``), the front, the history
+        and the files written by name.
+    """
     f = minimised(evaluations, config)
     on_front = non_dominated(f) & np.all(f < FAILED, axis=1) if len(f) else np.array([], bool)
     evaluations = evaluations.assign(on_front=on_front, same_results_as=same_results(evaluations))
@@ -105,7 +122,7 @@ def write_outputs(
         report(spec, config, front, hist, figures=figures and len(front) > 0)
     )
     files["report.md"] = out / "report.md"
-    return OptimizeSummary(out=out, evaluations=evaluations, front=front, history=hist, files=files)
+    return evaluations, front, hist, files
 
 
 def same_results(evaluations: pd.DataFrame) -> list[str]:
@@ -275,8 +292,6 @@ def report(
     n_points = count_points(spec)
     levers = [lv.key for lv in config.levers]
     labels = [o.label for o in config.objectives]
-    from experiments.optimize import COSTS
-
     costs = [f"{m}.mean" for m in COSTS if f"{m}.mean" in front.columns]
     n_eval = int(hist["evaluated"].iloc[-1]) if len(hist) else 0
     lines = [
