@@ -38,7 +38,7 @@ from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_appeal, init_outlets, init_population, outlet_table
 from model.screens import Screens
-from model.topics import Topics
+from model.topics import Topics, topics_on
 from model.world import MeasureCaches, Scratch
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
@@ -207,7 +207,7 @@ class OpinionEcology(mesa.Model):
         reactions = phases.react(self, t, views)
         phases.update(self, t, views, reactions)
         phases.respond(self, t, views, reactions)
-        if self.topics.active:
+        if topics_on(self.params):
             # the trending list the next step's channel and derivative posts read
             self.topics.update(self.content, self.params, t)
         phases.measure(self, t)

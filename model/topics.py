@@ -17,7 +17,9 @@ and derivative posts read it. :attr:`Topics.since` keeps when each listed topic 
 (its current spell), for mechanisms that join a topic some steps after it starts trending.
 
 Nothing here runs at the defaults (one topic, ``trending_by = "items"``, no derivative posts):
-:attr:`Topics.active` is False, no draw is made and no tally is kept.
+:func:`topics_on` is False, no draw is made and no tally is kept. It reads the parameters at
+each step, so a branch (``OpinionEcology.branch``) may switch derivative posts or the channel
+by topics on after a burn-in; the number of topics and their law are fixed at build.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ if TYPE_CHECKING:
 
 #: Number of cohorts (rows of the per-topic tallies).
 _COHORTS = 4
+
+
+def topics_on(params: Params) -> bool:
+    """Whether any topic mechanism is on: more than one topic, the trending channel by topics,
+    or derivative posts. When False nothing of this module is drawn, updated or tallied."""
+    return params.n_topics > 1 or params.trending_by == "topics" or params.derivative_share > 0
 
 
 def zipf_cdf(n_topics: int, s: float) -> np.ndarray:
@@ -110,8 +118,6 @@ class Topics:
 
     Attributes:
         n: Number of topics.
-        active: Whether any topic mechanism is on (more than one topic, the trending channel
-            by topics, or derivative posts); when False nothing here is drawn or updated.
         cdf: Cumulative Zipf probabilities of a new item's topic.
         listed: The trending list, best first (topic indices).
         rank: Each topic's position on the list (0 = top), -1 when not listed.
@@ -126,7 +132,6 @@ class Topics:
     def __init__(self, params: Params) -> None:
         n = int(params.n_topics)
         self.n = n
-        self.active = n > 1 or params.trending_by == "topics" or params.derivative_share > 0
         self.cdf = zipf_cdf(n, params.topic_zipf)
         self.listed = np.zeros(0, dtype=np.int64)
         self.rank = np.full(n, -1, dtype=np.int32)

@@ -3,7 +3,7 @@
 
 The per-topic arrays (:func:`views_per_topic`, :func:`discussions_per_topic`) read the
 tallies the attend and react phases keep per (cohort, topic) while a topic mechanism is on
-(``model.topics.Topics.active``; O(views) and O(comments) a step, nothing when off). With
+(``model.topics.topics_on``; O(views) and O(comments) a step, nothing when off). With
 topics off every item is topic 0: its views are every view (the cohort tallies of
 ``views_by`` give them per cohort) and its discussions every comment, which no tally splits by
 cohort then (NaN per cohort).
@@ -21,6 +21,7 @@ import numpy as np
 from agents.generations import GENERATIONS
 from model.measures._cohort import By, check_by
 from model.measures._world import World
+from model.topics import topics_on
 
 
 def _split(by_topic: np.ndarray, per_cohort: np.ndarray, by: By):
@@ -34,7 +35,7 @@ def _split(by_topic: np.ndarray, per_cohort: np.ndarray, by: By):
 def views_per_topic(model: World, by: By = None):
     """Views of each topic's items (an array over topics), overall or per viewer cohort."""
     tp = model.topics
-    if tp.active:
+    if topics_on(model.params):
         return _split(tp.views_by.sum(axis=0), tp.views_by, by)
     c = model.content
     overall = np.bincount(c.topic, weights=c.views, minlength=tp.n).astype(np.int64)
@@ -47,7 +48,7 @@ def discussions_per_topic(model: World, by: By = None):
     """Comments on each topic's items (an array over topics), overall or per commenter cohort
     (NaN per cohort while topics are off: no tally splits comments by cohort then)."""
     tp = model.topics
-    if tp.active:
+    if topics_on(model.params):
         return _split(tp.comments_by.sum(axis=0), tp.comments_by, by)
     c = model.content
     overall = np.bincount(c.topic, weights=c.comments, minlength=tp.n).astype(np.int64)

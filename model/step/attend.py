@@ -22,7 +22,7 @@ from model.content import DIRECT, OUTLET, TRENDING, USER
 from model.jit import njit
 from model.rules.feed_choice import draw_keys, take_slots
 from model.step.records import Sessions, Views
-from model.topics import tally
+from model.topics import tally, topics_on
 
 if TYPE_CHECKING:
     from model.world import SlotWeights, World
@@ -258,7 +258,7 @@ def _record_views(world: World, t: int, v: Views) -> None:
     )
     if mode != _CASCADES["none"]:
         world.view_log.append(it, parent, user, np.full(len(it), t))
-    if world.topics.active:  # views per (cohort, topic) for the topic measures
+    if topics_on(world.params):  # views per (cohort, topic) for the topic measures
         tally(world.topics.views_by, s.gen, v.user, c.topic, v.item)
 
 

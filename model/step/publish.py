@@ -19,7 +19,7 @@ from model.content import OUTLET, USER
 from model.jit import njit
 from model.sampling import bernoulli_subset
 from model.step.records import Sessions
-from model.topics import best_items, draw_topics
+from model.topics import best_items, draw_topics, topics_on
 
 if TYPE_CHECKING:
     from model.world import World
@@ -308,7 +308,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
         pfmt, stance, valence, intensity, quality = _post_columns(
             u, z, s.gen, world.fmt_pref, s.opinion, s.valence, s.arousal, posters
         )
-        extra = post_topics(world, t, k) if world.topics.active else {}
+        extra = post_topics(world, t, k) if topics_on(world.params) else {}
         items = world.content.add(
             source=posters,
             source_kind=USER,

@@ -34,7 +34,7 @@ from model.fatigue import decay_factor, decayed, load_keep
 from model.jit import expit, njit
 from model.measures.calibration import record_comments
 from model.step.records import Reactions, Views
-from model.topics import tally
+from model.topics import tally, topics_on
 
 if TYPE_CHECKING:
     from model.world import World
@@ -399,7 +399,7 @@ def react(world: World, t: int, v: Views) -> Reactions:
     # every forward is logged (item, forwarder, the user it came from, step): forwards are
     # few next to views, so this costs little even at 10^6 users
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
-    if world.topics.active:  # comments per (cohort, topic) for the topic measures
+    if topics_on(world.params):  # comments per (cohort, topic) for the topic measures
         tally(world.topics.comments_by, s.gen, u[ci], c.topic, it[ci])
     # who commented on what, per user, for the calibration targets (model/measures/calibration.py)
     record_comments(world, t, u[ci], outlet[ci], focal[ci])

@@ -20,7 +20,15 @@ from model.measures import topics as tm
 from model.population import init_appeal
 from model.step.publish import post_topics
 from model.step.react import _appeal, _forwards
-from model.topics import Topics, best_items, draw_topics, rank_topics, topic_scores, zipf_cdf
+from model.topics import (
+    Topics,
+    best_items,
+    draw_topics,
+    rank_topics,
+    topic_scores,
+    topics_on,
+    zipf_cdf,
+)
 
 ON = dict(n_topics=8, trending_size=3, derivative_share=0.3, trending_by="topics")
 
@@ -74,7 +82,7 @@ def test_topic_scores_and_rank_by_hand():
 
 def test_the_list_remembers_when_each_topic_entered():
     tp = Topics(Params(n_topics=4))
-    assert tp.active and tp.listed.tolist() == [] and (tp.since == -1).all()
+    assert tp.listed.tolist() == [] and (tp.since == -1).all()
     tp.set_list(_i(1, 0), 5)
     assert tp.rank.tolist() == [1, 0, -1, -1] and tp.since.tolist() == [5, 5, -1, -1]
     # topic 1 stays (entered at 5), topic 0 leaves, topic 2 enters at 6
@@ -187,7 +195,7 @@ def test_the_defaults_draw_nothing_and_keep_every_item_on_topic_zero():
     c = m.content
     assert len(c) > 0 and (c.topic == 0).all() and (c.derived == -1).all()
     assert (c.appeal == 0).all() and (m.state.appeal == 0).all()
-    assert not m.topics.active and m.topics.listed.tolist() == []
+    assert not topics_on(m.params) and m.topics.listed.tolist() == []
     assert m.topics.views_by.sum() == 0  # no tally kept
 
 
@@ -317,3 +325,14 @@ def test_an_appealing_creator_outgrows_every_outlet():
         assert mine.any()
         best_outlet = c.views[c.source_kind == OUTLET].max()
         assert (c.views[mine].max() > best_outlet) == outgrows, appeal
+
+
+def test_a_branch_may_switch_derivative_posts_and_the_channel_but_not_the_topics():
+    from model.snapshot import BranchError
+
+    m = OpinionEcology(n_users=100, seed=3, n_topics=4).run(5)
+    b = m.branch(derivative_share=0.5, trending_by="topics", trending_size=2)
+    b.run(20)
+    assert (b.content.derived >= 0).any() and not (m.content.derived >= 0).any()
+    with pytest.raises(BranchError, match="n_topics"):
+        m.branch(n_topics=8)
