@@ -1193,8 +1193,8 @@ class Params:
             raise ValueError("the focal outlet's format weights fmt_* must not all be 0")
         if self.creator >= self.n_users:
             raise ValueError(
-                f"creator={self.creator} is not a user: use -1 (none) or an index below "
-                f"n_users={self.n_users}"
+                f"creator={self.creator} exceeds n_users={self.n_users} - 1, the last user "
+                f"index: use -1 (none) or a user index 0..{self.n_users - 1}"
             )
 
     def replace(self, **changes: Any) -> Params:
