@@ -5,7 +5,9 @@ browsing; :func:`publish` has outlets publish (Poisson counts at the publishing 
 staff budget), releases the follow-ups queued at the last step (each takes the place of one of
 the outlet's items drawn this step, if one was drawn: about half replace nothing at the
 interactive default) and turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
-valence (pulled down by outrage) and outrage.
+valence (pulled down by outrage) and outrage. While topics are on, items draw a topic and some
+posts are derivative (:func:`post_topics`); posts carry their author's creator appeal
+(docs/ODD.md 7.18).
 """
 
 from __future__ import annotations
