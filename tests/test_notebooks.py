@@ -48,10 +48,19 @@ def _execute(source: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> nbf
     paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    # the venv's kernelspec before a user-level one of the same name that may name another python
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "1")
     result = NotebookRun(path, default_timeout=CELL_TIMEOUT).execute()
     if result.error is not None:
         pytest.fail(f"{source.name}: {result.error.summary}\n{result.error.trace}", pytrace=False)
     return result.nb
+
+
+def _ends_with_a_figure_or_a_table(nb: nbformat.NotebookNode) -> bool:
+    """Whether the last code cell of an executed notebook shows an image or an HTML table."""
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    shown = {kind for out in last.outputs for kind in out.get("data", {})}
+    return bool(shown & {"image/png", "text/html"})
 
 
 def test_every_notebook_is_found_and_kept_as_percent_format_text():
@@ -81,15 +90,20 @@ def test_a_cell_that_raises_fails_the_run(tmp_path, monkeypatch):
         _execute(broken, tmp_path, monkeypatch)
 
 
+def test_a_notebook_must_end_with_a_figure_or_a_table(tmp_path, monkeypatch):
+    probe = tmp_path / "probe.py"
+    probe.write_text("# %%\nimport pandas as pd\n\n# %%\npd.DataFrame({'a': [1, 2]})\n")
+    nb = _execute(probe, tmp_path, monkeypatch)
+    assert _ends_with_a_figure_or_a_table(nb)
+    nb.cells = nb.cells[:1]  # ends with the import: shows nothing
+    assert not _ends_with_a_figure_or_a_table(nb)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_ends_with_a_figure_or_a_table(source, tmp_path, monkeypatch):
     before = _git_status()
     nb = _execute(source, tmp_path, monkeypatch)
-    last = [c for c in nb.cells if c.cell_type == "code"][-1]
-    shown = {kind for out in last.outputs for kind in out.get("data", {})}
-    assert shown & {"image/png", "text/html"}, (
-        f"{source.name}'s last cell shows {sorted(shown) or 'nothing'}: end with a figure or table"
-    )
+    assert _ends_with_a_figure_or_a_table(nb), f"{source.name} must end with a figure or a table"
     if before is not None:
         assert _git_status() == before, f"{source.name} wrote into the repository"
