@@ -7,7 +7,8 @@ that raises fails ``make test``. The kernel imports the tree under test (``PYTHO
 pytest's own ``pythonpath`` does, and draws figures with the inline backend a researcher sees
 (CI's ``MPLBACKEND=Agg`` is removed for it). Each notebook must end with a figure or a table,
 write nothing into the repository, and finish in about two minutes on 2 cores (the timings are
-in the notebooks' headers and README's Tutorials list; ``--durations`` shows them).
+in README's Tutorials list; ``--durations`` shows them). Every test that starts a kernel is
+marked slow: ``make test`` runs them, ``make test-fast`` does not.
 """
 
 import os
@@ -72,6 +73,7 @@ def test_every_notebook_is_found_and_kept_as_percent_format_text():
         assert "# %% [markdown]" in text, f"{source.name} explains nothing in markdown"
 
 
+@pytest.mark.slow
 def test_the_kernel_runs_this_python_and_imports_this_tree(tmp_path, monkeypatch):
     probe = tmp_path / "probe.py"
     probe.write_text(
@@ -83,6 +85,7 @@ def test_the_kernel_runs_this_python_and_imports_this_tree(tmp_path, monkeypatch
     assert Path(model_file).resolve() == (ROOT / "model" / "__init__.py").resolve()
 
 
+@pytest.mark.slow
 def test_a_cell_that_raises_fails_the_run(tmp_path, monkeypatch):
     broken = tmp_path / "broken.py"
     broken.write_text("# %%\nx = 1\n\n# %%\nraise RuntimeError('cell two fails')\n")
@@ -90,6 +93,7 @@ def test_a_cell_that_raises_fails_the_run(tmp_path, monkeypatch):
         _execute(broken, tmp_path, monkeypatch)
 
 
+@pytest.mark.slow
 def test_a_notebook_must_end_with_a_figure_or_a_table(tmp_path, monkeypatch):
     probe = tmp_path / "probe.py"
     probe.write_text("# %%\nimport pandas as pd\n\n# %%\npd.DataFrame({'a': [1, 2]})\n")
