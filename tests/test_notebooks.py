@@ -23,8 +23,9 @@ from nbmake.nb_run import NotebookRun
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
-# per cell: the longest cell (an experiment's runs) takes well under a minute
-CELL_TIMEOUT = 300
+# per cell: the longest cells (an experiment's runs; the first model built on an empty numba
+# cache, which compiles the kernels) took about two minutes on the loaded 2-core machine
+CELL_TIMEOUT = 600
 
 
 def _git_status() -> str | None:
