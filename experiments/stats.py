@@ -163,6 +163,9 @@ def variance_split(y: np.ndarray, confidence: float = 0.95) -> VarianceSplit:
 
     The mean's interval carries both sources: Var(ȳ) = σ²_A/D + σ²_B/r + σ²_E/(Dr), estimated
     by (MS_A + MS_B − MS_E)/(D r), with Satterthwaite's degrees of freedom for the t quantile.
+    Where σ²_A's or σ²_B's estimate is negative, that component is taken as 0 (the truncated
+    estimator), so Var(ȳ) never falls below σ²_E/(D r): the plain sum can reach 0 at a few
+    draws and give an interval of zero width (see :func:`_mean_variance`).
     ``lo``/``hi`` is the interval of a single Δ (a new draw and a new seed):
     mean ± z·√(seed_var + param_var), a normal approximation.
 
@@ -198,9 +201,7 @@ def variance_split(y: np.ndarray, confidence: float = 0.95) -> VarianceSplit:
     raw_param = (ms_a - ms_e) / r
     param = float(max(raw_param, 0.0))
     total = seed + param
-    var_mean = max(ms_a + ms_b - ms_e, 0.0) / (n_draws * r)
-    denom = ms_a**2 / (n_draws - 1) + ms_b**2 / (r - 1) + ms_e**2 / ((n_draws - 1) * (r - 1))
-    df = (ms_a + ms_b - ms_e) ** 2 / denom if denom > 0 else math.inf
+    var_mean, df = _mean_variance(ms_a, ms_b, ms_e, n_draws, r)
     q = float(stats.t.ppf((1 + confidence) / 2, max(df, 1.0)))
     half = q * math.sqrt(var_mean)
     z = float(stats.norm.ppf((1 + confidence) / 2)) * math.sqrt(total)
@@ -222,3 +223,29 @@ def variance_split(y: np.ndarray, confidence: float = 0.95) -> VarianceSplit:
         ms_seeds=float(ms_b),
         ms_resid=float(ms_e),
     )
+
+
+def _mean_variance(
+    ms_a: float, ms_b: float, ms_e: float, n_draws: int, r: int
+) -> tuple[float, float]:
+    """Var(ȳ) of the crossed design and its Satterthwaite degrees of freedom.
+
+    Var(ȳ) = σ²_A/D + σ²_B/r + σ²_E/(Dr) with σ²_A = (MS_A − MS_E)/r, σ²_B = (MS_B − MS_E)/D,
+    σ²_E = MS_E, each variance component truncated at 0. That is (c_A MS_A + c_B MS_B + c_E MS_E)
+    / (D r) with c = 1 for a kept component, 0 for a truncated one, and c_E = 1 − c_A − c_B;
+    with both kept it is the unbiased (MS_A + MS_B − MS_E)/(D r). The degrees of freedom are
+    Satterthwaite's for that combination: (Σ c MS)² / Σ (c MS)² / df.
+    """
+    c_a = 1.0 if ms_a > ms_e else 0.0
+    c_b = 1.0 if ms_b > ms_e else 0.0
+    c_e = 1.0 - c_a - c_b
+    terms = (
+        (c_a * ms_a, n_draws - 1),
+        (c_b * ms_b, r - 1),
+        (c_e * ms_e, (n_draws - 1) * (r - 1)),
+    )
+    total = sum(v for v, _ in terms)
+    denom = sum(v**2 / d for v, d in terms)
+    var_mean = max(total, 0.0) / (n_draws * r)
+    df = total**2 / denom if denom > 0 else math.inf
+    return var_mean, df

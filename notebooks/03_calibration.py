@@ -204,8 +204,9 @@ print(summary_run.ran, "runs,", summary_run.failed, "failed")
 # draw and a new seed), the shares of seed noise and parameter uncertainty, and the share
 # of draws in which the arm is ahead. At this tiny size the interval of the mean (`ci_lo`,
 # `ci_hi`) rests on very few degrees of freedom: it can be wider than the one-world range
-# (`lo`, `hi`), and where the estimated variance of the mean falls below zero it is floored
-# to a single point. Read the one-world range and the shares here; the full spec's 32 draws
+# (`lo`, `hi`), and where a variance component's estimate is negative it is taken as zero,
+# which leaves a wide interval on few degrees of freedom. Read the one-world range and the
+# shares here; the full spec's 32 draws
 # and 4 replicates are what the intervals are built for.
 
 # %%

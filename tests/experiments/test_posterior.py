@@ -121,6 +121,34 @@ def test_variance_split_floors_a_negative_parameter_part():
     assert s.param_var == 0.0 and s.floored and s.param_share == 0.0 and s.seed_share == 1.0
 
 
+def test_variance_split_mean_interval_never_collapses_when_components_are_negative():
+    """Two draws with nearly equal means and two seeds with nearly equal means: MS_A and MS_B
+    fall below MS_E, the plain estimate (MS_A + MS_B - MS_E) / (D r) is negative and the old
+    interval had zero width. The truncated estimator keeps sigma_E^2 / (D r) with the residual's
+    (D - 1)(r - 1) degrees of freedom (hand-computed below)."""
+    # draw means 2, 2; replicate means 2, 2; residuals +-1: MS_A = MS_B = 0, MS_E = 4
+    y = np.array([[1.0, 3.0], [3.0, 1.0]])
+    s = variance_split(y)
+    assert (s.ms_draws, s.ms_seeds, s.ms_resid) == pytest.approx((0.0, 0.0, 4.0))
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 1) * np.sqrt(4.0 / 4)
+    assert (s.ci_lo, s.ci_hi) == pytest.approx((2 - half, 2 + half))
+    assert s.ci_hi > s.ci_lo
+
+
+def test_variance_split_drops_only_the_negative_component():
+    """MS_B < MS_E < MS_A: Var(mean) = MS_A / (D r) with D - 1 degrees of freedom."""
+    # draw means 0, 10 (MS_A = 2 * 50 = 100); replicates 5 and 5 (MS_B = 0); residuals +-1 (MS_E = 4)
+    y = np.array([[-1.0, 1.0], [11.0, 9.0]])
+    s = variance_split(y)
+    assert (s.ms_draws, s.ms_seeds, s.ms_resid) == pytest.approx((100.0, 0.0, 4.0))
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, 1) * np.sqrt(100.0 / 4)
+    assert (s.ci_lo, s.ci_hi) == pytest.approx((5 - half, 5 + half))
+
+
 def test_variance_split_recovers_known_components_where_one_way_anova_would_not():
     """Simulated crossed draws x shared seeds, y = a_d + b_j + e_dj, with known variances.
 
