@@ -18,6 +18,7 @@ the draws of another.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,10 @@ def resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> P
     if isinstance(params, Params):
         return params.replace(**overrides) if overrides else params
     raise TypeError(f"params must be a model.Params, a dict or None, got {type(params).__name__}")
+
+
+class HorizonWarning(UserWarning):
+    """``run(steps)`` asked for steps past the model's horizon ``params.steps``."""
 
 
 class OpinionEcology(mesa.Model):
@@ -295,10 +300,23 @@ class OpinionEcology(mesa.Model):
         return self.outlets[0]
 
     def run(self, steps: int | None = None) -> OpinionEcology:
-        """Step until ``running`` is False or ``steps`` more steps (default: the horizon) have run."""
+        """Step until ``running`` is False or ``steps`` more steps (default: the horizon) have run.
+
+        A run stops at the horizon ``params.steps`` whatever ``steps`` asks, so that a model
+        never measures past the end it was built for; asking for more warns, naming the horizon
+        and how to move it (``Params(steps=...)``).
+        """
         target = self.steps + (steps if steps is not None else self.params.steps)
         while self.running and self.steps < target:
             self.step()
+        if steps is not None and self.steps < target and self.steps >= self.params.steps:
+            warnings.warn(
+                f"run({steps}) stopped after step {self.steps}: that is the horizon "
+                f"params.steps={self.params.steps}; build the model with Params(steps=...) to "
+                "run longer",
+                HorizonWarning,
+                stacklevel=2,
+            )
         return self
 
     def save(self, path: str | Path) -> Path:
