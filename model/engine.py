@@ -55,6 +55,7 @@ BEHAVIOUR_STREAMS = (
     "tone",
     "moderate",
     "emotion",
+    "user_follow",
 )
 
 
@@ -238,6 +239,11 @@ class OpinionEcology(mesa.Model):
         c = self.content
         since = int(t) - TRENDING_WINDOW
         return top_engaged(c.created, c.likes, c.comments, c.forwards, since, int(top))
+
+    def user_follower_counts(self) -> np.ndarray:
+        """Each user's current number of user followers (int64; the user follow layer,
+        docs/ODD.md 7.18)."""
+        return np.asarray(self.networks.followers.degree, dtype=np.int64)
 
     def opinions_converged(self, tol: float = 1e-6) -> bool:
         """No pair can interact any more: clusters are further apart than epsilon and each is a point."""

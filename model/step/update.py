@@ -421,6 +421,8 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # following: churn (the unfollow hazard rises as belonging and trust fall, and with
     # overload), or a voter rule (model/rules/following.py)
     world.rules.following.update(world, world.streams["update"])
+    # users follow the authors of liked items and unfollow discordant followees (7.18)
+    world.rules.user_follow.update(world, t, v, r, inside, world.streams["user_follow"])
     clip_state(world)
 
 
