@@ -10,7 +10,7 @@ import pytest
 
 from model import OpinionEcology, Params
 from model.content import USER
-from model.network import CSR, FollowLayer, csr_from_edges
+from model.network import CSR, FollowLayer, Networks, csr_from_edges
 from model.rules.user_follow import SasaharaSettings, follow_on_likes, unfollow
 from model.step.deliver import _audience_size, _reached
 from model.step.records import Reactions, Views
@@ -121,6 +121,8 @@ def test_delivery_reads_the_current_layer():
     rec, it, frm = _reached(acq.indptr, acq.indices, *layer.spans(), users, items, kind, source,
                             np.zeros(n), 1.0)  # fmt: skip
     assert sorted(rec.tolist()) == [1, 3] and frm.tolist() == [0, 0]
+    _, audience = Networks(acq, layer).audience(np.array([0]))
+    assert sorted(audience.tolist()) == [1, 3]
     static = small().csr()
     lo, hi, idx = static.spans()
     assert lo.tolist() == static.indptr[:-1].tolist() and hi.tolist() == static.indptr[1:].tolist()
@@ -216,3 +218,26 @@ def test_the_rule_changes_the_layer_in_a_run():
     counts = m.user_follower_counts()
     assert counts.dtype == np.int64 and counts.sum() == m.networks.followers.n_edges
     np.testing.assert_array_equal(counts, np.diff(m.networks.followers.indptr))
+
+
+def test_follow_measures_are_on_request_and_count_the_rule():
+    """The follow-network measures are in the catalogue on request (O(ties): not in the step's
+    snapshot); user_follow_changes is the rule's last-step tally, and over a run the tallies
+    sum to the rule's totals."""
+    from model.measures.catalogue import CATALOGUE
+    from model.measures.follow_network import follow_changes
+
+    names = ("follow_discordant_share", "follow_cross_share", "follow_modularity")
+    for name in (*names, "user_follow_changes"):
+        assert CATALOGUE[name].when == "query"
+    p = Params(n_users=300, steps=8, user_follow_prob=0.3, user_unfollow_prob=0.5)
+    m = OpinionEcology(p, seed=2)
+    assert not set(names) & set(m.current_snapshot())
+    seen = 0.0
+    for _ in range(8):
+        m.step()
+        assert follow_changes(m) == float(sum(m.rules.user_follow.changes()))
+        seen += follow_changes(m)
+    assert seen == float(m.rules.user_follow.state.total.sum()) > 0
+    off = OpinionEcology(Params(n_users=300, steps=2), seed=2).run()
+    assert follow_changes(off) == 0.0
