@@ -241,3 +241,21 @@ def test_follow_measures_are_on_request_and_count_the_rule():
     assert seen == float(m.rules.user_follow.state.total.sum()) > 0
     off = OpinionEcology(Params(n_users=300, steps=2), seed=2).run()
     assert follow_changes(off) == 0.0
+
+
+def test_random_rewiring_keeps_every_users_followee_count():
+    """Unfollowing alone with random rewiring (Sasahara et al.'s rule): every unfollow is
+    followed by a follow of the same user, so each user's number of followees, and the number
+    of ties, stay what they were, while the ties themselves change. (A rewiring fails only
+    when 8 uniform tries all hit the user or a followee: at 300 users and about 10 followees,
+    about (11/300)^8, never in this run.)"""
+    p = Params(n_users=300, steps=10, user_unfollow_prob=0.5, user_rewire="random")
+    m = OpinionEcology(p, seed=6)
+    before = ties(m.networks.followers)
+    out0 = m.networks.followers.out_degree.copy()
+    m.run()
+    follows, unfollows = m.rules.user_follow.state.total
+    assert follows == unfollows > 0
+    np.testing.assert_array_equal(m.networks.followers.out_degree, out0)
+    after = ties(m.networks.followers)
+    assert len(after) == len(before) and after != before
