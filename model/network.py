@@ -12,7 +12,9 @@ sample to the viewer (:meth:`Networks.sample_graph`).
 
 The follow layer is static unless a rule changes who follows whom (``user_follow``,
 docs/ODD.md 7.18): the rule then swaps the CSR for a :class:`FollowLayer`, rows in one growable
-pool that take edits in place; delivery reads either through ``spans()``.
+pool that take edits in place; delivery reads either through ``spans()``. The file is over 400
+lines because the dynamic layer and its kernels sit beside the CSR whose interface they keep
+(delivery, the spreading rules and the viewer read both alike).
 """
 
 from __future__ import annotations
