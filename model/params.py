@@ -101,6 +101,11 @@ ALIASES: dict[str, str] = {
         }.items()
         for name in names
     },
+    # the user follow layer (docs/ODD.md 7.19): the names the issue gave them
+    "user_follow_prob": "user_follow.like_follow_prob",
+    "user_unfollow_prob": "user_follow.unfollow_prob",
+    "user_follow_cap": "user_follow.cap",
+    "user_rewire": "user_follow.rewire",
     **{
         f"emo_{name}": f"emotion.{name}"
         for name in (
@@ -1077,6 +1082,17 @@ class Params:
         "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "
         "Nyczka, Sznajd-Weron & Cislo 2012); friends are acquaintances, or anyone under "
         "peer_mixing='complete'.",
+    )
+    # --- the user follow layer (docs/ODD.md 7.19) ---
+    user_follow: Chosen = field(
+        "sasahara",
+        Options.of(rules.USER_FOLLOW),
+        coerce=rules.USER_FOLLOW.chosen,
+        value_kind=str,
+        group="belonging and churn",
+        doc="Users following and unfollowing users (docs/ODD.md 7.19): follow the author of a "
+        "liked item, unfollow a followee whose share is outside the confidence bound and "
+        "rewire (Sasahara et al. 2021); off while both of its probabilities are 0 (default).",
     )
 
     # --- behaviour, peer exchange: opinions toward content and peers (7.10, 7.11) -----------------

@@ -191,6 +191,7 @@ PEER_CHOICE: Registry = Registry("peer_choice")
 EMOTION: Registry = Registry("emotion")
 FOLLOWING: Registry = Registry("following")
 FEED_RANKING: Registry = Registry("feed_ranking")
+USER_FOLLOW: Registry = Registry("user_follow")
 
 #: Every registry, by the Params field that chooses its rule.
 REGISTRIES: dict[str, Registry] = {
@@ -206,6 +207,7 @@ REGISTRIES: dict[str, Registry] = {
         EMOTION,
         FOLLOWING,
         FEED_RANKING,
+        USER_FOLLOW,
     )
 }
 

@@ -77,6 +77,11 @@ CASES = {
         creator=3,
         creator_appeal=20.0,
     ),  # fmt: skip
+    # the dynamic user follow layer (its pool, row bounds and tallies) and the static rule
+    "user_follow-on": Params(
+        n_users=SMALL, steps=8, user_follow_prob=0.3, user_unfollow_prob=0.5, user_rewire="repost"
+    ),
+    "user_follow-static": Params(n_users=SMALL, steps=8, user_follow="static"),
     **_preset_params(),
 }
 
