@@ -132,10 +132,16 @@ RENAMED_RULES = {
 }
 
 
-@cache
 def _rule_parameters() -> dict[str, tuple[schema.Field, tuple[str, ...]]]:
     """``"<rule field>.<parameter>"`` -> (its declaration with the rules that use it named in
-    ``rules``, those rules), over every registry."""
+    ``rules``, those rules), over every registry, as registered now (a rule registered after
+    the first Params, such as a plug-in, gets its addresses too)."""
+    return _rule_parameters_at(rules.generation)
+
+
+@cache
+def _rule_parameters_at(generation: int) -> dict[str, tuple[schema.Field, tuple[str, ...]]]:
+    """:func:`_rule_parameters` at registry ``generation`` (the cache key)."""
     out = {}
     for reg in rules.REGISTRIES.values():
         for name, (f, users) in reg.parameters().items():
