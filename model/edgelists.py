@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BYTES_PER_DATA_BYTE",
     "BYTES_PER_EDGE",
     "EdgeListError",
     "EdgeListWarning",
@@ -54,6 +55,7 @@ __all__ = [
     "file_hash",
     "load",
     "load_for_model",
+    "memory_needed",
 ]
 
 #: The two columns every edge file needs.
@@ -61,11 +63,15 @@ COLUMNS = ("source", "target")
 #: Cohort names a node file's ``generation`` column may use instead of 0-3 (model/population.py
 #: numbers them in this order).
 COHORTS = ("post00", "post90", "post80", "pre80")
-#: Peak bytes of memory per row of an edge file while it is loaded, measured with tracemalloc on
-#: 10^6-row integer files (tests/unit/test_edgelists.py): two int64 ids read (16), their union
-#: and positions (about 40), then the symmetric acquaintance layer's sort key over both
-#: directions (about 60); text ids add their characters.
-BYTES_PER_EDGE = 120
+#: Peak bytes of memory per row while a file is read and its acquaintance layer built (the
+#: symmetric layer sorts both directions: the follow layer needs less). Measured as the growth
+#: of the process's peak resident memory for 10^6 rows: 157 (Parquet, whole-number ids), 171
+#: (CSV, whole numbers, 13 bytes a line), 234 (CSV, 10-character text ids, 22 bytes a line);
+#: this constant with :data:`BYTES_PER_DATA_BYTE` bounds all three (193, 215, 243).
+BYTES_PER_EDGE = 176
+#: Peak bytes per byte of the file's data (CSV size, Parquet uncompressed size), added to the
+#: rows' share: text ids and the parse buffers grow with the bytes.
+BYTES_PER_DATA_BYTE = 3
 #: The share of available memory a load may take: the rest is for the other layer and the model.
 MEMORY_SHARE = 0.5
 #: Rows per pyarrow batch: bounded memory per read, few Python iterations.
@@ -102,35 +108,46 @@ def _format(path: Path) -> str:
         return "parquet" if f.read(4) == b"PAR1" else "csv"
 
 
-def _estimate_rows(path: Path, kind: str, label: str) -> int:
-    """Rows of the file: exact for Parquet, estimated for CSV from its first 64 KiB."""
+def _estimate_rows(path: Path, kind: str, label: str) -> tuple[int, int]:
+    """Rows of the file (exact for Parquet, estimated for CSV from its first 64 KiB) and the
+    bytes of its data (the file's size; Parquet's uncompressed size)."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
         try:
-            return int(pq.ParquetFile(path).metadata.num_rows)
+            meta = pq.ParquetFile(path).metadata
         except Exception as e:
             raise EdgeListError(f"{label}: {path} is not a readable Parquet file ({e})") from None
+        data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        return int(meta.num_rows), int(data)
     size = path.stat().st_size
     with path.open("rb") as f:
         head = f.read(1 << 16)
     lines = head.count(b"\n")
     if lines <= 1:
-        return 1 if size > len(head) else lines
-    per_line = len(head) / lines
-    return int(size / per_line)
+        return (1 if size > len(head) else lines), size
+    return int(size / (len(head) / lines)), size
+
+
+def memory_needed(rows: int, data_bytes: int) -> int:
+    """Peak bytes of loading a file of ``rows`` rows and ``data_bytes`` bytes of data.
+
+    :data:`BYTES_PER_EDGE` per row plus :data:`BYTES_PER_DATA_BYTE` per byte of data (text
+    ids and pyarrow's parse buffers grow with the file's bytes, not its rows).
+    """
+    return rows * BYTES_PER_EDGE + data_bytes * BYTES_PER_DATA_BYTE
 
 
 def _check_memory(path: Path, kind: str, label: str) -> int:
     """The estimated rows; refuses (before reading) a file whose load would not fit."""
-    rows = _estimate_rows(path, kind, label)
-    need = rows * BYTES_PER_EDGE
+    rows, data = _estimate_rows(path, kind, label)
+    need = memory_needed(rows, data)
     have = available_memory()
     if need > MEMORY_SHARE * have:
         raise EdgeListError(
-            f"{label}: {path} has about {rows:,} rows; loading needs about {need / 1e9:.1f} GB "
-            f"({BYTES_PER_EDGE} bytes per row), more than {MEMORY_SHARE:.0%} of the "
-            f"{have / 1e9:.1f} GB available: use a machine with more memory or a smaller sample"
+            f"{label}: {path} has about {rows:,} rows; loading needs about {need / 1e9:.1f} GB, "
+            f"more than {MEMORY_SHARE:.0%} of the {have / 1e9:.1f} GB available: use a machine "
+            f"with at least {need / MEMORY_SHARE / 1e9:.0f} GB available, or a sample of the file"
         )
     return rows
 
@@ -215,7 +232,7 @@ def _ids(batches: list[Any], name: str, label: str, path: Path) -> _Column:
         if np.isnan(values).any():
             raise EdgeListError(f"{label}: {path} column {name!r} has NaN ids")
         bad = values[values != np.round(values)]
-        example = f" (e.g. {bad[0]!r})" if len(bad) else " (stored as floats)"
+        example = f" (e.g. {float(bad[0])!r})" if len(bad) else " (stored as floats)"
         raise EdgeListError(
             f"{label}: {path} column {name!r} holds non-integer ids{example}; ids must be whole "
             "numbers or text"
@@ -325,9 +342,11 @@ def _node_table(raw: _Raw, text: bool) -> tuple[Any, np.ndarray | None]:
         out = g.to_numpy().astype(np.int64)
         bad = (out < 0) | (out > 3)
     else:
-        idx = pc.index_in(pc.cast(g, pa.string()), value_set=pa.array(COHORTS))
+        # a text column may mix names and numbers ("post00", "2"): both index the cohorts
+        names = pa.array([*COHORTS, *map(str, range(len(COHORTS)))])
+        idx = pc.index_in(pc.cast(g, pa.string()), value_set=names)
         bad = idx.is_null().to_numpy(zero_copy_only=False)
-        out = idx.fill_null(-1).to_numpy().astype(np.int64)
+        out = idx.fill_null(-1).to_numpy().astype(np.int64) % len(COHORTS)
     if bad.any():
         raise EdgeListError(
             f"{raw.label}: {raw.path} column 'generation' has {int(bad.sum()):,} values that "
