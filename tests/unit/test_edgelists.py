@@ -313,3 +313,59 @@ interactive = "interactive"
     runs = experiments.load_results(out).runs
     assert len(runs) == 2 and (runs["status"] == "ok").all()
     assert (runs["param.acquaintance_edges"] == str(tmp_path / "ring.csv")).all()
+
+
+# ---------------------------------------------------------------------------------- the report
+def test_ccdf_by_hand():
+    from model.degrees import ccdf
+
+    k, p = ccdf(np.array([0, 1, 1, 3]))
+    assert k.tolist() == [1, 3] and p.tolist() == [0.75, 0.25]
+
+
+def test_the_tail_exponent_of_a_known_power_law_is_recovered():
+    """20,000 draws of P(k) ~ k^-2.5 (numpy's zipf). The tail is thousands of degrees, so the
+    MLE's standard error (alpha - 1) / sqrt(n) is about 0.03; the discrete approximation adds a
+    bias under 0.05 at the cut-offs kept (Clauset et al. 2009, fig. 3): 0.15 allows both."""
+    from model.degrees import tail_exponent
+
+    k = np.random.default_rng(7).zipf(2.5, size=20_000)
+    alpha, kmin, m, ks = tail_exponent(k)
+    assert alpha == pytest.approx(2.5, abs=0.15) and m >= 1000 and ks < 0.05
+
+
+def test_a_narrow_distribution_gets_no_exponent_or_a_bad_fit():
+    from model.degrees import tail_exponent
+
+    alpha, _, _, ks = tail_exponent(np.random.default_rng(8).poisson(15, size=5000))
+    assert np.isnan(alpha) or ks > 0.1
+
+
+def test_describe_counts_the_file_s_degrees_by_hand_beside_generated_ones(tmp_path):
+    from model.degrees import describe
+
+    acq = csv(tmp_path / "a.csv", ACQ + "a,a\n")
+    fol = csv(tmp_path / "f.csv", FOLLOW + "b,a\n")
+    r = describe(acq, fol)
+    assert r.n == 4
+    assert r.dropped == {"acquaintance_edges": (5, 1, 0), "follow_edges": (5, 0, 1)}
+    assert r.degrees[("acquaintance degree", "file")].tolist() == [2, 2, 3, 1]
+    assert r.degrees[("follow in-degree", "file")].tolist() == [3, 0, 0, 1]
+    assert r.degrees[("follow out-degree", "file")].tolist() == [1, 1, 1, 1]
+    assert len(r.degrees[("follow in-degree", "generated")]) == 4
+    rows = {(t["measure"], t["source"]): t for t in r.table()}
+    assert rows[("acquaintance degree", "file")]["mean"] == 2.0
+    assert rows[("follow in-degree", "file")]["max"] == 3
+
+
+def test_the_command_prints_the_report_and_writes_the_figure(tmp_path, capsys):
+    from model.degrees import main
+
+    fig = tmp_path / "ccdf.png"
+    code = main(["--acquaintance", str(csv(tmp_path / "a.csv", ACQ)), "--figure", str(fig)])
+    out = capsys.readouterr().out
+    assert code == 0 and "users: 4 (set n_users=4)" in out and "acquaintance degree" in out
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["--follow", str(tmp_path / "missing.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: follow_edges:") and err.count("\n") == 1
