@@ -178,6 +178,7 @@ class Store:
         cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool, plan: Any
     ) -> Store:
         from experiments import plan as plans
+        from experiments import provenance
 
         plan = plan or plans.make_plan(spec)
         manifest_path = out / "manifest.json"
@@ -203,6 +204,15 @@ class Store:
                 raise StoreError(
                     f"{out} holds results of a different spec (differs in: {', '.join(diff)}); "
                     "resume needs the same spec, or pass --overwrite or another --out"
+                )
+            # an input file (an edge list) edited since the first runs: same spec, other network
+            changed_files = provenance.changed_inputs(
+                manifest.get("inputs") or {}, provenance.inputs(plan)
+            )
+            if changed_files:
+                raise StoreError(
+                    f"{out} holds runs on other versions of {'; '.join(changed_files)}; resume "
+                    "needs the same files: restore them, or pass --overwrite or another --out"
                 )
             if plans.has_plan(out):
                 changed = plans.plan_difference(plans.load_plan(out), plan)
@@ -241,6 +251,7 @@ class Store:
                 else None,
                 "raw_spec": spec.raw,
                 "planned_runs": _planned(spec),
+                "inputs": provenance.inputs(plan),
                 "environment": environment(),
                 "history": [],
             }

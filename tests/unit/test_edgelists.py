@@ -369,3 +369,32 @@ def test_the_command_prints_the_report_and_writes_the_figure(tmp_path, capsys):
     assert main(["--follow", str(tmp_path / "missing.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: follow_edges:") and err.count("\n") == 1
+
+
+def test_the_results_record_the_file_s_hash_and_a_resume_refuses_a_changed_file(tmp_path):
+    import json
+
+    import experiments
+    from experiments.errors import StoreError
+    from model.edgelists import file_hash
+
+    n = 40
+    ring = tmp_path / "ring.csv"
+    pd.DataFrame({"source": np.arange(n), "target": (np.arange(n) + 1) % n}).to_csv(
+        ring, index=False
+    )
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f'name = "loaded"\nreplicates = 1\nroot_seed = 1\nsteps = 2\n\n[fixed]\nn_users = {n}\n'
+        f'focal_followers = 5\nacquaintance_edges = "{ring}"\n\n[arms]\none_way = "one_way"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    experiments.run(spec, out, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"] == {str(ring.resolve()): file_hash(ring)}
+    experiments.run(spec, out, progress=False, resume=True)  # the same file: resumes
+    with ring.open("a", encoding="utf-8") as f:
+        f.write("0,20\n")
+    with pytest.raises(StoreError, match="holds runs on other versions of .*ring.csv"):
+        experiments.run(spec, out, progress=False, resume=True)
