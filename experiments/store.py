@@ -181,6 +181,14 @@ class Store:
         from experiments import provenance
 
         plan = plan or plans.make_plan(spec)
+        inputs = provenance.inputs(plan)
+        missing = [path for path, sha in inputs.items() if sha is None]
+        if missing:
+            # every run would fail on it: say so once, before anything is written
+            raise StoreError(
+                f"the spec names edge lists that are not files: {', '.join(missing)} "
+                "(acquaintance_edges and follow_edges are read from the directory you run in)"
+            )
         manifest_path = out / "manifest.json"
         if overwrite:
             for name in (*TABLES, "figures", CORRUPT_DIR, SNAPSHOT_DIR):
@@ -206,9 +214,7 @@ class Store:
                     "resume needs the same spec, or pass --overwrite or another --out"
                 )
             # an input file (an edge list) edited since the first runs: same spec, other network
-            changed_files = provenance.changed_inputs(
-                manifest.get("inputs") or {}, provenance.inputs(plan)
-            )
+            changed_files = provenance.changed_inputs(manifest.get("inputs") or {}, inputs)
             if changed_files:
                 raise StoreError(
                     f"{out} holds runs on other versions of {'; '.join(changed_files)}; resume "
@@ -251,7 +257,7 @@ class Store:
                 else None,
                 "raw_spec": spec.raw,
                 "planned_runs": _planned(spec),
-                "inputs": provenance.inputs(plan),
+                "inputs": inputs,
                 "environment": environment(),
                 "history": [],
             }

@@ -74,8 +74,15 @@ BYTES_PER_EDGE = 176
 BYTES_PER_DATA_BYTE = 3
 #: The share of available memory a load may take: the rest is for the other layer and the model.
 MEMORY_SHARE = 0.5
-#: Rows per pyarrow batch: bounded memory per read, few Python iterations.
+#: Rows per Parquet batch and bytes per CSV block: bounded memory per read, few iterations.
 BATCH_ROWS = 1 << 20
+CSV_BLOCK = 1 << 24
+
+
+def _said(error: Exception) -> str:
+    """pyarrow's message, shortened: it may quote a whole line of the file."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 160 else f"{text[:150]}..."
 
 
 class EdgeListError(ValueError):
@@ -117,7 +124,9 @@ def _estimate_rows(path: Path, kind: str, label: str) -> tuple[int, int]:
         try:
             meta = pq.ParquetFile(path).metadata
         except Exception as e:
-            raise EdgeListError(f"{label}: {path} is not a readable Parquet file ({e})") from None
+            raise EdgeListError(
+                f"{label}: {path} is not a readable Parquet file ({_said(e)})"
+            ) from None
         data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         return int(meta.num_rows), int(data)
     size = path.stat().st_size
@@ -163,14 +172,18 @@ def _batches(path: Path, kind: str, required: Sequence[str], optional: Sequence[
         try:
             pf = pq.ParquetFile(path)
         except Exception as e:
-            raise EdgeListError(f"{label}: {path} is not a readable Parquet file ({e})") from None
+            raise EdgeListError(
+                f"{label}: {path} is not a readable Parquet file ({_said(e)})"
+            ) from None
         names = list(pf.schema_arrow.names)
     else:
         try:
             first = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
             names = list(first.schema.names)
         except (pa.ArrowInvalid, UnicodeDecodeError) as e:
-            raise EdgeListError(f"{label}: {path} is not a readable CSV file ({e})") from None
+            raise EdgeListError(
+                f"{label}: {path} is not a readable CSV file ({_said(e)})"
+            ) from None
     missing = [c for c in required if c not in names]
     if missing:
         shown = ", ".join(names[:10]) + (f", ... ({len(names)} columns)" if len(names) > 10 else "")
@@ -184,7 +197,7 @@ def _batches(path: Path, kind: str, required: Sequence[str], optional: Sequence[
         return
     reader = pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK),
         convert_options=pacsv.ConvertOptions(
             include_columns=columns,
             null_values=["", "NaN", "nan", "NA", "null", "None"],
@@ -196,7 +209,8 @@ def _batches(path: Path, kind: str, required: Sequence[str], optional: Sequence[
     except pa.ArrowInvalid as e:
         # a later block whose ids differ in kind from the first block's (pyarrow names the value)
         raise EdgeListError(
-            f"{label}: {path}: {e}; ids must be all whole numbers or all text"
+            f"{label}: {path} is not a readable CSV file ({_said(e)}); ids must be all whole "
+            "numbers or all text, with two cells a row"
         ) from None
 
 

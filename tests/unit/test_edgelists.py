@@ -398,3 +398,37 @@ def test_the_results_record_the_file_s_hash_and_a_resume_refuses_a_changed_file(
         f.write("0,20\n")
     with pytest.raises(StoreError, match="holds runs on other versions of .*ring.csv"):
         experiments.run(spec, out, progress=False, resume=True)
+
+
+def test_an_experiment_naming_a_missing_file_is_refused_before_any_run(tmp_path):
+    import experiments
+    from experiments.errors import StoreError
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'name = "loaded"\nreplicates = 1\nroot_seed = 1\nsteps = 2\n\n[fixed]\nn_users = 40\n'
+        f'follow_edges = "{tmp_path / "gone.csv"}"\n\n[arms]\none_way = "one_way"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(StoreError, match=r"edge lists that are not files: .*gone\.csv"):
+        experiments.run(spec, out, progress=False)
+    assert not (out / "manifest.json").exists()
+
+
+def test_text_after_whole_numbers_in_a_later_block_is_refused(tmp_path, monkeypatch):
+    # the first block's ids are whole numbers; a later block holds text
+    monkeypatch.setattr(edgelists, "CSV_BLOCK", 64)
+    f = csv(tmp_path / "a.csv", "source,target\n" + "1,2\n" * 40 + "x,y\n")
+    with pytest.raises(EdgeListError) as e:
+        load(f)
+    assert "is not a readable CSV file" in one_line(e) and "all whole numbers or all text" in str(
+        e.value
+    )
+
+
+def test_pyarrow_s_quote_of_a_bad_line_is_shortened(tmp_path):
+    f = csv(tmp_path / "a.csv", "source,target\n1,2\n" + "3," * 400 + "4\n")
+    with pytest.raises(EdgeListError) as e:
+        load(f)
+    assert len(one_line(e)) < 300 + len(str(f))
