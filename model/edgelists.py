@@ -16,14 +16,15 @@ Rules, in the order they are applied:
 * users are numbered 0..n-1 in the node file's row order, else in ascending order of the ids
   of both edge files together (numeric for whole numbers, by code point for text).
 * ``n_users`` must equal that n: the files define the population, and a mismatch is an error
-  that names the n to set (``python -m model.edgelists describe`` prints it), rather than a
-  silent truncation or padding with isolated users.
+  that names the n to set (``python -m model.degrees`` prints it), rather than a silent
+  truncation or padding with isolated users.
 * self-loops and repeated ties are dropped and reported (:class:`EdgeListWarning` with the
-  counts; :func:`describe`). An acquaintance tie given in both directions is one tie.
+  counts; model/degrees.py). An acquaintance tie given in both directions is one tie.
 * before reading, the rows are counted (Parquet metadata) or estimated (CSV size over the
-  bytes per line of its first 64 KiB) and the peak memory of the load (:data:`BYTES_PER_EDGE`
-  per row) is compared with half the available memory; a file over that is refused with the
-  estimate. Rows are read in pyarrow batches into numpy arrays, never one edge at a time.
+  bytes per line of its first 64 KiB) and the peak memory of the load (:func:`memory_needed`)
+  is compared with half the available memory; a file over that is refused with the estimate.
+  Rows are read in pyarrow batches into numpy arrays, never one edge at a time. A compressed
+  CSV is refused (its size says nothing of its rows): Parquet is the compressed format.
 
 The degrees of what was read are reported beside the generated layers' in model/degrees.py
 (``python -m model.degrees``).
@@ -104,9 +105,18 @@ def available_memory() -> int:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def _format(path: Path) -> str:
+#: Suffixes of compressed files, refused (:func:`_format`).
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4")
+
+
+def _format(path: Path, label: str) -> str:
     """``"parquet"`` or ``"csv"``: by the suffix, else by Parquet's magic bytes."""
     suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        raise EdgeListError(
+            f"{label}: {path} is compressed ({suffixes[-1]}); decompress it, or write it as "
+            "Parquet (compressed, and its row count is known before reading)"
+        )
     if suffixes and suffixes[-1] in (".parquet", ".pq"):
         return "parquet"
     if suffixes and (suffixes[-1] in (".csv", ".txt") or suffixes[-2:-1] == [".csv"]):
@@ -193,7 +203,12 @@ def _batches(path: Path, kind: str, required: Sequence[str], optional: Sequence[
         )
     columns = [*required, *(c for c in optional if c in names)]
     if kind == "parquet":
-        yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        try:
+            yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        except (OSError, pa.ArrowException) as e:  # a damaged page past the metadata
+            raise EdgeListError(
+                f"{label}: {path} is not a readable Parquet file ({_said(e)})"
+            ) from None
         return
     reader = pacsv.open_csv(
         path,
@@ -282,7 +297,7 @@ def _read(
         raise EdgeListError(f"{label}: {p} {what}; give the path of a CSV or Parquet file")
     if p.stat().st_size == 0:
         raise EdgeListError(f"{label}: {p} is empty; required: a header with {', '.join(required)}")
-    kind = _format(p)
+    kind = _format(p, label)
     _check_memory(p, kind, label)
     batches = list(_batches(p, kind, required, optional, label))
     if not batches or sum(b.num_rows for b in batches) == 0:

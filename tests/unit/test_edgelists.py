@@ -432,3 +432,27 @@ def test_pyarrow_s_quote_of_a_bad_line_is_shortened(tmp_path):
     with pytest.raises(EdgeListError) as e:
         load(f)
     assert len(one_line(e)) < 300 + len(str(f))
+
+
+def test_a_compressed_csv_is_refused_with_what_to_do(tmp_path):
+    import gzip
+
+    f = tmp_path / "a.csv.gz"
+    f.write_bytes(gzip.compress(ACQ.encode()))
+    with pytest.raises(EdgeListError) as e:
+        load(f)
+    assert "is compressed (.gz); decompress it, or write it as Parquet" in one_line(e)
+
+
+def test_a_parquet_file_damaged_past_its_metadata_is_refused(tmp_path):
+    f = tmp_path / "d.parquet"
+    n = 100_000
+    pd.DataFrame({"source": np.arange(n), "target": np.arange(n)[::-1]}).to_parquet(
+        f, compression="snappy"
+    )
+    data = bytearray(f.read_bytes())
+    data[100:3000] = bytes(b ^ 0x5A for b in data[100:3000])  # the first data page, not the footer
+    f.write_bytes(bytes(data))
+    with pytest.raises(EdgeListError) as e:
+        load(f)
+    assert "d.parquet is not a readable Parquet file" in one_line(e)
