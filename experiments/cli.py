@@ -1,4 +1,4 @@
-"""The command line: ``python -m experiments plan|run|explain|calibrate|status|report|params``.
+"""The command line: ``python -m experiments plan|run|explain|optimize|calibrate|status|report|params``.
 
     python -m experiments plan experiments/specs/interactive_vs_one_way.toml
     python -m experiments run experiments/specs/interactive_vs_one_way.toml --out results/flagship \\
@@ -9,6 +9,7 @@
     python -m experiments report results/flagship
     python -m experiments explain experiments/specs/interactive_vs_one_way.toml --out results/explain
     python -m experiments calibrate experiments/specs/calibration.toml --out results/calibration
+    python -m experiments optimize experiments/specs/optimize_levers.toml --out results/optimize
 
 ``--set KEY=VALUE`` changes a fixed parameter or a top-level key (``replicates``, ``steps``, ...)
 for one invocation; the values are TOML (``--set n_users=2000 --set initial_opinion='"uniform"'``).
@@ -237,6 +238,31 @@ def cmd_explain(a: argparse.Namespace) -> int:
     return command(a, _load(a), runner_options(a))
 
 
+def cmd_optimize(a: argparse.Namespace) -> int:
+    """Search the focal outlet's levers (the spec's [optimize] table) and write the front."""
+    import signal
+
+    from experiments.optimize import optimize
+    from experiments.run import check_run_options
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not str(a.out).strip():
+        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/optimize")
+    try:
+        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    options = runner_options(a)
+    s = optimize(_load(a), a.out, figures=not a.no_figures, **options)
+    print(
+        f"{len(s.evaluations)} candidates, {len(s.front)} on the front; {s.ran} runs now "
+        f"({s.failed} failed)"
+    )
+    print(s.front.to_string(index=False, max_colwidth=24))
+    print("\nwrote " + ", ".join(str(p.relative_to(Path(a.out))) for p in s.files.values()))
+    return 1 if s.failed and a.strict else 0
+
+
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory: counts, and the last session's state, rate and end."""
     from experiments.parts import check_parts, expected_schemas, read_table
@@ -413,6 +439,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser(
+        "optimize", help="search the focal outlet's levers for the Pareto front (NSGA-II/III)"
+    )
+    _spec_args(p)
+    _run_args(p)
+    p.add_argument("--no-figures", action="store_true", help="tables and report.md only")
+    p.set_defaults(func=cmd_optimize)
 
     from experiments.calibrate import add_parser as add_calibrate
 

@@ -49,6 +49,7 @@ TABLE_KEYS = (
     "arms",
     "analysis",
     "explain",  # read by `explain` (experiments.explain.mechanisms_of); runs ignore it
+    "optimize",  # read by `optimize` (experiments.optimize.optimize_table); runs ignore it
 )
 TOP_KEYS = (
     "name",

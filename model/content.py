@@ -3,8 +3,11 @@
 Items are not agents: an item is a row with its source, format, stance, valence, intensity,
 outrage, quality, creation step, parent (for follow-ups and comments) and counters (exposures,
 views, likes, comments, forwards; the comments' stance and tone: supportive, critical, uncivil;
-moderation: removed, removed_uncivil, removed_critical; the outlet's public replies). Exposures count deliveries to a screen; views count items a user
-attended, so forwards <= views <= exposures.
+moderation: removed, removed_uncivil, removed_critical; the outlet's public replies), its topic,
+the item a derivative post derives from (``derived``, -1 for none; docs/ODD.md 7.18: not the
+``parent``, which marks follow-ups and community comments) and its creator's appeal (the log of
+the odds multiplier on likes and forwards, 0 = neutral). Exposures count deliveries to a screen;
+views count items a user attended, so forwards <= views <= exposures.
 
 Every view of a recorded item (``Params.record_cascades``) is logged as (item, parent, user,
 step), where the parent is the user whose forward or post delivered it (-1 for the source
@@ -50,6 +53,9 @@ _ITEM_FIELDS: dict[str, type] = {
     "removed_uncivil": np.int32,
     "removed_critical": np.int32,
     "replies": np.int32,
+    "topic": np.int32,
+    "derived": np.int32,
+    "appeal": np.float32,
 }
 
 #: Visible comments are never counted as full-strength proof below this many views, so that one
@@ -246,6 +252,50 @@ def top_engaged(
     return best[:k]
 
 
+@njit
+def top_engaged_on(
+    created: np.ndarray,
+    likes: np.ndarray,
+    comments: np.ndarray,
+    forwards: np.ndarray,
+    since: int,
+    top: int,
+    topic: np.ndarray,
+    on: np.ndarray,
+) -> np.ndarray:
+    """:func:`top_engaged` among the items whose topic is ``on`` (a flag per topic): the
+    trending channel's pool when it shows the trending list's topics (docs/ODD.md 7.18)."""
+    n = created.shape[0]
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if created[mid] < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    top = max(top, 0)
+    best = np.empty(top, dtype=np.int64)
+    score = np.empty(top, dtype=np.int64)
+    k = 0
+    for it in range(lo, n):
+        if not on[topic[it]]:
+            continue
+        e = likes[it] + comments[it] + forwards[it]
+        if e <= 0 or (k == top and (top == 0 or e <= score[k - 1])):
+            continue
+        j = k if k < top else top - 1
+        while j > 0 and score[j - 1] < e:
+            if j < top:
+                best[j] = best[j - 1]
+                score[j] = score[j - 1]
+            j -= 1
+        best[j] = it
+        score[j] = e
+        if k < top:
+            k += 1
+    return best[:k]
+
+
 class ContentStore:
     """All items ever published, one row each; arrays grow by doubling."""
 
@@ -282,7 +332,8 @@ class ContentStore:
         raise AttributeError(name)
 
     def add(self, **cols: np.ndarray | float) -> np.ndarray:
-        """Append items; returns their ids. Counters start at 0; missing parents are -1.
+        """Append items; returns their ids. Counters start at 0; missing parents and
+        derivations are -1; an item given a parent and no topic takes its parent's topic.
 
         The first column given is an array (its length is the number of items); a later one
         may be a scalar, the same for every new item.
@@ -297,7 +348,12 @@ class ContentStore:
                 self.__dict__["_" + name] = grown
             self._cap = new
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        if "topic" not in cols and "parent" in cols:
+            # a follow-up or a community comment keeps its parent's topic (docs/ODD.md 7.18)
+            par = np.asarray(cols["parent"], dtype=np.int64)
+            cols["topic"] = np.where(par >= 0, self.__dict__["_topic"][np.maximum(par, 0)], 0)
         cols.setdefault("parent", -1)
+        cols.setdefault("derived", -1)
         for name, values in cols.items():
             self.__dict__["_" + name][self.n : self.n + k] = values
         self.n += k

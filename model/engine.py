@@ -31,13 +31,14 @@ from model import rules
 from model import snapshot as snapshot_file
 from model import step as phases
 from model.constants import TRENDING_WINDOW
-from model.content import CHANNELS, ContentStore, EventLog, top_engaged
+from model.content import CHANNELS, ContentStore, EventLog, top_engaged, top_engaged_on
 from model.measures import build_datacollector, snapshot
 from model.measures.population import daily_focal_viewers, reach
 from model.network import Networks, build_networks
 from model.params import Params
-from model.population import State, init_outlets, init_population, outlet_table
+from model.population import State, init_appeal, init_outlets, init_population, outlet_table
 from model.screens import Screens
+from model.topics import Topics, topics_on
 from model.world import MeasureCaches, Scratch
 
 #: The behaviour streams, one per phase or mechanism (docs/ODD.md 4).
@@ -55,6 +56,9 @@ BEHAVIOUR_STREAMS = (
     "tone",
     "moderate",
     "emotion",
+    # topics and creators (docs/ODD.md 7.18): last, so the streams above keep their seeds
+    "topics",
+    "creators",
 )
 
 
@@ -140,6 +144,7 @@ class OpinionEcology(mesa.Model):
             p, self.rng_population, self.prof, self.rules.initial_opinion
         )
         self.networks: Networks = build_networks(self.state.gen, p, self.rng_population)
+        init_appeal(p, self.streams["creators"], self.state.appeal)
         self.screens = Screens(n, p.screen_size)
         self.content = ContentStore(capacity=max(1024, int(n * p.user_post_prob * 4) + 64))
         self.outbox = phases.Outbox()
@@ -185,6 +190,10 @@ class OpinionEcology(mesa.Model):
         # two series that final measures read step by step are kept every step regardless.
         self.collect_every = 1
         self.step_series: dict[str, list[float]] = {"reach": [], "daily_focal_viewers": []}
+        # topics and the trending list of topics (docs/ODD.md 7.18): inactive by default. Made
+        # last: the golden digest keys a shared scalar (a small int, a bool) by the first
+        # attribute that holds it, so new attributes come after the old ones
+        self.topics = Topics(p)
         self.collect()
         self.collect_series()
 
@@ -198,6 +207,9 @@ class OpinionEcology(mesa.Model):
         reactions = phases.react(self, t, views)
         phases.update(self, t, views, reactions)
         phases.respond(self, t, views, reactions)
+        if topics_on(self.params):
+            # the trending list the next step's channel and derivative posts read
+            self.topics.update(self.content, self.params, t)
         phases.measure(self, t)
 
     def settle(self) -> None:
@@ -234,10 +246,22 @@ class OpinionEcology(mesa.Model):
         return self.last_snapshot
 
     def trending_items(self, t: int, top: int = 10) -> np.ndarray:
-        """The ``top`` items with most likes + comments + forwards among those of the last day."""
+        """The ``top`` items with most likes + comments + forwards among those of the last day;
+        with ``trending_by = "topics"``, among those of the topics on the trending list
+        (docs/ODD.md 7.18)."""
         c = self.content
         since = int(t) - TRENDING_WINDOW
+        if self.params.trending_by == "topics":
+            on = self.topics.rank >= 0
+            return top_engaged_on(
+                c.created, c.likes, c.comments, c.forwards, since, int(top), c.topic, on
+            )
         return top_engaged(c.created, c.likes, c.comments, c.forwards, since, int(top))
+
+    def topic_trending_since(self, topics: np.ndarray | int) -> np.ndarray:
+        """The step each of ``topics`` entered the trending list (its current spell on it), -1
+        for a topic not on it (docs/ODD.md 7.18)."""
+        return self.topics.trending_since(topics)
 
     def opinions_converged(self, tol: float = 1e-6) -> bool:
         """No pair can interact any more: clusters are further apart than epsilon and each is a point."""
@@ -324,5 +348,6 @@ class OpinionEcology(mesa.Model):
             "screens": self.screens.nbytes(),
             "networks": self.networks.nbytes(),
             "content": self.content.nbytes(),
+            "topics": self.topics.nbytes(),
             "logs": self.view_log.nbytes() + self.forward_log.nbytes(),
         }

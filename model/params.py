@@ -593,6 +593,103 @@ class Params:
         doc="Probability the platform tops up a short social feed with trending items (0 = never).",
     )
 
+    # --- topics, the trending list of topics, derivative posts, creators (docs/ODD.md 7.18) ------
+    # Off at the defaults: one topic, the trending channel's item pool, no derivative posts and
+    # every creator equally appealing, so that the calibrated model is unchanged.
+    n_topics: int = field(
+        1,
+        Interval(int, 1, 1_000_000),
+        group="platform",
+        doc="Number of topics items belong to (1: topics off; every item is topic 0).",
+        sweep=(1, 1000),
+    )
+    topic_zipf: float = field(
+        1.0,
+        Interval(float, 0.0, 5.0),
+        group="platform",
+        symbol="s",
+        doc="Zipf exponent s of topic popularity: a new item's topic is k with probability "
+        "proportional to (k + 1)^-s (0: uniform).",
+        basis_note="heavy-tailed popularity, as of the memes in Weng et al. 2012",
+        sweep=(0.5, 2.0),
+    )
+    trending_by: str = field(
+        "items",
+        Options("items", "topics"),
+        group="platform",
+        doc="What the trending channel shows: the day's most engaging items ('items') or the "
+        "most engaging recent items of the topics on the trending list ('topics').",
+    )
+    trending_size: int = field(
+        10,
+        Interval(int, 1, 10_000),
+        group="platform",
+        doc="Length of the platform's trending list of topics.",
+        sweep=(5, 50),
+    )
+    trending_window: int = field(
+        24,
+        Interval(int, 1, 24 * 30),
+        group="platform",
+        unit="steps",
+        doc="Window (steps) of recent engagement that ranks topics: items created in the last "
+        "trending_window steps count.",
+        sweep=(6, 72),
+    )
+    trending_w_views: float = field(
+        1.0,
+        Interval(float, 0.0, 1000.0),
+        group="platform",
+        doc="Weight of a view in a topic's trending score.",
+        sweep=(0.0, 1.0),
+    )
+    trending_w_comments: float = field(
+        5.0,
+        Interval(float, 0.0, 1000.0),
+        group="platform",
+        doc="Weight of a comment in a topic's trending score.",
+        sweep=(1.0, 20.0),
+    )
+    trending_w_forwards: float = field(
+        5.0,
+        Interval(float, 0.0, 1000.0),
+        group="platform",
+        doc="Weight of a forward in a topic's trending score.",
+        sweep=(1.0, 20.0),
+    )
+    derivative_share: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="platform",
+        doc="Share of users' posts that are derivative: on a trending topic, derived from its "
+        "most engaging recent item (comment videos, remixes; 0: none).",
+        sweep=(0.0, 0.5),
+    )
+    creator_sigma: float = field(
+        0.0,
+        Interval(float, 0.0, 3.0),
+        group="population",
+        symbol="σ_a",
+        doc="Spread sigma of creator appeal: each user's posts multiply the odds of a like and "
+        "of a forward by a_i = exp(sigma z_i), z_i standard normal (lognormal, median 1; 0: all "
+        "creators equal).",
+        sweep=(0.5, 1.5),
+    )
+    creator: int = field(
+        -1,
+        Interval(int, -1, 5_000_000),
+        group="population",
+        doc="One designated creator (a user index) whose appeal is creator_appeal (-1: none).",
+    )
+    creator_appeal: float = field(
+        1.0,
+        Interval(float, 0.001, 1000.0),
+        group="population",
+        doc="Odds multiplier a of the designated creator's posts on likes and forwards (1: "
+        "neutral).",
+        sweep=(1.0, 100.0),
+    )
+
     # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
     user_post_prob: float = field(
         0.0281,
@@ -1110,6 +1207,11 @@ class Params:
             )
         if self.fmt_text + self.fmt_image + self.fmt_short_video + self.fmt_long_video <= 0:
             raise ValueError("the focal outlet's format weights fmt_* must not all be 0")
+        if self.creator >= self.n_users:
+            raise ValueError(
+                f"creator={self.creator} exceeds n_users={self.n_users} - 1, the last user "
+                f"index: use -1 (none) or a user index 0..{self.n_users - 1}"
+            )
 
     def replace(self, **changes: Any) -> Params:
         """A copy with some fields changed (validated like a new instance); a rule's parameter

@@ -48,6 +48,9 @@ class State:
     ever_unfollowed: np.ndarray
     seen_distance: np.ndarray
     seen_count: np.ndarray
+    #: Creator appeal: the log of the odds multiplier each user's posts put on likes and
+    #: forwards (0 = neutral; :func:`init_appeal`, docs/ODD.md 7.18).
+    appeal: np.ndarray
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
@@ -120,7 +123,23 @@ def init_population(
         ever_unfollowed=np.zeros(n, dtype=bool),
         seen_distance=np.zeros(n, dtype=np.float64),
         seen_count=np.zeros(n, dtype=np.int32),
+        appeal=np.zeros(n, dtype=np.float32),
     )
+
+
+def init_appeal(p: Params, rng: np.random.Generator, appeal: np.ndarray) -> None:
+    """Draw each user's creator appeal into ``appeal`` (in place; docs/ODD.md 7.18).
+
+    ln a_i = sigma z_i, z_i standard normal from the creators' own stream ``rng`` (lognormal
+    appeal with median 1 and a heavy right tail: the share of creators above a falls as
+    1 - Phi(ln a / sigma)); the designated ``creator`` gets ln ``creator_appeal``. Nothing is
+    drawn when ``creator_sigma`` is 0 (every creator neutral), so the default run's streams
+    are untouched.
+    """
+    if p.creator_sigma > 0:
+        appeal[:] = p.creator_sigma * rng.standard_normal(len(appeal))
+    if p.creator >= 0:
+        appeal[p.creator] = np.log(p.creator_appeal)
 
 
 def background_strategies(p: Params) -> list[Strategy]:

@@ -52,8 +52,9 @@ OpinionEcology = Any
 #: The first bytes of every snapshot file.
 MAGIC = b"OPINION-ECOLOGY-SNAPSHOT\n"
 #: The snapshot format this code writes and reads; a change of layout raises it (2: the lazy
-#: emotion anchors and the per-user scratch of the sparse step).
-FORMAT = 2
+#: emotion anchors and the per-user scratch of the sparse step; 3: the topics' record, the
+#: content's topic, derived and appeal columns and the users' creator appeal).
+FORMAT = 3
 #: The DataCollector's attributes that hold functions (rebuilt on load, not stored).
 # The collector's reporter functions (closures, which pickle cannot store) and the copy of its
 # own reporters that SnapshotCollector keeps to notice a replaced one: rebuilt on load.

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from model.screens import Screens
     from model.step.records import Outbox, Views
     from model.strategies import Strategy
+    from model.topics import Topics
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -373,6 +374,8 @@ class World(Protocol):
     collected_at: int
     caches: MeasureCaches
     scratch: Scratch
+    #: Topics, the trending list of topics and the per-topic tallies (docs/ODD.md 7.18).
+    topics: Topics
 
     def collect(self) -> None: ...
 

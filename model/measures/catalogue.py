@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any, Literal
 
 from agents.generations import GENERATIONS
-from model.measures import calibration, cascades, opinion, population
+from model.measures import calibration, cascades, opinion, population, topics
 
 #: The cohorts of the per-cohort columns, in column order.
 COHORTS: tuple[str, ...] = GENERATIONS
@@ -240,6 +240,17 @@ _DECLARED = (
         "Share of focal commenters who commented on a focal item again in a later step",
         "share of commenters", 0.0, 1.0, calibration.commenter_return, cumulative=True,
         experiment=False),
+    # ---------------------------------------------------------------- topics (docs/ODD.md 7.18)
+    # on request: per topic, model.measures.topics gives the arrays these summarise
+    Measure("topic_views", "population", "query",
+        "Views of the most viewed topic's items (per cohort: the cohort's views of that topic)",
+        "views", 0.0, None, topics.topic_views, cumulative=True, experiment=False),
+    Measure("topic_discussions", "population", "query",
+        "Comments on the most discussed topic's items (per cohort: the cohort's comments on it)",
+        "comments", 0.0, None, topics.topic_discussions, cumulative=True, experiment=False),
+    Measure("trending_topics", "run", "query",
+        "Topics that were on the platform's trending list at some step", "topics", 0.0, None,
+        topics.trending_topics, per_cohort=False, cumulative=True, experiment=False),
 )  # fmt: skip
 
 #: Every measure by name, in report order: the step measures, then the final ones.

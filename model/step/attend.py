@@ -22,6 +22,7 @@ from model.content import DIRECT, OUTLET, TRENDING, USER
 from model.jit import njit
 from model.rules.feed_choice import draw_keys, take_slots
 from model.step.records import Sessions, Views
+from model.topics import tally, topics_on
 
 if TYPE_CHECKING:
     from model.world import SlotWeights, World
@@ -174,7 +175,9 @@ def _platform_fill(
     """A social feed never runs dry: the platform tops it up with trending items (7.6).
 
     A user who opens a social channel wanting more items than its social screen holds unseen
-    (``unseen``) is shown items drawn from the day's most engaging ones (channel 'trending').
+    (``unseen``) is shown items drawn from the day's most engaging ones (channel 'trending'),
+    or, with ``trending_by = "topics"``, from the most engaging of the day's items of the topics
+    on the trending list (:meth:`World.trending_items`, docs/ODD.md 7.18).
     Returns the positions in ``users`` whose screens were topped up.
     """
     rng = world.streams["trending"]
@@ -255,6 +258,8 @@ def _record_views(world: World, t: int, v: Views) -> None:
     )
     if mode != _CASCADES["none"]:
         world.view_log.append(it, parent, user, np.full(len(it), t))
+    if topics_on(world.params):  # views per (cohort, topic) for the topic measures
+        tally(world.topics.views_by, s.gen, v.user, c.topic, v.item)
 
 
 #: record_cascades -> the kernel's mode

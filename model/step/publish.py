@@ -5,7 +5,9 @@ browsing; :func:`publish` has outlets publish (Poisson counts at the publishing 
 staff budget), releases the follow-ups queued at the last step (each takes the place of one of
 the outlet's items drawn this step, if one was drawn: about half replace nothing at the
 interactive default) and turns posters' sessions into posts, queued as shares for delivery. Items carry the outlet's
-valence (pulled down by outrage) and outrage.
+valence (pulled down by outrage) and outrage. While topics are on, items draw a topic and some
+posts are derivative (:func:`post_topics`); posts carry their author's creator appeal
+(docs/ODD.md 7.18).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from model.content import OUTLET, USER
 from model.jit import njit
 from model.sampling import bernoulli_subset
 from model.step.records import Sessions
+from model.topics import best_items, draw_topics, topics_on
 
 if TYPE_CHECKING:
     from model.world import World
@@ -289,6 +292,11 @@ def publish(world: World, t: int, sess: Sessions) -> None:
         p.initial_items if t == 1 else 0,
     )
     new = _outlet_items(world, counts, t)
+    if world.topics.n > 1 and len(new):
+        # the topics' own stream, after every other draw of the items (docs/ODD.md 7.18)
+        world.content.topic[new] = draw_topics(
+            world.topics.cdf, world.streams["topics"].random(len(new))
+        )
     box.new_items = np.concatenate([box.outlet_items, new]) if len(box.outlet_items) else new
     box.outlet_items = np.zeros(0, dtype=np.int64)
     world.focal_items += int(fu[0] + counts[0])
@@ -302,6 +310,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
         pfmt, stance, valence, intensity, quality = _post_columns(
             u, z, s.gen, world.fmt_pref, s.opinion, s.valence, s.arousal, posters
         )
+        extra = post_topics(world, t, k) if topics_on(world.params) else {}
         items = world.content.add(
             source=posters,
             source_kind=USER,
@@ -311,5 +320,37 @@ def publish(world: World, t: int, sess: Sessions) -> None:
             intensity=intensity,
             quality=quality,
             created=t,
+            appeal=s.appeal[posters],
+            **extra,
         )
         box.queue_shares(posters, items)
+
+
+def post_topics(world: World, t: int, k: int) -> dict[str, np.ndarray]:
+    """Topics of ``k`` new posts at step ``t`` and the items they derive from (docs/ODD.md 7.18).
+
+    From the topics' stream: each post is derivative with probability ``derivative_share``
+    (one uniform each, drawn only when the trending list is not empty and the share is
+    positive) and then takes a topic drawn uniformly from the trending list (one integer per
+    derivative post) and derives from that topic's most engaging item of the window (-1 if none
+    was engaged with); every other post draws its topic from the Zipf law (one uniform each,
+    only when there is more than one topic).
+    """
+    p, tp, c = world.params, world.topics, world.content
+    rng = world.streams["topics"]
+    topic = np.zeros(k, dtype=np.int32)
+    derived = np.full(k, -1, dtype=np.int32)
+    deriv = np.zeros(k, dtype=np.bool_)
+    if p.derivative_share > 0 and len(tp.listed):
+        deriv = rng.random(k) < p.derivative_share
+        pick = tp.listed[rng.integers(0, len(tp.listed), size=int(deriv.sum()))]
+        best = best_items(
+            c.topic, c.created, c.likes, c.comments, c.forwards,
+            int(t) - int(p.trending_window), tp.n,
+        )  # fmt: skip
+        topic[deriv] = pick
+        derived[deriv] = best[pick]
+    if tp.n > 1:
+        rest = ~deriv
+        topic[rest] = draw_topics(tp.cdf, rng.random(int(rest.sum())))
+    return {"topic": topic, "derived": derived}

@@ -34,6 +34,7 @@ from model.fatigue import decay_factor, decayed, load_keep
 from model.jit import expit, njit
 from model.measures.calibration import record_comments
 from model.step.records import Reactions, Views
+from model.topics import tally, topics_on
 
 if TYPE_CHECKING:
     from model.world import World
@@ -254,18 +255,39 @@ def _judge(
 @njit
 def _forwards(p_fwd, draw, outlet, mult, keep):
     """Forward flags: the rule's probability, raised by outrage on outlets' items
-    (:func:`outrage_odds`), times 1 - friction, against the view's forward uniform."""
+    (:func:`outrage_odds`) and by creator appeal on users' posts (:func:`_appeal`), times
+    1 - friction, against the view's forward uniform."""
     m = p_fwd.shape[0]
     forward = np.empty(m, np.bool_)
     for i in range(m):
         q = p_fwd[i]
-        if outlet[i] and q < 1.0:
+        # a creator's appeal puts a multiplier on a user's post too (1.0 unless it is on)
+        if (outlet[i] or mult[i] != 1.0) and q < 1.0:
             odds = q / max(1.0 - q, 1e-12)
             q = odds * mult[i] / (1.0 + odds * mult[i])
         elif outlet[i]:
             q = 1.0
         forward[i] = draw[i] < q * keep[i]
     return forward
+
+
+@njit
+def _appeal(it, kind_of, appeal, res, like_draw, two_like, like, mult):
+    """Creator appeal on users' posts (docs/ODD.md 7.18): for a view of a post whose appeal
+    ln a is not 0, the like probability q = min(1, 2 base_like r) becomes a q / (1 - q + a q)
+    (its odds times a; 1 stays 1) against the view's like uniform, and the forward odds
+    multiplier ``mult`` becomes a (:func:`_forwards` applies it). Views of outlets' items and
+    of neutral posts keep what :func:`_judge` decided."""
+    for i in range(it.shape[0]):
+        x = it[i]
+        if kind_of[x] == OUTLET or appeal[x] == 0.0:
+            continue
+        a = math.exp(float(appeal[x]))
+        q = min(1.0, two_like * res[i])
+        if q < 1.0:
+            q = a * q / (1.0 - q + a * q)
+        like[i] = like_draw[i] < q
+        mult[i] = a
 
 
 @njit
@@ -351,6 +373,8 @@ def react(world: World, t: int, v: Views) -> Reactions:
         world.prof["reactivity"], world.outlet["share_prompt"], thread, c.views,
         coef, t, p.comments_visible,
     )  # fmt: skip
+    if p.creator_sigma > 0 or p.creator >= 0:
+        _appeal(it, kind_of, c.appeal, res, draws[0], coef[_TWO_LIKE], like, mult)
     rule = world.rules.forwarding
     p_fwd = np.ascontiguousarray(rule.probability(p, res, emotion), dtype=np.float64)
     forward = _forwards(p_fwd, draws[2], outlet, mult, keep)
@@ -375,6 +399,8 @@ def react(world: World, t: int, v: Views) -> Reactions:
     # every forward is logged (item, forwarder, the user it came from, step): forwards are
     # few next to views, so this costs little even at 10^6 users
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
+    if topics_on(world.params):  # comments per (cohort, topic) for the topic measures
+        tally(world.topics.comments_by, s.gen, u[ci], c.topic, it[ci])
     # who commented on what, per user, for the calibration targets (model/measures/calibration.py)
     record_comments(world, t, u[ci], outlet[ci], focal[ci])
     return Reactions(

@@ -64,6 +64,19 @@ CASES = {
         f"feed_ranking-{r}": Params(n_users=SMALL, steps=8, strategy="interactive", feed_ranking=r)
         for r in ("engagement", "personalised")
     },
+    # topics, the trending list by topics, derivative posts and creator appeal (docs/ODD.md 7.18)
+    "topics-creators": Params(
+        n_users=SMALL,
+        steps=8,
+        strategy="interactive",
+        n_topics=6,
+        trending_by="topics",
+        trending_size=3,
+        derivative_share=0.5,
+        creator_sigma=1.0,
+        creator=3,
+        creator_appeal=20.0,
+    ),  # fmt: skip
     **_preset_params(),
 }
 

@@ -14,6 +14,7 @@ from model.network import Networks
 from model.population import State
 from model.screens import Screens
 from model.step.records import Outbox, Views
+from model.topics import Topics
 from model.world import MeasureCaches, Rules, World
 
 #: The names World's annotations use (imported there only for the type checker).
@@ -30,6 +31,7 @@ NAMES = {
     "MediaOutlet": MediaOutlet,
     "Rules": Rules,
     "MeasureCaches": MeasureCaches,
+    "Topics": Topics,
     "DataCollector": DataCollector,
     "pd": pd,
     "np": np,
