@@ -415,9 +415,37 @@ class Networks:
 
 
 def build_networks(gen: np.ndarray, params, rng: np.random.Generator) -> Networks:
-    """Both layers from the parameters, drawn from the population-and-networks stream."""
-    acq = acquaintance_layer(gen, params.acq_degree, params.acq_rewire, params.acq_homophily, rng)
-    followers = follow_layer(
-        len(gen), params.follow_model, params.follow_degree, params.follow_exponent, rng
-    )
+    """Both layers from the parameters, drawn from the population-and-networks stream.
+
+    A layer named by a file (``params.acquaintance_edges``, ``params.follow_edges``) is read
+    (model/edgelists.py) instead of drawn, and draws nothing, so the other layer's draws differ
+    from those of a fully generated population; ``n_users`` must equal the files' users. A file
+    row ``source,target`` is a follow of target by source: the layer stores followers by account.
+    """
+    from model import edgelists
+
+    n = len(gen)
+    acq_path = getattr(params, "acquaintance_edges", "")
+    follow_path = getattr(params, "follow_edges", "")
+    loaded = edgelists.load_for_model(acq_path, follow_path) if acq_path or follow_path else None
+    if loaded is not None:
+        loaded.check_users(n)
+    if loaded is not None and acq_path:
+        a = loaded.layers["acquaintance_edges"]
+        acq = csr_from_edges(
+            np.concatenate([a.source, a.target]), np.concatenate([a.target, a.source]), n
+        )
+        loaded.warn_dropped("acquaintance_edges", acq.n_edges // 2)
+    else:
+        acq = acquaintance_layer(
+            gen, params.acq_degree, params.acq_rewire, params.acq_homophily, rng
+        )
+    if loaded is not None and follow_path:
+        f = loaded.layers["follow_edges"]
+        followers = csr_from_edges(f.target, f.source, n)
+        loaded.warn_dropped("follow_edges", followers.n_edges)
+    else:
+        followers = follow_layer(
+            n, params.follow_model, params.follow_degree, params.follow_exponent, rng
+        )
     return Networks(acq, followers)

@@ -349,6 +349,22 @@ class Params:
         symbol="γ",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
+    # a real network replaces a generated layer (model/edgelists.py, docs/networks.md): a path
+    # is data, not a quantity, so it has no range to sweep; its basis is the file itself
+    acquaintance_edges: str = field(
+        "",
+        group="network",
+        doc="Edge list (CSV or Parquet, columns source,target; undirected) read as the "
+        "acquaintance layer instead of the small world; '' draws the small world. n_users "
+        "must equal its users.",
+    )
+    follow_edges: str = field(
+        "",
+        group="network",
+        doc="Edge list (CSV or Parquet, columns source,target: source follows target) read as "
+        "the follow layer instead of follow_model; '' draws follow_model. n_users must equal "
+        "its users.",
+    )
     organic_reach: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
