@@ -26,7 +26,6 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
-from solara.components.file_download import FileDownloadWidget
 
 from agents.generations import GENERATIONS
 from model import OpinionEcology, Params, Strategy
@@ -34,6 +33,7 @@ from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
 from viewer.controls import make_controls, strategy_spec
+from viewer.download import DownloadWidget
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, timeseries_frame, user_record
 from viewer.labels import label_of
 from viewer.network_view import COLOR_BY, node_values
@@ -136,6 +136,7 @@ VIEWER_LAYERS = (
     "charts",
     "table",
     "exports",
+    "download",
     "render",
     "panels",
     "page",
@@ -596,7 +597,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     cmp = StrategyComparison(n_users=N, seed=3)
     cmp.step()
     assert set(timeseries_frame(cmp)["arm"]) == set(cmp.arms)
-    downloads = {w.filename for w in rc.find(FileDownloadWidget).widgets}
+    downloads = {w.filename for w in rc.find(DownloadWidget).widgets}
     assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
     assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
     # the experiment spec of the running setting loads and builds the same Params

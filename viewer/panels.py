@@ -20,6 +20,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from viewer.arms import arms_of, build_kwargs
 from viewer.controls import NumberField
+from viewer.download import DownloadButton
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
 from viewer.render import render_views
 from viewer.settings import query_of
@@ -169,19 +170,17 @@ def Exports(model: mesa.Model, color_by: str) -> None:
 
     solara.Text("Time series of every step measure:")
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: csv_bytes(model), "timeseries.csv", label="CSV")
-        solara.FileDownload(lambda: parquet_bytes(model), "timeseries.parquet", label="Parquet")
+        DownloadButton(lambda: csv_bytes(model), "timeseries.csv", "CSV", "text/csv")
+        DownloadButton(lambda: parquet_bytes(model), "timeseries.parquet", "Parquet")
     solara.Text("Figures (PNG, as shown):")
     arms = list(arms_of(model))
     keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
     with solara.Row(style={"flex-wrap": "wrap"}):
         for key in keys:
             name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
-            solara.FileDownload(figure(key), f"{name}.png", label=name, mime_type="image/png")
+            DownloadButton(figure(key), f"{name}.png", name, "image/png")
     solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
-    solara.FileDownload(
-        lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", label="spec TOML"
-    )
+    DownloadButton(lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", "spec TOML")
 
 
 @solara.component

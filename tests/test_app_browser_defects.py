@@ -1,0 +1,172 @@
+"""The viewer's defects of issue 21 in a real browser: each test clicks what a person clicks.
+
+One ``solara run app.py`` server (the module-scoped ``server`` fixture of tests/conftest.py)
+and one headless chromium per module; each test gets a fresh browser context (its own page,
+cookies and downloads) that may reach only the loopback, as in tests/test_app_browser.py.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import tomllib
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+#: How long a click waits for its button (ms): a button that is not drawn fails fast.
+CLICK_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """One headless chromium for the module (the server fixture skips without chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page of the shared browser that may reach only the loopback; its ``blocked``
+    attribute lists the outside addresses it asked for (each test asserts it is empty)."""
+    blocked: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    try:
+        ctx.route("**/*", guard)
+        pg = ctx.new_page()
+        pg.set_default_timeout(120_000)
+        pg.blocked = blocked
+        yield pg
+        assert blocked == [], f"the page asked for outside addresses: {blocked}"
+    finally:
+        ctx.close()
+
+
+def _counter(page, k: int) -> None:
+    page.locator(".oe-step-counter", has_text=f"Step {k}").first.wait_for()
+
+
+def _open(page, server: str, query: str) -> None:
+    page.goto(server + query)
+    _counter(page, 0)
+
+
+def _steps(page, k: int) -> None:
+    step = page.get_by_role("button", name="Step", exact=True)
+    for i in range(1, k + 1):
+        step.click()
+        _counter(page, i)
+
+
+def _download(page, label: str) -> tuple[str, bytes]:
+    """Click the export button ``label``; the saved file's name and content."""
+    card = page.locator(".oe-card-export")
+    button = card.get_by_role("button", name=label, exact=True)
+    with page.expect_download(timeout=60_000) as info:
+        button.click(timeout=CLICK_TIMEOUT_MS)
+    download = info.value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / download.suggested_filename
+        download.save_as(path)
+        return download.suggested_filename, path.read_bytes()
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _spec_params(data: bytes, tmp_path: Path) -> tuple[object, list]:
+    """The downloaded spec loaded as experiments load it, and the Params of each arm."""
+    from experiments import load_spec
+    from experiments.points import resolve_point
+
+    tomllib.loads(data.decode())  # plain TOML
+    path = tmp_path / "viewer_scenario.toml"
+    path.write_bytes(data)
+    spec = load_spec(path)
+    return spec, [resolve_point(spec.fixed, {}, arm, spec.steps) for arm in spec.arms]
+
+
+def test_every_export_downloads_its_file(server, page, tmp_path):
+    """Defect 1: the Share and export card draws its buttons, and each downloads its file.
+
+    One model at 300 users, two steps: CSV and Parquet hold the three recorded rows (steps
+    0-2) with the measures as columns and agree; each view's PNG is the image on screen; the
+    spec TOML loads as an experiment spec whose run has the running model's Params. Then a
+    comparison: an ``arm`` column with both arms, two network PNGs, a spec with two arms.
+    """
+    from model import Params
+
+    _open(page, server, "?n_users=300&seed=5&epsilon=0.3&strategy=interactive")
+    _steps(page, 2)
+    card = page.locator(".oe-card-export")
+    boxes = card.get_by_role("button").evaluate_all(
+        "es => es.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
+    )
+    assert len(boxes) == 7 and all(w > 20 and h > 20 for w, h in boxes), boxes
+
+    name, csv = _download(page, "CSV")
+    assert name == "timeseries.csv"
+    df = pd.read_csv(io.BytesIO(csv))
+    assert list(df["step"]) == [0, 1, 2]
+    assert {"reach", "reach[post00]", "engagement"} <= set(df.columns), list(df.columns)[:10]
+    name, parquet = _download(page, "Parquet")
+    assert name == "timeseries.parquet"
+    pq = pd.read_parquet(io.BytesIO(parquet))
+    assert list(pq.columns) == list(df.columns)
+    pd.testing.assert_frame_equal(pq.reset_index(drop=True), df, check_dtype=False, rtol=1e-9)
+
+    for view in ("network", "timeseries", "opinions", "ccdf"):
+        label = "network-interactive" if view == "network" else view
+        name, png = _download(page, label)
+        assert name == f"{label}.png"
+        width, height = _png_size(png)
+        shown = page.locator(f"img.oe-view-{view}").first.evaluate(
+            "e => [e.naturalWidth, e.naturalHeight]"
+        )
+        assert [width, height] == shown, f"{name}: {width}x{height}, on screen {shown}"
+        assert len(png) > 5_000, f"{name} is only {len(png)} bytes"
+
+    name, toml = _download(page, "spec TOML")
+    assert name == "viewer_scenario.toml"
+    spec, params = _spec_params(toml, tmp_path)
+    assert spec.root_seed == 5
+    assert params == [Params(n_users=300, epsilon=0.3, strategy="interactive")]
+
+    # a comparison: both arms in the time series, two network figures, a spec with two arms
+    page.get_by_label("Compare two strategies").check()
+    page.locator("img.oe-view-network-b").first.wait_for()
+    _steps(page, 1)
+    df = pd.read_csv(io.BytesIO(_download(page, "CSV")[1]))
+    assert sorted(set(df["arm"])) == ["A: one_way", "B: interactive"]
+    assert sorted(df["step"]) == [0, 0, 1, 1]
+    for label in ("network-A-one_way", "network-B-interactive"):
+        name, png = _download(page, label)
+        assert name == f"{label}.png" and _png_size(png)[0] > 300
+    spec, params = _spec_params(_download(page, "spec TOML")[1], tmp_path)
+    assert params == [
+        Params(n_users=300, epsilon=0.3, strategy="one_way"),
+        Params(n_users=300, epsilon=0.3, strategy="interactive"),
+    ]
