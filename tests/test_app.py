@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import gc
 import io
+import math
 import re
 import subprocess
 import sys
@@ -445,6 +446,10 @@ def test_number_fields_take_exact_values(viewer):
     assert number_field(rc, "steps").v_model == "720"
     type_number(rc, "epsilon", "abc")
     assert "epsilon='abc' is not a number; allowed [0.001, 2.0]" in alert(rc, "oe-error")
+    for text in ("nan", "inf", "1e400"):  # never sent to the widgets (invalid JSON there)
+        type_number(rc, "epsilon", text)
+        assert f"epsilon={text!r} is not a number; allowed" in alert(rc, "oe-error")
+        assert math.isfinite(float(slider(rc, "Confidence").v_model))
     type_number(rc, "epsilon", "9")
     assert "epsilon=9.0 is out of range" in alert(rc, "oe-error")
     type_number(rc, "n_users", "10.5")
@@ -792,6 +797,15 @@ def test_page_address_settings():
     assert kw["strategies"] == ("one_way", "scenario")
     assert kw["params"].record_cascades == "all"
     assert settings_from_query("")[0] == {"params": Params(), "seed": DEFAULT_SEED}
+    # a custom strategy as one side of a comparison (issue 21, 4.9): compare=1 with a strategy
+    # compares one-way against it; compare= names it custom; the link writes it back
+    custom = Strategy.preset("one_way").replace(name="custom", reply_share=0.3)
+    kw, _ = settings_from_query("compare=1&strategy.reply_share=0.3")
+    assert kw["strategies"] == ("one_way", custom) and kw["params"].strategy == custom
+    assert query_of(kw) == "strategy.reply_share=0.3&compare=one_way,custom"
+    assert settings_from_query(query_of(kw))[0] == kw
+    kw, _ = settings_from_query("compare=custom,interactive&strategy=scenario")
+    assert kw["strategies"] == ("scenario", "interactive")
     refused = {
         "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
         "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 5000000]",
@@ -799,7 +813,7 @@ def test_page_address_settings():
         "seed=x": "seed='x' in the page address: seed must be a non-negative integer",
         "compare=one_way,bogus": "compare='one_way,bogus' in the page address: unknown strategy",
         "n_users=1&n_users=2": "n_users appears more than once in the page address",
-        "strategy=interactive&compare=1": "gives both strategy= and compare=",
+        "strategy.reply_share=0.3&compare=one_way,interactive": "that compare= does not use",
         "compare=maybe": "use 1, 0 or two strategies",
         "preset=nope": "preset='nope' in the page address is not allowed; choose one of",
     }

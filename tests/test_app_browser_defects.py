@@ -57,6 +57,9 @@ def page(browser, server):
         pg = ctx.new_page()
         pg.set_default_timeout(120_000)
         pg.blocked = blocked
+        pg.console = []  # the browser console's messages and uncaught errors
+        pg.on("console", lambda m: pg.console.append(f"{m.type}: {m.text}"))
+        pg.on("pageerror", lambda e: pg.console.append(f"pageerror: {e}"))
         yield pg
         assert blocked == [], f"the page asked for outside addresses: {blocked}"
     finally:
@@ -170,3 +173,64 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
         Params(n_users=300, epsilon=0.3, strategy="one_way"),
         Params(n_users=300, epsilon=0.3, strategy="interactive"),
     ]
+
+
+def _link(page) -> str:
+    return page.locator(".oe-link").first.inner_text()
+
+
+def _type(page, name: str, text: str, within: str = "") -> None:
+    """Type ``text`` into the number field of control ``name`` and press Enter."""
+    field = page.locator(f"{within} .oe-number-{name} input".strip()).first
+    field.fill(text)
+    field.press("Enter")
+
+
+def _pick(page, select: str, option: str) -> None:
+    """Choose ``option`` in the Vuetify select with class ``select``."""
+    page.locator(f".{select} .v-field").first.click(timeout=CLICK_TIMEOUT_MS)
+    item = page.locator(".v-overlay--active .v-list-item", has_text=option)
+    item.first.click(timeout=CLICK_TIMEOUT_MS)
+
+
+def test_custom_strategy_is_one_side_of_a_comparison(server, page):
+    """Defect 9: ``?compare=1&strategy.reply_share=0.3`` opens one-way against that custom
+    strategy; on the page, a switch changed in the Strategy card and "custom" chosen as arm B
+    applies on Reset, and the link writes it back."""
+    _open(page, server, "?n_users=300&compare=1&strategy.reply_share=0.3")
+    page.locator("img.oe-view-network-b").first.wait_for()
+    assert page.locator(".oe-error").count() == 0, page.locator(".oe-error").first.inner_text()
+    assert "B: custom" in page.locator(".oe-card-network-b").first.inner_text()
+    assert "compare=one_way,custom" in _link(page)
+    assert "strategy.reply_share=0.3" in _link(page)
+
+    _open(page, server, "?n_users=300")
+    page.get_by_label("Compare two strategies").check()
+    page.locator("img.oe-view-network-b").first.wait_for()
+    _type(page, "moderation_share", "0.25", ".oe-card-strategy")
+    page.locator(".oe-pending").first.wait_for()
+    _pick(page, "oe-arm-b", "custom")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.locator(".oe-card-network-b", has_text="B: custom").first.wait_for(timeout=30_000)
+    _steps(page, 1)
+    link = _link(page)
+    assert "compare=one_way,custom" in link and "strategy.moderation_share=0.25" in link, link
+
+
+def test_nan_or_inf_in_a_float_field_is_refused(server, page):
+    """Defect 7: NaN or inf typed into a float field is refused with the message of every
+    other refused number (the field's name and range), never sent on; the server logs no
+    invalid JSON."""
+    _open(page, server, "?n_users=300")
+    for text in ("NaN", "inf", "-inf", "1e400"):
+        _type(page, "epsilon", text)
+        alert = page.locator(".oe-error").first
+        alert.wait_for(timeout=CLICK_TIMEOUT_MS)
+        page.wait_for_timeout(300)  # for the widget messages that follow
+        bad = [m for m in page.console if "pageerror" in m or "not valid JSON" in m]
+        assert bad == [], f"{text}: {bad}"
+        message = alert.inner_text()
+        assert f"epsilon={text!r} is not a number; allowed [" in message, message
+        page.get_by_role("button", name="Back to the running model").click()
+        alert.wait_for(state="detached")
+    _steps(page, 1)  # the page still answers

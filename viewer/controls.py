@@ -59,9 +59,16 @@ def strategy_spec() -> dict[str, dict[str, Any]]:
 
 
 def _number(text: str, kind: type) -> Any:
-    """``text`` as an int or float; an int may be written as an exact float (``1e4``)."""
+    """``text`` as an int or float; an int may be written as an exact float (``1e4``).
+
+    NaN and infinity are no numbers here: ``float`` reads "nan", "inf" and "1e400", and a
+    non-finite value sent to the browser's widgets is invalid JSON there.
+    """
     if kind is float:
-        return float(text)
+        x = float(text)
+        if not math.isfinite(x):
+            raise ValueError(text)
+        return x
     try:
         return int(text)
     except ValueError:

@@ -40,9 +40,12 @@ from viewer.panels import (
 )
 from viewer.render import render_views
 from viewer.settings import (
+    CUSTOM,
     DEFAULTS_PRESET,
+    arm_names,
     first_model,
     preset_registry,
+    resolve_arms,
     validate,
     values_of,
 )
@@ -176,7 +179,10 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     seed_text = solara.use_reactive(str(initial.seed))
     preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
-    arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
+    # the A/B selects: preset names, or CUSTOM for the Strategy card's strategy
+    arm_strategies = solara.use_reactive(
+        arm_names(getattr(initial, "strategies", DEFAULT_COMPARISON))
+    )
     error = solara.use_reactive(None)
     # why the page address was ignored: shown until the next change, never blocks Reset
     address_error = solara.use_reactive(initial_error)
@@ -244,7 +250,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         values.set(values_of(m.params))
         seed_text.set(str(m.seed))
         compare.set(isinstance(m, StrategyComparison))
-        arm_strategies.set(getattr(m, "strategies", arm_strategies.value))
+        if isinstance(m, StrategyComparison):
+            arm_strategies.set(arm_names(m.strategies))
         error.set(None)
         reset_kwargs.set(build_kwargs(m))
 
@@ -253,7 +260,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         m = model.value
         kwargs: dict[str, Any] = {"params": m.params, "seed": m.seed}
         if on:
-            kwargs["strategies"] = arm_strategies.value
+            kwargs["strategies"] = resolve_arms(arm_strategies.value, m.params.strategy)
         try:
             new_model = build_model(kwargs)
         except (TypeError, ValueError) as e:
@@ -328,13 +335,17 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     for i, arm in enumerate("AB"):
                         solara.Select(
                             f"Strategy {arm}",
-                            values=list(STRATEGY_PRESETS),
+                            values=[*STRATEGY_PRESETS, CUSTOM],
                             value=arm_strategies.value[i],
                             on_value=lambda v, i=i: on_arm(i, v),
+                            classes=[f"oe-arm-{arm.lower()}"],
                         )
-            if not compare.value:
-                with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
-                    StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
+                    solara.Text(
+                        f"{CUSTOM} is the strategy set in the Strategy card below.",
+                        style={"font-size": "0.8em", "color": "#555"},
+                    )
+            with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
+                StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
             with solara.Card("Parameters", margin=0):
                 for group, group_controls in controls.items():
                     if group != "strategy":
