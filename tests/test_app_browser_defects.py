@@ -234,3 +234,24 @@ def test_nan_or_inf_in_a_float_field_is_refused(server, page):
         page.get_by_role("button", name="Back to the running model").click()
         alert.wait_for(state="detached")
     _steps(page, 1)  # the page still answers
+
+
+def test_back_to_the_running_model_clears_refused_text(server, page):
+    """Defect 5: after a refused value ("abc", "NaN", "1e400", an out-of-range number), "Back
+    to the running model" shows the running model's value in the field again."""
+    _open(page, server, "?n_users=300&epsilon=0.3")
+    field = page.locator(".oe-number-epsilon input").first
+    assert field.input_value() == "0.3"
+    for text in ("abc", "NaN", "1e400", "9"):
+        _type(page, "epsilon", text)
+        page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
+        assert field.input_value() == text
+        page.get_by_role("button", name="Back to the running model").click()
+        page.locator(".oe-error").first.wait_for(state="detached")
+        page.wait_for_function(
+            "() => document.querySelector('.oe-number-epsilon input').value === '0.3'",
+            timeout=CLICK_TIMEOUT_MS,
+        )
+        page.wait_for_timeout(300)  # the new field is wired up a round trip after it shows
+    _type(page, "epsilon", "abc")  # a fresh field still takes typing and refuses again
+    page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)

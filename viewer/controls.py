@@ -162,6 +162,12 @@ def make_controls(spec: dict[str, dict[str, Any]] | None = None) -> dict[str, li
     return groups
 
 
+#: A number that the page bumps to redraw every number field ("Back to the running model"): a
+#: field keeps the refused text typed into it while the value it is given stays the same, so a
+#: fresh field (keyed by this number) shows the value again.
+FIELD_REVISION = solara.create_context(0)
+
+
 def _ok(value: Any, kind: type) -> bool:
     """Whether ``value`` can sit on a slider of ``kind`` (not a refused text)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -181,6 +187,8 @@ def NumberField(
     ``on_change``, where the page checks it with the model's own message.
     """
 
+    revision = solara.use_context(FIELD_REVISION)
+
     def typed(text: str | None) -> None:
         try:
             on_change(name, parse_number(name, text or "", meta))
@@ -195,7 +203,7 @@ def NumberField(
         dense=True,
         classes=["oe-number", f"oe-number-{name}"],
         style={"flex": "0 0 84px", "max-width": "84px"},
-    )
+    ).key(f"number-{name}-{revision}")
 
 
 @solara.component

@@ -22,6 +22,7 @@ from mesa.visualization.utils import force_update, update_counter
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
 from viewer.controls import (
+    FIELD_REVISION,
     Control,
     GroupControls,
     ParamControl,
@@ -190,6 +191,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     playing = solara.use_reactive(False)
+    field_revision = solara.use_reactive(0)  # bumped to redraw the number fields
     frames = solara.use_memo(lambda: {"drawn": 0}, [])
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
@@ -254,6 +256,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             arm_strategies.set(arm_names(m.strategies))
         error.set(None)
         reset_kwargs.set(build_kwargs(m))
+        field_revision.set(field_revision.value + 1)  # drop refused text from the fields
 
     def on_compare(on: bool) -> None:
         """Compare the running model's settings at once; pending changes still wait for Reset."""
@@ -279,6 +282,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     running_kwargs = build_kwargs(model.value)
     pending = running_kwargs != reset_kwargs.value
 
+    solara.provide_context(FIELD_REVISION, field_revision.value)
     solara.Title("Opinion Ecology")
     solara.Style(PAGE_CSS)
     with solara.AppBar():
