@@ -456,8 +456,13 @@ def test_number_fields_take_exact_values(viewer):
     assert "is not an integer" in alert(rc, "oe-error")
     # the play and render intervals show their values, and take typed ones
     assert slider(rc, "Play interval (ms): 20")
+    type_number(rc, "render_interval", "abc")  # its own message, which blocks no Reset
+    assert "render_interval='abc' is not an integer" in alert(
+        rc, "oe-interval-error-render_interval"
+    )
     type_number(rc, "render_interval", "5")
     assert slider(rc, "Render interval (steps): 5")
+    assert not rc.find(vw.Alert, class_="oe-interval-error-render_interval").widgets
     type_number(rc, "epsilon", "0.25")
     assert not rc.find(vw.Alert, class_="oe-error").widgets
     steps = model.value.steps

@@ -255,3 +255,34 @@ def test_back_to_the_running_model_clears_refused_text(server, page):
         page.wait_for_timeout(300)  # the new field is wired up a round trip after it shows
     _type(page, "epsilon", "abc")  # a fresh field still takes typing and refuses again
     page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).first.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }"
+    )
+
+
+def test_interval_typo_shows_by_its_field_and_does_not_block_reset(server, page):
+    """Defect 6: a typo in the play or render interval shows its message right under the
+    field, not in the Scenario card, and Step and Reset still work."""
+    _open(page, server, "?n_users=300")
+    for name, text, good in (("render_interval", "abc", "2"), ("play_interval", "0", "30")):
+        _type(page, name, text)
+        message = page.locator(f".oe-interval-error-{name}").first
+        message.wait_for(timeout=CLICK_TIMEOUT_MS)
+        assert name in message.inner_text()
+        field, box = _box(page, f".oe-number-{name}"), _box(page, f".oe-interval-error-{name}")
+        assert 0 <= box["top"] - field["bottom"] < 40, (field, box)
+        assert page.locator(".oe-error").count() == 0
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.locator(".oe-step-counter", has_text="Step 0").wait_for(state="detached")
+        page.get_by_role("button", name="Reset", exact=True).click()
+        _counter(page, 0)
+        _type(page, name, good)  # a valid value takes the message away
+        message.wait_for(state="detached", timeout=CLICK_TIMEOUT_MS)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    _counter(page, 0)
+    page.get_by_role("button", name="Step", exact=True).click()
+    _counter(page, 2)  # the render interval typed after the typo is in use

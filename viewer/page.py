@@ -292,11 +292,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     # drawer is configured with Vuetify 2 props, and on ipyvuetify 3 it overlays the views.
     with solara.Div(classes=["oe-main"]):
         with solara.Column(classes=["oe-controls"]):
-            with solara.Card("Controls", margin=0):
-                IntervalControl("Play interval (ms)", "play_interval", play_interval, on_error)
-                IntervalControl(
-                    "Render interval (steps)", "render_interval", render_interval, on_error
-                )
+            with solara.Card("Controls", margin=0, classes=["oe-card-controls"]):
+                IntervalControl("Play interval (ms)", "play_interval", play_interval)
+                IntervalControl("Render interval (steps)", "render_interval", render_interval)
                 Controller(model, playing, play_interval, render_interval, on_reset, frames)
             with solara.Card("Scenario", margin=0):
                 if address_error.value and not error.value:

@@ -12,7 +12,7 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import solara
@@ -45,24 +45,32 @@ INTERVALS = {
 
 
 @solara.component
-def IntervalControl(
-    label: str, name: str, value: solara.Reactive[int], on_error: Callable[[str], None]
-) -> None:
-    """A slider and a number field for the play or render interval, showing its value."""
+def IntervalControl(label: str, name: str, value: solara.Reactive[int]) -> None:
+    """A slider and a number field for the play or render interval, showing its value.
+
+    A typo shows its message under the field: the intervals are no model setting, so they
+    never block Reset (the model's refusals, in the Scenario card, do).
+    """
     meta = {**INTERVALS[name], "choices": None, "doc": label}
+    problem, set_problem = solara.use_state(cast(str | None, None))
 
     def set_value(_: str, v: Any) -> None:
         if meta["lo"] <= v <= meta["hi"]:
             value.set(int(v))
+            set_problem(None)
         else:
-            on_error(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
+            set_problem(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
 
     with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
         with solara.Column(
             gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
         ):
             solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
-        NumberField(name, meta, value.value, set_value, on_error)
+        NumberField(name, meta, value.value, set_value, set_problem)
+    if problem:
+        Message(
+            "error", f"{problem}; the interval stays {value.value}.", f"oe-interval-error-{name}"
+        )
 
 
 @solara.component
