@@ -286,3 +286,23 @@ def test_interval_typo_shows_by_its_field_and_does_not_block_reset(server, page)
     _counter(page, 0)
     page.get_by_role("button", name="Step", exact=True).click()
     _counter(page, 2)  # the render interval typed after the typo is in use
+
+
+def test_user_inspector_is_stamped_and_follows_the_model(server, page):
+    """Defect 8: the inspected user's record says which step it shows, and follows Step and
+    Reset (it was read once, at the click, and never said when)."""
+    _open(page, server, "?n_users=300&strategy=interactive")
+    field = page.locator(".oe-user-id input").first
+    field.fill("7")
+    field.press("Enter")
+    stamp = page.locator(".oe-user-stamp").first
+    stamp.wait_for(timeout=CLICK_TIMEOUT_MS)
+    assert "user 7 at step 0" in stamp.inner_text()
+    before = page.locator(".oe-user").first.inner_text()
+    _steps(page, 3)
+    page.locator(".oe-user-stamp", has_text="at step 3").first.wait_for(timeout=CLICK_TIMEOUT_MS)
+    assert page.locator(".oe-user").first.inner_text() != before
+    page.get_by_role("button", name="Reset", exact=True).click()
+    _counter(page, 0)
+    page.locator(".oe-user-stamp", has_text="at step 0").first.wait_for(timeout=CLICK_TIMEOUT_MS)
+    assert page.locator(".oe-user").first.inner_text() == before

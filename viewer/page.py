@@ -356,7 +356,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 ScenarioLink(running_kwargs)
                 Exports(model.value, color_by.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
-                Inspector(model.value)
+                Inspector(model.value, playing.value)
         with solara.Column(classes=["oe-views"]):
             Views(model.value, color_by, frames)
 

@@ -192,19 +192,37 @@ def Exports(model: mesa.Model, color_by: str) -> None:
 
 
 @solara.component
-def Inspector(model: mesa.Model) -> None:
-    """One user's state and recent views, read when asked (not every frame)."""
+def Inspector(model: mesa.Model, playing: bool = False) -> None:
+    """One user's state and recent views, stamped with the step they show.
+
+    The record follows the model: it is read again after each Step and Reset (not every
+    frame of Play, when the view log may be long: it says so and refreshes on pause).
+    """
+    update_counter.get()
     arms = arms_of(model)
     user_text, set_user_text = solara.use_state("0")
-    shown, set_shown = solara.use_state(None)
-    problem, set_problem = solara.use_state(None)
+    user, set_user = solara.use_state(cast(int | None, None))
+    problem, set_problem = solara.use_state(cast(str | None, None))
+    steps = model.steps
+
+    def read() -> tuple[int, dict[str, dict[str, Any]]] | str | None:
+        if user is None:
+            return None
+        try:
+            return steps, {label: user_record(m, user) for label, m in arms.items()}
+        except ValueError as e:  # a Reset to fewer users
+            return str(e)
+
+    # during Play the step is left out of the dependencies, so the record waits for the pause
+    shown = solara.use_memo(read, [model, user] if playing else [model, steps, user])
 
     def inspect(text: str | None = None) -> None:
         text = user_text if text is None else text
         set_user_text(text or "")
         try:
-            user = int((text or "").strip())
-            set_shown({label: user_record(m, user) for label, m in arms.items()})
+            u = int((text or "").strip())
+            user_record(next(iter(arms.values())), u)
+            set_user(u)
             set_problem(None)
         except ValueError as e:
             n = len(next(iter(arms.values())).state.opinion)
@@ -215,9 +233,14 @@ def Inspector(model: mesa.Model) -> None:
         solara.Button("Inspect", on_click=inspect, classes=["oe-inspect"])
     if problem:
         Message("error", problem, "oe-inspect-error")
-    if shown:
+    if isinstance(shown, str):
+        Message("error", shown, "oe-inspect-error")
+    elif shown is not None:
+        at, records = shown
+        note = " (refreshes when paused)" if playing and at != steps else ""
+        solara.Text(f"user {user} at step {at}{note}", classes=["oe-user-stamp"])
         rows = []
-        for label, rec in shown.items():
+        for label, rec in records.items():
             views = rec["recent views"]
             view_text = ", ".join(
                 f"item {v['item']} at step {v['step']} via {v['via']}" for v in views
@@ -231,7 +254,7 @@ def Inspector(model: mesa.Model) -> None:
                 + html.escape(view_text or "none recorded (record_cascades)")
                 + "</td></tr>"
             )
-            if len(shown) > 1:
+            if len(records) > 1:
                 rows.insert(len(rows) - len(cells) - 1, f"<tr><th colspan=2>{label}</th></tr>")
         solara.HTML(
             tag="table",
