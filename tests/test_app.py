@@ -138,6 +138,7 @@ VIEWER_LAYERS = (
     "table",
     "exports",
     "download",
+    "busy",
     "render",
     "panels",
     "page",

@@ -306,3 +306,20 @@ def test_user_inspector_is_stamped_and_follows_the_model(server, page):
     _counter(page, 0)
     page.locator(".oe-user-stamp", has_text="at step 0").first.wait_for(timeout=CLICK_TIMEOUT_MS)
     assert page.locator(".oe-user").first.inner_text() == before
+
+
+def test_busy_indicator_while_reset_runs(server, page):
+    """Defect 11: Reset at 100,000 users takes seconds; the page shows that it is working
+    (``.oe-busy``) at once, and takes it away when the new model is drawn."""
+    _open(page, server, "?n_users=100000")
+    _steps(page, 1)
+    busy = page.locator(".oe-busy")
+    assert busy.count() == 0
+    page.get_by_role("button", name="Reset", exact=True).click()
+    busy.first.wait_for(timeout=1_000)  # shown before the server answers
+    assert page.locator(".oe-step-counter").first.inner_text().strip() == "Step 1"
+    _counter(page, 0)
+    busy.first.wait_for(state="detached", timeout=CLICK_TIMEOUT_MS)
+    page.get_by_role("button", name="Step", exact=True).click()
+    _counter(page, 1)
+    busy.first.wait_for(state="detached", timeout=CLICK_TIMEOUT_MS)

@@ -192,6 +192,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     render_interval = solara.use_reactive(1)
     playing = solara.use_reactive(False)
     field_revision = solara.use_reactive(0)  # bumped to redraw the number fields
+    resets = solara.use_reactive(0)  # Reset clicks handled (ends the busy indicator)
     frames = solara.use_memo(lambda: {"drawn": 0}, [])
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
@@ -234,6 +235,12 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
 
     def on_reset() -> None:
         """Rebuild from the pending settings; refused while one of them is refused."""
+        try:
+            rebuild()
+        finally:
+            resets.set(resets.value + 1)
+
+    def rebuild() -> None:
         address_error.set(None)
         if error.value is not None:
             return  # the message stays up and says so; the running model stays
@@ -295,7 +302,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             with solara.Card("Controls", margin=0, classes=["oe-card-controls"]):
                 IntervalControl("Play interval (ms)", "play_interval", play_interval)
                 IntervalControl("Render interval (steps)", "render_interval", render_interval)
-                Controller(model, playing, play_interval, render_interval, on_reset, frames)
+                Controller(
+                    model, playing, play_interval, render_interval, on_reset, frames, resets.value
+                )
             with solara.Card("Scenario", margin=0):
                 if address_error.value and not error.value:
                     Message("error", address_error.value, "oe-error")

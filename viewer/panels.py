@@ -19,6 +19,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from viewer.arms import arms_of, build_kwargs
+from viewer.busy import RUN_BUTTON, BusyIndicator
 from viewer.controls import NumberField
 from viewer.download import DownloadButton
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
@@ -81,6 +82,7 @@ def Controller(
     render_interval: solara.Reactive[int],
     on_reset: Callable[[], None],
     frames: dict[str, int] | None = None,
+    resets: int = 0,
 ) -> None:
     """Reset, Play/Pause and Step, as Mesa's ``ModelController`` draws them.
 
@@ -96,6 +98,10 @@ def Controller(
     page kept showing the old model while the comparison ran unseen, and solara gave up with
     "Too many renders triggered". Mesa's controller, keyed to its model, also left its old
     thread stepping. A loop that finds a newer loop started (Play pressed again) ends.
+
+    A click on Reset or Step shows a busy indicator in the browser at once
+    (:func:`viewer.busy.BusyIndicator`); it goes when the step counter's tick, the model or
+    ``resets`` (the page's count of Reset clicks handled, refused ones included) changes.
     """
     update_counter.get()
     loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
@@ -140,7 +146,7 @@ def Controller(
 
     running = model.value.running
     with solara.Row(justify="space-between"):
-        solara.Button(label="Reset", color="primary", on_click=on_reset)
+        solara.Button(label="Reset", color="primary", on_click=on_reset, classes=[RUN_BUTTON])
         solara.Button(
             label="❚❚" if playing.value else "▶",
             color="primary",
@@ -148,8 +154,13 @@ def Controller(
             disabled=not running and not playing.value,
         )
         solara.Button(
-            label="Step", color="primary", on_click=step, disabled=playing.value or not running
+            label="Step",
+            color="primary",
+            on_click=step,
+            disabled=playing.value or not running,
+            classes=[RUN_BUTTON],
         )
+    BusyIndicator(f"{update_counter.value}-{id(model.value)}-{resets}")
 
 
 @solara.component
