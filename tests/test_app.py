@@ -858,3 +858,32 @@ def test_every_label_names_a_parameter_or_a_strategy_switch():
 
     stale = sorted(set(LABELS) - set(Params.spec()) - set(Strategy.spec()))
     assert stale == []
+
+
+def _ink_at_border(png: bytes) -> list[str]:
+    """The edges of an image with non-white pixels (text cut off by the figure's edge)."""
+    import PIL.Image
+
+    a = np.asarray(PIL.Image.open(io.BytesIO(png)).convert("L"))
+    edges = {"left": a[:, 0], "right": a[:, -1], "top": a[0, :], "bottom": a[-1, :]}
+    return [k for k, v in edges.items() if (v < 200).any()]
+
+
+def test_axis_labels_stay_inside_when_the_axes_grow():
+    """Issue 21, 4.4: the CCDF's "P(S >= s)" and its tick "1000", and the opinion panel's
+    "density", stayed where the first layout put them; when wider tick labels came with grown
+    axes, they were cut off at the figure's edge. Every limit the views reach keeps all text
+    inside (no ink on the image's border)."""
+    from viewer.charts import CcdfView, OpinionView
+
+    view = CcdfView(["interactive"])
+    for right in (10.0, 100.0, 1000.0, 1e4, 1e5):
+        for bottom in (0.1, 0.01, 1e-3, 1e-4, 1e-5):
+            view.live.set_limits(view.ax, x=(1.0, right), y=(bottom, 1.3))
+            assert _ink_at_border(view.live.png()) == [], (right, bottom)
+    for labels in (["one_way"], ["A: one_way", "B: interactive"]):
+        opinions = OpinionView(labels)
+        for top in (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0):
+            for ax in opinions.axes.values():
+                opinions.live.set_limits(ax, y=(0.0, top))
+            assert _ink_at_border(opinions.live.png()) == [], (labels, top)
