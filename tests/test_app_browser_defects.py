@@ -323,3 +323,71 @@ def test_busy_indicator_while_reset_runs(server, page):
     page.get_by_role("button", name="Step", exact=True).click()
     _counter(page, 1)
     busy.first.wait_for(state="detached", timeout=CLICK_TIMEOUT_MS)
+
+
+#: Each control's label, slider track and thumb, and number field, with its card's edges.
+_CONTROLS_JS = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, width: r.width}; };
+  const rows = [];
+  for (const card of document.querySelectorAll('.oe-controls .v-card')) {
+    const c = box(card);
+    for (const row of card.querySelectorAll('.oe-control, .oe-interval')) {
+      const label = row.querySelector('.v-label');
+      const track = row.querySelector('.v-slider-track');
+      const thumb = row.querySelector('.v-slider-thumb__surface');
+      const field = row.querySelector('.oe-number');
+      rows.push({card: c, text: label ? label.innerText : '',
+        label: label && box(label), overflow: label ? label.scrollWidth - label.clientWidth : 0,
+        track: track && box(track), thumb: thumb && box(thumb), field: field && box(field)});
+    }
+  }
+  return rows;
+}"""
+
+
+def _open_every_group(page) -> None:
+    """Unfold every parameter group and its "more" parameters."""
+    closed = page.locator(".oe-controls button", has_text="▸")
+    for _ in range(40):
+        if closed.count() == 0:
+            return
+        n = page.locator(".oe-controls button", has_text="▾").count()
+        closed.first.click()
+        page.wait_for_function(
+            f"() => [...document.querySelectorAll('.oe-controls button')]"
+            f".filter(b => b.innerText.includes('▾')).length > {n}",
+            timeout=CLICK_TIMEOUT_MS,
+        )
+    raise AssertionError("the groups did not unfold")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_controls_stay_inside_their_cards(server, page, width, height):
+    """Defect 2: every control's label stays inside its card (long labels wrap), all sliders
+    have one length, and the thumbs (at the maximum too) and number fields stay
+    inside the card, a thumb never over its number field."""
+    page.set_viewport_size({"width": width, "height": height})
+    query = "?n_users=300&strategy.share_prompt=0.1&strategy.moderation_share=0.9"
+    _open(page, server, query + "&epsilon=2")
+    _open_every_group(page)
+    rows = page.evaluate(_CONTROLS_JS)
+    sliders = [r for r in rows if r["track"]]
+    assert len(rows) >= 100 and len(sliders) >= 60, (len(rows), len(sliders))
+    where = f"at {width}x{height}"
+    for r in rows:
+        card, label = r["card"], r["label"]
+        if label:
+            assert label["right"] <= card["right"] + 0.5, f"{where}: {r['text']!r} overflows"
+            assert r["overflow"] <= 1, f"{where}: {r['text']!r} is cut off ({r['overflow']} px)"
+        for part in ("thumb", "field", "track"):
+            b = r[part]
+            if b:
+                assert card["left"] - 0.5 <= b["left"] and b["right"] <= card["right"] + 0.5, (
+                    f"{where}: the {part} of {r['text']!r} lies outside its card: {b} {card}"
+                )
+        if r["thumb"] and r["field"]:
+            assert r["thumb"]["right"] <= r["field"]["left"], f"{where}: {r['text']!r} thumb"
+    widths = {r["text"]: r["track"]["width"] for r in sliders}
+    lengths = sorted(set(widths.values()))
+    assert lengths[-1] - lengths[0] <= 2, f"{where}: slider lengths {widths}"

@@ -245,7 +245,7 @@ def ParamControl(
             with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
                 shown = value if _ok(value, meta["kind"]) else meta["default"]
                 with solara.Column(
-                    gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+                    gap="0px", style={"flex": "1 1 0", "min-width": "0"}, classes=["oe-slider"]
                 ):
                     _slider(control, label, shown, set_value)
                 NumberField(name, meta, value, on_change, on_error)
@@ -344,7 +344,8 @@ def GroupControls(
     )
     if not open_:
         return
-    with solara.Column(gap="0px", style={"padding-left": "8px"}):
+    # not indented: every slider of the page has one length
+    with solara.Column(gap="0px"):
         for c in key:
             ParamControl(c, values[c.name], on_change, on_error)
         if rest:

@@ -56,7 +56,10 @@ from viewer.table import TABLE_CAPTION
 #: another on narrow screens, images never wider than they are drawn (no upscaling) and
 #: shrunk only when the screen is narrower, the table scrolling in its own box. The page is
 #: capped at the window's width (less its padding and a scroll bar): without the cap, the
-#: widest content set the width of solara's layout and the page scrolled sideways.
+#: widest content set the width of solara's layout and the page scrolled sideways. In the
+#: controls, long labels wrap (Vuetify keeps a label on one line, past its card), every slider
+#: takes the width its number field leaves (flex basis 0, so all have one length) and keeps
+#: 10 px at each end, so a thumb at either end stays off the card's edge and its number field.
 PAGE_CSS = """
 .oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;
   max-width: calc(100vw - 40px)}
@@ -72,7 +75,12 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 @media (max-width: 1100px) {.oe-controls {flex-basis: 290px; width: 290px}}
 .oe-slider .v-input--horizontal {grid-template-areas: "prepend" "control";
   grid-template-columns: 1fr; grid-template-rows: auto auto}
-.oe-slider .v-input__prepend {margin: 4px 0 -10px 0}
+.oe-slider .v-input__prepend {margin: 4px 0 -10px 0; min-width: 0; max-width: 100%}
+.oe-controls .v-label {white-space: normal; overflow: visible; text-overflow: clip;
+  overflow-wrap: anywhere; max-width: 100%; line-height: 1.25}
+.oe-controls .v-card {overflow: hidden}
+.oe-control, .oe-interval {min-width: 0; max-width: 100%}
+.oe-slider .v-slider.v-input--horizontal {margin-inline: 10px}
 .oe-slider .v-input__details, .oe-control .v-switch .v-input__details {display: none}
 .oe-number .v-field__input {padding-top: 2px; padding-bottom: 2px; min-height: 34px}
 """

@@ -62,9 +62,11 @@ def IntervalControl(label: str, name: str, value: solara.Reactive[int]) -> None:
         else:
             set_problem(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
 
-    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+    with solara.Row(
+        gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}, classes=["oe-interval"]
+    ):
         with solara.Column(
-            gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+            gap="0px", style={"flex": "1 1 0", "min-width": "0"}, classes=["oe-slider"]
         ):
             solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
         NumberField(name, meta, value.value, set_value, set_problem)
