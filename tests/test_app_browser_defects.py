@@ -391,3 +391,25 @@ def test_controls_stay_inside_their_cards(server, page, width, height):
     widths = {r["text"]: r["track"]["width"] for r in sliders}
     lengths = sorted(set(widths.values()))
     assert lengths[-1] - lengths[0] <= 2, f"{where}: slider lengths {widths}"
+
+
+def test_comparison_table_keeps_its_row_labels(server, page):
+    """Defect 10: the comparison's measures table scrolls sideways in its own box, and its
+    row labels stay in view at the box's left edge when it is scrolled to the right end."""
+    _open(page, server, "?n_users=300&compare=1")
+    page.locator("img.oe-view-network-b").first.wait_for()
+    _steps(page, 1)
+    box = page.locator(".oe-measures").first
+    assert box.evaluate("e => e.scrollWidth > e.clientWidth + 50"), "the table does not scroll"
+    box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    page.wait_for_timeout(200)
+    edges = box.evaluate(
+        """e => { const b = e.getBoundingClientRect();
+           const th = e.querySelector('tbody th').getBoundingClientRect();
+           const td = e.querySelector('tbody td').getBoundingClientRect();
+           return {box: b.left, label: th.left, label_right: th.right, first_cell: td.left,
+                   scrolled: e.scrollLeft}; }"""
+    )
+    assert edges["scrolled"] > 50
+    assert abs(edges["label"] - edges["box"]) <= 1, edges  # the labels stay at the left edge
+    assert edges["first_cell"] < edges["box"], edges  # while the cells scrolled under them
