@@ -193,6 +193,16 @@ def _pick(page, select: str, option: str) -> None:
     item.first.click(timeout=CLICK_TIMEOUT_MS)
 
 
+def _back(page, name: str) -> None:
+    """Click "Back to the running model" and wait until the number field of ``name`` is a
+    fresh one (Back redraws the fields; typing into the old one would go nowhere)."""
+    old = page.locator(f".oe-number-{name} input").first.element_handle()
+    page.get_by_role("button", name="Back to the running model").click()
+    page.locator(".oe-error").first.wait_for(state="detached")
+    page.wait_for_function("e => !e.isConnected", arg=old, timeout=CLICK_TIMEOUT_MS)
+    page.locator(f".oe-number-{name} input").first.wait_for()
+
+
 def test_custom_strategy_is_one_side_of_a_comparison(server, page):
     """Defect 9: ``?compare=1&strategy.reply_share=0.3`` opens one-way against that custom
     strategy; on the page, a switch changed in the Strategy card and "custom" chosen as arm B
@@ -231,8 +241,7 @@ def test_nan_or_inf_in_a_float_field_is_refused(server, page):
         assert bad == [], f"{text}: {bad}"
         message = alert.inner_text()
         assert f"epsilon={text!r} is not a number; allowed [" in message, message
-        page.get_by_role("button", name="Back to the running model").click()
-        alert.wait_for(state="detached")
+        _back(page, "epsilon")
     _steps(page, 1)  # the page still answers
 
 
@@ -246,13 +255,8 @@ def test_back_to_the_running_model_clears_refused_text(server, page):
         _type(page, "epsilon", text)
         page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
         assert field.input_value() == text
-        page.get_by_role("button", name="Back to the running model").click()
-        page.locator(".oe-error").first.wait_for(state="detached")
-        page.wait_for_function(
-            "() => document.querySelector('.oe-number-epsilon input').value === '0.3'",
-            timeout=CLICK_TIMEOUT_MS,
-        )
-        page.wait_for_timeout(300)  # the new field is wired up a round trip after it shows
+        _back(page, "epsilon")
+        assert field.input_value() == "0.3"
     _type(page, "epsilon", "abc")  # a fresh field still takes typing and refuses again
     page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
 
