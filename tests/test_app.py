@@ -890,3 +890,20 @@ def test_axis_labels_stay_inside_when_the_axes_grow():
             for ax in opinions.axes.values():
                 opinions.live.set_limits(ax, y=(0.0, top))
             assert _ink_at_border(opinions.live.png()) == [], (labels, top)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "acquaintance_edges=/etc/passwd",
+        "follow_edges=../secret.csv&n_users=300",
+        "n_users=300&follow_edges=",
+    ],
+)
+def test_page_address_may_not_name_files_on_the_server(query):
+    """The edge-list paths (free-text fields) are refused in the address, with why; the page
+    opens on the defaults and says so."""
+    with pytest.raises(ValueError, match="may not name files on the server"):
+        settings_from_query(query)
+    m, _, error = first_model(query)
+    assert m.params == Params() and "may not name files on the server" in error

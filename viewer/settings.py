@@ -154,6 +154,20 @@ STRATEGY_PREFIX = "strategy."
 CLOSE_NAMES = 3
 
 
+def server_path_fields(spec: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[str, ...]:
+    """The Params fields that take free text: paths of files on the server
+    (``acquaintance_edges``, ``follow_edges``).
+
+    The page address must not name files on the server (anyone who can send a link could
+    make the server read any file it can), so :func:`settings_from_query` refuses them; an
+    experiment spec or Python sets them.
+    """
+    spec = Params.spec() if spec is None else spec
+    return tuple(
+        name for name, meta in spec.items() if meta["kind"] is str and meta["choices"] is None
+    )
+
+
 def unknown_key_message(key: str, valid: list[str]) -> str:
     """'unknown parameter X for the page address; did you mean Y?' and a few close names.
 
@@ -210,6 +224,7 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     fields: dict[str, Any] = {}
     switches: dict[str, Any] = {}
     switch_spec = strategy_spec()
+    paths = server_path_fields(spec)
     pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
     # one pass: a count per key would be quadratic in an attacker's address
     twice = sorted(k for k, n in collections.Counter(k for k, _ in pairs).items() if n > 1)
@@ -249,6 +264,11 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                     except (TypeError, ValueError) as e:
                         raise ValueError(f"compare={text!r} in the page address: {e}") from None
                 strategies = names
+        elif key in paths:
+            raise ValueError(
+                f"{key} in the page address is not allowed: the address may not name files on "
+                "the server; set it in an experiment spec or in Python"
+            )
         elif key in spec:
             fields[key] = _query_value(key, text, spec[key])
         elif key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in switch_spec:
