@@ -136,6 +136,7 @@ VIEWER_LAYERS = (
     "network_view",
     "charts",
     "table",
+    "topics_view",
     "exports",
     "download",
     "busy",
@@ -907,3 +908,26 @@ def test_page_address_may_not_name_files_on_the_server(query):
         settings_from_query(query)
     m, _, error = first_model(query)
     assert m.params == Params() and "may not name files on the server" in error
+
+
+def test_topics_panel_only_while_its_mechanisms_are_on():
+    """The default page draws no topics panel; with the user follow rule on and no designated
+    creator, the panel follows the user with most followers, recorded once per step."""
+    from viewer.topics_view import FollowHistory, shows_topics, tracked_creator
+
+    m = OpinionEcology(params=Params(n_users=200), seed=2)
+    assert not shows_topics(m) and "topics" not in render_views(m)
+    p = Params(n_users=200, **{"user_follow.like_follow_prob": 0.3})
+    m = OpinionEcology(params=p, seed=2)
+    assert shows_topics(m)
+    m.step()
+    who, why = tracked_creator(m)
+    counts = m.user_follower_counts()
+    assert counts[who] == counts.max() and why == "the user with most followers"
+    h = FollowHistory()
+    h.record(m)
+    h.record(m)  # the same step twice: one point
+    assert h.steps == [1] and h.followers == [counts[who]] and 0 <= h.cross[0] <= 1
+    html, png = render_views(m)["topics"]
+    assert f"user {who} (the user with most followers)" in html and png[:4] == b"\x89PNG"
+    assert "Topics are off" in html

@@ -156,6 +156,8 @@ def Views(
         View("timeseries", views["timeseries"], title)
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
+    if "topics" in views:
+        TopicsPanel(*views["topics"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
         solara.HTML(
             tag="div",
@@ -164,6 +166,15 @@ def Views(
             style={"font-size": "0.85em", "margin-bottom": "6px"},
         )
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
+
+
+@solara.component
+def TopicsPanel(text: str, png: bytes) -> None:
+    """The "Topics and creators" card: the trending list, the creator's followers and the
+    user follow network's segregation (shown only while one of them is on)."""
+    with solara.Card("Topics and creators", margin=0, classes=["oe-card-topics"]):
+        solara.HTML(tag="div", unsafe_innerHTML=text, classes=["oe-topics"])
+        solara.Image(png, classes=["oe-view", "oe-view-topics"])
 
 
 @solara.component

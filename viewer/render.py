@@ -22,6 +22,7 @@ from viewer.figures import LiveFigure
 from viewer.network_view import NetworkView
 from viewer.sample import network_sample
 from viewer.table import measures_table, table_html
+from viewer.topics_view import FollowHistory, follow_figure, panel_html, png_of, shows_topics
 
 #: The network card's note when the acquaintance layer has no ties (a layout would be a ring).
 NO_TIES = (
@@ -49,6 +50,7 @@ class LiveViews:
         self.timeseries = TimeseriesView(labels)
         self.opinions = OpinionView(labels)
         self.ccdf = CcdfView(labels)
+        self.follow: dict[str, FollowHistory] = {label: FollowHistory() for label in labels}
 
     def network_view(self, label: str, m: OpinionEcology, color_by: str) -> NetworkView:
         view = self.network.get(label)
@@ -80,7 +82,8 @@ def render_views(
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
-    Keys: ``network:<arm>`` (None when the acquaintance layer has no ties), ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
+    Keys: ``topics`` (the "Topics and creators" panel's HTML and PNG, only while
+    :func:`viewer.topics_view.shows_topics`), ``network:<arm>`` (None when the acquaintance layer has no ties), ``timeseries``, ``opinions`` and ``ccdf`` (PNG bytes),
     ``caption:network:<arm>`` and ``caption:ccdf`` (the cards' subtitles: text that changes
     every step is set in the page, not drawn), and ``table`` (HTML). The figures are built at
     the model's first frame and then only updated (:class:`LiveFigure`), so a frame costs the
@@ -104,6 +107,8 @@ def render_views(
     jobs["opinions"] = lambda: live.opinions.frame(arms)
     jobs["ccdf"] = lambda: live.ccdf.frame(arms)
     jobs["table"] = lambda: table_html(measures_table(arms))
+    if any(shows_topics(m) for m in arms.values()):
+        jobs["topics"] = lambda: _topics_panel(arms, live)
     out: dict[str, Any] = {}
     with live.lock:
         for key, job in jobs.items():
@@ -119,6 +124,14 @@ def render_views(
                 out[f"caption:network:{label}"] = live.network[label].caption
         out["caption:ccdf"] = live.ccdf.caption
     return out
+
+
+def _topics_panel(arms: dict[str, OpinionEcology], live: LiveViews) -> tuple[str, bytes]:
+    """The "Topics and creators" panel: its HTML and its figure's PNG (the follow measures,
+    which read every tie, are computed here, once per frame)."""
+    for label, m in arms.items():
+        live.follow[label].record(m)
+    return panel_html(arms, live.follow), png_of(follow_figure(live.follow))
 
 
 def time_views(model: mesa.Model, color_by: str = "opinion") -> dict[str, float]:
