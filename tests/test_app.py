@@ -45,6 +45,7 @@ from viewer.settings import (
     DEFAULT_SEED,
     DEFAULTS_PRESET,
     first_model,
+    preset_registry,
     query_of,
     settings_from_query,
     validate,
@@ -139,6 +140,7 @@ VIEWER_LAYERS = (
     "topics_view",
     "exports",
     "download",
+    "share",
     "busy",
     "render",
     "panels",
@@ -561,13 +563,15 @@ def test_compare_switch_compares_the_running_model_not_pending_settings(viewer):
 
 def test_link_to_the_running_model_round_trips(viewer):
     """The page's link writes every non-default setting, and the address reads it back."""
+    from viewer.share import ShareWidget
+
     model, rc = viewer
-    link = html_of(rc, "oe-link-box")
-    assert "n_users=400" in link.unsafe_innerHTML and "seed=3" in link.unsafe_innerHTML
+    link = rc.find(ShareWidget).widget
+    assert "n_users=400" in link.query and "seed=3" in link.query
     open_group(rc, "run")
     type_number(rc, "steps", "720")
     click(rc, "Reset")
-    assert "steps=720" in link.unsafe_innerHTML
+    assert "steps=720" in link.query
     custom = Strategy.preset("interactive").replace(reply_share=0.35, targeting=True)
     cases = [
         {"params": Params(), "seed": DEFAULT_SEED},
@@ -589,6 +593,18 @@ def test_link_to_the_running_model_round_trips(viewer):
         assert a.replace(strategy="one_way") == b.replace(strategy="one_way"), query
         assert a.strategy.switches() == b.strategy.switches(), query
     assert query_of(cases[0]) == ""
+    # a preset is named, and the fields written are those that differ from it
+    for name, fn in preset_registry().items():
+        for kwargs in (
+            {"params": fn(), "seed": 4},
+            {"params": fn().replace(steps=333, strategy="interactive"), "seed": 1},
+            {"params": fn(), "seed": 2, "strategies": ("one_way", "interactive")},
+        ):
+            query = query_of(kwargs, name)
+            assert query.startswith(f"preset={name}"), query
+            back, preset = settings_from_query(query)
+            assert preset == name and back == kwargs, query
+    assert query_of({"params": Params(), "seed": 1}, DEFAULTS_PRESET) == ""
     assert query_of(cases[2]) == (
         "strategy=scenario&strategy.reply_share=0.35&record_cascades=all&seed=0"
     )

@@ -417,3 +417,33 @@ def test_comparison_table_keeps_its_row_labels(server, page):
     assert edges["scrolled"] > 50
     assert abs(edges["label"] - edges["box"]) <= 1, edges  # the labels stay at the left edge
     assert edges["first_cell"] < edges["box"], edges  # while the cells scrolled under them
+
+
+def test_share_link_is_absolute_keeps_the_preset_and_copies(server, page):
+    """Defect 12: the link is the page's absolute address, names the preset the running model
+    was built from, a copy button puts it on the clipboard, and clicking the link copies it
+    without reloading the page (the running model and its step stay)."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server[:-1])
+    _open(page, server, "?preset=viral_moment&n_users=300&seed=4")
+    _steps(page, 1)
+    link = _link(page)
+    assert link.startswith(server + "?preset=viral_moment"), link
+    assert "n_users=300" in link and "seed=4" in link, link
+    # the address reads back: a fresh page on the link opens the same scenario, no message
+    page.evaluate("window.oeMarker = 'still here'")
+    page.evaluate("navigator.clipboard.writeText('nothing yet')")
+    page.locator(".oe-link").first.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t !== 'nothing yet')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    assert page.evaluate("window.oeMarker") == "still here", "the click reloaded the page"
+    assert page.url == server + "?preset=viral_moment&n_users=300&seed=4"
+    _counter(page, 1)
+
+    page.evaluate("navigator.clipboard.writeText('nothing yet')")
+    page.locator(".oe-copy-link").first.click()
+    page.locator(".oe-copy-link", has_text="Copied").first.wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    _open(page, server, link[len(server) :])
+    assert page.locator(".oe-error").count() == 0
+    assert _link(page) == link

@@ -198,6 +198,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     values = solara.use_reactive(solara.use_memo(lambda: values_of(initial.params), []))
     seed_text = solara.use_reactive(str(initial.seed))
     preset = solara.use_reactive(initial_preset)
+    # the preset the running model was built from (the link names it; the select may be ahead)
+    running_preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
     # the A/B selects: preset names, or CUSTOM for the Strategy card's strategy
     arm_strategies = solara.use_reactive(
@@ -270,12 +272,14 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             error.set(f"{e}.")
             return
         model.set(new_model)
+        running_preset.set(preset.value)
         force_update()
 
     def back_to_running() -> None:
         """Put every control back to the running model's settings."""
         m = model.value
         values.set(values_of(m.params))
+        preset.set(running_preset.value)
         seed_text.set(str(m.seed))
         compare.set(isinstance(m, StrategyComparison))
         if isinstance(m, StrategyComparison):
@@ -381,7 +385,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     if group != "strategy":
                         GroupControls(group, group_controls, values.value, on_param, on_error)
             with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
-                ScenarioLink(running_kwargs)
+                ScenarioLink(running_kwargs, running_preset.value)
                 Exports(model.value, color_by.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value, playing.value)

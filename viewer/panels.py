@@ -24,7 +24,8 @@ from viewer.controls import NumberField
 from viewer.download import DownloadButton
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
 from viewer.render import render_views
-from viewer.settings import query_of
+from viewer.settings import DEFAULTS_PRESET, query_of
+from viewer.share import ShareLink
 
 #: Default pause between Play ticks (ms); Mesa's own default is 100.
 DEFAULT_PLAY_INTERVAL_MS = 20
@@ -166,20 +167,10 @@ def Controller(
 
 
 @solara.component
-def ScenarioLink(kwargs: dict[str, Any]) -> None:
-    """A link to the running model: the page address with every non-default setting."""
-    query = query_of(kwargs)
-    href = "?" + query if query else "?"
-    solara.Text("Link to the running model (copy it to share or bookmark):")
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=(
-            f'<a class="oe-link" href="{html.escape(href)}" style="word-break: break-all">'
-            f"{html.escape(href)}</a>"
-        ),
-        style={"font-size": "0.85em"},
-        classes=["oe-link-box"],
-    )
+def ScenarioLink(kwargs: dict[str, Any], preset: str = DEFAULTS_PRESET) -> None:
+    """A link to the running model: the page's absolute address with the preset it was built
+    from and every setting that differs from it, and a copy button."""
+    ShareLink(query_of(kwargs, preset))
 
 
 @solara.component

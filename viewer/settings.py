@@ -316,17 +316,21 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def query_of(kwargs: Mapping[str, Any]) -> str:
+def query_of(kwargs: Mapping[str, Any], preset: str = DEFAULTS_PRESET) -> str:
     """The page address (query string) of a model's keyword arguments: every non-default setting.
 
-    The inverse of :func:`settings_from_query`: Params fields that differ from the defaults,
-    the seed unless it is :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom
-    strategy as its nearest preset plus ``strategy.<switch>`` for each switch that differs (in a
-    comparison, the arm that is no preset, named :data:`CUSTOM` in ``compare=``).
+    The inverse of :func:`settings_from_query`: ``preset=`` when ``preset`` names one of
+    :mod:`model.presets` (the scenario the model was built from), then the Params fields that
+    differ from that preset's (else the defaults), the seed unless it is
+    :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom strategy as its
+    nearest preset plus ``strategy.<switch>`` for each switch that differs (in a comparison,
+    the arm that is no preset, named :data:`CUSTOM` in ``compare=``).
     """
     params: Params = kwargs["params"]
-    defaults = Params()
-    pairs: list[tuple[str, str]] = []
+    presets = preset_registry()
+    named = preset != DEFAULTS_PRESET and preset in presets
+    base = presets[preset]() if named else Params()
+    pairs: list[tuple[str, str]] = [("preset", preset)] if named else []
     strategies = kwargs.get("strategies")
     custom = [s for s in strategies or () if isinstance(s, Strategy) and not is_preset(s)]
     for name in Params.spec():
@@ -336,18 +340,20 @@ def query_of(kwargs: Mapping[str, Any]) -> str:
                 if not custom:
                     continue
                 value = custom[0]
+            mine = base.strategy
+            if value.label() == mine.label() and value.switches() == mine.switches():
+                continue  # the base's own strategy, which the address reads back by itself
             if is_preset(value):
-                if value.label() != defaults.strategy.label():
-                    pairs.append((name, value.label()))
+                pairs.append((name, value.label()))
                 continue
-            base = nearest_preset(value)
-            if base != defaults.strategy.label():
-                pairs.append((name, base))
-            preset = STRATEGY_PRESETS[base].switches()
+            nearest = nearest_preset(value)
+            if not (is_preset(mine) and nearest == mine.label()):
+                pairs.append((name, nearest))
+            switches = STRATEGY_PRESETS[nearest].switches()
             for k, v in value.switches().items():
-                if v != preset[k]:
+                if v != switches[k]:
                     pairs.append((STRATEGY_PREFIX + k, _text(v)))
-        elif value != getattr(defaults, name):
+        elif value != getattr(base, name):
             pairs.append((name, _text(value)))
     if kwargs["seed"] != DEFAULT_SEED:
         pairs.append(("seed", str(kwargs["seed"])))
