@@ -947,3 +947,17 @@ def test_topics_panel_only_while_its_mechanisms_are_on():
     html, png = render_views(m)["topics"]
     assert f"user {who} (the user with most followers)" in html and png[:4] == b"\x89PNG"
     assert "Topics are off" in html
+
+
+def test_unknown_keys_are_all_named_and_cut():
+    """Every unknown key is named (ten at most, the rest counted), each cut to 40 characters;
+    a long repeated key is cut too."""
+    keys = [f"bogus{i}" for i in range(12)]
+    with pytest.raises(ValueError) as e:
+        settings_from_query("&".join(f"{k}=1" for k in keys))
+    text = str(e.value)
+    assert all(f"'{k}'" in text for k in keys[:10]) and "'bogus10'" not in text
+    assert "and 2 more" in text
+    with pytest.raises(ValueError) as e:
+        settings_from_query(f"{'y' * 500}=1&{'y' * 500}=2")
+    assert "y" * 39 + "…" in str(e.value) and len(str(e.value)) < 120

@@ -447,3 +447,15 @@ def test_share_link_is_absolute_keeps_the_preset_and_copies(server, page):
     _open(page, server, link[len(server) :])
     assert page.locator(".oe-error").count() == 0
     assert _link(page) == link
+
+
+def test_unknown_key_message_names_every_key_cut_short(server, page):
+    """Defect 13: the page's message names every unknown key of the address, not only the
+    first, and cuts a 3,000-character key instead of echoing it."""
+    long_key = "x" * 3000
+    _open(page, server, f"?n_user=300&epsilonn=0.2&{long_key}=1&seed=2")
+    text = page.locator(".oe-error").first.inner_text()
+    for key in ("'n_user'", "'epsilonn'", "did you mean 'n_users'", "did you mean 'epsilon'"):
+        assert key in text, text
+    assert "x" * 39 + "…" in text and "x" * 41 not in text, text
+    assert len(text) < 700, len(text)

@@ -168,18 +168,47 @@ def server_path_fields(spec: Mapping[str, Mapping[str, Any]] | None = None) -> t
     )
 
 
-def unknown_key_message(key: str, valid: list[str]) -> str:
-    """'unknown parameter X for the page address; did you mean Y?' and a few close names.
+#: Longest key the address's messages echo; a longer one is cut, with an ellipsis.
+MAX_KEY_CHARS = 40
+#: Most unknown keys a message names; more are counted.
+MAX_UNKNOWN_KEYS = 10
 
-    Unlike the model's message it does not list all the names (there are about 80): only the
-    closest few (:mod:`difflib`), and where the full list is (the Parameters controls).
+
+def short(text: str, limit: int = MAX_KEY_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (the last an ellipsis), so that a message never
+    echoes a long address in full."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unknown_key_message(keys: str | list[str], valid: list[str]) -> str:
+    """'unknown parameter X for the page address; did you mean Y?', naming every unknown key.
+
+    Unlike the model's message it does not list all the names (there are about 160): only the
+    closest few per key (:mod:`difflib`), and where the full list is (the Parameters
+    controls). Each key is cut to :data:`MAX_KEY_CHARS`; past :data:`MAX_UNKNOWN_KEYS` keys,
+    the rest are counted.
     """
-    close = difflib.get_close_matches(key, valid, n=CLOSE_NAMES, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return (
-        f"unknown parameter {key!r} for the page address{hint} (the keys are the names under "
-        "the Parameters controls, seed, preset, compare and strategy.<switch>)"
+    keys = [keys] if isinstance(keys, str) else keys
+
+    def one(key: str) -> str:
+        cut = short(key)
+        # matched on the cut key: difflib is quadratic in the length of what it compares
+        close = difflib.get_close_matches(cut, valid, n=CLOSE_NAMES, cutoff=0.5)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return repr(cut), hint
+
+    named = [one(k) for k in keys[:MAX_UNKNOWN_KEYS]]
+    more = len(keys) - len(named)
+    tail = (
+        "(the keys are the names under the Parameters controls, seed, preset, compare and "
+        "strategy.<switch>)"
     )
+    if len(named) == 1 and not more:
+        key, hint = named[0]
+        return f"unknown parameter {key} for the page address{'; ' + hint if hint else ''} {tail}"
+    listed = ", ".join(f"{k} ({h})" if h else k for k, h in named)
+    extra = f" and {more} more" if more else ""
+    return f"unknown parameters for the page address: {listed}{extra} {tail}"
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -229,7 +258,14 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     # one pass: a count per key would be quadratic in an attacker's address
     twice = sorted(k for k, n in collections.Counter(k for k, _ in pairs).items() if n > 1)
     if twice:
-        raise ValueError(f"{', '.join(twice)} appears more than once in the page address")
+        named = ", ".join(short(k) for k in twice[:MAX_UNKNOWN_KEYS])
+        more = f" and {len(twice) - MAX_UNKNOWN_KEYS} more" if len(twice) > MAX_UNKNOWN_KEYS else ""
+        raise ValueError(f"{named}{more} appears more than once in the page address")
+    valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
+    known = set(valid) | set(paths)
+    unknown = [k for k, _ in pairs if k not in known]
+    if unknown:
+        raise ValueError(unknown_key_message(unknown, valid))
     for key, text in pairs:
         if key == "seed":
             try:
@@ -274,8 +310,7 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
         elif key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in switch_spec:
             name = key[len(STRATEGY_PREFIX) :]
             switches[name] = _query_value(key, text, switch_spec[name])
-        else:
-            valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
+        else:  # pragma: no cover - every key is known after the check above
             raise ValueError(unknown_key_message(key, valid))
     custom_keys = "strategy" in fields or bool(switches)
     if strategies == DEFAULT_COMPARISON and custom_keys and compare_text.lower() in _TRUE:
