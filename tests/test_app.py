@@ -30,7 +30,7 @@ import solara
 
 from agents.generations import GENERATIONS
 from model import OpinionEcology, Params, Strategy
-from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
+from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
 from viewer.controls import make_controls, strategy_spec
@@ -620,7 +620,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     for _ in range(3):
         click(rc, "Step")
     m = model.value
-    df = pd.read_csv(io.BytesIO(csv_bytes(m)))
+    df = pd.read_csv(io.BytesIO(csv_bytes(m)), comment="#")
     assert list(df["step"]) == list(range(len(df))) and len(df) >= 3
     np.testing.assert_allclose(df["reach"], m.datacollector.model_vars["reach"])
     pq = pd.read_parquet(io.BytesIO(parquet_bytes(m)))
@@ -628,9 +628,9 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     cmp = StrategyComparison(n_users=N, seed=3)
     cmp.step()
     assert set(timeseries_frame(cmp)["arm"]) == set(cmp.arms)
-    downloads = {w.filename for w in rc.find(DownloadWidget).widgets}
-    assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
-    assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
+    labels = {w.label for w in rc.find(DownloadWidget).widgets}
+    assert {"CSV", "Parquet", "spec TOML", "network-one_way", "timeseries", "ccdf"} <= labels
+    assert {"timeseries SVG", "timeseries PDF", "network-one_way PDF"} <= labels
     # the experiment spec of the running setting loads and builds the same Params
     custom = Strategy.preset("interactive").replace(reply_share=0.35)
     for kwargs in (
@@ -961,3 +961,55 @@ def test_unknown_keys_are_all_named_and_cut():
     with pytest.raises(ValueError) as e:
         settings_from_query(f"{'y' * 500}=1&{'y' * 500}=2")
     assert "y" * 39 + "…" in str(e.value) and len(str(e.value)) < 120
+
+
+def test_exports_carry_provenance_and_say_what_and_when(tmp_path):
+    """CSV and Parquet carry the seed, parameters, page address and code version; names say
+    preset, seed and step; every view saves as SVG and PDF with its moving parts drawn."""
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from viewer.exports import PROVENANCE_KEY, export_name, parquet_bytes, provenance
+    from viewer.render import figure_file
+
+    m, preset, _ = first_model("preset=viral_moment&n_users=300&seed=4")
+    m.step()
+    m.step()
+    assert export_name(m, "timeseries", "csv", preset) == "viral_moment_seed4_step2_timeseries.csv"
+    assert export_name(OpinionEcology(seed=1), "ccdf", "pdf") == "defaults_seed1_step0_ccdf.pdf"
+    text = csv_bytes(m, preset).decode()
+    head = dict(line[2:].split(": ", 1) for line in text.splitlines() if line.startswith("# "))
+    assert json.loads(head["seed"]) == 4 and json.loads(head["step"]) == 2
+    assert json.loads(head["preset"]) == "viral_moment"
+    params = json.loads(head["params"])
+    assert params["n_users"] == 300 and params == json.loads(json.dumps(params))
+    assert settings_from_query(json.loads(head["page_address"])[1:])[0] == build_kwargs(m)
+    assert set(json.loads(head["code_version"])) == {"commit", "dirty"}
+    df = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(df["step"]) == [0, 1, 2]
+    meta = json.loads(pq.read_schema(io.BytesIO(parquet_bytes(m, preset))).metadata[PROVENANCE_KEY])
+    assert (
+        meta["params"] == params
+        and meta["seed"] == 4
+        and meta
+        == {
+            **provenance(m, preset),
+            "written_utc": meta["written_utc"],
+        }
+    )
+    for key in ("network:interactive", "timeseries", "opinions", "ccdf"):
+        svg = figure_file(m, key, "svg").decode()
+        assert svg.startswith("<?xml") and "<svg" in svg
+        assert figure_file(m, key, "pdf")[:5] == b"%PDF-"
+    # the files follow the model: two more steps move the time series' lines
+    before = figure_file(m, "timeseries", "svg")
+    assert figure_file(m, "timeseries", "svg") == before  # the same frame, the same file
+    m.step()
+    m.step()
+    assert figure_file(m, "timeseries", "svg") != before
+    with pytest.raises(ValueError, match="format 'eps' is not allowed"):
+        figure_file(m, "ccdf", "eps")
+    with pytest.raises(ValueError, match="view 'nope' is not allowed"):
+        figure_file(m, "nope", "svg")

@@ -8,12 +8,14 @@ cookies and downloads) that may reach only the loopback, as in tests/test_app_br
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
+import pyarrow.parquet
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
@@ -116,8 +118,11 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     """Defect 1: the Share and export card draws its buttons, and each downloads its file.
 
     One model at 300 users, two steps: CSV and Parquet hold the three recorded rows (steps
-    0-2) with the measures as columns and agree; each view's PNG is the image on screen; the
-    spec TOML loads as an experiment spec whose run has the running model's Params. Then a
+    0-2) with the measures as columns and agree, and carry the same provenance (seed, step,
+    parameters, the address that rebuilds the model, the code version: comment lines in the
+    CSV, key-value metadata in the Parquet file); each view's PNG is the image on screen, and
+    its SVG and PDF download; the spec TOML loads as an experiment spec whose run has the
+    running model's Params. Every name says preset, seed and step (defect 15). Then a
     comparison: an ``arm`` column with both arms, two network PNGs, a spec with two arms.
     """
     from model import Params
@@ -128,15 +133,29 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     boxes = card.get_by_role("button").evaluate_all(
         "es => es.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
     )
-    assert len(boxes) == 7 and all(w > 20 and h > 20 for w, h in boxes), boxes
+    # the copy-link button, CSV, Parquet, PNG/SVG/PDF of four views, the spec
+    assert len(boxes) == 16 and all(w > 20 and h > 20 for w, h in boxes), boxes
 
     name, csv = _download(page, "CSV")
-    assert name == "timeseries.csv"
-    df = pd.read_csv(io.BytesIO(csv))
+    assert name == "defaults_seed5_step2_timeseries.csv"
+    head = [line for line in csv.decode().splitlines() if line.startswith("# ")]
+    meta = {k: json.loads(v) for k, v in (line[2:].split(": ", 1) for line in head)}
+    assert meta["seed"] == 5 and meta["step"] == 2 and meta["params"]["epsilon"] == 0.3
+    from viewer.settings import settings_from_query
+
+    back = settings_from_query(meta["page_address"][1:])[0]
+    assert back == {"params": Params(n_users=300, epsilon=0.3, strategy="interactive"), "seed": 5}
+    assert {"commit", "dirty"} == set(meta["code_version"])
+    df = pd.read_csv(io.BytesIO(csv), comment="#")
     assert list(df["step"]) == [0, 1, 2]
     assert {"reach", "reach[post00]", "engagement"} <= set(df.columns), list(df.columns)[:10]
     name, parquet = _download(page, "Parquet")
-    assert name == "timeseries.parquet"
+    assert name == "defaults_seed5_step2_timeseries.parquet"
+    kv = pyarrow.parquet.read_schema(io.BytesIO(parquet)).metadata
+    pmeta = json.loads(kv[b"opinion_ecology.provenance"])
+    assert {k: v for k, v in pmeta.items() if k != "written_utc"} == {
+        k: v for k, v in meta.items() if k != "written_utc"
+    }
     pq = pd.read_parquet(io.BytesIO(parquet))
     assert list(pq.columns) == list(df.columns)
     pd.testing.assert_frame_equal(pq.reset_index(drop=True), df, check_dtype=False, rtol=1e-9)
@@ -144,16 +163,20 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     for view in ("network", "timeseries", "opinions", "ccdf"):
         label = "network-interactive" if view == "network" else view
         name, png = _download(page, label)
-        assert name == f"{label}.png"
+        assert name == f"defaults_seed5_step2_{label}.png"
         width, height = _png_size(png)
         shown = page.locator(f"img.oe-view-{view}").first.evaluate(
             "e => [e.naturalWidth, e.naturalHeight]"
         )
         assert [width, height] == shown, f"{name}: {width}x{height}, on screen {shown}"
         assert len(png) > 5_000, f"{name} is only {len(png)} bytes"
+        name, svg = _download(page, f"{label} SVG")
+        assert name == f"defaults_seed5_step2_{label}.svg" and b"<svg" in svg[:2000], name
+        name, pdf = _download(page, f"{label} PDF")
+        assert name == f"defaults_seed5_step2_{label}.pdf" and pdf[:5] == b"%PDF-", name
 
     name, toml = _download(page, "spec TOML")
-    assert name == "viewer_scenario.toml"
+    assert name == "defaults_seed5_step2_spec.toml"
     spec, params = _spec_params(toml, tmp_path)
     assert spec.root_seed == 5
     assert params == [Params(n_users=300, epsilon=0.3, strategy="interactive")]
@@ -162,12 +185,14 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     page.get_by_label("Compare two strategies").check()
     page.locator("img.oe-view-network-b").first.wait_for()
     _steps(page, 1)
-    df = pd.read_csv(io.BytesIO(_download(page, "CSV")[1]))
+    name, csv = _download(page, "CSV")
+    assert name == "defaults_compare_seed5_step1_timeseries.csv"
+    df = pd.read_csv(io.BytesIO(csv), comment="#")
     assert sorted(set(df["arm"])) == ["A: one_way", "B: interactive"]
     assert sorted(df["step"]) == [0, 0, 1, 1]
     for label in ("network-A-one_way", "network-B-interactive"):
         name, png = _download(page, label)
-        assert name == f"{label}.png" and _png_size(png)[0] > 300
+        assert name.endswith(f"_{label}.png") and _png_size(png)[0] > 300
     spec, params = _spec_params(_download(page, "spec TOML")[1], tmp_path)
     assert params == [
         Params(n_users=300, epsilon=0.3, strategy="one_way"),

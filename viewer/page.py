@@ -8,6 +8,10 @@ The page always shows the settings of the running model, or says that changed se
 for Reset: Reset refuses a setting the model refuses (the message stays, the model stays), and
 "Back to the running model" puts the controls back. The comparison switch builds the
 comparison from the running model's settings at once; other changes still wait for Reset.
+
+The module is a little over 400 lines because :func:`Page` holds the page's state and its
+handlers in one closure (Solara's hooks must be called in one component); splitting it would
+pass a dozen reactives around.
 """
 
 from __future__ import annotations
@@ -386,7 +390,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                         GroupControls(group, group_controls, values.value, on_param, on_error)
             with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
                 ScenarioLink(running_kwargs, running_preset.value)
-                Exports(model.value, color_by.value)
+                Exports(model.value, color_by.value, running_preset.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value, playing.value)
         with solara.Column(classes=["oe-views"]):

@@ -22,8 +22,8 @@ from viewer.arms import arms_of, build_kwargs
 from viewer.busy import RUN_BUTTON, BusyIndicator
 from viewer.controls import NumberField
 from viewer.download import DownloadButton
-from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
-from viewer.render import render_views
+from viewer.exports import csv_bytes, export_name, parquet_bytes, spec_toml, user_record
+from viewer.render import figure_file
 from viewer.settings import DEFAULTS_PRESET, query_of
 from viewer.share import ShareLink
 
@@ -174,25 +174,35 @@ def ScenarioLink(kwargs: dict[str, Any], preset: str = DEFAULTS_PRESET) -> None:
 
 
 @solara.component
-def Exports(model: mesa.Model, color_by: str) -> None:
-    """Downloads of the running model: time series, figures and an experiment spec."""
+def Exports(model: mesa.Model, color_by: str, preset: str = DEFAULTS_PRESET) -> None:
+    """Downloads of the running model: time series (with provenance), figures (PNG as shown,
+    SVG and PDF for print) and an experiment spec, each named by preset, seed and step."""
 
-    def figure(key: str) -> Callable[[], bytes]:
-        return lambda: render_views(model, color_by)[key]
+    def name(what: str, ext: str) -> Callable[[], str]:
+        return lambda: export_name(model, what, ext, preset)
 
-    solara.Text("Time series of every step measure:")
+    def figure(key: str, fmt: str) -> Callable[[], bytes]:
+        return lambda: figure_file(model, key, fmt, color_by)
+
+    solara.Text("Time series of every step measure (with seed, parameters and code version):")
     with solara.Row(style={"flex-wrap": "wrap"}):
-        DownloadButton(lambda: csv_bytes(model), "timeseries.csv", "CSV", "text/csv")
-        DownloadButton(lambda: parquet_bytes(model), "timeseries.parquet", "Parquet")
-    solara.Text("Figures (PNG, as shown):")
+        DownloadButton(
+            lambda: csv_bytes(model, preset), name("timeseries", "csv"), "CSV", "text/csv"
+        )
+        DownloadButton(
+            lambda: parquet_bytes(model, preset), name("timeseries", "parquet"), "Parquet"
+        )
+    solara.Text("Figures (PNG as shown; SVG and PDF for print):")
     arms = list(arms_of(model))
     keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for key in keys:
-            name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
-            DownloadButton(figure(key), f"{name}.png", name, "image/png")
+    for key in keys:
+        view = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            DownloadButton(figure(key, "png"), name(view, "png"), view, "image/png")
+            DownloadButton(figure(key, "svg"), name(view, "svg"), f"{view} SVG", "image/svg+xml")
+            DownloadButton(figure(key, "pdf"), name(view, "pdf"), f"{view} PDF", "application/pdf")
     solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
-    DownloadButton(lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", "spec TOML")
+    DownloadButton(lambda: spec_toml(build_kwargs(model)), name("spec", "toml"), "spec TOML")
 
 
 @solara.component

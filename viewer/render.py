@@ -134,6 +134,30 @@ def _topics_panel(arms: dict[str, OpinionEcology], live: LiveViews) -> tuple[str
     return panel_html(arms, live.follow), png_of(follow_figure(live.follow))
 
 
+def figure_file(model: mesa.Model, key: str, fmt: str, color_by: str = "opinion") -> bytes:
+    """View ``key`` of :func:`render_views` (``network:<arm>``, ``timeseries``, ``opinions``,
+    ``ccdf``) as it is now, in ``fmt``: ``"png"`` (the image on screen) or a vector format
+    (:data:`viewer.figures.VECTOR_FORMATS`), for print.
+
+    Raises:
+        ValueError: An unknown view or format.
+    """
+    views = render_views(model, color_by)  # brings every figure up to the model's step
+    if fmt == "png":
+        if key not in views or key.startswith("caption:"):
+            raise ValueError(f"view {key!r} is not allowed; use one of {list(views)}")
+        return views[key]
+    live = live_views(model)
+    figures = {f"network:{k}": v.live for k, v in live.network.items()}
+    figures.update(
+        timeseries=live.timeseries.live, opinions=live.opinions.live, ccdf=live.ccdf.live
+    )
+    if key not in figures:
+        raise ValueError(f"view {key!r} is not allowed; use one of {list(figures)}")
+    with live.lock:
+        return figures[key].vector(fmt)
+
+
 def time_views(model: mesa.Model, color_by: str = "opinion") -> dict[str, float]:
     """Seconds each view of ``model`` takes to draw, and their total (``render``)."""
     timings: dict[str, float] = {}
