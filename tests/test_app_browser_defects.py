@@ -484,3 +484,25 @@ def test_unknown_key_message_names_every_key_cut_short(server, page):
         assert key in text, text
     assert "x" * 39 + "…" in text and "x" * 41 not in text, text
     assert len(text) < 700, len(text)
+
+
+def test_run_to_step_with_a_bar_toward_the_horizon(server, page):
+    """Part 5: "Run to step" plays to the step typed and pauses there; a bar shows the step
+    against the horizon; a step past the horizon is refused with what is allowed."""
+    _open(page, server, "?n_users=300&steps=40&seed=2")
+    bar = page.locator(".oe-horizon")
+    assert "Step 0 of 40 (0% of the horizon)" in bar.inner_text()
+    field = page.locator(".oe-run-to input").first
+    field.fill("50")
+    page.get_by_role("button", name="Run to", exact=True).click()
+    text = page.locator(".oe-run-to-error").first.inner_text()
+    assert "run to step 50 is not allowed; use a whole number from 1 to the horizon, 40" in text
+    field.fill("10")
+    page.get_by_role("button", name="Run to", exact=True).click()
+    _counter(page, 10)
+    page.locator(".oe-horizon-text", has_text="Step 10 of 40 (25% of the horizon)").wait_for()
+    assert page.locator(".oe-run-to-error").count() == 0
+    page.wait_for_timeout(1500)  # paused: no further step
+    assert page.locator(".oe-step-counter").first.inner_text() == "Step 10"
+    assert bar.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "10"
+    assert page.get_by_role("button", name="Step", exact=True).is_enabled()

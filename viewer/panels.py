@@ -108,6 +108,10 @@ def Controller(
     """
     update_counter.get()
     loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
+    # "Run to step": the step Play stops at (None: Play runs until paused or the horizon)
+    run_to = solara.use_reactive(cast(int | None, None))
+    run_to_text, set_run_to_text = solara.use_state("")
+    run_to_problem, set_run_to_problem = solara.use_state(cast(str | None, None))
 
     def loop() -> None:
         if not playing.value:
@@ -118,13 +122,17 @@ def Controller(
         while playing.value and loops["current"] == mine:
             time.sleep(play_interval.value / 1000)
             m = model.value
-            if not m.running:
+            target = run_to.value
+            if not m.running or (target is not None and m.steps >= target):
                 playing.set(False)
+                run_to.set(None)
                 force_update()
                 return
             for _ in range(render_interval.value):
                 m.step()
                 if not (playing.value and m.running) or model.value is not m:
+                    break
+                if target is not None and m.steps >= target:
                     break
             force_update()
             wait_for_frame()
@@ -147,13 +155,29 @@ def Controller(
             m.step()
         force_update()
 
+    def start_run_to() -> None:
+        """Play until the step typed (drawn every render interval), then pause."""
+        m = model.value
+        try:
+            target = parse_run_to(run_to_text, int(m.steps), horizon_of(m))
+        except ValueError as e:
+            set_run_to_problem(str(e))
+            return
+        set_run_to_problem(None)
+        run_to.set(target)
+        playing.set(True)
+
+    def pause() -> None:
+        run_to.set(None)
+        playing.set(not playing.value)
+
     running = model.value.running
     with solara.Row(justify="space-between"):
         solara.Button(label="Reset", color="primary", on_click=on_reset, classes=[RUN_BUTTON])
         solara.Button(
             label="❚❚" if playing.value else "▶",
             color="primary",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=pause,
             disabled=not running and not playing.value,
         )
         solara.Button(
@@ -164,6 +188,64 @@ def Controller(
             classes=[RUN_BUTTON],
         )
     BusyIndicator(f"{update_counter.value}-{id(model.value)}-{resets}")
+    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+        solara.InputText(
+            "Run to step",
+            value=run_to_text,
+            on_value=lambda t: set_run_to_text(t or ""),
+            continuous_update=True,
+            classes=["oe-run-to"],
+        )
+        solara.Button(
+            label="Run to",
+            color="primary",
+            on_click=start_run_to,
+            disabled=playing.value or not running,
+            classes=["oe-run-to-button"],
+        )
+    if run_to_problem:
+        Message("error", f"{run_to_problem}.", "oe-run-to-error")
+    HorizonBar(int(model.value.steps), horizon_of(model.value), run_to.value)
+
+
+def horizon_of(m: mesa.Model) -> int:
+    """The model's horizon: the step its run stops at (``Params.steps``)."""
+    return int(m.params.steps)
+
+
+def parse_run_to(text: str, now: int, horizon: int) -> int:
+    """The step typed into "Run to step": a whole number after ``now``, at most ``horizon``.
+
+    Raises:
+        ValueError: Anything else, saying what is allowed.
+    """
+    allowed = f"use a whole number from {now + 1} to the horizon, {horizon}"
+    try:
+        target = int(text.strip())
+    except ValueError:
+        raise ValueError(f"run to step {text.strip()!r} is not allowed; {allowed}") from None
+    if not now < target <= horizon:
+        raise ValueError(f"run to step {target} is not allowed; {allowed}")
+    return target
+
+
+@solara.component
+def HorizonBar(step: int, horizon: int, target: int | None = None) -> None:
+    """A bar of the run's progress toward its horizon, and the step it runs to, if any."""
+    share = min(step / horizon, 1.0) if horizon > 0 else 1.0
+    goal = f"; running to step {target}" if target is not None else ""
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<div role="progressbar" aria-valuemin="0" aria-valuemax="{horizon}" '
+            f'aria-valuenow="{step}" style="height: 6px; background: #e0e0e0; '
+            f'border-radius: 3px"><div style="height: 6px; width: {100 * share:.1f}%; '
+            f'background: #1976d2; border-radius: 3px"></div></div>'
+            f'<span class="oe-horizon-text" style="font-size: 0.85em; color: #555">'
+            f"Step {step} of {horizon} ({100 * share:.0f}% of the horizon){goal}</span>"
+        ),
+        classes=["oe-horizon"],
+    )
 
 
 @solara.component
