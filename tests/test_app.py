@@ -143,6 +143,7 @@ VIEWER_LAYERS = (
     "share",
     "busy",
     "render",
+    "video",
     "panels",
     "page",
 )
@@ -1013,3 +1014,14 @@ def test_exports_carry_provenance_and_say_what_and_when(tmp_path):
         figure_file(m, "ccdf", "eps")
     with pytest.raises(ValueError, match="view 'nope' is not allowed"):
         figure_file(m, "nope", "svg")
+
+
+def test_frame_steps_of_a_run_gif():
+    """Frames at 0, every ceil(step / 47) steps, and the step itself; at most 48."""
+    from viewer.video import MAX_FRAMES, frame_steps
+
+    assert frame_steps(0) == [0] and frame_steps(3) == [0, 1, 2, 3]
+    assert frame_steps(47) == list(range(48))
+    steps = frame_steps(720)  # every 16 steps: 0, 16, ..., 704, then 720
+    assert steps[:3] == [0, 16, 32] and steps[-2:] == [704, 720] and len(steps) == 46
+    assert all(len(frame_steps(n)) <= MAX_FRAMES for n in range(0, 2000, 7))

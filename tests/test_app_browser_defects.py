@@ -133,8 +133,8 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     boxes = card.get_by_role("button").evaluate_all(
         "es => es.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
     )
-    # the copy-link button, CSV, Parquet, PNG/SVG/PDF of four views, the spec
-    assert len(boxes) == 16 and all(w > 20 and h > 20 for w, h in boxes), boxes
+    # the copy-link button, CSV, Parquet, PNG/SVG/PDF/GIF of four views, the spec
+    assert len(boxes) == 20 and all(w > 20 and h > 20 for w, h in boxes), boxes
 
     name, csv = _download(page, "CSV")
     assert name == "defaults_seed5_step2_timeseries.csv"
@@ -506,3 +506,27 @@ def test_run_to_step_with_a_bar_toward_the_horizon(server, page):
     assert page.locator(".oe-step-counter").first.inner_text() == "Step 10"
     assert bar.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "10"
     assert page.get_by_role("button", name="Step", exact=True).is_enabled()
+
+
+def test_gif_of_the_run_so_far(server, page):
+    """Part 5: a view's GIF button saves the run so far, replayed from its seed: one frame per
+    step here (steps 0-3), each the size of the view on screen, the last one the view as it is
+    now (GIF's 256 colours aside)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    _open(page, server, "?n_users=300&seed=5")
+    _steps(page, 3)
+    name, gif = _download(page, "timeseries GIF")
+    assert name == "defaults_seed5_step3_timeseries.gif", name
+    image = Image.open(io.BytesIO(gif))
+    shown = page.locator("img.oe-view-timeseries").first.evaluate(
+        "e => [e.naturalWidth, e.naturalHeight]"
+    )
+    assert image.n_frames == 4 and list(image.size) == shown, (image.n_frames, image.size)
+    _, png = _download(page, "timeseries")
+    image.seek(3)
+    last, now = image.convert("RGB"), Image.open(io.BytesIO(png)).convert("RGB")
+    diff = ImageChops.difference(last, now).convert("L")
+    assert ImageStat.Stat(diff).mean[0] < 3.0  # mean grey-level error
+    image.seek(0)
+    assert ImageChops.difference(image.convert("RGB"), now).getbbox() is not None

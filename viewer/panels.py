@@ -26,6 +26,7 @@ from viewer.exports import csv_bytes, export_name, parquet_bytes, spec_toml, use
 from viewer.render import figure_file
 from viewer.settings import DEFAULTS_PRESET, query_of
 from viewer.share import ShareLink
+from viewer.video import run_gif
 
 #: Default pause between Play ticks (ms); Mesa's own default is 100.
 DEFAULT_PLAY_INTERVAL_MS = 20
@@ -274,7 +275,10 @@ def Exports(model: mesa.Model, color_by: str, preset: str = DEFAULTS_PRESET) -> 
         DownloadButton(
             lambda: parquet_bytes(model, preset), name("timeseries", "parquet"), "Parquet"
         )
-    solara.Text("Figures (PNG as shown; SVG and PDF for print):")
+    solara.Text(
+        "Figures (PNG as shown; SVG and PDF for print; GIF: the run so far, replayed from "
+        "its seed):"
+    )
     arms = list(arms_of(model))
     keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
     for key in keys:
@@ -283,6 +287,12 @@ def Exports(model: mesa.Model, color_by: str, preset: str = DEFAULTS_PRESET) -> 
             DownloadButton(figure(key, "png"), name(view, "png"), view, "image/png")
             DownloadButton(figure(key, "svg"), name(view, "svg"), f"{view} SVG", "image/svg+xml")
             DownloadButton(figure(key, "pdf"), name(view, "pdf"), f"{view} PDF", "application/pdf")
+            DownloadButton(
+                lambda key=key: run_gif(model, key, color_by),
+                name(view, "gif"),
+                f"{view} GIF",
+                "image/gif",
+            )
     solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
     DownloadButton(lambda: spec_toml(build_kwargs(model)), name("spec", "toml"), "spec TOML")
 
