@@ -1025,3 +1025,26 @@ def test_frame_steps_of_a_run_gif():
     steps = frame_steps(720)  # every 16 steps: 0, 16, ..., 704, then 720
     assert steps[:3] == [0, 16, 32] and steps[-2:] == [704, 720] and len(steps) == 46
     assert all(len(frame_steps(n)) <= MAX_FRAMES for n in range(0, 2000, 7))
+
+
+def test_time_series_plots_the_measures_chosen():
+    """The time series' panels follow the measures chosen (1 to 4 recorded model-level
+    measures), keep them on later frames, and refuse others with what is allowed."""
+    from viewer.charts import SERIES, plottable
+
+    m = OpinionEcology(params=Params(n_users=200), seed=1)
+    m.step()
+    assert live_views(m).timeseries.series == tuple(SERIES)
+    render_views(m, series=("forwards", "reach"))
+    view = live_views(m).timeseries
+    assert view.series == ("forwards", "reach")
+    line = view.lines["forwards", m.strategy.label()]
+    np.testing.assert_array_equal(line.get_ydata(), m.datacollector.model_vars["forwards"])
+    assert not view.axes[2].axison and view.axes[0].get_title() == "Forwards"
+    m.step()
+    render_views(m)  # None keeps the choice
+    assert live_views(m).timeseries.series == ("forwards", "reach")
+    assert "reach" in plottable(m) and "trust[pre80]" not in plottable(m)
+    for bad in ((), ("reach",) * 2, ("bogus",), tuple(SERIES) + ("forwards",)):
+        with pytest.raises(ValueError, match="choose 1 to 4 different ones"):
+            render_views(m, series=bad)

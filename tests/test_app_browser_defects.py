@@ -530,3 +530,44 @@ def test_gif_of_the_run_so_far(server, page):
     assert ImageStat.Stat(diff).mean[0] < 3.0  # mean grey-level error
     image.seek(0)
     assert ImageChops.difference(image.convert("RGB"), now).getbbox() is not None
+
+
+def _series_item(page, text: str):
+    """Click the entry ``text`` of the "Measures to plot" menu, opening it and scrolling its
+    list as needed (Vuetify draws only the entries in view)."""
+    for _ in range(20):
+        if page.locator(".v-overlay--active .v-list").count() == 0:
+            page.locator(".oe-series .v-field").first.click(timeout=CLICK_TIMEOUT_MS)
+            page.locator(".v-overlay--active .v-list").first.wait_for()
+        item = page.locator(".v-overlay--active .v-list-item").filter(
+            has=page.get_by_text(text, exact=True)
+        )
+        if item.count():
+            item.first.click(timeout=CLICK_TIMEOUT_MS)
+            return
+        page.locator(".v-overlay--active .v-list").first.evaluate("e => e.scrollTop += 150")
+        page.wait_for_timeout(150)
+    raise AssertionError(f"no entry {text!r} in the menu")
+
+
+def test_choose_the_measures_to_plot(server, page):
+    """Part 5: the time series plots the measures chosen in "Measures to plot": dropping one
+    and adding another redraws the panels (the card says which), and a fifth is refused."""
+    _open(page, server, "?n_users=300&seed=5")
+    _steps(page, 2)
+    card = page.locator(".oe-card-timeseries")
+    assert "Plotted: reach, secondary_share, engagement, stickiness" in card.inner_text()
+    before = page.locator("img.oe-view-timeseries").first.get_attribute("src")
+    _series_item(page, "platform_share")
+    page.locator(".oe-series-error").first.wait_for()
+    assert "choose 1 to 4 different ones" in page.locator(".oe-series-error").first.inner_text()
+    _series_item(page, "stickiness")
+    card.filter(has_text="Plotted: reach, secondary_share, engagement;").wait_for()
+    _series_item(page, "platform_share")
+    card.filter(has_text="Plotted: reach, secondary_share, engagement, platform_share;").wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator(".oe-series-error").count() == 0
+    assert page.locator("img.oe-view-timeseries").first.get_attribute("src") != before
+    page.get_by_role("button", name="Step", exact=True).click()  # later frames keep it
+    _counter(page, 3)
+    assert "platform_share" in card.inner_text()

@@ -17,7 +17,7 @@ pass a dozen reactives around.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import solara
@@ -25,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
+from viewer.charts import PANELS, SERIES, check_series, plottable
 from viewer.controls import (
     FIELD_REVISION,
     Control,
@@ -135,9 +136,27 @@ def Views(
     the page to catch up (see :func:`viewer.panels.Controller`).
     """
     tick = update_counter.value
+    plotted = solara.use_reactive(list(SERIES))  # the measures of the time series' panels
+    problem, set_problem = solara.use_state(cast(str | None, None))
+    # bumped on a refusal: a fresh select shows the measures plotted, not the one refused
+    revision, set_revision = solara.use_state(0)
+    series = tuple(plotted.value)
     views = solara.use_memo(
-        lambda: render_views(model, color_by.value), [model, tick, model.steps, color_by.value]
+        lambda: render_views(model, color_by.value, series=series),
+        [model, tick, model.steps, color_by.value, series],
     )
+
+    def choose(chosen: list[str]) -> None:
+        """Plot the measures chosen, or say why not (the panels stay as they are)."""
+        try:
+            check_series(tuple(chosen), plottable(next(iter(arms_of(model).values()))))
+        except ValueError as e:
+            set_problem(f"{e} The panels stay as they are.")
+            set_revision(revision + 1)
+            return
+        set_problem(None)
+        plotted.set(list(chosen))
+
     if frames is not None:
         frames["drawn"] = max(frames["drawn"], tick)
     arms = arms_of(model)
@@ -148,6 +167,17 @@ def Views(
         solara.ToggleButtonsSingle(
             value=color_by, values=list(COLOR_BY), dense=True, classes=["oe-color-by"]
         )
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.SelectMultiple(
+            f"Measures to plot (1 to {PANELS})",
+            values=list(series),
+            all_values=plottable(next(iter(arms_of(model).values()))),
+            on_value=choose,
+            dense=True,
+            classes=["oe-series"],
+        ).key(f"oe-series-{revision}")
+    if problem:
+        Message("error", problem, "oe-series-error")
     with solara.Div(classes=["oe-grid"]):
         for label in arms:
             View(
@@ -157,7 +187,12 @@ def Views(
                 views[f"caption:network:{label}"],
             )
         title = "Time series" + (": " + " vs ".join(arms) if len(arms) > 1 else "")
-        View("timeseries", views["timeseries"], title)
+        View(
+            "timeseries",
+            views["timeseries"],
+            title,
+            f"Plotted: {', '.join(series)}; trust per generation.",
+        )
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
     if "topics" in views:

@@ -17,7 +17,7 @@ import mesa
 
 from model import OpinionEcology
 from viewer.arms import arms_of
-from viewer.charts import CcdfView, OpinionView, TimeseriesView
+from viewer.charts import CcdfView, OpinionView, TimeseriesView, check_series, plottable
 from viewer.figures import LiveFigure
 from viewer.network_view import NetworkView
 from viewer.sample import network_sample
@@ -59,6 +59,12 @@ class LiveViews:
             self.network[label] = view
         return view
 
+    def timeseries_view(self, series: tuple[str, ...] | None) -> TimeseriesView:
+        """The time-series view, built again when other measures are chosen (None: keep)."""
+        if series is not None and tuple(series) != self.timeseries.series:
+            self.timeseries = TimeseriesView(self.labels, tuple(series))
+        return self.timeseries
+
     def figures(self) -> list[LiveFigure]:
         views = [*self.network.values(), self.timeseries, self.opinions, self.ccdf]
         return [v.live for v in views]
@@ -78,7 +84,10 @@ def live_views(model: mesa.Model) -> LiveViews:
 
 
 def render_views(
-    model: mesa.Model, color_by: str = "opinion", timings: dict[str, float] | None = None
+    model: mesa.Model,
+    color_by: str = "opinion",
+    timings: dict[str, float] | None = None,
+    series: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
@@ -93,9 +102,16 @@ def render_views(
         model: One model or a :class:`StrategyComparison`.
         color_by: The network view's node colouring (one of :data:`viewer.network_view.COLOR_BY`).
         timings: If given, filled with the seconds each view took (for the benchmarks).
+        series: The measures of the time series' panels (:func:`viewer.charts.check_series`;
+            None keeps the model's current choice, at first :data:`viewer.charts.SERIES`).
+
+    Raises:
+        ValueError: ``series`` names a measure the model does not record, or too many.
     """
     arms = arms_of(model)
     live = live_views(model)
+    if series is not None:
+        check_series(tuple(series), plottable(next(iter(arms.values()))))
     jobs: dict[str, Callable[[], Any]] = {}
     tieless = [label for label, m in arms.items() if not has_ties(m)]
     for label, m in arms.items():
@@ -103,7 +119,7 @@ def render_views(
             jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
                 label, m, color_by
             ).frame(m)
-    jobs["timeseries"] = lambda: live.timeseries.frame(arms)
+    jobs["timeseries"] = lambda: live.timeseries_view(series).frame(arms)
     jobs["opinions"] = lambda: live.opinions.frame(arms)
     jobs["ccdf"] = lambda: live.ccdf.frame(arms)
     jobs["table"] = lambda: table_html(measures_table(arms))

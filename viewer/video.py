@@ -15,7 +15,7 @@ import mesa
 from PIL import Image
 
 from viewer.arms import build_kwargs, build_model
-from viewer.render import render_views
+from viewer.render import live_views, render_views
 
 #: Most frames in a GIF (a frame every ceil(step / this) steps), and each frame's time (ms).
 MAX_FRAMES = 48
@@ -38,11 +38,12 @@ def run_gif(model: mesa.Model, key: str, color_by: str = "opinion") -> bytes:
         ValueError: An unknown view.
     """
     replay = build_model(build_kwargs(model))
+    series = live_views(model).timeseries.series  # the measures the page plots
     frames: list[Image.Image] = []
     for t in frame_steps(int(model.steps)):
         while replay.steps < t:
             replay.step()
-        views = render_views(replay, color_by)
+        views = render_views(replay, color_by, series=series)
         if key not in views or key.startswith("caption:") or views[key] is None:
             allowed = [k for k, v in views.items() if isinstance(v, bytes)]
             raise ValueError(f"view {key!r} is not allowed; use one of {allowed}")
