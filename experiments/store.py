@@ -178,8 +178,17 @@ class Store:
         cls, out: Path, spec: ExperimentSpec, *, resume: bool, overwrite: bool, plan: Any
     ) -> Store:
         from experiments import plan as plans
+        from experiments import provenance
 
         plan = plan or plans.make_plan(spec)
+        inputs = provenance.inputs(plan)
+        missing = [path for path, sha in inputs.items() if sha is None]
+        if missing:
+            # every run would fail on it: say so once, before anything is written
+            raise StoreError(
+                f"the spec names edge lists that are not files: {', '.join(missing)} "
+                "(acquaintance_edges and follow_edges are read from the directory you run in)"
+            )
         manifest_path = out / "manifest.json"
         if overwrite:
             for name in (*TABLES, "figures", CORRUPT_DIR, SNAPSHOT_DIR):
@@ -203,6 +212,13 @@ class Store:
                 raise StoreError(
                     f"{out} holds results of a different spec (differs in: {', '.join(diff)}); "
                     "resume needs the same spec, or pass --overwrite or another --out"
+                )
+            # an input file (an edge list) edited since the first runs: same spec, other network
+            changed_files = provenance.changed_inputs(manifest.get("inputs") or {}, inputs)
+            if changed_files:
+                raise StoreError(
+                    f"{out} holds runs on other versions of {'; '.join(changed_files)}; resume "
+                    "needs the same files: restore them, or pass --overwrite or another --out"
                 )
             if plans.has_plan(out):
                 changed = plans.plan_difference(plans.load_plan(out), plan)
@@ -241,6 +257,7 @@ class Store:
                 else None,
                 "raw_spec": spec.raw,
                 "planned_runs": _planned(spec),
+                "inputs": inputs,
                 "environment": environment(),
                 "history": [],
             }

@@ -209,6 +209,35 @@ def _count(arr, items, n):
 
 
 @njit
+def first_since(created: np.ndarray, since: int) -> int:
+    """The first item created at or after ``since`` (``created`` is sorted): searchsorted, left."""
+    lo, hi = 0, created.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if created[mid] < since:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
+def _keep_top(best: np.ndarray, score: np.ndarray, k: int, top: int, it: int, e: int) -> int:
+    """Insert item ``it`` of engagement ``e`` into the ``k`` kept so far (most first), after
+    every kept item of at least this engagement (earlier items win ties); a full list drops its
+    last. Returns the new count. The caller skips ``e`` that cannot enter a full list."""
+    j = k if k < top else top - 1
+    while j > 0 and score[j - 1] < e:
+        if j < top:
+            best[j] = best[j - 1]
+            score[j] = score[j - 1]
+        j -= 1
+    best[j] = it
+    score[j] = e
+    return k + 1 if k < top else k
+
+
+@njit
 def top_engaged(
     created: np.ndarray,
     likes: np.ndarray,
@@ -221,34 +250,15 @@ def top_engaged(
     (at least one), most first, ties in item order: what a stable argsort of minus the
     engagement gave, in one pass that keeps the best ``top`` so far (``created`` is sorted).
     """
-    n = created.shape[0]
-    lo, hi = 0, n
-    while lo < hi:  # the first item created at or after ``since`` (searchsorted, left)
-        mid = (lo + hi) // 2
-        if created[mid] < since:
-            lo = mid + 1
-        else:
-            hi = mid
     top = max(top, 0)
     best = np.empty(top, dtype=np.int64)
     score = np.empty(top, dtype=np.int64)
     k = 0
-    for it in range(lo, n):
+    for it in range(first_since(created, since), created.shape[0]):
         e = likes[it] + comments[it] + forwards[it]
         if e <= 0 or (k == top and (top == 0 or e <= score[k - 1])):
             continue
-        # insert after every kept item of at least this engagement (earlier items win ties);
-        # a full list drops its last
-        j = k if k < top else top - 1
-        while j > 0 and score[j - 1] < e:
-            if j < top:
-                best[j] = best[j - 1]
-                score[j] = score[j - 1]
-            j -= 1
-        best[j] = it
-        score[j] = e
-        if k < top:
-            k += 1
+        k = _keep_top(best, score, k, top, it, e)
     return best[:k]
 
 
@@ -265,34 +275,17 @@ def top_engaged_on(
 ) -> np.ndarray:
     """:func:`top_engaged` among the items whose topic is ``on`` (a flag per topic): the
     trending channel's pool when it shows the trending list's topics (docs/ODD.md 7.18)."""
-    n = created.shape[0]
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if created[mid] < since:
-            lo = mid + 1
-        else:
-            hi = mid
     top = max(top, 0)
     best = np.empty(top, dtype=np.int64)
     score = np.empty(top, dtype=np.int64)
     k = 0
-    for it in range(lo, n):
+    for it in range(first_since(created, since), created.shape[0]):
         if not on[topic[it]]:
             continue
         e = likes[it] + comments[it] + forwards[it]
         if e <= 0 or (k == top and (top == 0 or e <= score[k - 1])):
             continue
-        j = k if k < top else top - 1
-        while j > 0 and score[j - 1] < e:
-            if j < top:
-                best[j] = best[j - 1]
-                score[j] = score[j - 1]
-            j -= 1
-        best[j] = it
-        score[j] = e
-        if k < top:
-            k += 1
+        k = _keep_top(best, score, k, top, it, e)
     return best[:k]
 
 

@@ -61,7 +61,9 @@ BEHAVIOUR_STREAMS = (
     # topics and creators (docs/ODD.md 7.18): last, so the streams above keep their seeds
     "topics",
     "creators",
-    # outlets that ride users' trends (docs/ODD.md 7.19), after every earlier stream
+    # the user follow layer (docs/ODD.md 7.19)
+    "user_follow",
+    # outlets that ride users' trends (docs/ODD.md 7.20), after every earlier stream
     "ride",
 )
 
@@ -272,6 +274,11 @@ class OpinionEcology(mesa.Model):
         """The step each of ``topics`` entered the trending list (its current spell on it), -1
         for a topic not on it (docs/ODD.md 7.18)."""
         return self.topics.trending_since(topics)
+
+    def user_follower_counts(self) -> np.ndarray:
+        """Each user's current number of user followers (int64; the user follow layer,
+        docs/ODD.md 7.19)."""
+        return np.asarray(self.networks.followers.degree, dtype=np.int64)
 
     def opinions_converged(self, tol: float = 1e-6) -> bool:
         """No pair can interact any more: clusters are further apart than epsilon and each is a point."""

@@ -101,6 +101,11 @@ ALIASES: dict[str, str] = {
         }.items()
         for name in names
     },
+    # the user follow layer (docs/ODD.md 7.19): the names the issue gave them
+    "user_follow_prob": "user_follow.like_follow_prob",
+    "user_unfollow_prob": "user_follow.unfollow_prob",
+    "user_follow_cap": "user_follow.cap",
+    "user_rewire": "user_follow.rewire",
     **{
         f"emo_{name}": f"emotion.{name}"
         for name in (
@@ -127,10 +132,16 @@ RENAMED_RULES = {
 }
 
 
-@cache
 def _rule_parameters() -> dict[str, tuple[schema.Field, tuple[str, ...]]]:
     """``"<rule field>.<parameter>"`` -> (its declaration with the rules that use it named in
-    ``rules``, those rules), over every registry."""
+    ``rules``, those rules), over every registry, as registered now (a rule registered after
+    the first Params, such as a plug-in, gets its addresses too)."""
+    return _rule_parameters_at(rules.generation)
+
+
+@cache
+def _rule_parameters_at(generation: int) -> dict[str, tuple[schema.Field, tuple[str, ...]]]:
+    """:func:`_rule_parameters` at registry ``generation`` (the cache key)."""
     out = {}
     for reg in rules.REGISTRIES.values():
         for name, (f, users) in reg.parameters().items():
@@ -338,6 +349,22 @@ class Params:
         symbol="γ",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
+    # a real network replaces a generated layer (model/edgelists.py, docs/networks.md): a path
+    # is data, not a quantity, so it has no range to sweep; its basis is the file itself
+    acquaintance_edges: str = field(
+        "",
+        group="network",
+        doc="Edge list (CSV or Parquet, columns source,target; undirected) read as the "
+        "acquaintance layer instead of the small world; '' draws the small world. n_users "
+        "must equal its users.",
+    )
+    follow_edges: str = field(
+        "",
+        group="network",
+        doc="Edge list (CSV or Parquet, columns source,target: source follows target) read as "
+        "the follow layer instead of follow_model; '' draws follow_model. n_users must equal "
+        "its users.",
+    )
     organic_reach: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
@@ -435,7 +462,7 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="outlets",
         doc="Share of the background outlets that ride users' trends (the first round(share x "
-        "n_background); docs/ODD.md 7.19; 0: none; assumption).",
+        "n_background); docs/ODD.md 7.20; 0: none; assumption).",
         sweep=(0.0, 1.0),
     )
     background_ride_delay: int = field(
@@ -444,7 +471,7 @@ class Params:
         group="outlets",
         unit="steps",
         doc="Steps a topic must have trended before the first riding background outlet joins; "
-        "the j-th joins background_ride_spacing x j steps later (docs/ODD.md 7.19; assumption).",
+        "the j-th joins background_ride_spacing x j steps later (docs/ODD.md 7.20; assumption).",
         sweep=(1, 96),
     )
     background_ride_spacing: int = field(
@@ -453,7 +480,7 @@ class Params:
         group="outlets",
         unit="steps",
         doc="Steps between the delays of consecutive riding background outlets (the talent "
-        "scramble's spread; docs/ODD.md 7.19; assumption).",
+        "scramble's spread; docs/ODD.md 7.20; assumption).",
         sweep=(0, 48),
     )
     background_ride_items: float = field(
@@ -462,7 +489,7 @@ class Params:
         group="outlets",
         unit="share of items",
         doc="Share of a riding background outlet's items published on the topics it rides "
-        "(Strategy.ride_share for them; docs/ODD.md 7.19; assumption).",
+        "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
         sweep=(0.1, 1.0),
     )
     item_hours: float = field(
@@ -1112,6 +1139,17 @@ class Params:
         "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "
         "Nyczka, Sznajd-Weron & Cislo 2012); friends are acquaintances, or anyone under "
         "peer_mixing='complete'.",
+    )
+    # --- the user follow layer (docs/ODD.md 7.19) ---
+    user_follow: Chosen = field(
+        "sasahara",
+        Options.of(rules.USER_FOLLOW),
+        coerce=rules.USER_FOLLOW.chosen,
+        value_kind=str,
+        group="belonging and churn",
+        doc="Users following and unfollowing users (docs/ODD.md 7.19): follow the author of a "
+        "liked item, unfollow a followee whose share is outside the confidence bound and "
+        "rewire (Sasahara et al. 2021); off while both of its probabilities are 0 (default).",
     )
 
     # --- behaviour, peer exchange: opinions toward content and peers (7.10, 7.11) -----------------

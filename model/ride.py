@@ -1,4 +1,4 @@
-"""Outlets that ride users' trends (docs/ODD.md 7.19).
+"""Outlets that ride users' trends (docs/ODD.md 7.20).
 
 An outlet rides when its strategy's ``ride_trends`` is on (the focal outlet) or when it is one
 of the first round(``background_ride_share`` x n_background) background outlets (the j-th of

@@ -428,6 +428,12 @@ class Schema:
 _SCHEMAS: dict[type, Schema] = {}
 
 
+def forget_schemas() -> None:
+    """Drop every kept :class:`Schema`, so the next :func:`schema_of` rebuilds it: a rule
+    registered after a schema was built adds addresses to ``Params.schema_extra``."""
+    _SCHEMAS.clear()
+
+
 def schema_of(owner: type | Schema) -> Schema:
     """The :class:`Schema` of a class declared with :func:`field` (built once and kept).
 

@@ -102,7 +102,7 @@ class Strategy:
     ride_trends: bool = field(
         False,
         group="ride",
-        doc="The outlet rides users' trends (docs/ODD.md 7.19): on each topic that has been on "
+        doc="The outlet rides users' trends (docs/ODD.md 7.20): on each topic that has been on "
         "the trending list for ride_delay steps it publishes a share ride_share of its items, "
         "replies to and forwards the topic's top user item (reply_hours each, from the "
         "publishing time) and invites that item's creator, whose next post it co-publishes to "

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.content import first_since
 from model.jit import njit
 
 if TYPE_CHECKING:
@@ -60,16 +61,8 @@ def draw_topics(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 def topic_scores(topic, created, views, comments, forwards, since, n_topics, wv, wc, wf):
     """E_k: the weighted views, comments and forwards of each topic's items created at or after
     ``since`` (``created`` is sorted, so only the window's items are read)."""
-    n = created.shape[0]
-    lo, hi = 0, n
-    while lo < hi:  # the first item created at or after ``since``
-        mid = (lo + hi) // 2
-        if created[mid] < since:
-            lo = mid + 1
-        else:
-            hi = mid
     score = np.zeros(n_topics)
-    for it in range(lo, n):
+    for it in range(first_since(created, since), created.shape[0]):
         score[topic[it]] += wv * views[it] + wc * comments[it] + wf * forwards[it]
     return score
 
@@ -86,17 +79,9 @@ def rank_topics(score: np.ndarray, size: int) -> np.ndarray:
 def best_items(topic, created, likes, comments, forwards, since, n_topics):
     """Per topic, its item created at or after ``since`` with most likes + comments + forwards
     (at least one; earlier items win ties), or -1: what a derivative post derives from."""
-    n = created.shape[0]
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if created[mid] < since:
-            lo = mid + 1
-        else:
-            hi = mid
     best = np.full(n_topics, -1, np.int64)
     score = np.zeros(n_topics, np.int64)
-    for it in range(lo, n):
+    for it in range(first_since(created, since), created.shape[0]):
         e = likes[it] + comments[it] + forwards[it]
         k = topic[it]
         if e > score[k]:

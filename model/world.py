@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from model.population import State
     from model.ride import Ride
     from model.screens import Screens
-    from model.step.records import Outbox, Views
+    from model.step.records import Outbox, Reactions, Views
     from model.strategies import Strategy
     from model.topics import Topics
 
@@ -240,6 +240,21 @@ class FollowingRule(Rule, Protocol):
         raise NotImplementedError
 
 
+class UserFollowRule(Rule, Protocol):
+    """How users follow and unfollow users: the user follow layer (docs/ODD.md 7.19)."""
+
+    def update(
+        self, world: World, t: int, v: Views, r: Reactions, inside: np.ndarray,
+        rng: np.random.Generator,
+    ) -> None:  # fmt: skip
+        """Edit the follow layer after the step's views (``inside``: each view's stance was
+        inside the viewer's confidence bound, before this step's opinion update)."""
+
+    def changes(self) -> tuple[int, int]:
+        """(follows, unfollows) of the last step."""
+        return 0, 0
+
+
 @dataclass(slots=True)
 class Rules:
     """The rules one model runs, one per registry (new instances: a rule's state is its own)."""
@@ -254,6 +269,7 @@ class Rules:
     emotion: EmotionRule
     following: FollowingRule
     feed_ranking: FeedRankingRule
+    user_follow: UserFollowRule
 
     def __getitem__(self, key: str) -> Rule:
         """The rule of registry ``key`` (a field name)."""
@@ -377,7 +393,7 @@ class World(Protocol):
     scratch: Scratch
     #: Topics, the trending list of topics and the per-topic tallies (docs/ODD.md 7.18).
     topics: Topics
-    #: The riding outlets' record (docs/ODD.md 7.19).
+    #: The riding outlets' record (docs/ODD.md 7.20).
     ride: Ride
 
     def collect(self) -> None: ...

@@ -59,9 +59,9 @@ from model.world import ForwardingParams, ForwardingRule
 # `Params` field. Elementary functions come from `model.portable`, which gives the same
 # bits on every CPU (docs/ODD.md, "Reproducibility"); the rule draws no random numbers.
 #
-# Register a rule before the session builds its first `Params`: `Params` reads the
-# catalogue of rule parameters once, so a rule registered later has no
-# `forwarding.<parameter>` address (restart the kernel after changing the declarations).
+# Registering the rule gives its parameters their `forwarding.<parameter>` addresses at
+# once, even after `Params` has been used; `REGISTRIES["forwarding"].unregister(name)` takes
+# it out again (to change its declarations, unregister it and register the new class).
 
 
 # %%

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from model.presets import DEFFUANT_ROUNDS
-from validation import figures, opinion_rules, spread_rules
+from validation import figures, opinion_rules, sasahara, spread_rules
 from validation.common import passed as _pass
 from validation.design import (
     BC_SEEDS,
@@ -330,6 +330,13 @@ RESULTS = (
         "Clifford & Sudbury 1973; Nyczka et al. 2012",
         "exit probability = rho0; q-voter ordered below p_c = (q-1)/(q-1+2^(q-1)), not above",
     ),
+    (
+        ("sasahara",),
+        "Unfollowing accelerates echo chambers",
+        "Sasahara et al. 2021",
+        "with unfollowing (q = 0.5) the follow ties segregate sooner and end with fewer "
+        "cross-cutting ties than without (q = 0) in at least 18 of 20 paired seeds",
+    ),
 )
 
 
@@ -350,6 +357,7 @@ CHECKS = (
     ("broadcast", broadcast_summary, figures.virality_figure),
     ("trees", trees_summary, figures.trees_figure),
     *spread_rules.CHECKS,
+    *sasahara.CHECKS,
 )
 
 
@@ -426,6 +434,7 @@ def write_report(
         + (opinion_rules.TEMPLATE.read_text() if extra else "")
         + "\n"
         + TEMPLATE_SPREAD.read_text()
+        + sasahara.TEMPLATE.read_text()
     )
     out.write_text(text.format(**fields))
     return verdicts

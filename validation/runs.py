@@ -27,7 +27,7 @@ from model.measures import (
     structural_virality,
 )
 from model.presets import broadcast, deffuant, independent_cascade, limited_attention
-from validation import opinion_rules
+from validation import opinion_rules, sasahara
 from validation.design import (
     BC_FORWARD,
     BC_SEEDS,
@@ -150,7 +150,7 @@ def tasks() -> list[Task]:
         out += [("cascade", cascade_run, (p, s)) for s in range(max(IC_SEEDS, IC_TESTED.get(p, 0)))]
     for fp in BC_FORWARD:
         out += [("broadcast", broadcast_run, (fp, s)) for s in range(BC_SEEDS)]
-    return out + opinion_rules.tasks() + spread_tasks()
+    return out + opinion_rules.tasks() + spread_tasks() + sasahara.tasks()
 
 
 def _run_task(item: tuple[int, Task]) -> tuple[int, dict[str, Any]]:

@@ -20,7 +20,15 @@ from functools import partial
 from typing import Any, Literal
 
 from agents.generations import GENERATIONS
-from model.measures import calibration, cascades, opinion, population, ride, topics
+from model.measures import (
+    calibration,
+    cascades,
+    follow_network,
+    opinion,
+    population,
+    ride,
+    topics,
+)
 
 #: The cohorts of the per-cohort columns, in column order.
 COHORTS: tuple[str, ...] = GENERATIONS
@@ -203,6 +211,22 @@ _DECLARED = (
     Measure("adopted_share", "population", "query",
         "Share of users who forwarded (adopted) at least one item", _SHARE, 0.0, 1.0,
         population.adopted_share, per_cohort=False, cumulative=True, experiment=False),
+    # the user follow layer (docs/ODD.md 7.19): O(ties), so on request
+    Measure("follow_discordant_share", "opinion", "query",
+        "Share of user follow ties whose follower is outside its bound of the account's opinion",
+        "share of ties", 0.0, 1.0, follow_network.discordant_share, per_cohort=False,
+        experiment=False),
+    Measure("follow_cross_share", "opinion", "query",
+        "Share of user follow ties between users on opposite sides of opinion 0",
+        "share of ties", 0.0, 1.0, follow_network.cross_share, per_cohort=False,
+        experiment=False),
+    Measure("follow_modularity", "opinion", "query",
+        "Directed modularity of the split by opinion sign over the user follow ties",
+        "modularity Q", -0.5, 1.0, follow_network.modularity, per_cohort=False,
+        experiment=False),
+    Measure("user_follow_changes", "population", "query",
+        "Follows plus unfollows of user accounts in the last step", "ties", 0.0, None,
+        follow_network.follow_changes, per_cohort=False, experiment=False),
     # ---------------------------------------------------------------- calibration targets
     # on request, at the end of a run (experiments/targets.py; docs/evidence.md, "Calibration
     # targets"): the snapshot and the experiments' columns do not carry them

@@ -1,4 +1,4 @@
-"""Measures of an outlet that rides users' trends (docs/ODD.md 7.19).
+"""Measures of an outlet that rides users' trends (docs/ODD.md 7.20).
 
 On request (``when="query"``): ``follower_gain`` is the focal outlet's followers now minus its
 followers at the step it first rode a topic (NaN if it never rode: the gain is counted from the

@@ -2,7 +2,7 @@
 
 One registry per choice (docs/ODD.md 7), each named as the Params field that chooses its rule:
 forwarding, peer mixing, initial opinion, feed choice, attention, the platform's feed ranking,
-opinion, peer choice, emotion and following; the spreading rules with memory (``threshold``,
+opinion, peer choice, emotion, following and user following; the spreading rules with memory (``threshold``,
 ``rumour``) register as forwarding rules. A rule's parameters are its own (``Settings``,
 addressed as ``opinion.contacts``).
 :func:`selected` is the one place that maps Params onto the rules a model runs, as one typed
@@ -25,6 +25,7 @@ from model.rules import (  # noqa: F401 - importing a rule module registers its 
     peer_choice,
     peer_mixing,
     spreading,
+    user_follow,
 )
 from model.rules.peer_mixing import random_matching
 from model.rules.registry import (
@@ -39,6 +40,7 @@ from model.rules.registry import (
     PEER_CHOICE,
     PEER_MIXING,
     REGISTRIES,
+    USER_FOLLOW,
     Registry,
 )
 from model.rules.spreading import PairStore
@@ -68,6 +70,7 @@ __all__ = [
     "PEER_CHOICE",
     "PEER_MIXING",
     "REGISTRIES",
+    "USER_FOLLOW",
     "PairStore",
     "Registry",
     "Rule",

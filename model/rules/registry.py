@@ -19,6 +19,17 @@ from model import schema
 from model.rules.base import Chosen, RuleSettings
 from model.schema import Field
 
+#: Incremented by every registration, so that caches over the registries' parameters
+#: (model/params.py) see a rule registered after their first use, such as a plug-in rule.
+generation = 0
+
+
+def _changed() -> None:
+    """A rule came or went: the caches over the registries' parameters must be rebuilt."""
+    global generation
+    generation += 1
+    schema.forget_schemas()
+
 
 class Registry[T]:
     """Rules registered by name under one Params choice.
@@ -52,11 +63,25 @@ class Registry[T]:
             if own is not RuleSettings:
                 own.schema_prefix = f"{self.choice}."
             self._rules[name] = cls
+            _changed()
             cls.name = name  # type: ignore[attr-defined]
             cls.Settings = own  # type: ignore[attr-defined]
             return cls
 
         return add
+
+    def unregister(self, name: str) -> None:
+        """Remove the rule ``name`` (a plug-in's or a test's), with its parameter addresses.
+
+        Raises:
+            KeyError: No rule of that name is registered.
+        """
+        if name not in self._rules:
+            raise KeyError(
+                f"{self.choice}: no rule named {name!r} (registered: {sorted(self._rules)})"
+            )
+        del self._rules[name]
+        _changed()
 
     def _check_settings(self, name: str, own: type[RuleSettings]) -> None:
         """Refuse a parameter named like an attribute of the rule's name (``params.opinion`` is
@@ -191,6 +216,7 @@ PEER_CHOICE: Registry = Registry("peer_choice")
 EMOTION: Registry = Registry("emotion")
 FOLLOWING: Registry = Registry("following")
 FEED_RANKING: Registry = Registry("feed_ranking")
+USER_FOLLOW: Registry = Registry("user_follow")
 
 #: Every registry, by the Params field that chooses its rule.
 REGISTRIES: dict[str, Registry] = {
@@ -206,6 +232,7 @@ REGISTRIES: dict[str, Registry] = {
         EMOTION,
         FOLLOWING,
         FEED_RANKING,
+        USER_FOLLOW,
     )
 }
 

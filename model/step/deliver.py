@@ -21,17 +21,20 @@ if TYPE_CHECKING:
 
 
 @njit
-def _audience_size(acq_ptr, fol_ptr, users):
-    """Pairs (sharer, recipient) over both layers: the acquaintances and followers of ``users``."""
+def _audience_size(acq_ptr, fol_start, fol_end, users):
+    """Pairs (sharer, recipient) over both layers: the acquaintances and followers of ``users``
+    (a follower row is ``fol_start[u]:fol_end[u]``: the static CSR or the dynamic layer)."""
     total = 0
     for i in range(users.shape[0]):
         u = users[i]
-        total += acq_ptr[u + 1] - acq_ptr[u] + fol_ptr[u + 1] - fol_ptr[u]
+        total += acq_ptr[u + 1] - acq_ptr[u] + fol_end[u] - fol_start[u]
     return total
 
 
 @njit
-def _reached(acq_ptr, acq_idx, fol_ptr, fol_idx, users, items, source_kind, source, draw, reach):
+def _reached(
+    acq_ptr, acq_idx, fol_start, fol_end, fol_idx, users, items, source_kind, source, draw, reach
+):
     """The shares that reach a screen: (recipient, item, sharer) of every pair whose uniform
     ``draw`` is below ``reach``, but none to the item's own author; acquaintances of all
     sharers first, then followers, each sharer's in its row's order."""
@@ -42,13 +45,14 @@ def _reached(acq_ptr, acq_idx, fol_ptr, fol_idx, users, items, source_kind, sour
     j = 0
     m = 0
     for layer in range(2):
-        ptr = acq_ptr if layer == 0 else fol_ptr
         idx = acq_idx if layer == 0 else fol_idx
         for i in range(users.shape[0]):
             u = users[i]
             item = items[i]
             author = source[item] if source_kind[item] == USER else -1
-            for e in range(ptr[u], ptr[u + 1]):
+            lo = acq_ptr[u] if layer == 0 else fol_start[u]
+            hi = acq_ptr[u + 1] if layer == 0 else fol_end[u]
+            for e in range(lo, hi):
                 r = idx[e]
                 if draw[j] < reach and r != author:
                     rec[m] = r
@@ -71,15 +75,18 @@ def deliver(world: World, t: int) -> None:
         users = np.asarray(users, dtype=np.int64)
         items = np.asarray(items, dtype=np.int64)
         net = world.networks
-        n_pairs = _audience_size(net.acq.indptr, net.followers.indptr, users)
+        # the follow layer as it is now (it changes under the user_follow rule, 7.19)
+        fol_start, fol_end, fol_idx = net.followers.spans()
+        n_pairs = _audience_size(net.acq.indptr, fol_start, fol_end, users)
         # one uniform per (sharer, recipient) pair, acquaintances of all sharers first and then
         # followers, the order the draws have always been taken in
         draw = world.streams["deliver"].random(n_pairs)
         rec, it, frm = _reached(
             net.acq.indptr,
             net.acq.indices,
-            net.followers.indptr,
-            net.followers.indices,
+            fol_start,
+            fol_end,
+            fol_idx,
             users,
             items,
             c.source_kind,

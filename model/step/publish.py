@@ -241,7 +241,7 @@ def _budget(
     :func:`poisson_inverse`'s arithmetic: the new items per outlet (``initial`` more for the
     focal outlet), with the balance, hours spent and items published updated in place; returns
     them and the follow-ups per outlet. ``ride_hours`` are the hours each outlet's riding
-    engagements take this step (docs/ODD.md 7.19; 0.0 when it does not ride, which leaves
+    engagements take this step (docs/ODD.md 7.20; 0.0 when it does not ride, which leaves
     every sum the same bits)."""
     n = balance.shape[0]
     fu = np.zeros(n, dtype=np.int64)
@@ -286,7 +286,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
     # balance; the conversation's share is set aside for the respond phase (its unused hours
     # stay in the balance for the next step's publishing), the follow-ups released now are
     # paid at item_hours each, and the rest buys Poisson(hours / item_hours) new items
-    # outlets that ride users' trends (docs/ODD.md 7.19): what they engage this step is
+    # outlets that ride users' trends (docs/ODD.md 7.20): what they engage this step is
     # decided first, so that its hours come out of this step's publishing time
     pl = ride.plan(world, t)
     ride_hours = pl.hours(p.reply_hours) if pl is not None else np.zeros(world.n_outlets)

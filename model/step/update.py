@@ -9,7 +9,8 @@ seen by distrusting viewers); belonging
 (fatigue); the exposure-based echo chamber tallies; peer trust; emotion; belonging decay and
 belonging from community contact; rounds of peer influence by the opinion rule (by default Deffuant exchange
 between disjoint pairs the peer-choice and peer-mixing rules choose); emotion and following by their rules (by default relaxation, and
-churn from the focal outlet: low belonging and trust, or overload); clipping to the state's
+churn from the focal outlet: low belonging and trust, or overload); users following and
+unfollowing users by the user follow rule (7.19; off by default); clipping to the state's
 bounds.
 
 The arithmetic runs in compiled kernels (:mod:`model.jit`), one per part, each a loop over the
@@ -421,6 +422,8 @@ def update(world: World, t: int, v: Views, r: Reactions) -> None:
     # following: churn (the unfollow hazard rises as belonging and trust fall, and with
     # overload), or a voter rule (model/rules/following.py)
     world.rules.following.update(world, world.streams["update"])
+    # users follow the authors of liked items and unfollow discordant followees (7.19)
+    world.rules.user_follow.update(world, t, v, r, inside, world.streams["user_follow"])
     clip_state(world)
 
 

@@ -167,6 +167,52 @@ def _feed_ranking(rule, m, rng):
     return (f,)
 
 
+def _user_follow(rule, m, rng):
+    """Views of followees' items (half liked, half outside the bound): the layer stays a set
+    of ties without self-ties or repeats, its followee counts match it, and the tallies count
+    the changes."""
+    from model.content import USER
+    from model.step.records import Reactions, Views
+
+    local = np.random.default_rng(3)
+    fol = m.networks.followers
+    before = fol.csr() if hasattr(fol, "csr") else fol
+    owner, follower = before.row_owner(), before.indices
+    pick = local.integers(0, len(follower), size=400)
+    users = follower[pick].astype(np.int64)
+    c = m.content
+    user_items = np.flatnonzero(c.source_kind == USER)
+    assert len(user_items) > 0, "the world has no user items to view"
+    items = user_items[local.integers(0, len(user_items), size=400)]
+    v = Views(
+        user=users,
+        item=items,
+        chan=np.zeros(400, np.int8),
+        source_user=owner[pick].astype(np.int64),
+    )
+    f = np.zeros(400)
+    b = local.random(400) < 0.5
+    e = np.zeros(0, np.int64)
+    r = Reactions(
+        res=f, trust=f, focal=b & False, outlet=b & False, like=b, comment=b & False,
+        forward=b & False, emotion=f, proof=f, comment_idx=e, critical=b[:0], uncivil=b[:0],
+    )  # fmt: skip
+    inside = local.random(400) < 0.5
+    rule.update(m, m.steps, v, r, inside, rng)
+    fol = m.networks.followers
+    after = fol.csr() if hasattr(fol, "csr") else fol
+    own, idx = after.row_owner().astype(np.int64), after.indices.astype(np.int64)
+    assert (own != idx).all(), "a self-tie"
+    assert len(np.unique(own * m.n_users + idx)) == len(idx), "a repeated tie"
+    if hasattr(fol, "out_degree"):
+        np.testing.assert_array_equal(fol.out_degree, np.bincount(idx, minlength=m.n_users))
+    follows, unfollows = rule.changes()
+    if rule.name == "sasahara":
+        assert follows > 0 and unfollows > 0, "half the views liked or discordant changed nothing"
+    assert after.n_edges == before.n_edges + follows - unfollows
+    return own, idx
+
+
 #: Registry key -> (the stream the phase hands the rule, the contract check).
 CASES = {
     "forwarding": ("streams[react]", _forwarding),
@@ -179,6 +225,7 @@ CASES = {
     "emotion": ("streams[emotion]", _emotion),
     "following": ("streams[update]", _following),
     "feed_ranking": ("streams[attend]", _feed_ranking),
+    "user_follow": ("streams[user_follow]", _user_follow),
 }
 
 RULES = [(key, name) for key, reg in REGISTRIES.items() for name in reg.names()]
@@ -190,6 +237,7 @@ SETTINGS = {
     ("emotion", "collective"): {"noise_v": 0.05, "noise_a": 0.05, "coupling_v": 0.3},
     ("following", "q_voter"): {"voter_p": 0.2},
     ("following", "engagement"): {"churn_prob": 0.5},
+    ("user_follow", "sasahara"): {"like_follow_prob": 0.5, "unfollow_prob": 0.5},
 }
 
 

@@ -295,12 +295,15 @@ def test_reached_shares_by_hand():
     c = _store([OUTLET, USER], [0, 3])
     acq_ptr, acq_idx = np.array([0, 2, 2, 3, 3]), np.array([1, 2, 0], np.int32)
     fol_ptr, fol_idx = np.array([0, 1, 1, 2, 2]), np.array([3, 1], np.int32)
+    # a follower row is fol_start[u]:fol_end[u] (the CSR's indptr, or the dynamic layer's spans)
+    fol_start, fol_end = fol_ptr[:-1], fol_ptr[1:]
     users, items = np.array([0, 2]), np.array([1, 0])
-    assert deliver_mod._audience_size(acq_ptr, fol_ptr, users) == 5
+    assert deliver_mod._audience_size(acq_ptr, fol_start, fol_end, users) == 5
     draw = np.array([0.1, 0.9, 0.2, 0.3, 0.4])
     rec, it, frm = deliver_mod._reached(
-        acq_ptr, acq_idx, fol_ptr, fol_idx, users, items, c.source_kind, c.source, draw, 0.5
-    )
+        acq_ptr, acq_idx, fol_start, fol_end, fol_idx, users, items, c.source_kind, c.source,
+        draw, 0.5,
+    )  # fmt: skip
     assert rec.tolist() == [1, 0, 1] and it.tolist() == [1, 0, 0] and frm.tolist() == [0, 2, 2]
 
 

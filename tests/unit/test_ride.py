@@ -1,4 +1,4 @@
-"""Outlets that ride users' trends (model/ride.py, docs/ODD.md 7.19).
+"""Outlets that ride users' trends (model/ride.py, docs/ODD.md 7.20).
 
 Hand-computed cases for the staff cost of riding (the budget kernel), the delay (which topics an
 outlet rides at a step), the creator item of a topic and the two measures; on a seeded model,

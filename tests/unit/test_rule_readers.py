@@ -259,3 +259,19 @@ def test_the_registry_refuses_a_rule_that_reads_its_own_choice():
 def test_every_field_a_rule_reads_is_a_params_field():
     fields = {f.name for f in dataclasses.fields(Params)}
     assert set(registry.readers()) <= fields
+
+
+def test_a_rule_registered_after_the_first_params_gets_its_parameter_addresses():
+    """A plug-in rule registered once Params has been used (the parameter cache is filled) is
+    addressable by ``forwarding.<parameter>`` and listed by ``Params.spec()``; the cache used to
+    keep the registries as they were at the first use, so the address was refused."""
+    Params()  # fills the cache of rule parameters
+    reg = REGISTRIES["forwarding"]
+    reg.register("plugin_test")(_rule(_settings("plugin_gain", 10)))
+    try:
+        p = Params(**{"forwarding": "plugin_test", "forwarding.plugin_gain": 3})
+        assert p.forwarding.settings.plugin_gain == 3
+        assert "forwarding.plugin_gain" in Params.spec()
+    finally:
+        reg.unregister("plugin_test")
+    assert "forwarding.plugin_gain" not in Params.spec()

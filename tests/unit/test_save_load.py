@@ -77,7 +77,7 @@ CASES = {
         creator=3,
         creator_appeal=20.0,
     ),  # fmt: skip
-    # outlets that ride users' trends, the focal one and two background ones (docs/ODD.md 7.19)
+    # outlets that ride users' trends, the focal one and two background ones (docs/ODD.md 7.20)
     "ride": Params(
         n_users=SMALL,
         steps=8,
@@ -93,6 +93,11 @@ CASES = {
         creator=3,
         creator_appeal=20.0,
     ),  # fmt: skip
+    # the dynamic user follow layer (its pool, row bounds and tallies) and the static rule
+    "user_follow-on": Params(
+        n_users=SMALL, steps=8, user_follow_prob=0.3, user_unfollow_prob=0.5, user_rewire="repost"
+    ),
+    "user_follow-static": Params(n_users=SMALL, steps=8, user_follow="static"),
     **_preset_params(),
 }
 

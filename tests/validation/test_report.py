@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from model.measures import fit_power_law
+from tests.validation.test_sasahara import fake_rows as sasahara_rows
 from validation import runs
 from validation.report import cascade_summary, write_report
 from validation.theory import chain_virality, star_virality
@@ -100,6 +101,7 @@ def _spread_results():
         "qvoter": [
             {"p": p, "seed": 0, "m": 0.7 if p < 0.27 else 0.03} for p in (*sr.QV_P, pc, pc_hi)
         ],
+        "sasahara": sasahara_rows(),
     }
 
 
@@ -107,7 +109,7 @@ def test_write_report_fills_every_field_and_draws_every_figure(tmp_path):
     out = tmp_path / "docs" / "validation.md"
     verdicts = write_report(_results(), 0.0, 2, out)
     text = out.read_text()
-    assert len(verdicts) == 8 + 7
+    assert len(verdicts) == 8 + 7 + 1
     assert all(v.endswith(("PASS", "FAIL")) for v in verdicts)
     for v in verdicts:
         assert f"- {v}" in text
@@ -115,7 +117,7 @@ def test_write_report_fills_every_field_and_draws_every_figure(tmp_path):
         assert re.search(rf"^## {n}\. ", text, re.MULTILINE)
     assert "{" not in text and "}" not in text
     assert "python -m validation" in text
-    spread = ("threshold", "rumour", "collective_emotions", "voter", "qvoter")
+    spread = ("threshold", "rumour", "collective_emotions", "voter", "qvoter", "sasahara")
     for name in ("deffuant", "cascade", "popularity", "virality", "trees", *spread):
         assert (tmp_path / "docs" / "figures" / f"validation_{name}.png").stat().st_size > 1000
         assert f"figures/validation_{name}.png" in text
