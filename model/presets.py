@@ -438,6 +438,8 @@ def viral_creator(
     n = _as("n_users", "n_users", n_users)
     d = _arg("days", days)
     st = _as("strategy", "strategy", strategy)
+    # the user follow rule's own parameter, by its address (docs/ODD.md 7.19)
+    rule: dict[str, Any] = {"user_follow.like_follow_prob": 0.05}
     return Params(
         n_users=n,
         mix_post00=0.40,
@@ -470,8 +472,7 @@ def viral_creator(
         derivative_share=0.25,
         follow_model="erdos_renyi",
         steps=24 * d,
-        # the user follow rule's own parameter, by its address (docs/ODD.md 7.19)
-        **{"user_follow.like_follow_prob": 0.05},
+        **rule,
     )
 
 
