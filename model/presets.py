@@ -22,8 +22,9 @@ The canonical presets stop by themselves: :func:`deffuant` when no pair can inte
 spread any more (``stop_when="extinct"``). :func:`limited_attention` is a stationary process
 with no absorbing state (new items keep arriving), so it stops at its horizon.
 
-The scenario presets (:func:`viral_moment`, :func:`music_community`) are starting points for
-researchers, with every mechanism on; their values are scenario assumptions, documented below.
+The scenario presets (:func:`viral_moment`, :func:`music_community`, :func:`viral_creator`) are
+starting points for researchers, with every mechanism on; their values are scenario
+assumptions, documented below.
 :data:`PRESETS` maps each name to its function (every argument has a default) for the viewer.
 
 This file is long because each preset is a reduction of the one engine to a published model
