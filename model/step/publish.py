@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import jit, ride
+from model import jit
 from model.content import OUTLET, USER
 from model.jit import njit
 from model.sampling import bernoulli_subset
+from model.step import ride
 from model.step.records import Sessions
 from model.topics import best_items, draw_topics, topics_on
 

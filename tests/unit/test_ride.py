@@ -1,4 +1,4 @@
-"""Outlets that ride users' trends (model/ride.py, docs/ODD.md 7.20).
+"""Outlets that ride users' trends (model/ride.py, model/step/ride.py, docs/ODD.md 7.20).
 
 Hand-computed cases for the staff cost of riding (the budget kernel), the delay (which topics an
 outlet rides at a step), the creator item of a topic and the two measures; on a seeded model,
@@ -15,8 +15,9 @@ import pytest
 from model import OpinionEcology, Params, Strategy
 from model.content import OUTLET, USER
 from model.measures import ride as ride_measures
-from model.ride import Ride, creator_items, ridden_topics, settings
+from model.ride import Ride, creator_items, ridden_topics
 from model.step.publish import _budget
+from model.step.ride import settings
 
 RIDER = Strategy(ride_trends=True, ride_delay=3, ride_share=0.6)
 
