@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import gc
 import io
+import math
 import re
 import subprocess
 import sys
@@ -26,7 +27,6 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
-from solara.components.file_download import FileDownloadWidget
 
 from agents.generations import GENERATIONS
 from model import OpinionEcology, Params, Strategy
@@ -34,6 +34,7 @@ from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
 from viewer.controls import make_controls, strategy_spec
+from viewer.download import DownloadWidget
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, timeseries_frame, user_record
 from viewer.labels import label_of
 from viewer.network_view import COLOR_BY, node_values
@@ -136,6 +137,8 @@ VIEWER_LAYERS = (
     "charts",
     "table",
     "exports",
+    "download",
+    "busy",
     "render",
     "panels",
     "page",
@@ -447,14 +450,23 @@ def test_number_fields_take_exact_values(viewer):
     assert number_field(rc, "steps").v_model == "720"
     type_number(rc, "epsilon", "abc")
     assert "epsilon='abc' is not a number; allowed [0.001, 2.0]" in alert(rc, "oe-error")
+    for text in ("nan", "inf", "1e400"):  # never sent to the widgets (invalid JSON there)
+        type_number(rc, "epsilon", text)
+        assert f"epsilon={text!r} is not a number; allowed" in alert(rc, "oe-error")
+        assert math.isfinite(float(slider(rc, "Confidence").v_model))
     type_number(rc, "epsilon", "9")
     assert "epsilon=9.0 is out of range" in alert(rc, "oe-error")
     type_number(rc, "n_users", "10.5")
     assert "is not an integer" in alert(rc, "oe-error")
     # the play and render intervals show their values, and take typed ones
     assert slider(rc, "Play interval (ms): 20")
+    type_number(rc, "render_interval", "abc")  # its own message, which blocks no Reset
+    assert "render_interval='abc' is not an integer" in alert(
+        rc, "oe-interval-error-render_interval"
+    )
     type_number(rc, "render_interval", "5")
     assert slider(rc, "Render interval (steps): 5")
+    assert not rc.find(vw.Alert, class_="oe-interval-error-render_interval").widgets
     type_number(rc, "epsilon", "0.25")
     assert not rc.find(vw.Alert, class_="oe-error").widgets
     steps = model.value.steps
@@ -599,7 +611,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     cmp = StrategyComparison(n_users=N, seed=3)
     cmp.step()
     assert set(timeseries_frame(cmp)["arm"]) == set(cmp.arms)
-    downloads = {w.filename for w in rc.find(FileDownloadWidget).widgets}
+    downloads = {w.filename for w in rc.find(DownloadWidget).widgets}
     assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
     assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
     # the experiment spec of the running setting loads and builds the same Params
@@ -794,6 +806,15 @@ def test_page_address_settings():
     assert kw["strategies"] == ("one_way", "scenario")
     assert kw["params"].record_cascades == "all"
     assert settings_from_query("")[0] == {"params": Params(), "seed": DEFAULT_SEED}
+    # a custom strategy as one side of a comparison (issue 21, 4.9): compare=1 with a strategy
+    # compares one-way against it; compare= names it custom; the link writes it back
+    custom = Strategy.preset("one_way").replace(name="custom", reply_share=0.3)
+    kw, _ = settings_from_query("compare=1&strategy.reply_share=0.3")
+    assert kw["strategies"] == ("one_way", custom) and kw["params"].strategy == custom
+    assert query_of(kw) == "strategy.reply_share=0.3&compare=one_way,custom"
+    assert settings_from_query(query_of(kw))[0] == kw
+    kw, _ = settings_from_query("compare=custom,interactive&strategy=scenario")
+    assert kw["strategies"] == ("scenario", "interactive")
     refused = {
         "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
         "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 5000000]",
@@ -801,7 +822,7 @@ def test_page_address_settings():
         "seed=x": "seed='x' in the page address: seed must be a non-negative integer",
         "compare=one_way,bogus": "compare='one_way,bogus' in the page address: unknown strategy",
         "n_users=1&n_users=2": "n_users appears more than once in the page address",
-        "strategy=interactive&compare=1": "gives both strategy= and compare=",
+        "strategy.reply_share=0.3&compare=one_way,interactive": "that compare= does not use",
         "compare=maybe": "use 1, 0 or two strategies",
         "preset=nope": "preset='nope' in the page address is not allowed; choose one of",
     }
@@ -840,3 +861,32 @@ def test_every_label_names_a_parameter_or_a_strategy_switch():
 
     stale = sorted(set(LABELS) - set(Params.spec()) - set(Strategy.spec()))
     assert stale == []
+
+
+def _ink_at_border(png: bytes) -> list[str]:
+    """The edges of an image with non-white pixels (text cut off by the figure's edge)."""
+    import PIL.Image
+
+    a = np.asarray(PIL.Image.open(io.BytesIO(png)).convert("L"))
+    edges = {"left": a[:, 0], "right": a[:, -1], "top": a[0, :], "bottom": a[-1, :]}
+    return [k for k, v in edges.items() if (v < 200).any()]
+
+
+def test_axis_labels_stay_inside_when_the_axes_grow():
+    """Issue 21, 4.4: the CCDF's "P(S >= s)" and its tick "1000", and the opinion panel's
+    "density", stayed where the first layout put them; when wider tick labels came with grown
+    axes, they were cut off at the figure's edge. Every limit the views reach keeps all text
+    inside (no ink on the image's border)."""
+    from viewer.charts import CcdfView, OpinionView
+
+    view = CcdfView(["interactive"])
+    for right in (10.0, 100.0, 1000.0, 1e4, 1e5):
+        for bottom in (0.1, 0.01, 1e-3, 1e-4, 1e-5):
+            view.live.set_limits(view.ax, x=(1.0, right), y=(bottom, 1.3))
+            assert _ink_at_border(view.live.png()) == [], (right, bottom)
+    for labels in (["one_way"], ["A: one_way", "B: interactive"]):
+        opinions = OpinionView(labels)
+        for top in (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0):
+            for ax in opinions.axes.values():
+                opinions.live.set_limits(ax, y=(0.0, top))
+            assert _ink_at_border(opinions.live.png()) == [], (labels, top)

@@ -59,9 +59,16 @@ def strategy_spec() -> dict[str, dict[str, Any]]:
 
 
 def _number(text: str, kind: type) -> Any:
-    """``text`` as an int or float; an int may be written as an exact float (``1e4``)."""
+    """``text`` as an int or float; an int may be written as an exact float (``1e4``).
+
+    NaN and infinity are no numbers here: ``float`` reads "nan", "inf" and "1e400", and a
+    non-finite value sent to the browser's widgets is invalid JSON there.
+    """
     if kind is float:
-        return float(text)
+        x = float(text)
+        if not math.isfinite(x):
+            raise ValueError(text)
+        return x
     try:
         return int(text)
     except ValueError:
@@ -155,6 +162,12 @@ def make_controls(spec: dict[str, dict[str, Any]] | None = None) -> dict[str, li
     return groups
 
 
+#: A number that the page bumps to redraw every number field ("Back to the running model"): a
+#: field keeps the refused text typed into it while the value it is given stays the same, so a
+#: fresh field (keyed by this number) shows the value again.
+FIELD_REVISION = solara.create_context(0)
+
+
 def _ok(value: Any, kind: type) -> bool:
     """Whether ``value`` can sit on a slider of ``kind`` (not a refused text)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -174,6 +187,8 @@ def NumberField(
     ``on_change``, where the page checks it with the model's own message.
     """
 
+    revision = solara.use_context(FIELD_REVISION)
+
     def typed(text: str | None) -> None:
         try:
             on_change(name, parse_number(name, text or "", meta))
@@ -188,7 +203,7 @@ def NumberField(
         dense=True,
         classes=["oe-number", f"oe-number-{name}"],
         style={"flex": "0 0 84px", "max-width": "84px"},
-    )
+    ).key(f"number-{name}-{revision}")
 
 
 @solara.component
@@ -230,7 +245,7 @@ def ParamControl(
             with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
                 shown = value if _ok(value, meta["kind"]) else meta["default"]
                 with solara.Column(
-                    gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+                    gap="0px", style={"flex": "1 1 0", "min-width": "0"}, classes=["oe-slider"]
                 ):
                     _slider(control, label, shown, set_value)
                 NumberField(name, meta, value, on_change, on_error)
@@ -329,7 +344,8 @@ def GroupControls(
     )
     if not open_:
         return
-    with solara.Column(gap="0px", style={"padding-left": "8px"}):
+    # not indented: every slider of the page has one length
+    with solara.Column(gap="0px"):
         for c in key:
             ParamControl(c, values[c.name], on_change, on_error)
         if rest:

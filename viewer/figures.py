@@ -54,11 +54,14 @@ class LiveFigure:
         fig.set_dpi(dpi)
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
-        if fig.get_layout_engine() is not None:
+        #: Whether the figure has a layout engine, run again when text leaves the figure.
+        self.laid_out = fig.get_layout_engine() is not None
+        if self.laid_out:
             # Lay the figure out once (constrained layout keeps labels and legends inside it)
             # and freeze it: re-running the layout at every full draw moves the axes a little
             # each time, so a full redraw would no longer match the frames drawn over the
-            # background.
+            # background. It is run again only when wider tick labels (grown axes) push text
+            # out of the figure (see png).
             self.canvas.draw()
             fig.set_layout_engine("none")
         self.moving: list[Artist] = []
@@ -89,10 +92,24 @@ class LiveFigure:
             ax.set_ylim(*y)
             self.invalidate()
 
+    def _text_outside(self) -> bool:
+        """Whether a drawn axes' labels or tick labels reach past the figure's edge."""
+        renderer = self.canvas.get_renderer()
+        w, h = self.canvas.get_width_height()
+        for ax in self.fig.axes:
+            box = ax.get_tightbbox(renderer)
+            if box is not None and (box.x0 < 0 or box.y0 < 0 or box.x1 > w or box.y1 > h):
+                return True
+        return False
+
     def png(self) -> bytes:
         """The current frame as PNG bytes."""
         if self._background is None:
             self.canvas.draw()  # skips the moving artists
+            if self.laid_out and self._text_outside():
+                self.fig.set_layout_engine("constrained")
+                self.canvas.draw()
+                self.fig.set_layout_engine("none")
             self._background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.full_draws += 1
         else:

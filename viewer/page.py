@@ -22,6 +22,7 @@ from mesa.visualization.utils import force_update, update_counter
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
 from viewer.controls import (
+    FIELD_REVISION,
     Control,
     GroupControls,
     ParamControl,
@@ -40,9 +41,12 @@ from viewer.panels import (
 )
 from viewer.render import render_views
 from viewer.settings import (
+    CUSTOM,
     DEFAULTS_PRESET,
+    arm_names,
     first_model,
     preset_registry,
+    resolve_arms,
     validate,
     values_of,
 )
@@ -52,7 +56,10 @@ from viewer.table import TABLE_CAPTION
 #: another on narrow screens, images never wider than they are drawn (no upscaling) and
 #: shrunk only when the screen is narrower, the table scrolling in its own box. The page is
 #: capped at the window's width (less its padding and a scroll bar): without the cap, the
-#: widest content set the width of solara's layout and the page scrolled sideways.
+#: widest content set the width of solara's layout and the page scrolled sideways. In the
+#: controls, long labels wrap (Vuetify keeps a label on one line, past its card), every slider
+#: takes the width its number field leaves (flex basis 0, so all have one length) and keeps
+#: 10 px at each end, so a thumb at either end stays off the card's edge and its number field.
 PAGE_CSS = """
 .oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;
   max-width: calc(100vw - 40px)}
@@ -68,7 +75,12 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 @media (max-width: 1100px) {.oe-controls {flex-basis: 290px; width: 290px}}
 .oe-slider .v-input--horizontal {grid-template-areas: "prepend" "control";
   grid-template-columns: 1fr; grid-template-rows: auto auto}
-.oe-slider .v-input__prepend {margin: 4px 0 -10px 0}
+.oe-slider .v-input__prepend {margin: 4px 0 -10px 0; min-width: 0; max-width: 100%}
+.oe-controls .v-label {white-space: normal; overflow: visible; text-overflow: clip;
+  overflow-wrap: anywhere; max-width: 100%; line-height: 1.25}
+.oe-controls .v-card {overflow: hidden}
+.oe-control, .oe-interval {min-width: 0; max-width: 100%}
+.oe-slider .v-slider.v-input--horizontal {margin-inline: 10px}
 .oe-slider .v-input__details, .oe-control .v-switch .v-input__details {display: none}
 .oe-number .v-field__input {padding-top: 2px; padding-bottom: 2px; min-height: 34px}
 """
@@ -176,7 +188,10 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     seed_text = solara.use_reactive(str(initial.seed))
     preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
-    arm_strategies = solara.use_reactive(getattr(initial, "strategies", DEFAULT_COMPARISON))
+    # the A/B selects: preset names, or CUSTOM for the Strategy card's strategy
+    arm_strategies = solara.use_reactive(
+        arm_names(getattr(initial, "strategies", DEFAULT_COMPARISON))
+    )
     error = solara.use_reactive(None)
     # why the page address was ignored: shown until the next change, never blocks Reset
     address_error = solara.use_reactive(initial_error)
@@ -184,6 +199,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     playing = solara.use_reactive(False)
+    field_revision = solara.use_reactive(0)  # bumped to redraw the number fields
+    resets = solara.use_reactive(0)  # Reset clicks handled (ends the busy indicator)
     frames = solara.use_memo(lambda: {"drawn": 0}, [])
     controls = solara.use_memo(make_controls, [])
     presets = solara.use_memo(preset_registry, [])
@@ -226,6 +243,12 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
 
     def on_reset() -> None:
         """Rebuild from the pending settings; refused while one of them is refused."""
+        try:
+            rebuild()
+        finally:
+            resets.set(resets.value + 1)
+
+    def rebuild() -> None:
         address_error.set(None)
         if error.value is not None:
             return  # the message stays up and says so; the running model stays
@@ -244,16 +267,18 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         values.set(values_of(m.params))
         seed_text.set(str(m.seed))
         compare.set(isinstance(m, StrategyComparison))
-        arm_strategies.set(getattr(m, "strategies", arm_strategies.value))
+        if isinstance(m, StrategyComparison):
+            arm_strategies.set(arm_names(m.strategies))
         error.set(None)
         reset_kwargs.set(build_kwargs(m))
+        field_revision.set(field_revision.value + 1)  # drop refused text from the fields
 
     def on_compare(on: bool) -> None:
         """Compare the running model's settings at once; pending changes still wait for Reset."""
         m = model.value
         kwargs: dict[str, Any] = {"params": m.params, "seed": m.seed}
         if on:
-            kwargs["strategies"] = arm_strategies.value
+            kwargs["strategies"] = resolve_arms(arm_strategies.value, m.params.strategy)
         try:
             new_model = build_model(kwargs)
         except (TypeError, ValueError) as e:
@@ -272,6 +297,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     running_kwargs = build_kwargs(model.value)
     pending = running_kwargs != reset_kwargs.value
 
+    solara.provide_context(FIELD_REVISION, field_revision.value)
     solara.Title("Opinion Ecology")
     solara.Style(PAGE_CSS)
     with solara.AppBar():
@@ -281,12 +307,12 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     # drawer is configured with Vuetify 2 props, and on ipyvuetify 3 it overlays the views.
     with solara.Div(classes=["oe-main"]):
         with solara.Column(classes=["oe-controls"]):
-            with solara.Card("Controls", margin=0):
-                IntervalControl("Play interval (ms)", "play_interval", play_interval, on_error)
-                IntervalControl(
-                    "Render interval (steps)", "render_interval", render_interval, on_error
+            with solara.Card("Controls", margin=0, classes=["oe-card-controls"]):
+                IntervalControl("Play interval (ms)", "play_interval", play_interval)
+                IntervalControl("Render interval (steps)", "render_interval", render_interval)
+                Controller(
+                    model, playing, play_interval, render_interval, on_reset, frames, resets.value
                 )
-                Controller(model, playing, play_interval, render_interval, on_reset, frames)
             with solara.Card("Scenario", margin=0):
                 if address_error.value and not error.value:
                     Message("error", address_error.value, "oe-error")
@@ -328,13 +354,17 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     for i, arm in enumerate("AB"):
                         solara.Select(
                             f"Strategy {arm}",
-                            values=list(STRATEGY_PRESETS),
+                            values=[*STRATEGY_PRESETS, CUSTOM],
                             value=arm_strategies.value[i],
                             on_value=lambda v, i=i: on_arm(i, v),
+                            classes=[f"oe-arm-{arm.lower()}"],
                         )
-            if not compare.value:
-                with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
-                    StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
+                    solara.Text(
+                        f"{CUSTOM} is the strategy set in the Strategy card below.",
+                        style={"font-size": "0.8em", "color": "#555"},
+                    )
+            with solara.Card("Strategy", margin=0, classes=["oe-card-strategy"]):
+                StrategyPanel(controls.get("strategy", []), values.value, on_param, on_error)
             with solara.Card("Parameters", margin=0):
                 for group, group_controls in controls.items():
                     if group != "strategy":
@@ -343,7 +373,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 ScenarioLink(running_kwargs)
                 Exports(model.value, color_by.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
-                Inspector(model.value)
+                Inspector(model.value, playing.value)
         with solara.Column(classes=["oe-views"]):
             Views(model.value, color_by, frames)
 

@@ -12,14 +12,16 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from viewer.arms import arms_of, build_kwargs
+from viewer.busy import RUN_BUTTON, BusyIndicator
 from viewer.controls import NumberField
+from viewer.download import DownloadButton
 from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
 from viewer.render import render_views
 from viewer.settings import query_of
@@ -44,24 +46,34 @@ INTERVALS = {
 
 
 @solara.component
-def IntervalControl(
-    label: str, name: str, value: solara.Reactive[int], on_error: Callable[[str], None]
-) -> None:
-    """A slider and a number field for the play or render interval, showing its value."""
+def IntervalControl(label: str, name: str, value: solara.Reactive[int]) -> None:
+    """A slider and a number field for the play or render interval, showing its value.
+
+    A typo shows its message under the field: the intervals are no model setting, so they
+    never block Reset (the model's refusals, in the Scenario card, do).
+    """
     meta = {**INTERVALS[name], "choices": None, "doc": label}
+    problem, set_problem = solara.use_state(cast(str | None, None))
 
     def set_value(_: str, v: Any) -> None:
         if meta["lo"] <= v <= meta["hi"]:
             value.set(int(v))
+            set_problem(None)
         else:
-            on_error(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
+            set_problem(f"{name}={v!r} is out of range [{meta['lo']}, {meta['hi']}]")
 
-    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+    with solara.Row(
+        gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}, classes=["oe-interval"]
+    ):
         with solara.Column(
-            gap="0px", style={"flex": "1 1 auto", "min-width": "0"}, classes=["oe-slider"]
+            gap="0px", style={"flex": "1 1 0", "min-width": "0"}, classes=["oe-slider"]
         ):
             solara.SliderInt(f"{label}: {value.value}", value=value, min=meta["lo"], max=meta["hi"])
-        NumberField(name, meta, value.value, set_value, on_error)
+        NumberField(name, meta, value.value, set_value, set_problem)
+    if problem:
+        Message(
+            "error", f"{problem}; the interval stays {value.value}.", f"oe-interval-error-{name}"
+        )
 
 
 @solara.component
@@ -72,6 +84,7 @@ def Controller(
     render_interval: solara.Reactive[int],
     on_reset: Callable[[], None],
     frames: dict[str, int] | None = None,
+    resets: int = 0,
 ) -> None:
     """Reset, Play/Pause and Step, as Mesa's ``ModelController`` draws them.
 
@@ -87,6 +100,10 @@ def Controller(
     page kept showing the old model while the comparison ran unseen, and solara gave up with
     "Too many renders triggered". Mesa's controller, keyed to its model, also left its old
     thread stepping. A loop that finds a newer loop started (Play pressed again) ends.
+
+    A click on Reset or Step shows a busy indicator in the browser at once
+    (:func:`viewer.busy.BusyIndicator`); it goes when the step counter's tick, the model or
+    ``resets`` (the page's count of Reset clicks handled, refused ones included) changes.
     """
     update_counter.get()
     loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
@@ -131,7 +148,7 @@ def Controller(
 
     running = model.value.running
     with solara.Row(justify="space-between"):
-        solara.Button(label="Reset", color="primary", on_click=on_reset)
+        solara.Button(label="Reset", color="primary", on_click=on_reset, classes=[RUN_BUTTON])
         solara.Button(
             label="❚❚" if playing.value else "▶",
             color="primary",
@@ -139,8 +156,13 @@ def Controller(
             disabled=not running and not playing.value,
         )
         solara.Button(
-            label="Step", color="primary", on_click=step, disabled=playing.value or not running
+            label="Step",
+            color="primary",
+            on_click=step,
+            disabled=playing.value or not running,
+            classes=[RUN_BUTTON],
         )
+    BusyIndicator(f"{update_counter.value}-{id(model.value)}-{resets}")
 
 
 @solara.component
@@ -169,35 +191,51 @@ def Exports(model: mesa.Model, color_by: str) -> None:
 
     solara.Text("Time series of every step measure:")
     with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: csv_bytes(model), "timeseries.csv", label="CSV")
-        solara.FileDownload(lambda: parquet_bytes(model), "timeseries.parquet", label="Parquet")
+        DownloadButton(lambda: csv_bytes(model), "timeseries.csv", "CSV", "text/csv")
+        DownloadButton(lambda: parquet_bytes(model), "timeseries.parquet", "Parquet")
     solara.Text("Figures (PNG, as shown):")
     arms = list(arms_of(model))
     keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
     with solara.Row(style={"flex-wrap": "wrap"}):
         for key in keys:
             name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
-            solara.FileDownload(figure(key), f"{name}.png", label=name, mime_type="image/png")
+            DownloadButton(figure(key), f"{name}.png", name, "image/png")
     solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
-    solara.FileDownload(
-        lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", label="spec TOML"
-    )
+    DownloadButton(lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", "spec TOML")
 
 
 @solara.component
-def Inspector(model: mesa.Model) -> None:
-    """One user's state and recent views, read when asked (not every frame)."""
+def Inspector(model: mesa.Model, playing: bool = False) -> None:
+    """One user's state and recent views, stamped with the step they show.
+
+    The record follows the model: it is read again after each Step and Reset (not every
+    frame of Play, when the view log may be long: it says so and refreshes on pause).
+    """
+    update_counter.get()
     arms = arms_of(model)
     user_text, set_user_text = solara.use_state("0")
-    shown, set_shown = solara.use_state(None)
-    problem, set_problem = solara.use_state(None)
+    user, set_user = solara.use_state(cast(int | None, None))
+    problem, set_problem = solara.use_state(cast(str | None, None))
+    steps = model.steps
+
+    def read() -> tuple[int, dict[str, dict[str, Any]]] | str | None:
+        if user is None:
+            return None
+        try:
+            return steps, {label: user_record(m, user) for label, m in arms.items()}
+        except ValueError as e:  # a Reset to fewer users
+            return str(e)
+
+    # during Play the step is left out of the dependencies, so the record waits for the pause
+    shown = solara.use_memo(read, [model, user] if playing else [model, steps, user])
 
     def inspect(text: str | None = None) -> None:
         text = user_text if text is None else text
         set_user_text(text or "")
         try:
-            user = int((text or "").strip())
-            set_shown({label: user_record(m, user) for label, m in arms.items()})
+            u = int((text or "").strip())
+            user_record(next(iter(arms.values())), u)
+            set_user(u)
             set_problem(None)
         except ValueError as e:
             n = len(next(iter(arms.values())).state.opinion)
@@ -208,9 +246,14 @@ def Inspector(model: mesa.Model) -> None:
         solara.Button("Inspect", on_click=inspect, classes=["oe-inspect"])
     if problem:
         Message("error", problem, "oe-inspect-error")
-    if shown:
+    if isinstance(shown, str):
+        Message("error", shown, "oe-inspect-error")
+    elif shown is not None:
+        at, records = shown
+        note = " (refreshes when paused)" if playing and at != steps else ""
+        solara.Text(f"user {user} at step {at}{note}", classes=["oe-user-stamp"])
         rows = []
-        for label, rec in shown.items():
+        for label, rec in records.items():
             views = rec["recent views"]
             view_text = ", ".join(
                 f"item {v['item']} at step {v['step']} via {v['via']}" for v in views
@@ -224,7 +267,7 @@ def Inspector(model: mesa.Model) -> None:
                 + html.escape(view_text or "none recorded (record_cascades)")
                 + "</td></tr>"
             )
-            if len(shown) > 1:
+            if len(records) > 1:
                 rows.insert(len(rows) - len(cells) - 1, f"<tr><th colspan=2>{label}</th></tr>")
         solara.HTML(
             tag="table",

@@ -29,6 +29,10 @@ from viewer.controls import parse_number, strategy_spec
 DEFAULT_SEED = 1
 #: Label of the preset selector's entry that stands for the Params defaults.
 DEFAULTS_PRESET = "(defaults)"
+#: A comparison's arm that is the Strategy card's strategy (the strategy of the Params, set by
+#: ``strategy=`` and ``strategy.<switch>`` in the address), as the A/B selects and
+#: ``compare=one_way,custom`` name it.
+CUSTOM = "custom"
 
 
 def preset_registry() -> dict[str, Callable[[], Params]]:
@@ -78,6 +82,21 @@ def custom_strategy(base: Any, **switches: Any) -> Strategy:
     return s.replace(name="custom", **switches)
 
 
+def resolve_arms(arms: tuple[Any, Any], strategy: Any) -> tuple[Any, Any]:
+    """The two strategies of a comparison, with :data:`CUSTOM` replaced by ``strategy``."""
+    resolved = tuple(strategy if a == CUSTOM else a for a in arms)
+    return resolved[0], resolved[1]
+
+
+def arm_names(strategies: tuple[Any, Any]) -> tuple[str, str]:
+    """What the A/B selects show for a comparison's strategies: a preset's name, else
+    :data:`CUSTOM` (a strategy that differs from every preset is the Strategy card's)."""
+    names = tuple(
+        s if isinstance(s, str) else (s.label() if is_preset(s) else CUSTOM) for s in strategies
+    )
+    return names[0], names[1]
+
+
 def parse_seed(text: Any) -> int:
     """The seed typed into the page, as the model checks it.
 
@@ -102,7 +121,8 @@ def validate(
     Args:
         values: Control values per Params field.
         seed_text: The seed as typed (str) or an int.
-        strategies: The two strategies of comparison mode, or None for one model.
+        strategies: The two strategies of comparison mode (a preset name, a Strategy, or
+            :data:`CUSTOM` for the strategy of ``values``), or None for one model.
 
     Raises:
         TypeError, ValueError: What Params or the seed refuses, with the model's message.
@@ -114,10 +134,15 @@ def validate(
         params = Params(**values)
     kwargs: dict[str, Any] = {"params": params, "seed": parse_seed(seed_text)}
     if strategies is not None:
-        for s in strategies:
+        # a preset stays its name, as the A/B selects and the page address write it
+        arms = tuple(
+            s.label() if isinstance(s, Strategy) and is_preset(s) else s
+            for s in resolve_arms(strategies, params.strategy)
+        )
+        for s in arms:
             if not isinstance(s, Strategy):
                 Strategy.preset(s)
-        kwargs["strategies"] = tuple(strategies)
+        kwargs["strategies"] = (arms[0], arms[1])
     return kwargs
 
 
@@ -170,7 +195,10 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     from :mod:`model.presets`, applied before the fields), ``compare`` (``1`` for the default
     pair of strategies, or two names such as ``compare=one_way,interactive``) and
     ``strategy.<switch>`` (one switch of the strategy, e.g. ``strategy.reply_share=0.35``,
-    applied to the strategy the other keys choose). :func:`query_of` writes such an address.
+    applied to the strategy the other keys choose). In a comparison, ``strategy=`` and
+    ``strategy.<switch>`` set the custom strategy, which ``compare=one_way,custom`` names
+    (``compare=1`` with them compares one-way against it). :func:`query_of` writes such an
+    address.
 
     Raises:
         ValueError, TypeError: An unknown key or a refused value, with what is allowed.
@@ -178,6 +206,7 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     spec = Params.spec()
     presets = preset_registry()
     preset, seed, strategies = DEFAULTS_PRESET, DEFAULT_SEED, None
+    compare_text = ""
     fields: dict[str, Any] = {}
     switches: dict[str, Any] = {}
     switch_spec = strategy_spec()
@@ -200,6 +229,7 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                 )
             preset = text
         elif key == "compare":
+            compare_text = text
             if text.lower() in _FALSE:
                 strategies = None
             elif text.lower() in _TRUE:
@@ -212,6 +242,8 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                         f"strategies such as {','.join(DEFAULT_COMPARISON)}"
                     )
                 for name in names:
+                    if name == CUSTOM:
+                        continue
                     try:
                         Strategy.preset(name)
                     except (TypeError, ValueError) as e:
@@ -225,10 +257,13 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
         else:
             valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
             raise ValueError(unknown_key_message(key, valid))
-    if strategies is not None and ("strategy" in fields or switches):
+    custom_keys = "strategy" in fields or bool(switches)
+    if strategies == DEFAULT_COMPARISON and custom_keys and compare_text.lower() in _TRUE:
+        strategies = (DEFAULT_COMPARISON[0], CUSTOM)
+    if strategies is not None and custom_keys and CUSTOM not in strategies:
         raise ValueError(
-            "the page address gives both strategy= and compare=; compare= names the two "
-            "strategies to compare (e.g. compare=one_way,interactive), so leave out strategy="
+            "the page address sets a strategy (strategy= or strategy.<switch>) that compare= "
+            f"does not use; name it custom in compare= (compare={DEFAULT_COMPARISON[0]},custom)"
         )
     base = Params() if preset == DEFAULTS_PRESET else presets[preset]()
     if switches:
@@ -266,17 +301,21 @@ def query_of(kwargs: Mapping[str, Any]) -> str:
 
     The inverse of :func:`settings_from_query`: Params fields that differ from the defaults,
     the seed unless it is :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom
-    strategy as its nearest preset plus ``strategy.<switch>`` for each switch that differs.
+    strategy as its nearest preset plus ``strategy.<switch>`` for each switch that differs (in a
+    comparison, the arm that is no preset, named :data:`CUSTOM` in ``compare=``).
     """
     params: Params = kwargs["params"]
     defaults = Params()
     pairs: list[tuple[str, str]] = []
     strategies = kwargs.get("strategies")
+    custom = [s for s in strategies or () if isinstance(s, Strategy) and not is_preset(s)]
     for name in Params.spec():
         value = getattr(params, name)
         if name == "strategy":
             if strategies is not None:
-                continue
+                if not custom:
+                    continue
+                value = custom[0]
             if is_preset(value):
                 if value.label() != defaults.strategy.label():
                     pairs.append((name, value.label()))
@@ -293,6 +332,5 @@ def query_of(kwargs: Mapping[str, Any]) -> str:
     if kwargs["seed"] != DEFAULT_SEED:
         pairs.append(("seed", str(kwargs["seed"])))
     if strategies is not None:
-        labels = [s.label() if isinstance(s, Strategy) else s for s in strategies]
-        pairs.append(("compare", ",".join(labels)))
+        pairs.append(("compare", ",".join(arm_names(strategies))))
     return urllib.parse.urlencode(pairs, safe=",")

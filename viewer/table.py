@@ -77,6 +77,9 @@ def table_html(table: pd.DataFrame) -> str:
     style = (
         "<style>.oe-table{border-collapse:collapse;font-size:12px;font-family:sans-serif}"
         ".oe-table th,.oe-table td{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}"
-        ".oe-table tbody th{text-align:left}</style>"
+        ".oe-table tbody th{text-align:left}"
+        # the row labels stay in view while a wide comparison scrolls sideways in its box
+        ".oe-table tbody th,.oe-table thead th:first-child{position:sticky;left:0;"
+        "background:#fff;z-index:1}</style>"
     )
     return style + html
