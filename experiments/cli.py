@@ -195,23 +195,27 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def cmd_run(a: argparse.Namespace) -> int:
-    """Run (or resume) an experiment; SIGTERM stops it like Ctrl-C (finished runs are kept)."""
+def _start_run_command(a: argparse.Namespace, example: str, why: str = "") -> None:
+    """What run, explain and optimize check first: SIGTERM stops like Ctrl-C (finished runs
+    are kept), ``--out`` names a folder, and the runner's options are valid."""
     import signal
 
-    from experiments.run import check_run_options, run
+    from experiments.run import check_run_options
 
     signal.signal(signal.SIGTERM, _interrupt)
-
     if not str(a.out).strip():
-        raise UsageError(
-            "--out '' is empty (it would mean the current directory); name the output folder, "
-            "e.g. --out results/flagship"
-        )
+        raise UsageError(f"--out '' is empty{why}; name the output folder, e.g. --out {example}")
     try:
         check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
     except ValueError as e:
         raise UsageError(str(e)) from None
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    """Run (or resume) an experiment; SIGTERM stops it like Ctrl-C (finished runs are kept)."""
+    from experiments.run import run
+
+    _start_run_command(a, "results/flagship", " (it would mean the current directory)")
     spec = _load(a)
     s = run(spec, a.out, **runner_options(a))
     print(
@@ -223,35 +227,17 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_explain(a: argparse.Namespace) -> int:
     """Run the paired knock-outs of a spec and write the attribution (as ``run``, plus files)."""
-    import signal
-
     from experiments.explain import command
-    from experiments.run import check_run_options
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    if not str(a.out).strip():
-        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/explain")
-    try:
-        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    _start_run_command(a, "results/explain")
     return command(a, _load(a), runner_options(a))
 
 
 def cmd_optimize(a: argparse.Namespace) -> int:
     """Search the focal outlet's levers (the spec's [optimize] table) and write the front."""
-    import signal
-
     from experiments.optimize import optimize
-    from experiments.run import check_run_options
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    if not str(a.out).strip():
-        raise UsageError("--out '' is empty; name the output folder, e.g. --out results/optimize")
-    try:
-        check_run_options(workers=a.workers, flush_every=a.flush_every, address=a.address)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    _start_run_command(a, "results/optimize")
     options = runner_options(a)
     s = optimize(_load(a), a.out, figures=not a.no_figures, **options)
     print(

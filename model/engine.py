@@ -38,6 +38,7 @@ from model.measures.population import daily_focal_viewers, reach
 from model.network import Networks, build_networks
 from model.params import Params
 from model.population import State, init_appeal, init_outlets, init_population, outlet_table
+from model.ride import Ride
 from model.screens import Screens
 from model.topics import Topics, topics_on
 from model.world import MeasureCaches, Scratch
@@ -62,6 +63,8 @@ BEHAVIOUR_STREAMS = (
     "creators",
     # the user follow layer (docs/ODD.md 7.19)
     "user_follow",
+    # outlets that ride users' trends (docs/ODD.md 7.20), after every earlier stream
+    "ride",
 )
 
 
@@ -201,6 +204,8 @@ class OpinionEcology(mesa.Model):
         # last: the golden digest keys a shared scalar (a small int, a bool) by the first
         # attribute that holds it, so new attributes come after the old ones
         self.topics = Topics(p)
+        # outlets that ride users' trends (docs/ODD.md 7.19): inactive by default
+        self.ride = Ride(self.n_outlets, self.topics.n)
         self.collect()
         self.collect_series()
 

@@ -457,6 +457,41 @@ class Params:
         "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
         sweep=(0, 1),
     )
+    background_ride_share: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        doc="Share of the background outlets that ride users' trends (the first round(share x "
+        "n_background); docs/ODD.md 7.20; 0: none; assumption).",
+        sweep=(0.0, 1.0),
+    )
+    background_ride_delay: int = field(
+        24,
+        Interval(int, 1, 10_000),
+        group="outlets",
+        unit="steps",
+        doc="Steps a topic must have trended before the first riding background outlet joins; "
+        "the j-th joins background_ride_spacing x j steps later (docs/ODD.md 7.20; assumption).",
+        sweep=(1, 96),
+    )
+    background_ride_spacing: int = field(
+        0,
+        Interval(int, 0, 10_000),
+        group="outlets",
+        unit="steps",
+        doc="Steps between the delays of consecutive riding background outlets (the talent "
+        "scramble's spread; docs/ODD.md 7.20; assumption).",
+        sweep=(0, 48),
+    )
+    background_ride_items: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        unit="share of items",
+        doc="Share of a riding background outlet's items published on the topics it rides "
+        "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
+        sweep=(0.1, 1.0),
+    )
     item_hours: float = field(
         0.5,
         Interval(float, 0.01, 100.0),

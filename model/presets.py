@@ -22,8 +22,9 @@ The canonical presets stop by themselves: :func:`deffuant` when no pair can inte
 spread any more (``stop_when="extinct"``). :func:`limited_attention` is a stationary process
 with no absorbing state (new items keep arriving), so it stops at its horizon.
 
-The scenario presets (:func:`viral_moment`, :func:`music_community`) are starting points for
-researchers, with every mechanism on; their values are scenario assumptions, documented below.
+The scenario presets (:func:`viral_moment`, :func:`music_community`, :func:`viral_creator`) are
+starting points for researchers, with every mechanism on; their values are scenario
+assumptions, documented below.
 :data:`PRESETS` maps each name to its function (every argument has a default) for the viewer.
 
 This file is long because each preset is a reduction of the one engine to a published model
@@ -100,6 +101,12 @@ ARGS = Schema(
             symbol="μ",
             doc="Convergence parameter (deffuant): 0 freezes every pair, above 0.5 a pair "
             "overshoots each other.",
+        ),
+        "days": Field(
+            5,
+            Interval(int, 1, 365),
+            unit="days",
+            doc="Horizon in days of 24 steps (viral_creator).",
         ),
         "mean_degree": Field(
             10.0,
@@ -389,6 +396,87 @@ def music_community(n_users: int = 10_000, strategy: str | Strategy = "interacti
     )
 
 
+#: The creator of :func:`viral_creator`: user 0 (users are drawn independently, so user 0 is an
+#: ordinary member of the population, with an ordinary number of followers at the start).
+VIRAL_CREATOR = 0
+
+
+def viral_creator(
+    n_users: int = 20_000, strategy: str | Strategy = "interactive", days: int = 5
+) -> Params:
+    """A creator's short video takes off and tourism outlets ride the trend (docs/ODD.md 7.20).
+
+    The seed's case (docs/ODD.md 7.20, "The case's timeline"): a young man's short video drew
+    millions of likes, his own account gained millions of followers after his first post, and
+    tourism bureaus joined the topic about two weeks later. Scenario assumptions, all
+    sweepable: the young population of :func:`viral_moment`, a short-video focal outlet (0.5
+    items per hour); one creator (user :data:`VIRAL_CREATOR`) whose posts multiply the odds of
+    a like and of a forward by 200 (``creator_appeal``), among creators of a narrow lognormal
+    appeal (sigma 0.25: the most appealing of 20,000 others is near exp(0.25 x 3.9), about 2.7;
+    with sigma 0.5 another user's post outgrew the creator's at 20,000 users); an Erdos-Renyi
+    user follow layer (every user starts with a few followers, the creator too: on the
+    heavy-tailed layer an ordinary user often has one or none, and the post reaches nobody);
+    users follow the author of a post they like with probability 0.05 and unfollow nobody
+    (docs/ODD.md 7.19); 100 topics (Zipf 0.5) with a trending list of 10 topics, a trending
+    channel by topics that tops up a short feed with probability 0.05 (at 1.0, the default, the
+    pool's items take most views whatever their appeal) and a quarter of users' posts
+    derivative; five background outlets (the regions' tourism bureaus) that all ride, the first
+    a day after a topic starts trending and one more every 12 hours; small outlet audiences (5%
+    of users follow each, a bureau's following); and the focal outlet rides too (its strategy
+    with ``ride_trends`` on, a delay of one day, half its items on the ridden topics). The
+    case's two-week delay is compressed to a day so that a run of a few days shows the
+    scramble.
+
+    Args:
+        n_users: Population size, at least 2 (the creator is user 0).
+        strategy: The focal outlet's strategy (preset name or Strategy); riding is switched on
+            in it (``ride_trends=True``, ``ride_delay=24``, ``ride_share=0.5``).
+        days: Horizon in days (24 steps each), at least 1.
+
+    Returns:
+        Params with a ``24 days``-step horizon.
+    """
+    n = _as("n_users", "n_users", n_users)
+    d = _arg("days", days)
+    st = _as("strategy", "strategy", strategy)
+    # the user follow rule's own parameter, by its address (docs/ODD.md 7.19)
+    rule: dict[str, Any] = {"user_follow.like_follow_prob": 0.05}
+    return Params(
+        n_users=n,
+        mix_post00=0.40,
+        mix_post90=0.35,
+        mix_post80=0.15,
+        mix_pre80=0.10,
+        outlet_rate=0.5,
+        fmt_text=0.0,
+        fmt_image=0.1,
+        fmt_short_video=0.9,
+        fmt_long_video=0.0,
+        strategy=st.replace(
+            name=f"{st.label()}_riding", ride_trends=True, ride_delay=24, ride_share=0.5
+        ),
+        n_background=5,
+        background_follow_share=0.05,
+        focal_follow_share=0.05,
+        background_ride_share=1.0,
+        background_ride_delay=24,
+        background_ride_spacing=12,
+        background_ride_items=0.5,
+        creator=VIRAL_CREATOR,
+        creator_appeal=200.0,
+        creator_sigma=0.25,
+        n_topics=100,
+        topic_zipf=0.5,
+        trending_by="topics",
+        trending_size=10,
+        trending_prob=0.05,
+        derivative_share=0.25,
+        follow_model="erdos_renyi",
+        steps=24 * d,
+        **rule,
+    )
+
+
 #: Every preset by name; each function can be called without arguments (the viewer does).
 PRESETS: dict[str, Callable[..., Params]] = {
     "deffuant": deffuant,
@@ -397,6 +485,7 @@ PRESETS: dict[str, Callable[..., Params]] = {
     "broadcast": broadcast,
     "viral_moment": viral_moment,
     "music_community": music_community,
+    "viral_creator": viral_creator,
 }
 
 #: The canonical reductions (docs/validation.md), a subset of :data:`PRESETS`.

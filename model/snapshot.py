@@ -53,8 +53,9 @@ OpinionEcology = Any
 MAGIC = b"OPINION-ECOLOGY-SNAPSHOT\n"
 #: The snapshot format this code writes and reads; a change of layout raises it (2: the lazy
 #: emotion anchors and the per-user scratch of the sparse step; 3: the topics' record, the
-#: content's topic, derived and appeal columns and the users' creator appeal).
-FORMAT = 3
+#: content's topic, derived and appeal columns and the users' creator appeal; 4: the riding
+#: outlets' record, ``model.ride.Ride``).
+FORMAT = 4
 #: The DataCollector's attributes that hold functions (rebuilt on load, not stored).
 # The collector's reporter functions (closures, which pickle cannot store) and the copy of its
 # own reporters that SnapshotCollector keeps to notice a replaced one: rebuilt on load.

@@ -99,6 +99,31 @@ class Strategy:
         group="spread",
         doc="Items are also recommended to non-followers by value and format match.",
     )
+    ride_trends: bool = field(
+        False,
+        group="ride",
+        doc="The outlet rides users' trends (docs/ODD.md 7.20): on each topic that has been on "
+        "the trending list for ride_delay steps it publishes a share ride_share of its items, "
+        "replies to and forwards the topic's top user item (reply_hours each, from the "
+        "publishing time) and invites that item's creator, whose next post it co-publishes to "
+        "its followers (item_hours).",
+    )
+    ride_delay: int = field(
+        24,
+        Interval(int, 1, 10_000),
+        group="ride",
+        unit="steps",
+        doc="Steps a topic must have been on the trending list before a riding outlet joins it "
+        "(1: the step after it entered; assumption, sweep 1-96).",
+    )
+    ride_share: float = field(
+        0.5,
+        Interval(float, 0.0, 1.0),
+        group="ride",
+        unit="share of items",
+        doc="Share of a riding outlet's items published on the topics it rides (assumption, "
+        "sweep 0.1-1).",
+    )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Strategy:
         schema.check_names(cls, kwargs)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from model.network import Networks
     from model.params import Params
     from model.population import State
+    from model.ride import Ride
     from model.screens import Screens
     from model.step.records import Outbox, Reactions, Views
     from model.strategies import Strategy
@@ -392,6 +393,8 @@ class World(Protocol):
     scratch: Scratch
     #: Topics, the trending list of topics and the per-topic tallies (docs/ODD.md 7.18).
     topics: Topics
+    #: The riding outlets' record (docs/ODD.md 7.20).
+    ride: Ride
 
     def collect(self) -> None: ...
 

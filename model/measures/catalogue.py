@@ -20,7 +20,15 @@ from functools import partial
 from typing import Any, Literal
 
 from agents.generations import GENERATIONS
-from model.measures import calibration, cascades, follow_network, opinion, population, topics
+from model.measures import (
+    calibration,
+    cascades,
+    follow_network,
+    opinion,
+    population,
+    ride,
+    topics,
+)
 
 #: The cohorts of the per-cohort columns, in column order.
 COHORTS: tuple[str, ...] = GENERATIONS
@@ -267,6 +275,15 @@ _DECLARED = (
     Measure("trending_topics", "run", "query",
         "Topics that were on the platform's trending list at some step", "topics", 0.0, None,
         topics.trending_topics, per_cohort=False, cumulative=True, experiment=False),
+    # ----------------------------------------- outlets that ride a trend (docs/ODD.md 7.19)
+    Measure("follower_gain", "population", "query",
+        "The focal outlet's followers gained since it first rode a trending topic (NaN: never)",
+        "followers", None, None, ride.follower_gain, per_cohort=False, cumulative=True,
+        experiment=False),
+    Measure("topic_view_share", "population", "query",
+        "The focal outlet's items' share of the views of the topics it rode (NaN: none)",
+        "share of views", 0.0, 1.0, ride.topic_view_share, per_cohort=False, cumulative=True,
+        experiment=False),
 )  # fmt: skip
 
 #: Every measure by name, in report order: the step measures, then the final ones.

@@ -20,6 +20,7 @@ from model import jit
 from model.content import OUTLET, USER
 from model.jit import njit
 from model.sampling import bernoulli_subset
+from model.step import ride
 from model.step.records import Sessions
 from model.topics import best_items, draw_topics, topics_on
 
@@ -234,12 +235,15 @@ def _post_columns(u, z, gen, fmt_pref, opinion, valence, arousal, posters):
 
 @njit
 def _budget(
-    balance, spent_total, published, staff, conversation, follow_src, item_hours, u, initial
-):
+    balance, spent_total, published, staff, conversation, follow_src, item_hours, u, initial,
+    ride_hours,
+):  # fmt: skip
     """One step of the staff budget (docs/ODD.md 7.12), in :func:`publishing_hours`' and
     :func:`poisson_inverse`'s arithmetic: the new items per outlet (``initial`` more for the
     focal outlet), with the balance, hours spent and items published updated in place; returns
-    them and the follow-ups per outlet."""
+    them and the follow-ups per outlet. ``ride_hours`` are the hours each outlet's riding
+    engagements take this step (docs/ODD.md 7.20; 0.0 when it does not ride, which leaves
+    every sum the same bits)."""
     n = balance.shape[0]
     fu = np.zeros(n, dtype=np.int64)
     for i in range(follow_src.shape[0]):
@@ -247,6 +251,7 @@ def _budget(
     lam = np.empty(n)
     for k in range(n):
         hours = balance[k] + staff[k] - conversation[k] * staff[k] - fu[k] * item_hours
+        hours -= ride_hours[k]
         lam[k] = max(hours, 0.0) / item_hours
     hi = 0.0
     for k in range(n):
@@ -255,7 +260,9 @@ def _budget(
     for k in range(n):
         spent = (counts[k] + fu[k]) * item_hours
         balance[k] += staff[k] - spent
+        balance[k] -= ride_hours[k]
         spent_total[k] += spent
+        spent_total[k] += ride_hours[k]
     counts[0] += initial
     for k in range(n):
         published[k] += counts[k]
@@ -280,6 +287,10 @@ def publish(world: World, t: int, sess: Sessions) -> None:
     # balance; the conversation's share is set aside for the respond phase (its unused hours
     # stay in the balance for the next step's publishing), the follow-ups released now are
     # paid at item_hours each, and the rest buys Poisson(hours / item_hours) new items
+    # outlets that ride users' trends (docs/ODD.md 7.20): what they engage this step is
+    # decided first, so that its hours come out of this step's publishing time
+    pl = ride.plan(world, t)
+    ride_hours = pl.hours(p.reply_hours) if pl is not None else np.zeros(world.n_outlets)
     counts, fu = _budget(
         world.staff_balance,
         world.staff_spent,
@@ -290,6 +301,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
         float(p.item_hours),
         rng.random(world.n_outlets),
         p.initial_items if t == 1 else 0,
+        ride_hours,
     )
     new = _outlet_items(world, counts, t)
     if world.topics.n > 1 and len(new):
@@ -297,6 +309,8 @@ def publish(world: World, t: int, sess: Sessions) -> None:
         world.content.topic[new] = draw_topics(
             world.topics.cdf, world.streams["topics"].random(len(new))
         )
+    if pl is not None:
+        ride.apply(world, t, pl, new)
     box.new_items = np.concatenate([box.outlet_items, new]) if len(box.outlet_items) else new
     box.outlet_items = np.zeros(0, dtype=np.int64)
     world.focal_items += int(fu[0] + counts[0])
@@ -324,6 +338,7 @@ def publish(world: World, t: int, sess: Sessions) -> None:
             **extra,
         )
         box.queue_shares(posters, items)
+        ride.co_publish(world, posters, items)
 
 
 def post_topics(world: World, t: int, k: int) -> dict[str, np.ndarray]:

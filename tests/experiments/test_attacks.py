@@ -406,3 +406,17 @@ def test_a_fixed_strategy_switch_no_arm_takes_is_refused(write_spec):
     )
     msg = _spec_error(write_spec, text)
     assert "spec.toml:6: fixed.strategy.reply_share" in msg and "change no run" in msg
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [("run", "results/flagship"), ("explain", "results/explain"), ("optimize", "results/optimize")],
+)
+def test_an_empty_out_folder_is_refused_before_anything_runs(tiny_spec, capsys, command, example):
+    """``--out ''`` would write into the current directory: each command that runs refuses it
+    with exit code 2 and names an example folder, and starts nothing."""
+    from experiments.cli import main
+
+    assert main([command, str(tiny_spec), "--out", ""]) == 2
+    err = capsys.readouterr().err
+    assert "--out '' is empty" in err and f"--out {example}" in err and "Traceback" not in err

@@ -314,6 +314,42 @@ def test_snapshot_equals_each_measures_function_bit_for_bit(params):
             model.step()
 
 
+def test_snapshot_in_one_piece_equals_the_measure_by_measure_row():
+    """The one-piece row (fused values in column order) equals the row built measure by
+    measure, afresh and when the opinion measures are reused, and both caches hold the same."""
+    model = OpinionEcology(Params(n_users=300, strategy="interactive"), seed=3)
+    model.run(6)
+    model.caches.opinion = None
+    got = collect.snapshot(model)
+    kept = model.caches.opinion
+    assert kept is not None
+    fused = pop.step_columns(model)
+    fused.update(op.step_columns(model))
+    want = collect._general_row(model, fused, None, False)
+    assert list(got) == list(want)
+    assert all(same(got[c], want[c]) for c in want)
+    assert list(kept[1]) == [c for m, cols in collect._STEP if m.opinion_only for c in cols]
+    # no opinion moved: the opinion columns come from the cache, the cache is kept as it is
+    again = collect.snapshot(model)
+    assert model.caches.opinion is kept
+    assert list(again) == list(want) and all(same(again[c], want[c]) for c in want)
+
+
+def test_snapshot_row_falls_back_and_refuses_a_wrong_width():
+    """A measure the fused passes do not give is left to its own function (None); a fused
+    measure with the wrong number of values is refused by name."""
+    model = OpinionEcology(Params(n_users=200, strategy="interactive"), seed=3)
+    fused = pop.step_columns(model)
+    fused.update(op.step_columns(model))
+    full = collect._fused_row(dict(fused), None)
+    assert full is not None and list(full) == list(collect._COLUMNS)
+    missing = {k: v for k, v in fused.items() if k != "reach"}
+    assert collect._fused_row(missing, None) is None
+    fused["trust"] = fused["trust"][:-1]
+    with pytest.raises(ValueError, match="'trust'"):
+        collect._fused_row(fused, None)
+
+
 def test_step_columns_change_no_state():
     """Measures never feed back: the arrays the step reads are unchanged by a snapshot."""
     model = OpinionEcology(Params(n_users=300, strategy="interactive"), seed=2)

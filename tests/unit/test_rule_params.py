@@ -27,8 +27,9 @@ def test_params_has_no_field_of_one_rule():
             own = {f.name for f in dataclasses.fields(reg.rule_class(name).Settings)}
             assert not own & fields, (key, name, own & fields)
     # 103, the twelve of topics and creators (docs/ODD.md 7.18), the user follow layer's
-    # user_follow (7.19) and the two edge-list paths (section 6)
-    assert len(fields) == 118
+    # user_follow (7.19), the two edge-list paths (section 6) and the four of background
+    # riders (7.20)
+    assert len(fields) == 122
 
 
 def test_a_rule_parameter_is_addressed_like_a_strategy_switch():

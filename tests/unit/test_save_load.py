@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import OpinionEcology, Params, presets
+from model import OpinionEcology, Params, Strategy, presets
 from model import snapshot as snap
 from model.snapshot import BranchError, SnapshotError
 from tests.golden.cases import state_digest
@@ -74,6 +74,22 @@ CASES = {
         trending_size=3,
         derivative_share=0.5,
         creator_sigma=1.0,
+        creator=3,
+        creator_appeal=20.0,
+    ),  # fmt: skip
+    # outlets that ride users' trends, the focal one and two background ones (docs/ODD.md 7.20)
+    "ride": Params(
+        n_users=SMALL,
+        steps=8,
+        strategy=Strategy(ride_trends=True, ride_delay=1, ride_share=0.8),
+        n_background=4,
+        background_ride_share=0.5,
+        background_ride_delay=1,
+        background_ride_spacing=1,
+        n_topics=6,
+        trending_by="topics",
+        trending_size=3,
+        derivative_share=0.5,
         creator=3,
         creator_appeal=20.0,
     ),  # fmt: skip

@@ -12,6 +12,7 @@ from model import OpinionEcology, Params, Strategy
 from model.content import ContentStore, EventLog
 from model.network import Networks
 from model.population import State
+from model.ride import Ride
 from model.screens import Screens
 from model.step.records import Outbox, Views
 from model.topics import Topics
@@ -32,6 +33,7 @@ NAMES = {
     "Rules": Rules,
     "MeasureCaches": MeasureCaches,
     "Topics": Topics,
+    "Ride": Ride,
     "DataCollector": DataCollector,
     "pd": pd,
     "np": np,
