@@ -53,3 +53,21 @@ def test_topics_panel_shows_the_trending_list_and_the_creator(server, page):
     _open(page, server, "?n_users=300")
     _steps(page, 1)
     assert page.locator(".oe-card-topics").count() == 0
+
+
+def test_viral_creator_is_a_preset_of_the_page(server, page):
+    """The preset select offers viral_creator, and choosing it waits for Reset."""
+    _open(page, server, "?n_users=300")
+    page.locator(".oe-preset .v-field").first.click()
+    page.locator(".v-overlay--active .v-list").first.wait_for()
+    for _ in range(30):
+        item = page.locator(".v-overlay--active .v-list-item").filter(
+            has=page.get_by_text("viral_creator", exact=True)
+        )
+        if item.count():
+            break
+        page.locator(".v-overlay--active .v-list").first.evaluate("e => e.scrollTop += 150")
+        page.wait_for_timeout(150)
+    item.first.click()
+    page.locator(".oe-pending").first.wait_for()
+    assert page.locator(".oe-error").count() == 0

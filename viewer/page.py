@@ -392,6 +392,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     values=[DEFAULTS_PRESET, *presets],
                     value=preset.value,
                     on_value=on_preset,
+                    classes=["oe-preset"],
                 )
                 solara.InputText(
                     "Seed (integer)", value=seed_text.value, on_value=on_seed, classes=["oe-seed"]
