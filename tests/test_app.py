@@ -30,7 +30,7 @@ import solara
 
 from agents.generations import GENERATIONS
 from model import OpinionEcology, Params, Strategy
-from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of
+from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs
 from viewer.axes import nice_ceil, nice_range, step_limit, sticky_range
 from viewer.charts import SERIES, ccdf
 from viewer.controls import make_controls, strategy_spec
@@ -45,6 +45,7 @@ from viewer.settings import (
     DEFAULT_SEED,
     DEFAULTS_PRESET,
     first_model,
+    preset_registry,
     query_of,
     settings_from_query,
     validate,
@@ -136,10 +137,13 @@ VIEWER_LAYERS = (
     "network_view",
     "charts",
     "table",
+    "topics_view",
     "exports",
     "download",
+    "share",
     "busy",
     "render",
+    "video",
     "panels",
     "page",
 )
@@ -560,13 +564,15 @@ def test_compare_switch_compares_the_running_model_not_pending_settings(viewer):
 
 def test_link_to_the_running_model_round_trips(viewer):
     """The page's link writes every non-default setting, and the address reads it back."""
+    from viewer.share import ShareWidget
+
     model, rc = viewer
-    link = html_of(rc, "oe-link-box")
-    assert "n_users=400" in link.unsafe_innerHTML and "seed=3" in link.unsafe_innerHTML
+    link = rc.find(ShareWidget).widget
+    assert "n_users=400" in link.query and "seed=3" in link.query
     open_group(rc, "run")
     type_number(rc, "steps", "720")
     click(rc, "Reset")
-    assert "steps=720" in link.unsafe_innerHTML
+    assert "steps=720" in link.query
     custom = Strategy.preset("interactive").replace(reply_share=0.35, targeting=True)
     cases = [
         {"params": Params(), "seed": DEFAULT_SEED},
@@ -588,6 +594,18 @@ def test_link_to_the_running_model_round_trips(viewer):
         assert a.replace(strategy="one_way") == b.replace(strategy="one_way"), query
         assert a.strategy.switches() == b.strategy.switches(), query
     assert query_of(cases[0]) == ""
+    # a preset is named, and the fields written are those that differ from it
+    for name, fn in preset_registry().items():
+        for kwargs in (
+            {"params": fn(), "seed": 4},
+            {"params": fn().replace(steps=333, strategy="interactive"), "seed": 1},
+            {"params": fn(), "seed": 2, "strategies": ("one_way", "interactive")},
+        ):
+            query = query_of(kwargs, name)
+            assert query.startswith(f"preset={name}"), query
+            back, preset = settings_from_query(query)
+            assert preset == name and back == kwargs, query
+    assert query_of({"params": Params(), "seed": 1}, DEFAULTS_PRESET) == ""
     assert query_of(cases[2]) == (
         "strategy=scenario&strategy.reply_share=0.35&record_cascades=all&seed=0"
     )
@@ -603,7 +621,7 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     for _ in range(3):
         click(rc, "Step")
     m = model.value
-    df = pd.read_csv(io.BytesIO(csv_bytes(m)))
+    df = pd.read_csv(io.BytesIO(csv_bytes(m)), comment="#")
     assert list(df["step"]) == list(range(len(df))) and len(df) >= 3
     np.testing.assert_allclose(df["reach"], m.datacollector.model_vars["reach"])
     pq = pd.read_parquet(io.BytesIO(parquet_bytes(m)))
@@ -611,9 +629,9 @@ def test_exports_time_series_figures_spec_and_user(viewer, tmp_path):
     cmp = StrategyComparison(n_users=N, seed=3)
     cmp.step()
     assert set(timeseries_frame(cmp)["arm"]) == set(cmp.arms)
-    downloads = {w.filename for w in rc.find(DownloadWidget).widgets}
-    assert {"timeseries.csv", "timeseries.parquet", "viewer_scenario.toml"} <= downloads
-    assert {"network-one_way.png", "timeseries.png", "ccdf.png"} <= downloads
+    labels = {w.label for w in rc.find(DownloadWidget).widgets}
+    assert {"CSV", "Parquet", "spec TOML", "network-one_way", "timeseries", "ccdf"} <= labels
+    assert {"timeseries SVG", "timeseries PDF", "network-one_way PDF"} <= labels
     # the experiment spec of the running setting loads and builds the same Params
     custom = Strategy.preset("interactive").replace(reply_share=0.35)
     for kwargs in (
@@ -890,3 +908,143 @@ def test_axis_labels_stay_inside_when_the_axes_grow():
             for ax in opinions.axes.values():
                 opinions.live.set_limits(ax, y=(0.0, top))
             assert _ink_at_border(opinions.live.png()) == [], (labels, top)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "acquaintance_edges=/etc/passwd",
+        "follow_edges=../secret.csv&n_users=300",
+        "n_users=300&follow_edges=",
+    ],
+)
+def test_page_address_may_not_name_files_on_the_server(query):
+    """The edge-list paths (free-text fields) are refused in the address, with why; the page
+    opens on the defaults and says so."""
+    with pytest.raises(ValueError, match="may not name files on the server"):
+        settings_from_query(query)
+    m, _, error = first_model(query)
+    assert m.params == Params() and "may not name files on the server" in error
+
+
+def test_topics_panel_only_while_its_mechanisms_are_on():
+    """The default page draws no topics panel; with the user follow rule on and no designated
+    creator, the panel follows the user with most followers, recorded once per step."""
+    from viewer.topics_view import FollowHistory, shows_topics, tracked_creator
+
+    m = OpinionEcology(params=Params(n_users=200), seed=2)
+    assert not shows_topics(m) and "topics" not in render_views(m)
+    p = Params(n_users=200, **{"user_follow.like_follow_prob": 0.3})
+    m = OpinionEcology(params=p, seed=2)
+    assert shows_topics(m)
+    m.step()
+    who, why = tracked_creator(m)
+    counts = m.user_follower_counts()
+    assert counts[who] == counts.max() and why == "the user with most followers"
+    h = FollowHistory()
+    h.record(m)
+    h.record(m)  # the same step twice: one point
+    assert h.steps == [1] and h.followers == [counts[who]] and 0 <= h.cross[0] <= 1
+    html, png = render_views(m)["topics"]
+    assert f"user {who} (the user with most followers)" in html and png[:4] == b"\x89PNG"
+    assert "Topics are off" in html
+
+
+def test_unknown_keys_are_all_named_and_cut():
+    """Every unknown key is named (ten at most, the rest counted), each cut to 40 characters;
+    a long repeated key is cut too."""
+    keys = [f"bogus{i}" for i in range(12)]
+    with pytest.raises(ValueError) as e:
+        settings_from_query("&".join(f"{k}=1" for k in keys))
+    text = str(e.value)
+    assert all(f"'{k}'" in text for k in keys[:10]) and "'bogus10'" not in text
+    assert "and 2 more" in text
+    with pytest.raises(ValueError) as e:
+        settings_from_query(f"{'y' * 500}=1&{'y' * 500}=2")
+    assert "y" * 39 + "…" in str(e.value) and len(str(e.value)) < 120
+
+
+def test_exports_carry_provenance_and_say_what_and_when(tmp_path):
+    """CSV and Parquet carry the seed, parameters, page address and code version; names say
+    preset, seed and step; every view saves as SVG and PDF with its moving parts drawn."""
+    import json
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from viewer.exports import PROVENANCE_KEY, export_name, parquet_bytes, provenance
+    from viewer.render import figure_file
+
+    m, preset, _ = first_model("preset=viral_moment&n_users=300&seed=4")
+    m.step()
+    m.step()
+    assert export_name(m, "timeseries", "csv", preset) == "viral_moment_seed4_step2_timeseries.csv"
+    assert export_name(OpinionEcology(seed=1), "ccdf", "pdf") == "defaults_seed1_step0_ccdf.pdf"
+    text = csv_bytes(m, preset).decode()
+    head = dict(line[2:].split(": ", 1) for line in text.splitlines() if line.startswith("# "))
+    assert json.loads(head["seed"]) == 4 and json.loads(head["step"]) == 2
+    assert json.loads(head["preset"]) == "viral_moment"
+    params = json.loads(head["params"])
+    assert params["n_users"] == 300 and params == json.loads(json.dumps(params))
+    assert settings_from_query(json.loads(head["page_address"])[1:])[0] == build_kwargs(m)
+    assert set(json.loads(head["code_version"])) == {"commit", "dirty"}
+    df = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(df["step"]) == [0, 1, 2]
+    meta = json.loads(pq.read_schema(io.BytesIO(parquet_bytes(m, preset))).metadata[PROVENANCE_KEY])
+    assert (
+        meta["params"] == params
+        and meta["seed"] == 4
+        and meta
+        == {
+            **provenance(m, preset),
+            "written_utc": meta["written_utc"],
+        }
+    )
+    for key in ("network:interactive", "timeseries", "opinions", "ccdf"):
+        svg = figure_file(m, key, "svg").decode()
+        assert svg.startswith("<?xml") and "<svg" in svg
+        assert figure_file(m, key, "pdf")[:5] == b"%PDF-"
+    # the files follow the model: two more steps move the time series' lines
+    before = figure_file(m, "timeseries", "svg")
+    assert figure_file(m, "timeseries", "svg") == before  # the same frame, the same file
+    m.step()
+    m.step()
+    assert figure_file(m, "timeseries", "svg") != before
+    with pytest.raises(ValueError, match="format 'eps' is not allowed"):
+        figure_file(m, "ccdf", "eps")
+    with pytest.raises(ValueError, match="view 'nope' is not allowed"):
+        figure_file(m, "nope", "svg")
+
+
+def test_frame_steps_of_a_run_gif():
+    """Frames at 0, every ceil(step / 47) steps, and the step itself; at most 48."""
+    from viewer.video import MAX_FRAMES, frame_steps
+
+    assert frame_steps(0) == [0] and frame_steps(3) == [0, 1, 2, 3]
+    assert frame_steps(47) == list(range(48))
+    steps = frame_steps(720)  # every 16 steps: 0, 16, ..., 704, then 720
+    assert steps[:3] == [0, 16, 32] and steps[-2:] == [704, 720] and len(steps) == 46
+    assert all(len(frame_steps(n)) <= MAX_FRAMES for n in range(0, 2000, 7))
+
+
+def test_time_series_plots_the_measures_chosen():
+    """The time series' panels follow the measures chosen (1 to 4 recorded model-level
+    measures), keep them on later frames, and refuse others with what is allowed."""
+    from viewer.charts import SERIES, plottable
+
+    m = OpinionEcology(params=Params(n_users=200), seed=1)
+    m.step()
+    assert live_views(m).timeseries.series == tuple(SERIES)
+    render_views(m, series=("forwards", "reach"))
+    view = live_views(m).timeseries
+    assert view.series == ("forwards", "reach")
+    line = view.lines["forwards", m.strategy.label()]
+    np.testing.assert_array_equal(line.get_ydata(), m.datacollector.model_vars["forwards"])
+    assert not view.axes[2].axison and view.axes[0].get_title() == "Forwards"
+    m.step()
+    render_views(m)  # None keeps the choice
+    assert live_views(m).timeseries.series == ("forwards", "reach")
+    assert "reach" in plottable(m) and "trust[pre80]" not in plottable(m)
+    for bad in ((), ("reach",) * 2, ("bogus",), tuple(SERIES) + ("forwards",)):
+        with pytest.raises(ValueError, match="choose 1 to 4 different ones"):
+            render_views(m, series=bad)

@@ -8,12 +8,14 @@ cookies and downloads) that may reach only the loopback, as in tests/test_app_br
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
+import pyarrow.parquet
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
@@ -116,8 +118,11 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     """Defect 1: the Share and export card draws its buttons, and each downloads its file.
 
     One model at 300 users, two steps: CSV and Parquet hold the three recorded rows (steps
-    0-2) with the measures as columns and agree; each view's PNG is the image on screen; the
-    spec TOML loads as an experiment spec whose run has the running model's Params. Then a
+    0-2) with the measures as columns and agree, and carry the same provenance (seed, step,
+    parameters, the address that rebuilds the model, the code version: comment lines in the
+    CSV, key-value metadata in the Parquet file); each view's PNG is the image on screen, and
+    its SVG and PDF download; the spec TOML loads as an experiment spec whose run has the
+    running model's Params. Every name says preset, seed and step (defect 15). Then a
     comparison: an ``arm`` column with both arms, two network PNGs, a spec with two arms.
     """
     from model import Params
@@ -128,15 +133,29 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     boxes = card.get_by_role("button").evaluate_all(
         "es => es.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
     )
-    assert len(boxes) == 7 and all(w > 20 and h > 20 for w, h in boxes), boxes
+    # the copy-link button, CSV, Parquet, PNG/SVG/PDF/GIF of four views, the spec
+    assert len(boxes) == 20 and all(w > 20 and h > 20 for w, h in boxes), boxes
 
     name, csv = _download(page, "CSV")
-    assert name == "timeseries.csv"
-    df = pd.read_csv(io.BytesIO(csv))
+    assert name == "defaults_seed5_step2_timeseries.csv"
+    head = [line for line in csv.decode().splitlines() if line.startswith("# ")]
+    meta = {k: json.loads(v) for k, v in (line[2:].split(": ", 1) for line in head)}
+    assert meta["seed"] == 5 and meta["step"] == 2 and meta["params"]["epsilon"] == 0.3
+    from viewer.settings import settings_from_query
+
+    back = settings_from_query(meta["page_address"][1:])[0]
+    assert back == {"params": Params(n_users=300, epsilon=0.3, strategy="interactive"), "seed": 5}
+    assert {"commit", "dirty"} == set(meta["code_version"])
+    df = pd.read_csv(io.BytesIO(csv), comment="#")
     assert list(df["step"]) == [0, 1, 2]
     assert {"reach", "reach[post00]", "engagement"} <= set(df.columns), list(df.columns)[:10]
     name, parquet = _download(page, "Parquet")
-    assert name == "timeseries.parquet"
+    assert name == "defaults_seed5_step2_timeseries.parquet"
+    kv = pyarrow.parquet.read_schema(io.BytesIO(parquet)).metadata
+    pmeta = json.loads(kv[b"opinion_ecology.provenance"])
+    assert {k: v for k, v in pmeta.items() if k != "written_utc"} == {
+        k: v for k, v in meta.items() if k != "written_utc"
+    }
     pq = pd.read_parquet(io.BytesIO(parquet))
     assert list(pq.columns) == list(df.columns)
     pd.testing.assert_frame_equal(pq.reset_index(drop=True), df, check_dtype=False, rtol=1e-9)
@@ -144,16 +163,20 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     for view in ("network", "timeseries", "opinions", "ccdf"):
         label = "network-interactive" if view == "network" else view
         name, png = _download(page, label)
-        assert name == f"{label}.png"
+        assert name == f"defaults_seed5_step2_{label}.png"
         width, height = _png_size(png)
         shown = page.locator(f"img.oe-view-{view}").first.evaluate(
             "e => [e.naturalWidth, e.naturalHeight]"
         )
         assert [width, height] == shown, f"{name}: {width}x{height}, on screen {shown}"
         assert len(png) > 5_000, f"{name} is only {len(png)} bytes"
+        name, svg = _download(page, f"{label} SVG")
+        assert name == f"defaults_seed5_step2_{label}.svg" and b"<svg" in svg[:2000], name
+        name, pdf = _download(page, f"{label} PDF")
+        assert name == f"defaults_seed5_step2_{label}.pdf" and pdf[:5] == b"%PDF-", name
 
     name, toml = _download(page, "spec TOML")
-    assert name == "viewer_scenario.toml"
+    assert name == "defaults_seed5_step2_spec.toml"
     spec, params = _spec_params(toml, tmp_path)
     assert spec.root_seed == 5
     assert params == [Params(n_users=300, epsilon=0.3, strategy="interactive")]
@@ -162,12 +185,14 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     page.get_by_label("Compare two strategies").check()
     page.locator("img.oe-view-network-b").first.wait_for()
     _steps(page, 1)
-    df = pd.read_csv(io.BytesIO(_download(page, "CSV")[1]))
+    name, csv = _download(page, "CSV")
+    assert name == "defaults_compare_seed5_step1_timeseries.csv"
+    df = pd.read_csv(io.BytesIO(csv), comment="#")
     assert sorted(set(df["arm"])) == ["A: one_way", "B: interactive"]
     assert sorted(df["step"]) == [0, 0, 1, 1]
     for label in ("network-A-one_way", "network-B-interactive"):
         name, png = _download(page, label)
-        assert name == f"{label}.png" and _png_size(png)[0] > 300
+        assert name.endswith(f"_{label}.png") and _png_size(png)[0] > 300
     spec, params = _spec_params(_download(page, "spec TOML")[1], tmp_path)
     assert params == [
         Params(n_users=300, epsilon=0.3, strategy="one_way"),
@@ -417,3 +442,132 @@ def test_comparison_table_keeps_its_row_labels(server, page):
     assert edges["scrolled"] > 50
     assert abs(edges["label"] - edges["box"]) <= 1, edges  # the labels stay at the left edge
     assert edges["first_cell"] < edges["box"], edges  # while the cells scrolled under them
+
+
+def test_share_link_is_absolute_keeps_the_preset_and_copies(server, page):
+    """Defect 12: the link is the page's absolute address, names the preset the running model
+    was built from, a copy button puts it on the clipboard, and clicking the link copies it
+    without reloading the page (the running model and its step stay)."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server[:-1])
+    _open(page, server, "?preset=viral_moment&n_users=300&seed=4")
+    _steps(page, 1)
+    link = _link(page)
+    assert link.startswith(server + "?preset=viral_moment"), link
+    assert "n_users=300" in link and "seed=4" in link, link
+    # the address reads back: a fresh page on the link opens the same scenario, no message
+    page.evaluate("window.oeMarker = 'still here'")
+    page.evaluate("navigator.clipboard.writeText('nothing yet')")
+    page.locator(".oe-link").first.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t !== 'nothing yet')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    assert page.evaluate("window.oeMarker") == "still here", "the click reloaded the page"
+    assert page.url == server + "?preset=viral_moment&n_users=300&seed=4"
+    _counter(page, 1)
+
+    page.evaluate("navigator.clipboard.writeText('nothing yet')")
+    page.locator(".oe-copy-link").first.click()
+    page.locator(".oe-copy-link", has_text="Copied").first.wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    _open(page, server, link[len(server) :])
+    assert page.locator(".oe-error").count() == 0
+    assert _link(page) == link
+
+
+def test_unknown_key_message_names_every_key_cut_short(server, page):
+    """Defect 13: the page's message names every unknown key of the address, not only the
+    first, and cuts a 3,000-character key instead of echoing it."""
+    long_key = "x" * 3000
+    _open(page, server, f"?n_user=300&epsilonn=0.2&{long_key}=1&seed=2")
+    text = page.locator(".oe-error").first.inner_text()
+    for key in ("'n_user'", "'epsilonn'", "did you mean 'n_users'", "did you mean 'epsilon'"):
+        assert key in text, text
+    assert "x" * 39 + "…" in text and "x" * 41 not in text, text
+    assert len(text) < 700, len(text)
+
+
+def test_run_to_step_with_a_bar_toward_the_horizon(server, page):
+    """Part 5: "Run to step" plays to the step typed and pauses there; a bar shows the step
+    against the horizon; a step past the horizon is refused with what is allowed."""
+    _open(page, server, "?n_users=300&steps=40&seed=2")
+    bar = page.locator(".oe-horizon")
+    assert "Step 0 of 40 (0% of the horizon)" in bar.inner_text()
+    field = page.locator(".oe-run-to input").first
+    field.fill("50")
+    page.get_by_role("button", name="Run to", exact=True).click()
+    text = page.locator(".oe-run-to-error").first.inner_text()
+    assert "run to step 50 is not allowed; use a whole number from 1 to the horizon, 40" in text
+    field.fill("10")
+    page.get_by_role("button", name="Run to", exact=True).click()
+    _counter(page, 10)
+    page.locator(".oe-horizon-text", has_text="Step 10 of 40 (25% of the horizon)").wait_for()
+    assert page.locator(".oe-run-to-error").count() == 0
+    page.wait_for_timeout(1500)  # paused: no further step
+    assert page.locator(".oe-step-counter").first.inner_text() == "Step 10"
+    assert bar.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "10"
+    assert page.get_by_role("button", name="Step", exact=True).is_enabled()
+
+
+def test_gif_of_the_run_so_far(server, page):
+    """Part 5: a view's GIF button saves the run so far, replayed from its seed: one frame per
+    step here (steps 0-3), each the size of the view on screen, the last one the view as it is
+    now (GIF's 256 colours aside)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    _open(page, server, "?n_users=300&seed=5")
+    _steps(page, 3)
+    name, gif = _download(page, "timeseries GIF")
+    assert name == "defaults_seed5_step3_timeseries.gif", name
+    image = Image.open(io.BytesIO(gif))
+    shown = page.locator("img.oe-view-timeseries").first.evaluate(
+        "e => [e.naturalWidth, e.naturalHeight]"
+    )
+    assert image.n_frames == 4 and list(image.size) == shown, (image.n_frames, image.size)
+    _, png = _download(page, "timeseries")
+    image.seek(3)
+    last, now = image.convert("RGB"), Image.open(io.BytesIO(png)).convert("RGB")
+    diff = ImageChops.difference(last, now).convert("L")
+    assert ImageStat.Stat(diff).mean[0] < 3.0  # mean grey-level error
+    image.seek(0)
+    assert ImageChops.difference(image.convert("RGB"), now).getbbox() is not None
+
+
+def _series_item(page, text: str):
+    """Click the entry ``text`` of the "Measures to plot" menu, opening it and scrolling its
+    list as needed (Vuetify draws only the entries in view)."""
+    for _ in range(20):
+        if page.locator(".v-overlay--active .v-list").count() == 0:
+            page.locator(".oe-series .v-field").first.click(timeout=CLICK_TIMEOUT_MS)
+            page.locator(".v-overlay--active .v-list").first.wait_for()
+        item = page.locator(".v-overlay--active .v-list-item").filter(
+            has=page.get_by_text(text, exact=True)
+        )
+        if item.count():
+            item.first.click(timeout=CLICK_TIMEOUT_MS)
+            return
+        page.locator(".v-overlay--active .v-list").first.evaluate("e => e.scrollTop += 150")
+        page.wait_for_timeout(150)
+    raise AssertionError(f"no entry {text!r} in the menu")
+
+
+def test_choose_the_measures_to_plot(server, page):
+    """Part 5: the time series plots the measures chosen in "Measures to plot": dropping one
+    and adding another redraws the panels (the card says which), and a fifth is refused."""
+    _open(page, server, "?n_users=300&seed=5")
+    _steps(page, 2)
+    card = page.locator(".oe-card-timeseries")
+    assert "Plotted: reach, secondary_share, engagement, stickiness" in card.inner_text()
+    before = page.locator("img.oe-view-timeseries").first.get_attribute("src")
+    _series_item(page, "platform_share")
+    page.locator(".oe-series-error").first.wait_for()
+    assert "choose 1 to 4 different ones" in page.locator(".oe-series-error").first.inner_text()
+    _series_item(page, "stickiness")
+    card.filter(has_text="Plotted: reach, secondary_share, engagement;").wait_for()
+    _series_item(page, "platform_share")
+    card.filter(has_text="Plotted: reach, secondary_share, engagement, platform_share;").wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator(".oe-series-error").count() == 0
+    assert page.locator("img.oe-view-timeseries").first.get_attribute("src") != before
+    page.get_by_role("button", name="Step", exact=True).click()  # later frames keep it
+    _counter(page, 3)
+    assert "platform_share" in card.inner_text()

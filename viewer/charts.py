@@ -37,6 +37,32 @@ SERIES = {
 }
 
 
+#: How many single-measure panels the time-series view has (a sixth shows trust per
+#: generation, the last the legend).
+PANELS = len(SERIES)
+
+
+def plottable(m: OpinionEcology) -> list[str]:
+    """The measures a time-series panel can show: the model-level columns of the
+    DataCollector (one value per step; the per-generation columns are left out)."""
+    return [c for c in m.datacollector.model_vars if parse_column(c)[1] is None]
+
+
+def check_series(series: tuple[str, ...], allowed: list[str]) -> tuple[str, ...]:
+    """``series`` if it names 1 to :data:`PANELS` distinct measures of ``allowed``.
+
+    Raises:
+        ValueError: Else, saying what is allowed.
+    """
+    unknown = [k for k in series if k not in allowed]
+    if unknown or not 1 <= len(series) <= PANELS or len(set(series)) != len(series):
+        raise ValueError(
+            f"measures {list(series)!r} are not allowed; choose 1 to {PANELS} different ones of "
+            f"{', '.join(allowed)}"
+        )
+    return series
+
+
 def _series(m: OpinionEcology, key: str) -> np.ndarray:
     """One model-level series of the DataCollector (one value per collect: steps 0, 1, ...)."""
     return np.asarray(m.datacollector.model_vars[key], dtype=float)
@@ -45,12 +71,18 @@ def _series(m: OpinionEcology, key: str) -> np.ndarray:
 class TimeseriesView:
     """Reach, secondary share, engagement, stickiness and trust per generation against step."""
 
-    def __init__(self, labels: list[str]) -> None:
+    def __init__(self, labels: list[str], series: tuple[str, ...] = tuple(SERIES)) -> None:
+        """``series``: the measures of the first panels (1 to :data:`PANELS`; the default
+        :data:`SERIES`), each titled by :data:`SERIES` or its name."""
         fig = Figure(figsize=(WIDE_WIDTH, 5.2), layout="constrained")
         axes = fig.subplots(2, 3).ravel()
         self.axes = axes
+        self.series = tuple(series)
         self.lines: dict[tuple[str, str], Line2D] = {}
-        for ax, (key, title) in zip(axes, SERIES.items(), strict=False):
+        for ax in axes[len(self.series) : PANELS]:
+            ax.set_axis_off()  # fewer measures chosen than panels
+        for ax, key in zip(axes, self.series, strict=False):
+            title = SERIES.get(key, key.replace("_", " ").capitalize())
             for i, label in enumerate(labels):
                 (self.lines[key, label],) = ax.plot(
                     [], [], ls=ARM_STYLES[i % 2], color=ARM_COLORS[i % 2], lw=1.4
@@ -70,7 +102,7 @@ class TimeseriesView:
             for i, lab in enumerate(labels)
         ]
         legend.legend(handles=handles, loc="center", frameon=False, title="generation / strategy")
-        for ax in axes[:5]:
+        for ax in [*axes[: len(self.series)], axes[4]]:
             ax.set_ylim(0.0, 1.0)  # explicit, so the first frame's limits never depend on autoscale
             ax.set_xlabel("step (hour)")
             ax.grid(alpha=0.3)
@@ -85,7 +117,7 @@ class TimeseriesView:
             y = _series(arms[label], key)
             line.set_data(np.arange(len(y)), y)
             n = max(n, len(y))
-            panel = 4 if parse_column(key)[1] is not None else list(SERIES).index(key)
+            panel = 4 if parse_column(key)[1] is not None else self.series.index(key)
             panels.setdefault(panel, []).append(y)
         for panel, ys in panels.items():
             y = np.concatenate(ys)
@@ -93,7 +125,8 @@ class TimeseriesView:
             lo, hi = (float(y.min()), float(y.max())) if len(y) else (0.0, 1.0)
             ax = self.axes[panel]
             bottom, top = sticky_range(tuple(ax.get_ylim()), lo, hi)
-            # every panel is a share or a mean on [0, 1]: no room above 1
+            # the default panels are shares or means on [0, 1]: no room above 1 (a chosen
+            # measure that is a count goes above, to its maximum)
             top = min(top, max(1.0, hi))
             self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=(bottom, top))
         return self.live.png()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 import ipyvuetify as vy
 import solara
@@ -61,15 +62,15 @@ class DownloadWidget(vy.VuetifyTemplate):  # type: ignore[misc]
     busy = traitlets.Bool(False).tag(sync=True)
 
 
-def css_class_of(filename: str) -> str:
-    """The button's CSS class: ``oe-download-`` and the file name in letters, digits and -."""
-    return "oe-download-" + re.sub(r"[^A-Za-z0-9]+", "-", filename).strip("-").lower()
+def css_class_of(label: str) -> str:
+    """The button's CSS class: ``oe-download-`` and its label in letters, digits and -."""
+    return "oe-download-" + re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower()
 
 
 @solara.component
 def DownloadButton(
     data: Callable[[], bytes | str],
-    filename: str,
+    filename: str | Callable[[], str],
     label: str,
     mime_type: str = "application/octet-stream",
 ) -> None:
@@ -78,28 +79,32 @@ def DownloadButton(
     Args:
         data: What to save; a ``str`` is encoded as UTF-8. Called in a thread on each click,
             so the file holds the model's state at the click.
-        filename: The name the browser saves the file under.
-        label: The button's text.
+        filename: The name the browser saves the file under, or a function that gives it at
+            the click (a name that says the step saved).
+        label: The button's text (its CSS class is ``oe-download-`` and the label).
         mime_type: The file's type.
 
     If ``data`` fails, an inline message says why (the page stays up).
     """
     requested, set_requested = solara.use_state(False)
 
-    def fetch() -> bytes | None:
+    def fetch() -> tuple[str, bytes] | None:
         if not requested:
             return None
+        name = filename() if callable(filename) else filename
         content = data()
-        return content.encode() if isinstance(content, str) else content
+        return name, content.encode() if isinstance(content, str) else content
 
     result = solara.use_thread(fetch, dependencies=[requested])
-    done = result.state == solara.ResultState.FINISHED
+    done = result.state == solara.ResultState.FINISHED and result.value is not None
+    saved = cast(tuple[str, bytes], result.value) if done else None
+    shown = saved[0] if saved else (filename if isinstance(filename, str) else "")
     DownloadWidget.element(
         label=label,
-        css_class=css_class_of(filename),
-        filename=filename,
+        css_class=css_class_of(label),
+        filename=shown,
         mime_type=mime_type,
-        bytes=result.value if done else None,
+        bytes=saved[1] if saved else None,
         request_download=requested,
         on_request_download=set_requested,
         busy=result.state == solara.ResultState.RUNNING,
@@ -109,6 +114,6 @@ def DownloadButton(
             type="error",
             variant="tonal",
             density="compact",
-            children=[f"{filename} could not be written: {result.error}"],
+            children=[f"{shown or label} could not be written: {result.error}"],
             class_="oe-download-error",
         )

@@ -2,7 +2,10 @@
 
 :func:`timeseries_frame` is the DataCollector's table of every step measure (one row per step,
 one column per measure; a comparison adds an ``arm`` column); :func:`csv_bytes` and
-:func:`parquet_bytes` encode it for download. :func:`user_record` is one user's state and
+:func:`parquet_bytes` encode it for download, with its :func:`provenance` (seed, parameters,
+page address, code version, time written): comment lines at the top of the CSV (read it with
+``pandas.read_csv(f, comment="#")``) and key-value metadata in the Parquet file.
+:func:`export_name` names each file by what it holds and when (preset, seed, step). :func:`user_record` is one user's state and
 recent views, for the page's inspector. :func:`spec_toml` writes the running setting as an
 experiment spec (the format of experiments/specs/*.toml, read by ``experiments.load_spec``), so
 a scenario found in the viewer can be run as a batch with replicates.
@@ -10,25 +13,99 @@ a scenario found in the viewer can be run as a batch with replicates.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
 import json
+import re
+import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model import STRATEGY_PRESETS, OpinionEcology, Params, Strategy
 from model.measures import COHORTS
-from viewer.arms import arms_of
-from viewer.settings import is_preset, nearest_preset
+from viewer.arms import arms_of, build_kwargs
+from viewer.settings import DEFAULTS_PRESET, is_preset, nearest_preset, query_of
 
 #: Replicates and sampling interval of a spec written by :func:`spec_toml`.
 SPEC_REPLICATES = 10
 SPEC_MEASURE_EVERY = 6
 #: Recent views listed by :func:`user_record`.
 RECENT_VIEWS = 10
+#: The Parquet metadata key that holds :func:`provenance` (JSON).
+PROVENANCE_KEY = b"opinion_ecology.provenance"
+
+
+@functools.cache
+def code_version() -> dict[str, Any]:
+    """The repository's HEAD commit and whether tracked files differ from it (None for both
+    outside a git checkout); asked once per server."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {"commit": None, "dirty": None}
+    if head.returncode:
+        return {"commit": None, "dirty": None}
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def _plain(value: Any) -> Any:
+    """A Params value as JSON writes it (numbers, strings, booleans; anything else as text)."""
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def provenance(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> dict[str, Any]:
+    """Where an export comes from: the viewer, the time it was written (UTC), the code
+    version, the preset, seed and step, the arms, the page address that rebuilds the model,
+    and every parameter (``Params.to_dict``; a custom strategy's switches in ``strategies``)."""
+    kwargs = build_kwargs(model)
+    arms = arms_of(model)
+    return {
+        "written_by": "Opinion Ecology viewer",
+        "written_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "code_version": code_version(),
+        "preset": preset,
+        "seed": int(kwargs["seed"]),
+        "step": int(model.steps),
+        "arms": list(arms),
+        "strategies": {k: m.params.strategy.switches() for k, m in arms.items()},
+        "page_address": "?" + query_of(kwargs, preset),
+        "params": {k: _plain(v) for k, v in kwargs["params"].to_dict().items()},
+    }
+
+
+def export_name(model: mesa.Model, what: str, ext: str, preset: str = DEFAULTS_PRESET) -> str:
+    """A file name that says what and when: ``<preset>_seed<seed>_step<step>_<what>.<ext>``
+    (``defaults`` for no preset; ``compare`` added for a comparison)."""
+    scenario = "defaults" if preset == DEFAULTS_PRESET else preset
+    if len(arms_of(model)) > 1:
+        scenario += "_compare"
+    seed = int(build_kwargs(model)["seed"])
+    stem = f"{scenario}_seed{seed}_step{int(model.steps)}_{what}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem) + f".{ext}"
 
 
 def timeseries_frame(model: mesa.Model) -> pd.DataFrame:
@@ -44,15 +121,22 @@ def timeseries_frame(model: mesa.Model) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def csv_bytes(model: mesa.Model) -> bytes:
-    """:func:`timeseries_frame` as CSV."""
-    return timeseries_frame(model).to_csv(index=False).encode()
+def csv_bytes(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> bytes:
+    """:func:`timeseries_frame` as CSV, after ``# key: value`` lines of :func:`provenance`
+    (read it with ``pandas.read_csv(f, comment="#")``)."""
+    head = "".join(
+        f"# {k}: {json.dumps(v, sort_keys=True)}\n" for k, v in provenance(model, preset).items()
+    )
+    return (head + timeseries_frame(model).to_csv(index=False)).encode()
 
 
-def parquet_bytes(model: mesa.Model) -> bytes:
-    """:func:`timeseries_frame` as Parquet (pyarrow)."""
+def parquet_bytes(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> bytes:
+    """:func:`timeseries_frame` as Parquet (pyarrow), :func:`provenance` as JSON under the
+    file's key-value metadata :data:`PROVENANCE_KEY`."""
+    table = pa.Table.from_pandas(timeseries_frame(model), preserve_index=False)
+    meta = {**(table.schema.metadata or {}), PROVENANCE_KEY: json.dumps(provenance(model, preset))}
     buf = io.BytesIO()
-    timeseries_frame(model).to_parquet(buf, index=False)
+    pq.write_table(table.replace_schema_metadata(meta), buf)
     return buf.getvalue()
 
 

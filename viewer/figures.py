@@ -36,6 +36,9 @@ WIDE_WIDTH = 8.5
 #: 6, for files about a fifth larger (tens of kB on loopback).
 PNG_COMPRESS_LEVEL = 1
 
+#: The vector formats a view can be saved in, beside the PNG on screen.
+VECTOR_FORMATS = ("svg", "pdf")
+
 matplotlib.rcParams.update({"font.size": 10, "axes.titlesize": 10.5, "legend.fontsize": 9.5})
 
 
@@ -101,6 +104,24 @@ class LiveFigure:
             if box is not None and (box.x0 < 0 or box.y0 < 0 or box.x1 > w or box.y1 > h):
                 return True
         return False
+
+    def vector(self, fmt: str) -> bytes:
+        """The current frame as a vector file (``"svg"`` or ``"pdf"``), for print.
+
+        Matplotlib draws animated artists when it saves a figure (it leaves them out only
+        from a screen draw), so the file shows the moving parts too.
+        """
+        if fmt not in VECTOR_FORMATS:
+            raise ValueError(f"format {fmt!r} is not allowed; use one of {VECTOR_FORMATS}")
+        buf = io.BytesIO()
+        try:
+            # no creation date and fixed SVG ids: the same frame gives the same file
+            date = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+            with matplotlib.rc_context({"svg.hashsalt": "opinion-ecology"}):
+                self.fig.savefig(buf, format=fmt, metadata=date)
+        finally:
+            self.invalidate()  # the save drew the canvas: the next frame draws in full
+        return buf.getvalue()
 
     def png(self) -> bytes:
         """The current frame as PNG bytes."""

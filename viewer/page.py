@@ -8,12 +8,16 @@ The page always shows the settings of the running model, or says that changed se
 for Reset: Reset refuses a setting the model refuses (the message stays, the model stays), and
 "Back to the running model" puts the controls back. The comparison switch builds the
 comparison from the running model's settings at once; other changes still wait for Reset.
+
+The module is a little over 400 lines because :func:`Page` holds the page's state and its
+handlers in one closure (Solara's hooks must be called in one component); splitting it would
+pass a dozen reactives around.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import solara
@@ -21,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
+from viewer.charts import PANELS, SERIES, check_series, plottable
 from viewer.controls import (
     FIELD_REVISION,
     Control,
@@ -131,9 +136,27 @@ def Views(
     the page to catch up (see :func:`viewer.panels.Controller`).
     """
     tick = update_counter.value
+    plotted = solara.use_reactive(list(SERIES))  # the measures of the time series' panels
+    problem, set_problem = solara.use_state(cast(str | None, None))
+    # bumped on a refusal: a fresh select shows the measures plotted, not the one refused
+    revision, set_revision = solara.use_state(0)
+    series = tuple(plotted.value)
     views = solara.use_memo(
-        lambda: render_views(model, color_by.value), [model, tick, model.steps, color_by.value]
+        lambda: render_views(model, color_by.value, series=series),
+        [model, tick, model.steps, color_by.value, series],
     )
+
+    def choose(chosen: list[str]) -> None:
+        """Plot the measures chosen, or say why not (the panels stay as they are)."""
+        try:
+            check_series(tuple(chosen), plottable(next(iter(arms_of(model).values()))))
+        except ValueError as e:
+            set_problem(f"{e} The panels stay as they are.")
+            set_revision(revision + 1)
+            return
+        set_problem(None)
+        plotted.set(list(chosen))
+
     if frames is not None:
         frames["drawn"] = max(frames["drawn"], tick)
     arms = arms_of(model)
@@ -144,6 +167,17 @@ def Views(
         solara.ToggleButtonsSingle(
             value=color_by, values=list(COLOR_BY), dense=True, classes=["oe-color-by"]
         )
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.SelectMultiple(
+            f"Measures to plot (1 to {PANELS})",
+            values=list(series),
+            all_values=plottable(next(iter(arms_of(model).values()))),
+            on_value=choose,
+            dense=True,
+            classes=["oe-series"],
+        ).key(f"oe-series-{revision}")
+    if problem:
+        Message("error", problem, "oe-series-error")
     with solara.Div(classes=["oe-grid"]):
         for label in arms:
             View(
@@ -153,9 +187,16 @@ def Views(
                 views[f"caption:network:{label}"],
             )
         title = "Time series" + (": " + " vs ".join(arms) if len(arms) > 1 else "")
-        View("timeseries", views["timeseries"], title)
+        View(
+            "timeseries",
+            views["timeseries"],
+            title,
+            f"Plotted: {', '.join(series)}; trust per generation.",
+        )
         View("opinions", views["opinions"], "Opinion distribution per generation")
         View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
+    if "topics" in views:
+        TopicsPanel(*views["topics"])
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
         solara.HTML(
             tag="div",
@@ -164,6 +205,15 @@ def Views(
             style={"font-size": "0.85em", "margin-bottom": "6px"},
         )
         solara.HTML(tag="div", unsafe_innerHTML=views["table"], classes=["oe-measures"])
+
+
+@solara.component
+def TopicsPanel(text: str, png: bytes) -> None:
+    """The "Topics and creators" card: the trending list, the creator's followers and the
+    user follow network's segregation (shown only while one of them is on)."""
+    with solara.Card("Topics and creators", margin=0, classes=["oe-card-topics"]):
+        solara.HTML(tag="div", unsafe_innerHTML=text, classes=["oe-topics"])
+        solara.Image(png, classes=["oe-view", "oe-view-topics"])
 
 
 @solara.component
@@ -187,6 +237,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     values = solara.use_reactive(solara.use_memo(lambda: values_of(initial.params), []))
     seed_text = solara.use_reactive(str(initial.seed))
     preset = solara.use_reactive(initial_preset)
+    # the preset the running model was built from (the link names it; the select may be ahead)
+    running_preset = solara.use_reactive(initial_preset)
     compare = solara.use_reactive(isinstance(initial, StrategyComparison))
     # the A/B selects: preset names, or CUSTOM for the Strategy card's strategy
     arm_strategies = solara.use_reactive(
@@ -259,12 +311,14 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             error.set(f"{e}.")
             return
         model.set(new_model)
+        running_preset.set(preset.value)
         force_update()
 
     def back_to_running() -> None:
         """Put every control back to the running model's settings."""
         m = model.value
         values.set(values_of(m.params))
+        preset.set(running_preset.value)
         seed_text.set(str(m.seed))
         compare.set(isinstance(m, StrategyComparison))
         if isinstance(m, StrategyComparison):
@@ -338,6 +392,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     values=[DEFAULTS_PRESET, *presets],
                     value=preset.value,
                     on_value=on_preset,
+                    classes=["oe-preset"],
                 )
                 solara.InputText(
                     "Seed (integer)", value=seed_text.value, on_value=on_seed, classes=["oe-seed"]
@@ -370,8 +425,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                     if group != "strategy":
                         GroupControls(group, group_controls, values.value, on_param, on_error)
             with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
-                ScenarioLink(running_kwargs)
-                Exports(model.value, color_by.value)
+                ScenarioLink(running_kwargs, running_preset.value)
+                Exports(model.value, color_by.value, running_preset.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value, playing.value)
         with solara.Column(classes=["oe-views"]):

@@ -22,9 +22,11 @@ from viewer.arms import arms_of, build_kwargs
 from viewer.busy import RUN_BUTTON, BusyIndicator
 from viewer.controls import NumberField
 from viewer.download import DownloadButton
-from viewer.exports import csv_bytes, parquet_bytes, spec_toml, user_record
-from viewer.render import render_views
-from viewer.settings import query_of
+from viewer.exports import csv_bytes, export_name, parquet_bytes, spec_toml, user_record
+from viewer.render import figure_file
+from viewer.settings import DEFAULTS_PRESET, query_of
+from viewer.share import ShareLink
+from viewer.video import run_gif
 
 #: Default pause between Play ticks (ms); Mesa's own default is 100.
 DEFAULT_PLAY_INTERVAL_MS = 20
@@ -107,6 +109,10 @@ def Controller(
     """
     update_counter.get()
     loops = solara.use_memo(lambda: {"current": 0, "lock": threading.Lock()}, [])
+    # "Run to step": the step Play stops at (None: Play runs until paused or the horizon)
+    run_to = solara.use_reactive(cast(int | None, None))
+    run_to_text, set_run_to_text = solara.use_state("")
+    run_to_problem, set_run_to_problem = solara.use_state(cast(str | None, None))
 
     def loop() -> None:
         if not playing.value:
@@ -117,13 +123,17 @@ def Controller(
         while playing.value and loops["current"] == mine:
             time.sleep(play_interval.value / 1000)
             m = model.value
-            if not m.running:
+            target = run_to.value
+            if not m.running or (target is not None and m.steps >= target):
                 playing.set(False)
+                run_to.set(None)
                 force_update()
                 return
             for _ in range(render_interval.value):
                 m.step()
                 if not (playing.value and m.running) or model.value is not m:
+                    break
+                if target is not None and m.steps >= target:
                     break
             force_update()
             wait_for_frame()
@@ -146,13 +156,29 @@ def Controller(
             m.step()
         force_update()
 
+    def start_run_to() -> None:
+        """Play until the step typed (drawn every render interval), then pause."""
+        m = model.value
+        try:
+            target = parse_run_to(run_to_text, int(m.steps), horizon_of(m))
+        except ValueError as e:
+            set_run_to_problem(str(e))
+            return
+        set_run_to_problem(None)
+        run_to.set(target)
+        playing.set(True)
+
+    def pause() -> None:
+        run_to.set(None)
+        playing.set(not playing.value)
+
     running = model.value.running
     with solara.Row(justify="space-between"):
         solara.Button(label="Reset", color="primary", on_click=on_reset, classes=[RUN_BUTTON])
         solara.Button(
             label="❚❚" if playing.value else "▶",
             color="primary",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=pause,
             disabled=not running and not playing.value,
         )
         solara.Button(
@@ -163,45 +189,112 @@ def Controller(
             classes=[RUN_BUTTON],
         )
     BusyIndicator(f"{update_counter.value}-{id(model.value)}-{resets}")
+    with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "nowrap"}):
+        solara.InputText(
+            "Run to step",
+            value=run_to_text,
+            on_value=lambda t: set_run_to_text(t or ""),
+            continuous_update=True,
+            classes=["oe-run-to"],
+        )
+        solara.Button(
+            label="Run to",
+            color="primary",
+            on_click=start_run_to,
+            disabled=playing.value or not running,
+            classes=["oe-run-to-button"],
+        )
+    if run_to_problem:
+        Message("error", f"{run_to_problem}.", "oe-run-to-error")
+    HorizonBar(int(model.value.steps), horizon_of(model.value), run_to.value)
+
+
+def horizon_of(m: mesa.Model) -> int:
+    """The model's horizon: the step its run stops at (``Params.steps``)."""
+    return int(m.params.steps)
+
+
+def parse_run_to(text: str, now: int, horizon: int) -> int:
+    """The step typed into "Run to step": a whole number after ``now``, at most ``horizon``.
+
+    Raises:
+        ValueError: Anything else, saying what is allowed.
+    """
+    allowed = f"use a whole number from {now + 1} to the horizon, {horizon}"
+    try:
+        target = int(text.strip())
+    except ValueError:
+        raise ValueError(f"run to step {text.strip()!r} is not allowed; {allowed}") from None
+    if not now < target <= horizon:
+        raise ValueError(f"run to step {target} is not allowed; {allowed}")
+    return target
 
 
 @solara.component
-def ScenarioLink(kwargs: dict[str, Any]) -> None:
-    """A link to the running model: the page address with every non-default setting."""
-    query = query_of(kwargs)
-    href = "?" + query if query else "?"
-    solara.Text("Link to the running model (copy it to share or bookmark):")
+def HorizonBar(step: int, horizon: int, target: int | None = None) -> None:
+    """A bar of the run's progress toward its horizon, and the step it runs to, if any."""
+    share = min(step / horizon, 1.0) if horizon > 0 else 1.0
+    goal = f"; running to step {target}" if target is not None else ""
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f'<a class="oe-link" href="{html.escape(href)}" style="word-break: break-all">'
-            f"{html.escape(href)}</a>"
+            f'<div role="progressbar" aria-valuemin="0" aria-valuemax="{horizon}" '
+            f'aria-valuenow="{step}" style="height: 6px; background: #e0e0e0; '
+            f'border-radius: 3px"><div style="height: 6px; width: {100 * share:.1f}%; '
+            f'background: #1976d2; border-radius: 3px"></div></div>'
+            f'<span class="oe-horizon-text" style="font-size: 0.85em; color: #555">'
+            f"Step {step} of {horizon} ({100 * share:.0f}% of the horizon){goal}</span>"
         ),
-        style={"font-size": "0.85em"},
-        classes=["oe-link-box"],
+        classes=["oe-horizon"],
     )
 
 
 @solara.component
-def Exports(model: mesa.Model, color_by: str) -> None:
-    """Downloads of the running model: time series, figures and an experiment spec."""
+def ScenarioLink(kwargs: dict[str, Any], preset: str = DEFAULTS_PRESET) -> None:
+    """A link to the running model: the page's absolute address with the preset it was built
+    from and every setting that differs from it, and a copy button."""
+    ShareLink(query_of(kwargs, preset))
 
-    def figure(key: str) -> Callable[[], bytes]:
-        return lambda: render_views(model, color_by)[key]
 
-    solara.Text("Time series of every step measure:")
+@solara.component
+def Exports(model: mesa.Model, color_by: str, preset: str = DEFAULTS_PRESET) -> None:
+    """Downloads of the running model: time series (with provenance), figures (PNG as shown,
+    SVG and PDF for print) and an experiment spec, each named by preset, seed and step."""
+
+    def name(what: str, ext: str) -> Callable[[], str]:
+        return lambda: export_name(model, what, ext, preset)
+
+    def figure(key: str, fmt: str) -> Callable[[], bytes]:
+        return lambda: figure_file(model, key, fmt, color_by)
+
+    solara.Text("Time series of every step measure (with seed, parameters and code version):")
     with solara.Row(style={"flex-wrap": "wrap"}):
-        DownloadButton(lambda: csv_bytes(model), "timeseries.csv", "CSV", "text/csv")
-        DownloadButton(lambda: parquet_bytes(model), "timeseries.parquet", "Parquet")
-    solara.Text("Figures (PNG, as shown):")
+        DownloadButton(
+            lambda: csv_bytes(model, preset), name("timeseries", "csv"), "CSV", "text/csv"
+        )
+        DownloadButton(
+            lambda: parquet_bytes(model, preset), name("timeseries", "parquet"), "Parquet"
+        )
+    solara.Text(
+        "Figures (PNG as shown; SVG and PDF for print; GIF: the run so far, replayed from "
+        "its seed):"
+    )
     arms = list(arms_of(model))
     keys = [f"network:{label}" for label in arms] + ["timeseries", "opinions", "ccdf"]
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for key in keys:
-            name = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
-            DownloadButton(figure(key), f"{name}.png", name, "image/png")
+    for key in keys:
+        view = key.replace("network:", "network-").replace(": ", "-").replace(" ", "_")
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            DownloadButton(figure(key, "png"), name(view, "png"), view, "image/png")
+            DownloadButton(figure(key, "svg"), name(view, "svg"), f"{view} SVG", "image/svg+xml")
+            DownloadButton(figure(key, "pdf"), name(view, "pdf"), f"{view} PDF", "application/pdf")
+            DownloadButton(
+                lambda key=key: run_gif(model, key, color_by),
+                name(view, "gif"),
+                f"{view} GIF",
+                "image/gif",
+            )
     solara.Text("Experiment spec of this setting (run it with python -m experiments run):")
-    DownloadButton(lambda: spec_toml(build_kwargs(model)), "viewer_scenario.toml", "spec TOML")
+    DownloadButton(lambda: spec_toml(build_kwargs(model)), name("spec", "toml"), "spec TOML")
 
 
 @solara.component

@@ -154,18 +154,61 @@ STRATEGY_PREFIX = "strategy."
 CLOSE_NAMES = 3
 
 
-def unknown_key_message(key: str, valid: list[str]) -> str:
-    """'unknown parameter X for the page address; did you mean Y?' and a few close names.
+def server_path_fields(spec: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[str, ...]:
+    """The Params fields that take free text: paths of files on the server
+    (``acquaintance_edges``, ``follow_edges``).
 
-    Unlike the model's message it does not list all the names (there are about 80): only the
-    closest few (:mod:`difflib`), and where the full list is (the Parameters controls).
+    The page address must not name files on the server (anyone who can send a link could
+    make the server read any file it can), so :func:`settings_from_query` refuses them; an
+    experiment spec or Python sets them.
     """
-    close = difflib.get_close_matches(key, valid, n=CLOSE_NAMES, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return (
-        f"unknown parameter {key!r} for the page address{hint} (the keys are the names under "
-        "the Parameters controls, seed, preset, compare and strategy.<switch>)"
+    spec = Params.spec() if spec is None else spec
+    return tuple(
+        name for name, meta in spec.items() if meta["kind"] is str and meta["choices"] is None
     )
+
+
+#: Longest key the address's messages echo; a longer one is cut, with an ellipsis.
+MAX_KEY_CHARS = 40
+#: Most unknown keys a message names; more are counted.
+MAX_UNKNOWN_KEYS = 10
+
+
+def short(text: str, limit: int = MAX_KEY_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (the last an ellipsis), so that a message never
+    echoes a long address in full."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unknown_key_message(keys: str | list[str], valid: list[str]) -> str:
+    """'unknown parameter X for the page address; did you mean Y?', naming every unknown key.
+
+    Unlike the model's message it does not list all the names (there are about 160): only the
+    closest few per key (:mod:`difflib`), and where the full list is (the Parameters
+    controls). Each key is cut to :data:`MAX_KEY_CHARS`; past :data:`MAX_UNKNOWN_KEYS` keys,
+    the rest are counted.
+    """
+    keys = [keys] if isinstance(keys, str) else keys
+
+    def one(key: str) -> str:
+        cut = short(key)
+        # matched on the cut key: difflib is quadratic in the length of what it compares
+        close = difflib.get_close_matches(cut, valid, n=CLOSE_NAMES, cutoff=0.5)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return repr(cut), hint
+
+    named = [one(k) for k in keys[:MAX_UNKNOWN_KEYS]]
+    more = len(keys) - len(named)
+    tail = (
+        "(the keys are the names under the Parameters controls, seed, preset, compare and "
+        "strategy.<switch>)"
+    )
+    if len(named) == 1 and not more:
+        key, hint = named[0]
+        return f"unknown parameter {key} for the page address{'; ' + hint if hint else ''} {tail}"
+    listed = ", ".join(f"{k} ({h})" if h else k for k, h in named)
+    extra = f" and {more} more" if more else ""
+    return f"unknown parameters for the page address: {listed}{extra} {tail}"
 
 
 _TRUE = ("1", "true", "yes", "on")
@@ -210,11 +253,19 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
     fields: dict[str, Any] = {}
     switches: dict[str, Any] = {}
     switch_spec = strategy_spec()
+    paths = server_path_fields(spec)
     pairs = urllib.parse.parse_qsl(search or "", keep_blank_values=True)
     # one pass: a count per key would be quadratic in an attacker's address
     twice = sorted(k for k, n in collections.Counter(k for k, _ in pairs).items() if n > 1)
     if twice:
-        raise ValueError(f"{', '.join(twice)} appears more than once in the page address")
+        named = ", ".join(short(k) for k in twice[:MAX_UNKNOWN_KEYS])
+        more = f" and {len(twice) - MAX_UNKNOWN_KEYS} more" if len(twice) > MAX_UNKNOWN_KEYS else ""
+        raise ValueError(f"{named}{more} appears more than once in the page address")
+    valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
+    known = set(valid) | set(paths)
+    unknown = [k for k, _ in pairs if k not in known]
+    if unknown:
+        raise ValueError(unknown_key_message(unknown, valid))
     for key, text in pairs:
         if key == "seed":
             try:
@@ -249,13 +300,17 @@ def settings_from_query(search: str | None) -> tuple[dict[str, Any], str]:
                     except (TypeError, ValueError) as e:
                         raise ValueError(f"compare={text!r} in the page address: {e}") from None
                 strategies = names
+        elif key in paths:
+            raise ValueError(
+                f"{key} in the page address is not allowed: the address may not name files on "
+                "the server; set it in an experiment spec or in Python"
+            )
         elif key in spec:
             fields[key] = _query_value(key, text, spec[key])
         elif key.startswith(STRATEGY_PREFIX) and key[len(STRATEGY_PREFIX) :] in switch_spec:
             name = key[len(STRATEGY_PREFIX) :]
             switches[name] = _query_value(key, text, switch_spec[name])
-        else:
-            valid = [*QUERY_KEYS, *spec, *(STRATEGY_PREFIX + k for k in switch_spec)]
+        else:  # pragma: no cover - every key is known after the check above
             raise ValueError(unknown_key_message(key, valid))
     custom_keys = "strategy" in fields or bool(switches)
     if strategies == DEFAULT_COMPARISON and custom_keys and compare_text.lower() in _TRUE:
@@ -296,17 +351,21 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def query_of(kwargs: Mapping[str, Any]) -> str:
+def query_of(kwargs: Mapping[str, Any], preset: str = DEFAULTS_PRESET) -> str:
     """The page address (query string) of a model's keyword arguments: every non-default setting.
 
-    The inverse of :func:`settings_from_query`: Params fields that differ from the defaults,
-    the seed unless it is :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom
-    strategy as its nearest preset plus ``strategy.<switch>`` for each switch that differs (in a
-    comparison, the arm that is no preset, named :data:`CUSTOM` in ``compare=``).
+    The inverse of :func:`settings_from_query`: ``preset=`` when ``preset`` names one of
+    :mod:`model.presets` (the scenario the model was built from), then the Params fields that
+    differ from that preset's (else the defaults), the seed unless it is
+    :data:`DEFAULT_SEED`, ``compare=A,B`` for a comparison, and a custom strategy as its
+    nearest preset plus ``strategy.<switch>`` for each switch that differs (in a comparison,
+    the arm that is no preset, named :data:`CUSTOM` in ``compare=``).
     """
     params: Params = kwargs["params"]
-    defaults = Params()
-    pairs: list[tuple[str, str]] = []
+    presets = preset_registry()
+    named = preset != DEFAULTS_PRESET and preset in presets
+    base = presets[preset]() if named else Params()
+    pairs: list[tuple[str, str]] = [("preset", preset)] if named else []
     strategies = kwargs.get("strategies")
     custom = [s for s in strategies or () if isinstance(s, Strategy) and not is_preset(s)]
     for name in Params.spec():
@@ -316,18 +375,20 @@ def query_of(kwargs: Mapping[str, Any]) -> str:
                 if not custom:
                     continue
                 value = custom[0]
+            mine = base.strategy
+            if value.label() == mine.label() and value.switches() == mine.switches():
+                continue  # the base's own strategy, which the address reads back by itself
             if is_preset(value):
-                if value.label() != defaults.strategy.label():
-                    pairs.append((name, value.label()))
+                pairs.append((name, value.label()))
                 continue
-            base = nearest_preset(value)
-            if base != defaults.strategy.label():
-                pairs.append((name, base))
-            preset = STRATEGY_PRESETS[base].switches()
+            nearest = nearest_preset(value)
+            if not (is_preset(mine) and nearest == mine.label()):
+                pairs.append((name, nearest))
+            switches = STRATEGY_PRESETS[nearest].switches()
             for k, v in value.switches().items():
-                if v != preset[k]:
+                if v != switches[k]:
                     pairs.append((STRATEGY_PREFIX + k, _text(v)))
-        elif value != getattr(defaults, name):
+        elif value != getattr(base, name):
             pairs.append((name, _text(value)))
     if kwargs["seed"] != DEFAULT_SEED:
         pairs.append(("seed", str(kwargs["seed"])))
