@@ -103,6 +103,7 @@ def type_seed(rc, text: str) -> None:
     field.fire_event("keyup.enter", None)
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_import_has_no_side_effects():
     """Importing app builds no model and starts nothing (solara run imports it per worker)."""
     code = textwrap.dedent(
@@ -515,6 +516,7 @@ def test_a_rules_parameters_show_while_the_rule_is_chosen(viewer):
     assert model.value.params.opinion.contacts == 4
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_strategy_switches_edit_a_custom_strategy(viewer):
     """The strategy's switches are controls; changing one keeps the rest of the preset."""
     model, rc = viewer
@@ -546,6 +548,7 @@ def test_custom_strategy_is_kept_by_values_of():
     assert values_of(Params(strategy="interactive"))["strategy"] == "interactive"
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_compare_switch_compares_the_running_model_not_pending_settings(viewer):
     """The switch builds the comparison from the running model; pending changes wait for Reset."""
     model, rc = viewer
@@ -890,6 +893,7 @@ def _ink_at_border(png: bytes) -> list[str]:
     return [k for k, v in edges.items() if (v < 200).any()]
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_axis_labels_stay_inside_when_the_axes_grow():
     """Issue 21, 4.4: the CCDF's "P(S >= s)" and its tick "1000", and the opinion panel's
     "density", stayed where the first layout put them; when wider tick labels came with grown
@@ -964,6 +968,7 @@ def test_unknown_keys_are_all_named_and_cut():
     assert "y" * 39 + "…" in str(e.value) and len(str(e.value)) < 120
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_exports_carry_provenance_and_say_what_and_when(tmp_path):
     """CSV and Parquet carry the seed, parameters, page address and code version; names say
     preset, seed and step; every view saves as SVG and PDF with its moving parts drawn."""

@@ -202,6 +202,7 @@ def test_the_share_links_duplicate_key_check_is_linear(monkeypatch):
 
 
 @pytest.mark.parametrize("table", ["runs", "timeseries"])
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_a_part_with_a_valid_footer_but_the_wrong_schema_is_quarantined(
     tiny_spec, tmp_path, capsys, table
 ):

@@ -163,6 +163,7 @@ def _same_as(serial_out, spec, out, **kw):
     assert _snapshots(out).keys() == _snapshots(serial_out).keys()
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_serial_and_process_executors_give_identical_tables(burned_spec, serial_out, tmp_path):
     _same_as(serial_out, burned_spec, tmp_path / "process2", executor="process", workers=2)
 

@@ -81,6 +81,7 @@ def cli(*args: str) -> int:
     return main(["calibrate", *map(str, args), "--quiet", "--draws", "6"])
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_calibrate_end_to_end_resume_report_and_contract(tmp_path, capsys):
     spec = write(tmp_path)
     out = tmp_path / "cal"
@@ -419,6 +420,7 @@ def test_a_forked_worker_leaves_interrupts_to_the_parent(tmp_path):
         signal.signal(signal.SIGINT, sigint)
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_a_one_worker_calibration_gives_the_same_particles_every_time(tmp_path):
     """With one worker numpy's global generator, which pyabc draws its proposals and
     acceptances from, is seeded from the root seed and the generation: two calibrations of

@@ -200,6 +200,7 @@ def test_the_command_line_refuses_a_bad_table_or_arm_in_one_line(write_spec, tmp
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_resume_after_an_interruption_gives_the_same_attribution(serial, tmp_path, monkeypatch):
     _, reference = serial
     out = tmp_path / "interrupted"

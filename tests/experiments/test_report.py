@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import experiments
 from experiments.cli import main
@@ -36,6 +37,7 @@ headline = ["reach", "engagement", "trust"]
 """
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_report_produces_every_file(tiny_spec, tmp_path, capsys):
     out = tmp_path / "out"
     experiments.run(tiny_spec, out, progress=False)
@@ -80,6 +82,7 @@ def test_report_produces_every_file(tiny_spec, tmp_path, capsys):
     assert set(summary["generation"]) == {"all", "post00", "post90", "post80", "pre80"}
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_report_of_a_hypercube_ranks_factors_and_draws_partial_dependence(write_spec, tmp_path):
     out = tmp_path / "lhs"
     experiments.run(write_spec(LHS), out, progress=False)

@@ -123,6 +123,7 @@ def test_a_sweep_with_repeated_runs_gives_the_tables_of_running_every_run(
         pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_an_interrupted_sweep_with_repeated_runs_resumes_to_the_same_tables(
     write_spec, tmp_path, monkeypatch
 ):

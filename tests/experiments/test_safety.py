@@ -78,6 +78,7 @@ def test_a_second_run_on_a_folder_in_use_is_refused_and_a_killed_holder_does_not
     assert lock_holder(out) is None
 
 
+@pytest.mark.slow  # 3-4.5 s: keeps make test-fast under 3 minutes; make test runs it
 def test_two_fresh_runs_started_together_leave_one_sweep(write_spec, tmp_path):
     spec = write_spec(TINY, "tiny.toml")
     out = tmp_path / "out"
@@ -135,6 +136,7 @@ def test_overwrite_refuses_folders_that_are_not_experiment_outputs(
 
 # ------------------------------------------------------------------------------- 5. corrupt parts
 @pytest.mark.parametrize("table", ["runs", "timeseries"])
+@pytest.mark.slow  # 2-3 s: keeps make test-fast under 3 minutes; make test runs it
 def test_a_truncated_part_is_named_by_status_and_its_runs_are_rerun_by_resume(
     tiny_spec, tmp_path, capsys, table
 ):
