@@ -18,9 +18,7 @@ import functools
 import io
 import json
 import re
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import mesa
@@ -46,26 +44,11 @@ PROVENANCE_KEY = b"opinion_ecology.provenance"
 @functools.cache
 def code_version() -> dict[str, Any]:
     """The repository's HEAD commit and whether tracked files differ from it (None for both
-    outside a git checkout); asked once per server."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return {"commit": None, "dirty": None}
-    if head.returncode:
-        return {"commit": None, "dirty": None}
-    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    outside a git checkout): the results folders' record (experiments.store.git_commit), asked
+    once per server."""
+    from experiments.store import git_commit
+
+    return git_commit()
 
 
 def _plain(value: Any) -> Any:
