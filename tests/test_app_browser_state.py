@@ -137,3 +137,132 @@ def test_load_refuses_wrong_damaged_and_large_files(server, page):
     assert f"files up to {LIMIT_MB}.0 MB can be loaded here" in error.inner_text()
     _counter(page, 1)  # still the running model
     assert page.locator(".oe-number-n_users input").first.input_value() == "300"
+
+
+def _batch(page, replicates: int, users: int, steps: int) -> None:
+    """Type the batch's size and press Run this as a batch."""
+    card = page.locator(".oe-card-batch")
+    for key, value in (("replicates", replicates), ("users", users), ("steps", steps)):
+        field = card.locator(f".oe-batch-{key} input")
+        field.fill(str(value))
+        field.press("Enter")
+    card.get_by_role("button", name="Run this as a batch").click(timeout=CLICK_TIMEOUT_MS)
+
+
+def _only_folder(root: Path, before: set[Path]) -> Path:
+    new = [p for p in root.iterdir() if p not in before]
+    assert len(new) == 1, new
+    return new[0]
+
+
+def test_run_this_as_a_batch_shows_progress_and_the_paired_table(server, page, server_env):
+    """The page's interactive strategy against one_way, 2 paired seeds of 100 users for 12
+    steps: the card counts the 4 runs, then shows the report's paired table (Δ and its 95% CI
+    per headline measure) and downloads the spec it ran and that table."""
+    from experiments import load_spec
+
+    before = set(server_env.iterdir())
+    _open(page, server, "?n_users=300&strategy=interactive&seed=3")
+    card = page.locator(".oe-card-batch")
+    assert "interactive against one_way, paired by seed" in card.inner_text()
+    _batch(page, 2, 100, 12)
+    card.locator(".oe-batch-progress", has_text="of 4 runs").wait_for(timeout=60_000)
+    table = card.locator(".oe-batch-table")
+    table.wait_for(timeout=300_000)
+    out = _only_folder(server_env, before)
+    assert "finished, 4 runs" in card.locator(".oe-batch-progress").inner_text()
+
+    from viewer.batch_view import paired_table
+
+    want = paired_table(out)
+    rows = table.locator("tr").all_inner_texts()
+    assert len(rows) == 1 + len(want) == 7, rows
+    for row, r in zip(rows[1:], want.itertuples(), strict=True):
+        cells = row.split("\t")
+        assert cells[:2] == [r.arm, r.measure], cells
+        assert cells[4] == f"{r.diff:.4g}" and cells[5] == f"[{r.ci_lo:.4g}, {r.ci_hi:.4g}]"
+        assert cells[6] == "2"
+
+    name, spec_bytes = _download_in(page, ".oe-card-batch", "batch spec TOML")
+    assert name == f"{out.name}_spec.toml" and spec_bytes == (out / "spec.toml").read_bytes()
+    spec = load_spec(out / "spec.toml")
+    assert spec.arm_names == ("one_way", "interactive") and spec.replicates == 2
+    assert spec.steps == 12 and spec.root_seed == 3 and spec.fixed["n_users"] == 100
+    assert spec.analysis.baseline == "one_way"
+    name, csv = _download_in(page, ".oe-card-batch", "paired table CSV")
+    assert csv == (out / "comparison.csv").read_bytes()
+
+
+def _download_in(page, card: str, label: str) -> tuple[str, bytes]:
+    with page.expect_download(timeout=60_000) as info:
+        page.locator(card).get_by_role("button", name=label, exact=True).click(
+            timeout=CLICK_TIMEOUT_MS
+        )
+    d = info.value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / d.suggested_filename
+        d.save_as(path)
+        return d.suggested_filename, path.read_bytes()
+
+
+def test_batch_cancel_leaves_a_consistent_folder_and_one_runs_at_a_time(
+    server, page, browser, server_env
+):
+    """A comparison of one-way against a custom strategy, 25 paired seeds of 500 users (50
+    runs): a second page's start is refused while it runs; Cancel stops it with the finished runs recorded, the
+    folder released and readable (as ``experiments status`` reads it); Resume runs the rest,
+    each run once, and shows the table."""
+    import re
+    import subprocess
+    import sys
+
+    from experiments.lock import lock_holder
+    from experiments.parts import read_table
+
+    before = set(server_env.iterdir())
+    _open(page, server, "?n_users=300&compare=1&strategy.reply_share=0.3&seed=4")
+    card = page.locator(".oe-card-batch")
+    assert "custom against one_way" in card.inner_text()
+    _batch(page, 25, 500, 72)
+    progress = card.locator(".oe-batch-progress")
+    # the card shows the server's last batch (the previous test's) until this one starts
+    progress.filter(has_text="of 50 runs").wait_for(timeout=60_000)
+    out = _only_folder(server_env, before)
+
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        other = ctx.new_page()
+        other.set_default_timeout(120_000)
+        _open(other, server, "?n_users=300&strategy=interactive")
+        other.locator(".oe-card-batch").get_by_role("button", name="Run this as a batch").click()
+        refusal = other.locator(".oe-batch-error")
+        refusal.wait_for()
+        text = refusal.inner_text()
+        assert "a batch is already running on this server" in text, text
+        assert out.name in text and "one batch runs at a time" in text, text
+    finally:
+        ctx.close()
+    assert len(list(server_env.iterdir())) == len(before) + 1  # the refused start wrote nothing
+
+    progress.filter(has_text=re.compile(r"[1-9]\d* of 50 runs done")).wait_for(timeout=180_000)
+    card.get_by_role("button", name="Cancel").click()
+    progress.filter(has_text="cancelled with").wait_for(timeout=120_000)
+    k = int(re.search(r"cancelled with (\d+) of 50", progress.inner_text()).group(1))
+    assert 1 <= k < 50
+    assert lock_holder(out) is None
+    runs = read_table(out, "runs", columns=["run_id", "status"])
+    assert len(runs) == k and runs["run_id"].is_unique and set(runs["status"]) == {"ok"}
+    status = subprocess.run(
+        [sys.executable, "-m", "experiments", "status", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    assert f"{k} ok, 0 failed, {50 - k} to do" in status.stdout and "corrupt" not in status.stdout
+
+    card.get_by_role("button", name="Resume").click()
+    card.locator(".oe-batch-table").wait_for(timeout=600_000)
+    runs = read_table(out, "runs", columns=["run_id", "status"])
+    assert len(runs) == 50 and runs["run_id"].is_unique and set(runs["status"]) == {"ok"}
+    assert "finished, 50 runs" in progress.inner_text()

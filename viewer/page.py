@@ -25,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
+from viewer.batch_view import BatchPanel
 from viewer.charts import PANELS, SERIES, check_series, plottable
 from viewer.controls import (
     FIELD_REVISION,
@@ -438,6 +439,8 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
                 Exports(model.value, color_by.value, running_preset.value)
             with solara.Card("Save and load state", margin=0, classes=["oe-card-state"]):
                 StatePanel(model.value, running_preset.value, on_loaded, playing.value)
+            with solara.Card("Run this as a batch", margin=0, classes=["oe-card-batch"]):
+                BatchPanel(model.value, running_preset.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value, playing.value)
         with solara.Column(classes=["oe-views"]):
