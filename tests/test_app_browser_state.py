@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -65,6 +66,20 @@ def _load_state(page, name: str, data: bytes) -> None:
     )
 
 
+def _card_shot(page, card: str, name: str) -> Path:
+    """A screenshot of one card in test-output/; with ``UPDATE_DOCS_SCREENSHOTS=1`` also in
+    docs/figures/ for docs/viewer.md."""
+    from tests.conftest import OUT, ROOT
+
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"viewer_{name}.png"
+    page.locator(card).screenshot(path=str(path))
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        (ROOT / "docs" / "figures").mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, ROOT / "docs" / "figures" / path.name)
+    return path
+
+
 def _frame(csv: bytes) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(csv), comment="#")
 
@@ -91,6 +106,7 @@ def test_save_then_load_continues_the_uninterrupted_run(server, page):
     text = loaded.inner_text()
     assert f"Loaded {name}: step 2 of" in text and "seed 5" in text and "300 users" in text, text
     _counter(page, 2)
+    _card_shot(page, ".oe-card-state", "state")
     assert page.locator(".oe-seed input").first.input_value() == "5"
     assert page.locator(".oe-number-n_users input").first.input_value() == "300"
     assert page.locator(".oe-number-epsilon input").first.input_value() == "0.3"
@@ -134,7 +150,8 @@ def test_load_refuses_wrong_damaged_and_large_files(server, page):
     big = b"\0" * (LIMIT_MB * (1 << 20) + 1)
     _load_state(page, "big.snapshot", big)
     page.locator(".oe-state-error", has_text="'big.snapshot' is 3.0 MB").wait_for()
-    assert f"files up to {LIMIT_MB}.0 MB can be loaded here" in error.inner_text()
+    limit = LIMIT_MB * (1 << 20)
+    assert f"files up to {LIMIT_MB}.0 MB ({limit:,} bytes) can be loaded here" in error.inner_text()
     _counter(page, 1)  # still the running model
     assert page.locator(".oe-number-n_users input").first.input_value() == "300"
 
@@ -171,6 +188,7 @@ def test_run_this_as_a_batch_shows_progress_and_the_paired_table(server, page, s
     table.wait_for(timeout=300_000)
     out = _only_folder(server_env, before)
     assert "finished, 4 runs" in card.locator(".oe-batch-progress").inner_text()
+    _card_shot(page, ".oe-card-batch", "batch")
 
     from viewer.batch_view import paired_table
 

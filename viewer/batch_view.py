@@ -19,12 +19,14 @@ repository); a batch's folder is named by the server (preset, arms, time), never
 One batch runs at a time per server process: the machine's cores are shared with the viewer,
 and a second start is refused with the running batch's name and progress.
 
-This file is a little over 400 lines: the spec, the job, its progress and its card are one
-feature, read together.
+This file is over 400 lines: the spec, the job, its progress and its card are one feature,
+read together.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import datetime as dt
 import html
@@ -323,6 +325,20 @@ def cancel(job: BatchJob, wait_s: float = 60.0) -> None:
     deadline = time.monotonic() + 5
     while job.state in ("running", "reporting") and time.monotonic() < deadline:
         time.sleep(0.05)  # the driver thread records the end
+
+
+def _stop_at_exit() -> None:
+    """When the server stops, stop its batch as Cancel does (the folder stays consistent)."""
+    job = current()
+    proc = job.proc if job is not None else None
+    if job is not None and proc is not None and proc.poll() is None:
+        job.cancel_requested = True
+        proc.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+
+
+atexit.register(_stop_at_exit)
 
 
 def progress(job: BatchJob) -> dict[str, Any]:

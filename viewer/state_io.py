@@ -17,6 +17,9 @@ and drop zone (Vuetify's ``v-btn``, as :mod:`viewer.download` does for downloads
 
 Loading runs pickle, which can execute code: the card says to load only files one saved
 oneself. The viewer is served on the loopback (``make app``); do not serve it to others.
+
+The file is over 400 lines because the state file (its writing, reading and every refusal),
+the upload widget that carries it and the card that uses both are one feature, read together.
 """
 
 from __future__ import annotations
@@ -83,6 +86,15 @@ def size_text(n: int) -> str:
     if n < 1 << 20:
         return f"{n / 1024:.0f} KB"
     return f"{n / (1 << 20):.1f} MB"
+
+
+def too_large(name: str, size: int, limit: int) -> str:
+    """The refusal of a file over the upload limit (sizes in MB or KB, and in bytes)."""
+    return (
+        f"{name!r} is {size_text(size)} ({size:,} bytes); files up to {size_text(limit)} "
+        f"({limit:,} bytes) can be loaded here (load a larger one in Python with "
+        "OpinionEcology.load)"
+    )
 
 
 def state_name(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> str:
@@ -233,10 +245,7 @@ def load_state(data: bytes, name: str, limit: int | None = None) -> Loaded:
     if not data:
         raise StateFileError(f"{name!r} is empty (0 bytes); allowed: {ALLOWED}")
     if len(data) > limit:
-        raise StateFileError(
-            f"{name!r} is {size_text(len(data))}; files up to {size_text(limit)} can be loaded "
-            "here (load a larger one in Python with OpinionEcology.load)"
-        )
+        raise StateFileError(too_large(name, len(data), limit))
     if data[:4] == b"PK\x03\x04":
         cmp, note = _comparison(data, name)
         return Loaded(cmp, note)
@@ -396,8 +405,7 @@ def StatePanel(
     def on_file(name: str, size: int, data: bytes | None) -> None:
         if data is None:
             why = (
-                f"{name!r} is {size_text(size)}; files up to {size_text(limit)} can be loaded "
-                "here (load a larger one in Python with OpinionEcology.load)"
+                too_large(name, size, limit)
                 if size > limit
                 else f"{name!r} did not arrive whole; try again"
             )
