@@ -193,13 +193,17 @@ def test_run_this_as_a_batch_shows_progress_and_the_paired_table(server, page, s
     from viewer.batch_view import paired_table
 
     want = paired_table(out)
-    rows = table.locator("tr").all_inner_texts()
-    assert len(rows) == 1 + len(want) == 7, rows
-    for row, r in zip(rows[1:], want.itertuples(), strict=True):
-        cells = row.split("\t")
-        assert cells[:2] == [r.arm, r.measure], cells
-        assert cells[4] == f"{r.diff:.4g}" and cells[5] == f"[{r.ci_lo:.4g}, {r.ci_hi:.4g}]"
-        assert cells[6] == "2"
+    rows = [r.split("\t") for r in table.locator("tr").all_inner_texts()]
+    assert rows[0][:4] == ["measure", "one_way", "arm", "Δ"] and rows[1] == [
+        "interactive − one_way"
+    ]
+    assert len(rows) == 2 + len(want) == 8, rows
+    for cells, r in zip(rows[2:], want.itertuples(), strict=True):
+        assert cells[0] == r.measure and cells[5] == "2", cells
+        lo, hi = (float(x) for x in cells[4].strip("[]").split(","))
+        for shown, value in ((cells[3], r.diff), (lo, r.ci_lo), (hi, r.ci_hi)):
+            assert float(shown) == pytest.approx(value, rel=5e-3, abs=1e-12), (cells, r)
+        assert r.ci_lo <= r.diff <= r.ci_hi
 
     name, spec_bytes = _download_in(page, ".oe-card-batch", "batch spec TOML")
     assert name == f"{out.name}_spec.toml" and spec_bytes == (out / "spec.toml").read_bytes()

@@ -373,18 +373,26 @@ def paired_table(out: Path, measures: tuple[str, ...] = HEADLINE) -> pd.DataFram
     return c[["arm", "measure", "base_mean", "arm_mean", "diff", "ci_lo", "ci_hi", "n"]]
 
 
+def number_text(x: float) -> str:
+    """A table cell: 3 significant digits; 0 for a float round-off (|x| < 1e-12); blank for
+    NaN."""
+    if pd.isna(x):
+        return ""
+    return "0" if abs(x) < 1e-12 else f"{x:.3g}"
+
+
 def table_html(t: pd.DataFrame) -> str:
-    """:func:`paired_table` as an HTML table (4 significant digits)."""
-
-    def g(x: float) -> str:
-        return f"{x:.4g}" if pd.notna(x) else ""
-
-    head = "arm", "measure", "one_way mean", "arm mean", "Δ (arm − one_way)", "95% CI of Δ", "pairs"
+    """:func:`paired_table` as an HTML table narrow enough for the card: a heading row per arm,
+    then per measure the one-way mean, the arm's mean, Δ and its 95% CI, and the pairs."""
+    g = number_text
+    head = "measure", "one_way", "arm", "Δ", "95% CI of Δ", "pairs"
     rows = ["<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
-    for r in t.itertuples():
-        cells = [r.arm, r.measure, g(r.base_mean), g(r.arm_mean), g(r.diff)]
-        cells += [f"[{g(r.ci_lo)}, {g(r.ci_hi)}]", str(int(r.n))]
-        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    for arm, group in t.groupby("arm", sort=False):
+        rows.append(f'<tr><th colspan="6">{html.escape(str(arm))} − one_way</th></tr>')
+        for r in group.itertuples():
+            cells = [r.measure, g(r.base_mean), g(r.arm_mean), g(r.diff)]
+            cells += [f"[{g(r.ci_lo)}, {g(r.ci_hi)}]", str(int(r.n))]
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return "".join(rows)
 
 
@@ -443,15 +451,15 @@ def BatchPanel(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> None:
         f"Runs the page's setting as an experiment: {what}, with python -m experiments.",
         style={"font-size": "0.85em"},
     )
-    with solara.Row(style={"flex-wrap": "wrap"}):
+    with solara.Row(style={"flex-wrap": "nowrap"}, gap="6px"):
         for key, label in (("replicates", "Replicates"), ("users", "Users"), ("steps", "Steps")):
-            lo, hi = LIMITS[key]
             solara.InputText(
-                f"{label} ({lo}-{hi:,})",
-                value=sizes[key],
-                classes=[f"oe-batch-{key}"],
-                style={"max-width": "96px"},
+                label, value=sizes[key], classes=[f"oe-batch-{key}"], style={"min-width": "0"}
             )
+    solara.Text(
+        ", ".join(f"{k} {lo:,}-{hi:,}" for k, (lo, hi) in LIMITS.items()).capitalize() + ".",
+        style={"font-size": "0.8em", "color": "#555"},
+    )
     solara.Button(
         "Run this as a batch",
         color="primary",
@@ -507,10 +515,10 @@ def BatchStatus(
             solara.Button("Resume", small=True, on_click=on_resume, classes=["oe-batch-resume"])
     if job.state == "done":
         solara.HTML(
-            tag="table",
-            unsafe_innerHTML=table_html(paired_table(job.out)),
-            classes=["oe-batch-table"],
-            style={"font-size": "12px"},
+            tag="div",
+            unsafe_innerHTML=f'<table class="oe-batch-table">{table_html(paired_table(job.out))}'
+            "</table>",
+            style={"font-size": "12px", "overflow-x": "auto", "max-width": "100%"},
         )
         with solara.Row(style={"flex-wrap": "wrap"}):
             DownloadButton(
