@@ -257,13 +257,13 @@ plt.show()
 # %%
 c = m.content
 is_user = c.source_kind == USER
-others = is_user & (c.source != CREATOR)
+other_posts = is_user & (c.source != CREATOR)
 derived = is_user & (c.derived == item)
 pd.Series(
     {
         "the seed item's views": int(c.views[item]),
         "most viewed outlet item": int(c.views[~is_user].max()),
-        "most viewed post of another user": int(c.views[others].max()),
+        "most viewed post of another user": int(c.views[other_posts].max()),
         "derivative posts answering the seed item": int(derived.sum()),
         "their views": int(c.views[derived].sum()),
     },
@@ -346,6 +346,53 @@ ax.legend()
 plt.show()
 ratio = cases.loc["creator's topic: views"] / cases.loc["creator's topic: likes"]
 print("views per like of the creator's topic, per seed:", ratio.astype(float).round(1).to_dict())
+
+# %% [markdown]
+# ## The case and the model side by side
+#
+# The case's timeline next to the range over the ten runs (the first post and the first
+# rides in steps, that is hours from the start; a run where something did not happen is
+# counted apart). The population here is thousands, the platform's hundreds of millions:
+# compare shapes, shares and orders of magnitude, not counts.
+
+
+# %%
+def span(row: str, fmt: str = ",.0f") -> str:
+    """The range of one row of `cases` over the seeds where it is defined."""
+    v = cases.loc[row].dropna().astype(float)
+    if len(v) == 0:
+        return f"none of {len(SEEDS)} seeds"
+    return f"{v.min():{fmt}} to {v.max():{fmt}} ({len(v)} of {len(SEEDS)} seeds)"
+
+
+start_f = span("creator's followers at the start")
+end_f = span("creator's followers at the end")
+per_like = ratio.dropna().astype(float)
+ever_listed = span("topics ever trending")
+size = f"{params.n_topics} topics, {params.trending_size} at a time"
+pd.DataFrame(
+    {
+        "the case": {
+            "the creator's first post": "19 November, 8 days after the photographer's video",
+            "likes of the seed item": "nearly 5 million",
+            "likes, share of users": "",
+            "the creator's followers": "over 2 million after the first post",
+            "outlets join the creator's topic": "about 27 November, two weeks after the video",
+            "topic views per like": "billions of reads, millions of likes: about 1,000",
+            "topics on the trending list": "more than 50 of 213 monitored tourism topics",
+        },
+        f"viral_creator, {N_USERS:,} users, {DAYS} days": {
+            "the creator's first post": "step " + span("creator's first post (step)"),
+            "likes of the seed item": span("seed item: likes"),
+            "likes, share of users": span("seed item: likes, share of users", ".1%"),
+            "the creator's followers": f"{start_f} at the start, {end_f} at the end",
+            "outlets join the creator's topic": "step "
+            + span("first ride of the creator's topic (step)"),
+            "topic views per like": f"{per_like.min():.1f} to {per_like.max():.1f}",
+            "topics on the trending list": f"{ever_listed} of {size}",
+        },
+    }
+)
 
 # %% [markdown]
 # ## Does riding pay the focal outlet? A paired comparison
