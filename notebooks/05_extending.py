@@ -14,11 +14,12 @@
 # # 5. Extending the model: a new rule, its parameters and its tests, in one file
 #
 # The model's alternative mechanisms are **rules**: small classes registered under a name in
-# one registry per `Params` choice (`forwarding`, `opinion`, `following`, `emotion`, ...;
-# `model/rules/registry.py`, docs/ODD.md 7.15-7.17). A rule owns its parameters: it declares
-# them in its own `Settings` record, with default, range, symbol and doc, and `Params`
-# addresses them as `<registry>.<parameter>`, validates them, lists them in `Params.spec()`
-# and warns when one is set while another rule is chosen.
+# one registry per `Params` choice (`forwarding`, `opinion`, `following`, `emotion`,
+# `user_follow`, ...; `model/rules/registry.py`, docs/ODD.md 7.15-7.17 and 7.19). A rule owns
+# its parameters: it declares them in its own `Settings` record, with default, range,
+# symbol and doc, and `Params` addresses them as `<registry>.<parameter>` (for example
+# `user_follow.like_follow_prob`), validates them, lists them in `Params.spec()` and warns
+# when one is set while another rule is chosen.
 #
 # This notebook adds a forwarding rule, tests it (its own hand-computed cases, then the
 # contract every registered rule keeps, `tests/rules/test_contract.py`) and compares it with
