@@ -131,6 +131,41 @@ class TimeseriesView:
             self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=(bottom, top))
         return self.live.png()
 
+    def readout(self, x: float, y: float) -> str | None:
+        """What the lines of the panel under pixel (``x``, ``y``) of the PNG show at the step
+        there: ``"Reach at step 12: 0.153"`` (a comparison names each arm, the trust panel
+        each generation), from the data plotted at the last frame. A pixel past the last step
+        recorded reads that step; one outside every panel reads None."""
+        panels = [*self.axes[: len(self.series)], self.axes[4]]
+        ax = self.live.axes_at(x, y, panels)
+        if ax is None:
+            return None
+        lines = [
+            (key, label, line)
+            for (key, label), line in self.lines.items()
+            if line.axes is ax and len(line.get_xdata())
+        ]
+        if not lines:
+            return None
+        last = max(len(line.get_xdata()) for _, _, line in lines) - 1
+        step = int(np.clip(round(self.live.from_pixel(ax, x, y)[0]), 0, last))
+        labels = list(dict.fromkeys(label for _, label, _ in lines))
+        parts = []
+        for key, label, line in lines:
+            ys = line.get_ydata()
+            value = _number(float(ys[step])) if step < len(ys) else "n/a"
+            name = parse_column(key)[1] if ax is self.axes[4] else None
+            who = " ".join(p for p in (label if len(labels) > 1 else None, name) if p)
+            parts.append(f"{who} {value}" if who else value)
+        return f"{ax.get_title()} at step {step}: {', '.join(parts)}"
+
+
+def _number(v: float) -> str:
+    """A read-out value: three decimals, or a whole number with separators from 1,000 on."""
+    if not np.isfinite(v):
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}"
+
 
 class OpinionView:
     """Opinion histograms (density) per generation; one panel per arm."""

@@ -93,6 +93,7 @@ def render_views(
     color_by: str = "opinion",
     timings: dict[str, float] | None = None,
     series: tuple[str, ...] | None = None,
+    selected: int | None = None,
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
@@ -109,6 +110,7 @@ def render_views(
         timings: If given, filled with the seconds each view took (for the benchmarks).
         series: The measures of the time series' panels (:func:`viewer.charts.check_series`;
             None keeps the model's current choice, at first :data:`viewer.charts.SERIES`).
+        selected: The user the network views ring (a click on its node, or the inspector).
 
     Raises:
         ValueError: ``series`` names a measure the model does not record, or too many.
@@ -123,7 +125,7 @@ def render_views(
         if label not in tieless:
             jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
                 label, m, color_by
-            ).frame(m)
+            ).frame(m, selected)
     jobs["timeseries"] = lambda: live.timeseries_view(series).frame(arms)
     jobs["opinions"] = lambda: live.opinions.frame(arms)
     jobs["ccdf"] = lambda: live.ccdf.frame(arms)
