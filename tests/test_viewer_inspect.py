@@ -158,3 +158,54 @@ def test_the_time_series_reads_out_the_values_at_the_step_pointed_at(compare):
     # past the last step recorded: the last step
     assert view.readout(*pixel(view.axes[1], 20)).startswith("Secondary share at step 9:")
     assert view.readout(2.0, 2.0) is None
+
+
+def _pixel(live, ax, x: float, y_frac: float = 0.5, log: bool = False) -> tuple[float, float]:
+    """Pixel of data x (at height ``y_frac`` of the axes) of ``ax``, from its box and limits."""
+    w, h = live.canvas.get_width_height()
+    box = ax.get_position()
+    x0, x1 = ax.get_xlim()
+    f = (np.log(x) - np.log(x0)) / (np.log(x1) - np.log(x0)) if log else (x - x0) / (x1 - x0)
+    return (box.x0 + f * box.width) * w, (1 - box.y0 - y_frac * box.height) * h
+
+
+@pytest.mark.slow  # every view of 12 frames with the Topics card: make test-fast skips it
+def test_the_other_charts_read_out_what_they_draw():
+    """The opinion panel reads each generation's density in the bin pointed at (numpy's
+    histogram of the model's opinions), the CCDF the share of cascades of at least the size
+    pointed at, the Topics card the creator's followers at the recorded step pointed at."""
+    from model import measures as M
+
+    m = _model(DING)
+    live = live_views(m)
+    arms = arms_of(m)
+    for _ in range(12):
+        m.step()
+        views = render_views(m)
+    assert "topics" in views
+    op = live.opinions
+    (ax,) = op.axes.values()
+    text = op.readout(*_pixel(op.live, ax, 0.12))
+    assert text is not None and text.startswith("opinion 0.10 to 0.15, density: "), text
+    for code, g in enumerate(COHORTS):
+        xs = m.state.opinion[m.state.gen == code]
+        want = np.histogram(xs, bins=op.BINS, density=True)[0][22]
+        assert float(re.search(rf"{g} (\d+\.\d{{3}})", text)[1]) == pytest.approx(want, abs=5e-4)
+    sizes = M.cascade_sizes(m).to_numpy()
+    sizes = sizes[sizes > 0]
+    assert len(sizes) > 5
+    cc = live.ccdf
+    for s in (1, 2, 3):
+        text = cc.readout(*_pixel(cc.live, cc.ax, s, log=True))
+        assert text == f"P(S >= {s}): {np.mean(sizes >= s):.3f}", text
+    fv = live.topics
+    h = live.follow[next(iter(arms))]
+    k = h.steps[5]
+    text = fv.readout(*_pixel(fv.live, fv.top, k + 0.2))
+    assert text == f"Creator's followers at step {k}: {h.followers[5]:,}", text
+    text = fv.readout(*_pixel(fv.live, fv.bottom, k))
+    assert text == (
+        f"Segregation at step {k}: cross share {h.cross[5]:.3f}, modularity {h.modularity[5]:.3f}"
+    )
+    for view in (op, cc, fv):
+        assert view.readout(1.0, 1.0) is None

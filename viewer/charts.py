@@ -220,6 +220,26 @@ class OpinionView:
             self.live.set_limits(ax, y=(0.0, self.top))
         return self.live.png()
 
+    def readout(self, x: float, y: float) -> str | None:
+        """Each generation's density in the opinion bin under pixel (``x``, ``y``) of the PNG
+        (per arm in a comparison, whose panels are the arms): ``"opinion 0.10 to 0.15:
+        post00 0.812, ..."``. None outside the panels."""
+        label = next(
+            (k for k, ax in self.axes.items() if self.live.axes_at(x, y, [ax]) is not None), None
+        )
+        if label is None:
+            return None
+        at = self.live.from_pixel(self.axes[label], x, y)[0]
+        b = int(np.clip(np.searchsorted(self.BINS, at, side="right") - 1, 0, len(self.BINS) - 2))
+        parts = []
+        for code, name in enumerate(COHORTS):
+            patch = self.stairs[label, code]
+            if patch.get_visible():
+                parts.append(f"{name} {_number(float(patch.get_data().values[b]))}")
+        head = f"{label}: " if len(self.axes) > 1 else ""
+        lo, hi = self.BINS[b], self.BINS[b + 1]
+        return f"{head}opinion {lo:.2f} to {hi:.2f}, density: {', '.join(parts) or 'no users'}"
+
 
 def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The complementary CDF P(S >= s) at each distinct size s > 0."""
@@ -284,3 +304,19 @@ class CcdfView:
         else:
             self.caption = "no cascades recorded yet"
         return self.live.png()
+
+    def readout(self, x: float, y: float) -> str | None:
+        """P(S >= s) of each arm at the cascade size s under pixel (``x``, ``y``) of the PNG
+        (rounded to a whole size; the step curve's value there): ``"P(S >= 12): 0.050"``.
+        None outside the axes."""
+        if self.live.axes_at(x, y, [self.ax]) is None:
+            return None
+        s = max(1, round(self.live.from_pixel(self.ax, x, y)[0]))
+        parts = []
+        for label, line in self.lines.items():
+            sizes, p = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+            # P(S >= s) is the value at the smallest recorded size >= s (0 past the largest)
+            i = int(np.searchsorted(sizes, s, side="left"))
+            value = float(p[i]) if i < len(p) else 0.0
+            parts.append(f"{label} {value:.3f}" if len(self.lines) > 1 else f"{value:.3f}")
+        return f"P(S >= {s}): {', '.join(parts)}"

@@ -44,7 +44,14 @@ from viewer.panels import (
     Message,
     ScenarioLink,
 )
-from viewer.pointer import PointerImage, network_hint, network_readout, series_readout, user_at
+from viewer.pointer import (
+    READOUT_HINTS,
+    PointerImage,
+    chart_readout,
+    network_hint,
+    network_readout,
+    user_at,
+)
 from viewer.render import render_views
 from viewer.settings import (
     CUSTOM,
@@ -163,6 +170,10 @@ def Views(
         [model, tick, model.steps, color_by.value, series, chosen],
     )
 
+    def pointing(key: str) -> dict[str, Any]:
+        """A chart's hover read-out (:mod:`viewer.pointer`)."""
+        return {"readout": chart_readout(model, key), "hint": READOUT_HINTS[key]}
+
     def select_at(label: str, x: float, y: float) -> None:
         """Select the user whose node was clicked (a click between nodes changes nothing)."""
         user = user_at(model, label, x, y)
@@ -220,15 +231,17 @@ def Views(
             views["timeseries"],
             title,
             f"Plotted: {', '.join(series)}; trust per generation.",
-            pointer={
-                "readout": series_readout(model),
-                "hint": "Point at a panel to read its values at a step.",
-            },
+            pointer=pointing("timeseries"),
         )
-        View("opinions", views["opinions"], "Opinion distribution per generation")
-        View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
+        View(
+            "opinions",
+            views["opinions"],
+            "Opinion distribution per generation",
+            pointer=pointing("opinions"),
+        )
+        View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"], pointing("ccdf"))
     if "topics" in views:
-        TopicsPanel(*views["topics"])
+        TopicsPanel(*views["topics"], pointer=pointing("topics"))
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
         solara.HTML(
             tag="div",
@@ -240,12 +253,13 @@ def Views(
 
 
 @solara.component
-def TopicsPanel(text: str, png: bytes) -> None:
+def TopicsPanel(text: str, png: bytes, pointer: dict[str, Any] | None = None) -> None:
     """The "Topics and creators" card: the trending list, the creator's followers and the
-    user follow network's segregation (shown only while one of them is on)."""
+    user follow network's segregation (shown only while one of them is on); ``pointer``: the
+    figure's hover read-out (:func:`viewer.pointer.PointerImage`)."""
     with solara.Card("Topics and creators", margin=0, classes=["oe-card-topics"]):
         solara.HTML(tag="div", unsafe_innerHTML=text, classes=["oe-topics"])
-        solara.Image(png, classes=["oe-view", "oe-view-topics"])
+        PointerImage(png, "topics", **(pointer or {}))
 
 
 @solara.component

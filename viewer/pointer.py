@@ -6,7 +6,8 @@ view's image that sends the pointer's position back to the server in the PNG's o
 (the image may be shown shrunk on a narrow screen), and the server maps it through the
 figure's transform as drawn at the last frame: to the nearest node of the network view
 (:meth:`viewer.network_view.NetworkView.node_at`) or to the step and the values under the
-pointer in the time series (:meth:`viewer.charts.TimeseriesView.readout`). Hover positions
+pointer in the time series (:meth:`viewer.charts.TimeseriesView.readout`; the other charts
+have read-outs too). Hover positions
 are sent at most every :data:`HOVER_MS` milliseconds.
 """
 
@@ -125,13 +126,30 @@ def PointerImage(
         )
 
 
-def series_readout(model: mesa.Model) -> Callable[[float, float], str | None]:
-    """The time series' read-out at a pixel of its PNG, for ``model`` (as last drawn)."""
+#: The charts with a hover read-out, and the line under each while the pointer is elsewhere.
+READOUT_HINTS = {
+    "timeseries": "Point at a panel to read its values at a step.",
+    "opinions": "Point at a bin to read each generation's density.",
+    "ccdf": "Point at a cascade size to read P(S >= s).",
+    "topics": "Point at a curve to read its values at a step.",
+}
+
+
+def chart_readout(model: mesa.Model, key: str) -> Callable[[float, float], str | None]:
+    """Chart ``key``'s read-out (one of :data:`READOUT_HINTS`) at a pixel of its PNG, for
+    ``model``, as the chart was last drawn.
+
+    Raises:
+        ValueError: An unknown chart.
+    """
+    if key not in READOUT_HINTS:
+        raise ValueError(f"chart {key!r} is not allowed; use one of {list(READOUT_HINTS)}")
 
     def read(x: float, y: float) -> str | None:
         live = live_views(model)
         with live.lock:
-            return live.timeseries.readout(x, y)
+            view: Any = live.topics if key == "topics" else getattr(live, key)
+            return None if view is None else view.readout(x, y)
 
     return read
 

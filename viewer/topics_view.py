@@ -227,6 +227,35 @@ class FollowView:
         self._png, self._drawn = self.live.png(), key
         return self._png
 
+    def readout(self, x: float, y: float) -> str | None:
+        """What the curves of the panel under pixel (``x``, ``y``) of the PNG show at the
+        recorded step nearest to the pointer (the card records one point per drawn frame):
+        ``"Creator's followers at step 12: 340"``, ``"Segregation at step 12: cross share
+        0.412, modularity 0.101"`` (a comparison names each arm). None outside both panels
+        or before anything is recorded."""
+        ax = self.live.axes_at(x, y, [self.top, self.bottom])
+        if ax is None:
+            return None
+        at = self.live.from_pixel(ax, x, y)[0]
+        multi = len(self.lines) > 1
+        parts, step = [], None
+        for label, (f_line, c_line, m_line) in self.lines.items():
+            steps = np.asarray(f_line.get_xdata())
+            if len(steps) == 0:
+                continue
+            i = int(np.argmin(np.abs(steps - at)))
+            step = int(steps[i]) if step is None else step
+            head = f"{label} " if multi else ""
+            if ax is self.top:
+                parts.append(f"{head}{int(f_line.get_ydata()[i]):,}")
+            else:
+                cross, mod = c_line.get_ydata()[i], m_line.get_ydata()[i]
+                parts.append(f"{head}cross share {cross:.3f}, modularity {mod:.3f}")
+        if step is None:
+            return None
+        title = "Creator's followers" if ax is self.top else "Segregation"
+        return f"{title} at step {step}: {'; '.join(parts)}"
+
 
 def png_of(fig: Figure) -> bytes:
     """``fig`` as PNG bytes."""
