@@ -16,6 +16,7 @@ from model.measures import COHORTS
 from viewer.arms import arms_of, build_model
 from viewer.figures import VIEW_DPI
 from viewer.network_view import PICK_RADIUS_PX, RING_SIZE
+from viewer.pointer import network_hint, network_readout
 from viewer.render import _topics_panel, live_views, render_views
 from viewer.settings import settings_from_query
 
@@ -115,6 +116,13 @@ def test_a_click_on_a_node_picks_its_user_and_rings_it():
     off = int(np.setdiff1d(np.arange(m.n_users), view.sample.users)[0])  # 300 of 400 drawn
     caption = render_views(m, selected=off)[f"caption:network:{label}"]
     assert f"user {off} selected (not among the users drawn)" in caption
+    # the line under the network: the selected user's state, or how to select one
+    hint = network_hint(m, label, user)
+    assert hint.startswith(f"Selected: user {user} (") and (
+        f"opinion {m.state.opinion[user]:.3f}, trust {m.state.trust_media[user, 0]:.3f}" in hint
+    )
+    assert network_hint(m, label, 10**6).startswith("Click a node")  # after a smaller Reset
+    assert network_readout(m, label, user)(px[i], py[i]).endswith("; selected")
     off = int(np.setdiff1d(np.arange(m.n_users), view.sample.users)[0]) if m.n_users > 300 else None
     if off is not None:
         assert (

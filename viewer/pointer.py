@@ -21,8 +21,8 @@ import mesa
 import solara
 import traitlets
 
+from model.measures import COHORTS
 from viewer.arms import arms_of
-from viewer.exports import user_record
 from viewer.render import live_views
 
 #: Least time between two hover positions sent to the server (ms).
@@ -162,13 +162,18 @@ def user_at(model: mesa.Model, label: str, x: float, y: float) -> int | None:
         return None if view is None else view.node_at(x, y)
 
 
-def user_line(model: mesa.Model, label: str, user: int) -> str:
-    """A short line on ``user`` in arm ``label``: generation, opinion, trust, belonging."""
-    rec: dict[str, Any] = user_record(arms_of(model)[label], user)
+def user_line(model: mesa.Model, label: str, user: int) -> str | None:
+    """A short line on ``user`` in arm ``label``: generation, opinion, trust, belonging (None
+    when the model has no such user, after a Reset to fewer users). Read from the state alone
+    (not :func:`viewer.exports.user_record`, which reads the view log), since it is drawn at
+    every frame."""
+    s = arms_of(model)[label].state
+    if not 0 <= user < len(s.opinion):
+        return None
     return (
-        f"user {user} ({rec['generation']}): opinion {rec['opinion']:.3f}, trust "
-        f"{rec['trust in the focal outlet']:.3f}, belonging "
-        f"{rec['belonging to the focal community']:.3f}"
+        f"user {user} ({COHORTS[int(s.gen[user])]}): opinion {float(s.opinion[user]):.3f}, "
+        f"trust {float(s.trust_media[user, 0]):.3f}, belonging "
+        f"{float(s.belonging[user, 0]):.3f}"
     )
 
 
@@ -179,19 +184,17 @@ def network_readout(
 
     def read(x: float, y: float) -> str | None:
         user = user_at(model, label, x, y)
-        if user is None:
+        line = None if user is None else user_line(model, label, user)
+        if line is None:
             return None
-        return user_line(model, label, user) + ("; selected" if user == selected else "")
+        return line + ("; selected" if user == selected else "")
 
     return read
 
 
 def network_hint(model: mesa.Model, label: str, selected: int | None) -> str:
     """The network view's line while the pointer is not on a node."""
-    if selected is None:
-        return "Click a node to inspect that user (Inspect a user shows the record)."
-    try:
-        line = user_line(model, label, selected)
-    except ValueError:  # a Reset to fewer users
+    line = None if selected is None else user_line(model, label, selected)
+    if line is None:
         return "Click a node to inspect that user (Inspect a user shows the record)."
     return f"Selected: {line}. Inspect a user shows the full record."
