@@ -9,7 +9,7 @@ for Reset: Reset refuses a setting the model refuses (the message stays, the mod
 "Back to the running model" puts the controls back. The comparison switch builds the
 comparison from the running model's settings at once; other changes still wait for Reset.
 
-The module is a little over 400 lines because :func:`Page` holds the page's state and its
+The module is about 500 lines because :func:`Page` holds the page's state and its
 handlers in one closure (Solara's hooks must be called in one component); splitting it would
 pass a dozen reactives around.
 """
