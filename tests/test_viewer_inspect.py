@@ -130,14 +130,17 @@ def test_a_click_on_a_node_picks_its_user_and_rings_it():
         )
 
 
-@pytest.mark.parametrize("compare", ["", "&compare=1"])
+@pytest.mark.parametrize(
+    "compare",
+    ["", pytest.param("&compare=1", marks=pytest.mark.slow)],  # a comparison: 4-7 s
+)
 def test_the_time_series_reads_out_the_values_at_the_step_pointed_at(compare):
     """A pixel of a panel, computed from the axes' box and limits by hand, reads out the step
     there and the DataCollector's value at that step (each arm's in a comparison); the
     trust panel names the generations; a pixel between panels reads None."""
     m = _model("n_users=300&seed=4" + compare)
     arms = arms_of(m)
-    for _ in range(9):
+    for _ in range(6):
         m.step()
         render_views(m)
     view = live_views(m).timeseries
@@ -148,7 +151,7 @@ def test_the_time_series_reads_out_the_values_at_the_step_pointed_at(compare):
         x0, x1 = ax.get_xlim()
         return (box.x0 + (step - x0) / (x1 - x0) * box.width) * w, (1 - box.y0 - box.height / 2) * h
 
-    for k in (0, 4, 9):
+    for k in (0, 3, 6):
         text = view.readout(*pixel(view.axes[0], k))
         assert text is not None and text.startswith(f"Reach at step {k}: "), text
         values = re.findall(r"-?\d+\.\d{3}", text)
@@ -164,7 +167,7 @@ def test_the_time_series_reads_out_the_values_at_the_step_pointed_at(compare):
     got = float(re.search(r"post00 (-?\d+\.\d{3})", text)[1])
     assert got == pytest.approx(first.datacollector.model_vars["trust[post00]"][3], abs=5e-4)
     # past the last step recorded: the last step
-    assert view.readout(*pixel(view.axes[1], 20)).startswith("Secondary share at step 9:")
+    assert view.readout(*pixel(view.axes[1], 20)).startswith("Secondary share at step 6:")
     assert view.readout(2.0, 2.0) is None
 
 
