@@ -137,7 +137,8 @@ def _steps_from(page, start: int, k: int) -> None:
 def test_hover_over_the_time_series_reads_out_the_step(server, page):
     """Pointing at step k of the reach panel reads "Reach at step k" and each arm's reach at
     that step, as the model recorded it; pointing at the trust panel names the generations;
-    leaving the chart brings the hint back. In a comparison, both arms."""
+    leaving the chart brings the hint back. In a comparison, both arms; and on a narrow screen,
+    where the image is shown shrunk."""
     query = "?n_users=300&seed=4&compare=1"
     steps = 5
     m = _model(query[1:], steps)
@@ -174,3 +175,11 @@ def test_hover_over_the_time_series_reads_out_the_step(server, page):
     )
     page.mouse.move(5, 5)
     line.filter(has_text="Point at a panel").wait_for(timeout=15_000)
+    # on a narrow screen the image is shown shrunk: the pointer is scaled back to the PNG
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.wait_for_function(
+        "() => { const e = document.querySelector('img.oe-view-timeseries');"
+        " return e.getBoundingClientRect().width < e.naturalWidth - 5; }"
+    )
+    page.mouse.move(*_page_xy(page, "img.oe-view-timeseries", *pixel(ts.axes[0], 4)))
+    line.filter(has_text="Reach at step 4:").wait_for(timeout=15_000)
