@@ -145,6 +145,7 @@ VIEWER_LAYERS = (
     "busy",
     "render",
     "video",
+    "pointer",
     "panels",
     "page",
 )
