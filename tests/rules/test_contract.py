@@ -47,14 +47,17 @@ def test_rule_contract(key, name):
     check_registered(key, name, SETTINGS.get((key, name)))
 
 
-@dataclass(frozen=True)
-class _LeakSettings(RuleSettings):
-    level: float = field(0.5, Interval(float, 0.0, 1.0), doc="The probability it returns.")
-
-
 @pytest.fixture
 def plugin():
-    """A plug-in forwarding rule registered for one test: ``behaviour`` sets what it does."""
+    """A plug-in forwarding rule registered for one test: ``behaviour`` sets what it does.
+
+    Declared here, not at module level: notebooks/05_extending.py loads this file as a module
+    that is not in ``sys.modules``, where a module-level dataclass cannot be built.
+    """
+
+    @dataclass(frozen=True)
+    class _LeakSettings(RuleSettings):
+        level: float = field(0.5, Interval(float, 0.0, 1.0), doc="The probability it returns.")
 
     class Plugin(ForwardingRule):
         Settings = _LeakSettings
@@ -78,7 +81,7 @@ def plugin():
 def test_a_plugin_author_checks_a_rule_by_its_class(plugin):
     check_rule(plugin)
     check_rule(plugin, {"level": 0.9})
-    check_rule(plugin, _LeakSettings(level=0.1), registry="forwarding")
+    check_rule(plugin, plugin.Settings(level=0.1), registry="forwarding")
 
 
 def test_a_broken_promise_is_an_assertion_naming_the_rule_and_the_promise(plugin):
