@@ -10,6 +10,13 @@ its staff time on replies, moderation and a community, and runs emotional reward
 follow-ups (paid from the publishing time). ``scenario`` adds targeting (scenario-based matching of
 content to users' values and formats). No switch touches a random stream that the others use,
 so a strategy with every switch off reproduces ``one_way`` draw for draw.
+
+Names: a preset with a switch changed is no longer that preset, so :meth:`Strategy.replace`
+marks its name: ``Strategy.preset("interactive").replace(reply_share=0.3)`` is named
+``"interactive*"`` (:data:`CHANGED_MARK`), and that is what reports, tables, the viewer's arms
+and ``Params.to_dict`` show. A replace that gives ``name`` keeps it (an experiment spec's arm is
+named by the spec), and so does a name that is no preset's ("custom", your own). Changed back
+to the preset's switches, the strategy labels itself as the preset again (:meth:`Strategy.label`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from typing import Any, ClassVar
 
 from model import schema
 from model.schema import Interval, field
+
+#: Appended to a preset's name when :meth:`Strategy.replace` changes a switch of it without
+#: naming the result: "interactive*" is "interactive" with something changed.
+CHANGED_MARK = "*"
 
 #: Staff time outside publishing is at most this share, so an outlet always publishes a little.
 MAX_CONVERSATION_SHARE = 0.9
@@ -160,8 +171,20 @@ class Strategy:
         return STRATEGY_PRESETS[name]
 
     def replace(self, **changes: Any) -> Strategy:
-        """A copy with some switches changed."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some switches changed.
+
+        A preset's name with a switch changed and no ``name`` given gets :data:`CHANGED_MARK`
+        (``"interactive"`` becomes ``"interactive*"``), so the copy is never labelled as the
+        preset; a given ``name``, and a name that is no preset's, are kept.
+        """
+        new = dataclasses.replace(self, **changes)
+        if (
+            "name" not in changes
+            and self.name in STRATEGY_PRESETS
+            and new.switches() != self.switches()
+        ):
+            new = dataclasses.replace(new, name=self.name + CHANGED_MARK)
+        return new
 
     def switches(self) -> dict[str, Any]:
         """The switches without the name."""
@@ -170,9 +193,14 @@ class Strategy:
         return d
 
     def label(self) -> str:
-        """The preset name when the switches equal a preset's, else the name."""
+        """The preset name when the switches equal a preset's, else the name.
+
+        A changed preset changed back (named ``"interactive*"`` with the switches of
+        ``"interactive"``) is labelled as the preset again.
+        """
         for key, preset in STRATEGY_PRESETS.items():
-            if preset.switches() == self.switches() and self.name in (key, "custom"):
+            names = (key, key + CHANGED_MARK, "custom")
+            if preset.switches() == self.switches() and self.name in names:
                 return key
         return self.name
 
