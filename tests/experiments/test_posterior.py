@@ -471,11 +471,13 @@ def test_resume_finishes_the_same_runs_and_refuses_a_changed_posterior(finished,
     spec_path, done = finished
     out = tmp_path / "out"
     shutil.copytree(done, out)
-    # lose the last flush (two runs), as a kill between flushes would
+    # lose the last flush, as a kill between flushes would; it holds two runs when the flush
+    # is by count, fewer when a loaded machine flushed it by time (flush_seconds), so count it
     last = sorted((out / "runs").glob("part-*.parquet"))[-1]
+    lost = len(pd.read_parquet(last))
     last.unlink()
     s = experiments.run(spec_path, out, resume=True, progress=False)
-    assert s.ran == 2
+    assert lost >= 1 and s.ran == lost
     cols = ["run_id", "seed", "param.base_comment", "reach", "engagement"]
     pd.testing.assert_frame_equal(
         read_table(out, "runs").sort_values("run_id")[cols].reset_index(drop=True),
