@@ -388,7 +388,7 @@ class Params(schema.Declared):
         Interval(float, 1.5, 5.0),
         group="network",
         symbol="γ",
-        label="Follow in-degree exponent γ",
+        label="Follow in-degree γ",
         unit="",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
@@ -442,7 +442,7 @@ class Params(schema.Declared):
         2.0,
         Interval(float, 0.0, 50.0),
         group="outlets",
-        label="Items per background outlet",
+        label="Background outlet items",
         unit="per step",
         doc="Items each background outlet publishes per step.",
     )
@@ -482,7 +482,7 @@ class Params(schema.Declared):
         0.2,
         Interval(float, -1.0, 1.0),
         group="outlets",
-        label="Mean stance of focal items",
+        label="Focal item stance",
         unit="opinion scale",
         doc="Mean stance of the focal outlet's items.",
         sweep=(0, 0.6),
@@ -587,7 +587,7 @@ class Params(schema.Declared):
         0.5,
         Interval(float, 0.0, 1.0),
         group="outlets",
-        label="Background items on trends",
+        label="Background riding items",
         unit="share 0-1",
         doc="Share of a riding background outlet's items published on the topics it rides "
         "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
@@ -674,7 +674,7 @@ class Params(schema.Declared):
         0.0,
         Interval(float, -1.0, 1.0),
         group="outlets",
-        label="Mean valence of focal items",
+        label="Focal item valence",
         unit="scale -1 to 1",
         doc="Mean valence of the focal outlet's items before outrage (assumption).",
     )
@@ -787,7 +787,7 @@ class Params(schema.Declared):
         Interval(float, 0.0, 5.0),
         group="platform",
         symbol="s",
-        label="Topic popularity exponent s",
+        label="Topic Zipf exponent s",
         unit="",
         doc="Zipf exponent s of topic popularity: a new item's topic is k with probability "
         "proportional to (k + 1)^-s (0: uniform).",
@@ -826,7 +826,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
-        label="Trending weight: views",
+        label="Trend weight: views",
         unit="",
         doc="Weight of a view in a topic's trending score.",
         sweep=(0.0, 1.0),
@@ -835,7 +835,7 @@ class Params(schema.Declared):
         5.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
-        label="Trending weight: comments",
+        label="Trend weight: comments",
         unit="",
         doc="Weight of a comment in a topic's trending score.",
         sweep=(1.0, 20.0),
@@ -844,7 +844,7 @@ class Params(schema.Declared):
         5.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
-        label="Trending weight: forwards",
+        label="Trend weight: forwards",
         unit="",
         doc="Weight of a forward in a topic's trending score.",
         sweep=(1.0, 20.0),
@@ -883,7 +883,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.001, 1000.0),
         group="population",
-        label="Designated creator's appeal",
+        label="Chosen creator's appeal",
         unit="odds ratio",
         doc="Odds multiplier a of the designated creator's posts on likes and forwards (1: "
         "neutral).",
@@ -963,7 +963,7 @@ class Params(schema.Declared):
         0.6,
         Interval(float, 0.0, 5.0),
         group="reactions",
-        label="Incivility from disagreement",
+        label="Incivility: disagreement",
         unit="",
         doc="Logit slope of incivility on disagreement |opinion - stance| / 2 (assumption, "
         "docs/evidence.md 1; sweep 0-1.5).",
@@ -973,7 +973,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.0, 5.0),
         group="reactions",
-        label="Incivility from arousal",
+        label="Incivility: arousal",
         unit="",
         doc="Logit slope of incivility on the commenter's arousal - 0.5 (assumption; sweep 0-2).",
         sweep=(0, 2),
@@ -982,7 +982,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.0, 5.0),
         group="reactions",
-        label="Comments from disagreement",
+        label="Comments: disagreement",
         unit="",
         doc="Comment probability is multiplied by (1 + this x disagreement): disagreement drives "
         "commenting (assumption; sweep 0-2).",
@@ -992,7 +992,7 @@ class Params(schema.Declared):
         2.0,
         Interval(float, 1.0, 10.0),
         group="reactions",
-        label="Weight of negative comments",
+        label="Negative comment weight",
         unit="",
         doc="Weight of a critical or uncivil comment relative to a supportive one in social proof "
         "and in the engagement ranking (assumption, docs/evidence.md 2; sweep 1-4).",
@@ -1012,7 +1012,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.0, 10.0),
         group="reactions",
-        label="Out-group terms at outrage 1",
+        label="Out-group terms",
         unit="per item",
         doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
         sweep=(0.5, 3),
@@ -1077,7 +1077,7 @@ class Params(schema.Declared):
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="p",
-        label="Fixed forward probability p",
+        label="Fixed forward chance p",
         unit="per view",
         doc="Forward probability p per view of the forwarding rules 'fixed', 'threshold' (its "
         "spontaneous forwards) and 'rumour' (a view starts spreading); the other rules do not "
@@ -1087,7 +1087,7 @@ class Params(schema.Declared):
         1.0,
         Interval(float, 0.0, 10.0),
         group="reactions",
-        label="Resonance weight: trust",
+        label="Weight of trust",
         unit="",
         doc="Weight of source trust in resonance.",
     )
@@ -1095,7 +1095,7 @@ class Params(schema.Declared):
         0.759,
         Interval(float, 0.0, 10.0),
         group="reactions",
-        label="Resonance weight: emotion",
+        label="Weight of emotion",
         unit="",
         doc="Weight of emotional match in resonance.",
         **posterior(
@@ -1110,7 +1110,7 @@ class Params(schema.Declared):
         1.36,
         Interval(float, 0.0, 10.0),
         group="reactions",
-        label="Resonance weight: opinion",
+        label="Weight of opinion match",
         unit="",
         doc="Weight of value (opinion) match in resonance.",
         **posterior(
@@ -1125,7 +1125,7 @@ class Params(schema.Declared):
         0.5,
         Interval(float, 0.0, 10.0),
         group="reactions",
-        label="Resonance weight: proof",
+        label="Weight of social proof",
         unit="",
         doc="Weight of visible comments (social proof).",
     )
@@ -1143,7 +1143,7 @@ class Params(schema.Declared):
         0.4,
         Interval(float, 0.0, 5.0),
         group="trust",
-        label="Trust cost, uncivil threads",
+        label="Uncivil-thread trust cost",
         unit="pseudo-observations",
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
@@ -1154,7 +1154,7 @@ class Params(schema.Declared):
         0.4,
         Interval(float, 0.0, 5.0),
         group="trust",
-        label="Trust cost, critical threads",
+        label="Critical-thread trust cost",
         unit="pseudo-observations",
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "critical thread by a distrusting viewer (trust below reply_backfire_trust; Prochazka & "
@@ -1211,7 +1211,7 @@ class Params(schema.Declared):
         0.3,
         Interval(float, 0.0, 1.0),
         group="trust",
-        label="Trust where replies backfire",
+        label="Reply backfire trust",
         unit="scale 0-1",
         doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
         "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
@@ -1287,7 +1287,7 @@ class Params(schema.Declared):
         0.02,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
-        label="Belonging loss per rejection",
+        label="Belonging loss, rejected",
         unit="share 0-1",
         doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
         "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
@@ -1297,7 +1297,7 @@ class Params(schema.Declared):
         72,
         Interval(int, 1, 1_000_000),
         group="belonging and churn",
-        label="Community membership lapse",
+        label="Membership lapse",
         unit="steps",
         doc="Community membership lapses after this many steps without a civil, not removed "
         "comment on the outlet's items (assumption; sweep 24-336).",
@@ -1335,7 +1335,7 @@ class Params(schema.Declared):
         0.15,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
-        label="Belonging gain from a reply",
+        label="Belonging gain, reply",
         unit="share 0-1",
         doc="Belonging gained, as a share of (1 - belonging), by a supporter the outlet replies to "
         "(doubled, at most 1, with emotional rewards; assumption). Trust moves by reply_evidence.",
@@ -1344,7 +1344,7 @@ class Params(schema.Declared):
         0.00806,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
-        label="Belonging gain, community",
+        label="Community belonging gain",
         unit="share 0-1",
         doc="Belonging gained, as a share of (1 - belonging), by a community member in a step in "
         "which they view at least one member's comment inside their confidence bound; each "

@@ -268,8 +268,10 @@ UNITS: dict[str, str] = {
     "pseudo-observations": "trust evidence, counted in observations of the Beta trust model",
 }
 
-#: The longest label: it fits on one line of the viewer's slider column (208 px at 1366x768).
-LABEL_MAX = 28
+#: The longest label: about what fits on one line of the viewer's slider column (a label
+#: there is 176 px wide in 14 px Roboto, about 27 average characters; the browser test
+#: tests/test_app_browser_defects.py measures each label on the page).
+LABEL_MAX = 26
 
 #: Words a label may not end with: a label ending in one reads as cut mid-phrase ("Comment
 #: probability is multiplied by").

@@ -77,7 +77,7 @@ class EmotionGatedSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="p_max",
-        label="Maximum forward probability",
+        label="Peak forward probability",
         unit="per view",
         doc="Forward probability of a fully resonant, fully arousing view, before friction.",
     )

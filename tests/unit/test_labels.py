@@ -115,8 +115,8 @@ def test_params_and_strategy_refuse_an_unlabelled_field_too():
 @pytest.mark.parametrize(
     ("label", "unit", "message"),
     [
-        ("Comment probability is multiplied by", "", "has 36 characters; at most 28"),
-        ("Comment probability times by", "", "ends in 'by' and reads as cut mid-phrase"),
+        ("Comment probability is multiplied by", "", "has 36 characters; at most 26"),
+        ("Comments multiplied by", "", "ends in 'by' and reads as cut mid-phrase"),
         ("Share of the", "", "ends in 'the'"),
         (" Padded", "", "stray spaces"),
         ("Hours", "hrs", "unit='hrs' is not in the vocabulary; use one of '', 'users'"),
@@ -145,7 +145,7 @@ def test_a_plug_in_rule_without_labels_is_refused_before_it_can_register():
 
     msg = str(err.value)
     assert msg.startswith("GateSettings.steepness has no label and no unit"), msg
-    assert "label='a few words, at most 28 characters'" in msg and "model.schema.UNITS" in msg
+    assert "label='a few words, at most 26 characters'" in msg and "model.schema.UNITS" in msg
     assert FORWARDING.names() == before
 
 
@@ -158,7 +158,7 @@ def test_a_labelled_plug_in_rule_shows_its_own_label_and_unit():
             0.1,
             Interval(float, 0.0, 1.0),
             group="reactions",
-            label="Maximum forward probability",
+            label="Peak forward probability",
             unit="per view",
             doc="Forward probability of a fully resonant view.",
         )
@@ -169,8 +169,8 @@ def test_a_labelled_plug_in_rule_shows_its_own_label_and_unit():
     FORWARDING.register("test_gate")(Gate)  # type: ignore[arg-type]
     try:
         meta = Params.spec()["forwarding.max_forward"]
-        assert (meta["label"], meta["unit"]) == ("Maximum forward probability", "per view")
-        assert label_of("forwarding.max_forward", meta) == "Maximum forward probability (per view)"
+        assert (meta["label"], meta["unit"]) == ("Peak forward probability", "per view")
+        assert label_of("forwarding.max_forward", meta) == "Peak forward probability (per view)"
     finally:
         FORWARDING.unregister("test_gate")
     assert "forwarding.max_forward" not in Params.spec()
@@ -189,7 +189,7 @@ def test_the_viewer_reads_labels_from_the_schema():
     assert label_of("n_background", spec["n_background"]) == "Background outlets"
     assert label_of("opinion", spec["opinion"]) == "How opinions move"
     comment = label_of("comment_disagreement", spec["comment_disagreement"])
-    assert comment == "Comments from disagreement"  # was "Comment probability is multiplied by"
+    assert comment == "Comments: disagreement"  # was "Comment probability is multiplied by"
     s = Strategy.spec()
     assert label_of("reply_share", s["reply_share"]) == "Staff time on replies (share 0-1)"
     edited = {**spec["epsilon"], "label": "Bound", "unit": "steps"}
