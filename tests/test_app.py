@@ -493,7 +493,7 @@ def test_controls_have_readable_labels_and_tooltips(viewer):
     labels = {str(w.label) for w in rc.find(vw.Slider).widgets}
     assert "Number of users N" in labels and not any(lab.startswith("n_users") for lab in labels)
     # the declared label with its unit, from the schema; the unit once when the label says it
-    assert "Recency time scale (steps)" in labels and "Like probability (per view)" in labels
+    assert "Recency time scale (steps)" in labels and "Like probability (per\u00a0view)" in labels
     assert "Belonging gain per view" in labels
     recency = "feed_choice.recency_tau"
     assert label_of(recency, spec[recency]) == "Recency time scale (steps)"

@@ -642,7 +642,6 @@ def test_every_label_is_whole_fits_its_column_and_shows_its_unit(server, page):
     assert over == [], f"labels wider than their column: {over}"
     units = {n: spec[n].get("unit") for n in rows if spec[n].get("unit")}
     assert len(units) >= 60, f"only {len(units)} controls have a unit"
-    missing = [
-        rows[n]["text"] for n, u in units.items() if u.lower() not in rows[n]["text"].lower()
-    ]
+    shown = {n: r["text"].replace("\u00a0", " ").lower() for n, r in rows.items()}
+    missing = [rows[n]["text"] for n, u in units.items() if u.lower() not in shown[n]]
     assert missing == [], f"labels without their unit: {missing}"

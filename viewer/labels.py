@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The no-break space that holds a unit of several words together on one line.
+NBSP = "\u00a0"
+
 
 def label_of(name: str, meta: dict[str, Any]) -> str:
     """A control's text: the field's declared label, then its unit in brackets unless the label
-    already says it ("Recency time scale (steps)", but "Focal items per step").
+    already says it ("Recency time scale (steps)", but "Focal items per step"); the unit's own
+    spaces are no-break spaces (:data:`NBSP`).
 
     Args:
         name: The field's address (``"feed_choice.recency_tau"``), the label of last resort.
@@ -24,7 +28,8 @@ def label_of(name: str, meta: dict[str, Any]) -> str:
     label, unit = meta.get("label") or name, meta.get("unit") or ""
     if not unit or unit.lower() in label.lower():
         return label
-    return f"{label} ({unit})"
+    # no-break spaces: a unit that wraps goes below the words whole, never "(share" / "0-1)"
+    return f"{label} ({unit.replace(' ', NBSP)})"
 
 
 def tooltip_of(name: str, meta: dict[str, Any]) -> str:

@@ -170,7 +170,9 @@ def test_a_labelled_plug_in_rule_shows_its_own_label_and_unit():
     try:
         meta = Params.spec()["forwarding.max_forward"]
         assert (meta["label"], meta["unit"]) == ("Peak forward probability", "per view")
-        assert label_of("forwarding.max_forward", meta) == "Peak forward probability (per view)"
+        assert (
+            label_of("forwarding.max_forward", meta) == "Peak forward probability (per\u00a0view)"
+        )
     finally:
         FORWARDING.unregister("test_gate")
     assert "forwarding.max_forward" not in Params.spec()
@@ -184,13 +186,14 @@ def test_the_viewer_reads_labels_from_the_schema():
 
     assert not [k for k, v in vars(viewer.labels).items() if isinstance(v, dict) and k[0] != "_"]
     spec = Params.spec()
-    assert label_of("epsilon", spec["epsilon"]) == "Confidence bound ε (opinion scale)"
+    assert label_of("epsilon", spec["epsilon"]) == "Confidence bound ε (opinion\u00a0scale)"
     assert label_of("outlet_rate", spec["outlet_rate"]) == "Focal items per step"
     assert label_of("n_background", spec["n_background"]) == "Background outlets"
     assert label_of("opinion", spec["opinion"]) == "How opinions move"
     comment = label_of("comment_disagreement", spec["comment_disagreement"])
     assert comment == "Comments: disagreement"  # was "Comment probability is multiplied by"
     s = Strategy.spec()
-    assert label_of("reply_share", s["reply_share"]) == "Staff time on replies (share 0-1)"
+    # a unit of several words is held together by no-break spaces, so it wraps whole
+    assert label_of("reply_share", s["reply_share"]) == "Staff time on replies (share\u00a00-1)"
     edited = {**spec["epsilon"], "label": "Bound", "unit": "steps"}
     assert label_of("epsilon", edited) == "Bound (steps)"
