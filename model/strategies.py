@@ -37,7 +37,7 @@ MAX_CONVERSATION_SHARE = 0.9
 
 
 @dataclass(frozen=True)
-class Strategy:
+class Strategy(schema.Declared):
     """An outlet's strategy: switches declared with :mod:`model.schema`.
 
     Construct with keywords; a wrong value raises ``ValueError`` or ``TypeError`` naming the
@@ -57,13 +57,18 @@ class Strategy:
     }
 
     name: str = field(
-        "custom", group="label", doc="A label for tables and plots; no effect on the dynamics."
+        "custom",
+        group="label",
+        label="Strategy name",
+        unit="",
+        doc="A label for tables and plots; no effect on the dynamics.",
     )
     reply_share: float = field(
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on replies",
+        unit="share 0-1",
         doc="Share of the outlet's staff time spent replying to commenters: at most reply_share "
         "x budget / Params.reply_hours replies per step (docs/ODD.md 7.12; assumption, sweep "
         "0-0.5). Publishing gets the rest of the budget and any time not used.",
@@ -72,7 +77,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on moderation",
+        unit="share 0-1",
         doc="Share of the staff budget spent reviewing comments and removing uncivil ones: at "
         "most moderation_share x budget / Params.review_hours reviews per step (docs/evidence.md "
         "3; assumption, sweep 0-0.3).",
@@ -81,6 +87,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.1),
         group="spread",
+        label="Share prompt",
+        unit="share 0-1",
         doc="How much the outlet's share prompts lower the platform's share friction "
         "(Params.share_friction); small by construction, the button is the platform's "
         "(assumption, sweep 0-0.1; 0 in every preset).",
@@ -89,7 +97,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on community",
+        unit="share 0-1",
         doc="Share of the staff budget spent hosting a community: civil commenters may join "
         "(Params.community_join), members see each other's comments, and the community holds at "
         "most community_share x budget / (Params.member_hours / 24) members (docs/ODD.md 7.12; "
@@ -98,21 +107,29 @@ class Strategy:
     emotional_rewards: bool = field(
         False,
         group="conversation",
+        label="Emotional rewards",
+        unit="",
         doc='Replies carry a warm "hug" that lifts valence and belonging more.',
     )
     follow_up: bool = field(
         False,
         group="conversation",
+        label="Follow-ups",
+        unit="",
         doc="The outlet publishes follow-ups on items that drew a large conversation.",
     )
     targeting: bool = field(
         False,
         group="spread",
+        label="Targeting",
+        unit="",
         doc="Items are also recommended to non-followers by value and format match.",
     )
     ride_trends: bool = field(
         False,
         group="ride",
+        label="Ride users' trends",
+        unit="",
         doc="The outlet rides users' trends (docs/ODD.md 7.20): on each topic that has been on "
         "the trending list for ride_delay steps it publishes a share ride_share of its items, "
         "replies to and forwards the topic's top user item (reply_hours each, from the "
@@ -123,6 +140,7 @@ class Strategy:
         24,
         Interval(int, 1, 10_000),
         group="ride",
+        label="Riding delay",
         unit="steps",
         doc="Steps a topic must have been on the trending list before a riding outlet joins it "
         "(1: the step after it entered; assumption, sweep 1-96).",
@@ -131,7 +149,8 @@ class Strategy:
         0.5,
         Interval(float, 0.0, 1.0),
         group="ride",
-        unit="share of items",
+        label="Items on ridden topics",
+        unit="share 0-1",
         doc="Share of a riding outlet's items published on the topics it rides (assumption, "
         "sweep 0.1-1).",
     )

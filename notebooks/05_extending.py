@@ -55,8 +55,11 @@ from model.world import ForwardingParams, ForwardingRule
 #     p = max_forward * res * expit(steepness * (emo - emotion_threshold)).
 #
 # Its three parameters are declared once, with the same `field` vocabulary as every
-# `Params` field. Elementary functions come from `model.portable`, which gives the same
-# bits on every CPU (docs/ODD.md, "Reproducibility"); the rule draws no random numbers.
+# `Params` field: default, range, symbol, doc, and the label and unit the viewer shows
+# ("Gate steepness k"; a unit from `model.schema.UNITS`, `""` for a pure number). A
+# parameter declared without a label or a unit is refused when the class is defined, with
+# its name. Elementary functions come from `model.portable`, which gives the same bits on
+# every CPU (docs/ODD.md, "Reproducibility"); the rule draws no random numbers.
 #
 # Registering the rule gives its parameters their `forwarding.<parameter>` addresses at
 # once, even after `Params` has been used; `REGISTRIES["forwarding"].unregister(name)` takes
@@ -73,6 +76,8 @@ class EmotionGatedSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="p_max",
+        label="Peak forward probability",
+        unit="per view",
         doc="Forward probability of a fully resonant, fully arousing view, before friction.",
     )
     emotion_threshold: float = field(
@@ -80,6 +85,8 @@ class EmotionGatedSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="e_0",
+        label="Emotion threshold e_0",
+        unit="scale 0-1",
         doc="Emotional resonance at which the gate is half open.",
     )
     steepness: float = field(
@@ -87,6 +94,8 @@ class EmotionGatedSettings(RuleSettings):
         Interval(float, 0.0, 100.0),
         group="reactions",
         symbol="k",
+        label="Gate steepness k",
+        unit="",
         doc="Steepness of the gate: 0 lets everything through at half p_max, large is a step.",
     )
 

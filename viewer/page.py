@@ -91,6 +91,7 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 .oe-slider .v-input__prepend {margin: 4px 0 -10px 0; min-width: 0; max-width: 100%}
 .oe-controls .v-label {white-space: normal; overflow: visible; text-overflow: clip;
   overflow-wrap: anywhere; max-width: 100%; line-height: 1.25}
+.oe-slider .v-label, .oe-control .v-switch .v-label {font-size: 14px} /* LABEL_MAX fits */
 .oe-controls .v-card {overflow: hidden}
 .oe-control, .oe-interval {min-width: 0; max-width: 100%}
 .oe-slider .v-slider.v-input--horizontal {margin-inline: 10px}
