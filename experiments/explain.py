@@ -22,7 +22,7 @@ The derived arms (``one_way+community``, ``interactive-community``, ``interactiv
 run through :func:`experiments.run.run` as arms of one derived spec whose plan holds their
 parameters, so the store, ``--resume``, the executors and ``status`` work as for ``run``.
 
-This file is a little over 400 lines because the ``[explain]`` table, the derived arms, the
+This file is about 500 lines because the ``[explain]`` table, the derived arms, the
 statistics and the command all read one :class:`Explanation`; the files it writes are in
 :mod:`experiments.explain_report`.
 """
@@ -101,6 +101,26 @@ class Explanation:
     add_one: dict[tuple[str, str], str] = field(default_factory=dict)
     leave_one_out: dict[tuple[str, str], str] = field(default_factory=dict)
     knock_out: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # short: the two specs it holds would print every run's parameters
+        switches = "; ".join(
+            f"{a}: {', '.join(self.switches.get(a, ())) or '-'}" for a in self.arms
+        )
+        return (
+            f"Explanation({self.comparison()}: switches {switches}; "
+            f"{_count(len(self.mechanisms), 'mechanism')})"
+        )
+
+    def comparison(self) -> str:
+        """``"a, b vs baseline in 'spec'"``: what is explained."""
+        return f"{', '.join(self.arms)} vs {self.baseline} in {self.spec.name!r}"
+
+    @property
+    def n_derived(self) -> int:
+        """The derived arms (add-one, leave-one-out and knock-out arms), each counted once."""
+        kept = {self.baseline, *self.arms}
+        return sum(a.name not in kept for a in self.derived.arms)
 
 
 # ---------------------------------------------------------------------------------- the table
@@ -376,6 +396,7 @@ class ExplainSummary:
         seconds: Wall time of the runs.
         files: Name -> path of every result file written.
         explanation: The derived arms.
+        measures: The measures attributed (the spec's headline measures the runs recorded).
     """
 
     out: Path
@@ -386,6 +407,28 @@ class ExplainSummary:
     seconds: float
     files: dict[str, Path]
     explanation: Explanation
+    measures: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # short: the comparison, the measures and the sizes, not the specs the explanation holds
+        ex = self.explanation
+        shown = ", ".join(self.measures[:MEASURES_SHOWN]) or "none"
+        if len(self.measures) > MEASURES_SHOWN:
+            shown += f" and {len(self.measures) - MEASURES_SHOWN} more"
+        return (
+            f"ExplainSummary({ex.comparison()}: measures {shown}; "
+            f"{_count(ex.n_derived, 'derived arm')}, {_count(len(ex.mechanisms), 'mechanism')}; "
+            f"{self.planned} runs planned, {self.ran} ran, {self.skipped} already done, "
+            f"{self.failed} failed, {self.seconds:.1f} s; out={self.out})"
+        )
+
+
+#: Measures an :class:`ExplainSummary`'s repr names before it counts the rest.
+MEASURES_SHOWN = 6
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def explain(
@@ -438,6 +481,7 @@ def explain(
         seconds=s.seconds,
         files=files,
         explanation=ex,
+        measures=tuple(measures),
     )
 
 

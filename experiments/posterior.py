@@ -4,7 +4,7 @@ posterior, to be crossed with an experiment's arms and replicates.
 A spec names the folder a calibration wrote (``python -m experiments calibrate``)::
 
     [uncertainties]
-    posterior = "results/calibration"   # relative to the current directory, or absolute
+    posterior = "results/calibration"   # relative to the spec file's folder, or absolute
     draws = 32                          # parameter sets drawn (default 32)
 
 and reads two files of it, nothing else:
@@ -113,8 +113,9 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any], str]
     if not folder.is_dir():
         raise PosteriorError(
             f"posterior folder {str(path)!r} does not exist (looked in {folder.resolve()}); "
-            "a path is relative to the current directory: run `python -m experiments calibrate "
-            "SPEC --out DIR` first, or name the folder it wrote"
+            "a relative path given here is read from the current directory (in a spec, from "
+            "the spec file's folder): run `python -m experiments calibrate SPEC --out DIR` "
+            "first, or name the folder it wrote"
         )
     parquet, meta_file = folder / POSTERIOR_FILE, folder / CALIBRATION_FILE
     for f in (meta_file, parquet):

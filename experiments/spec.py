@@ -53,6 +53,10 @@ sets from a calibration's posterior instead of, or crossed with, ranges
 (default 24 steps) set the horizon check: a run has settled on a measure when its relative
 change over the last window is at most the tolerance.
 
+A relative path in a spec (the posterior's folder, ``acquaintance_edges`` and
+``follow_edges``) is read from the spec file's folder, whatever the directory one runs in, and
+stored absolute (:mod:`experiments.spec_paths`).
+
 ``burn_in = STEPS`` runs, once per design point and replicate, ``STEPS`` steps of the
 baseline arm (``analysis.baseline``, with the point's parameters and the replicate's seed),
 stores the model in ``OUT/snapshots/`` and branches every arm from it
@@ -103,6 +107,7 @@ from experiments.points import (
     STRATEGY_PREFIX,
 )
 from experiments.spec_design import design_table
+from experiments.spec_paths import FILE_KEYS, resolve_paths, spec_folder
 from experiments.spec_runs import UnusedKeyWarning, check_branches, check_runs, resolved_runs
 from experiments.spec_tables import (
     TABLE_KEYS,
@@ -216,9 +221,13 @@ class ExperimentSpec:
 
         ``replicates``, ``steps`` and the other top-level keys set themselves, ``design.n`` or
         ``analysis.headline`` set a key of that table, and any other key is a fixed parameter.
+        A relative edge list given here is read from the current directory (it was typed
+        there), not from the spec file's folder.
         """
         raw = json.loads(json.dumps(self.raw))
         for key, value in overrides.items():
+            if key in FILE_KEYS and isinstance(value, str) and value:
+                value = str(Path(value).resolve())  # typed on a command line: the shell's folder
             head, _, rest = key.partition(".")
             if head in ("design", "analysis") and rest:
                 raw.setdefault(head, {})[rest] = value
@@ -292,7 +301,9 @@ def parse_spec(
 
     Args:
         raw: The spec as nested dicts and lists.
-        source: The file it came from (for messages).
+        source: The file it came from (for messages; a relative path in the spec is read from
+            its folder, :mod:`experiments.spec_paths`; without a file, from the current
+            directory).
         text: The file's text (to find lines for messages).
 
     Raises:
@@ -304,6 +315,8 @@ def parse_spec(
     for k in raw:
         if k not in TOP_KEYS:
             raise ctx.unknown((k,), k, TOP_KEYS, "the spec")
+    # relative paths read from the spec file's folder; stored absolute (experiments.spec_paths)
+    raw = resolve_paths(ctx, raw, spec_folder(source))
 
     name = raw.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name or ""):

@@ -95,9 +95,11 @@ class Arm:
 
     def strategy(self, overrides: dict[str, Any] | None = None) -> Strategy:
         """The arm's strategy with the arm's own switches and, if it sweeps, ``overrides``."""
+        # the arm's name is the spec's, whatever the switches (a preset's name changed by
+        # Strategy.replace would otherwise be marked as changed)
         s = Strategy.preset(self.preset).replace(name=self.name, **self.switches)
         if self.sweep and overrides:
-            s = s.replace(**overrides)
+            s = s.replace(name=self.name, **overrides)
         return s
 
 

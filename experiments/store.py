@@ -187,7 +187,7 @@ class Store:
             # every run would fail on it: say so once, before anything is written
             raise StoreError(
                 f"the spec names edge lists that are not files: {', '.join(missing)} "
-                "(acquaintance_edges and follow_edges are read from the directory you run in)"
+                "(a relative path in a spec is read from the spec file's folder; one given with --set from the current directory)"
             )
         manifest_path = out / "manifest.json"
         if overwrite:

@@ -204,7 +204,7 @@ class OpinionEcology(mesa.Model):
         # last: the golden digest keys a shared scalar (a small int, a bool) by the first
         # attribute that holds it, so new attributes come after the old ones
         self.topics = Topics(p)
-        # outlets that ride users' trends (docs/ODD.md 7.19): inactive by default
+        # outlets that ride users' trends (docs/ODD.md 7.20): inactive by default
         self.ride = Ride(self.n_outlets, self.topics.n)
         self.collect()
         self.collect_series()

@@ -249,7 +249,7 @@ def _coerce_strategy(value: Any) -> Strategy:
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(schema.Declared):
     """All parameters of :class:`model.OpinionEcology`.
 
     Construct with keywords; a wrong value raises ``ValueError`` naming the field, the value and
@@ -258,22 +258,45 @@ class Params:
 
     # --- population: who the users are ------------------------------------------------------------
     n_users: int = field(
-        2000, Interval(int, 2, 5_000_000), group="population", symbol="N", doc="Number of users N."
+        2000,
+        Interval(int, 2, 5_000_000),
+        group="population",
+        symbol="N",
+        label="Number of users N",
+        unit="users",
+        doc="Number of users N.",
     )
     mix_post00: float = field(
         0.20,
         Interval(float, 0.0, 1.0),
         group="population",
+        label="Weight of post-00s",
+        unit="",
         doc="Population weight of the post-00 cohort (normalised with the other three; assumption).",
     )
     mix_post90: float = field(
-        0.25, Interval(float, 0.0, 1.0), group="population", doc="Weight of post-90s (assumption)."
+        0.25,
+        Interval(float, 0.0, 1.0),
+        group="population",
+        label="Weight of post-90s",
+        unit="",
+        doc="Weight of post-90s (assumption).",
     )
     mix_post80: float = field(
-        0.25, Interval(float, 0.0, 1.0), group="population", doc="Weight of post-80s (assumption)."
+        0.25,
+        Interval(float, 0.0, 1.0),
+        group="population",
+        label="Weight of post-80s",
+        unit="",
+        doc="Weight of post-80s (assumption).",
     )
     mix_pre80: float = field(
-        0.30, Interval(float, 0.0, 1.0), group="population", doc="Weight of pre-80s (assumption)."
+        0.30,
+        Interval(float, 0.0, 1.0),
+        group="population",
+        label="Weight of pre-80s",
+        unit="",
+        doc="Weight of pre-80s (assumption).",
     )
     initial_opinion: Chosen = field(
         "normal",
@@ -281,6 +304,8 @@ class Params:
         coerce=rules.INITIAL_OPINION.chosen,
         value_kind=str,
         group="population",
+        label="Initial opinions",
+        unit="",
         doc="Initial opinion distribution: N(0, 0.4) clipped, or U(-1, 1) (Deffuant et al. 2000).",
     )
     epsilon: float = field(
@@ -288,18 +313,24 @@ class Params:
         Interval(float, 0.001, 2.0),
         group="population",
         symbol="ε",
+        label="Confidence bound ε",
+        unit="opinion scale",
         doc="Confidence bound epsilon of bounded-confidence updating (Deffuant et al. 2000; opinions live in [-1, 1]).",
     )
     epsilon_sd: float = field(
         0.05,
         Interval(float, 0.0, 1.0),
         group="population",
+        label="Spread of ε between users",
+        unit="opinion scale",
         doc="Between-user spread of epsilon (assumption).",
     )
     trust_shift: float = field(
         0.0,
         Interval(float, -0.5, 0.5),
         group="population",
+        label="Trust shift, all cohorts",
+        unit="scale 0-1",
         doc="Added to every cohort's baseline institutional trust (assumption; swept in when_interactive_wins).",
         sweep=(-0.3, 0.3),
     )
@@ -310,6 +341,8 @@ class Params:
         Interval(int, 0, 200),
         group="network",
         symbol="k",
+        label="Acquaintance degree k",
+        unit="ties",
         doc="Mean degree k of the acquaintance layer (Watts-Strogatz ring, k/2 ties each side, so an odd "
         "k acts as k-1; 0 switches the layer off).",
     )
@@ -318,18 +351,24 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="network",
         symbol="β",
+        label="Small-world rewiring β",
+        unit="probability",
         doc="Rewiring probability beta of the small world (Watts & Strogatz 1998).",
     )
     acq_homophily: float = field(
         0.7,
         Interval(float, 0.0, 1.0),
         group="network",
+        label="Generation homophily",
+        unit="share 0-1",
         doc="Share of users placed among their own generation on the ring (generation homophily; assumption).",
     )
     follow_model: str = field(
         "powerlaw",
         Options("powerlaw", "erdos_renyi", "none", "erdos_renyi_undirected", "complete"),
         group="network",
+        label="Follow layer",
+        unit="",
         doc="Follow layer: heavy-tailed in-degree (Chung-Lu fitness), Erdos-Renyi, or none; "
         "'erdos_renyi_undirected' makes every tie mutual (mean degree z = follow_degree; Watts "
         "2002), 'complete' has everyone follow everyone (complete mixing; Granovetter 1978).",
@@ -339,6 +378,8 @@ class Params:
         Interval(float, 0.0, 500.0),
         group="network",
         symbol="c",
+        label="Follows per user c",
+        unit="accounts",
         doc="Mean follows drawn per user (out-degree c); repeated follows of hubs collapse, so small "
         "populations realise fewer.",
     )
@@ -347,6 +388,8 @@ class Params:
         Interval(float, 1.5, 5.0),
         group="network",
         symbol="γ",
+        label="Follow in-degree γ",
+        unit="",
         doc="Power-law exponent gamma of the follow in-degree.",
     )
     # a real network replaces a generated layer (model/edgelists.py, docs/networks.md): a path
@@ -354,6 +397,8 @@ class Params:
     acquaintance_edges: str = field(
         "",
         group="network",
+        label="Acquaintance edge list",
+        unit="file",
         doc="Edge list (CSV or Parquet, columns source,target; undirected) read as the "
         "acquaintance layer instead of the small world; '' draws the small world. n_users "
         "must equal its users.",
@@ -361,6 +406,8 @@ class Params:
     follow_edges: str = field(
         "",
         group="network",
+        label="Follow edge list",
+        unit="file",
         doc="Edge list (CSV or Parquet, columns source,target: source follows target) read as "
         "the follow layer instead of follow_model; '' draws follow_model. n_users must equal "
         "its users.",
@@ -369,6 +416,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 1.0),
         group="network",
+        label="Organic reach per tie",
+        unit="probability",
         doc="Probability that a forward or post is shown to each member of the sharer's audience (per tie).",
     )
 
@@ -377,82 +426,129 @@ class Params:
         3,
         Interval(int, 0, 20),
         group="outlets",
+        label="Background outlets",
+        unit="outlets",
         doc="Number of background outlets competing for attention.",
     )
     outlet_rate: float = field(
         1.0,
         Interval(float, 0.0, 50.0),
         group="outlets",
+        label="Focal items per step",
+        unit="per step",
         doc="Items the focal outlet publishes per step (Poisson mean).",
     )
     background_rate: float = field(
         2.0,
         Interval(float, 0.0, 50.0),
         group="outlets",
+        label="Background outlet items",
+        unit="per step",
         doc="Items each background outlet publishes per step.",
     )
     focal_follow_share: float = field(
         0.3,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Initial focal followers",
+        unit="share 0-1",
         doc="Share of users who follow the focal outlet at the start (scaled by each cohort's direct-channel use).",
     )
     focal_followers: int = field(
         -1,
         Interval(int, -1, 5_000_000),
         group="outlets",
+        label="Exact initial followers",
+        unit="users",
         doc="Exactly this many random initial followers of the focal outlet (-1: use focal_follow_share).",
     )
     initial_items: int = field(
         0,
         Interval(int, 0, 10_000),
         group="outlets",
+        label="Seed items at step 1",
+        unit="items",
         doc="Extra focal items published at the first step (a seed item for cascade experiments).",
     )
     background_follow_share: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Background outlet follows",
+        unit="probability",
         doc="Probability a user follows each background outlet.",
     )
     stance_mean: float = field(
         0.2,
         Interval(float, -1.0, 1.0),
         group="outlets",
+        label="Focal item stance",
+        unit="opinion scale",
         doc="Mean stance of the focal outlet's items.",
         sweep=(0, 0.6),
     )
     stance_sd: float = field(
-        0.3, Interval(float, 0.0, 2.0), group="outlets", doc="Spread of the focal outlet's stances."
+        0.3,
+        Interval(float, 0.0, 2.0),
+        group="outlets",
+        label="Spread of focal stances",
+        unit="opinion scale",
+        doc="Spread of the focal outlet's stances.",
     )
     intensity: float = field(
         0.5,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Focal item intensity",
+        unit="scale 0-1",
         doc="Mean emotional intensity of the focal outlet's items.",
     )
     quality: float = field(
         0.7,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Focal item quality",
+        unit="scale 0-1",
         doc="Mean quality of the focal outlet's items.",
     )
     fmt_text: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on text."
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        label="Format weight: text",
+        unit="",
+        doc="Focal outlet's weight on text.",
     )
     fmt_image: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on images."
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        label="Format weight: image",
+        unit="",
+        doc="Focal outlet's weight on images.",
     )
     fmt_short_video: float = field(
-        0.3, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on short video."
+        0.3,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        label="Format weight: short video",
+        unit="",
+        doc="Focal outlet's weight on short video.",
     )
     fmt_long_video: float = field(
-        0.1, Interval(float, 0.0, 1.0), group="outlets", doc="Focal outlet's weight on long video."
+        0.1,
+        Interval(float, 0.0, 1.0),
+        group="outlets",
+        label="Format weight: long video",
+        unit="",
+        doc="Focal outlet's weight on long video.",
     )
     interactive_share: float = field(
         0.0,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Background: interactive",
+        unit="share 0-1",
         doc="Share of the background outlets that run the 'interactive' strategy (the first "
         "round(share x n_background)); the rest run 'one_way' (assumption; sweep 0-1).",
         sweep=(0, 1),
@@ -461,6 +557,8 @@ class Params:
         0.0,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Background: riding trends",
+        unit="share 0-1",
         doc="Share of the background outlets that ride users' trends (the first round(share x "
         "n_background); docs/ODD.md 7.20; 0: none; assumption).",
         sweep=(0.0, 1.0),
@@ -469,6 +567,7 @@ class Params:
         24,
         Interval(int, 1, 10_000),
         group="outlets",
+        label="Background riding delay",
         unit="steps",
         doc="Steps a topic must have trended before the first riding background outlet joins; "
         "the j-th joins background_ride_spacing x j steps later (docs/ODD.md 7.20; assumption).",
@@ -478,6 +577,7 @@ class Params:
         0,
         Interval(int, 0, 10_000),
         group="outlets",
+        label="Background riding spacing",
         unit="steps",
         doc="Steps between the delays of consecutive riding background outlets (the talent "
         "scramble's spread; docs/ODD.md 7.20; assumption).",
@@ -487,7 +587,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 1.0),
         group="outlets",
-        unit="share of items",
+        label="Background riding items",
+        unit="share 0-1",
         doc="Share of a riding background outlet's items published on the topics it rides "
         "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
         sweep=(0.1, 1.0),
@@ -496,7 +597,8 @@ class Params:
         0.5,
         Interval(float, 0.01, 100.0),
         group="outlets",
-        unit="staff-hours per item",
+        label="Staff time per item",
+        unit="staff-hours",
         doc="Staff time per published item (follow-ups included). It also sets each outlet's staff "
         "budget: outlet_rate x item_hours staff-hours per step (background outlets: "
         "background_rate x item_hours), the staff that publish that many items when they do "
@@ -507,7 +609,8 @@ class Params:
         0.05,
         Interval(float, 0.001, 10.0),
         group="outlets",
-        unit="staff-hours per reply",
+        label="Staff time per reply",
+        unit="staff-hours",
         doc="Staff time per reply: 3 min (docs/evidence.md 4; assumption, sweep 0.02-0.2).",
         sweep=(0.02, 0.2),
     )
@@ -515,7 +618,8 @@ class Params:
         0.0083,
         Interval(float, 0.001, 1.0),
         group="outlets",
-        unit="staff-hours per reviewed comment",
+        label="Staff time per review",
+        unit="staff-hours",
         doc="Staff time per reviewed comment: 0.0083 h, about 30 s (derived from the NYT "
         "community desk, docs/evidence.md 3; sweep 0.003-0.025).",
         basis="data",
@@ -527,7 +631,8 @@ class Params:
         0.004,
         Interval(float, 0.0001, 10.0),
         group="outlets",
-        unit="staff-hours per member per day",
+        label="Staff time per member-day",
+        unit="staff-hours",
         doc="Staff time to host one community member for a day (an 8-hour day per 2,000 members; "
         "assumption, sweep 0.001-0.02). A community holds at most community_share x budget / "
         "(member_hours / 24) members.",
@@ -537,6 +642,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Joining the community",
+        unit="probability",
         doc="Probability that a civil supportive commenter with trust and belonging 1 joins the "
         "outlet's community; a commenter joins with this x (trust + belonging) / 2, halved for a "
         "critical comment; uncivil commenters never join (assumption, sweep 0.05-1).",
@@ -546,6 +653,8 @@ class Params:
         0.3,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Moderation recall",
+        unit="probability",
         doc="Probability that a reviewed uncivil comment is removed (assumption with a derived "
         "hint that real removal rates are low, docs/evidence.md 3; sweep 0.05-0.8).",
         sweep=(0.05, 0.8),
@@ -554,6 +663,8 @@ class Params:
         0.8,
         Interval(float, 0.01, 1.0),
         group="outlets",
+        label="Moderation precision",
+        unit="share 0-1",
         doc="Share of removals that are uncivil; civil reviewed comments are wrongly removed with "
         "probability recall (1 - prec) / prec x incivility / (1 - incivility) (assumption, "
         "docs/evidence.md 3; sweep 0.5-0.95).",
@@ -563,12 +674,16 @@ class Params:
         0.0,
         Interval(float, -1.0, 1.0),
         group="outlets",
+        label="Focal item valence",
+        unit="scale -1 to 1",
         doc="Mean valence of the focal outlet's items before outrage (assumption).",
     )
     outrage: float = field(
         0.1,
         Interval(float, 0.0, 1.0),
         group="outlets",
+        label="Outrage of focal items",
+        unit="scale 0-1",
         doc="Mean outrage (moral-emotional, out-group language) of the focal outlet's items "
         "(assumption; sweep 0-1).",
         sweep=(0, 1),
@@ -577,6 +692,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 2.0),
         group="outlets",
+        label="Valence drop from outrage",
+        unit="",
         doc="How far outrage pulls item valence down: mean valence - this x outrage (assumption).",
         sweep=(0, 1),
     )
@@ -584,6 +701,8 @@ class Params:
         0.03,
         Interval(float, 0.0, 1.0, closed="right"),
         group="outlets",
+        label="Follow-up threshold",
+        unit="share 0-1",
         doc="Comments on an item, as a share of its outlet's followers, that trigger a follow-up "
         "(scale-free; 0.03 is the former 20 comments at about 600 followers; assumption, sweep "
         "0.01-0.1).",
@@ -596,6 +715,8 @@ class Params:
         Options(*STRATEGY_PRESETS),
         group="strategy",
         coerce=_coerce_strategy,
+        label="Strategy preset",
+        unit="",
         doc="The focal outlet's strategy: a preset name or a model.Strategy (docs/ODD.md, section 2.4).",
     )
 
@@ -604,6 +725,8 @@ class Params:
         0.35,
         Interval(float, 0.0, 0.95),
         group="platform",
+        label="Share-button friction",
+        unit="share 0-1",
         doc="The platform's share friction: forwards of outlet items are multiplied by "
         "(1 - friction + the outlet's share prompt). The share button belongs to the platform "
         "(assumption between 0.1 and 0.6; sweep 0-0.95).",
@@ -612,6 +735,8 @@ class Params:
     comments_visible: bool = field(
         True,
         group="platform",
+        label="Comments visible",
+        unit="",
         doc="The platform shows comments under items: signed social proof, the nasty effect and "
         "moderation's effect on the thread only act when True.",
     )
@@ -621,6 +746,8 @@ class Params:
         coerce=rules.FEED_RANKING.chosen,
         value_kind=str,
         group="platform",
+        label="Social feed ranking",
+        unit="",
         doc="How the platform ranks social-feed slots: by recency (format x trust, as chosen by "
         "feed_choice), by engagement with recency, critical and uncivil comments counting "
         "against, or personalised by opinion similarity (algorithmic bias, Sirbu et al. 2019). "
@@ -630,12 +757,16 @@ class Params:
         10,
         Interval(int, 1, 1000),
         group="platform",
+        label="Screen capacity",
+        unit="items",
         doc="Capacity of each FIFO screen (Weng et al. 2012).",
     )
     trending_prob: float = field(
         1.0,
         Interval(float, 0.0, 1.0),
         group="platform",
+        label="Trending top-up",
+        unit="probability",
         doc="Probability the platform tops up a short social feed with trending items (0 = never).",
     )
 
@@ -646,6 +777,8 @@ class Params:
         1,
         Interval(int, 1, 1_000_000),
         group="platform",
+        label="Number of topics",
+        unit="topics",
         doc="Number of topics items belong to (1: topics off; every item is topic 0).",
         sweep=(1, 1000),
     )
@@ -654,6 +787,8 @@ class Params:
         Interval(float, 0.0, 5.0),
         group="platform",
         symbol="s",
+        label="Topic Zipf exponent s",
+        unit="",
         doc="Zipf exponent s of topic popularity: a new item's topic is k with probability "
         "proportional to (k + 1)^-s (0: uniform).",
         basis_note="heavy-tailed popularity, as of the memes in Weng et al. 2012",
@@ -663,6 +798,8 @@ class Params:
         "items",
         Options("items", "topics"),
         group="platform",
+        label="Trending channel shows",
+        unit="",
         doc="What the trending channel shows: the day's most engaging items ('items') or the "
         "most engaging recent items of the topics on the trending list ('topics').",
     )
@@ -670,6 +807,8 @@ class Params:
         10,
         Interval(int, 1, 10_000),
         group="platform",
+        label="Trending list length",
+        unit="topics",
         doc="Length of the platform's trending list of topics.",
         sweep=(5, 50),
     )
@@ -677,6 +816,7 @@ class Params:
         24,
         Interval(int, 1, 24 * 30),
         group="platform",
+        label="Trending window",
         unit="steps",
         doc="Window (steps) of recent engagement that ranks topics: items created in the last "
         "trending_window steps count.",
@@ -686,6 +826,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
+        label="Trend weight: views",
+        unit="",
         doc="Weight of a view in a topic's trending score.",
         sweep=(0.0, 1.0),
     )
@@ -693,6 +835,8 @@ class Params:
         5.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
+        label="Trend weight: comments",
+        unit="",
         doc="Weight of a comment in a topic's trending score.",
         sweep=(1.0, 20.0),
     )
@@ -700,6 +844,8 @@ class Params:
         5.0,
         Interval(float, 0.0, 1000.0),
         group="platform",
+        label="Trend weight: forwards",
+        unit="",
         doc="Weight of a forward in a topic's trending score.",
         sweep=(1.0, 20.0),
     )
@@ -707,6 +853,8 @@ class Params:
         0.0,
         Interval(float, 0.0, 1.0),
         group="platform",
+        label="Derivative user posts",
+        unit="share 0-1",
         doc="Share of users' posts that are derivative: on a trending topic, derived from its "
         "most engaging recent item (comment videos, remixes; 0: none).",
         sweep=(0.0, 0.5),
@@ -716,6 +864,8 @@ class Params:
         Interval(float, 0.0, 3.0),
         group="population",
         symbol="σ_a",
+        label="Spread of creator appeal σ",
+        unit="",
         doc="Spread sigma of creator appeal: each user's posts multiply the odds of a like and "
         "of a forward by a_i = exp(sigma z_i), z_i standard normal (lognormal, median 1; 0: all "
         "creators equal).",
@@ -725,12 +875,16 @@ class Params:
         -1,
         Interval(int, -1, 5_000_000),
         group="population",
+        label="Designated creator",
+        unit="user id",
         doc="One designated creator (a user index) whose appeal is creator_appeal (-1: none).",
     )
     creator_appeal: float = field(
         1.0,
         Interval(float, 0.001, 1000.0),
         group="population",
+        label="Chosen creator's appeal",
+        unit="odds ratio",
         doc="Odds multiplier a of the designated creator's posts on likes and forwards (1: "
         "neutral).",
         sweep=(1.0, 100.0),
@@ -742,6 +896,8 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="attention",
         symbol="μ",
+        label="Posting probability μ",
+        unit="per session",
         doc="Probability mu that a session is spent posting an original item (Weng et al. 2012).",
         **posterior(0.00254, 0.0196, 0.0487, targets="top10_contribution_share (original posts)"),
     )
@@ -751,6 +907,8 @@ class Params:
         coerce=rules.ATTENTION.chosen,
         value_kind=str,
         group="attention",
+        label="Attention budget",
+        unit="",
         doc="Items viewed per session: a limited budget (the cohort's attention times "
         "attention_scale; Weng et al. 2012), or every unseen item on screen (independent cascade, "
         "Kempe et al. 2003).",
@@ -759,6 +917,8 @@ class Params:
         1.25,
         Interval(float, 0.0, 20.0),
         group="attention",
+        label="Session rate multiplier",
+        unit="",
         doc="Multiplier on every cohort's session probability per step.",
         **posterior(
             0.295, 1.36, 2.01, targets="weekly_commenters (sessions are the chances to comment)"
@@ -768,6 +928,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 10.0),
         group="attention",
+        label="Activity from belonging",
+        unit="",
         doc="How much belonging to the focal community raises session probability: "
         "p_act x (1 + this x belonging) (assumption; the measure of the same idea is 'stickiness').",
     )
@@ -777,6 +939,8 @@ class Params:
         coerce=rules.FEED_CHOICE.chosen,
         value_kind=str,
         group="attention",
+        label="Choice of what to view",
+        unit="",
         doc="How a session picks what to view on screen: weighted by format, recency, trust and "
         "social proof, or uniformly at random (Weng et al. 2012).",
     )
@@ -786,6 +950,8 @@ class Params:
         0.20,
         Interval(float, 0.0, 0.99),
         group="reactions",
+        label="Base incivility",
+        unit="share 0-1",
         doc="Base share of uncivil comments (Coe, Kenski & Rains 2014: about 20% of news "
         "comments uncivil; sweep 0.10-0.35).",
         basis="data",
@@ -797,6 +963,8 @@ class Params:
         0.6,
         Interval(float, 0.0, 5.0),
         group="reactions",
+        label="Incivility: disagreement",
+        unit="",
         doc="Logit slope of incivility on disagreement |opinion - stance| / 2 (assumption, "
         "docs/evidence.md 1; sweep 0-1.5).",
         sweep=(0, 1.5),
@@ -805,6 +973,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 5.0),
         group="reactions",
+        label="Incivility: arousal",
+        unit="",
         doc="Logit slope of incivility on the commenter's arousal - 0.5 (assumption; sweep 0-2).",
         sweep=(0, 2),
     )
@@ -812,6 +982,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 5.0),
         group="reactions",
+        label="Comments: disagreement",
+        unit="",
         doc="Comment probability is multiplied by (1 + this x disagreement): disagreement drives "
         "commenting (assumption; sweep 0-2).",
         sweep=(0, 2),
@@ -820,6 +992,8 @@ class Params:
         2.0,
         Interval(float, 1.0, 10.0),
         group="reactions",
+        label="Negative comment weight",
+        unit="",
         doc="Weight of a critical or uncivil comment relative to a supportive one in social proof "
         "and in the engagement ranking (assumption, docs/evidence.md 2; sweep 1-4).",
         sweep=(1, 4),
@@ -828,6 +1002,8 @@ class Params:
         0.1,
         Interval(float, 0.001, 1.0),
         group="reactions",
+        label="Social proof saturation",
+        unit="per view",
         doc="Visible comments per view at which social proof reaches full strength (scale-free; "
         "assumption; sweep 0.02-0.3).",
         sweep=(0.02, 0.3),
@@ -836,6 +1012,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 10.0),
         group="reactions",
+        label="Out-group terms",
+        unit="per item",
         doc="Out-group terms per item at outrage 1 (assumption; sweep 0.5-3).",
         sweep=(0.5, 3),
     )
@@ -843,6 +1021,8 @@ class Params:
         1.67,
         Interval(float, 1.0, 5.0),
         group="reactions",
+        label="Out-group forward boost",
+        unit="odds ratio",
         doc="Odds multiplier on forwarding per out-group term (Rathje et al. 2021: +67%; Brady et "
         "al. 2017 +20% per moral-emotional word overlaps and is not multiplied in).",
         basis="data",
@@ -854,6 +1034,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 2.0),
         group="reactions",
+        label="Negativity emotion bonus",
+        unit="",
         doc="Extra emotional match of negative items: + this x max(0, -valence), so negative, "
         "high-arousal items resonate more (Soroka et al. 2019; Robertson et al. 2023 for the "
         "sign; size an assumption, sweep 0-1).",
@@ -863,6 +1045,8 @@ class Params:
         0.0195,
         Interval(float, 0.0, 1.0),
         group="reactions",
+        label="Like probability",
+        unit="per view",
         doc="Like probability at resonance 0.5.",
         **posterior(0.00139, 0.00345, 0.12, targets="engagement_per_impression"),
     )
@@ -870,6 +1054,8 @@ class Params:
         0.00306,
         Interval(float, 0.0, 1.0),
         group="reactions",
+        label="Comment probability",
+        unit="per view",
         doc="Comment probability at resonance 0.5.",
         **posterior(0.00126, 0.00166, 0.00547, targets="weekly_commenters"),
     )
@@ -879,6 +1065,8 @@ class Params:
         coerce=rules.FORWARDING.chosen,
         value_kind=str,
         group="reactions",
+        label="Forward model",
+        unit="",
         doc="Forward probability driven by resonance, or a fixed p (independent cascade, Kempe et al. 2003); "
         "for outlet items either is multiplied by (1 - share_friction + share prompt). 'threshold' "
         "and 'rumour' are the spreading rules of model/rules/spreading.py (Granovetter 1978, "
@@ -889,6 +1077,8 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="reactions",
         symbol="p",
+        label="Fixed forward chance p",
+        unit="per view",
         doc="Forward probability p per view of the forwarding rules 'fixed', 'threshold' (its "
         "spontaneous forwards) and 'rumour' (a view starts spreading); the other rules do not "
         "read it.",
@@ -897,12 +1087,16 @@ class Params:
         1.0,
         Interval(float, 0.0, 10.0),
         group="reactions",
+        label="Weight of trust",
+        unit="",
         doc="Weight of source trust in resonance.",
     )
     w_emotion: float = field(
         0.759,
         Interval(float, 0.0, 10.0),
         group="reactions",
+        label="Weight of emotion",
+        unit="",
         doc="Weight of emotional match in resonance.",
         **posterior(
             0.584,
@@ -916,6 +1110,8 @@ class Params:
         1.36,
         Interval(float, 0.0, 10.0),
         group="reactions",
+        label="Weight of opinion match",
+        unit="",
         doc="Weight of value (opinion) match in resonance.",
         **posterior(
             0.589,
@@ -929,12 +1125,16 @@ class Params:
         0.5,
         Interval(float, 0.0, 10.0),
         group="reactions",
+        label="Weight of social proof",
+        unit="",
         doc="Weight of visible comments (social proof).",
     )
     follow_prob: float = field(
         0.03,
         Interval(float, 0.0, 1.0),
         group="reactions",
+        label="Follow after engaging",
+        unit="probability",
         doc="Probability an engaged non-follower starts following.",
     )
 
@@ -943,6 +1143,8 @@ class Params:
         0.4,
         Interval(float, 0.0, 5.0),
         group="trust",
+        label="Uncivil-thread trust cost",
+        unit="pseudo-observations",
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "uncivil thread (Naab et al. 2020, Waddell 2018 for the sign; about -0.01 in trust at "
         "trust_prior 20; assumption, sweep 0-1.5).",
@@ -952,6 +1154,8 @@ class Params:
         0.4,
         Interval(float, 0.0, 5.0),
         group="trust",
+        label="Critical-thread trust cost",
+        unit="pseudo-observations",
         doc="Negative trust evidence (pseudo-observations) about the source per view of a wholly "
         "critical thread by a distrusting viewer (trust below reply_backfire_trust; Prochazka & "
         "Obermaier 2022: critical comments cost quality perceptions only among media cynics; "
@@ -963,6 +1167,8 @@ class Params:
         Interval(float, 0.1, 10_000.0),
         group="trust",
         symbol="s",
+        label="Trust prior strength s",
+        unit="pseudo-observations",
         doc="Prior strength s of Beta trust in an outlet, in pseudo-observations: trust = "
         "(s t0 + e+) / (s + e+ + e-) (assumption, docs/evidence.md 5; sweep 5-100).",
         sweep=(5, 100),
@@ -972,6 +1178,8 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="trust",
         symbol="λ",
+        label="Trust evidence kept λ",
+        unit="per day",
         doc="Share of trust evidence kept per day (lambda; memory about 1 / (1 - lambda) days; "
         "form from Josang & Ismail 2002, value an assumption, sweep 0.7-1).",
         sweep=(0.7, 1),
@@ -980,6 +1188,8 @@ class Params:
         0.1,
         Interval(float, 0.0, 10.0),
         group="trust",
+        label="Trust evidence per view",
+        unit="pseudo-observations",
         doc="Pseudo-observations per view of an outlet's item: quality positive and 1 - quality "
         "negative inside the confidence bound, one negative outside it (assumption; sweep "
         "0.02-0.5).",
@@ -989,6 +1199,8 @@ class Params:
         1.0,
         Interval(float, 0.0, 20.0),
         group="trust",
+        label="Trust evidence per reply",
+        unit="pseudo-observations",
         doc="Pseudo-observations of a reply to a supporter from a trusted outlet (about +0.02 in "
         "trust at trust_prior 20, docs/evidence.md 6); half to a critic; half to a supporter "
         "who distrusts; negative to a critic who distrusts (backfire, Coombs & Holladay 2006; "
@@ -999,6 +1211,8 @@ class Params:
         0.3,
         Interval(float, 0.0, 1.0),
         group="trust",
+        label="Reply backfire trust",
+        unit="scale 0-1",
         doc="Trust below which a reply is weak (to a supporter) or backfires (to a critic) "
         "(assumption, docs/evidence.md 6; sweep 0.1-0.5).",
         sweep=(0.1, 0.5),
@@ -1007,6 +1221,8 @@ class Params:
         0.5,
         Interval(float, 0.0, 10.0),
         group="trust",
+        label="Trust cost of outrage",
+        unit="pseudo-observations",
         doc="Negative trust evidence per view of an outrage-1 item by a viewer outside the "
         "confidence bound (assumption, docs/evidence.md 7; sweep 0-1.5).",
         sweep=(0, 1.5),
@@ -1016,6 +1232,8 @@ class Params:
         Interval(float, 0.0, 1.0),
         group="trust",
         symbol="η",
+        label="Peer trust learning rate η",
+        unit="",
         doc="Rate eta at which interpersonal (peer) trust moves toward interaction outcomes; "
         "trust in outlets is Beta evidence (trust_prior, view_evidence).",
     )
@@ -1027,6 +1245,8 @@ class Params:
         coerce=rules.EMOTION.chosen,
         value_kind=str,
         group="emotion",
+        label="Emotion model",
+        unit="",
         doc="Emotion: relaxation to baseline pulled by consumed content, or the collective "
         "emotions of Schweitzer & Garcia (2010): valence and arousal coupled to a decaying "
         "emotional field fed by users' expressions.",
@@ -1037,6 +1257,8 @@ class Params:
         0.1,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging lost if removed",
+        unit="share 0-1",
         doc="Share of belonging a commenter loses when a civil comment is wrongly removed "
         "(assumption; sweep 0-0.3).",
         sweep=(0, 0.3),
@@ -1045,6 +1267,7 @@ class Params:
         6.0,
         Interval(float, 0.1, 10_000.0),
         group="belonging and churn",
+        label="Fatigue half-life",
         unit="steps",
         doc="Half-life of a user's exposure load from one outlet (novelty decay, Wu & Huberman "
         "2007 measured about 1 h on Digg; news outlets assumed slower; sweep 0.5-24).",
@@ -1054,6 +1277,8 @@ class Params:
         10.0,
         Interval(float, 0.1, 10_000.0),
         group="belonging and churn",
+        label="Fatigue saturation load",
+        unit="views",
         doc="Exposure load at which the response to an outlet's items is halved: resonance x "
         "1 / (1 + load / saturation) (assumption; sweep 3-30).",
         sweep=(3, 30),
@@ -1062,6 +1287,8 @@ class Params:
         0.02,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging loss, rejected",
+        unit="share 0-1",
         doc="Share of belonging lost per rejected (outside the confidence bound) or wholly "
         "uncivil contact with an outlet's items (assumption; sweep 0-0.05).",
         sweep=(0, 0.05),
@@ -1070,6 +1297,7 @@ class Params:
         72,
         Interval(int, 1, 1_000_000),
         group="belonging and churn",
+        label="Membership lapse",
         unit="steps",
         doc="Community membership lapses after this many steps without a civil, not removed "
         "comment on the outlet's items (assumption; sweep 24-336).",
@@ -1079,6 +1307,8 @@ class Params:
         0.00944,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging decay per step",
+        unit="per step",
         doc="Per-step decay of belonging.",
         **posterior(
             0.00217,
@@ -1091,6 +1321,8 @@ class Params:
         0.0204,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging gain per view",
+        unit="per view",
         doc="Belonging gained per resonant view, inside the confidence bound, of an outlet's item.",
         **posterior(
             0.0118,
@@ -1103,6 +1335,8 @@ class Params:
         0.15,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging gain, reply",
+        unit="share 0-1",
         doc="Belonging gained, as a share of (1 - belonging), by a supporter the outlet replies to "
         "(doubled, at most 1, with emotional rewards; assumption). Trust moves by reply_evidence.",
     )
@@ -1110,6 +1344,8 @@ class Params:
         0.00806,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Community belonging gain",
+        unit="share 0-1",
         doc="Belonging gained, as a share of (1 - belonging), by a community member in a step in "
         "which they view at least one member's comment inside their confidence bound; each "
         "viewed comment outside it costs belonging_loss.",
@@ -1127,6 +1363,8 @@ class Params:
         5,
         Interval(int, 0, 100),
         group="belonging and churn",
+        label="Community fan-out",
+        unit="members",
         doc="Community members who see each member's comment.",
     )
     following: Chosen = field(
@@ -1135,6 +1373,8 @@ class Params:
         coerce=rules.FOLLOWING.chosen,
         value_kind=str,
         group="belonging and churn",
+        label="Following the focal outlet",
+        unit="",
         doc="Following the focal outlet: engagement and churn (docs/ODD.md 7.11), the voter model "
         "(copy a random friend), or the q-voter with independence (Castellano et al. 2009; "
         "Nyczka, Sznajd-Weron & Cislo 2012); friends are acquaintances, or anyone under "
@@ -1147,6 +1387,8 @@ class Params:
         coerce=rules.USER_FOLLOW.chosen,
         value_kind=str,
         group="belonging and churn",
+        label="Users following users",
+        unit="",
         doc="Users following and unfollowing users (docs/ODD.md 7.19): follow the author of a "
         "liked item, unfollow a followee whose share is outside the confidence bound and "
         "rewire (Sasahara et al. 2021); off while both of its probabilities are 0 (default).",
@@ -1157,6 +1399,8 @@ class Params:
         0.02,
         Interval(float, 0.0, 0.2),
         group="peer exchange",
+        label="Nasty-effect polarisation",
+        unit="per step",
         doc="Opinion shift away from the centre per step, times the mean visible uncivil share "
         "of the threads viewed and (1 - |opinion|) (the nasty effect: an interaction with the "
         "prior, not a level shift; Anderson et al. 2014; assumption for the size, sweep 0-0.05).",
@@ -1166,12 +1410,16 @@ class Params:
         0.05,
         Interval(float, 0.0, 0.5),
         group="peer exchange",
+        label="Pull of content on opinion",
+        unit="",
         doc="Convergence rate of opinion toward viewed content.",
     )
     peer_prob: float = field(
         0.1,
         Interval(float, 0.0, 1.0),
         group="peer exchange",
+        label="Users seeking a peer",
+        unit="share 0-1",
         doc="Share of users who seek a peer each round; on the network, proposals that collide in the "
         "random matching are dropped, so fewer exchange.",
     )
@@ -1179,6 +1427,8 @@ class Params:
         1,
         Interval(int, 0, 100),
         group="peer exchange",
+        label="Peer rounds per step",
+        unit="per step",
         doc="Peer-exchange rounds (random matchings) per step.",
     )
     peer_mixing: Chosen = field(
@@ -1187,6 +1437,8 @@ class Params:
         coerce=rules.PEER_MIXING.chosen,
         value_kind=str,
         group="peer exchange",
+        label="Peer partners",
+        unit="",
         doc="Peer partners: acquaintance neighbours, or anyone (complete mixing); read by the "
         "opinion rules 'bounded_confidence' (through peer_choice), 'hegselmann_krause' and "
         "'activity_driven', the following rules 'voter' and 'q_voter' and the forwarding rule "
@@ -1198,6 +1450,8 @@ class Params:
         coerce=rules.OPINION.chosen,
         value_kind=str,
         group="peer exchange",
+        label="How opinions move",
+        unit="",
         doc="How opinions move (model/rules/opinion.py): Deffuant bounded confidence toward content "
         "and peers (Deffuant et al. 2000); Hegselmann-Krause averages of every view and peer inside "
         "the bound (Hegselmann & Krause 2002); DeGroot (1974) or Friedkin-Johnsen (1990) "
@@ -1210,6 +1464,8 @@ class Params:
         coerce=rules.PEER_CHOICE.chosen,
         value_kind=str,
         group="peer exchange",
+        label="How a peer is chosen",
+        unit="",
         doc="How a peer partner is chosen among the candidates peer_mixing allows: uniformly, or with "
         "probability proportional to opinion distance^-gamma (algorithmic bias, Sirbu et al. 2019); "
         "read only by the opinion rule 'bounded_confidence' (the others choose no partners).",
@@ -1220,12 +1476,16 @@ class Params:
         168,
         Interval(int, 1, 1_000_000),
         group="run",
+        label="Horizon",
+        unit="steps",
         doc="Horizon in steps (one step is one hour).",
     )
     stop_when: str = field(
         "horizon",
         Options("horizon", "converged", "extinct", "consensus"),
         group="run",
+        label="Early stop",
+        unit="",
         doc="Also stop early when opinions have converged, when no item can spread any more, or "
         "(consensus) when every user or none follows the focal outlet (voter models).",
     )
@@ -1233,6 +1493,8 @@ class Params:
         "focal",
         Options("focal", "all", "none"),
         group="run",
+        label="Cascades recorded",
+        unit="",
         doc="Which items' views are logged as cascade trees: the focal outlet's, all, or none "
         "(forwards are always logged).",
     )
@@ -1346,7 +1608,7 @@ class Params:
     @classmethod
     def spec(cls) -> dict[str, dict[str, Any]]:
         """Metadata per field (:func:`model.schema.spec`): default, lo, hi, closed, choices, kind,
-        doc, group, symbol, unit, allowed, rules, basis, basis_note, sweep."""
+        doc, group, symbol, label, unit, allowed, rules, basis, basis_note, sweep."""
         return schema.spec(cls)
 
     @classmethod

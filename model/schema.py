@@ -1,9 +1,12 @@
 """The one declaration vocabulary: constraints, fields, validation, ``--help`` and ``spec()``.
 
 Every parameter of the model is declared once, with its default, its constraint, a group, a
-doc string and the symbol of the paper it comes from (docs/ODD.md, Appendix A). The same
-declaration validates a constructor call, a preset's argument or a TOML sweep, builds the
-viewer's controls and prints ``--help``. The vocabulary follows scikit-learn's
+doc string, the symbol of the paper it comes from (docs/ODD.md, Appendix A), and a short label
+and a unit (:data:`UNITS`) for people. The same declaration validates a constructor call, a
+preset's argument or a TOML sweep, builds the viewer's controls (their labels too) and prints
+``--help``. A class declared with :func:`field` (``Params``, ``Strategy``, a rule's
+``Settings``) derives from :class:`Declared`, which refuses a field without a label or unit
+when the class is defined, naming it. The vocabulary follows scikit-learn's
 ``utils/_param_validation.py``: :class:`Interval` with ``closed=...`` and :class:`Options`.
 
 A wrong value raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
@@ -233,6 +236,49 @@ class Text:
 
 Constraint = Interval | Options | Boolean | Text
 
+#: The units a field may declare (``field(unit=...)``), each with what it means; the viewer
+#: shows a field's unit after its label ("Recency time scale (steps)"). One step is one hour.
+UNITS: dict[str, str] = {
+    "": "a pure number: a weight, an exponent, a multiplier or a rate constant; or a choice, a "
+    "switch or a name",
+    "users": "a number of users",
+    "accounts": "a number of accounts (users or outlets) followed",
+    "items": "a number of items",
+    "outlets": "a number of outlets",
+    "members": "a number of community members",
+    "topics": "a number of topics",
+    "ties": "a number of network ties",
+    "views": "a number of views",
+    "user id": "a user's index, 0 to n_users - 1 (-1: none)",
+    "file": "a path to a file ('' for none)",
+    "steps": "a duration in steps (one step is one hour)",
+    "days": "a duration in days (24 steps)",
+    "staff-hours": "staff time, in hours of one person's work",
+    "share 0-1": "a share of a whole, from 0 (none) to 1 (all)",
+    "probability": "the probability of the event the label names, from 0 to 1",
+    "per step": "a probability, a rate or a mean number per step",
+    "per day": "a share or a rate per day (24 steps)",
+    "per session": "a probability per session (a user's visit in a step)",
+    "per view": "a probability or an amount per view of an item",
+    "per item": "a number per item",
+    "odds ratio": "a multiplier on the odds of an event (1: no effect)",
+    "opinion scale": "a position or a distance on the opinion scale, -1 to 1",
+    "scale 0-1": "a level on a 0-1 scale: trust, belonging, quality, intensity, arousal, outrage",
+    "scale -1 to 1": "a level on a -1 to 1 scale: valence",
+    "pseudo-observations": "trust evidence, counted in observations of the Beta trust model",
+}
+
+#: The longest label: about what fits on one line of the viewer's slider column (a label
+#: there is 176 px wide in 14 px Roboto, about 27 average characters; the browser test
+#: tests/test_app_browser_defects.py measures each label on the page).
+LABEL_MAX = 26
+
+#: Words a label may not end with: a label ending in one reads as cut mid-phrase ("Comment
+#: probability is multiplied by").
+DANGLING = frozenset(
+    "a an the of to in on at by for with from as into onto per and or than is are be".split()  # noqa: SIM905
+)
+
 #: Where a field's default comes from (docs/ODD.md, Calibration notes, "Basis of every
 #: parameter"): a published figure, a fit to published figures, or a value chosen.
 BASES = ("data", "calibrated", "assumption")
@@ -249,7 +295,8 @@ class Field:
         doc: One sentence; says where the value comes from (paper or *assumption*).
         group: The viewer's control group.
         symbol: The paper's symbol, e.g. ``"ε"``; empty when the paper has none.
-        unit: The unit, e.g. ``"steps"``; empty for pure numbers.
+        unit: The unit, one of :data:`UNITS` (``"steps"``; ``""`` for a pure number); None
+            when not declared, which :class:`Declared` refuses.
         coerce: Optional converter used instead of the constraint's check (it must raise
             ValueError or TypeError naming the field); the constraint still documents the field.
         value_kind: The type a coerced field's values are written as (``str`` for a rule's
@@ -268,6 +315,9 @@ class Field:
         sweep: The range ``(low, high)`` to vary the value over: an assumption's sweep where
             its doc or docs/ODD.md states one, the range the docs give around a data value, a
             calibrated value's posterior 90% interval; None when no range is stated.
+        label: A few words for people, at most :data:`LABEL_MAX` characters, not ending in an
+            article or a preposition (``"Recency time scale"``; the unit is shown after it);
+            empty when not declared, which :class:`Declared` refuses.
         name: Filled in by :class:`Schema`.
     """
 
@@ -276,7 +326,7 @@ class Field:
     doc: str
     group: str = ""
     symbol: str = ""
-    unit: str = ""
+    unit: str | None = ""
     coerce: Callable[[Any], Any] | None = None
     value_kind: type | None = None
     rules: tuple[str, ...] = ()
@@ -284,6 +334,7 @@ class Field:
     basis: str = "assumption"
     basis_note: str = ""
     sweep: tuple[float, float] | None = None
+    label: str = ""
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -311,6 +362,12 @@ class Field:
             object.__setattr__(self, "sweep", (float(lo_hi[0]), float(lo_hi[1])))
         if self.basis == "calibrated" and self.sweep is None:
             raise ValueError(f"{who}: basis='calibrated' needs sweep=(q05, q95), its posterior")
+        if self.unit is not None and self.unit not in UNITS:
+            raise ValueError(
+                f"{who}: unit={show(self.unit)} is not in the vocabulary; use one of "
+                f"{', '.join(map(repr, UNITS))} (model.schema.UNITS says what each means)"
+            )
+        check_label(who, self.label)
 
     @property
     def kind(self) -> type:
@@ -339,7 +396,8 @@ def field(
     doc: str,
     group: str = "",
     symbol: str = "",
-    unit: str = "",
+    label: str = "",
+    unit: str | None = None,
     coerce: Callable[[Any], Any] | None = None,
     value_kind: type | None = None,
     basis: str = "assumption",
@@ -349,9 +407,12 @@ def field(
     """A dataclass field carrying a :class:`Field` (``constraint`` defaults from the default:
     :class:`Boolean` for a bool, :class:`Text` for a str).
 
+    ``label`` and ``unit`` are what people read (the viewer's control shows "label (unit)"):
+    a class deriving from :class:`Declared` refuses a field that declares either not at all.
     ``basis``, ``basis_note`` and ``sweep`` say where the default comes from
     (:class:`Field`); a ``basis`` other than ``"data"``, ``"calibrated"`` or ``"assumption"``
-    raises ``ValueError``.
+    raises ``ValueError``, as does a unit outside :data:`UNITS` or a label longer than
+    :data:`LABEL_MAX` or ending in an article or a preposition.
     """
     if constraint is None:
         if isinstance(default, bool):
@@ -372,8 +433,65 @@ def field(
         basis=basis,
         basis_note=basis_note,
         sweep=sweep,
+        label=label,
     )
     return dataclasses.field(default=default, metadata={"schema": f})
+
+
+def check_label(who: str, label: str) -> None:
+    """Refuse a label that does not fit the viewer's slider column on one line
+    (:data:`LABEL_MAX`), has stray spaces or ends in an article or a preposition
+    (:data:`DANGLING`: it would read as cut mid-phrase); ``""`` (not declared) passes here.
+
+    Raises:
+        ValueError: Naming ``who`` (the field), the label and what is allowed.
+    """
+    if not isinstance(label, str):
+        raise TypeError(f"{who}: label must be a string, got {show(label)}")
+    if not label:
+        return
+    if len(label) > LABEL_MAX:
+        raise ValueError(
+            f"{who}: label {label!r} has {len(label)} characters; at most {LABEL_MAX} fit the "
+            "viewer's slider column (the doc string says the rest)"
+        )
+    if label != label.strip() or "  " in label:
+        raise ValueError(f"{who}: label {label!r} has stray spaces")
+    last = label.split()[-1].lower()
+    if last in DANGLING:
+        raise ValueError(
+            f"{who}: label {label!r} ends in {last!r} and reads as cut mid-phrase; end it "
+            "with the noun or the symbol"
+        )
+
+
+class Declared:
+    """Base of a class whose fields are declared with :func:`field` (``Params``, ``Strategy``,
+    :class:`model.rules.base.RuleSettings`): defining a subclass refuses a field without a
+    label or without a unit, naming the field, so that every control of the viewer has
+    words and a unit written for it (a plug-in rule's parameters included).
+
+    Raises:
+        ValueError: At class definition, ``Owner.name has no label`` (or no unit), with how to
+            declare it.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # the dataclass decorator has not run yet: declared fields are still dataclass Fields
+        for name, value in vars(cls).items():
+            if not isinstance(value, dataclasses.Field) or "schema" not in value.metadata:
+                continue
+            f: Field = value.metadata["schema"]
+            who = f"{cls.__name__}.{name}"
+            # unit "" is a declared pure number; None is no declaration
+            missing = [k for k, v in (("label", f.label or None), ("unit", f.unit)) if v is None]
+            if missing:
+                raise ValueError(
+                    f"{who} has no {' and no '.join(missing)}: declare field(..., label='a few "
+                    f"words, at most {LABEL_MAX} characters', unit=one of model.schema.UNITS, "
+                    f"'' for a pure number) (its doc: {f.doc[:60]!r})"
+                )
 
 
 def posterior(q05: float, median: float, q95: float, *, targets: str) -> dict[str, Any]:
@@ -537,7 +655,8 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
 
     Keys: ``default``; ``lo``, ``hi`` and ``closed`` (None unless an :class:`Interval`);
     ``choices`` (a tuple for :class:`Options`, else None); ``kind`` (int, float, bool, str or
-    object); ``doc``, ``group``, ``symbol``, ``unit``; ``allowed`` (the text of messages);
+    object); ``doc``, ``group``, ``symbol``, ``label``, ``unit`` (``""`` for a pure number);
+    ``allowed`` (the text of messages);
     ``rules`` (for a rule's parameter, the rules that use it; else empty); ``basis``,
     ``basis_note`` and ``sweep`` (where the default comes from, :class:`Field`). Aliases (old
     names still accepted) are left out.
@@ -557,7 +676,8 @@ def spec(owner: type | Schema) -> dict[str, dict[str, Any]]:
             "doc": f.doc,
             "group": f.group,
             "symbol": f.symbol,
-            "unit": f.unit,
+            "label": f.label,
+            "unit": f.unit or "",
             "allowed": c.describe(),
             "rules": f.rules,
             "basis": f.basis,

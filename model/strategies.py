@@ -10,6 +10,13 @@ its staff time on replies, moderation and a community, and runs emotional reward
 follow-ups (paid from the publishing time). ``scenario`` adds targeting (scenario-based matching of
 content to users' values and formats). No switch touches a random stream that the others use,
 so a strategy with every switch off reproduces ``one_way`` draw for draw.
+
+Names: a preset with a switch changed is no longer that preset, so :meth:`Strategy.replace`
+marks its name: ``Strategy.preset("interactive").replace(reply_share=0.3)`` is named
+``"interactive*"`` (:data:`CHANGED_MARK`), and that is what reports, tables, the viewer's arms
+and ``Params.to_dict`` show. A replace that gives ``name`` keeps it (an experiment spec's arm is
+named by the spec), and so does a name that is no preset's ("custom", your own). Changed back
+to the preset's switches, the strategy labels itself as the preset again (:meth:`Strategy.label`).
 """
 
 from __future__ import annotations
@@ -21,12 +28,16 @@ from typing import Any, ClassVar
 from model import schema
 from model.schema import Interval, field
 
+#: Appended to a preset's name when :meth:`Strategy.replace` changes a switch of it without
+#: naming the result: "interactive*" is "interactive" with something changed.
+CHANGED_MARK = "*"
+
 #: Staff time outside publishing is at most this share, so an outlet always publishes a little.
 MAX_CONVERSATION_SHARE = 0.9
 
 
 @dataclass(frozen=True)
-class Strategy:
+class Strategy(schema.Declared):
     """An outlet's strategy: switches declared with :mod:`model.schema`.
 
     Construct with keywords; a wrong value raises ``ValueError`` or ``TypeError`` naming the
@@ -46,13 +57,18 @@ class Strategy:
     }
 
     name: str = field(
-        "custom", group="label", doc="A label for tables and plots; no effect on the dynamics."
+        "custom",
+        group="label",
+        label="Strategy name",
+        unit="",
+        doc="A label for tables and plots; no effect on the dynamics.",
     )
     reply_share: float = field(
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on replies",
+        unit="share 0-1",
         doc="Share of the outlet's staff time spent replying to commenters: at most reply_share "
         "x budget / Params.reply_hours replies per step (docs/ODD.md 7.12; assumption, sweep "
         "0-0.5). Publishing gets the rest of the budget and any time not used.",
@@ -61,7 +77,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on moderation",
+        unit="share 0-1",
         doc="Share of the staff budget spent reviewing comments and removing uncivil ones: at "
         "most moderation_share x budget / Params.review_hours reviews per step (docs/evidence.md "
         "3; assumption, sweep 0-0.3).",
@@ -70,6 +87,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.1),
         group="spread",
+        label="Share prompt",
+        unit="share 0-1",
         doc="How much the outlet's share prompts lower the platform's share friction "
         "(Params.share_friction); small by construction, the button is the platform's "
         "(assumption, sweep 0-0.1; 0 in every preset).",
@@ -78,7 +97,8 @@ class Strategy:
         0.0,
         Interval(float, 0.0, 0.9),
         group="conversation",
-        unit="share of staff time",
+        label="Staff time on community",
+        unit="share 0-1",
         doc="Share of the staff budget spent hosting a community: civil commenters may join "
         "(Params.community_join), members see each other's comments, and the community holds at "
         "most community_share x budget / (Params.member_hours / 24) members (docs/ODD.md 7.12; "
@@ -87,21 +107,29 @@ class Strategy:
     emotional_rewards: bool = field(
         False,
         group="conversation",
+        label="Emotional rewards",
+        unit="",
         doc='Replies carry a warm "hug" that lifts valence and belonging more.',
     )
     follow_up: bool = field(
         False,
         group="conversation",
+        label="Follow-ups",
+        unit="",
         doc="The outlet publishes follow-ups on items that drew a large conversation.",
     )
     targeting: bool = field(
         False,
         group="spread",
+        label="Targeting",
+        unit="",
         doc="Items are also recommended to non-followers by value and format match.",
     )
     ride_trends: bool = field(
         False,
         group="ride",
+        label="Ride users' trends",
+        unit="",
         doc="The outlet rides users' trends (docs/ODD.md 7.20): on each topic that has been on "
         "the trending list for ride_delay steps it publishes a share ride_share of its items, "
         "replies to and forwards the topic's top user item (reply_hours each, from the "
@@ -112,6 +140,7 @@ class Strategy:
         24,
         Interval(int, 1, 10_000),
         group="ride",
+        label="Riding delay",
         unit="steps",
         doc="Steps a topic must have been on the trending list before a riding outlet joins it "
         "(1: the step after it entered; assumption, sweep 1-96).",
@@ -120,7 +149,8 @@ class Strategy:
         0.5,
         Interval(float, 0.0, 1.0),
         group="ride",
-        unit="share of items",
+        label="Items on ridden topics",
+        unit="share 0-1",
         doc="Share of a riding outlet's items published on the topics it rides (assumption, "
         "sweep 0.1-1).",
     )
@@ -160,8 +190,20 @@ class Strategy:
         return STRATEGY_PRESETS[name]
 
     def replace(self, **changes: Any) -> Strategy:
-        """A copy with some switches changed."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some switches changed.
+
+        A preset's name with a switch changed and no ``name`` given gets :data:`CHANGED_MARK`
+        (``"interactive"`` becomes ``"interactive*"``), so the copy is never labelled as the
+        preset; a given ``name``, and a name that is no preset's, are kept.
+        """
+        new = dataclasses.replace(self, **changes)
+        if (
+            "name" not in changes
+            and self.name in STRATEGY_PRESETS
+            and new.switches() != self.switches()
+        ):
+            new = dataclasses.replace(new, name=self.name + CHANGED_MARK)
+        return new
 
     def switches(self) -> dict[str, Any]:
         """The switches without the name."""
@@ -170,9 +212,14 @@ class Strategy:
         return d
 
     def label(self) -> str:
-        """The preset name when the switches equal a preset's, else the name."""
+        """The preset name when the switches equal a preset's, else the name.
+
+        A changed preset changed back (named ``"interactive*"`` with the switches of
+        ``"interactive"``) is labelled as the preset again.
+        """
         for key, preset in STRATEGY_PRESETS.items():
-            if preset.switches() == self.switches() and self.name in (key, "custom"):
+            names = (key, key + CHANGED_MARK, "custom")
+            if preset.switches() == self.switches() and self.name in names:
                 return key
         return self.name
 

@@ -179,12 +179,13 @@ plt.show()
 # (the least that can separate seed noise from parameter uncertainty): 48 short runs.
 #
 # The copy also names the posterior folder by its full path: the spec names it relative to
-# the repository's root, and a relative path is read from the current directory.
+# its own folder (a relative path in a spec is read from the spec file's folder), and the
+# copy is written elsewhere.
 
 # %%
 spec_text = (PACKAGE / "specs" / "flagship_posterior.toml").read_text()
 edits = {
-    'posterior = "experiments/calibrated"': f'posterior = "{CALIBRATED.as_posix()}"',
+    'posterior = "../calibrated"': f'posterior = "{CALIBRATED.as_posix()}"',
     "draws = 32": "draws = 8",
 }
 for old, new in edits.items():

@@ -571,3 +571,77 @@ def test_choose_the_measures_to_plot(server, page):
     page.get_by_role("button", name="Step", exact=True).click()  # later frames keep it
     _counter(page, 3)
     assert "platform_share" in card.inner_text()
+
+
+#: Words a label ends with when it was cut mid-phrase (kept here, not imported from the model,
+#: so the test reads the page as a person does).
+_DANGLING = {
+    *("a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as"),
+    *("into", "onto", "per", "and", "or", "than", "is", "are", "be"),
+}
+
+#: Every control's field name (its ``oe-control-<name>`` class), visible label, the number of
+#: lines the label takes without its trailing "(unit)", and its overflow.
+_LABELS_JS = """() => {
+  const rows = [];
+  for (const row of document.querySelectorAll('.oe-controls .oe-control')) {
+    const cls = [...row.classList].find(c => c.startsWith('oe-control-'));
+    const label = row.querySelector('.v-label');
+    if (!label) { rows.push({name: cls.slice(11), text: '', lines: 0, overflow: 0}); continue; }
+    const text = label.innerText.trim();
+    const words = text.replace(/ \\([^()]*\\)$/, '');
+    // the lines the words take: one client rect per line box of a range over them
+    const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    let node = walker.nextNode();
+    while (node && !node.textContent.trim()) node = walker.nextNode();
+    const start = node.textContent.indexOf(node.textContent.trim());
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, Math.min(node.textContent.length, start + words.length));
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+      .map(r => Math.round(r.top)));
+    rows.push({name: cls.slice(11), text, lines: tops.size,
+      overflow: label.scrollWidth - label.clientWidth});
+  }
+  return rows;
+}"""
+
+#: Rule choices that show every rule's parameters over three pages (a rule's parameters show
+#: only while it is chosen).
+_RULE_PAGES = (
+    "?n_users=300&peer_choice=algorithmic_bias",
+    "?n_users=300&opinion=activity_driven&following=q_voter&emotion=collective"
+    "&forwarding=threshold&feed_ranking=personalised",
+    "?n_users=300&opinion=friedkin_johnsen",
+)
+
+
+def test_every_label_is_whole_fits_its_column_and_shows_its_unit(server, page):
+    """Defect 3: at 1366x768, with every group unfolded under every rule, each control's
+    visible label is words, not a doc string cut mid-phrase (no label ends in an article or a
+    preposition), its words fit the slider column on one line (its unit may wrap below), it
+    never overflows (scrollWidth against clientWidth), and a field with a unit shows it."""
+    from model import Params
+    from viewer.controls import make_controls, strategy_spec
+
+    spec = {**Params.spec(), **strategy_spec()}
+    controls = {c.name for cs in make_controls().values() for c in cs}
+    controls |= {c.name for c in make_controls(strategy_spec())["strategy"]}
+    rows: dict[str, dict] = {}
+    for query in _RULE_PAGES:
+        _open(page, server, query)
+        _open_every_group(page)
+        rows |= {r["name"]: r for r in page.evaluate(_LABELS_JS)}
+    assert set(rows) == controls, f"not read: {sorted(controls - set(rows))}"
+    assert [n for n, r in rows.items() if not r["text"]] == [], "controls without a label"
+    cut = [r["text"] for r in rows.values() if r["text"].split()[-1].lower() in _DANGLING]
+    assert cut == [], f"labels cut mid-phrase: {cut}"
+    long = [r["text"] for r in rows.values() if r["lines"] != 1]
+    assert long == [], f"labels whose words take more than one line: {long}"
+    over = [r["text"] for r in rows.values() if r["overflow"] > 1]
+    assert over == [], f"labels wider than their column: {over}"
+    units = {n: spec[n].get("unit") for n in rows if spec[n].get("unit")}
+    assert len(units) >= 60, f"only {len(units)} controls have a unit"
+    shown = {n: r["text"].replace("\u00a0", " ").lower() for n, r in rows.items()}
+    missing = [rows[n]["text"] for n, u in units.items() if u.lower() not in shown[n]]
+    assert missing == [], f"labels without their unit: {missing}"

@@ -67,11 +67,19 @@ def _ends_with_a_figure_or_a_table(nb: nbformat.NotebookNode) -> bool:
 
 def test_every_notebook_is_found_and_kept_as_percent_format_text():
     assert [p.name for p in NOTEBOOKS][:1] == ["01_first_model.py"], NOTEBOOKS
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1)), f"a tutorial is missing: {numbers}"
     assert not list((ROOT / "notebooks").glob("*.ipynb")), "commit the .py, not the .ipynb"
     for source in NOTEBOOKS:
         text = source.read_text()
         assert "format_name: percent" in text, f"{source.name} is not jupytext percent format"
         assert "# %% [markdown]" in text, f"{source.name} explains nothing in markdown"
+
+
+def test_readme_links_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    missing = [p.name for p in NOTEBOOKS if f"(notebooks/{p.name})" not in readme]
+    assert not missing, f"README's Tutorials table does not link {missing}"
 
 
 @pytest.mark.slow

@@ -131,6 +131,41 @@ class TimeseriesView:
             self.live.set_limits(ax, x=(0.0, step_limit(n - 1)), y=(bottom, top))
         return self.live.png()
 
+    def readout(self, x: float, y: float) -> str | None:
+        """What the lines of the panel under pixel (``x``, ``y``) of the PNG show at the step
+        there: ``"Reach at step 12: 0.153"`` (a comparison names each arm, the trust panel
+        each generation), from the data plotted at the last frame. A pixel past the last step
+        recorded reads that step; one outside every panel reads None."""
+        panels = [*self.axes[: len(self.series)], self.axes[4]]
+        ax = self.live.axes_at(x, y, panels)
+        if ax is None:
+            return None
+        lines = [
+            (key, label, line)
+            for (key, label), line in self.lines.items()
+            if line.axes is ax and len(line.get_xdata())
+        ]
+        if not lines:
+            return None
+        last = max(len(line.get_xdata()) for _, _, line in lines) - 1
+        step = int(np.clip(round(self.live.from_pixel(ax, x, y)[0]), 0, last))
+        labels = list(dict.fromkeys(label for _, label, _ in lines))
+        parts = []
+        for key, label, line in lines:
+            ys = line.get_ydata()
+            value = _number(float(ys[step])) if step < len(ys) else "n/a"
+            name = parse_column(key)[1] if ax is self.axes[4] else None
+            who = " ".join(p for p in (label if len(labels) > 1 else None, name) if p)
+            parts.append(f"{who} {value}" if who else value)
+        return f"{ax.get_title()} at step {step}: {', '.join(parts)}"
+
+
+def _number(v: float) -> str:
+    """A read-out value: three decimals, or a whole number with separators from 1,000 on."""
+    if not np.isfinite(v):
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}"
+
 
 class OpinionView:
     """Opinion histograms (density) per generation; one panel per arm."""
@@ -184,6 +219,26 @@ class OpinionView:
         for ax in self.axes.values():
             self.live.set_limits(ax, y=(0.0, self.top))
         return self.live.png()
+
+    def readout(self, x: float, y: float) -> str | None:
+        """Each generation's density in the opinion bin under pixel (``x``, ``y``) of the PNG
+        (per arm in a comparison, whose panels are the arms): ``"opinion 0.10 to 0.15:
+        post00 0.812, ..."``. None outside the panels."""
+        label = next(
+            (k for k, ax in self.axes.items() if self.live.axes_at(x, y, [ax]) is not None), None
+        )
+        if label is None:
+            return None
+        at = self.live.from_pixel(self.axes[label], x, y)[0]
+        b = int(np.clip(np.searchsorted(self.BINS, at, side="right") - 1, 0, len(self.BINS) - 2))
+        parts = []
+        for code, name in enumerate(COHORTS):
+            patch = self.stairs[label, code]
+            if patch.get_visible():
+                parts.append(f"{name} {_number(float(patch.get_data().values[b]))}")
+        head = f"{label}: " if len(self.axes) > 1 else ""
+        lo, hi = self.BINS[b], self.BINS[b + 1]
+        return f"{head}opinion {lo:.2f} to {hi:.2f}, density: {', '.join(parts) or 'no users'}"
 
 
 def ccdf(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -249,3 +304,19 @@ class CcdfView:
         else:
             self.caption = "no cascades recorded yet"
         return self.live.png()
+
+    def readout(self, x: float, y: float) -> str | None:
+        """P(S >= s) of each arm at the cascade size s under pixel (``x``, ``y``) of the PNG
+        (rounded to a whole size; the step curve's value there): ``"P(S >= 12): 0.050"``.
+        None outside the axes."""
+        if self.live.axes_at(x, y, [self.ax]) is None:
+            return None
+        s = max(1, round(self.live.from_pixel(self.ax, x, y)[0]))
+        parts = []
+        for label, line in self.lines.items():
+            sizes, p = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+            # P(S >= s) is the value at the smallest recorded size >= s (0 past the largest)
+            i = int(np.searchsorted(sizes, s, side="left"))
+            value = float(p[i]) if i < len(p) else 0.0
+            parts.append(f"{label} {value:.3f}" if len(self.lines) > 1 else f"{value:.3f}")
+        return f"P(S >= {s}): {', '.join(parts)}"

@@ -3,9 +3,10 @@
 :func:`make_controls` turns each field's metadata into a :class:`Control` (a select for
 choices, a switch for booleans, a slider over the documented range for numbers, a 1-2-5 scale
 for wide ranges), grouped as the metadata groups them; :func:`ParamControl` and
-:func:`GroupControls` are the Solara components that draw them. Every control shows a readable
-label (:data:`LABELS`) with the field's name and doc string as its tooltip, and every number
-gets a number field beside its slider for exact values (:func:`parse_number`).
+:func:`GroupControls` are the Solara components that draw them. Every control shows the label
+and unit declared with its field (:func:`viewer.labels.label_of`) with the field's name and doc
+string as its tooltip, and every number gets a number field beside its slider for exact values
+(:func:`parse_number`).
 :func:`strategy_spec` gives the :class:`model.Strategy` switches in the same metadata format.
 """
 

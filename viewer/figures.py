@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -104,6 +105,29 @@ class LiveFigure:
             if box is not None and (box.x0 < 0 or box.y0 < 0 or box.x1 > w or box.y1 > h):
                 return True
         return False
+
+    def to_pixels(self, ax: Any, xy: Any) -> np.ndarray:
+        """Data points ``xy`` ((k, 2)) of ``ax`` as pixels of the PNG (x right, y down from the
+        top-left corner), as drawn at the last frame."""
+        disp = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
+        _, h = self.canvas.get_width_height()
+        return np.column_stack([disp[:, 0], h - disp[:, 1]])
+
+    def from_pixel(self, ax: Any, x: float, y: float) -> tuple[float, float]:
+        """The data point of ``ax`` at pixel (``x``, ``y``) of the PNG (the inverse of
+        :meth:`to_pixels`)."""
+        _, h = self.canvas.get_width_height()
+        dx, dy = ax.transData.inverted().transform((x, h - y))
+        return float(dx), float(dy)
+
+    def axes_at(self, x: float, y: float, axes: list[Any]) -> Any | None:
+        """The one of ``axes`` whose plotting area holds pixel (``x``, ``y``) of the PNG, or
+        None."""
+        _, h = self.canvas.get_width_height()
+        for ax in axes:
+            if ax.bbox.contains(x, h - y):
+                return ax
+        return None
 
     def vector(self, fmt: str) -> bytes:
         """The current frame as a vector file (``"svg"`` or ``"pdf"``), for print.

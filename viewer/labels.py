@@ -1,111 +1,35 @@
-"""Readable labels of the parameters and Strategy switches, and their tooltips.
+"""What a control says: the label and unit declared with the field, and its tooltip.
 
-A control shows :data:`LABELS` (words and units); hovering shows the field's name, as the page
-address and experiment specs write it, with its doc string and range (:func:`tooltip_of`).
+Labels and units live with the declaration (``field(label=..., unit=...)`` in model/params.py,
+model/strategies.py and each rule's ``Settings``; the vocabulary of units is
+:data:`model.schema.UNITS`), so this module only reads them from the metadata of
+``Params.spec()`` and ``Strategy.spec()``: a control shows "label (unit)" (:func:`label_of`);
+hovering shows the field's name, as the page address and experiment specs write it, with its
+doc string and range (:func:`tooltip_of`).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-#: Readable labels of the fields, with their units; the field's name and doc are the tooltip.
-LABELS: dict[str, str] = {
-    "n_users": "Users (N)",
-    "mix_post00": "Weight of post-00s",
-    "mix_post90": "Weight of post-90s",
-    "mix_post80": "Weight of post-80s",
-    "mix_pre80": "Weight of pre-80s",
-    "initial_opinion": "Initial opinions",
-    "epsilon": "Confidence bound (epsilon)",
-    "epsilon_sd": "Spread of epsilon",
-    "trust_shift": "Trust shift (all cohorts)",
-    "acq_degree": "Acquaintance degree (k)",
-    "acq_rewire": "Rewiring probability (beta)",
-    "acq_homophily": "Generation homophily",
-    "follow_model": "Follow layer",
-    "follow_degree": "Follows per user",
-    "follow_exponent": "Follow in-degree exponent (gamma)",
-    "organic_reach": "Organic reach (per audience member)",
-    "n_background": "Background outlets",
-    "outlet_rate": "Focal items per step",
-    "focal_follow_share": "Initial focal followers (share)",
-    "focal_followers": "Initial focal followers (count, -1 = share)",
-    "initial_items": "Seed items at step 1",
-    "background_rate": "Items per background outlet per step",
-    "background_follow_share": "Follow probability, background outlet",
-    "user_post_prob": "Posting probability (mu)",
-    "stance_mean": "Mean stance of focal items",
-    "stance_sd": "Spread of focal stances",
-    "intensity": "Emotional intensity of focal items",
-    "quality": "Quality of focal items",
-    "fmt_text": "Format weight: text",
-    "fmt_image": "Format weight: image",
-    "fmt_short_video": "Format weight: short video",
-    "fmt_long_video": "Format weight: long video",
-    "strategy": "Strategy preset",
-    "screen_size": "Screen capacity (items)",
-    "attention.attention_scale": "Attention (items viewed) multiplier",
-    "attention": "Attention (limited, or unlimited as in the independent cascade)",
-    "activity_scale": "Activity (sessions) multiplier",
-    "activity_from_belonging": "Activity from belonging (stickiness)",
-    "base_like": "Like probability",
-    "base_comment": "Comment probability",
-    "forwarding.base_forward": "Forward probability",
-    "forwarding": "Forward model",
-    "forward_p": "Fixed forward probability (p)",
-    "w_trust": "Resonance weight: trust",
-    "w_emotion": "Resonance weight: emotion",
-    "w_value": "Resonance weight: opinion match",
-    "w_proof": "Resonance weight: social proof",
-    "feed_choice.recency_tau": "Recency time scale (steps)",
-    "feed_choice": "Choice of what to view (weighted or uniform)",
-    "trending_prob": "Trending top-up probability",
-    "mu_content": "Pull of content on opinion (mu)",
-    "peer_prob": "Peer-seeking share",
-    "peer_rounds": "Peer rounds per step",
-    "opinion.peer_mu": "Peer convergence (mu)",
-    "peer_mixing": "Peer partners",
-    "trust_rate": "Trust learning rate (eta)",
-    "emotion.emotion_relax": "Emotion relaxation rate",
-    "emotion.emotion_pull": "Pull of content on emotion",
-    "belonging_decay": "Belonging decay per step",
-    "belonging_gain": "Belonging gain per resonant view",
-    "reply_gain": "Gain from an outlet reply",
-    "community_gain": "Belonging gain from community contact",
-    "community_join": "Community join probability (trusting supporter)",
-    "member_hours": "Staff-hours per community member per day",
-    "item_hours": "Staff-hours per item (sets the budget)",
-    "reply_hours": "Staff-hours per reply",
-    "review_hours": "Staff-hours per reviewed comment",
-    "critical_trust": "Trust cost of critical threads (distrusting viewers)",
-    "community_fanout": "Community fan-out (members)",
-    "follow_up_share": "Comments (share of followers) that trigger a follow-up",
-    "follow_prob": "Follow probability after engaging",
-    "following.churn_prob": "Maximum unfollow hazard per step",
-    "following.churn_belonging": "Belonging that stops churn",
-    "following.churn_trust": "Trust that halves churn (midpoint)",
-    "following.churn_trust_width": "Width of churn's trust factor",
-    "steps": "Horizon (steps = hours)",
-    "stop_when": "Stop early when",
-    "record_cascades": "Cascades recorded",
-    "reply_share": "Staff time on replies (share)",
-    "moderation_share": "Staff time on moderation (share)",
-    "share_prompt": "Share prompt (lowers the platform's friction)",
-    "comments_visible": "Comments visible (platform)",
-    "share_friction": "Share-button friction (platform)",
-    "community_share": "Staff time on the community (share)",
-    "emotional_rewards": "Emotional rewards",
-    "follow_up": "Follow-ups",
-    "targeting": "Targeting",
-}
+#: The no-break space that holds a unit of several words together on one line.
+NBSP = "\u00a0"
 
 
 def label_of(name: str, meta: dict[str, Any]) -> str:
-    """A field's readable label: :data:`LABELS`, else the first clause of its doc string."""
-    if name in LABELS:
-        return LABELS[name]
-    return re.split(r" \(|\. |; |: |, |\.$", meta.get("doc") or name)[0] or name
+    """A control's text: the field's declared label, then its unit in brackets unless the label
+    already says it ("Recency time scale (steps)", but "Focal items per step"); the unit's own
+    spaces are no-break spaces (:data:`NBSP`).
+
+    Args:
+        name: The field's address (``"feed_choice.recency_tau"``), the label of last resort.
+        meta: The field's metadata (``Params.spec()[name]``).
+    """
+    label, unit = meta.get("label") or name, meta.get("unit") or ""
+    if not unit or unit.lower() in label.lower():
+        return label
+    # no-break spaces: a unit that wraps goes below the words whole, never "(share" / "0-1)"
+    return f"{label} ({unit.replace(' ', NBSP)})"
 
 
 def tooltip_of(name: str, meta: dict[str, Any]) -> str:

@@ -29,6 +29,12 @@ def node_values(model: OpinionEcology, users: np.ndarray, color_by: str) -> np.n
     raise ValueError(f"color_by={color_by!r} is not allowed; choose one of {', '.join(COLOR_BY)}")
 
 
+#: How far from a node's centre (PNG pixels) a click still picks it: a little more than the
+#: largest node's radius (size 128 pt^2 is about 6 px at the views' resolution).
+PICK_RADIUS_PX = 8.0
+#: The ring around the selected user: its size (pt^2) and colour.
+RING_SIZE, RING_COLOR = 220.0, "#000000"
+
 _CMAPS = {"opinion": ("coolwarm", -1, 1), "trust": ("viridis", 0, 1), "valence": ("RdYlGn", -1, 1)}
 
 
@@ -52,8 +58,15 @@ class NetworkView:
             ax.add_collection(
                 LineCollection(pos[sample.edges], colors="#bbbbbb", linewidths=0.4, zorder=1)
             )
+        self.ax = ax
         self.hot = LineCollection([], colors="#e31a1c", linewidths=1.6, alpha=0.85, zorder=2)
         ax.add_collection(self.hot)
+        # the selected user (a click on its node, or the inspector): a ring, above the nodes
+        self.ring = ax.scatter(
+            [0.0], [0.0], s=RING_SIZE, facecolors="none", edgecolors=RING_COLOR, linewidths=2.0
+        )
+        self.ring.set_zorder(4)
+        self.ring.set_visible(False)
         if color_by == "generation":
             self.nodes = ax.scatter(
                 pos[:, 0], pos[:, 1], s=8, c="#999999", edgecolors="white", linewidths=0.3
@@ -90,11 +103,27 @@ class NetworkView:
             ax.set_xlim(lo_xy[0] - pad[0], hi_xy[0] + pad[0])
             ax.set_ylim(lo_xy[1] - pad[1], hi_xy[1] + pad[1])
         self.live = LiveFigure(fig)
-        self.live.animate(self.hot, self.nodes)
+        self.live.animate(self.hot, self.nodes, self.ring)
         #: The card's subtitle for the last frame (text changes are cheaper in the page).
         self.caption = ""
 
-    def frame(self, model: OpinionEcology) -> bytes:
+    def pixels(self) -> np.ndarray:
+        """Each sampled user's node centre in pixels of the PNG (x right, y down), in the
+        order of ``sample.users``."""
+        return self.live.to_pixels(self.ax, self.sample.pos)
+
+    def node_at(self, x: float, y: float, radius: float = PICK_RADIUS_PX) -> int | None:
+        """The user whose node is nearest to pixel (``x``, ``y``) of the PNG, if its centre is
+        within ``radius`` pixels; else None (a click between nodes picks no one)."""
+        if len(self.sample.users) == 0:
+            return None
+        d = np.hypot(*(self.pixels() - np.array([x, y])).T)
+        i = int(np.argmin(d))
+        return int(self.sample.users[i]) if d[i] <= radius else None
+
+    def frame(self, model: OpinionEcology, selected: int | None = None) -> bytes:
+        """The PNG of ``model``'s state now, with a ring around user ``selected`` when it is
+        one of the sampled users."""
         sample = self.sample
         hot = active_cascade_edges(model, sample)
         self.hot.set_segments(sample.pos[hot])
@@ -104,8 +133,19 @@ class NetworkView:
             self.nodes.set_facecolor(np.array(list(GEN_COLORS.values()))[vals.astype(int)])
         else:
             self.nodes.set_array(vals)
+        row = (
+            sample.index[selected]
+            if selected is not None and 0 <= selected < len(sample.index)
+            else -1
+        )
+        self.ring.set_visible(row >= 0)
+        if row >= 0:
+            self.ring.set_offsets(sample.pos[row : row + 1])
         self.caption = (
             f"{len(sample.users)} users (size = belonging), step {model.steps}; "
             f"{len(hot)} cascade hops in the last {CASCADE_WINDOW} steps"
         )
+        if selected is not None:
+            drawn = "ringed" if row >= 0 else "not among the users drawn"
+            self.caption += f"; user {selected} selected ({drawn})"
         return self.live.png()

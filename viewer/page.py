@@ -9,7 +9,7 @@ for Reset: Reset refuses a setting the model refuses (the message stays, the mod
 "Back to the running model" puts the controls back. The comparison switch builds the
 comparison from the running model's settings at once; other changes still wait for Reset.
 
-The module is a little over 400 lines because :func:`Page` holds the page's state and its
+The module is about 500 lines because :func:`Page` holds the page's state and its
 handlers in one closure (Solara's hooks must be called in one component); splitting it would
 pass a dozen reactives around.
 """
@@ -44,6 +44,14 @@ from viewer.panels import (
     IntervalControl,
     Message,
     ScenarioLink,
+)
+from viewer.pointer import (
+    READOUT_HINTS,
+    PointerImage,
+    chart_readout,
+    network_hint,
+    network_readout,
+    user_at,
 )
 from viewer.render import render_views
 from viewer.settings import (
@@ -85,6 +93,7 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 .oe-slider .v-input__prepend {margin: 4px 0 -10px 0; min-width: 0; max-width: 100%}
 .oe-controls .v-label {white-space: normal; overflow: visible; text-overflow: clip;
   overflow-wrap: anywhere; max-width: 100%; line-height: 1.25}
+.oe-slider .v-label, .oe-control .v-switch .v-label {font-size: 14px} /* LABEL_MAX fits */
 .oe-controls .v-card {overflow: hidden}
 .oe-control, .oe-interval {min-width: 0; max-width: 100%}
 .oe-slider .v-slider.v-input--horizontal {margin-inline: 10px}
@@ -111,8 +120,15 @@ def StepCounter(model: mesa.Model) -> None:
 
 
 @solara.component
-def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) -> None:
-    """One drawn view in a card (a note instead when there is nothing to draw)."""
+def View(
+    name: str,
+    png: bytes | None,
+    title: str,
+    subtitle: str | None = None,
+    pointer: dict[str, Any] | None = None,
+) -> None:
+    """One drawn view in a card (a note instead when there is nothing to draw); ``pointer``:
+    the keyword arguments of :func:`viewer.pointer.PointerImage` (clicks, read-outs)."""
     # as wide as the image is drawn (its PNG header says), so the subtitle wraps under it
     width = int.from_bytes(png[16:20], "big") + 32 if png is not None else 480
     with solara.Card(
@@ -124,15 +140,23 @@ def View(name: str, png: bytes | None, title: str, subtitle: str | None = None) 
     ):
         if png is None:
             Message("info", subtitle or "", f"oe-note-{name}")
+        elif pointer is not None:
+            PointerImage(png, name, **pointer)
         else:
             solara.Image(png, classes=["oe-view", f"oe-view-{name}"])
 
 
 @solara.component
 def Views(
-    model: mesa.Model, color_by: solara.Reactive[str], frames: dict[str, int] | None = None
+    model: mesa.Model,
+    color_by: solara.Reactive[str],
+    frames: dict[str, int] | None = None,
+    selected: solara.Reactive[int | None] | None = None,
 ) -> None:
     """The main area: every view of ``model``, redrawn after each Step.
+
+    A click on a network node sets ``selected`` (the inspector's user), which the network
+    views ring; a hover over the time series reads out its values (:mod:`viewer.pointer`).
 
     ``frames["drawn"]`` records the last ``update_counter`` tick drawn, so that Play waits for
     the page to catch up (see :func:`viewer.panels.Controller`).
@@ -143,10 +167,21 @@ def Views(
     # bumped on a refusal: a fresh select shows the measures plotted, not the one refused
     revision, set_revision = solara.use_state(0)
     series = tuple(plotted.value)
+    chosen = selected.value if selected is not None else None
     views = solara.use_memo(
-        lambda: render_views(model, color_by.value, series=series),
-        [model, tick, model.steps, color_by.value, series],
+        lambda: render_views(model, color_by.value, series=series, selected=chosen),
+        [model, tick, model.steps, color_by.value, series, chosen],
     )
+
+    def pointing(key: str) -> dict[str, Any]:
+        """A chart's hover read-out (:mod:`viewer.pointer`)."""
+        return {"readout": chart_readout(model, key), "hint": READOUT_HINTS[key]}
+
+    def select_at(label: str, x: float, y: float) -> None:
+        """Select the user whose node was clicked (a click between nodes changes nothing)."""
+        user = user_at(model, label, x, y)
+        if user is not None and selected is not None:
+            selected.set(user)
 
     def choose(chosen: list[str]) -> None:
         """Plot the measures chosen, or say why not (the panels stay as they are)."""
@@ -187,6 +222,11 @@ def Views(
                 views[f"network:{label}"],
                 f"Network: {label}",
                 views[f"caption:network:{label}"],
+                pointer={
+                    "on_click": lambda x, y, label=label: select_at(label, x, y),
+                    "readout": network_readout(model, label, chosen),
+                    "hint": network_hint(model, label, chosen),
+                },
             )
         title = "Time series" + (": " + " vs ".join(arms) if len(arms) > 1 else "")
         View(
@@ -194,11 +234,17 @@ def Views(
             views["timeseries"],
             title,
             f"Plotted: {', '.join(series)}; trust per generation.",
+            pointer=pointing("timeseries"),
         )
-        View("opinions", views["opinions"], "Opinion distribution per generation")
-        View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"])
+        View(
+            "opinions",
+            views["opinions"],
+            "Opinion distribution per generation",
+            pointer=pointing("opinions"),
+        )
+        View("ccdf", views["ccdf"], "Cascade sizes", views["caption:ccdf"], pointing("ccdf"))
     if "topics" in views:
-        TopicsPanel(*views["topics"])
+        TopicsPanel(*views["topics"], pointer=pointing("topics"))
     with solara.Card("Current measures per generation", margin=0, classes=["oe-card-table"]):
         solara.HTML(
             tag="div",
@@ -210,12 +256,13 @@ def Views(
 
 
 @solara.component
-def TopicsPanel(text: str, png: bytes) -> None:
+def TopicsPanel(text: str, png: bytes, pointer: dict[str, Any] | None = None) -> None:
     """The "Topics and creators" card: the trending list, the creator's followers and the
-    user follow network's segregation (shown only while one of them is on)."""
+    user follow network's segregation (shown only while one of them is on); ``pointer``: the
+    figure's hover read-out (:func:`viewer.pointer.PointerImage`)."""
     with solara.Card("Topics and creators", margin=0, classes=["oe-card-topics"]):
         solara.HTML(tag="div", unsafe_innerHTML=text, classes=["oe-topics"])
-        solara.Image(png, classes=["oe-view", "oe-view-topics"])
+        PointerImage(png, "topics", **(pointer or {}))
 
 
 @solara.component
@@ -250,6 +297,7 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
     # why the page address was ignored: shown until the next change, never blocks Reset
     address_error = solara.use_reactive(initial_error)
     color_by = solara.use_reactive("opinion")
+    selected = solara.use_reactive(cast(int | None, None))  # the inspected user
     play_interval = solara.use_reactive(DEFAULT_PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     playing = solara.use_reactive(False)
@@ -442,9 +490,9 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             with solara.Card("Run this as a batch", margin=0, classes=["oe-card-batch"]):
                 BatchPanel(model.value, running_preset.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
-                Inspector(model.value, playing.value)
+                Inspector(model.value, playing.value, selected)
         with solara.Column(classes=["oe-views"]):
-            Views(model.value, color_by, frames)
+            Views(model.value, color_by, frames, selected)
 
 
 @solara.component

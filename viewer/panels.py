@@ -298,18 +298,34 @@ def Exports(model: mesa.Model, color_by: str, preset: str = DEFAULTS_PRESET) -> 
 
 
 @solara.component
-def Inspector(model: mesa.Model, playing: bool = False) -> None:
+def Inspector(
+    model: mesa.Model,
+    playing: bool = False,
+    selected: solara.Reactive[int | None] | None = None,
+) -> None:
     """One user's state and recent views, stamped with the step they show.
 
     The record follows the model: it is read again after each Step and Reset (not every
-    frame of Play, when the view log may be long: it says so and refreshes on pause).
+    frame of Play, when the view log may be long: it says so and refreshes on pause). The
+    user is typed here or picked by a click on its node in the network view: both set
+    ``selected``, which the page shares with the views (the selected node is ringed).
     """
     update_counter.get()
     arms = arms_of(model)
+    own = solara.use_reactive(cast(int | None, None))
+    chosen = selected if selected is not None else own
+    user = chosen.value
     user_text, set_user_text = solara.use_state("0")
-    user, set_user = solara.use_state(cast(int | None, None))
     problem, set_problem = solara.use_state(cast(str | None, None))
     steps = model.steps
+
+    def show_clicked() -> None:
+        """A user picked in the network view: the field shows its id, the message goes."""
+        if user is not None:
+            set_user_text(str(user))
+            set_problem(None)
+
+    solara.use_effect(show_clicked, [user])
 
     def read() -> tuple[int, dict[str, dict[str, Any]]] | str | None:
         if user is None:
@@ -328,7 +344,7 @@ def Inspector(model: mesa.Model, playing: bool = False) -> None:
         try:
             u = int((text or "").strip())
             user_record(next(iter(arms.values())), u)
-            set_user(u)
+            chosen.set(u)
             set_problem(None)
         except ValueError as e:
             n = len(next(iter(arms.values())).state.opinion)

@@ -22,7 +22,7 @@ from viewer.figures import LiveFigure
 from viewer.network_view import NetworkView
 from viewer.sample import network_sample
 from viewer.table import measures_table, table_html
-from viewer.topics_view import FollowHistory, follow_figure, panel_html, png_of, shows_topics
+from viewer.topics_view import FollowHistory, FollowView, panel_html, shows_topics
 
 #: The network card's note when the acquaintance layer has no ties (a layout would be a ring).
 NO_TIES = (
@@ -51,6 +51,9 @@ class LiveViews:
         self.opinions = OpinionView(labels)
         self.ccdf = CcdfView(labels)
         self.follow: dict[str, FollowHistory] = {label: FollowHistory() for label in labels}
+        #: The "Topics and creators" figure, built at the card's first frame (most models
+        #: never show the card).
+        self.topics: FollowView | None = None
 
     def network_view(self, label: str, m: OpinionEcology, color_by: str) -> NetworkView:
         view = self.network.get(label)
@@ -67,6 +70,8 @@ class LiveViews:
 
     def figures(self) -> list[LiveFigure]:
         views = [*self.network.values(), self.timeseries, self.opinions, self.ccdf]
+        if self.topics is not None:
+            views.append(self.topics)
         return [v.live for v in views]
 
 
@@ -88,6 +93,7 @@ def render_views(
     color_by: str = "opinion",
     timings: dict[str, float] | None = None,
     series: tuple[str, ...] | None = None,
+    selected: int | None = None,
 ) -> dict[str, Any]:
     """Everything the page draws for ``model``: PNGs per view, captions and the table's HTML.
 
@@ -104,6 +110,7 @@ def render_views(
         timings: If given, filled with the seconds each view took (for the benchmarks).
         series: The measures of the time series' panels (:func:`viewer.charts.check_series`;
             None keeps the model's current choice, at first :data:`viewer.charts.SERIES`).
+        selected: The user the network views ring (a click on its node, or the inspector).
 
     Raises:
         ValueError: ``series`` names a measure the model does not record, or too many.
@@ -118,7 +125,7 @@ def render_views(
         if label not in tieless:
             jobs[f"network:{label}"] = lambda label=label, m=m: live.network_view(
                 label, m, color_by
-            ).frame(m)
+            ).frame(m, selected)
     jobs["timeseries"] = lambda: live.timeseries_view(series).frame(arms)
     jobs["opinions"] = lambda: live.opinions.frame(arms)
     jobs["ccdf"] = lambda: live.ccdf.frame(arms)
@@ -147,7 +154,9 @@ def _topics_panel(arms: dict[str, OpinionEcology], live: LiveViews) -> tuple[str
     which read every tie, are computed here, once per frame)."""
     for label, m in arms.items():
         live.follow[label].record(m)
-    return panel_html(arms, live.follow), png_of(follow_figure(live.follow))
+    if live.topics is None:
+        live.topics = FollowView(live.labels)
+    return panel_html(arms, live.follow), live.topics.frame(live.follow)
 
 
 def figure_file(model: mesa.Model, key: str, fmt: str, color_by: str = "opinion") -> bytes:

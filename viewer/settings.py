@@ -54,7 +54,7 @@ def values_of(params: Params) -> dict[str, Any]:
     """Control values of ``params``; a strategy that is no preset stays a Strategy object.
 
     A preset with a switch changed (``Strategy.preset("interactive").replace(reply_share=0.35)``)
-    still labels itself by the preset's name, so it is kept whole rather than by that name.
+    is no preset: it is kept whole (its name, ``"interactive*"``, names no preset's switches).
     """
     values = params.to_dict()
     if not is_preset(params.strategy):

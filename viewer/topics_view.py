@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from model import OpinionEcology
 from model.measures.follow_network import cross_share, modularity
 from model.measures.topics import discussions_per_topic, trending_list, views_per_topic
 from model.topics import topics_on
-from viewer.figures import ARM_COLORS, ARM_STYLES, SMALL_WIDTH, VIEW_DPI
+from viewer.axes import step_limit, sticky_range
+from viewer.figures import ARM_COLORS, ARM_STYLES, SMALL_WIDTH, VIEW_DPI, LiveFigure
 
 #: Most rows of the trending list the panel shows (the list may be up to 10,000 long).
 MAX_ROWS = 10
@@ -127,7 +129,8 @@ def panel_html(arms: Mapping[str, OpinionEcology], histories: Mapping[str, Follo
 
 
 def follow_figure(histories: Mapping[str, FollowHistory]) -> Figure:
-    """The tracked creator's followers and the follow layer's segregation over the run."""
+    """The tracked creator's followers and the follow layer's segregation over the run, as a
+    new figure (the page keeps one instead: :class:`FollowView`)."""
     fig = Figure(figsize=(SMALL_WIDTH, 4.2), dpi=VIEW_DPI, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
     for i, (label, h) in enumerate(histories.items()):
@@ -143,6 +146,115 @@ def follow_figure(histories: Mapping[str, FollowHistory]) -> Figure:
     if len(histories) > 1:
         top.legend(loc="best")
     return fig
+
+
+#: Colours of the segregation curves (the followers' curve takes its arm's colour).
+CROSS_COLOR, MODULARITY_COLOR = "#1f77b4", "#ff7f0e"
+
+
+class FollowView:
+    """The card's figure, kept between frames: :func:`follow_figure`'s curves, drawn by a
+    :class:`viewer.figures.LiveFigure` (only the curves are redrawn over a cached background;
+    the whole figure only when an axis limit changes), and not drawn at all when no arm has
+    recorded a new step since the last frame.
+
+    Building the figure anew at each frame (:func:`follow_figure`) cost 153 ms per frame at
+    10,000 users (tests/benchmarks/test_topics_bench.py), most of it the constrained layout
+    and the axes, which do not change between frames.
+    """
+
+    def __init__(self, labels: list[str]) -> None:
+        fig = Figure(figsize=(SMALL_WIDTH, 4.2), layout="constrained")
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        self.top, self.bottom = top, bottom
+        self.lines: dict[str, tuple[Line2D, Line2D, Line2D]] = {}
+        for i, label in enumerate(labels):
+            style, color = ARM_STYLES[i % 2], ARM_COLORS[i % 2]
+            (followers,) = top.plot([], [], ls=style, color=color)
+            (cross,) = bottom.plot([], [], ls=style, color=CROSS_COLOR)
+            (mod,) = bottom.plot([], [], ls=style, color=MODULARITY_COLOR)
+            self.lines[label] = (followers, cross, mod)
+        top.set_ylabel("creator's followers")
+        bottom.set_ylabel("segregation")
+        bottom.set_xlabel("step")
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+        top.set_ylim(0.0, 10.0)
+        bottom.set_ylim(0.0, 1.0)
+        top.set_xlim(0.0, step_limit(0))
+        # outside the axes: the moving curves are drawn after the background
+        handles = [
+            Line2D([], [], color=CROSS_COLOR, label="cross share"),
+            Line2D([], [], color=MODULARITY_COLOR, label="modularity"),
+        ]
+        if len(labels) > 1:
+            handles += [
+                Line2D([], [], color=ARM_COLORS[i % 2], ls=ARM_STYLES[i % 2], label=label)
+                for i, label in enumerate(labels)
+            ]
+        fig.legend(
+            handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False
+        )
+        self.live = LiveFigure(fig)
+        self.live.animate(*(line for lines in self.lines.values() for line in lines))
+        self._drawn: tuple[tuple[int, int], ...] | None = None
+        self._png = b""
+
+    def frame(self, histories: Mapping[str, FollowHistory]) -> bytes:
+        """The figure's PNG for ``histories`` (one per arm, in the labels' order)."""
+        key = tuple((len(h.steps), h.steps[-1] if h.steps else -1) for h in histories.values())
+        if key == self._drawn:
+            return self._png  # nothing new recorded: the last frame stands
+        last, followers, segregation = 0, [], []
+        for label, h in histories.items():
+            f_line, c_line, m_line = self.lines[label]
+            f_line.set_data(h.steps, h.followers)
+            c_line.set_data(h.steps, h.cross)
+            m_line.set_data(h.steps, h.modularity)
+            if h.steps:
+                last = max(last, h.steps[-1])
+                followers += h.followers
+                segregation += h.cross + h.modularity
+        self.live.set_limits(self.top, x=(0.0, step_limit(last)))
+        if followers:
+            top = sticky_range(tuple(self.top.get_ylim()), 0.0, max(followers), min_span=10.0)
+            self.live.set_limits(self.top, y=top)
+        seg = np.asarray(segregation, dtype=float)
+        seg = seg[np.isfinite(seg)]
+        if len(seg):
+            y = sticky_range(tuple(self.bottom.get_ylim()), float(seg.min()), float(seg.max()))
+            self.live.set_limits(self.bottom, y=y)
+        self._png, self._drawn = self.live.png(), key
+        return self._png
+
+    def readout(self, x: float, y: float) -> str | None:
+        """What the curves of the panel under pixel (``x``, ``y``) of the PNG show at the
+        recorded step nearest to the pointer (the card records one point per drawn frame):
+        ``"Creator's followers at step 12: 340"``, ``"Segregation at step 12: cross share
+        0.412, modularity 0.101"`` (a comparison names each arm). None outside both panels
+        or before anything is recorded."""
+        ax = self.live.axes_at(x, y, [self.top, self.bottom])
+        if ax is None:
+            return None
+        at = self.live.from_pixel(ax, x, y)[0]
+        multi = len(self.lines) > 1
+        parts, step = [], None
+        for label, (f_line, c_line, m_line) in self.lines.items():
+            steps = np.asarray(f_line.get_xdata())
+            if len(steps) == 0:
+                continue
+            i = int(np.argmin(np.abs(steps - at)))
+            step = int(steps[i]) if step is None else step
+            head = f"{label} " if multi else ""
+            if ax is self.top:
+                parts.append(f"{head}{int(f_line.get_ydata()[i]):,}")
+            else:
+                cross, mod = c_line.get_ydata()[i], m_line.get_ydata()[i]
+                parts.append(f"{head}cross share {cross:.3f}, modularity {mod:.3f}")
+        if step is None:
+            return None
+        title = "Creator's followers" if ax is self.top else "Segregation"
+        return f"{title} at step {step}: {'; '.join(parts)}"
 
 
 def png_of(fig: Figure) -> bytes:

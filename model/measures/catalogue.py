@@ -275,7 +275,7 @@ _DECLARED = (
     Measure("trending_topics", "run", "query",
         "Topics that were on the platform's trending list at some step", "topics", 0.0, None,
         topics.trending_topics, per_cohort=False, cumulative=True, experiment=False),
-    # ----------------------------------------- outlets that ride a trend (docs/ODD.md 7.19)
+    # ----------------------------------------- outlets that ride a trend (docs/ODD.md 7.20)
     Measure("follower_gain", "population", "query",
         "The focal outlet's followers gained since it first rode a trending topic (NaN: never)",
         "followers", None, None, ride.follower_gain, per_cohort=False, cumulative=True,

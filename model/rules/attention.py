@@ -24,6 +24,8 @@ class LimitedSettings(RuleSettings):
         0.315,
         Interval(float, 0.05, 20.0),
         group="attention",
+        label="Items viewed multiplier",
+        unit="",
         doc="Multiplier on every cohort's items viewed per session.",
         **posterior(
             0.323,

@@ -15,7 +15,7 @@ from model import schema
 
 
 @dataclass(frozen=True)
-class RuleSettings:
+class RuleSettings(schema.Declared):
     """The parameters of one rule, declared with :func:`model.schema.field` like ``Strategy``'s
     switches; a rule without parameters keeps this empty record.
 

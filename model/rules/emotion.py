@@ -59,12 +59,16 @@ class RelaxationSettings(RuleSettings):
         0.1,
         Interval(float, 0.0, 1.0),
         group="emotion",
+        label="Emotion relaxation rate",
+        unit="per step",
         doc="Relaxation rate of emotion to baseline.",
     )
     emotion_pull: float = field(
         0.1,
         Interval(float, 0.0, 1.0),
         group="emotion",
+        label="Pull of content on emotion",
+        unit="",
         doc="Pull of consumed content on emotion.",
     )
 
@@ -336,6 +340,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 10.0),
         group="emotion",
         symbol="γ_v",
+        label="Valence relaxation γ_v",
+        unit="per step",
         doc="Relaxation rate gamma_v of valence per step (collective emotions).",
     )
     gamma_a: float = field(
@@ -343,6 +349,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 10.0),
         group="emotion",
         symbol="γ_a",
+        label="Arousal relaxation γ_a",
+        unit="per step",
         doc="Relaxation rate gamma_a of arousal toward its drive level (collective emotions).",
     )
     drive: float = field(
@@ -350,6 +358,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="emotion",
         symbol="a_d",
+        label="Arousal drive level a_d",
+        unit="scale 0-1",
         doc="Level a_d arousal relaxes to (0 in Schweitzer & Garcia 2010, where noise alone drives "
         "it over the threshold; a_d above the threshold makes expression periodic).",
     )
@@ -358,6 +368,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="emotion",
         symbol="A_v",
+        label="Valence noise A_v",
+        unit="per step",
         doc="Standard deviation A_v of the valence noise per step (collective emotions).",
     )
     noise_a: float = field(
@@ -365,6 +377,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="emotion",
         symbol="A_a",
+        label="Arousal noise A_a",
+        unit="per step",
         doc="Standard deviation A_a of the arousal noise per step (collective emotions).",
     )
     threshold: float = field(
@@ -372,6 +386,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="emotion",
         symbol="τ",
+        label="Expression threshold τ",
+        unit="scale 0-1",
         doc="Arousal threshold tau above which a user expresses its valence's sign and its arousal "
         "resets to 0 (collective emotions).",
     )
@@ -380,6 +396,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 10.0),
         group="emotion",
         symbol="γ_h",
+        label="Field decay γ_h",
+        unit="per step",
         doc="Decay rate gamma_h of the emotional field components h+ and h- per step.",
     )
     field_gain: float = field(
@@ -387,6 +405,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 100.0),
         group="emotion",
         symbol="s",
+        label="Field per expression s",
+        unit="",
         doc="Field s added to h+ (h-) per positive (negative) expression, per user.",
     )
     coupling_v: float = field(
@@ -394,6 +414,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 100.0),
         group="emotion",
         symbol="b",
+        label="Valence-field coupling b",
+        unit="",
         doc="Coupling b of valence to the field of its own sign: dv = (b h_sign(v) - gamma_v) v.",
     )
     coupling_a: float = field(
@@ -401,6 +423,8 @@ class CollectiveSettings(RuleSettings):
         Interval(float, 0.0, 100.0),
         group="emotion",
         symbol="d",
+        label="Arousal-field coupling d",
+        unit="",
         doc="Coupling d of arousal to the total field: da = d (h+ + h-) per step.",
     )
 

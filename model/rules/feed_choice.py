@@ -245,6 +245,8 @@ class WeightedSettings(RuleSettings):
         24.0,
         Interval(float, 0.1, 1e6),
         group="attention",
+        label="Recency time scale",
+        unit="steps",
         doc="Time scale (steps) of the recency preference on screen.",
     )
 

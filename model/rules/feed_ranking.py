@@ -84,6 +84,8 @@ class PersonalisedSettings(RuleSettings):
         Interval(float, 0.0, 5.0),
         group="platform",
         symbol="γ",
+        label="Ranking bias exponent γ",
+        unit="",
         doc="Algorithmic-bias exponent gamma of the personalised ranking: weight "
         "(|opinion - stance| + 0.05)^-gamma (Sirbu et al. 2019; sweep 0-2).",
         sweep=(0, 2),

@@ -43,6 +43,8 @@ class EngagementSettings(RuleSettings):
         0.00436,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Maximum unfollow hazard",
+        unit="per step",
         doc="Maximum per-step unfollow hazard, reached at zero belonging and zero trust.",
         **posterior(0.000294, 0.000947, 0.00905, targets="ties_broken_51d"),
     )
@@ -50,6 +52,8 @@ class EngagementSettings(RuleSettings):
         0.0908,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Belonging that stops churn",
+        unit="scale 0-1",
         doc="Belonging above which a follower never churns.",
         **posterior(0.086, 0.124, 0.257, targets="ties_broken_51d"),
     )
@@ -57,6 +61,8 @@ class EngagementSettings(RuleSettings):
         0.3,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Trust that halves churn",
+        unit="scale 0-1",
         doc="Trust at which the trust factor of the unfollow hazard is about half its value at "
         "zero trust (the midpoint of a logistic; 0.3 keeps the half-point of the former linear "
         "ramp to 0 at 0.6; assumption, sweep 0.15-0.6).",
@@ -66,6 +72,8 @@ class EngagementSettings(RuleSettings):
         0.1,
         Interval(float, 0.001, 1.0),
         group="belonging and churn",
+        label="Churn trust-factor width",
+        unit="scale 0-1",
         doc="Width of the logistic trust factor of the unfollow hazard: expit((churn_trust - "
         "T) / width) / expit(churn_trust / width), 1 at zero trust, smooth, never exactly 0 "
         "(assumption, sweep 0.02-0.3).",
@@ -75,6 +83,8 @@ class EngagementSettings(RuleSettings):
         0.01,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Unfollow hazard, overload",
+        unit="per step",
         doc="Unfollow hazard added at twice the saturation load: this x clip(load / saturation - "
         "1, 0, 1) (Kwak et al. 2011 for the direction; assumption, sweep 0-0.05).",
         sweep=(0, 0.05),
@@ -219,6 +229,8 @@ class VoterSettings(RuleSettings):
         10,
         Interval(int, 1, 1000),
         group="belonging and churn",
+        label="Voter sub-rounds",
+        unit="per step",
         doc="Synchronous sub-rounds per step of the voter rules; each updates a random 1/rounds "
         "of the users, so one step is one Monte Carlo sweep.",
     )
@@ -247,6 +259,8 @@ class QVoterSettings(VoterSettings):
         Interval(int, 1, 100),
         group="belonging and churn",
         symbol="q",
+        label="q-voter panel size q",
+        unit="users",
         doc="Size q of the q-voter's panel of friends, who must agree unanimously to be copied.",
     )
     voter_p: float = field(
@@ -254,6 +268,8 @@ class QVoterSettings(VoterSettings):
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         symbol="p",
+        label="q-voter independence p",
+        unit="probability",
         doc="Independence p of the q-voter: the probability of choosing at random.",
     )
 

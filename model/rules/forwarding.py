@@ -35,6 +35,8 @@ class ResonanceSettings(RuleSettings):
         0.06,
         Interval(float, 0.0, 1.0),
         group="reactions",
+        label="Forward probability",
+        unit="per view",
         doc="Forward probability at resonance 0.5 and emotional resonance 0.5, before friction.",
     )
 

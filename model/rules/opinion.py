@@ -123,6 +123,8 @@ class BoundedConfidenceSettings(RuleSettings):
         Interval(float, 0.0, 0.5),
         group="peer exchange",
         symbol="μ",
+        label="Peer convergence μ",
+        unit="",
         doc="Deffuant convergence parameter mu.",
     )
 
@@ -230,6 +232,8 @@ class DeGrootSettings(RuleSettings):
         "trust",
         Options("trust", "random"),
         group="peer exchange",
+        label="Peer weights W",
+        unit="",
         doc="DeGroot/Friedkin-Johnsen weights W over acquaintance ties and self: the user's peer trust "
         "per tie (self 1), or uniform random weights drawn once (the canonical random "
         "row-stochastic W).",
@@ -245,6 +249,8 @@ class FriedkinJohnsenSettings(DeGrootSettings):
         Interval(float, 0.0, 1.0),
         group="peer exchange",
         symbol="λ",
+        label="Susceptibility λ",
+        unit="",
         doc="Friedkin-Johnsen susceptibility lambda (the diagonal of Lambda): the weight of peers "
         "against the user's initial opinion (Friedkin & Johnsen 1990; 1 is DeGroot).",
     )
@@ -357,6 +363,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 0.0, 20.0),
         group="peer exchange",
         symbol="α",
+        label="Controversialness α",
+        unit="",
         doc="Controversialness alpha of activity_driven: the slope of tanh(alpha x) (Baumann, "
         "Lorenz-Spreen, Sokolov & Starnini 2020).",
     )
@@ -365,6 +373,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 0.0, 20.0),
         group="peer exchange",
         symbol="K",
+        label="Social influence K",
+        unit="",
         doc="Social influence strength K of activity_driven (Baumann et al. 2020).",
     )
     contact_homophily: float = field(
@@ -372,6 +382,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 0.0, 20.0),
         group="peer exchange",
         symbol="β",
+        label="Contact homophily β",
+        unit="",
         doc="Homophily beta of activity_driven: a contact is chosen with probability proportional to "
         "opinion distance^-beta (Baumann et al. 2020).",
     )
@@ -380,6 +392,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(int, 1, 1000),
         group="peer exchange",
         symbol="m",
+        label="Contacts per active user m",
+        unit="per step",
         doc="Contacts m an active user makes per step under activity_driven (Baumann et al. 2020).",
     )
     activity_exponent: float = field(
@@ -387,6 +401,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 1.01, 10.0),
         group="peer exchange",
         symbol="γ",
+        label="Activity exponent γ",
+        unit="",
         doc="Exponent gamma of the activity distribution F(a) ~ a^-gamma on [activity_min, 1] "
         "(activity-driven networks, Perra et al. 2012; Baumann et al. 2020).",
     )
@@ -395,6 +411,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 1e-4, 1.0, closed="right"),
         group="peer exchange",
         symbol="ε",
+        label="Smallest activity ε",
+        unit="",
         doc="Smallest activity epsilon of activity_driven (Baumann et al. 2020).",
     )
     reciprocity: float = field(
@@ -402,6 +420,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="peer exchange",
         symbol="r",
+        label="Reciprocal contacts r",
+        unit="probability",
         doc="Probability r that a contact is reciprocal: the contacted user is also influenced "
         "(Baumann et al. 2020).",
     )
@@ -410,6 +430,8 @@ class ActivityDrivenSettings(RuleSettings):
         Interval(float, 1e-4, 1.0, closed="right"),
         group="peer exchange",
         symbol="dt",
+        label="Euler time step dt",
+        unit="",
         doc="Euler time step dt of activity_driven's opinion equation per peer round "
         "(Baumann et al. 2020).",
     )

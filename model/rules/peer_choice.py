@@ -51,6 +51,8 @@ class AlgorithmicBiasSettings(RuleSettings):
         Interval(float, 0.0, 10.0),
         group="peer exchange",
         symbol="γ",
+        label="Algorithmic bias γ",
+        unit="",
         doc="Algorithmic bias gamma of peer_choice='algorithmic_bias' (Sirbu, Pedreschi, Giannotti & "
         "Kertesz 2019): 0 is uniform choice (Deffuant); only under opinion='bounded_confidence'.",
     )

@@ -145,6 +145,8 @@ class ThresholdSettings(RuleSettings):
         Interval(float, 0.0, 1e6),
         group="reactions",
         symbol="φ",
+        label="Forward threshold φ",
+        unit="",
         doc="Threshold phi of forward_model='threshold': the share (threshold_kind='share') or the "
         "number ('count') of distinct sharers of an item a user must have seen to forward it "
         "(Granovetter 1978; Watts 2002).",
@@ -153,6 +155,8 @@ class ThresholdSettings(RuleSettings):
         "share",
         Options("share", "count"),
         group="reactions",
+        label="Threshold kind",
+        unit="",
         doc="Threshold on the share of a user's accounts (acquaintances and followees) who shared "
         "the item, or on their number (complex contagion, Centola & Macy 2007).",
     )
@@ -160,6 +164,8 @@ class ThresholdSettings(RuleSettings):
         "constant",
         Options("constant", "granovetter_uniform", "granovetter_broken"),
         group="reactions",
+        label="Thresholds per user",
+        unit="",
         doc="Thresholds per user: phi for all; user i has threshold i (Granovetter's uniform "
         "crowd; as a share, i / (N - 1)); or the same with user 1's threshold raised to 2.",
     )

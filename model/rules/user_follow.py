@@ -55,6 +55,8 @@ class SasaharaSettings(RuleSettings):
         0.0,
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
+        label="Follow after a like",
+        unit="probability",
         doc="Probability that a like of an item by a user the viewer does not follow makes the "
         "viewer follow its author (0: off; assumption, sweep 0-0.2).",
         sweep=(0, 0.2),
@@ -64,6 +66,8 @@ class SasaharaSettings(RuleSettings):
         Interval(float, 0.0, 1.0),
         group="belonging and churn",
         symbol="q",
+        label="Unfollow on disagreement",
+        unit="probability",
         doc="Probability that viewing a followee's share outside the viewer's confidence bound "
         "makes the viewer unfollow them (at most one per viewer per step; Sasahara et al. "
         "2021's q; 0: off; assumption, sweep 0-0.5).",
@@ -73,6 +77,8 @@ class SasaharaSettings(RuleSettings):
         5000,
         Interval(int, 1, 1_000_000),
         group="belonging and churn",
+        label="Follow cap per user",
+        unit="accounts",
         doc="Most accounts a user may follow through this rule (Twitter's documented cap of "
         "5,000; an assumption for this model's platforms, sweep 100-5000).",
         sweep=(100, 5000),
@@ -81,6 +87,8 @@ class SasaharaSettings(RuleSettings):
         "random",
         Options("random", "repost", "none"),
         group="belonging and churn",
+        label="Unfollower follows instead",
+        unit="",
         doc="Whom an unfollower follows instead (Sasahara et al. 2021): a random user, the author "
         "of a viewed item inside the bound (random when none), or nobody.",
     )

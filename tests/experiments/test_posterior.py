@@ -399,13 +399,14 @@ def test_a_spec_that_misuses_a_posterior_is_a_clear_error(tmp_path, folder, edit
     assert "\n" not in str(e.value)
 
 
-def test_a_relative_path_is_relative_to_the_current_directory(tmp_path, folder, monkeypatch):
+def test_a_relative_path_is_read_from_the_spec_files_folder(tmp_path, folder, monkeypatch):
     path = write(tmp_path / "spec.toml", SPEC.format(folder="cal"))
-    monkeypatch.chdir(tmp_path)
-    assert load_spec(path).design.posterior.resolved == str(folder.resolve())
-    monkeypatch.chdir(folder)
-    with pytest.raises(SpecError, match="relative to the current directory"):
-        load_spec(path)
+    for cwd in (tmp_path, folder):  # the directory one runs in does not matter
+        monkeypatch.chdir(cwd)
+        assert load_spec(path).design.posterior.resolved == str(folder.resolve())
+    elsewhere = write(folder / "spec.toml", SPEC.format(folder="cal"))
+    with pytest.raises(SpecError, match="a relative path is read from the spec file's folder"):
+        load_spec(elsewhere)
 
 
 def test_a_spec_without_a_posterior_stores_no_posterior_key(tiny_spec):
@@ -470,11 +471,13 @@ def test_resume_finishes_the_same_runs_and_refuses_a_changed_posterior(finished,
     spec_path, done = finished
     out = tmp_path / "out"
     shutil.copytree(done, out)
-    # lose the last flush (two runs), as a kill between flushes would
+    # lose the last flush, as a kill between flushes would; it holds two runs when the flush
+    # is by count, fewer when a loaded machine flushed it by time (flush_seconds), so count it
     last = sorted((out / "runs").glob("part-*.parquet"))[-1]
+    lost = len(pd.read_parquet(last))
     last.unlink()
     s = experiments.run(spec_path, out, resume=True, progress=False)
-    assert s.ran == 2
+    assert lost >= 1 and s.ran == lost
     cols = ["run_id", "seed", "param.base_comment", "reach", "engagement"]
     pd.testing.assert_frame_equal(
         read_table(out, "runs").sort_values("run_id")[cols].reset_index(drop=True),
@@ -492,10 +495,10 @@ def test_resume_finishes_the_same_runs_and_refuses_a_changed_posterior(finished,
 
 def test_the_worked_example_is_the_flagship_over_the_kept_posterior(monkeypatch):
     """flagship_posterior.toml reads the posterior kept in experiments/calibrated (the one behind
-    the defaults), from the repository's root, as its comments say."""
+    the defaults), read from the spec file's folder whatever the current directory."""
     repo = Path(__file__).resolve().parents[2]
     root = repo / "experiments" / "specs"
-    monkeypatch.chdir(repo)
+    monkeypatch.chdir(Path(__file__).resolve().parent)
     spec = load_spec(root / "flagship_posterior.toml")
     flagship = load_spec(root / "interactive_vs_one_way.toml")
     assert spec.arms == flagship.arms and spec.metrics == flagship.metrics

@@ -402,7 +402,7 @@ def test_the_results_record_the_file_s_hash_and_a_resume_refuses_a_changed_file(
 
 def test_an_experiment_naming_a_missing_file_is_refused_before_any_run(tmp_path):
     import experiments
-    from experiments.errors import StoreError
+    from experiments.spec import SpecError
 
     spec = tmp_path / "spec.toml"
     spec.write_text(
@@ -411,7 +411,8 @@ def test_an_experiment_naming_a_missing_file_is_refused_before_any_run(tmp_path)
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    with pytest.raises(StoreError, match=r"edge lists that are not files: .*gone\.csv"):
+    # refused when the spec is read (experiments.spec_paths), naming the file it looked for
+    with pytest.raises(SpecError, match=r"follow_edges: edge list .*gone\.csv' is not a file"):
         experiments.run(spec, out, progress=False)
     assert not (out / "manifest.json").exists()
 

@@ -3,8 +3,8 @@
 Three places in the ODD give defaults, and each is read here as a table:
 
 * Appendix A, one row per ``Params`` field (generated from ``Params.spec()``): the set of names
-  must equal the schema's, and each row's default, basis (with its note) and range must equal
-  the field's; the generator the appendix shows, run, prints those same cells;
+  must equal the schema's, and each row's default, unit, basis (with its note) and range must
+  equal the field's; the generator the appendix shows, run, prints those same cells;
 * section 2.4, the strategy presets: each switch's column must equal the preset's value, and
   the ``one_way`` column the ``Strategy`` field's default (``Strategy()`` is ``one_way``);
 * the Calibration notes' table of the costs of interactivity: each named parameter's default;
@@ -221,6 +221,15 @@ def test_appendix_basis_and_range_are_the_schema_s(name):
     )
 
 
+@pytest.mark.parametrize("name", sorted(appendix()))
+def test_appendix_unit_is_the_schema_s(name):
+    """The unit column (blank for a pure number) is the unit declared with the field."""
+    row, meta = appendix_rows()[name], schema_meta(name)
+    assert row["unit"] == meta["unit"], (
+        f"docs/ODD.md Appendix A: {name} unit {row['unit']!r}, schema {meta['unit']!r}"
+    )
+
+
 def test_appendix_generator_prints_the_appendix_s_columns():
     """The code block the appendix shows is what made its table: run now, it prints the same
     header, the same names and the same basis and range cells."""
@@ -228,7 +237,7 @@ def test_appendix_generator_prints_the_appendix_s_columns():
     assert list(printed) == list(documented)
     assert list(next(iter(printed.values()))) == list(next(iter(documented.values())))
     for name, row in printed.items():
-        for column in ("default", "allowed", "basis", "range"):
+        for column in ("default", "unit", "allowed", "basis", "range"):
             assert row[column] == documented[name][column], (name, column)
 
 

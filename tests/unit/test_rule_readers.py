@@ -220,7 +220,20 @@ def test_the_q_voter_extends_the_voters_settings():
 def _settings(name: str, hi: int) -> type[RuleSettings]:
     return dataclasses.make_dataclass(
         "S",
-        [(name, int, field(1, Interval(int, 0, hi), group="run", doc="A test parameter."))],
+        [
+            (
+                name,
+                int,
+                field(
+                    1,
+                    Interval(int, 0, hi),
+                    group="run",
+                    label="A test parameter",
+                    unit="",
+                    doc="A test parameter.",
+                ),
+            )
+        ],
         bases=(RuleSettings,),
         frozen=True,
     )

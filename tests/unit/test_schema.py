@@ -147,6 +147,7 @@ def test_spec_and_help_describe_every_field_in_one_format(owner):
         "doc",
         "group",
         "symbol",
+        "label",
         "unit",
         "allowed",
         "basis",
