@@ -145,6 +145,8 @@ VIEWER_LAYERS = (
     "busy",
     "render",
     "video",
+    "state_io",
+    "batch_view",
     "pointer",
     "panels",
     "page",

@@ -25,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from model import STRATEGY_PRESETS, Params, Strategy
 from viewer.arms import DEFAULT_COMPARISON, StrategyComparison, arms_of, build_kwargs, build_model
+from viewer.batch_view import BatchPanel
 from viewer.charts import PANELS, SERIES, check_series, plottable
 from viewer.controls import (
     FIELD_REVISION,
@@ -63,6 +64,7 @@ from viewer.settings import (
     validate,
     values_of,
 )
+from viewer.state_io import StatePanel
 from viewer.table import TABLE_CAPTION
 
 #: The page's layout: controls beside the views while both fit, the views wrapping below one
@@ -375,6 +377,14 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
         reset_kwargs.set(build_kwargs(m))
         field_revision.set(field_revision.value + 1)  # drop refused text from the fields
 
+    def on_loaded(m: mesa.Model) -> None:
+        """Run the model loaded from a state file; the controls show its settings."""
+        playing.set(False)
+        model.set(m)
+        running_preset.set(DEFAULTS_PRESET)  # a state file names no preset
+        back_to_running()
+        force_update()
+
     def on_compare(on: bool) -> None:
         """Compare the running model's settings at once; pending changes still wait for Reset."""
         m = model.value
@@ -475,6 +485,10 @@ def Page(model: solara.Reactive[mesa.Model] | None = None) -> None:
             with solara.Card("Share and export", margin=0, classes=["oe-card-export"]):
                 ScenarioLink(running_kwargs, running_preset.value)
                 Exports(model.value, color_by.value, running_preset.value)
+            with solara.Card("Save and load state", margin=0, classes=["oe-card-state"]):
+                StatePanel(model.value, running_preset.value, on_loaded, playing.value)
+            with solara.Card("Run this as a batch", margin=0, classes=["oe-card-batch"]):
+                BatchPanel(model.value, running_preset.value)
             with solara.Card("Inspect a user", margin=0, classes=["oe-card-inspect"]):
                 Inspector(model.value, playing.value, selected)
         with solara.Column(classes=["oe-views"]):
