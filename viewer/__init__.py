@@ -43,8 +43,15 @@ Modules, each importing only those listed before it (and :mod:`model`):
 * :mod:`viewer.axes`: axis limits that move rarely;
 * :mod:`viewer.figures`: figures kept between frames, PNG encoding, shared colours;
 * :mod:`viewer.network_view`, :mod:`viewer.charts`, :mod:`viewer.table`: the views;
+* :mod:`viewer.topics_view`: the Topics and creators card;
 * :mod:`viewer.exports`: time series (CSV, Parquet), one user's state, an experiment spec;
+* :mod:`viewer.download`, :mod:`viewer.share`, :mod:`viewer.busy`: the download button, the
+  share link, the busy indicator;
 * :mod:`viewer.render`: every view of a model, cached between frames;
+* :mod:`viewer.video`: a view over the run as an animated GIF;
+* :mod:`viewer.state_io`: the model state saved to and loaded from a file;
+* :mod:`viewer.batch_view`: the page's comparison run as a batch experiment;
+* :mod:`viewer.pointer`: clicks and the pointer's position over a view's image;
 * :mod:`viewer.panels`: the Step/Play/Reset controller, the link, exports and the inspector;
 * :mod:`viewer.page`: the Solara components and the page.
 

@@ -24,14 +24,13 @@ the upload widget that carries it and the card that uses both are one feature, r
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import pickle
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -104,27 +103,8 @@ def state_name(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> str:
     return export_name(model, "state", ext, preset)
 
 
-@contextlib.contextmanager
-def _reach_index_dropped(models: list[OpinionEcology]) -> Iterator[None]:
-    """For the time of a save, no model holds its index of users reached per item.
-
-    The viewer's cascade-size view builds that index (``model.caches.reach``), and it holds a
-    thread lock, which pickle refuses. It is a cache of the view log: the measures rebuild it
-    from the log when it is absent, with the same values, so the snapshot leaves it out.
-    """
-    kept = [m.caches.reach for m in models]
-    try:
-        for m in models:
-            m.caches.reach = None
-        yield
-    finally:
-        for m, reach in zip(models, kept, strict=True):
-            m.caches.reach = reach
-
-
 def _snapshot(model: OpinionEcology) -> bytes:
-    with _reach_index_dropped([model]):
-        return snapshot_file.to_bytes(model)
+    return snapshot_file.to_bytes(model)
 
 
 def state_bytes(model: mesa.Model) -> bytes:

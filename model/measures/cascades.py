@@ -105,6 +105,17 @@ class _ReachIndex:
         self.seen = 0  # log rows read so far
         self.keys = np.zeros(0, dtype=np.int64)  # sorted item * stride + user
 
+    def __getstate__(self) -> dict[str, object]:
+        # a lock does not pickle (model.save): the saved index carries its keys, and the
+        # loaded one gets a fresh lock
+        state = dict(self.__dict__)
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+
     def update(self, log: EventLog) -> None:
         with self.lock:
             end = len(log)

@@ -57,7 +57,13 @@ def plugin():
 
     @dataclass(frozen=True)
     class _LeakSettings(RuleSettings):
-        level: float = field(0.5, Interval(float, 0.0, 1.0), doc="The probability it returns.")
+        level: float = field(
+            0.5,
+            Interval(float, 0.0, 1.0),
+            doc="The probability it returns.",
+            label="Returned probability",
+            unit="probability",
+        )
 
     class Plugin(ForwardingRule):
         Settings = _LeakSettings

@@ -147,6 +147,24 @@ def test_a_loaded_model_keeps_collecting_frames(tmp_path):
     assert callable(loaded.datacollector.model_reporters["reach"])
 
 
+def test_a_model_whose_cascade_index_was_built_saves_and_loads(tmp_path):
+    """``cascade_sizes`` keeps an index of users reached per item with a thread lock (the
+    viewer's cascade chart calls it every frame); the save used to fail on that lock
+    ("cannot pickle '_thread.lock'"). The loaded index has its own lock and goes on counting
+    as the uninterrupted one does."""
+    from model.measures.cascades import cascade_sizes
+
+    a, b = (OpinionEcology(CASES["default-interactive"], seed=2) for _ in range(2))
+    for m in (a, b):
+        m.run(2)
+        cascade_sizes(m)
+    loaded = OpinionEcology.load(a.save(tmp_path / "a.snapshot"))
+    assert loaded.caches.reach is not None and loaded.caches.reach.lock is not a.caches.reach.lock
+    loaded.run(2)
+    b.run(2)
+    pd.testing.assert_series_equal(cascade_sizes(loaded), cascade_sizes(b))
+
+
 def test_save_replaces_a_file_whole_and_leaves_no_temporary(tmp_path, monkeypatch):
     path = tmp_path / "m.snapshot"
     path.write_bytes(b"an older file")
