@@ -735,6 +735,25 @@ class Params:
         "neutral).",
         sweep=(1.0, 100.0),
     )
+    creator_post_step: int = field(
+        -1,
+        Interval(int, -1, 1_000_000),
+        group="population",
+        unit="step",
+        doc="Step at which the designated creator spends a session posting, whatever the "
+        "session draws said (the case's first post on a given day; -1: none, the creator posts "
+        "as any user; docs/ODD.md 7.18; assumption).",
+        sweep=(1, 96),
+    )
+    creator_post_prob: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="population",
+        doc="Per-step probability that the designated creator posts once their first post is "
+        "out (their own account's posting; 0: as any user; docs/ODD.md 7.18; assumption, sweep "
+        "0-0.25).",
+        sweep=(0.0, 0.25),
+    )
 
     # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
     user_post_prob: float = field(
@@ -1268,6 +1287,18 @@ class Params:
             raise ValueError(
                 f"creator={self.creator} exceeds n_users={self.n_users} - 1, the last user "
                 f"index: use -1 (none) or a user index 0..{self.n_users - 1}"
+            )
+        if (self.creator_post_step >= 0 or self.creator_post_prob > 0) and self.creator < 0:
+            raise ValueError(
+                "creator_post_step and creator_post_prob schedule the designated creator's "
+                "posts: set creator to a user index (it is -1, none)"
+            )
+        if self.creator_post_step == 0 or (
+            self.creator_post_prob > 0 and self.creator_post_step < 1
+        ):
+            raise ValueError(
+                f"creator_post_step={self.creator_post_step}: the first step is 1 (use -1 for "
+                "none); creator_post_prob > 0 needs a creator_post_step >= 1"
             )
 
     def replace(self, **changes: Any) -> Params:
