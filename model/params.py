@@ -492,6 +492,18 @@ class Params:
         "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
         sweep=(0.1, 1.0),
     )
+    ride_engage: bool = field(
+        True,
+        group="outlets",
+        doc="Whether riding outlets reply to and forward the topic's creator item (docs/ODD.md "
+        "7.20; False knocks the engagement out, e.g. for explain; inert while nothing rides).",
+    )
+    ride_invite: bool = field(
+        True,
+        group="outlets",
+        doc="Whether riding outlets invite the creator item's author and co-publish their next "
+        "post (docs/ODD.md 7.20; False knocks the invitation out; inert while nothing rides).",
+    )
     item_hours: float = field(
         0.5,
         Interval(float, 0.01, 100.0),
