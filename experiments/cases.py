@@ -78,7 +78,9 @@ def trace(params: Any, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
         joined[(joined < 0) & rode] = m.steps
         n_posts = 0
         if first >= 0:
-            n_posts = int(((c.source_kind[first : c.n] == USER) & (c.source[first : c.n] == cr)).sum())
+            n_posts = int(
+                ((c.source_kind[first : c.n] == USER) & (c.source[first : c.n] == cr)).sum()
+            )
         rows.append(
             (
                 int(m.steps),
@@ -159,6 +161,48 @@ def replay(out: str | Path, workers: int = 1, arms: list[str] | None = None) -> 
 def ends(out: str | Path) -> pd.DataFrame:
     """The runs' ends recorded by :func:`replay` (call it first)."""
     return pd.read_parquet(Path(out) / "case" / "ends.parquet")
+
+
+def timeline_summary(out: str | Path, point: int, arm: str) -> dict[str, str]:
+    """The case's timeline over the replicates of one arm at one design point (call
+    :func:`replay` first): each entry a range over runs ("lo-hi") or a count ("k of n")."""
+    tr = pd.read_parquet(Path(out) / "case" / "traces.parquet")
+    en = ends(out)
+    tr = tr[(tr.point_id == point) & (tr.arm == arm)]
+    en = en[(en.point_id == point) & (en.arm == arm)]
+    n_users = int(en.n_users.iloc[0])
+    last = tr[tr.step == tr.step.max()].set_index("replicate")
+    first = en.first_post.to_numpy()
+    before = tr[tr.step == tr.step.min()].set_index("replicate")  # step 1, before any post
+    joined = np.array(en.joined.tolist())  # runs x outlets, -1 never
+
+    def rng(x, fmt="{:,.0f}") -> str:  # noqa: ANN001
+        x = np.asarray(x, dtype=float)
+        return f"{fmt.format(x.min())}-{fmt.format(x.max())}"
+
+    on_topic = (joined >= 0).sum(axis=1)
+    joined_steps = joined[joined >= 0]
+    return {
+        "runs": str(len(en)),
+        "first post step": rng(first),
+        "seed likes": rng(last.seed_likes) + f" ({rng(100 * last.seed_likes / n_users, '{:.0f}')}% "
+        "of users)",
+        "seed likes per view": rng(last.seed_likes / last.seed_views, "{:.2f}"),
+        "creator's post most viewed": f"{int((en.top_author == 0).sum())} of {len(en)}",
+        "creator followers start": rng(before.creator_followers),
+        "creator followers end": rng(last.creator_followers)
+        + f" ({rng(100 * last.creator_followers / n_users, '{:.1f}')}% of users)",
+        "creator posts": rng(last.creator_posts),
+        "outlets on the creator's topic": rng(on_topic)
+        + f" of {joined.shape[1]} (runs with none: {int((on_topic == 0).sum())})",
+        "steps they joined it": rng(joined_steps) if len(joined_steps) else "never",
+        "topic views": rng(last.topic_views),
+        "topic likes": rng(en.topic_likes),
+        "topic views per like": rng(
+            last.topic_views.to_numpy() / np.maximum(en.topic_likes.to_numpy(), 1), "{:.1f}"
+        ),
+        "trending topics": rng(en.trending_topics),
+    }
 
 
 def point_labels(out: str | Path) -> dict[int, str]:
