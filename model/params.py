@@ -1300,17 +1300,22 @@ class Params:
                 f"creator={self.creator} exceeds n_users={self.n_users} - 1, the last user "
                 f"index: use -1 (none) or a user index 0..{self.n_users - 1}"
             )
-        if (self.creator_post_step >= 0 or self.creator_post_prob > 0) and self.creator < 0:
-            raise ValueError(
-                "creator_post_step and creator_post_prob schedule the designated creator's "
-                "posts: set creator to a user index (it is -1, none)"
+        if self.creator_post_step == 0:
+            raise ValueError("creator_post_step=0: the first step is 1 (use -1 for none)")
+        # inert settings of the creator's schedule (docs/ODD.md 7.18) warn, as unread fields do
+        if (self.creator_post_step > 0 or self.creator_post_prob > 0) and self.creator < 0:
+            warnings.warn(
+                "creator_post_step and creator_post_prob have no effect: they schedule the "
+                "designated creator's posts, and creator is -1 (none)",
+                UnusedParameterWarning,
+                stacklevel=3,
             )
-        if self.creator_post_step == 0 or (
-            self.creator_post_prob > 0 and self.creator_post_step < 1
-        ):
-            raise ValueError(
-                f"creator_post_step={self.creator_post_step}: the first step is 1 (use -1 for "
-                "none); creator_post_prob > 0 needs a creator_post_step >= 1"
+        elif self.creator_post_prob > 0 and self.creator_post_step < 0:
+            warnings.warn(
+                f"creator_post_prob={self.creator_post_prob} has no effect: it applies after "
+                "the first post at creator_post_step, which is -1 (none)",
+                UnusedParameterWarning,
+                stacklevel=3,
             )
 
     def replace(self, **changes: Any) -> Params:

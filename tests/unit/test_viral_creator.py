@@ -9,6 +9,7 @@ import pytest
 
 from model import OpinionEcology, Params, presets
 from model.content import USER
+from model.params import UnusedParameterWarning
 from model.step import creator
 
 
@@ -123,14 +124,20 @@ def test_schedule_inserts_the_creator_in_order_or_turns_its_session_to_a_post():
     assert a is active and q is post  # not its step, no later posts: nothing
 
 
+def test_a_schedule_at_step_0_is_refused():
+    with pytest.raises(ValueError, match="the first step is 1"):
+        Params(n_users=10, creator=0, creator_post_step=0)
+
+
 @pytest.mark.parametrize(
     ("kw", "match"),
     [
-        ({"creator_post_step": 5}, "set creator to a user index"),
-        ({"creator": 0, "creator_post_step": 0}, "the first step is 1"),
-        ({"creator": 0, "creator_post_prob": 0.1}, "needs a creator_post_step >= 1"),
+        ({"creator_post_step": 5}, "creator is -1"),
+        ({"creator": 0, "creator_post_prob": 0.1}, "creator_post_step, which is -1"),
     ],
 )
-def test_a_schedule_without_a_creator_or_step_is_refused(kw, match):
-    with pytest.raises(ValueError, match=match):
+def test_an_inert_schedule_warns(kw, match):
+    """Without a creator, or later posts without a first post, the schedule does nothing and
+    says so (as a field no chosen rule reads)."""
+    with pytest.warns(UnusedParameterWarning, match=match):
         Params(n_users=10, **kw)
