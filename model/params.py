@@ -593,6 +593,22 @@ class Params(schema.Declared):
         "(Strategy.ride_share for them; docs/ODD.md 7.20; assumption).",
         sweep=(0.1, 1.0),
     )
+    ride_engage: bool = field(
+        True,
+        group="outlets",
+        label="Riders engage the creator",
+        unit="",
+        doc="Whether riding outlets reply to and forward the topic's creator item (docs/ODD.md "
+        "7.20; False knocks the engagement out, e.g. for explain; inert while nothing rides).",
+    )
+    ride_invite: bool = field(
+        True,
+        group="outlets",
+        label="Riders invite the creator",
+        unit="",
+        doc="Whether riding outlets invite the creator item's author and co-publish their next "
+        "post (docs/ODD.md 7.20; False knocks the invitation out; inert while nothing rides).",
+    )
     item_hours: float = field(
         0.5,
         Interval(float, 0.01, 100.0),
@@ -888,6 +904,28 @@ class Params(schema.Declared):
         doc="Odds multiplier a of the designated creator's posts on likes and forwards (1: "
         "neutral).",
         sweep=(1.0, 100.0),
+    )
+    creator_post_step: int = field(
+        -1,
+        Interval(int, -1, 1_000_000),
+        group="population",
+        label="Creator's first post",
+        unit="steps",
+        doc="Step at which the designated creator spends a session posting, whatever the "
+        "session draws said (the case's first post on a given day; -1: none, the creator posts "
+        "as any user; docs/ODD.md 7.18; assumption).",
+        sweep=(1, 96),
+    )
+    creator_post_prob: float = field(
+        0.0,
+        Interval(float, 0.0, 1.0),
+        group="population",
+        label="Creator's later posts",
+        unit="per step",
+        doc="Per-step probability that the designated creator posts once their first post is "
+        "out (their own account's posting; 0: as any user; docs/ODD.md 7.18; assumption, sweep "
+        "0-0.25).",
+        sweep=(0.0, 0.25),
     )
 
     # --- behaviour, attention: sessions, budgets and what is viewed (docs/ODD.md 7.1-7.8) ---------
@@ -1530,6 +1568,23 @@ class Params(schema.Declared):
             raise ValueError(
                 f"creator={self.creator} exceeds n_users={self.n_users} - 1, the last user "
                 f"index: use -1 (none) or a user index 0..{self.n_users - 1}"
+            )
+        if self.creator_post_step == 0:
+            raise ValueError("creator_post_step=0: the first step is 1 (use -1 for none)")
+        # inert settings of the creator's schedule (docs/ODD.md 7.18) warn, as unread fields do
+        if (self.creator_post_step > 0 or self.creator_post_prob > 0) and self.creator < 0:
+            warnings.warn(
+                "creator_post_step and creator_post_prob have no effect: they schedule the "
+                "designated creator's posts, and creator is -1 (none)",
+                UnusedParameterWarning,
+                stacklevel=3,
+            )
+        elif self.creator_post_prob > 0 and self.creator_post_step < 0:
+            warnings.warn(
+                f"creator_post_prob={self.creator_post_prob} has no effect: it applies after "
+                "the first post at creator_post_step, which is -1 (none)",
+                UnusedParameterWarning,
+                stacklevel=3,
             )
 
     def replace(self, **changes: Any) -> Params:

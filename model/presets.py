@@ -399,6 +399,8 @@ def music_community(n_users: int = 10_000, strategy: str | Strategy = "interacti
 #: The creator of :func:`viral_creator`: user 0 (users are drawn independently, so user 0 is an
 #: ordinary member of the population, with an ordinary number of followers at the start).
 VIRAL_CREATOR = 0
+#: The step of the creator's first post in :func:`viral_creator` (the sixth hour of day one).
+VIRAL_CREATOR_FIRST_POST = 6
 
 
 def viral_creator(
@@ -413,7 +415,11 @@ def viral_creator(
     items per hour); one creator (user :data:`VIRAL_CREATOR`) whose posts multiply the odds of
     a like and of a forward by 200 (``creator_appeal``), among creators of a narrow lognormal
     appeal (sigma 0.25: the most appealing of 20,000 others is near exp(0.25 x 3.9), about 2.7;
-    with sigma 0.5 another user's post outgrew the creator's at 20,000 users); an Erdos-Renyi
+    with sigma 0.5 another user's post outgrew the creator's at 20,000 users); the creator's
+    first post at step :data:`VIRAL_CREATOR_FIRST_POST` (``creator_post_step``: the case's
+    post on a given day, not left to the session draws, which put it anywhere in the run or
+    nowhere) and then a post with probability 1/24 per step (``creator_post_prob``: about one
+    a day, the own account's posting); an Erdos-Renyi
     user follow layer (every user starts with a few followers, the creator too: on the
     heavy-tailed layer an ordinary user often has one or none, and the post reaches nobody);
     users follow the author of a post they like with probability 0.05 and unfollow nobody
@@ -465,6 +471,8 @@ def viral_creator(
         creator=VIRAL_CREATOR,
         creator_appeal=200.0,
         creator_sigma=0.25,
+        creator_post_step=VIRAL_CREATOR_FIRST_POST,
+        creator_post_prob=1 / 24,
         n_topics=100,
         topic_zipf=0.5,
         trending_by="topics",

@@ -235,6 +235,8 @@ def load(path: str | Path) -> OpinionEcology:
 #: attributes and the outlet table); every other field read while building is fixed.
 _REDERIVED = frozenset(
     {
+        # the user follow rule's parameters (not the rule): model.rules.user_follow.rebranch
+        "user_follow",
         "strategy",
         "outlet_rate",
         "stance_mean",
@@ -324,6 +326,11 @@ def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> Opini
         if getattr(params, f.name) != getattr(model.params, f.name)
     )
     refused = [name for name in changed if name in fixed]
+    from model.rules.user_follow import branch_refusal
+
+    why = branch_refusal(model.params, params)
+    if why:
+        raise BranchError(why)
     if refused:
         raise BranchError(
             f"cannot change {', '.join(refused)} at a branch: they shaped the population, "
@@ -354,3 +361,6 @@ def _apply(model: OpinionEcology, params: Any) -> None:
     focal.valence_mean = params.valence_mean
     focal.outrage = params.outrage
     model.outlet = outlet_table(model.outlets, params.item_hours)
+    from model.rules.user_follow import rebranch
+
+    rebranch(model, params)

@@ -263,6 +263,30 @@ def _choose(start, end, pool, viewer, dropped, cand_author, lo, hi, draws, n):
     return out
 
 
+def branch_refusal(old, new) -> str:  # noqa: ANN001 - model.params.Params
+    """Why a branch from ``old`` to ``new`` parameters cannot change the user follow rule
+    ("" when it can): a branch may change the rule's parameters (:func:`rebranch`), not which
+    rule runs, whose state was built for it."""
+    a, b = str(old.user_follow), str(new.user_follow)
+    if a == b:
+        return ""
+    return (
+        f"cannot change the user follow rule at a branch ({a!r} to {b!r}): its state was built "
+        f"for {a!r}; a branch may change its parameters (user_follow.like_follow_prob, "
+        "user_follow.unfollow_prob, user_follow.cap, user_follow.rewire)"
+    )
+
+
+def rebranch(world: World, params) -> None:  # noqa: ANN001 - model.params.Params
+    """Give the running user follow rule ``params``' settings at a branch (the rule is the same,
+    :func:`branch_refusal`); a rule turned on makes the follow layer dynamic, as at the start
+    (docs/ODD.md 7.19). Its tallies carry on."""
+    rule = world.rules.user_follow
+    rule.settings = params.user_follow.settings
+    if isinstance(rule, Sasahara) and rule.active:
+        world.networks.make_dynamic()
+
+
 @USER_FOLLOW.register("static")
 class Static(UserFollowRule):
     """The follow layer built at the start never changes (the model before 7.19)."""

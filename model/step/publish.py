@@ -20,7 +20,7 @@ from model import jit
 from model.content import OUTLET, USER
 from model.jit import njit
 from model.sampling import bernoulli_subset
-from model.step import ride
+from model.step import creator, ride
 from model.step.records import Sessions
 from model.topics import best_items, draw_topics, topics_on
 
@@ -47,6 +47,8 @@ def sessions(world: World, t: int) -> Sessions:
         cand, u_keep, u_post, s.gen, s.belonging, act, p.activity_scale,
         p.activity_from_belonging, q, p.user_post_prob, s.last_active, t,
     )  # fmt: skip
+    # the designated creator's scheduled posts (docs/ODD.md 7.18; nothing while off)
+    active, post = creator.schedule(world, t, active, post)
     # who acts this step reads its emotion as it was at the end of the last step (a lazy
     # emotion rule brings these users up to date; docs/ODD.md 7.10)
     world.rules.emotion.settle(world, t - 1, active)

@@ -23,6 +23,10 @@ one ranked at the end of t - 1, so the earliest is delay 1). On the topics it ri
   creator's own audience, and paid ``item_hours`` by the outlet (from its balance, a debt the
   next step's publishing pays).
 
+``ride_engage`` = False knocks out the engagements (and so the invitations, which come with the
+first engagement), ``ride_invite`` = False the invitations alone; both are True at the defaults
+and inert while nothing rides.
+
 Nothing here runs while no outlet rides or the trending list is empty: no draw, no state
 change. The draws come from their own stream (``streams["ride"]``), after every other draw of
 the phase, so riding never shifts another mechanism's draws.
@@ -92,6 +96,8 @@ def plan(world: World, t: int) -> Plan | None:
     )  # fmt: skip
     cre = creator[listed]
     engage = ridden & (cre[None, :] >= 0) & (world.ride.engaged[:, listed] != cre[None, :])
+    if not p.ride_engage:  # knocked out: no reply, no forward, so no invitation either
+        engage[:] = False
     return Plan(ridden, listed, creator, engage)
 
 
@@ -144,10 +150,11 @@ def apply(world: World, t: int, pl: Plan, new: np.ndarray) -> None:
     # engagements: a public reply and a forward of each creator item engaged; the first
     # engagement on a topic invites its creator
     ks, js = np.nonzero(pl.engage)
+    invite = bool(world.params.ride_invite)
     for k, j in zip(ks.tolist(), js.tolist(), strict=True):
         topic = int(pl.listed[j])
         item = int(pl.creator[topic])
-        if r.engaged[k, topic] < 0 and r.invite[k] < 0:
+        if invite and r.engaged[k, topic] < 0 and r.invite[k] < 0:
             r.invite[k] = int(c.source[item])
         r.engaged[k, topic] = item
         c.replies[item] += 1

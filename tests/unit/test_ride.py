@@ -275,3 +275,28 @@ def test_riding_moves_only_its_own_stream_before_it_starts():
     b2 = OpinionEcology(_params(strategy="one_way"), seed=3).run(a.steps - 1)
     assert np.array_equal(a2.state.opinion, b2.state.opinion)
     assert np.array_equal(a2.content.likes, b2.content.likes)
+
+
+def test_the_engagements_and_invitations_can_be_knocked_out():
+    """``ride_engage=False``: a riding outlet publishes ride items but engages no creator item
+    and invites nobody (no reply, no forward, no co-published post, no riding hours);
+    ``ride_invite=False``: it engages but invites nobody. On the same seed the ride items of
+    the first riding step are the same in all three runs (the knock-outs draw nothing)."""
+    p = _params(n_background=2, background_ride_share=1.0, background_ride_delay=2,
+                creator_post_step=2, creator_post_prob=0.3)  # fmt: skip
+    full = OpinionEcology(p, seed=5).run(50)
+    assert full.ride.engagements.sum() > 0 and full.ride.co_published.sum() > 0
+    off = OpinionEcology(p.replace(ride_engage=False), seed=5).run(50)
+    r = off.ride
+    assert r.items.sum() > 0
+    assert r.engagements.sum() == r.co_published.sum() == 0 and r.hours.sum() == 0
+    assert (r.engaged == -1).all() and (r.invite == -1).all()
+    no_inv = OpinionEcology(p.replace(ride_invite=False), seed=5).run(50)
+    assert no_inv.ride.engagements.sum() > 0
+    assert no_inv.ride.co_published.sum() == 0 and (no_inv.ride.invite == -1).all()
+    starts = [OpinionEcology(q, seed=5) for q in (p, p.replace(ride_engage=False))]
+    for m in starts:
+        while m.ride.start.max() < 0:
+            m.step()
+    assert starts[0].steps == starts[1].steps
+    assert np.array_equal(starts[0].ride.items, starts[1].ride.items)

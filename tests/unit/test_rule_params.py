@@ -28,8 +28,8 @@ def test_params_has_no_field_of_one_rule():
             assert not own & fields, (key, name, own & fields)
     # 103, the twelve of topics and creators (docs/ODD.md 7.18), the user follow layer's
     # user_follow (7.19), the two edge-list paths (section 6) and the four of background
-    # riders (7.20)
-    assert len(fields) == 122
+    # riders (7.20), the creator's two schedule fields (7.18) and the two ride knock-outs (7.20)
+    assert len(fields) == 126
 
 
 def test_a_rule_parameter_is_addressed_like_a_strategy_switch():
