@@ -11,6 +11,10 @@ and the readers fill the column with it (:func:`older_parts`, :func:`read_table`
 :class:`OlderResultsWarning`). Columns a part has that today's code does not write are kept as
 written. Any other difference (a missing measure or id column, a changed type, a renamed field)
 stays an error that names it.
+
+This file is long because the readers' filling of an older part (:func:`older_difference`,
+:func:`fill_plan`, :func:`check_recorded`) must agree column for column with the checks of a
+part (:func:`check_parts`) they relax; kept together they cannot drift apart.
 """
 
 from __future__ import annotations
