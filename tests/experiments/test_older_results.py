@@ -141,10 +141,22 @@ def test_report_and_status_of_an_older_folder(reference, tmp_path, capsys):
     assert "corrupt" not in out and "problem" not in out
 
 
-def test_resume_of_an_older_folder_is_refused_and_changes_nothing(reference, tmp_path, capsys):
+def test_resume_of_an_older_folder_is_refused_and_changes_nothing(
+    reference, tmp_path, capsys, monkeypatch
+):
     """Not quarantined, not rerun, not half-upgraded: refused before anything is written."""
+    import experiments.store as store
+
     ref, spec = reference
     old = make_older(ref, tmp_path / "old")
+
+    def wrote(*args, **kwargs):
+        raise AssertionError("the refused resume wrote into the folder")
+
+    # a resume that got as far as moving parts or writing the manifest or plan would fail here
+    monkeypatch.setattr(store, "quarantine", wrote)
+    monkeypatch.setattr(store, "write_json", wrote)
+    monkeypatch.setattr("experiments.plan.write_plan", wrote)
     # one part lost as in an interrupted sweep: there would be runs to do
     for table in ("runs", "timeseries"):
         (old / table / "part-000005.parquet").unlink(missing_ok=True)
