@@ -251,8 +251,14 @@ def cmd_optimize(a: argparse.Namespace) -> int:
 
 def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory: counts, and the last session's state, rate and end."""
-    from experiments.parts import check_parts, expected_schemas, read_table
-    from experiments.plan import PlanError, check_recorded
+    from experiments.parts import (
+        check_parts,
+        check_recorded,
+        expected_schemas,
+        older_parts,
+        read_table,
+    )
+    from experiments.plan import PlanError
     from experiments.progress import folder_status, status_lines
     from experiments.results import Results
     from experiments.store import read_manifest
@@ -284,6 +290,9 @@ def cmd_status(a: argparse.Namespace) -> int:
             f"corrupt part {path.relative_to(a.out)} ({error}): run --resume to move it to "
             "corrupt/ and run its runs again"
         )
+    older = older_parts(a.out, schemas)
+    if older is not None:
+        print(f"older results: {older.message(a.out)}")
     if not bad:
         try:
             check_recorded(plan, a.out)

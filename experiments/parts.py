@@ -4,12 +4,27 @@ A table is the part files ``OUT/<table>/part-NNNNNN.parquet``; readers see the l
 of each recorded run (:func:`read_table`). A part that cannot be read, or whose columns are not
 the table's (:func:`check_parts`), is moved to ``OUT/corrupt/`` with the parts of its flush
 (:func:`quarantine`), so its runs count as not done and a resume runs them again.
+
+A ``runs/`` part written before a ``Params`` field existed lacks that ``param.*`` column. It is
+not corrupt: every field is added neutral at its default, so its runs ran as at today's default,
+and the readers fill the column with it (:func:`older_parts`, :func:`read_table`, with one
+:class:`OlderResultsWarning`). Columns a part has that today's code does not write are kept as
+written. Any other difference (a missing measure or id column, a changed type, a renamed field)
+stays an error that names it.
+
+This file is long because the readers' filling of an older part (:func:`older_difference`,
+:func:`fill_plan`, :func:`check_recorded`) must agree column for column with the checks of a
+part (:func:`check_parts`) they relax; kept together they cannot drift apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +33,141 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.errors import CorruptPartError
-from experiments.schemas import CASCADE_SCHEMA, runs_schema, series_schema
+from experiments.schemas import CASCADE_SCHEMA, param_defaults, runs_schema, series_schema
 from experiments.spec import ExperimentSpec
 
 TABLES = ("runs", "timeseries", "cascades", "agents")
 PART = re.compile(r"^part-(\d{6,})\.parquet$")
 CORRUPT_DIR = "corrupt"
+
+
+class OlderResultsWarning(UserWarning):
+    """A folder written before some ``param.*`` columns existed: they were filled with defaults."""
+
+
+@dataclass(frozen=True)
+class OlderParts:
+    """The parts of a folder written by an older version of the code.
+
+    Attributes:
+        parts: The parts lacking columns or holding unknown ones, relative to the folder.
+        filled: ``param.*`` columns today's code writes and those parts lack (filled with
+            today's defaults when read).
+        unknown: Columns those parts hold that today's code does not write (kept as written).
+        versions: The code versions (git commits) the manifest records for the folder.
+    """
+
+    parts: tuple[str, ...]
+    filled: tuple[str, ...]
+    unknown: tuple[str, ...]
+    versions: tuple[str, ...]
+
+    def message(self, out: str | Path) -> str:
+        """One paragraph for a warning, ``status`` and the report."""
+        version = (
+            f"by code version {', '.join(v[:12] for v in self.versions)}"
+            if self.versions
+            else "by an older version of the code (the manifest records none)"
+        )
+        which = f"{len(self.parts)} part(s)" if self.parts else "parts of runs/"
+        text = f"{out}: {which} were written {version}"
+        if self.filled:
+            text += (
+                f", before the column(s) {_names(self.filled)} existed; they are filled with "
+                "today's defaults, which is what those runs ran with: a new field is added "
+                "neutral at its default"
+            )
+        if self.unknown:
+            text += (
+                f"; column(s) {_names(self.unknown)} are not written by today's code and are "
+                "kept as written"
+            )
+        return text
+
+
+def _names(cols: tuple[str, ...], n: int = 6) -> str:
+    shown = ", ".join(cols[:n])
+    return shown + (f" and {len(cols) - n} more" if len(cols) > n else "")
+
+
+def older_difference(
+    got: pa.Schema, want: pa.Schema, defaults: dict[str, Any] | None = None
+) -> tuple[list[str], list[str]] | None:
+    """(filled, unknown) when ``got`` is ``want`` as an older version wrote it, else None.
+
+    Older means: every column of ``want`` is in ``got`` with its type, except ``param.*``
+    columns with a default today (:func:`~experiments.schemas.param_defaults`); columns of
+    ``got`` that ``want`` lacks are unknown, unless one is an old name of a missing column (a
+    renamed field, whose values a default would misstate); the order does not matter.
+    """
+    defaults = param_defaults() if defaults is None else defaults
+    filled = []
+    for f in want:
+        if f.name not in got.names:
+            if f.name not in defaults:
+                return None
+            filled.append(f.name)
+        elif got.field(f.name).type != f.type:
+            return None
+    unknown = [n for n in got.names if n not in want.names]
+    if any(_renamed(n) in filled for n in unknown):
+        return None
+    return filled, unknown
+
+
+def _renamed(column: str) -> str | None:
+    """The column an old field name was renamed to (``param.forward_model`` ->
+    ``param.forwarding``), or None."""
+    from model.params import ALIASES, RENAMED_RULES
+
+    name = column.removeprefix("param.")
+    new = RENAMED_RULES.get(name, ALIASES.get(name))
+    return f"param.{new}" if column.startswith("param.") and new else None
+
+
+def older_parts(out: str | Path, schemas: dict[str, pa.Schema]) -> OlderParts | None:
+    """The parts of ``out`` an older version wrote (:func:`older_difference`), or None."""
+    defaults = param_defaults()
+    found, filled, unknown = [], set(), set()
+    for table, want in schemas.items():
+        for p in parts(out, table):
+            try:
+                got = pq.read_schema(p)
+            except (OSError, pa.ArrowException):
+                continue  # a corrupt part: check_parts names it
+            if got.equals(want, check_metadata=False):
+                continue
+            diff = older_difference(got, want, defaults)
+            if diff is not None and (diff[0] or diff[1]):
+                found.append(str(p.relative_to(out)))
+                filled.update(diff[0])
+                unknown.update(diff[1])
+    if not found:
+        return None
+    order = {c: i for i, c in enumerate(defaults)}
+    return OlderParts(
+        parts=tuple(found),
+        filled=tuple(sorted(filled, key=lambda c: order.get(c, len(order)))),
+        unknown=tuple(sorted(unknown)),
+        versions=written_by(out),
+    )
+
+
+def written_by(out: str | Path) -> tuple[str, ...]:
+    """The git commits the manifest of ``out`` records (first session first), if any."""
+    try:
+        m = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    envs = [m.get("environment") or {}] + [
+        h.get("environment") or {} for h in m.get("history") or []
+    ]
+    seen: list[str] = []
+    for env in envs:
+        commit = ((env or {}).get("git") or {}).get("commit")
+        if commit and commit not in seen:
+            seen.append(commit)
+    return tuple(seen)
 
 
 def _seq(p: Path) -> int:
@@ -58,24 +202,37 @@ def check_parts(
             except (OSError, pa.ArrowException) as e:
                 bad.append((p, _first_line(e)))
                 continue
-            if want is not None and not got.equals(want, check_metadata=False):
+            if (
+                want is not None
+                and not got.equals(want, check_metadata=False)
+                and older_difference(got, want) is None
+            ):
                 bad.append((p, f"wrong schema: {_schema_difference(got, want)}"))
     return bad
 
 
 def _schema_difference(got: pa.Schema, want: pa.Schema) -> str:
-    missing = [n for n in want.names if n not in got.names]
-    extra = [n for n in got.names if n not in want.names]
+    """What makes ``got`` other than ``want`` as an older version wrote it (a ``param.*``
+    column added since is not named: the readers fill it)."""
+    defaults = param_defaults()
+    missing = [n for n in want.names if n not in got.names and n not in defaults]
     if missing:
         return f"column {missing[0]} missing" + (
             f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         )
+    for f in want:
+        if f.name in got.names and got.field(f.name).type != f.type:
+            return f"column {f.name} is {got.field(f.name).type}, expected {f.type}"
+    for n in got.names:
+        new = _renamed(n)
+        if new in want.names and new not in got.names:
+            return (
+                f"column {n} is the old name of {new}, which it lacks (a renamed field: "
+                "its values cannot be filled with a default)"
+            )
+    extra = [n for n in got.names if n not in want.names]
     if extra:
         return f"unexpected column {extra[0]}"
-    for f in want:
-        g = got.field(f.name)
-        if g.type != f.type:
-            return f"column {f.name} is {g.type}, expected {f.type}"
     return "columns in another order"
 
 
@@ -155,22 +312,36 @@ def read_table(
     files = parts(out, table)
     if not files:
         return pd.DataFrame(columns=columns or [])
+    # only runs/ has param.* columns; an older part lacks those added since (module docstring)
+    defaults = param_defaults() if table == "runs" else {}
+    filled: set[str] = set()
     frames = []
     for f in files:
-        df = _read_part(out, f, columns, skip_corrupt)
+        df = _read_part(out, f, columns, skip_corrupt, defaults, filled)
         if df is not None:
             df["_part"] = _seq(f)
             frames.append(df)
     if not frames:
         return pd.DataFrame(columns=columns or [])
     df = pd.concat(frames, ignore_index=True)
+    if filled:
+        # where today's part has them: the order asked for, or today's column order
+        order = [*columns, "_part"] if columns is not None else list(df.columns)
+        df = df[_param_order(order, list(defaults)) if columns is None else order]
+        older = OlderParts(
+            parts=(),
+            filled=tuple(c for c in defaults if c in filled),
+            unknown=(),
+            versions=written_by(out),
+        )
+        warnings.warn(older.message(out), OlderResultsWarning, stacklevel=2)
     if table == "runs":
         df = df.drop_duplicates("run_id", keep="last")
         sort = ["run_index"] if "run_index" in df else ["run_id"]
     else:
         latest = {}
         for f in parts(out, "runs"):
-            ids = _read_part(out, f, ["run_id"], skip_corrupt)
+            ids = _read_part(out, f, ["run_id"], skip_corrupt, {}, set())
             if ids is not None:
                 latest.update(dict.fromkeys(ids["run_id"], _seq(f)))
         df = df[df["_part"].to_numpy() == df["run_id"].map(latest).to_numpy()]
@@ -180,14 +351,46 @@ def read_table(
 
 
 def _read_part(
-    out: str | Path, f: Path, columns: list[str] | None, skip_corrupt: bool
+    out: str | Path,
+    f: Path,
+    columns: list[str] | None,
+    skip_corrupt: bool,
+    defaults: dict[str, Any],
+    filled: set[str],
 ) -> pd.DataFrame | None:
+    """One part as a frame; the ``defaults`` columns it lacks are filled (and added to
+    ``filled``): all of them, or those of ``columns`` asked for."""
     try:
-        return pq.read_table(f, columns=columns).to_pandas()
+        if defaults:
+            names = set(pq.read_schema(f).names)
+            wanted = list(defaults) if columns is None else columns
+            fill = {c: defaults[c] for c in wanted if c in defaults and c not in names}
+            if columns is not None:
+                columns = [c for c in columns if c not in fill]
+        else:
+            fill = {}
+        df = pq.read_table(f, columns=columns).to_pandas()
     except (OSError, pa.ArrowException) as e:
         if skip_corrupt:
             return None
         raise corrupt_error(out, f, _first_line(e)) from None
+    if fill:
+        filled.update(fill)
+        df = pd.concat([df, pd.DataFrame(fill, index=df.index)], axis=1)
+    return df
+
+
+def _param_order(columns: list[str], params: list[str]) -> list[str]:
+    """``columns`` with the ``param.*`` ones in today's order (``params``), where the first
+    of them stood: the order of a part written by today's code."""
+    rank = {c: i for i, c in enumerate(params)}
+    block = [c for c in columns if c.startswith("param.")]
+    if not block:
+        return columns
+    at = columns.index(block[0])
+    rest = [c for c in columns if not c.startswith("param.")]
+    ordered = sorted(block, key=lambda c: rank.get(c, len(rank)))  # unknown ones last, stable
+    return rest[:at] + ordered + rest[at:]
 
 
 def _first_line(e: BaseException) -> str:
@@ -208,3 +411,47 @@ def corrupt_error(out: str | Path, f: Path, first: str) -> CorruptPartError:
         f"{out}: part {rel} cannot be read ({first}); `run SPEC --out {out} --resume` moves "
         f"it to {CORRUPT_DIR}/ and runs its runs again"
     )
+
+
+def fill_plan(plan: Any) -> Any:
+    """``plan`` with the ``param.*`` values a plan stored by an older version lacks set to
+    today's defaults (the runs ran with them: module docstring); the same plan if none lack."""
+    from experiments.design import flat_params, nested_params
+
+    defaults = param_defaults()
+    params = {}
+    for key, p in plan.params.items():
+        flat = flat_params(p)
+        missing = {c: v for c, v in defaults.items() if c not in flat}
+        params[key] = nested_params({**flat, **missing}) if missing else p
+    if all(params[k] is plan.params[k] for k in params):
+        return plan
+    return dataclasses.replace(plan, params=params)
+
+
+def check_recorded(plan: Any, out: str | Path) -> None:
+    """:func:`experiments.plan.check_recorded` on parts of any version: the ``param.*``
+    columns an older part lacks are checked at today's defaults, as :func:`read_table` fills
+    them.
+
+    Raises:
+        experiments.plan.PlanError: Naming the part, the run and the first column that differs.
+    """
+    from experiments.design import ID_COLUMNS
+    from experiments.plan import check_rows, plan_table
+
+    files = parts(out, "runs")
+    if not files:
+        return
+    plan = fill_plan(plan)
+    expected = plan.expected_runs().set_index("run_id")
+    table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
+    wanted = [*ID_COLUMNS, *(c for c in table.columns if c.startswith(("factor.", "param.")))]
+    defaults = param_defaults()
+    for f in files:
+        names = set(pq.read_schema(f).names)
+        cols = [c for c in wanted if c in names or c in defaults]  # check_rows names the rest
+        df = _read_part(out, f, cols, False, defaults, set())
+        assert df is not None  # skip_corrupt is False: an unreadable part raised
+        df["_part"] = _seq(f)
+        check_rows(plan, df, str(out), expected=expected, table=table)

@@ -222,6 +222,8 @@ def render_markdown(
     if s.description:
         lines += [s.description, ""]
     lines += ["## Experiment", "", experiment_table(res), ""]
+    if res.older is not None:
+        lines += [f"**Results from an older version.** {res.older.message(res.out)}.", ""]
     scope = (
         "the only design point"
         if point == 0

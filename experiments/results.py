@@ -3,11 +3,17 @@
 Loading checks the folder first: every part must be readable and have its table's columns, and
 every recorded run must be a run of the stored plan (:mod:`experiments.plan`); the spec, the
 design points and the scenario sample come from the stored plan, never from today's code.
+
+A folder written before some ``Params`` fields existed loads with those ``param.*`` columns
+filled with today's defaults, in the plan and in the runs, and one
+:class:`~experiments.parts.OlderResultsWarning` saying so (:attr:`Results.older`; the report
+repeats it): a field is added neutral at its default, so those runs ran as at it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,8 +22,17 @@ from typing import Any
 import pandas as pd
 
 from experiments.analysis import compare, point_effects, summarize
-from experiments.parts import check_readable, expected_schemas, read_table
-from experiments.plan import Plan, check_recorded, has_plan, load_plan, make_plan, spec_from_dict
+from experiments.parts import (
+    OlderParts,
+    OlderResultsWarning,
+    check_readable,
+    check_recorded,
+    expected_schemas,
+    fill_plan,
+    older_parts,
+    read_table,
+)
+from experiments.plan import Plan, has_plan, load_plan, make_plan, spec_from_dict
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
 from experiments.store import read_manifest
 
@@ -30,18 +45,22 @@ class Results:
         out: The directory.
         manifest: The manifest (resolved spec, environment, history).
         runs: One row per recorded run (ok and failed), in run order.
+        older: The parts an older version wrote and the columns filled, if any.
     """
 
     out: Path
     manifest: dict[str, Any]
     runs: pd.DataFrame
+    older: OlderParts | None = None
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @cached_property
     def plan(self) -> Plan:
         """The stored plan the runs were made from (``plan.parquet``; nothing re-sampled).
 
-        A folder written before plans were stored gets one built from its manifest's spec.
+        A folder written before plans were stored gets one built from its manifest's spec; a
+        plan stored before some ``Params`` fields existed gets their defaults
+        (:func:`~experiments.parts.fill_plan`).
         """
         return self.plan_of(self.out, self.manifest)
 
@@ -49,7 +68,7 @@ class Results:
     def plan_of(out: Path, manifest: dict[str, Any]) -> Plan:
         """:attr:`plan` of a folder without loading its runs (what ``status`` needs)."""
         if has_plan(out):
-            return load_plan(out)
+            return fill_plan(load_plan(out))
         return make_plan(parse_spec(manifest["raw_spec"], source=None))
 
     @cached_property
@@ -138,6 +157,10 @@ class Results:
         )
 
 
+#: The older-version warnings given in this process (each is said once).
+_SAID: set[str] = set()
+
+
 def load_results(out: str | Path) -> Results:
     """Load an output directory written by :func:`experiments.run`.
 
@@ -157,7 +180,15 @@ def load_results(out: str | Path) -> Results:
     out = Path(out)
     manifest = read_manifest(out)
     res = Results(out=out, manifest=manifest, runs=pd.DataFrame())
-    check_readable(out, expected_schemas(res.spec, res.plan))
+    schemas = expected_schemas(res.spec, res.plan)
+    check_readable(out, schemas)
     check_recorded(res.plan, out)
-    res.runs = read_table(out, "runs")
+    res.older = older_parts(out, schemas)
+    if res.older is not None and (said := res.older.message(out)) not in _SAID:
+        # once a process: `report` loads the folder twice (the command and write_report)
+        _SAID.add(said)
+        warnings.warn(said, OlderResultsWarning, stacklevel=2)
+    with warnings.catch_warnings():  # said once, above
+        warnings.simplefilter("ignore", OlderResultsWarning)
+        res.runs = read_table(out, "runs")
     return res

@@ -48,6 +48,26 @@ def param_fields() -> list[tuple[str, pa.DataType]]:
     return fields
 
 
+def param_defaults() -> dict[str, Any]:
+    """Today's default of every ``param.*`` column: the ``Params`` field's (or rule parameter's)
+    declared default, and a strategy switch's ``Strategy`` default.
+
+    These fill the columns of a part written before a field existed (see
+    :func:`experiments.parts.older_parts`): a field is added neutral at its default, so a run
+    written before it existed ran as at that default.
+    """
+    from model import Params, Strategy
+
+    out = {
+        f"param.{name}": meta["default"]
+        for name, meta in Params.spec().items()
+        if name != "strategy"
+    }
+    for f in dataclasses.fields(Strategy):
+        out[f"param.strategy.{f.name}"] = f.default
+    return out
+
+
 def factor_fields(spec: ExperimentSpec, points: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     """``factor.<key>`` columns with the Arrow type of the key's values across the points."""
     return [(f"factor.{k}", arrow_type([p.get(k) for p in points])) for k in spec.design.keys]

@@ -204,6 +204,7 @@ class Store:
                     f"{out} already holds results of experiment {manifest.get('name')!r}; "
                     "pass --resume to continue it or --overwrite to start again"
                 )
+            _refuse_older(out, spec, plan)
             previous = dict(manifest.get("spec") or {})
             previous.pop("description", None)
             previous.pop("analysis", None)
@@ -369,6 +370,40 @@ class Store:
             failed=sum(s != "ok" for s in recorded.values()),
         )
         write_json(self.out / "manifest.json", self._manifest)
+
+
+def _refuse_older(out: Path, spec: ExperimentSpec, plan: Any) -> None:
+    """Refuse to resume a folder an older version wrote (parts or plan lacking ``param.*``
+    columns added since), before anything in it is moved or written.
+
+    Its parts are not corrupt (the readers fill the columns with defaults), so quarantining
+    them would rerun finished runs; and parts of two versions in one folder would make every
+    reader depend on the filling. Reporting it, or running the spec into a new folder, is safe.
+    """
+    from experiments.parts import older_parts, written_by
+    from experiments.plan import PLAN_FILE
+    from experiments.schemas import param_defaults
+
+    older = older_parts(out, expected_schemas(spec, plan))
+    lacking = list(older.filled) if older else []
+    if (out / PLAN_FILE).is_file():
+        try:
+            names = set(pq.read_schema(out / PLAN_FILE).names)
+        except (OSError, pa.ArrowException):
+            names = None  # an unreadable plan: the plan check below names it
+        if names is not None:
+            lacking += [c for c in param_defaults() if c not in names and c not in lacking]
+    if not lacking:
+        return
+    versions = written_by(out)
+    version = f"code version {', '.join(v[:12] for v in versions)}" if versions else "older code"
+    shown = ", ".join(lacking[:4]) + (f" and {len(lacking) - 4} more" if len(lacking) > 4 else "")
+    raise StoreError(
+        f"{out} was written by {version}, before the columns {shown} existed; --resume does "
+        "not add runs to it (nothing was changed). `report` and `status` read it as it is "
+        "(filling those columns with today's defaults); to run the remaining runs, run the spec "
+        "into a new --out (or --overwrite), or check out that version to resume it"
+    )
 
 
 def _write_part(directory: Path, seq: int, table: pa.Table) -> None:

@@ -679,6 +679,7 @@ def test_network_view_says_so_when_there_are_no_ties():
     assert views["timeseries"].startswith(b"\x89PNG")
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 def test_network_colouring_and_cascade_edges(viewer):
     model, rc = viewer
     m = model.value
@@ -928,6 +929,7 @@ def test_page_address_may_not_name_files_on_the_server(query):
     assert m.params == Params() and "may not name files on the server" in error
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 def test_topics_panel_only_while_its_mechanisms_are_on():
     """The default page draws no topics panel; with the user follow rule on and no designated
     creator, the panel follows the user with most followers, recorded once per step."""

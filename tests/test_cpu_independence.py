@@ -126,6 +126,7 @@ def test_the_probe_sees_the_disabled_kernels():
     assert set(out.stdout.split()).isdisjoint(disable.split())
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 @pytest.mark.parametrize("target", ["haswell", "generic"])
 def test_the_probe_compiles_for_another_cpu(target, tmp_path):
     """The numba switch works: a kernel compiled under NUMBA_CPU_NAME reports that target."""

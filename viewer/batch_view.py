@@ -48,7 +48,7 @@ import solara
 from model import Params
 from viewer.arms import arms_of, build_kwargs
 from viewer.download import DownloadButton
-from viewer.exports import _arm, _toml
+from viewer.exports import arm_table, spec_text
 from viewer.settings import DEFAULTS_PRESET
 
 #: The repository (the runner's working folder).
@@ -103,7 +103,7 @@ def arms_of_page(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     strategies = kwargs.get("strategies") or (kwargs["params"].strategy,)
     arms: dict[str, dict[str, Any]] = {BASELINE: {"strategy": BASELINE}}
     for s in strategies:
-        name, table = _arm(s)
+        name, table = arm_table(s)
         if table == {"strategy": BASELINE}:
             continue
         while name in arms:
@@ -132,29 +132,17 @@ def batch_spec(kwargs: dict[str, Any], replicates: int, users: int, steps: int, 
         raise BatchError(
             f"{users} users and {steps} steps are refused with this setting: {e}"
         ) from None
-    defaults = Params()
-    lines = [
+    return spec_text(
         '# Written by the Opinion Ecology viewer\'s "Run this as a batch".',
-        f"name = {_toml(name)}",
-        f"description = {_toml('The viewer setting: its strategies against one_way.')}",
-        f"replicates = {replicates}",
-        f"root_seed = {int(kwargs['seed'])}",
-        f"steps = {steps}",
-        f"measure_every = {min(6, steps)}",
-        "",
-        "[fixed]",
-    ]
-    for field in Params.spec():
-        if field in ("strategy", "steps"):
-            continue
-        value = getattr(params, field)
-        if value != getattr(defaults, field):
-            lines.append(f"{field} = {_toml(value)}")
-    for arm, table in arms_of_page(kwargs).items():
-        lines += ["", f"[arms.{arm}]"]
-        lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
-    lines += ["", "[analysis]", f"baseline = {_toml(BASELINE)}"]
-    return "\n".join(lines) + "\n"
+        name,
+        "The viewer setting: its strategies against one_way.",
+        params,
+        kwargs["seed"],
+        replicates,
+        min(6, steps),
+        arms_of_page(kwargs),
+        baseline=BASELINE,
+    )
 
 
 @dataclasses.dataclass

@@ -167,7 +167,7 @@ def _toml(value: Any) -> str:
     return repr(value)
 
 
-def _arm(strategy: Any) -> tuple[str, dict[str, Any]]:
+def arm_table(strategy: Any) -> tuple[str, dict[str, Any]]:
     """An arm of a spec: its name and table (the nearest preset plus the switches that differ)."""
     s = strategy if isinstance(strategy, Strategy) else Strategy.preset(strategy)
     if is_preset(s):
@@ -177,29 +177,29 @@ def _arm(strategy: Any) -> tuple[str, dict[str, Any]]:
     return "custom", {"strategy": base, **{k: v for k, v in s.switches().items() if v != preset[k]}}
 
 
-def spec_toml(kwargs: Mapping[str, Any], name: str = "viewer_scenario") -> str:
-    """The setting of ``kwargs`` (what builds the running model) as an experiment spec.
-
-    ``[fixed]`` holds every Params field that differs from the defaults, ``root_seed`` is the
-    model's seed and the arms are its strategy (or the comparison's two). Load it with
-    ``experiments.load_spec`` and run it with ``python -m experiments run``.
-    """
-    params: Params = kwargs["params"]
+def spec_text(
+    header: str,
+    name: str,
+    description: str,
+    params: Params,
+    seed: int,
+    replicates: int,
+    measure_every: int,
+    arms: Mapping[str, Mapping[str, Any]],
+    baseline: str | None = None,
+) -> str:
+    """An experiment spec in TOML: ``[fixed]`` holds every Params field of ``params`` that
+    differs from the defaults, then one table per arm, then ``[analysis]`` when a baseline is
+    named. ``header`` is its comment lines (each starting with ``#``)."""
     defaults = Params()
-    strategies = kwargs.get("strategies") or (params.strategy,)
-    arms: dict[str, dict[str, Any]] = {}
-    for i, s in enumerate(strategies):
-        arm, table = _arm(s)
-        arms[arm if arm not in arms else f"{arm}_{'ab'[i]}"] = table
     lines = [
-        "# Written by the Opinion Ecology viewer: the setting of the running model.",
-        "# Run it with: python -m experiments run <this file> --out results/<name>",
+        *header.splitlines(),
         f"name = {_toml(name)}",
-        f"description = {_toml('A scenario set up in the viewer.')}",
-        f"replicates = {SPEC_REPLICATES}",
-        f"root_seed = {int(kwargs['seed'])}",
+        f"description = {_toml(description)}",
+        f"replicates = {replicates}",
+        f"root_seed = {int(seed)}",
         f"steps = {params.steps}",
-        f"measure_every = {SPEC_MEASURE_EVERY}",
+        f"measure_every = {measure_every}",
         "",
         "[fixed]",
     ]
@@ -212,4 +212,35 @@ def spec_toml(kwargs: Mapping[str, Any], name: str = "viewer_scenario") -> str:
     for arm, table in arms.items():
         lines += ["", f"[arms.{arm}]"]
         lines += [f"{k} = {_toml(v)}" for k, v in table.items()]
+    if baseline is not None:
+        lines += ["", "[analysis]", f"baseline = {_toml(baseline)}"]
     return "\n".join(lines) + "\n"
+
+
+def spec_toml(kwargs: Mapping[str, Any], name: str = "viewer_scenario") -> str:
+    """The setting of ``kwargs`` (what builds the running model) as an experiment spec.
+
+    ``[fixed]`` holds every Params field that differs from the defaults, ``root_seed`` is the
+    model's seed and the arms are its strategy (or the comparison's two). Load it with
+    ``experiments.load_spec`` and run it with ``python -m experiments run``.
+    """
+    params: Params = kwargs["params"]
+    strategies = kwargs.get("strategies") or (params.strategy,)
+    arms: dict[str, dict[str, Any]] = {}
+    for i, s in enumerate(strategies):
+        arm, table = arm_table(s)
+        arms[arm if arm not in arms else f"{arm}_{'ab'[i]}"] = table
+    header = (
+        "# Written by the Opinion Ecology viewer: the setting of the running model.\n"
+        "# Run it with: python -m experiments run <this file> --out results/<name>"
+    )
+    return spec_text(
+        header,
+        name,
+        "A scenario set up in the viewer.",
+        params,
+        kwargs["seed"],
+        SPEC_REPLICATES,
+        SPEC_MEASURE_EVERY,
+        arms,
+    )

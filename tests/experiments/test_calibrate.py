@@ -152,6 +152,7 @@ def test_calibrate_end_to_end_resume_report_and_contract(tmp_path, capsys):
     assert "## Posterior predictive check" in (out / "report.md").read_text()
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 def test_calibrate_refuses_other_spec_and_overwrite_starts_afresh(tmp_path, capsys):
     spec = write(tmp_path)
     out = tmp_path / "cal"

@@ -87,6 +87,7 @@ def test_bounded_map_turns_a_lost_task_into_a_result_with_on_error():
         list(bounded_map(SerialExecutor(), work, range(4), 2))
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 def test_a_run_that_kills_its_worker_is_recorded_as_failed_and_the_pool_goes_on(
     write_spec, tmp_path
 ):

@@ -225,6 +225,7 @@ def test_resume_after_an_interruption_gives_the_same_attribution(serial, tmp_pat
     pd.testing.assert_frame_equal(pd.read_csv(out / "attribution.csv"), reference)
 
 
+@pytest.mark.slow  # 5-8 s; make test and CI run it
 def test_serial_and_process_executors_give_the_same_attribution(serial, tmp_path):
     _, reference = serial
     out = tmp_path / "process"
