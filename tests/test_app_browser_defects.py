@@ -645,3 +645,84 @@ def test_every_label_is_whole_fits_its_column_and_shows_its_unit(server, page):
     shown = {n: r["text"].replace("\u00a0", " ").lower() for n, r in rows.items()}
     missing = [rows[n]["text"] for n, u in units.items() if u.lower() not in shown[n]]
     assert missing == [], f"labels without their unit: {missing}"
+
+
+#: Everything drawn over the page from outside its scrolling area (solara's "This website runs
+#: on Solara" line, the app bar, any fixed or absolute overlay) and, for each target still
+#: in the window, the points near its bottom edge that something else covers. The targets:
+#: the measures table's last 15 px (its horizontal scroll bar when it scrolls sideways), its
+#: last row, and each card's bottom edge.
+_COVERED_JS = """() => {
+  const scroller = document.querySelector('.solara-content-main > div');
+  const inPage = e => scroller.contains(e);
+  const overlays = [];
+  for (const e of document.querySelectorAll('*')) {
+    const s = getComputedStyle(e), r = e.getBoundingClientRect();
+    if ((s.position === 'fixed' || s.position === 'absolute') && !inPage(e) && r.width > 0
+        && r.height > 0 && s.visibility !== 'hidden' && s.opacity !== '0')
+      overlays.push({text: (e.innerText || e.className || e.tagName).toString().slice(0, 40),
+                     box: [r.left, r.top, r.right, r.bottom].map(Math.round)});
+  }
+  const table = document.querySelector('.oe-measures');
+  const targets = [[table, 15, table.scrollWidth > table.clientWidth ? 'the table scroll bar'
+                                                                   : 'the table bottom'],
+                   [table.querySelector('tbody tr:last-child'), 12, 'the last row']];
+  document.querySelectorAll('.oe-main .v-card').forEach(
+    c => targets.push([c, 6, 'card ' + (c.innerText || '').trim().split('\\n')[0]]));
+  const covered = [], checked = [], view = scroller.getBoundingClientRect();
+  const shown = table.getBoundingClientRect();  // a row is clipped to the table's box
+  for (const [e, depth, name] of targets) {
+    const r = e.getBoundingClientRect(), clip = table.contains(e) ? shown : view;
+    if (r.top < view.top - 1 || r.bottom > view.bottom + 1) continue;  // not in the window
+    checked.push(name);
+    for (let x = Math.max(r.left, clip.left) + 4; x < Math.min(r.right, clip.right) - 2; x += 30)
+      for (const y of [r.bottom - 2, r.bottom - depth + 1]) {
+        const hit = document.elementFromPoint(x, y);
+        if (!e.contains(hit))
+          covered.push(`${name} at (${Math.round(x)}, ${Math.round(y)}) under `
+                       + (hit ? (hit.innerText || hit.tagName).slice(0, 40) : 'nothing'));
+      }
+  }
+  const label = table.querySelector('tbody tr:last-child th').getBoundingClientRect();
+  return {overlays, covered, checked, scrolled: table.scrollLeft,
+          label_left: label.left - table.getBoundingClientRect().left};
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_nothing_covers_the_comparison_table_or_a_card_edge(server, page, width, height):
+    """Defect 10: solara's "This website runs on Solara" line (kept: it credits the framework)
+    sits at the window's bottom right over the page; it covered the comparison table's scroll
+    bar and last row when the table was at the window's bottom. With the table scrolled to
+    the window's bottom (scrolled sideways to its right end too) and with the page at its end,
+    no point near the bottom edge of the table, its last row or any card in the window is
+    under anything else, and the row labels stay at the table's left edge."""
+    page.set_viewport_size({"width": width, "height": height})
+    _open(page, server, "?n_users=300&compare=1")
+    page.locator("img.oe-view-network-b").first.wait_for()
+    _steps(page, 1)
+    scroll = {
+        "the table at the window's bottom": """() => {
+            const s = document.querySelector('.solara-content-main > div');
+            const t = document.querySelector('.oe-measures');
+            s.scrollTop += t.getBoundingClientRect().bottom - s.getBoundingClientRect().bottom;
+            t.scrollLeft = 0; }""",
+        "the table scrolled to its right end": """() => {
+            const t = document.querySelector('.oe-measures');
+            t.scrollLeft = t.scrollWidth; }""",
+        "the page at its end": """() => {
+            const s = document.querySelector('.solara-content-main > div');
+            s.scrollTop = s.scrollHeight; }""",
+    }
+    for where, js in scroll.items():
+        page.evaluate(js)
+        page.wait_for_timeout(300)
+        seen = page.evaluate(_COVERED_JS)
+        at = f"{width}x{height}, {where}"
+        assert seen["covered"] == [], f"{at}: {seen['covered'][:5]}; overlays {seen['overlays']}"
+        assert abs(seen["label_left"]) <= 1, f"{at}: the row labels scrolled away {seen}"
+        # the test looked: at the table, its last row; at the page's end, a card's edge
+        looked = "the last row" if "table" in where else "card "
+        assert any(c.startswith(looked) for c in seen["checked"]), f"{at}: {seen}"
+    # the table scrolls sideways at 1366 (at 1920 it fits), and it was scrolled
+    assert width > 1366 or seen["scrolled"] > 50, seen

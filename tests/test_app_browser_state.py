@@ -73,7 +73,13 @@ def _card_shot(page, card: str, name: str) -> Path:
 
     OUT.mkdir(exist_ok=True)
     path = OUT / f"viewer_{name}.png"
+    # the page scrolls in a box shorter than the window: a taller card would be cut off, so
+    # the window grows to hold it for the shot (the width, and so the layout, stay)
+    size = page.viewport_size
+    tall = page.locator(card).evaluate("e => e.getBoundingClientRect().height")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(tall) + 200)})
     page.locator(card).screenshot(path=str(path))
+    page.set_viewport_size(size)
     if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         (ROOT / "docs" / "figures").mkdir(parents=True, exist_ok=True)
         shutil.copy(path, ROOT / "docs" / "figures" / path.name)

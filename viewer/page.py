@@ -75,6 +75,10 @@ from viewer.table import TABLE_CAPTION
 #: controls, long labels wrap (Vuetify keeps a label on one line, past its card), every slider
 #: takes the width its number field leaves (flex basis 0, so all have one length) and keeps
 #: 10 px at each end, so a thumb at either end stays off the card's edge and its number field.
+#: Solara draws "This website runs on Solara" (44 px high) at the window's bottom right, over
+#: the page, which scrolls in its own box: that box ends 48 px above the window's bottom, so
+#: the line stays (it credits the framework) and never covers a table's scroll bar, a last
+#: row or a card's edge, at any scroll position.
 PAGE_CSS = """
 .oe-main {display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start;
   max-width: calc(100vw - 40px)}
@@ -99,6 +103,8 @@ img.oe-view {display: block; max-width: 100%; height: auto}
 .oe-slider .v-slider.v-input--horizontal {margin-inline: 10px}
 .oe-slider .v-input__details, .oe-control .v-switch .v-input__details {display: none}
 .oe-number .v-field__input {padding-top: 2px; padding-bottom: 2px; min-height: 34px}
+.solara-content-main > div {height: calc(100% - 48px) !important;
+  max-height: calc(100% - 48px) !important} /* solara's line: see above */
 """
 
 
