@@ -236,8 +236,10 @@ def _download_in(page, card: str, label: str) -> tuple[str, bytes]:
 def test_batch_cancel_leaves_a_consistent_folder_and_one_runs_at_a_time(
     server, page, browser, server_env
 ):
-    """A comparison of one-way against a custom strategy, 25 paired seeds of 500 users (50
-    runs): a second page's start is refused while it runs; Cancel stops it with the finished runs recorded, the
+    """A comparison of one-way against a custom strategy, 25 paired seeds of 2,000 users for
+    two weeks (50 runs; large enough that they cannot all finish between the first recorded
+    run and the click on Cancel, which at 500 users for three days they did on an idle
+    machine): a second page's start is refused while it runs; Cancel stops it with the finished runs recorded, the
     folder released and readable (as ``experiments status`` reads it); Resume runs the rest,
     each run once, and shows the table."""
     import re
@@ -251,7 +253,7 @@ def test_batch_cancel_leaves_a_consistent_folder_and_one_runs_at_a_time(
     _open(page, server, "?n_users=300&compare=1&strategy.reply_share=0.3&seed=4")
     card = page.locator(".oe-card-batch")
     assert "custom against one_way" in card.inner_text()
-    _batch(page, 25, 500, 72)
+    _batch(page, 25, 2000, 336)
     progress = card.locator(".oe-batch-progress")
     # the card shows the server's last batch (the previous test's) until this one starts
     progress.filter(has_text="of 50 runs").wait_for(timeout=60_000)

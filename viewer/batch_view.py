@@ -76,6 +76,20 @@ def batch_root() -> Path:
     return Path(env) if env else ROOT / "results" / "viewer_batches"
 
 
+def shown_folder(out: Path) -> str:
+    """``out`` as the card names it: relative to the repository when inside it
+    (``results/viewer_batches/NAME``), under ``$OPINION_ECOLOGY_BATCH_ROOT`` when the batch
+    root was set, else in full. A page may be seen by others (a screenshot, a shared screen),
+    so it names the server's folders no more than the settings that chose them."""
+    out = Path(out)
+    if out.is_relative_to(ROOT):
+        return out.relative_to(ROOT).as_posix()
+    env = os.environ.get("OPINION_ECOLOGY_BATCH_ROOT")
+    if env and out.is_relative_to(Path(env)):
+        return "$OPINION_ECOLOGY_BATCH_ROOT/" + out.relative_to(Path(env)).as_posix()
+    return str(out)
+
+
 def parse_size(name: str, text: str) -> int:
     """A whole number in :data:`LIMITS` ``[name]``.
 
@@ -230,7 +244,11 @@ def _drive(job: BatchJob, resume: bool) -> None:
         )
         code = job.proc.wait()
     job.ended = time.time()
-    if code != 0 or not (job.out / "comparison.csv").is_file():
+    if job.cancel_requested:
+        # Cancel during the report: every run is recorded and the report is only derived from
+        # them, so the folder is whole; Resume runs nothing and writes the report
+        job.state = "cancelled"
+    elif code != 0 or not (job.out / "comparison.csv").is_file():
         job.state = "failed"
         job.message = f"the report failed (code {code}): {_log_tail(log)}"
     else:
@@ -475,7 +493,7 @@ def BatchStatus(
     p = progress(job)
     share = 100 * p["done"] / job.total if job.total else 100
     fail = f", {p['failed']} failed" if p["failed"] else ""
-    where = f"results in {job.out}"
+    where = f"results in {shown_folder(job.out)}"
     if job.state == "running":
         text = f"{job.name}: {p['done']} of {job.total} runs done{fail}; {p['eta']}."
     elif job.state == "reporting":

@@ -105,3 +105,16 @@ def test_batch_sizes_are_checked():
         parse_size("replicates", "1")
     with pytest.raises(BatchError, match=r"^users 'abc' is not allowed"):
         parse_size("users", "abc")
+
+
+def test_the_card_names_the_batch_folder_without_the_servers_paths(monkeypatch, tmp_path):
+    """Inside the repository the folder is named relative to it; under a batch root set by
+    the environment, by the variable's name; elsewhere in full."""
+    from viewer import batch_view as bv
+
+    monkeypatch.delenv("OPINION_ECOLOGY_BATCH_ROOT", raising=False)
+    inside = bv.ROOT / "results" / "viewer_batches" / "b1"
+    assert bv.shown_folder(inside) == "results/viewer_batches/b1"
+    assert bv.shown_folder(tmp_path / "b2") == str(tmp_path / "b2")
+    monkeypatch.setenv("OPINION_ECOLOGY_BATCH_ROOT", str(tmp_path))
+    assert bv.shown_folder(tmp_path / "b2") == "$OPINION_ECOLOGY_BATCH_ROOT/b2"
