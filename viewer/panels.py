@@ -39,7 +39,10 @@ def Message(kind: str, text: str, css_class: str) -> None:
 
 
 #: Longest wait of Play for the page to draw a frame (s), so a stuck render cannot stop it.
-FRAME_WAIT_S = 5.0
+#: Long: on a loaded machine building and drawing a 2,000-user comparison took more than 5 s,
+#: and a loop that stepped on after a shorter wait restarted that render until solara gave up
+#: ("Too many renders triggered"); Play only slows while the page draws.
+FRAME_WAIT_S = 30.0
 #: The play and render interval controls: their metadata in the format of ``Params.spec()``.
 INTERVALS = {
     "play_interval": {"default": DEFAULT_PLAY_INTERVAL_MS, "lo": 1, "hi": 500, "kind": int},
