@@ -253,12 +253,11 @@ def cmd_status(a: argparse.Namespace) -> int:
     """Progress of an output directory: counts, and the last session's state, rate and end."""
     from experiments.parts import (
         check_parts,
-        check_recorded,
         expected_schemas,
         older_parts,
         read_table,
     )
-    from experiments.plan import PlanError
+    from experiments.plan import PlanError, check_recorded
     from experiments.progress import folder_status, status_lines
     from experiments.results import Results
     from experiments.store import read_manifest

@@ -427,31 +427,3 @@ def fill_plan(plan: Any) -> Any:
     if all(params[k] is plan.params[k] for k in params):
         return plan
     return dataclasses.replace(plan, params=params)
-
-
-def check_recorded(plan: Any, out: str | Path) -> None:
-    """:func:`experiments.plan.check_recorded` on parts of any version: the ``param.*``
-    columns an older part lacks are checked at today's defaults, as :func:`read_table` fills
-    them.
-
-    Raises:
-        experiments.plan.PlanError: Naming the part, the run and the first column that differs.
-    """
-    from experiments.design import ID_COLUMNS
-    from experiments.plan import check_rows, plan_table
-
-    files = parts(out, "runs")
-    if not files:
-        return
-    plan = fill_plan(plan)
-    expected = plan.expected_runs().set_index("run_id")
-    table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
-    wanted = [*ID_COLUMNS, *(c for c in table.columns if c.startswith(("factor.", "param.")))]
-    defaults = param_defaults()
-    for f in files:
-        names = set(pq.read_schema(f).names)
-        cols = [c for c in wanted if c in names or c in defaults]  # check_rows names the rest
-        df = _read_part(out, f, cols, False, defaults, set())
-        assert df is not None  # skip_corrupt is False: an unreadable part raised
-        df["_part"] = _seq(f)
-        check_rows(plan, df, str(out), expected=expected, table=table)

@@ -240,23 +240,31 @@ _ABSENT = _Absent()
 
 def check_recorded(plan: Plan, out: str | Path) -> None:
     """:func:`check_rows` on every attempt recorded in ``OUT/runs/``, one part at a time (so
-    the memory it takes is one part's, whatever the experiment's size).
+    the memory it takes is one part's, whatever the experiment's size), on parts of any
+    version: the ``param.*`` columns an older part lacks are checked at today's defaults, as
+    :func:`experiments.parts.read_table` fills them.
 
     Raises:
         PlanError: Naming the part, the run and the first column that differs.
     """
-    from experiments.parts import PART, parts
+    # parts imports nothing of this module, so the import runs one way (no circle)
+    from experiments.parts import _read_part, _seq, fill_plan, parts
+    from experiments.schemas import param_defaults
 
     files = parts(out, "runs")
     if not files:
         return
+    plan = fill_plan(plan)
     expected = plan.expected_runs().set_index("run_id")
     table = plan_table(plan).to_pandas().set_index(["point_id", "arm"])
     wanted = [*ID_COLUMNS, *(c for c in table.columns if c.startswith(("factor.", "param.")))]
+    defaults = param_defaults()
     for f in files:
         names = set(pq.read_schema(f).names)
-        df = pq.read_table(f, columns=[c for c in wanted if c in names]).to_pandas()
-        df["_part"] = int(PART.match(f.name).group(1))
+        cols = [c for c in wanted if c in names or c in defaults]  # check_rows names the rest
+        df = _read_part(out, f, cols, False, defaults, set())
+        assert df is not None  # skip_corrupt is False: an unreadable part raised
+        df["_part"] = _seq(f)
         check_rows(plan, df, str(out), expected=expected, table=table)
 
 

@@ -26,13 +26,19 @@ from experiments.parts import (
     OlderParts,
     OlderResultsWarning,
     check_readable,
-    check_recorded,
     expected_schemas,
     fill_plan,
     older_parts,
     read_table,
 )
-from experiments.plan import Plan, has_plan, load_plan, make_plan, spec_from_dict
+from experiments.plan import (
+    Plan,
+    check_recorded,
+    has_plan,
+    load_plan,
+    make_plan,
+    spec_from_dict,
+)
 from experiments.spec import ExperimentSpec, metric_names, parse_spec
 from experiments.store import read_manifest
 
