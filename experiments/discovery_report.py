@@ -26,7 +26,8 @@ def write_discovery(
     Sobol indices for a ``saltelli`` design, Morris screening for a ``morris`` design.
 
     Writes ``discovery_effects.csv`` (Δ per scenario), ``discovery_boxes.csv`` and ``.md``,
-    ``discovery_trajectories.csv``, ``sobol.csv`` or ``morris.csv``, and the figures
+    ``discovery_trajectories.csv``, ``sobol.csv`` or ``morris.csv``, ``seed_noise.csv`` (with
+    two or more replicates per scenario), and the figures
     ``figures/peeling.png`` and ``figures/sobol.png`` / ``figures/morris.png``.
 
     Args:
@@ -117,7 +118,41 @@ def write_discovery(
                 _indices_table(idx, ["mu_star"], extra="sigma"),
                 "",
             ]
+    lines += _seed_noise(res, head, csv)
     return files, figs, lines
+
+
+def _seed_noise(res: Any, head: list[str], csv: Any) -> list[str]:
+    """The seed-noise table (:mod:`experiments.seed_noise`) of a design with replicates."""
+    from experiments.seed_noise import noise_table
+
+    noise = noise_table(res.runs, head, res.spec.analysis.baseline)
+    if noise.empty:
+        return []
+    csv("seed_noise.csv", noise)
+    rows = [
+        "| arm | measure | seed noise SD | scenario SD | noise share at 1 replicate | F test p |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in noise.itertuples():
+        rows.append(
+            f"| {r.arm} | {r.measure} | {np.sqrt(r.within_var):.3g} | {np.sqrt(r.between_var):.3g} "
+            f"| {r.noise_share:.2f} | {r.p:.2g} |"
+        )
+    return [
+        "## Seed noise: how much of Δ's spread no uncertainty can explain",
+        "",
+        "A one-way random-effects analysis of Δ over the scenarios, with replicates as the "
+        "repeated measurements (`experiments/seed_noise.py`): the seed noise is the SD of Δ "
+        "between replicates of one scenario, the scenario SD that of the scenarios' mean Δ. "
+        "The noise share is the part of one replicate's Δ variance that no uncertainty can "
+        "explain: a Sobol analysis with one replicate per scenario attributes at most 1 − share "
+        "of it, and the rest adds to every total index. Averaging r replicates divides the "
+        "noise variance by r. The F test asks whether the scenarios' means differ at all.",
+        "",
+        *rows,
+        "",
+    ]
 
 
 #: Largest CI half-width of a Sobol index worth reading (an index lives in [0, 1]).
