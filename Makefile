@@ -24,7 +24,7 @@ app: $(STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(BIN)/solara run app.py --host 127.0.0.1 --port 8765 --no-check-version
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip
+	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip --durations=30
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --benchmark-skip -m "not slow and not browser"
