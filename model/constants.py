@@ -12,3 +12,7 @@ TRENDING_POOL, TRENDING_WINDOW = 50, 24
 DAY = 24
 #: Opinions closer than this form one cluster (docs/validation.md, Deffuant clusters).
 CLUSTER_TOL = 1e-3
+#: Upper bound of ``n_users`` (and of the user indices ``creator`` and ``focal_followers``):
+#: 10^7 users built in 231 s and ran a simulated day in 417 s with a peak of 9.9 GB (954 bytes
+#: per user) on the project's 2-core, 24 GiB machine (docs/performance.md, issue 18's targets).
+MAX_USERS = 10_000_000

@@ -34,6 +34,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from model import schema
+from model.constants import MAX_USERS
 from model.rules import registry as rules
 from model.rules.base import Chosen
 from model.schema import Interval, Options, field, posterior, unknown_name_message
@@ -259,7 +260,7 @@ class Params(schema.Declared):
     # --- population: who the users are ------------------------------------------------------------
     n_users: int = field(
         2000,
-        Interval(int, 2, 5_000_000),
+        Interval(int, 2, MAX_USERS),
         group="population",
         symbol="N",
         label="Number of users N",
@@ -456,7 +457,7 @@ class Params(schema.Declared):
     )
     focal_followers: int = field(
         -1,
-        Interval(int, -1, 5_000_000),
+        Interval(int, -1, MAX_USERS),
         group="outlets",
         label="Exact initial followers",
         unit="users",
@@ -889,7 +890,7 @@ class Params(schema.Declared):
     )
     creator: int = field(
         -1,
-        Interval(int, -1, 5_000_000),
+        Interval(int, -1, MAX_USERS),
         group="population",
         label="Designated creator",
         unit="user id",

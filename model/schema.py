@@ -10,7 +10,7 @@ when the class is defined, naming it. The vocabulary follows scikit-learn's
 ``utils/_param_validation.py``: :class:`Interval` with ``closed=...`` and :class:`Options`.
 
 A wrong value raises ``ValueError`` (or ``TypeError`` for a wrong type) whose message names the
-field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed [2, 5000000]``.
+field, the value and what is allowed, e.g. ``n_users=-5 is out of range; allowed [2, 10000000]``.
 An unknown name raises ``TypeError`` with the closest valid names and a pointer to ``help()``. NaN and infinities are
 refused, a bool is not a number, numpy scalars are accepted as their Python types.
 
@@ -91,7 +91,7 @@ class Interval:
         return f"{left}{lo}, {hi}{right}"
 
     def describe(self) -> str:
-        """``a whole number in [2, 5000000]`` or ``a number in (0, 1]``."""
+        """``a whole number in [2, 10000000]`` or ``a number in (0, 1]``."""
         return f"{'a whole number' if self.type is int else 'a number'} in {self}"
 
     def __contains__(self, value: float) -> bool:

@@ -845,7 +845,7 @@ def test_page_address_settings():
     assert kw["strategies"] == ("scenario", "interactive")
     refused = {
         "n_user=3": "unknown parameter 'n_user' for the page address; did you mean 'n_users'",
-        "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 5000000]",
+        "n_users=abc": "n_users='abc' in the page address is not an integer; allowed [2, 10000000]",
         "epsilon=9": "epsilon=9.0 is out of range",
         "seed=x": "seed='x' in the page address: seed must be a non-negative integer",
         "compare=one_way,bogus": "compare='one_way,bogus' in the page address: unknown strategy",

@@ -292,6 +292,7 @@ def test_report_writes_boxes_indices_and_horizon_flags_for_the_smoke_spec(tmp_pa
     ):
         assert name in files and files[name].exists(), name
     assert "sensitivity.csv" not in files  # SALib replaces the regression for this design
+    assert "seed_noise.csv" not in files  # one replicate: no seed noise to split off
     sob = pd.read_csv(files["sobol.csv"])
     assert set(sob["factor"]) == {"trust_shift", "attention_scale", "mix.young_share"}
     assert set(sob["lever_label"]) == {"community_share=0.1", "community_share=0.0"}

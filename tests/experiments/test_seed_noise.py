@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -86,3 +87,29 @@ def test_noise_table_is_empty_with_one_replicate():
         ]
     )
     assert noise_table(runs, ["trust"], "one_way").empty
+
+
+@pytest.mark.slow  # about 10 s on 2 cores: make test and CI run it, make test-fast skips it
+def test_report_of_a_design_with_replicates_has_the_seed_noise_table(tmp_path):
+    """discovery_smoke shrunk to Saltelli n = 2 (10 scenarios), 2 replicates, 10 steps: the
+    report writes seed_noise.csv with one row per lever arm and headline measure, and its table;
+    the same figures as :func:`noise_table` on the stored runs (nothing typed in)."""
+    import experiments
+    from experiments.report import write_report
+    from experiments.results import load_results
+    from experiments.spec import load_spec
+
+    smoke = Path(__file__).parents[2] / "experiments" / "specs" / "discovery_smoke.toml"
+    spec = load_spec(smoke).with_overrides({"design.n": 2, "replicates": 2, "steps": 10})
+    out = tmp_path / "smoke"
+    experiments.run(spec, out, progress=False)
+    files = write_report(out, figures=False)
+    assert "seed_noise.csv" in files
+    got = pd.read_csv(files["seed_noise.csv"])
+    res = load_results(out)
+    head = [m for m in spec.analysis.headline if m in res.measures]
+    want = noise_table(res.runs, head, spec.analysis.baseline)
+    assert len(got) == len(want) > 0 and set(got["measure"]) == set(head)
+    np.testing.assert_allclose(got["noise_share"], want["noise_share"], equal_nan=True)
+    assert (got["replicates"] == 2).all()
+    assert "## Seed noise" in files["report.md"].read_text()

@@ -47,7 +47,7 @@ CASES = [
         HEAD + '[fixed]\nn_users = "many"\n' + ARMS,
         "fixed.n_users",
         5,
-        "a whole number in [2, 5000000]",
+        "a whole number in [2, 10000000]",
     ),
     (
         "bad_choice",
@@ -89,7 +89,7 @@ CASES = [
         HEAD + "[fixed]\nn_users = [10, 20]\n" + ARMS,
         "fixed.n_users",
         5,
-        "n_users must be a single number in [2, 5000000]",
+        "n_users must be a single number in [2, 10000000]",
     ),
     (
         "nan_value",

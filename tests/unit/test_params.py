@@ -38,7 +38,7 @@ def test_out_of_range_names_field_value_and_range():
     with pytest.raises(ValueError) as e:
         Params(n_users=-5)
     msg = str(e.value)
-    assert "n_users" in msg and "-5" in msg and "[2, 5000000]" in msg
+    assert "n_users" in msg and "-5" in msg and "[2, 10000000]" in msg
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])

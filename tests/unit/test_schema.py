@@ -173,7 +173,7 @@ def test_spec_and_help_describe_every_field_in_one_format(owner):
 
 def test_params_spec_keeps_the_viewer_keys_and_symbols():
     spec = Params.spec()
-    assert spec["n_users"]["lo"] == 2 and spec["n_users"]["hi"] == 5_000_000
+    assert spec["n_users"]["lo"] == 2 and spec["n_users"]["hi"] == 10_000_000
     assert spec["epsilon"]["kind"] is float and spec["epsilon"]["symbol"] == "ε"
     assert spec["strategy"]["choices"] == ("one_way", "interactive", "scenario")
     assert spec["strategy"]["kind"] is object
@@ -238,7 +238,7 @@ def test_huge_numbers_name_the_field_and_stay_short():
 def test_arrays_get_a_clear_message_not_numpys_truth_value_error():
     with pytest.raises(TypeError, match="initial_opinion must be a single value"):
         Params(initial_opinion=np.array(["normal", "uniform"]))
-    with pytest.raises(TypeError, match=r"n_users must be a single number in \[2, 5000000\]"):
+    with pytest.raises(TypeError, match=r"n_users must be a single number in \[2, 10000000\]"):
         Params(n_users=np.arange(3))
 
 
