@@ -3,8 +3,8 @@
 * user-steps per second of the default interactive model at 10^4, 10^5 and 10^6 users;
 * model build time at each size;
 * peak memory per user (resident set of a fresh process, minus the interpreter with imports);
-* the largest population tried (``OE_BENCH_MAX_USERS``, default 10^6; 5 x 10^6 is the upper
-  bound of ``n_users``): build and one simulated day (24 steps) in a fresh process, with the
+* the largest population tried (``OE_BENCH_MAX_USERS``, default 10^6; 10^7 is the upper
+  bound of ``n_users``, about 10 GB and 11 minutes here): build and one simulated day (24 steps) in a fresh process, with the
   bytes per user of each part of the model (``OpinionEcology.memory_bytes()``);
 * the idiomatic Mesa baseline at the same sizes: one agent object per user on Mesa's Network
   space, ``shuffle_do``, each agent doing one bounded-confidence update with a random
