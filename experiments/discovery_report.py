@@ -27,7 +27,7 @@ def write_discovery(
 
     Writes ``discovery_effects.csv`` (Δ per scenario), ``discovery_boxes.csv`` and ``.md``,
     ``discovery_trajectories.csv``, ``sobol.csv`` or ``morris.csv``, ``seed_noise.csv`` (with
-    two or more replicates per scenario), and the figures
+    two or more replicates per scenario, not from a posterior), and the figures
     ``figures/peeling.png`` and ``figures/sobol.png`` / ``figures/morris.png``.
 
     Args:
@@ -123,34 +123,58 @@ def write_discovery(
 
 
 def _seed_noise(res: Any, head: list[str], csv: Any) -> list[str]:
-    """The seed-noise table (:mod:`experiments.seed_noise`) of a design with replicates."""
-    from experiments.seed_noise import noise_table
+    """How much of each Δ's spread across the scenarios is seed noise, for a design with two or
+    more replicates per scenario (a posterior design has its own section with the same split).
 
-    noise = noise_table(res.runs, head, res.spec.analysis.baseline)
-    if noise.empty:
+    The split is :func:`experiments.report_tables.split_table` (the crossed two-way
+    random-effects ANOVA of :func:`experiments.stats.variance_split`: every scenario runs the
+    same replicate seeds), with the scenarios in the place of the posterior's draws.
+    """
+    from experiments.report_tables import lever_label, split_table, table
+
+    spec = res.spec
+    if spec.replicates < 2 or spec.design.posterior is not None:
         return []
-    csv("seed_noise.csv", noise)
-    rows = [
-        "| arm | measure | seed noise SD | scenario SD | noise share at 1 replicate | F test p |",
-        "|---|---|---|---|---|---|",
+    split = split_table(res, head)
+    csv("seed_noise.csv", split)
+    levers = bool(spec.design.levers)
+    header = [
+        "arm",
+        *(["levers"] if levers else []),
+        "measure",
+        "seed noise SD",
+        "scenario SD",
+        "seed share",
+        "scenarios × replicates",
     ]
-    for r in noise.itertuples():
-        rows.append(
-            f"| {r.arm} | {r.measure} | {np.sqrt(r.within_var):.3g} | {np.sqrt(r.between_var):.3g} "
-            f"| {r.noise_share:.2f} | {r.p:.2g} |"
-        )
+    rows = []
+    for r in split.itertuples():
+        if not np.isfinite(getattr(r, "seed_var", np.nan)):
+            cells = ["", "", "", f"{r.draws} × {r.replicates} ({r.note})"]
+        else:
+            cells = [
+                f"{np.sqrt(r.seed_var):.3g}",
+                f"{np.sqrt(r.param_var):.3g}" + (" *floored*" if r.floored else ""),
+                f"{r.seed_share:.0%}",
+                f"{r.draws} × {r.replicates}" + (f" ({r.note})" if r.note else ""),
+            ]
+        rows.append([r.arm, *([lever_label(spec, r.lever)] if levers else []), r.measure, *cells])
     return [
         "## Seed noise: how much of Δ's spread no uncertainty can explain",
         "",
-        "A one-way random-effects analysis of Δ over the scenarios, with replicates as the "
-        "repeated measurements (`experiments/seed_noise.py`): the seed noise is the SD of Δ "
-        "between replicates of one scenario, the scenario SD that of the scenarios' mean Δ. "
-        "The noise share is the part of one replicate's Δ variance that no uncertainty can "
-        "explain: a Sobol analysis with one replicate per scenario attributes at most 1 − share "
-        "of it, and the rest adds to every total index. Averaging r replicates divides the "
-        "noise variance by r. The F test asks whether the scenarios' means differ at all.",
+        "Δ of one replicate varies across the box for two reasons: the scenarios differ (what the "
+        "uncertainties can explain) and the seeds differ (what none can). Every scenario runs "
+        "the same replicate seeds, so the split is the two-way random-effects ANOVA of the "
+        "crossed scenarios × seeds (the same estimator as a posterior's split): *seed noise* is "
+        "the pooled variance between the replicates of a scenario, *scenario* the variance of "
+        "the scenarios' true mean Δ, (MS_scenarios − MS_residual) / r, set to 0 where sampling "
+        "noise makes it negative (*floored*). The *seed share* is the part of one replicate's "
+        "Δ variance that seed noise holds: a Sobol analysis with one replicate per scenario can "
+        "attribute at most 1 − seed share of it to the uncertainties, and the rest adds to every "
+        "total index. Averaging r replicates per scenario divides the seed variance by r. "
+        "`seed_noise.csv` holds the table with its mean squares.",
         "",
-        *rows,
+        table(header, rows),
         "",
     ]
 
