@@ -327,14 +327,28 @@ def test_user_inspector_is_stamped_and_follows_the_model(server, page):
     stamp = page.locator(".oe-user-stamp").first
     stamp.wait_for(timeout=CLICK_TIMEOUT_MS)
     assert "user 7 at step 0" in stamp.inner_text()
+    # the stamp and the table are two widgets, and the table's rows can reach the page a
+    # moment after the stamp: each read waits for the table it expects
+    page.wait_for_function(
+        "() => /\\bid\\s+7\\b/.test(document.querySelector('table.oe-user')?.innerText ?? '')",
+        timeout=CLICK_TIMEOUT_MS,
+    )
     before = page.locator(".oe-user").first.inner_text()
     _steps(page, 3)
     page.locator(".oe-user-stamp", has_text="at step 3").first.wait_for(timeout=CLICK_TIMEOUT_MS)
-    assert page.locator(".oe-user").first.inner_text() != before
+    page.wait_for_function(
+        "b => document.querySelector('table.oe-user').innerText !== b",
+        arg=before,
+        timeout=CLICK_TIMEOUT_MS,
+    )
     page.get_by_role("button", name="Reset", exact=True).click()
     _counter(page, 0)
     page.locator(".oe-user-stamp", has_text="at step 0").first.wait_for(timeout=CLICK_TIMEOUT_MS)
-    assert page.locator(".oe-user").first.inner_text() == before
+    page.wait_for_function(
+        "b => document.querySelector('table.oe-user').innerText === b",
+        arg=before,
+        timeout=CLICK_TIMEOUT_MS,
+    )
 
 
 def test_busy_indicator_while_reset_runs(server, page):

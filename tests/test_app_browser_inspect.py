@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_app_browser_defects import _open, _steps, browser  # noqa: F401
 from tests.test_app_browser_defects import page as page  # noqa: F401  (the fixture)
@@ -99,7 +100,17 @@ def test_click_a_node_to_inspect_its_user(server, page):
     page.mouse.click(*_page_xy(page, "img.oe-view-network", x + 2, y - 2))
     stamp = page.locator(".oe-user-stamp", has_text=f"user {user} at step 2").first
     stamp.wait_for(timeout=15_000)
-    assert page.locator(".oe-user-id input").first.input_value() == str(user)
+    # the stamp, the id field and the table are three widgets, and each can reach the page a
+    # moment after the others (the clean-clone CI at 8c2b3c0 read an empty table once, and a
+    # run here read the id field before it changed), so each is waited for
+    expect(page.locator(".oe-user-id input").first).to_have_value(str(user), timeout=15_000)
+    page.wait_for_function(
+        """u => [...document.querySelectorAll('table.oe-user tr')].some(
+             r => r.cells.length > 1 && r.cells[0].innerText === 'id'
+                  && r.cells[1].innerText === u)""",
+        arg=str(user),
+        timeout=15_000,
+    )
     rows = page.locator("table.oe-user tr").evaluate_all(
         "rs => rs.map(r => [r.cells[0].innerText, r.cells[1] ? r.cells[1].innerText : ''])"
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from tests.test_app_browser_defects import CLICK_TIMEOUT_MS, _counter, _download, _open, _steps
 from tests.test_app_browser_defects import browser as browser  # noqa: F401 - a fixture
@@ -113,9 +114,10 @@ def test_save_then_load_continues_the_uninterrupted_run(server, page):
     assert f"Loaded {name}: step 2 of" in text and "seed 5" in text and "300 users" in text, text
     _counter(page, 2)
     _card_shot(page, ".oe-card-state", "state")
-    assert page.locator(".oe-seed input").first.input_value() == "5"
-    assert page.locator(".oe-number-n_users input").first.input_value() == "300"
-    assert page.locator(".oe-number-epsilon input").first.input_value() == "0.3"
+    # each control is its own widget and may reach the page a moment after the message
+    expect(page.locator(".oe-seed input").first).to_have_value("5")
+    expect(page.locator(".oe-number-n_users input").first).to_have_value("300")
+    expect(page.locator(".oe-number-epsilon input").first).to_have_value("0.3")
     assert page.locator(".oe-pending").count() == 0  # the controls are the running model's
 
     step = page.get_by_role("button", name="Step", exact=True)
