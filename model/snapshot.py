@@ -46,6 +46,12 @@ from typing import Any, BinaryIO
 
 import mesa
 
+from model.jit import source_digest
+from model.measures import build_datacollector
+from model.params import Params
+from model.population import outlet_table
+from model.rules.user_follow import branch_refusal, rebranch
+
 #: The model (``model.engine.OpinionEcology``; not imported here: the engine imports this file).
 OpinionEcology = Any
 
@@ -74,8 +80,6 @@ class SnapshotCodeWarning(UserWarning):
 def _code_digest() -> str:
     """The digest of this model code (its source files, read once: the code this process
     runs), kept in every snapshot's header."""
-    from model.jit import source_digest
-
     return source_digest()
 
 
@@ -171,8 +175,6 @@ def from_bytes(data: bytes, source: str = "<bytes>") -> OpinionEcology:
 
 def _rebuild_collectors(model: Any) -> None:
     """Replace each stored DataCollector's data by a rebuilt collector holding that data."""
-    from model.measures import build_datacollector
-
     for name, value in list(vars(model).items()):
         if isinstance(value, _CollectorData):
             collector = build_datacollector(model)
@@ -263,8 +265,6 @@ def branch_fixed(model_class: type, *params: Any) -> frozenset[str]:
     users when it allows that) with a ``Params`` that records the fields read, so that a field a
     later change reads at build time is fixed without being listed here.
     """
-    from model.params import Params
-
     fields = [f.name for f in dataclasses.fields(Params)]
     probes = [Params(n_users=50, n_background=2)]
     for p in params:
@@ -288,8 +288,6 @@ _READ_AT_BUILD: dict[str, frozenset[str]] = {}
 
 def _read_at_build(model_class: type, params: Any, fields: list[str]) -> frozenset[str]:
     """The attributes of ``params`` read while a ``model_class`` is built from them."""
-    from model.params import Params
-
     read: set[str] = set()
 
     class _Recording(Params):
@@ -326,8 +324,6 @@ def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> Opini
         if getattr(params, f.name) != getattr(model.params, f.name)
     )
     refused = [name for name in changed if name in fixed]
-    from model.rules.user_follow import branch_refusal
-
     why = branch_refusal(model.params, params)
     if why:
         raise BranchError(why)
@@ -346,8 +342,6 @@ def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> Opini
 def _apply(model: OpinionEcology, params: Any) -> None:
     """Give a model new parameters and re-derive what the constructor derives from the fields a
     branch may change: the focal outlet's attributes and the outlet table."""
-    from model.population import outlet_table
-
     model.params = params
     model.strategy = params.strategy
     focal = model.outlets[0]
@@ -361,6 +355,4 @@ def _apply(model: OpinionEcology, params: Any) -> None:
     focal.valence_mean = params.valence_mean
     focal.outrage = params.outrage
     model.outlet = outlet_table(model.outlets, params.item_hours)
-    from model.rules.user_follow import rebranch
-
     rebranch(model, params)
