@@ -23,6 +23,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.conftest import LOOPBACK, OUT, ROOT, SERVER_ENV, _free_port
 
@@ -42,14 +44,36 @@ def _view_png(page, name: str) -> bytes:
     return img.screenshot()
 
 
-def _drawn(page, name: str) -> bool:
-    js = "e => e.complete && e.naturalWidth > 100 && e.naturalHeight > 100"
-    return page.locator(f"img.oe-view-{name}").first.evaluate(js)
+#: The first element ``selector`` matches is an image that has loaded a drawing.
+_DRAWN_JS = """s => { const e = document.querySelector(s);
+  return !!e && e.complete && e.naturalWidth > 100 && e.naturalHeight > 100; }"""
 
 
-def _number(page, name: str) -> str:
-    """The value in the number field of control ``name``."""
-    return page.locator(f".oe-number-{name} input").first.input_value()
+def _wait_drawn(page, name: str, where: str) -> None:
+    """Wait until view ``name`` shows a drawing. Each view is its own widget, sent apart from
+    the step counter the test waited for, so it may reach the page a moment later."""
+    try:
+        page.wait_for_function(_DRAWN_JS, arg=f"img.oe-view-{name}")
+    except PlaywrightTimeout:
+        raise AssertionError(f"view {name} did not draw {where}") from None
+
+
+def _wait_new_image(page, name: str, src: str) -> None:
+    """Wait until view ``name`` shows a loaded image other than the one at ``src`` (each new
+    frame of an image widget gets a new blob address)."""
+    try:
+        page.wait_for_function(
+            "([s, old]) => { const e = document.querySelector(s);"
+            " return !!e && e.getAttribute('src') !== old && e.complete && e.naturalWidth > 100; }",
+            arg=[f"img.oe-view-{name}", src],
+        )
+    except PlaywrightTimeout:
+        raise AssertionError(f"view {name} never showed a new image") from None
+
+
+def _number(page, name: str):
+    """The number field of control ``name``."""
+    return page.locator(f".oe-number-{name} input").first
 
 
 def _step(page) -> int:
@@ -70,8 +94,9 @@ def test_step_three_times_offline(server, browser_page):
     page.goto(server)
     _counter(page, 0)
     for view in VIEWS:
-        assert _drawn(page, view), f"view {view} did not draw"
+        _wait_drawn(page, view, "at step 0")
     before = {v: _view_png(page, v) for v in ("network", "timeseries")}
+    src = {v: page.locator(f"img.oe-view-{v}").first.get_attribute("src") for v in before}
 
     step = page.get_by_role("button", name="Step", exact=True)
     for k in (1, 2, 3):
@@ -81,10 +106,11 @@ def test_step_three_times_offline(server, browser_page):
 
     assert page.locator(".oe-step-counter").first.inner_text().strip() == "Step 3"
     for view in VIEWS:
-        assert _drawn(page, view), f"view {view} did not draw after stepping"
+        _wait_drawn(page, view, "after stepping")
     for view, png in before.items():
+        _wait_new_image(page, view, src[view])
         assert _view_png(page, view) != png, f"{view} did not change after three steps"
-    assert "post00" in page.locator(".oe-measures").inner_text()
+    expect(page.locator(".oe-measures")).to_contain_text("post00", use_inner_text=True)
     shot = _save(page, "single")
     assert shot.stat().st_size > 50_000
 
@@ -97,8 +123,8 @@ def test_step_three_times_offline(server, browser_page):
         _counter(page, k)
     page.wait_for_timeout(500)
     for view in ("network-a", "network-b", "timeseries", "opinions", "ccdf"):
-        assert _drawn(page, view), f"view {view} did not draw in comparison mode"
-    assert "B - A" in page.locator(".oe-measures").inner_text()
+        _wait_drawn(page, view, "in comparison mode")
+    expect(page.locator(".oe-measures")).to_contain_text("B - A", use_inner_text=True)
     page.set_viewport_size({"width": 1600, "height": 2300})  # the whole comparison, table included
     page.wait_for_timeout(500)
     _save(page, "compare")
@@ -112,15 +138,15 @@ def test_page_address_opens_that_model(server, browser_page):
     page.goto(server + "?n_users=600&seed=9&compare=1")
     _counter(page, 0)
     page.locator("img.oe-view-network-b").first.wait_for()
-    assert _number(page, "n_users") == "600"
-    assert page.get_by_label("Compare two strategies").is_checked()
+    expect(_number(page, "n_users")).to_have_value("600")
+    expect(page.get_by_label("Compare two strategies")).to_be_checked()
 
     page.goto(server + "?n_user=600")
     _counter(page, 0)
     alert = page.locator(".oe-error").first
     alert.wait_for()
     assert "did you mean 'n_users'" in alert.inner_text()
-    assert _number(page, "n_users") == "2000"  # the defaults are shown
+    expect(_number(page, "n_users")).to_have_value("2000")  # the defaults are shown
     # the ignored address does not block Reset: Step, then Reset starts the defaults again
     page.get_by_role("button", name="Step", exact=True).click()
     _counter(page, 1)
@@ -151,7 +177,14 @@ _FIT_JS = """() => {
 
 
 def _check_fits(page, where: str) -> None:
-    """No horizontal scrolling, every view inside the viewport, none stretched or shrunk much."""
+    """No horizontal scrolling, every view inside the viewport, none stretched or shrunk much.
+
+    Measured once every view has loaded its drawing (the views are widgets of their own and
+    may reach the page after the step counter)."""
+    page.wait_for_function(
+        "() => { const vs = [...document.querySelectorAll('img.oe-view')];"
+        " return vs.length > 0 && vs.every(e => e.complete && e.naturalWidth > 100); }"
+    )
     fit = page.evaluate(_FIT_JS)
     width = fit["inner"]
     assert fit["scroll"] <= width and fit["body"] <= width, f"{where}: the page scrolls sideways"
@@ -186,7 +219,7 @@ def test_views_fit_the_screen(server, browser_page, width, height):
     _check_fits(page, f"compare at {width}x{height}")
     table = page.locator(".oe-measures").first
     assert table.evaluate("e => e.scrollWidth") >= table.evaluate("e => e.clientWidth")
-    assert "pre80" in table.inner_text()
+    expect(table).to_contain_text("pre80", use_inner_text=True)
     if width == 1366:
         _save(page, "compare_1366")
     assert blocked == [], f"the page asked for outside addresses: {blocked}"
@@ -219,7 +252,7 @@ def test_compare_during_play_never_freezes(server, browser_page):
             f"() => +document.querySelector('.oe-step-counter').innerText.split(' ')[1] > {start}",
             timeout=20_000,
         )
-        assert page.get_by_label("Compare two strategies").is_checked() == on
+        expect(page.get_by_label("Compare two strategies")).to_be_checked(checked=on)
     page.get_by_role("button", name="❚❚", exact=True).click()
     after = log.read_text()[len(before) :] if log.exists() else ""
     assert "Too many renders" not in after and "Traceback" not in after, after[-2000:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import tomllib
 from pathlib import Path
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pyarrow.parquet
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK
 
@@ -130,6 +132,8 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
     _open(page, server, "?n_users=300&seed=5&epsilon=0.3&strategy=interactive")
     _steps(page, 2)
     card = page.locator(".oe-card-export")
+    # each button is its own widget: all of them are waited for before they are measured
+    expect(card.get_by_role("button")).to_have_count(20, timeout=CLICK_TIMEOUT_MS)
     boxes = card.get_by_role("button").evaluate_all(
         "es => es.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
     )
@@ -165,10 +169,10 @@ def test_every_export_downloads_its_file(server, page, tmp_path):
         name, png = _download(page, label)
         assert name == f"defaults_seed5_step2_{label}.png"
         width, height = _png_size(png)
-        shown = page.locator(f"img.oe-view-{view}").first.evaluate(
-            "e => [e.naturalWidth, e.naturalHeight]"
-        )
-        assert [width, height] == shown, f"{name}: {width}x{height}, on screen {shown}"
+        # the image on screen is a widget apart from the counter, and may still be loading
+        shown = page.locator(f"img.oe-view-{view}").first
+        expect(shown).to_have_js_property("naturalWidth", width, timeout=CLICK_TIMEOUT_MS)
+        expect(shown).to_have_js_property("naturalHeight", height, timeout=CLICK_TIMEOUT_MS)
         assert len(png) > 5_000, f"{name} is only {len(png)} bytes"
         name, svg = _download(page, f"{label} SVG")
         assert name == f"defaults_seed5_step2_{label}.svg" and b"<svg" in svg[:2000], name
@@ -234,10 +238,16 @@ def test_custom_strategy_is_one_side_of_a_comparison(server, page):
     applies on Reset, and the link writes it back."""
     _open(page, server, "?n_users=300&compare=1&strategy.reply_share=0.3")
     page.locator("img.oe-view-network-b").first.wait_for()
+    # immediate: the address is read as the page opens, and its message, if any, is drawn
+    # in the page's first render with the network waited for
     assert page.locator(".oe-error").count() == 0, page.locator(".oe-error").first.inner_text()
-    assert "B: custom" in page.locator(".oe-card-network-b").first.inner_text()
-    assert "compare=one_way,custom" in _link(page)
-    assert "strategy.reply_share=0.3" in _link(page)
+    # the card's title and the link are widgets apart from the image waited for
+    expect(page.locator(".oe-card-network-b").first).to_contain_text(
+        "B: custom", use_inner_text=True, timeout=CLICK_TIMEOUT_MS
+    )
+    link = page.locator(".oe-link").first
+    expect(link).to_contain_text("compare=one_way,custom", timeout=CLICK_TIMEOUT_MS)
+    expect(link).to_contain_text("strategy.reply_share=0.3", timeout=CLICK_TIMEOUT_MS)
 
     _open(page, server, "?n_users=300")
     page.get_by_label("Compare two strategies").check()
@@ -248,8 +258,8 @@ def test_custom_strategy_is_one_side_of_a_comparison(server, page):
     page.get_by_role("button", name="Reset", exact=True).click()
     page.locator(".oe-card-network-b", has_text="B: custom").first.wait_for(timeout=30_000)
     _steps(page, 1)
-    link = _link(page)
-    assert "compare=one_way,custom" in link and "strategy.moderation_share=0.25" in link, link
+    expect(link).to_contain_text("compare=one_way,custom", timeout=CLICK_TIMEOUT_MS)
+    expect(link).to_contain_text("strategy.moderation_share=0.25", timeout=CLICK_TIMEOUT_MS)
 
 
 def test_nan_or_inf_in_a_float_field_is_refused(server, page):
@@ -275,13 +285,14 @@ def test_back_to_the_running_model_clears_refused_text(server, page):
     to the running model" shows the running model's value in the field again."""
     _open(page, server, "?n_users=300&epsilon=0.3")
     field = page.locator(".oe-number-epsilon input").first
-    assert field.input_value() == "0.3"
+    # the field is a widget apart from the message or the counter each wait is for
+    expect(field).to_have_value("0.3", timeout=CLICK_TIMEOUT_MS)
     for text in ("abc", "NaN", "1e400", "9"):
         _type(page, "epsilon", text)
         page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
-        assert field.input_value() == text
+        expect(field).to_have_value(text, timeout=CLICK_TIMEOUT_MS)
         _back(page, "epsilon")
-        assert field.input_value() == "0.3"
+        expect(field).to_have_value("0.3", timeout=CLICK_TIMEOUT_MS)
     _type(page, "epsilon", "abc")  # a fresh field still takes typing and refuses again
     page.locator(".oe-error").first.wait_for(timeout=CLICK_TIMEOUT_MS)
 
@@ -304,6 +315,7 @@ def test_interval_typo_shows_by_its_field_and_does_not_block_reset(server, page)
         assert name in message.inner_text()
         field, box = _box(page, f".oe-number-{name}"), _box(page, f".oe-interval-error-{name}")
         assert 0 <= box["top"] - field["bottom"] < 40, (field, box)
+        # immediate: while the field's own message shows, the Scenario card shows none
         assert page.locator(".oe-error").count() == 0
         page.get_by_role("button", name="Step", exact=True).click()
         page.locator(".oe-step-counter", has_text="Step 0").wait_for(state="detached")
@@ -357,9 +369,10 @@ def test_busy_indicator_while_reset_runs(server, page):
     _open(page, server, "?n_users=100000")
     _steps(page, 1)
     busy = page.locator(".oe-busy")
-    assert busy.count() == 0
+    assert busy.count() == 0  # immediate: no busy indicator before the click
     page.get_by_role("button", name="Reset", exact=True).click()
     busy.first.wait_for(timeout=1_000)  # shown before the server answers
+    # immediate: while the indicator shows, the old model's step is still on the page
     assert page.locator(".oe-step-counter").first.inner_text().strip() == "Step 1"
     _counter(page, 0)
     busy.first.wait_for(state="detached", timeout=CLICK_TIMEOUT_MS)
@@ -458,7 +471,12 @@ def test_comparison_table_keeps_its_row_labels(server, page):
     page.locator("img.oe-view-network-b").first.wait_for()
     _steps(page, 1)
     box = page.locator(".oe-measures").first
-    assert box.evaluate("e => e.scrollWidth > e.clientWidth + 50"), "the table does not scroll"
+    # the table is a widget apart from the counter: its step-1 columns may come a moment later
+    page.wait_for_function(
+        "() => { const e = document.querySelector('.oe-measures');"
+        " return !!e && e.scrollWidth > e.clientWidth + 50; }",
+        timeout=CLICK_TIMEOUT_MS,
+    )
     box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
     page.wait_for_timeout(200)
     edges = box.evaluate(
@@ -480,9 +498,13 @@ def test_share_link_is_absolute_keeps_the_preset_and_copies(server, page):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server[:-1])
     _open(page, server, "?preset=viral_moment&n_users=300&seed=4")
     _steps(page, 1)
+    # the link is a widget apart from the counter: it is read once it shows this model
+    shown = page.locator(".oe-link").first
+    start = re.compile("^" + re.escape(server + "?preset=viral_moment"))
+    expect(shown).to_have_text(start, timeout=CLICK_TIMEOUT_MS)
+    expect(shown).to_contain_text("n_users=300", timeout=CLICK_TIMEOUT_MS)
+    expect(shown).to_contain_text("seed=4", timeout=CLICK_TIMEOUT_MS)
     link = _link(page)
-    assert link.startswith(server + "?preset=viral_moment"), link
-    assert "n_users=300" in link and "seed=4" in link, link
     # the address reads back: a fresh page on the link opens the same scenario, no message
     page.evaluate("window.oeMarker = 'still here'")
     page.evaluate("navigator.clipboard.writeText('nothing yet')")
@@ -499,8 +521,9 @@ def test_share_link_is_absolute_keeps_the_preset_and_copies(server, page):
     assert page.evaluate("navigator.clipboard.readText()") == link
 
     _open(page, server, link[len(server) :])
+    # immediate: the address is read as the page opens (its message is in the first render)
     assert page.locator(".oe-error").count() == 0
-    assert _link(page) == link
+    expect(shown).to_have_text(link, timeout=CLICK_TIMEOUT_MS)
 
 
 def test_unknown_key_message_names_every_key_cut_short(server, page):
@@ -520,7 +543,10 @@ def test_run_to_step_with_a_bar_toward_the_horizon(server, page):
     against the horizon; a step past the horizon is refused with what is allowed."""
     _open(page, server, "?n_users=300&steps=40&seed=2")
     bar = page.locator(".oe-horizon")
-    assert "Step 0 of 40 (0% of the horizon)" in bar.inner_text()
+    # the bar is a widget apart from the counter _open waited for
+    expect(bar).to_contain_text(
+        "Step 0 of 40 (0% of the horizon)", use_inner_text=True, timeout=CLICK_TIMEOUT_MS
+    )
     field = page.locator(".oe-run-to input").first
     field.fill("50")
     page.get_by_role("button", name="Run to", exact=True).click()
@@ -530,11 +556,16 @@ def test_run_to_step_with_a_bar_toward_the_horizon(server, page):
     page.get_by_role("button", name="Run to", exact=True).click()
     _counter(page, 10)
     page.locator(".oe-horizon-text", has_text="Step 10 of 40 (25% of the horizon)").wait_for()
-    assert page.locator(".oe-run-to-error").count() == 0
+    # the refusal and the Step button are widgets apart from the bar and the counter
+    expect(page.locator(".oe-run-to-error")).to_have_count(0, timeout=CLICK_TIMEOUT_MS)
     page.wait_for_timeout(1500)  # paused: no further step
+    # immediate: 1.5 s after step 10 the run is still there; the bar's value and its text
+    # are one widget, waited for above
     assert page.locator(".oe-step-counter").first.inner_text() == "Step 10"
     assert bar.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "10"
-    assert page.get_by_role("button", name="Step", exact=True).is_enabled()
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled(
+        timeout=CLICK_TIMEOUT_MS
+    )
 
 
 def test_gif_of_the_run_so_far(server, page):
@@ -548,10 +579,11 @@ def test_gif_of_the_run_so_far(server, page):
     name, gif = _download(page, "timeseries GIF")
     assert name == "defaults_seed5_step3_timeseries.gif", name
     image = Image.open(io.BytesIO(gif))
-    shown = page.locator("img.oe-view-timeseries").first.evaluate(
-        "e => [e.naturalWidth, e.naturalHeight]"
-    )
-    assert image.n_frames == 4 and list(image.size) == shown, (image.n_frames, image.size)
+    assert image.n_frames == 4, image.n_frames
+    # the image on screen is a widget apart from the counter, and may still be loading
+    shown = page.locator("img.oe-view-timeseries").first
+    expect(shown).to_have_js_property("naturalWidth", image.size[0], timeout=CLICK_TIMEOUT_MS)
+    expect(shown).to_have_js_property("naturalHeight", image.size[1], timeout=CLICK_TIMEOUT_MS)
     _, png = _download(page, "timeseries")
     image.seek(3)
     last, now = image.convert("RGB"), Image.open(io.BytesIO(png)).convert("RGB")
@@ -585,8 +617,16 @@ def test_choose_the_measures_to_plot(server, page):
     _open(page, server, "?n_users=300&seed=5")
     _steps(page, 2)
     card = page.locator(".oe-card-timeseries")
-    assert "Plotted: reach, secondary_share, engagement, stickiness" in card.inner_text()
-    before = page.locator("img.oe-view-timeseries").first.get_attribute("src")
+    # the card's subtitle and the image are widgets apart from the counter
+    expect(card).to_contain_text(
+        "Plotted: reach, secondary_share, engagement, stickiness",
+        use_inner_text=True,
+        timeout=CLICK_TIMEOUT_MS,
+    )
+    image = page.locator("img.oe-view-timeseries").first
+    # the image of step 2 cannot be told from a lagging one of step 1 by its address; a
+    # lagging one here could only make the check below pass, never fail
+    before = image.get_attribute("src")
     _series_item(page, "platform_share")
     page.locator(".oe-series-error").first.wait_for()
     assert "choose 1 to 4 different ones" in page.locator(".oe-series-error").first.inner_text()
@@ -595,11 +635,12 @@ def test_choose_the_measures_to_plot(server, page):
     _series_item(page, "platform_share")
     card.filter(has_text="Plotted: reach, secondary_share, engagement, platform_share;").wait_for()
     page.keyboard.press("Escape")
-    assert page.locator(".oe-series-error").count() == 0
-    assert page.locator("img.oe-view-timeseries").first.get_attribute("src") != before
+    # the message and the image are widgets apart from the subtitle waited for
+    expect(page.locator(".oe-series-error")).to_have_count(0, timeout=CLICK_TIMEOUT_MS)
+    expect(image).not_to_have_attribute("src", before, timeout=CLICK_TIMEOUT_MS)
     page.get_by_role("button", name="Step", exact=True).click()  # later frames keep it
     _counter(page, 3)
-    assert "platform_share" in card.inner_text()
+    expect(card).to_contain_text("platform_share", use_inner_text=True, timeout=CLICK_TIMEOUT_MS)
 
 
 #: Words a label ends with when it was cut mid-phrase (kept here, not imported from the model,

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.test_app_browser_defects import _open, _steps, browser  # noqa: F401
+from tests.test_app_browser_defects import CLICK_TIMEOUT_MS, _open, _steps, browser  # noqa: F401
 from tests.test_app_browser_defects import page as page  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -34,6 +34,7 @@ def test_topics_panel_shows_the_trending_list_and_the_creator(server, page):
     _steps(page, 3)
     card = page.locator(".oe-card-topics")
     card.locator(".oe-creator", has_text="at step 3").wait_for()
+    # the creator's line and the trending table are one HTML widget: read at once
     text = card.locator(".oe-creator").inner_text()
     got = re.search(r"user 0 \(the designated creator\): ([\d,]+) followers at step 3", text)
     assert got and int(got[1].replace(",", "")) > 0, text
@@ -45,10 +46,12 @@ def test_topics_panel_shows_the_trending_list_and_the_creator(server, page):
     for _rank, topic, views, discussions, since in rows:
         assert 0 <= int(topic) < 20 and 0 <= int(since) <= 3
         assert int(views.replace(",", "")) >= 0 and int(discussions.replace(",", "")) >= 0
-    width, height = card.locator("img.oe-view-topics").evaluate(
-        "i => [i.naturalWidth, i.naturalHeight]"
+    # the figure is a widget apart from the panel's text, and may reach the page after it
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.oe-card-topics img.oe-view-topics');"
+        " return !!i && i.naturalWidth > 200 && i.naturalHeight > 200; }",
+        timeout=CLICK_TIMEOUT_MS,
     )
-    assert width > 200 and height > 200
 
     _open(page, server, "?n_users=300")
     _steps(page, 1)

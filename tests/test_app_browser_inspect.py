@@ -85,7 +85,8 @@ def test_click_a_node_to_inspect_its_user(server, page):
     _open(page, server, query)
     _steps(page, 2)
     img = page.locator("img.oe-view-network").first
-    assert img.evaluate(DARK_RING, [x, y, radius]) == 0  # no ring before the click
+    # immediate: no ring before the click (nothing was clicked, so no later frame adds one)
+    assert img.evaluate(DARK_RING, [x, y, radius]) == 0
     # between nodes: 20 px from every node, inside the axes
     free = [
         (a, b)
@@ -95,6 +96,7 @@ def test_click_a_node_to_inspect_its_user(server, page):
     ]
     page.mouse.click(*_page_xy(page, "img.oe-view-network", *free[0]))
     page.wait_for_timeout(500)
+    # immediate: a click between nodes changes nothing, now or later
     assert page.locator(".oe-user-stamp").count() == 0
 
     page.mouse.click(*_page_xy(page, "img.oe-view-network", x + 2, y - 2))
@@ -132,7 +134,10 @@ def test_click_a_node_to_inspect_its_user(server, page):
     line = page.locator(".oe-readout-network").first
     page.mouse.move(5, 5)  # off the view: the line names the selected user
     line.filter(has_text=f"Selected: user {user} ({want['generation']})").wait_for()
-    assert f"user {user} selected (ringed)" in page.locator(".oe-card-network").inner_text()
+    # the card's subtitle is a widget apart from the line under the image
+    expect(page.locator(".oe-card-network")).to_contain_text(
+        f"user {user} selected (ringed)", use_inner_text=True, timeout=15_000
+    )
     # the ring and the record follow Step
     _steps_from(page, 2, 1)
     page.locator(".oe-user-stamp", has_text=f"user {user} at step 3").first.wait_for()
@@ -166,7 +171,9 @@ def test_hover_over_the_time_series_reads_out_the_step(server, page):
     page.locator("img.oe-view-network-b").first.wait_for()
     _steps(page, steps)
     line = page.locator(".oe-readout-timeseries").first
-    assert line.inner_text().startswith("Point at a panel")
+    # the line is a widget apart from the step counter; the hint and the values it shows
+    # below are one text each, so a line waited for by its words is read at once
+    expect(line).to_have_text(re.compile(r"^Point at a panel"), use_inner_text=True)
     for k in (1, 4):
         page.mouse.move(*_page_xy(page, "img.oe-view-timeseries", *pixel(ts.axes[0], k)))
         line.filter(has_text=f"Reach at step {k}:").wait_for(timeout=15_000)

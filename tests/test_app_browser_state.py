@@ -118,7 +118,9 @@ def test_save_then_load_continues_the_uninterrupted_run(server, page):
     expect(page.locator(".oe-seed input").first).to_have_value("5")
     expect(page.locator(".oe-number-n_users input").first).to_have_value("300")
     expect(page.locator(".oe-number-epsilon input").first).to_have_value("0.3")
-    assert page.locator(".oe-pending").count() == 0  # the controls are the running model's
+    # immediate: the controls are the running model's (the load sets the model and the
+    # controls before it writes the message waited for above)
+    assert page.locator(".oe-pending").count() == 0
 
     step = page.get_by_role("button", name="Step", exact=True)
     for k in (3, 4):
@@ -161,6 +163,7 @@ def test_load_refuses_wrong_damaged_and_large_files(server, page):
     limit = LIMIT_MB * (1 << 20)
     assert f"files up to {LIMIT_MB}.0 MB ({limit:,} bytes) can be loaded here" in error.inner_text()
     _counter(page, 1)  # still the running model
+    # immediate: the refused files changed nothing, so the field holds 300 now as before
     assert page.locator(".oe-number-n_users input").first.input_value() == "300"
 
 
@@ -189,13 +192,17 @@ def test_run_this_as_a_batch_shows_progress_and_the_paired_table(server, page, s
     before = set(server_env.iterdir())
     _open(page, server, "?n_users=300&strategy=interactive&seed=3")
     card = page.locator(".oe-card-batch")
-    assert "interactive against one_way, paired by seed" in card.inner_text()
+    # the card is a widget apart from the step counter _open waited for
+    expect(card).to_contain_text("interactive against one_way, paired by seed", use_inner_text=True)
     _batch(page, 2, 100, 12)
     card.locator(".oe-batch-progress", has_text="of 4 runs").wait_for(timeout=60_000)
     table = card.locator(".oe-batch-table")
     table.wait_for(timeout=300_000)
     out = _only_folder(server_env, before)
-    assert "finished, 4 runs" in card.locator(".oe-batch-progress").inner_text()
+    # the progress line is a widget apart from the table, and may reach the page after it
+    expect(card.locator(".oe-batch-progress")).to_contain_text(
+        "finished, 4 runs", use_inner_text=True, timeout=CLICK_TIMEOUT_MS
+    )
     _card_shot(page, ".oe-card-batch", "batch")
 
     from viewer.batch_view import paired_table
@@ -254,7 +261,7 @@ def test_batch_cancel_leaves_a_consistent_folder_and_one_runs_at_a_time(
     before = set(server_env.iterdir())
     _open(page, server, "?n_users=300&compare=1&strategy.reply_share=0.3&seed=4")
     card = page.locator(".oe-card-batch")
-    assert "custom against one_way" in card.inner_text()
+    expect(card).to_contain_text("custom against one_way", use_inner_text=True)
     _batch(page, 25, 2000, 336)
     progress = card.locator(".oe-batch-progress")
     # the card shows the server's last batch (the previous test's) until this one starts
@@ -297,4 +304,6 @@ def test_batch_cancel_leaves_a_consistent_folder_and_one_runs_at_a_time(
     card.locator(".oe-batch-table").wait_for(timeout=600_000)
     runs = read_table(out, "runs", columns=["run_id", "status"])
     assert len(runs) == 50 and runs["run_id"].is_unique and set(runs["status"]) == {"ok"}
-    assert "finished, 50 runs" in progress.inner_text()
+    expect(progress).to_contain_text(
+        "finished, 50 runs", use_inner_text=True, timeout=CLICK_TIMEOUT_MS
+    )
