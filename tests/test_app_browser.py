@@ -239,18 +239,22 @@ def test_compare_during_play_never_freezes(server, browser_page):
         "() => +document.querySelector('.oe-step-counter').innerText.split(' ')[1] > 2"
     )
     switch = page.get_by_label("Compare two strategies")
+    # Play waits up to 30 s for the page to draw a frame before it steps again (b5c7baa), so
+    # under load a switch can take that long to show: each wait allows 45 s, and a freeze
+    # (the counter stops for good, or "Too many renders") still fails
+    wait_ms = 45_000
     for i in range(10):
         on = i % 2 == 0
         switch.check() if on else switch.uncheck()
         b = page.locator("img.oe-view-network-b")
         if on:
-            b.first.wait_for(timeout=20_000)
+            b.first.wait_for(timeout=wait_ms)
         else:
-            b.first.wait_for(state="detached", timeout=20_000)
+            b.first.wait_for(state="detached", timeout=wait_ms)
         start = _step(page)
         page.wait_for_function(
             f"() => +document.querySelector('.oe-step-counter').innerText.split(' ')[1] > {start}",
-            timeout=20_000,
+            timeout=wait_ms,
         )
         expect(page.get_by_label("Compare two strategies")).to_be_checked(checked=on)
     page.get_by_role("button", name="❚❚", exact=True).click()
