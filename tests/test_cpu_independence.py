@@ -4,7 +4,8 @@ numpy picks the kernels of its elementary functions and sorts at run time from t
 (AVX-512, AVX2 or the baseline), and ``NPY_DISABLE_CPU_FEATURES`` switches the higher levels
 off. The step's compiled kernels (model/jit.py) are compiled by numba for the CPU it runs on,
 and ``NUMBA_CPU_NAME`` makes it compile for another: "haswell" (AVX2 and FMA, no AVX-512) and
-"generic" (baseline x86-64), each into a cache of its own. Each golden run is repeated in a
+"generic" (baseline x86-64), each into a cache of its own, with ``NUMBA_CPU_FEATURES`` empty
+(otherwise numba gives the named target this CPU's features, AVX-512 included). Each golden run is repeated in a
 fresh interpreter at every level this machine offers; the whole state (floats included) and
 the frames must agree bit for bit. A CPU without AVX-512 runs the same numpy kernels as the
 "no AVX-512" level here and gets the same machine code from numba as the "haswell" target, so
@@ -73,8 +74,12 @@ def level_env(name: str, disable: str, cache: Path) -> dict[str, str]:
     """The environment of a probe at one level: numpy's kernels and numba's target CPU."""
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disable, "PYTHONPATH": str(ROOT)}
     env.pop("NUMBA_CPU_NAME", None)
+    env.pop("NUMBA_CPU_FEATURES", None)
     if NUMBA_TARGET[name]:
         env["NUMBA_CPU_NAME"] = NUMBA_TARGET[name]
+        # numba adds this CPU's own features (AVX-512 included) to a named target unless it is
+        # given features: empty ones leave the target's own (haswell: AVX2 and FMA, no AVX-512)
+        env["NUMBA_CPU_FEATURES"] = ""
         env["NUMBA_CACHE_DIR"] = str(cache / NUMBA_TARGET[name])
     return env
 
@@ -141,18 +146,25 @@ def test_the_probe_sees_the_disabled_kernels():
 @pytest.mark.slow  # 5-8 s; make test and CI run it
 @pytest.mark.parametrize("target", ["haswell", "generic"])
 def test_the_probe_compiles_for_another_cpu(target, tmp_path):
-    """The numba switch works: a kernel compiled under NUMBA_CPU_NAME reports that target."""
+    """The numba switch works: a kernel compiled under the level's environment reports that
+    target, and its machine features are the target's own, without AVX-512 (numba gives a named
+    target this CPU's features unless ``NUMBA_CPU_FEATURES`` is set; the "no AVX-512" level
+    compiled AVX-512 code on this machine until that was set)."""
     from numpy._core._multiarray_umath import __cpu_features__
 
     if target == "haswell" and not (__cpu_features__.get("AVX2") and __cpu_features__.get("FMA3")):
         pytest.skip("this CPU cannot run code compiled for haswell (AVX2, FMA)")
     code = (
         "import numba; from model import jit; jit.exp(1.0);"
-        "print(numba.config.CPU_NAME, jit.exp.signatures)"
+        "from numba.core.registry import cpu_target;"
+        "cg = cpu_target.target_context.codegen();"
+        "print(numba.config.CPU_NAME, 'avx512f' in cg._tm_features, jit.exp.signatures)"
     )
-    env = {**os.environ, "NUMBA_CPU_NAME": target, "NUMBA_CACHE_DIR": str(tmp_path)}
-    env["PYTHONPATH"] = str(ROOT)
+    env = level_env(next(k for k, v in NUMBA_TARGET.items() if v == target), "", tmp_path)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split()[0] == target
+    name, avx512, *_ = out.stdout.split()
+    assert name == target
+    # the target's own features, not this CPU's: no AVX-512 in the code compiled for it
+    assert avx512 == "False", out.stdout
     assert "float64" in out.stdout  # the kernel was compiled (one float64 signature)
