@@ -170,8 +170,16 @@ def written_by(out: str | Path) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _seq(p: Path) -> int:
-    return int(PART.match(p.name).group(1))
+def part_seq(p: Path) -> int:
+    """The sequence number of a part file (``part-000012.parquet`` -> 12).
+
+    Raises:
+        ValueError: ``p`` is not named as a part file.
+    """
+    m = PART.match(p.name)
+    if m is None:
+        raise ValueError(f"{p} is not a part file (part-NNNNNN.parquet)")
+    return int(m.group(1))
 
 
 def expected_schemas(spec: ExperimentSpec, plan: Any) -> dict[str, pa.Schema]:
@@ -248,12 +256,12 @@ def quarantine(out: str | Path, schemas: dict[str, pa.Schema] | None = None) -> 
     bad = check_parts(out, schemas)
     if not bad:
         return []
-    seqs = {_seq(p) for p, _ in bad}
+    seqs = {part_seq(p) for p, _ in bad}
     dest = out / CORRUPT_DIR
     dest.mkdir(exist_ok=True)
     for table in TABLES:
         for p in parts(out, table):
-            if _seq(p) in seqs:
+            if part_seq(p) in seqs:
                 target = dest / f"{table}-{p.name}"
                 n = 1
                 while target.exists():
@@ -280,10 +288,7 @@ def parts(out: str | Path, table: str) -> list[Path]:
     d = Path(out) / table
     if not d.is_dir():
         return []
-    return sorted(
-        (p for p in d.iterdir() if PART.match(p.name)),
-        key=lambda p: int(PART.match(p.name).group(1)),
-    )
+    return sorted((p for p in d.iterdir() if PART.match(p.name)), key=part_seq)
 
 
 def read_table(
@@ -317,9 +322,9 @@ def read_table(
     filled: set[str] = set()
     frames = []
     for f in files:
-        df = _read_part(out, f, columns, skip_corrupt, defaults, filled)
+        df = read_part(out, f, columns, skip_corrupt, defaults, filled)
         if df is not None:
-            df["_part"] = _seq(f)
+            df["_part"] = part_seq(f)
             frames.append(df)
     if not frames:
         return pd.DataFrame(columns=columns or [])
@@ -341,16 +346,16 @@ def read_table(
     else:
         latest = {}
         for f in parts(out, "runs"):
-            ids = _read_part(out, f, ["run_id"], skip_corrupt, {}, set())
+            ids = read_part(out, f, ["run_id"], skip_corrupt, {}, set())
             if ids is not None:
-                latest.update(dict.fromkeys(ids["run_id"], _seq(f)))
+                latest.update(dict.fromkeys(ids["run_id"], part_seq(f)))
         df = df[df["_part"].to_numpy() == df["run_id"].map(latest).to_numpy()]
         key = {"timeseries": "step", "cascades": "item", "agents": "agent"}[table]
         sort = ["run_id", key] if key in df else ["run_id"]
     return df.drop(columns="_part").sort_values(sort, kind="stable").reset_index(drop=True)
 
 
-def _read_part(
+def read_part(
     out: str | Path,
     f: Path,
     columns: list[str] | None,
@@ -359,7 +364,20 @@ def _read_part(
     filled: set[str],
 ) -> pd.DataFrame | None:
     """One part as a frame; the ``defaults`` columns it lacks are filled (and added to
-    ``filled``): all of them, or those of ``columns`` asked for."""
+    ``filled``): all of them, or those of ``columns`` asked for.
+
+    Args:
+        out: The output directory (for the message of an unreadable part).
+        f: The part file (:func:`parts`).
+        columns: Columns to read (default: all).
+        skip_corrupt: Return None for an unreadable part instead of raising.
+        defaults: ``param.*`` column -> today's default, filled where the part lacks it
+            (:func:`~experiments.schemas.param_defaults`); empty for the other tables.
+        filled: Updated in place with the columns this part had filled.
+
+    Raises:
+        CorruptPartError: The part cannot be read (unless ``skip_corrupt``).
+    """
     try:
         if defaults:
             names = set(pq.read_schema(f).names)

@@ -248,7 +248,7 @@ def check_recorded(plan: Plan, out: str | Path) -> None:
         PlanError: Naming the part, the run and the first column that differs.
     """
     # parts imports nothing of this module, so the import runs one way (no circle)
-    from experiments.parts import _read_part, _seq, fill_plan, parts
+    from experiments.parts import fill_plan, part_seq, parts, read_part
     from experiments.schemas import param_defaults
 
     files = parts(out, "runs")
@@ -262,9 +262,9 @@ def check_recorded(plan: Plan, out: str | Path) -> None:
     for f in files:
         names = set(pq.read_schema(f).names)
         cols = [c for c in wanted if c in names or c in defaults]  # check_rows names the rest
-        df = _read_part(out, f, cols, False, defaults, set())
+        df = read_part(out, f, cols, False, defaults, set())
         assert df is not None  # skip_corrupt is False: an unreadable part raised
-        df["_part"] = _seq(f)
+        df["_part"] = part_seq(f)
         check_rows(plan, df, str(out), expected=expected, table=table)
 
 
