@@ -289,9 +289,8 @@ def discover(
     rows, trajs = [], []
     if effects.empty:
         return pd.DataFrame(), pd.DataFrame()
-    for (arm, lever, label, m), g in effects.groupby(
-        ["arm", "lever", "lever_label", "measure"], sort=False
-    ):
+    groups = effects.groupby(["arm", "lever", "lever_label", "measure"], sort=False)
+    for (arm, lever, label, m), g in _progress(groups, len(effects)):
         g = g[np.isfinite(g["diff"].to_numpy(float))]
         y = g["loses_or_ties"].to_numpy(int)
         ident = {
@@ -327,6 +326,26 @@ def discover(
         if c not in boxes_df:
             boxes_df[c] = np.nan
     return boxes_df, pd.concat(trajs, ignore_index=True) if trajs else pd.DataFrame()
+
+
+#: Rows of the effects table from which PRIM shows its progress: on a 10,240-run Saltelli folder
+#: (46,080 rows: 5,120 scenarios of 18 uncertainties x 9 measures) it took about 2.6 s a measure.
+PROGRESS_FROM = 20_000
+
+
+def _progress(groups: Any, rows: int) -> Any:
+    """``groups`` behind a progress bar on stderr (a step per arm, lever setting and measure)
+    when the table has ``rows`` >= :data:`PROGRESS_FROM`, else as they are."""
+    if rows < PROGRESS_FROM:
+        return groups
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        groups,
+        total=groups.ngroups,
+        desc="PRIM boxes per arm, lever setting and measure",
+        unit="measure",
+    )
 
 
 def boxes_markdown(boxes: pd.DataFrame) -> str:
