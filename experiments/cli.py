@@ -330,7 +330,7 @@ def cmd_report(a: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    files = write_report(a.out, figures=not a.no_figures)
+    files = write_report(a.out, figures=not a.no_figures, results=res)
     comparison = pd.read_csv(files["comparison.csv"])
     head = list(res.spec.analysis.headline)
     conf = res.spec.analysis.confidence

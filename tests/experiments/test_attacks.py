@@ -284,6 +284,25 @@ def test_rewritten_run_ids_are_refused(tiny_spec, tmp_path):
         experiments.run(tiny_spec, out, progress=False, resume=True)
 
 
+def test_a_run_id_the_plan_lacks_is_refused_and_named(tiny_spec, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import experiments
+    from experiments.store import StoreError
+
+    out = tmp_path / "out"
+    experiments.run(tiny_spec, out, progress=False, flush_every=4)
+    part = out / "runs" / "part-000001.parquet"
+    t = pq.read_table(part)
+    ids = t.column("run_id").to_pylist()
+    pq.write_table(t.set_column(0, "run_id", pa.array(["elsewhere", *ids[1:]])), part)
+    with pytest.raises(
+        StoreError, match=r"part-000001.parquet holds 1 row\(s\) .*run id 'elsewhere' is not in"
+    ):
+        experiments.run(tiny_spec, out, progress=False, resume=True)
+
+
 def test_a_hand_edited_manifest_does_not_let_another_spec_resume(write_spec, tmp_path):
     """Editing the manifest's spec to match a new spec: the stored plan still says 200 users."""
     import json

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import experiments
+from experiments import discovery
 from experiments.design import build_tasks
-from experiments.discovery import prim_boxes
+from experiments.discovery import discover, prim_boxes
 from experiments.points import unit_sample
 from experiments.report import write_report
 from experiments.run import relative_change
@@ -88,6 +89,39 @@ def test_prim_keeps_the_categories_of_a_choice_uncertainty():
     boxes, _ = prim_boxes(x, y)
     assert boxes[0]["limits"]["c"] == ("b", "c")
     assert boxes[0]["limits"]["x1"][1] == pytest.approx(0.5, abs=0.05)
+
+
+def test_discover_shows_progress_on_a_large_table_and_finds_the_same_boxes(monkeypatch, capsys):
+    """The bar (one step per arm, lever setting and measure, on stderr) changes no box."""
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=(300, 2))
+    effects = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "arm": "arm",
+                    "lever": 0,
+                    "lever_label": "-",
+                    "measure": m,
+                    "x1": x[:, 0],
+                    "x2": x[:, 1],
+                    "diff": rng.normal(size=len(x)),
+                    "loses_or_ties": x[:, 0] < cut,
+                }
+            )
+            for m, cut in (("reach", 0.3), ("trust", 0.6))
+        ],
+        ignore_index=True,
+    )
+    quiet = discover(effects, ["x1", "x2"])
+    assert "PRIM" not in capsys.readouterr().err
+    monkeypatch.setattr(discovery, "PROGRESS_FROM", len(effects))
+    shown = discover(effects, ["x1", "x2"])
+    err = capsys.readouterr().err
+    assert "PRIM boxes per arm, lever setting and measure" in err and "2/2" in err
+    for a, b in zip(quiet, shown, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert set(quiet[0]["measure"]) == {"reach", "trust"} and (quiet[0]["box"] >= 0).all()
 
 
 # ---------------------------------------------------------------------------------- SALib
