@@ -331,7 +331,7 @@ def cmd_report(a: argparse.Namespace) -> int:
         )
         return 1
     files = write_report(a.out, figures=not a.no_figures, results=res)
-    comparison = pd.read_csv(files["comparison.csv"])
+    comparison = pd.read_csv(files["comparison.csv"], low_memory=False)
     head = list(res.spec.analysis.headline)
     conf = res.spec.analysis.confidence
     print(

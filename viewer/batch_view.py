@@ -372,7 +372,7 @@ def progress(job: BatchJob) -> dict[str, Any]:
 def paired_table(out: Path, measures: tuple[str, ...] = HEADLINE) -> pd.DataFrame:
     """The report's paired differences for the whole population: per arm and headline
     measure, the baseline's and the arm's means, Δ and its confidence interval."""
-    c = pd.read_csv(out / "comparison.csv")
+    c = pd.read_csv(out / "comparison.csv", low_memory=False)
     c = c[(c["generation"] == "all") & c["measure"].isin(measures)]
     order = {m: i for i, m in enumerate(measures)}
     c = c.assign(_o=c["measure"].map(order)).sort_values(["arm", "_o"])
