@@ -205,11 +205,25 @@ def timeline_summary(out: str | Path, point: int, arm: str) -> dict[str, str]:
     }
 
 
+#: Names of the factor values the case study reads (docs/cases/ding_zhen.md, "Arms and
+#: points"), for the figures' legends; any other value shows as ``factor=value``.
+VALUE_NAMES: dict[tuple[str, float], str] = {
+    ("background_ride_share", 0.0): "alone",
+    ("background_ride_share", 1.0): "with competitors",
+}
+
+
 def point_labels(out: str | Path) -> dict[int, str]:
-    """Each design point's label: its factor values (``background_ride_share=1.0``)."""
+    """Each design point's label: its factor values by name where :data:`VALUE_NAMES` names
+    them ("with competitors"), else as ``factor=value`` (``background_ride_share=0.5``)."""
     plan = load_plan(out)
+
+    def name(k: str, v: Any) -> str:
+        known = VALUE_NAMES.get((k, v)) if isinstance(v, int | float) else None
+        return known or f"{k}={v}"
+
     return {
-        i: ", ".join(f"{k}={v}" for k, v in pt.items()) or "all" for i, pt in enumerate(plan.points)
+        i: ", ".join(name(k, v) for k, v in pt.items()) or "all" for i, pt in enumerate(plan.points)
     }
 
 

@@ -14,6 +14,7 @@ from experiments import cases
 from experiments.cli import main
 from experiments.design import make_plan
 from experiments.explain import mechanisms_of
+from experiments.plan import load_plan
 from experiments.results import load_results
 from experiments.run import to_params
 from experiments.spec import load_spec
@@ -50,7 +51,8 @@ def test_the_spec_runs_reports_explains_and_draws_at_a_tiny_size(tmp_path):
     write their tables; the attribution has a total and a knock-out row for every mechanism of
     the spec's [explain]; the case's figures are written from the run folder (its replay
     reproduces every run's recorded followers, or it raises), and the paired gain is, by hand,
-    the mean over replicates of (arm - baseline) followers x n_users."""
+    the mean over replicates of (arm - baseline) followers x n_users; the figures name the two
+    points "alone" and "with competitors"."""
     run, ex, figs = tmp_path / "run", tmp_path / "explain", tmp_path / "figs"
     assert main(["run", str(SPEC), "--out", str(run), *TINY]) == 0
     assert main(["report", str(run)]) == 0
@@ -72,6 +74,11 @@ def test_the_spec_runs_reports_explains_and_draws_at_a_tiny_size(tmp_path):
         d = (g.set_index("replicate").followers - b.followers) * 300
         row = pg[(pg.point_id == pid) & (pg.arm == arm)].iloc[0]
         assert row.delta == pytest.approx(d.mean(), abs=1e-9)
+    plan = load_plan(run)
+    shares = [p["background_ride_share"] for p in plan.points]
+    assert sorted(shares) == [0.0, 1.0]
+    want = {0.0: "alone", 1.0: "with competitors"}
+    assert cases.point_labels(run) == {i: want[s] for i, s in enumerate(shares)}
     tr = cases.replay(run)  # cached now: the same table
     assert set(tr.columns) >= {"step", *cases.TRACE_COLUMNS}
     assert len(tr) == len(runs) * 24
