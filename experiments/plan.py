@@ -322,7 +322,7 @@ def check_rows(
     ref = table.loc[list(zip(got["point_id"], got["arm"], strict=True)), cols].reset_index(
         drop=True
     )
-    for c in cols:
+    for c in _differing_columns(got, ref, cols):
         a, b = got[c], ref[c]
         same = (a == b).to_numpy(bool) | (a.isna() & b.isna()).to_numpy(bool)
         if not same.all():
@@ -330,6 +330,48 @@ def check_rows(
             e = ref[~same].iloc[0]
             msg = f"{r['run_id']} has {c} = {_plain(r[c])!r}, the plan {_plain(e[c])!r}"
             raise _rows_error(where, r, int((~same).sum()), msg)
+
+
+def _differing_columns(got: pd.DataFrame, ref: pd.DataFrame, cols: list[str]) -> list[str]:
+    """The columns of ``cols`` (in their order) that :func:`check_rows` must compare one by
+    one: those whose values may differ between ``got`` and ``ref``.
+
+    The columns where both frames hold numpy numbers or booleans, or both hold pandas strings,
+    are compared at once, a block per pair of dtypes (``a == b``, or both missing: what the one-
+    by-one test computes for such columns), and left out when every row agrees; any other
+    column (objects, pandas' other dtypes) is kept. A 10,240-run folder has 462 parts of about
+    200 columns to check: one by one, the pandas calls took 50 of check_recorded's 57 s of CPU
+    (21 s now)."""
+    groups: dict[tuple[Any, Any], list[str]] = {}
+    keep = set()
+    got_types, ref_types = got.dtypes.to_dict(), ref.dtypes.to_dict()
+    for c in cols:
+        da, db = got_types[c], ref_types[c]
+        if _block_kind(da) and _block_kind(db) == _block_kind(da):
+            groups.setdefault((da, db), []).append(c)
+        else:
+            keep.add(c)
+    for (da, db), names in groups.items():
+        if _block_kind(da) == "number":
+            a, b = got[names].to_numpy(), ref[names].to_numpy()
+            same = a == b
+            if da.kind == "f" and db.kind == "f":
+                same |= np.isnan(a) & np.isnan(b)
+        else:
+            a, b = got[names].to_numpy(dtype=object), ref[names].to_numpy(dtype=object)
+            same = (a == b) | (pd.isna(a) & pd.isna(b))
+        keep.update(np.asarray(names)[~same.all(axis=0)].tolist())
+    return [c for c in cols if c in keep]
+
+
+def _block_kind(dtype: Any) -> str | None:
+    """``number`` for numpy's numbers and booleans, ``string`` for pandas' strings whose
+    missing value is NaN (what a part's text columns read as), else None."""
+    if isinstance(dtype, np.dtype):
+        return "number" if dtype.kind in "biuf" else None
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+        return "string"
+    return None
 
 
 def _rows_error(where: str, row: pd.Series, n: int, what: str) -> PlanError:
