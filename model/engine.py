@@ -344,13 +344,17 @@ class OpinionEcology(mesa.Model):
     def load(cls, path: str | Path) -> OpinionEcology:
         """The model saved in ``path`` by :meth:`save`, ready to continue.
 
-        Loading runs pickle, which can execute code: load only snapshots you trust.
+        The file is unpickled with the restricted unpickler of :mod:`model.snapshot`: it makes
+        only what a snapshot holds, and the classes of this class's modules (a subclass of
+        one's own), and refuses any other name before calling it. Load snapshots you trust all
+        the same.
 
         Raises:
-            model.snapshot.SnapshotError: The file is missing, is not a snapshot, or was
-                written by another snapshot format version (the message says which is read).
+            model.snapshot.SnapshotError: The file is missing, is not a snapshot, was written
+                by another snapshot format version (the message says which is read), or holds
+                a name no snapshot holds.
         """
-        model = snapshot_file.load(path)
+        model = snapshot_file.load(path, allow=snapshot_file.modules_of(cls))
         if not isinstance(model, cls):
             raise snapshot_file.SnapshotError(
                 f"{path} holds a {type(model).__name__}, not a {cls.__name__}"

@@ -20,7 +20,14 @@ a digest of the ``model`` package's sources (:func:`model.jit.source_digest`): a
 written by other model code still loads (its layout may well be the same), but with a
 :class:`SnapshotCodeWarning`, since a continued run would then not be the run that was saved.
 
-Loading a snapshot runs pickle, which can execute code: load only files you trust (your own).
+Loading a snapshot unpickles it with a restricted unpickler (:class:`_SnapshotUnpickler`): it
+makes only what a snapshot holds (the classes of the ``model`` and ``agents`` packages and of the
+parts of Mesa a model keeps, numpy's arrays, dtypes and random streams, Python's containers and
+``random.Random``, and the few bound methods Mesa's schedule keeps), and refuses any other name
+with a :class:`SnapshotError` that says which, before anything is called. A pickle can call
+whatever its names reach, so a file from elsewhere could otherwise run any code. The classes of a
+model class of one's own (``OpinionEcology.load`` on a subclass) are allowed by its module. Load
+files you trust all the same: a snapshot's data may still be wrong in ways no check sees.
 
 Branching (:func:`branch`): a copy of the model, through a snapshot in memory, with some
 parameters changed, e.g. the focal outlet's strategy at the intervention after a burn-in. Only
@@ -35,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 import io
 import os
 import pickle
@@ -126,15 +134,146 @@ def _dump(model: OpinionEcology, f: BinaryIO) -> None:
         pickle.dump(model, f, protocol=5)
 
 
-def _load(f: BinaryIO, source: str) -> OpinionEcology:
-    """The model in the open binary file ``f`` (runs pickle: trusted files only)."""
+#: Names outside the ``model``, ``agents`` and Mesa packages that a snapshot may hold: numpy's
+#: arrays (protocol 5 buffers and the older reconstruction), dtypes, scalars and random
+#: streams, Python's containers, and ``random.Random`` (Mesa's stream).
+_NAMES = frozenset(
+    {
+        *(
+            (module, name)
+            for module in ("numpy._core.numeric", "numpy.core.numeric")
+            for name in ("_frombuffer",)
+        ),
+        *(
+            (module, name)
+            for module in ("numpy._core.multiarray", "numpy.core.multiarray")
+            for name in ("_reconstruct", "scalar")
+        ),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        *(
+            ("numpy.random._pickle", name)
+            for name in ("__generator_ctor", "__bit_generator_ctor", "__randomstate_ctor")
+        ),
+        ("numpy.random._pcg64", "PCG64"),
+        ("numpy.random._pcg64", "PCG64DXSM"),
+        ("numpy.random._mt19937", "MT19937"),
+        ("numpy.random._philox", "Philox"),
+        ("numpy.random._sfc64", "SFC64"),
+        ("numpy.random._generator", "Generator"),
+        ("numpy.random.bit_generator", "SeedSequence"),
+        ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"),
+        ("random", "Random"),
+        *(
+            ("builtins", name)
+            for name in (
+                "list",
+                "dict",
+                "set",
+                "frozenset",
+                "tuple",
+                "bytearray",
+                "complex",
+                "slice",
+                "range",
+                "object",
+            )  # fmt: skip
+        ),
+        *(("collections", name) for name in ("defaultdict", "OrderedDict", "deque", "Counter")),
+    }
+)
+#: Packages whose classes (not functions) a snapshot may hold: this model's and the parts of
+#: Mesa a model keeps (its agent sets, event schedule, data registry and scenario).
+_PACKAGES = (
+    "model",
+    "agents",
+    "mesa.model",
+    "mesa.agent",
+    "mesa.agentset",
+    "mesa.time",
+    "mesa.datacollection",
+    "mesa.experimental.data_collection",
+    "mesa.experimental.scenarios",
+)
+#: The bound methods a snapshot holds (Mesa's schedule keeps the model's step and its own
+#: event generator's callback): ``getattr(obj, name)`` is allowed for these names only, on
+#: an object of an allowed class.
+_METHODS = frozenset({"step", "_do_step", "_wrapped_step", "_execute_and_reschedule"})
+
+
+def _in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+class _SnapshotUnpickler(pickle.Unpickler):
+    """An unpickler that makes only what a snapshot holds (the module docstring's list), plus
+    the classes of the modules in ``allow``; any other name raises :class:`SnapshotError`
+    before it is imported or called."""
+
+    def __init__(self, f: BinaryIO, source: str, allow: tuple[str, ...] = ()) -> None:
+        super().__init__(f)
+        self.source, self.allow = source, allow
+
+    def _refuse(self, what: str) -> SnapshotError:
+        return SnapshotError(
+            f"{self.source} holds {what}, which no snapshot holds (a snapshot holds only the "
+            "model's and Mesa's classes, numpy arrays and random streams, and Python's "
+            "containers); it was not written by OpinionEcology.save, or it was changed, and is "
+            "not loaded"
+        )
+
+    def _allowed_class(self, module: str) -> bool:
+        return _in(module, _PACKAGES) or module in self.allow
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return self._getattr
+        if (module, name) in _NAMES:
+            return super().find_class(module, name)
+        if not self._allowed_class(module) or "." in name:
+            raise self._refuse(f"{module}.{name}")
+        found = super().find_class(module, name)
+        if not isinstance(found, type):
+            raise self._refuse(f"the function {module}.{name}")
+        return found
+
+    def _getattr(self, obj: Any, name: str) -> Any:
+        """``getattr`` for the bound methods of :data:`_METHODS` (any method but a dunder for
+        the classes of a module in ``allow``)."""
+        cls = type(obj)
+        own = cls.__module__ in self.allow and not name.startswith("__")
+        if not (isinstance(name, str) and (name in _METHODS or own)):
+            raise self._refuse(f"a reference to the attribute {name!r} of a {cls.__name__}")
+        if not self._allowed_class(cls.__module__):
+            raise self._refuse(f"a reference to a method of a {cls.__module__}.{cls.__name__}")
+        found = getattr(obj, name)
+        if not inspect.ismethod(found):
+            raise self._refuse(f"a reference to {cls.__name__}.{name}, which is not a method")
+        return found
+
+
+def _unpickle(f: BinaryIO, source: str, allow: tuple[str, ...]) -> Any:
+    return _SnapshotUnpickler(f, source, allow).load()
+
+
+def modules_of(cls: type) -> tuple[str, ...]:
+    """The modules of ``cls`` and its bases, but builtins: the classes of a model class of
+    one's own that its snapshot may hold."""
+    return tuple(dict.fromkeys(c.__module__ for c in cls.__mro__ if c.__module__ != "builtins"))
+
+
+def _load(f: BinaryIO, source: str, allow: tuple[str, ...] = ()) -> OpinionEcology:
+    """The model in the open binary file ``f``, made only of what a snapshot holds and the
+    classes of the modules in ``allow`` (:class:`_SnapshotUnpickler`)."""
     if f.read(len(MAGIC)) != MAGIC:
         raise SnapshotError(
             f"{source} is not a model snapshot (it does not start with {MAGIC!r}); "
             "snapshots are written by OpinionEcology.save"
         )
     try:
-        header = pickle.load(f)
+        header = _unpickle(f, source, ())
+    except SnapshotError:
+        raise
     except Exception as e:  # noqa: BLE001 - any failure here means a damaged header
         raise SnapshotError(f"{source}: the snapshot's header is damaged ({e})") from None
     found = header.get("format") if isinstance(header, dict) else None
@@ -152,7 +291,7 @@ def _load(f: BinaryIO, source: str) -> OpinionEcology:
             SnapshotCodeWarning,
             stacklevel=3,
         )
-    model = pickle.load(f)
+    model = _unpickle(f, source, allow)
     _rebuild_collectors(model)
     return model
 
@@ -164,13 +303,20 @@ def to_bytes(model: OpinionEcology) -> bytes:
     return buf.getvalue()
 
 
-def from_bytes(data: bytes, source: str = "<bytes>") -> OpinionEcology:
-    """The model a snapshot's bytes hold (runs pickle: trusted data only).
+def from_bytes(data: bytes, source: str = "<bytes>", allow: tuple[str, ...] = ()) -> OpinionEcology:
+    """The model a snapshot's bytes hold.
+
+    Args:
+        data: The bytes.
+        source: Where they came from, for the messages.
+        allow: Modules whose classes may be in it besides the model's own (those of a model
+            class of one's own).
 
     Raises:
-        SnapshotError: The bytes are not a snapshot or come from another format version.
+        SnapshotError: The bytes are not a snapshot, come from another format version, or
+            hold a name no snapshot holds.
     """
-    return _load(io.BytesIO(data), source)
+    return _load(io.BytesIO(data), source, allow)
 
 
 def _rebuild_collectors(model: Any) -> None:
@@ -216,16 +362,17 @@ def write_atomic(path: str | Path, write: bytes | Callable[[BinaryIO], Any]) -> 
         raise
 
 
-def load(path: str | Path) -> OpinionEcology:
-    """The model saved in ``path`` (runs pickle: load only files you trust).
+def load(path: str | Path, allow: tuple[str, ...] = ()) -> OpinionEcology:
+    """The model saved in ``path`` (``allow``: as :func:`from_bytes`).
 
     Raises:
-        SnapshotError: The file is missing, is not a snapshot, or has another format version.
+        SnapshotError: The file is missing, is not a snapshot, has another format version, or
+            holds a name no snapshot holds.
     """
     path = Path(path)
     try:
         with path.open("rb") as f:
-            return _load(f, str(path))
+            return _load(f, str(path), allow)
     except FileNotFoundError:
         raise SnapshotError(f"no snapshot at {path}: the file does not exist") from None
     except IsADirectoryError:
@@ -333,7 +480,7 @@ def branch(model: OpinionEcology, *, copy: bool = True, **changes: Any) -> Opini
             "networks, outlets or rules already built; a branch may change any field but "
             f"{', '.join(sorted(fixed))}"
         )
-    out = from_bytes(to_bytes(model), source="<branch>") if copy else model
+    out = from_bytes(to_bytes(model), "<branch>", modules_of(type(model))) if copy else model
     if changed:
         _apply(out, params)
     return out

@@ -15,8 +15,10 @@ byte is sent, since the server holds the file in memory while it loads it. Solar
 it through a blocking reader on the kernel's queue; :class:`UploadWidget` draws its own button
 and drop zone (Vuetify's ``v-btn``, as :mod:`viewer.download` does for downloads).
 
-Loading runs pickle, which can execute code: the card says to load only files one saved
-oneself. The viewer is served on the loopback (``make app``); do not serve it to others.
+Loading unpickles the file with the snapshot's restricted unpickler (:mod:`model.snapshot`),
+which makes only what a snapshot holds and refuses any other name before calling it, so a file
+from elsewhere cannot run code through pickle. The card still says to load files one trusts. The
+viewer is served on the loopback (``make app``); do not serve it to others.
 
 The file is over 400 lines because the state file (its writing, reading and every refusal),
 the upload widget that carries it and the card that uses both are one feature, read together.
@@ -210,7 +212,7 @@ def comparison_of(
 
 
 def load_state(data: bytes, name: str, limit: int | None = None) -> Loaded:
-    """The model a state file holds (runs pickle: the files one saved oneself only).
+    """The model a state file holds (through :mod:`model.snapshot`'s restricted unpickler).
 
     Args:
         data: The file's bytes.
@@ -411,8 +413,8 @@ def StatePanel(
         DownloadButton(lambda: state_bytes(model), lambda: state_name(model, preset), "Save state")
         UploadButton("Load state", on_file, accept=".snapshot,.zip")
     solara.Text(
-        f"Up to {size_text(limit)}. Loading runs Python's pickle, which can run code: load "
-        "only files you saved yourself.",
+        f"Up to {size_text(limit)}. A file that holds anything but a model's state is refused "
+        "unread; load files you trust.",
         style={"font-size": "0.8em", "color": "#555"},
     )
     if message is not None:
