@@ -144,10 +144,13 @@ def load_plan(out: str | Path) -> Plan:
         scen = first.drop_duplicates("scenario").set_index("scenario").sort_index()
         unit = scen[ucols].to_numpy(float)
     pcols = [c for c in df.columns if c.startswith("param.")]
+    from model import Params
+
     params = {}
+    addresses = Params.spec()
     for rec in df[["point_id", "arm", *pcols]].to_dict("records"):
         values = {c: _plain(rec[c]) for c in pcols}
-        params[(int(rec["point_id"]), rec["arm"])] = nested_params(values)
+        params[(int(rec["point_id"]), rec["arm"])] = nested_params(values, addresses=addresses)
     return Plan(spec, points, index, unit, params, [int(s) for s in meta["seeds"]])
 
 
