@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from tests.test_app_browser_defects import _open, _steps, browser  # noqa: F401
 from tests.test_app_browser_defects import page as page  # noqa: F401  (the fixture)
+from tests.test_viewer_inspect import _pixel
 from viewer.arms import arms_of, build_model
 from viewer.exports import user_record
 from viewer.network_view import PICK_RADIUS_PX, RING_SIZE
@@ -160,12 +161,9 @@ def test_hover_over_the_time_series_reads_out_the_step(server, page):
     m = _model(query[1:], steps)
     arms = arms_of(m)
     ts = live_views(m).timeseries
-    w, h = ts.live.canvas.get_width_height()
 
     def pixel(ax, step: float) -> tuple[float, float]:
-        box = ax.get_position()
-        x0, x1 = ax.get_xlim()
-        return (box.x0 + (step - x0) / (x1 - x0) * box.width) * w, (1 - box.y0 - box.height / 2) * h
+        return _pixel(ts.live, ax, step)
 
     _open(page, server, query)
     page.locator("img.oe-view-network-b").first.wait_for()

@@ -144,12 +144,9 @@ def test_the_time_series_reads_out_the_values_at_the_step_pointed_at(compare):
         m.step()
         render_views(m)
     view = live_views(m).timeseries
-    w, h = view.live.canvas.get_width_height()
 
     def pixel(ax, step: float) -> tuple[float, float]:
-        box = ax.get_position()
-        x0, x1 = ax.get_xlim()
-        return (box.x0 + (step - x0) / (x1 - x0) * box.width) * w, (1 - box.y0 - box.height / 2) * h
+        return _pixel(view.live, ax, step)
 
     for k in (0, 3, 6):
         text = view.readout(*pixel(view.axes[0], k))
