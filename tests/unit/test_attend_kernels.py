@@ -230,6 +230,22 @@ def test_take_slots_zero_weight_is_floored():
     assert c.tolist() == [2, 1]
 
 
+def test_take_slots_nan_key_is_selected_as_before():
+    """A NaN weight gives a key that compares false with everything: each pass takes the first
+    smallest untaken key. Keys NaN, 2, 1 (k = 2): the first pass starts at the NaN and keeps it,
+    the second takes slot 2 (1 < 2); k = 1 takes the NaN alone. The row without a NaN (keys 3,
+    1, 2) takes slots 1 then 2, or slot 1 alone.
+    """
+    item, seen = _screen([[1, 2, 3], [4, 5, 6]], [[False] * 3] * 2)
+    keys = np.array([[1.0, 2.0, 1.0], [3.0, 1.0, 2.0]], dtype=np.float32)
+    w = np.array([[np.nan, 1.0, 1.0], [1.0, 1.0, 1.0]], dtype=np.float32)
+    users, avail = np.array([0, 1]), np.array([3, 3])
+    _, c, _ = take_slots(users, item, seen, np.array([2, 2]), avail, keys, w)
+    assert c.tolist() == [0, 2, 1, 2]
+    _, c, _ = take_slots(users, item, seen, np.array([1, 1]), avail, keys, w)
+    assert c.tolist() == [0, 1]
+
+
 # --- take_slots / sample_slots: equal to the array code -------------------------------------
 
 
