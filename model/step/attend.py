@@ -7,8 +7,9 @@ by the platform's feed ranking (7.7); the views are tallied and, for
 recorded items, logged as cascade edges (7.8).
 
 The arithmetic runs in a few compiled kernels (:mod:`model.jit`) over the screens and the
-content columns; the random draws stay numpy ``Generator`` calls, of the same sizes and in the
-same order as the array code they replaced, so the streams and results are unchanged.
+content columns; the random draws stay numpy ``Generator`` calls that give the same draws in
+the same order as the array code they replaced (the two screens' keys in one call), so the
+streams and results are unchanged.
 """
 
 from __future__ import annotations
@@ -53,8 +54,13 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
 
     weigh = world.rules.feed_choice.slot_weights(world, t)
     rank = world.rules.feed_ranking.slot_factor(world, t)
-    soc = _take(rng, users, n_soc, a_soc, part_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
-    dir_ = _take(rng, users, n_dir, a_dir, part_dir, sc.dir_item, sc.dir_seen, weigh)
+    # both screens' keys in one draw, the social screen's rows first: the same draws as a draw
+    # per screen (nothing is drawn between them)
+    n1 = len(part_soc)
+    keys, _ = draw_keys(rng, n1 + len(part_dir), sc.size, None)
+    soc_w = _ranked(weigh, rank)
+    soc = _take(users, n_soc, a_soc, part_soc, sc.soc_item, sc.soc_seen, keys[:n1], soc_w)
+    dir_ = _take(users, n_dir, a_dir, part_dir, sc.dir_item, sc.dir_seen, keys[n1:], weigh)
     views = Views(*_views(*soc, dir_[0], dir_[2], sc.soc_chan, sc.soc_from, DIRECT))
     sc.mark_seen(users, n_soc, n_dir, soc[:2], dir_[:2])
     _record_views(world, t, views)
@@ -151,22 +157,36 @@ def _ranked(weigh: SlotWeights, rank: SlotWeights) -> SlotWeights:
 
 
 def _take(
-    rng: np.random.Generator,
     users: np.ndarray,
     n_take: np.ndarray,
     avail: np.ndarray,
     part: np.ndarray,
     item: np.ndarray,
     seen: np.ndarray,
+    keys: np.ndarray,
     weigh: SlotWeights,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (user, slot, item) each of ``users`` views on one screen (``item``, ``seen``).
 
-    Only the users who sample (``part``: 0 < ``n_take`` < ``avail``) draw keys and are weighed,
-    as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads the screens and picks.
+    Only the users who sample (``part``: 0 < ``n_take`` < ``avail``) have keys (``keys``, a row
+    each) and are weighed, as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads
+    the screens and picks.
     """
-    keys, w = draw_keys(rng, len(part), item.shape[1], weigh, part, item[part])
+    if weigh is None or len(part) == 0:
+        w = np.zeros((0, item.shape[1]), dtype=np.float32)
+    else:
+        w = np.ascontiguousarray(weigh(part, _rows(item, part)), dtype=np.float32)
     return take_slots(users, item, seen, n_take, avail, keys, w)
+
+
+@njit
+def _rows(item: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``item[rows]`` as int64 (the weight functions' item ids), in one pass."""
+    out = np.empty((rows.shape[0], item.shape[1]), dtype=np.int64)
+    for i in range(rows.shape[0]):
+        for j in range(item.shape[1]):
+            out[i, j] = item[rows[i], j]
+    return out
 
 
 def _platform_fill(
