@@ -34,9 +34,6 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     p, s, sc = world.params, world.state, world.screens
     rng = world.streams["attend"]
     users = sess.browsers.astype(np.int64, copy=False)
-    # unseen counts come from the writer: no screen is read for a user with nothing to see
-    a_soc = sc.soc_unseen[users].astype(np.int64)
-    a_dir = sc.dir_unseen[users].astype(np.int64)
     attention = world.rules.attention
     if attention.takes_all and p.trending_prob <= 0:
         # both screens are viewed in full whatever the split, and no top-up asks for it: the
@@ -47,10 +44,12 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
         budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
-            filled = _platform_fill(world, t, users, want_soc, a_soc)
-            if len(filled):
-                a_soc[filled] = sc.soc_unseen[users[filled]]
-    n_soc, n_dir, part_soc, part_dir = _split(users, budget, want_soc, a_soc, a_dir)
+            _platform_fill(world, t, users, want_soc)
+    # unseen counts come from the writer (after the top-up): no screen is read for a user with
+    # nothing to see
+    n_soc, n_dir, part_soc, part_dir, a_soc, a_dir = _split(
+        users, budget, want_soc, sc.soc_unseen, sc.dir_unseen
+    )
 
     weigh = world.rules.feed_choice.slot_weights(world, t)
     rank = world.rules.feed_ranking.slot_factor(world, t)
@@ -76,24 +75,31 @@ def _split(
     users: np.ndarray,
     budget: np.ndarray,
     want_soc: np.ndarray,
-    a_soc: np.ndarray,
-    a_dir: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    soc_unseen: np.ndarray,
+    dir_unseen: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Slots each user takes on the social and the direct screen, and who samples on each.
 
     A user takes min(wanted, unseen) social slots (``want_soc``) and min(budget - wanted,
     unseen) direct ones; budget left over goes to the social screen first, then the direct one.
     With no ``budget`` (empty) every unseen slot is taken. A user samples on a screen when it
-    takes some but not all of the unseen slots there.
+    takes some but not all of the unseen slots there. ``soc_unseen`` and ``dir_unseen`` are
+    every user's unseen slots (by user id).
 
     Returns:
-        (n_soc, n_dir, the users sampling on the social screen, those on the direct screen).
+        (n_soc, n_dir, the users sampling on the social screen, those on the direct screen,
+        and ``users``' unseen social and direct slots), all int64.
     """
     n = users.shape[0]
+    a_soc = np.empty(n, dtype=np.int64)
+    a_dir = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        a_soc[i] = soc_unseen[users[i]]
+        a_dir[i] = dir_unseen[users[i]]
     n_soc = a_soc.copy()
     n_dir = a_dir.copy()
     if budget.shape[0] == 0:
-        return n_soc, n_dir, users[:0].copy(), users[:0].copy()
+        return n_soc, n_dir, users[:0].copy(), users[:0].copy(), a_soc, a_dir
     n_part_soc = 0
     n_part_dir = 0
     for i in range(n):
@@ -116,7 +122,7 @@ def _split(
         if 0 < n_dir[i] < a_dir[i]:
             part_dir[k_dir] = users[i]
             k_dir += 1
-    return n_soc, n_dir, part_soc, part_dir
+    return n_soc, n_dir, part_soc, part_dir, a_soc, a_dir
 
 
 @njit
@@ -189,59 +195,52 @@ def _rows(item: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _platform_fill(
-    world: World, t: int, users: np.ndarray, want: np.ndarray, unseen: np.ndarray
-) -> np.ndarray:
+def _platform_fill(world: World, t: int, users: np.ndarray, want: np.ndarray) -> None:
     """A social feed never runs dry: the platform tops it up with trending items (7.6).
 
     A user who opens a social channel wanting more items than its social screen holds unseen
-    (``unseen``) is shown items drawn from the day's most engaging ones (channel 'trending'),
-    or, with ``trending_by = "topics"``, from the most engaging of the day's items of the topics
-    on the trending list (:meth:`World.trending_items`, docs/ODD.md 7.18).
-    Returns the positions in ``users`` whose screens were topped up.
+    is shown items drawn from the day's most engaging ones (channel 'trending'), or, with
+    ``trending_by = "topics"``, from the most engaging of the day's items of the topics on the
+    trending list (:meth:`World.trending_items`, docs/ODD.md 7.18).
     """
     rng = world.streams["trending"]
-    filled, rec = _shortfall(
-        users, want, unseen, rng.random(len(users)), world.params.trending_prob
+    rec = _shortfall(
+        users, want, world.screens.soc_unseen, rng.random(len(users)), world.params.trending_prob
     )
-    if len(filled) == 0:
-        return filled
+    if len(rec) == 0:
+        return
     pool = world.trending_items(t, top=TRENDING_POOL)
     if len(pool) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return
     c = world.content
     it = pool[rng.integers(0, len(pool), size=len(rec))]
     rec, it = _not_own(rec, it, c.source_kind, c.source)
     world.screens.push_social(c, world.state.follows, rec, it, np.full(len(rec), -1), TRENDING)
-    return filled
 
 
 @njit
 def _shortfall(
     users: np.ndarray, want: np.ndarray, unseen: np.ndarray, u01: np.ndarray, prob: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Who is topped up (positions in ``users``: wanting more than ``unseen``, with probability
-    ``prob`` from the uniform draws ``u01``), and the recipient of each trending slot: each user
-    repeated twice its shortfall, since items already on the screen are not shown again."""
+) -> np.ndarray:
+    """The recipient of each trending slot: each of ``users`` who wants more than its unseen
+    social slots (``unseen``, by user id), with probability ``prob`` from the uniform draws
+    ``u01``, repeated twice its shortfall, since items already on the screen are not shown
+    again."""
     n = users.shape[0]
-    n_filled = 0
     n_rec = 0
     for i in range(n):
-        if u01[i] < prob and want[i] > unseen[i]:
-            n_filled += 1
-            n_rec += 2 * (want[i] - unseen[i])
-    filled = np.empty(n_filled, dtype=np.int64)
+        short = want[i] - unseen[users[i]]
+        if u01[i] < prob and short > 0:
+            n_rec += 2 * short
     rec = np.empty(n_rec, dtype=np.int64)
-    k = 0
     m = 0
     for i in range(n):
-        if u01[i] < prob and want[i] > unseen[i]:
-            filled[k] = i
-            k += 1
-            for _ in range(2 * (want[i] - unseen[i])):
+        short = want[i] - unseen[users[i]]
+        if u01[i] < prob and short > 0:
+            for _ in range(2 * short):
                 rec[m] = users[i]
                 m += 1
-    return filled, rec
+    return rec
 
 
 @njit
