@@ -26,6 +26,10 @@ from model.world import FeedChoiceRule, SlotWeights, World
 _MIN_WEIGHT = np.float32(1e-12)
 # rows taking at most this many slots select them; longer takes sort the row
 _SELECT_MAX = 8
+# the bits of float32 inf: a key >= 0 has bits in [0, _INF_BITS], which order as the keys do
+_INF_BITS = 0x7F800000
+# a selected slot's code: above every other code
+_TAKEN = np.iinfo(np.int64).max
 
 
 def sample_slots(
@@ -105,6 +109,12 @@ def take_slots(
     them, in float32 as the array code did. ``weight`` with no rows means uniform weights.
     Each screen row is read once.
 
+    A short take selects: each slot's code is its key's bits (an int32 that orders as the key
+    does, the key being >= 0) above its index, so the codes are distinct and order as (key,
+    slot), and each of the ``n_take`` passes takes the smallest code without a branch. A row
+    with a key that is not a number >= 0 (a NaN weight) is selected as
+    :func:`_first_smallest` does instead.
+
     Returns:
         (user, slot, item) of each slot taken (int64), in :func:`sample_slots`' order.
     """
@@ -126,7 +136,8 @@ def take_slots(
     out = np.empty((3, n_all * n_slots + n_one + n_many), dtype=np.int64)
     pos_all, pos_one, pos_many = 0, n_all * n_slots, n_all * n_slots + n_one
     key = np.empty(n_slots, dtype=np.float32)
-    taken = np.empty(n_slots, dtype=np.bool_)
+    bits = key.view(np.int32)
+    code = np.empty(n_slots, dtype=np.int64)
     order_buf = np.empty(n_slots, dtype=np.int64)
     tmp_buf = np.empty(n_slots, dtype=np.int64)
     p = -1
@@ -153,31 +164,34 @@ def take_slots(
                 key[j] = e
             else:
                 key[j] = np.inf
-        if k == 1:
-            best = 0
-            for j in range(1, n_slots):
-                if key[j] < key[best]:
-                    best = j
-            out[0, pos_one], out[1, pos_one], out[2, pos_one] = u, best, item[u, best]
-            pos_one += 1
-        elif k > _SELECT_MAX:
+        pos = pos_one if k == 1 else pos_many
+        if k > _SELECT_MAX:
             order = _stable_argsort(key, order_buf, tmp_buf)
             for m in range(k):
                 j = order[m]
-                out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, j, item[u, j]
-                pos_many += 1
+                out[0, pos + m], out[1, pos + m], out[2, pos + m] = u, j, item[u, j]
         else:
-            # a short selection: k passes, each the first smallest untaken key
-            taken[:] = False
-            for _ in range(k):
-                best = -1
-                for j in range(n_slots):
-                    if not taken[j] and (best < 0 or key[j] < key[best]):
-                        best = j
-                taken[best] = True
-                out[0, pos_many], out[1, pos_many], out[2, pos_many] = u, best, item[u, best]
-                pos_many += 1
-    # rows taking every slot may hold fewer than n_slots: close the gap before the others
+            plain = True
+            for j in range(n_slots):
+                b = bits[j]
+                plain &= (b >= 0) & (b <= _INF_BITS)
+                code[j] = (np.int64(b) << 32) | j
+            if not plain:
+                _first_smallest(key, k, order_buf)
+            for m in range(k):
+                if plain:
+                    c = code[0]
+                    for j in range(1, n_slots):
+                        c = min(c, code[j])
+                    j = c & 0xFFFFFFFF
+                    code[j] = _TAKEN
+                else:
+                    j = order_buf[m]
+                out[0, pos + m], out[1, pos + m], out[2, pos + m] = u, j, item[u, j]
+        if k == 1:
+            pos_one += 1
+        else:
+            pos_many += k
     # rows taking every slot may hold fewer than n_slots: move the other parts left to close the
     # gap (element by element: a 2-D slice copy here costs seconds of compile time)
     start = n_all * n_slots
@@ -187,6 +201,23 @@ def take_slots(
                 out[r, pos_all + m] = out[r, start + m]
     end = pos_all + n_one + n_many
     return out[0, :end], out[1, :end], out[2, :end]
+
+
+@njit
+def _first_smallest(key: np.ndarray, k: int, pick: np.ndarray) -> None:
+    """The first ``k`` slots in order of ``key`` into ``pick``: ``k`` passes, each taking the
+    first smallest untaken key (the selection for rows with a NaN key, whose comparisons give
+    no order)."""
+    for m in range(k):
+        best = -1
+        for j in range(key.shape[0]):
+            untaken = True
+            for q in range(m):
+                if pick[q] == j:
+                    untaken = False
+            if untaken and (best < 0 or key[j] < key[best]):
+                best = j
+        pick[m] = best
 
 
 @njit

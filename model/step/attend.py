@@ -7,8 +7,9 @@ by the platform's feed ranking (7.7); the views are tallied and, for
 recorded items, logged as cascade edges (7.8).
 
 The arithmetic runs in a few compiled kernels (:mod:`model.jit`) over the screens and the
-content columns; the random draws stay numpy ``Generator`` calls, of the same sizes and in the
-same order as the array code they replaced, so the streams and results are unchanged.
+content columns; the random draws stay numpy ``Generator`` calls that give the same draws in
+the same order as the array code they replaced (the two screens' keys in one call), so the
+streams and results are unchanged.
 """
 
 from __future__ import annotations
@@ -33,9 +34,6 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
     p, s, sc = world.params, world.state, world.screens
     rng = world.streams["attend"]
     users = sess.browsers.astype(np.int64, copy=False)
-    # unseen counts come from the writer: no screen is read for a user with nothing to see
-    a_soc = sc.soc_unseen[users].astype(np.int64)
-    a_dir = sc.dir_unseen[users].astype(np.int64)
     attention = world.rules.attention
     if attention.takes_all and p.trending_prob <= 0:
         # both screens are viewed in full whatever the split, and no top-up asks for it: the
@@ -46,15 +44,22 @@ def attend(world: World, t: int, sess: Sessions) -> Views:
         budget = attention.budget(rng, world.prof["attention"][g], sc.size)
         want_soc = rng.binomial(budget, world.prof["social_share"][g])
         if p.trending_prob > 0:
-            filled = _platform_fill(world, t, users, want_soc, a_soc)
-            if len(filled):
-                a_soc[filled] = sc.soc_unseen[users[filled]]
-    n_soc, n_dir, part_soc, part_dir = _split(users, budget, want_soc, a_soc, a_dir)
+            _platform_fill(world, t, users, want_soc)
+    # unseen counts come from the writer (after the top-up): no screen is read for a user with
+    # nothing to see
+    n_soc, n_dir, part_soc, part_dir, a_soc, a_dir = _split(
+        users, budget, want_soc, sc.soc_unseen, sc.dir_unseen
+    )
 
     weigh = world.rules.feed_choice.slot_weights(world, t)
     rank = world.rules.feed_ranking.slot_factor(world, t)
-    soc = _take(rng, users, n_soc, a_soc, part_soc, sc.soc_item, sc.soc_seen, _ranked(weigh, rank))
-    dir_ = _take(rng, users, n_dir, a_dir, part_dir, sc.dir_item, sc.dir_seen, weigh)
+    # both screens' keys in one draw, the social screen's rows first: the same draws as a draw
+    # per screen (nothing is drawn between them)
+    n1 = len(part_soc)
+    keys, _ = draw_keys(rng, n1 + len(part_dir), sc.size, None)
+    soc_w = _ranked(weigh, rank)
+    soc = _take(users, n_soc, a_soc, part_soc, sc.soc_item, sc.soc_seen, keys[:n1], soc_w)
+    dir_ = _take(users, n_dir, a_dir, part_dir, sc.dir_item, sc.dir_seen, keys[n1:], weigh)
     views = Views(*_views(*soc, dir_[0], dir_[2], sc.soc_chan, sc.soc_from, DIRECT))
     sc.mark_seen(users, n_soc, n_dir, soc[:2], dir_[:2])
     _record_views(world, t, views)
@@ -70,24 +75,31 @@ def _split(
     users: np.ndarray,
     budget: np.ndarray,
     want_soc: np.ndarray,
-    a_soc: np.ndarray,
-    a_dir: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    soc_unseen: np.ndarray,
+    dir_unseen: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Slots each user takes on the social and the direct screen, and who samples on each.
 
     A user takes min(wanted, unseen) social slots (``want_soc``) and min(budget - wanted,
     unseen) direct ones; budget left over goes to the social screen first, then the direct one.
     With no ``budget`` (empty) every unseen slot is taken. A user samples on a screen when it
-    takes some but not all of the unseen slots there.
+    takes some but not all of the unseen slots there. ``soc_unseen`` and ``dir_unseen`` are
+    every user's unseen slots (by user id).
 
     Returns:
-        (n_soc, n_dir, the users sampling on the social screen, those on the direct screen).
+        (n_soc, n_dir, the users sampling on the social screen, those on the direct screen,
+        and ``users``' unseen social and direct slots), all int64.
     """
     n = users.shape[0]
+    a_soc = np.empty(n, dtype=np.int64)
+    a_dir = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        a_soc[i] = soc_unseen[users[i]]
+        a_dir[i] = dir_unseen[users[i]]
     n_soc = a_soc.copy()
     n_dir = a_dir.copy()
     if budget.shape[0] == 0:
-        return n_soc, n_dir, users[:0].copy(), users[:0].copy()
+        return n_soc, n_dir, users[:0].copy(), users[:0].copy(), a_soc, a_dir
     n_part_soc = 0
     n_part_dir = 0
     for i in range(n):
@@ -110,7 +122,7 @@ def _split(
         if 0 < n_dir[i] < a_dir[i]:
             part_dir[k_dir] = users[i]
             k_dir += 1
-    return n_soc, n_dir, part_soc, part_dir
+    return n_soc, n_dir, part_soc, part_dir, a_soc, a_dir
 
 
 @njit
@@ -151,77 +163,84 @@ def _ranked(weigh: SlotWeights, rank: SlotWeights) -> SlotWeights:
 
 
 def _take(
-    rng: np.random.Generator,
     users: np.ndarray,
     n_take: np.ndarray,
     avail: np.ndarray,
     part: np.ndarray,
     item: np.ndarray,
     seen: np.ndarray,
+    keys: np.ndarray,
     weigh: SlotWeights,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The (user, slot, item) each of ``users`` views on one screen (``item``, ``seen``).
 
-    Only the users who sample (``part``: 0 < ``n_take`` < ``avail``) draw keys and are weighed,
-    as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads the screens and picks.
+    Only the users who sample (``part``: 0 < ``n_take`` < ``avail``) have keys (``keys``, a row
+    each) and are weighed, as in :func:`sample_slots`; one kernel (:func:`take_slots`) reads
+    the screens and picks.
     """
-    keys, w = draw_keys(rng, len(part), item.shape[1], weigh, part, item[part])
+    if weigh is None or len(part) == 0:
+        w = np.zeros((0, item.shape[1]), dtype=np.float32)
+    else:
+        w = np.ascontiguousarray(weigh(part, _rows(item, part)), dtype=np.float32)
     return take_slots(users, item, seen, n_take, avail, keys, w)
 
 
-def _platform_fill(
-    world: World, t: int, users: np.ndarray, want: np.ndarray, unseen: np.ndarray
-) -> np.ndarray:
+@njit
+def _rows(item: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``item[rows]`` as int64 (the weight functions' item ids), in one pass."""
+    out = np.empty((rows.shape[0], item.shape[1]), dtype=np.int64)
+    for i in range(rows.shape[0]):
+        for j in range(item.shape[1]):
+            out[i, j] = item[rows[i], j]
+    return out
+
+
+def _platform_fill(world: World, t: int, users: np.ndarray, want: np.ndarray) -> None:
     """A social feed never runs dry: the platform tops it up with trending items (7.6).
 
     A user who opens a social channel wanting more items than its social screen holds unseen
-    (``unseen``) is shown items drawn from the day's most engaging ones (channel 'trending'),
-    or, with ``trending_by = "topics"``, from the most engaging of the day's items of the topics
-    on the trending list (:meth:`World.trending_items`, docs/ODD.md 7.18).
-    Returns the positions in ``users`` whose screens were topped up.
+    is shown items drawn from the day's most engaging ones (channel 'trending'), or, with
+    ``trending_by = "topics"``, from the most engaging of the day's items of the topics on the
+    trending list (:meth:`World.trending_items`, docs/ODD.md 7.18).
     """
     rng = world.streams["trending"]
-    filled, rec = _shortfall(
-        users, want, unseen, rng.random(len(users)), world.params.trending_prob
+    rec = _shortfall(
+        users, want, world.screens.soc_unseen, rng.random(len(users)), world.params.trending_prob
     )
-    if len(filled) == 0:
-        return filled
+    if len(rec) == 0:
+        return
     pool = world.trending_items(t, top=TRENDING_POOL)
     if len(pool) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return
     c = world.content
     it = pool[rng.integers(0, len(pool), size=len(rec))]
     rec, it = _not_own(rec, it, c.source_kind, c.source)
     world.screens.push_social(c, world.state.follows, rec, it, np.full(len(rec), -1), TRENDING)
-    return filled
 
 
 @njit
 def _shortfall(
     users: np.ndarray, want: np.ndarray, unseen: np.ndarray, u01: np.ndarray, prob: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Who is topped up (positions in ``users``: wanting more than ``unseen``, with probability
-    ``prob`` from the uniform draws ``u01``), and the recipient of each trending slot: each user
-    repeated twice its shortfall, since items already on the screen are not shown again."""
+) -> np.ndarray:
+    """The recipient of each trending slot: each of ``users`` who wants more than its unseen
+    social slots (``unseen``, by user id), with probability ``prob`` from the uniform draws
+    ``u01``, repeated twice its shortfall, since items already on the screen are not shown
+    again."""
     n = users.shape[0]
-    n_filled = 0
     n_rec = 0
     for i in range(n):
-        if u01[i] < prob and want[i] > unseen[i]:
-            n_filled += 1
-            n_rec += 2 * (want[i] - unseen[i])
-    filled = np.empty(n_filled, dtype=np.int64)
+        short = want[i] - unseen[users[i]]
+        if u01[i] < prob and short > 0:
+            n_rec += 2 * short
     rec = np.empty(n_rec, dtype=np.int64)
-    k = 0
     m = 0
     for i in range(n):
-        if u01[i] < prob and want[i] > unseen[i]:
-            filled[k] = i
-            k += 1
-            for _ in range(2 * (want[i] - unseen[i])):
+        short = want[i] - unseen[users[i]]
+        if u01[i] < prob and short > 0:
+            for _ in range(2 * short):
                 rec[m] = users[i]
                 m += 1
-    return filled, rec
+    return rec
 
 
 @njit

@@ -230,6 +230,22 @@ def test_take_slots_zero_weight_is_floored():
     assert c.tolist() == [2, 1]
 
 
+def test_take_slots_nan_key_is_selected_as_before():
+    """A NaN weight gives a key that compares false with everything: each pass takes the first
+    smallest untaken key. Keys NaN, 2, 1 (k = 2): the first pass starts at the NaN and keeps it,
+    the second takes slot 2 (1 < 2); k = 1 takes the NaN alone. The row without a NaN (keys 3,
+    1, 2) takes slots 1 then 2, or slot 1 alone.
+    """
+    item, seen = _screen([[1, 2, 3], [4, 5, 6]], [[False] * 3] * 2)
+    keys = np.array([[1.0, 2.0, 1.0], [3.0, 1.0, 2.0]], dtype=np.float32)
+    w = np.array([[np.nan, 1.0, 1.0], [1.0, 1.0, 1.0]], dtype=np.float32)
+    users, avail = np.array([0, 1]), np.array([3, 3])
+    _, c, _ = take_slots(users, item, seen, np.array([2, 2]), avail, keys, w)
+    assert c.tolist() == [0, 2, 1, 2]
+    _, c, _ = take_slots(users, item, seen, np.array([1, 1]), avail, keys, w)
+    assert c.tolist() == [0, 1]
+
+
 # --- take_slots / sample_slots: equal to the array code -------------------------------------
 
 
@@ -345,14 +361,22 @@ def test_split_hand_case():
     """
     i64 = np.int64
     users = np.array([5, 6, 7], i64)
-    a_soc, a_dir = np.array([3, 2, 5], i64), np.array([5, 1, 0], i64)
+    # every user's unseen counts, by id (users 0-4 hold some too, and are not read)
+    soc_unseen = np.array([9, 9, 9, 9, 9, 3, 2, 5], np.int32)
+    dir_unseen = np.array([9, 9, 9, 9, 9, 5, 1, 0], np.int32)
     budget, want = np.array([3, 4, 2], i64), np.array([1, 4, 0], i64)
-    n_soc, n_dir, part_soc, part_dir = _split(users, budget, want, a_soc, a_dir)
+    n_soc, n_dir, part_soc, part_dir, a_soc, a_dir = _split(
+        users, budget, want, soc_unseen, dir_unseen
+    )
     assert n_soc.tolist() == [1, 2, 2] and n_dir.tolist() == [2, 1, 0]
     assert part_soc.tolist() == [5, 7] and part_dir.tolist() == [5]
+    assert a_soc.tolist() == [3, 2, 5] and a_dir.tolist() == [5, 1, 0]
     # no budget: every unseen slot, no one samples
-    n_soc, n_dir, part_soc, part_dir = _split(users, budget[:0], want[:0], a_soc, a_dir)
+    n_soc, n_dir, part_soc, part_dir, a_soc, a_dir = _split(
+        users, budget[:0], want[:0], soc_unseen, dir_unseen
+    )
     assert n_soc.tolist() == [3, 2, 5] and n_dir.tolist() == [5, 1, 0]
+    assert a_soc.tolist() == [3, 2, 5] and a_dir.tolist() == [5, 1, 0]
     assert len(part_soc) == len(part_dir) == 0
 
 
@@ -412,17 +436,17 @@ def test_tally_views_hand_case(mode):
 
 
 def test_shortfall_hand_case():
-    """Wanted 3, 1, 4, 2 with 1, 1, 0, 0 unseen; draws 0.1, 0.1, 0.9, 0.5 against prob 0.6.
+    """Wanted 3, 1, 4, 2 with 1, 1, 0, 0 unseen (users 10-13); draws 0.1, 0.1, 0.9, 0.5 against
+    prob 0.6.
 
     User 10 is short 2 and drawn (0.1 < 0.6): 4 trending slots. User 11 is not short. User 12
     is short but not drawn (0.9). User 13 is short 2 and drawn: 4 slots."""
     i64 = np.int64
     users = np.array([10, 11, 12, 13], i64)
     u01 = np.array([0.1, 0.1, 0.9, 0.5])
-    filled, rec = _shortfall(
-        users, np.array([3, 1, 4, 2], i64), np.array([1, 1, 0, 0], i64), u01, 0.6
-    )
-    assert filled.tolist() == [0, 3]
+    unseen = np.zeros(14, np.int32)  # by user id
+    unseen[10:] = [1, 1, 0, 0]
+    rec = _shortfall(users, np.array([3, 1, 4, 2], i64), unseen, u01, 0.6)
     assert rec.tolist() == [10] * 4 + [13] * 4
 
 
