@@ -137,31 +137,32 @@ def evidence_kernel(
             dp += pos[order[j]]
             dn += neg[order[j]]
             j += 1
-        evidence_pair(kk, dp, dn, ep, en, last, trust_media, trust0, t, keep, lk, prior32, table)
+        fac = decay(table, keep, lk, t - last[kk])
+        ep[kk], en[kk], trust_media[kk] = evidence_pair(
+            ep[kk], en[kk], trust0[kk], fac, dp, dn, prior32
+        )
+        last[kk] = t
 
 
 @jit.njit
 def evidence_pair(
-    kk: int,
+    pos: np.float32,
+    neg: np.float32,
+    t0: np.float32,
+    fac: float,
     dp: float,
     dn: float,
-    ep: np.ndarray,
-    en: np.ndarray,
-    last: np.ndarray,
-    trust_media: np.ndarray,
-    trust0: np.ndarray,
-    t: int,
-    keep: float,
-    log_keep: float,
     prior32: np.float32,
-    table: np.ndarray,
-) -> None:
-    """One pair's summed evidence (dp, dn) onto its decayed evidence, and its trust re-derived."""
-    fac = decay(table, keep, log_keep, t - last[kk])
-    ep[kk] = np.float32(ep[kk] * fac + dp)
-    en[kk] = np.float32(en[kk] * fac + dn)
-    last[kk] = t
-    trust_media[kk] = (prior32 * trust0[kk] + ep[kk]) / (prior32 + ep[kk] + en[kk])
+) -> tuple[np.float32, np.float32, np.float32]:
+    """One pair's summed evidence (dp, dn) onto its evidence (pos, neg) decayed by ``fac``: the
+    new e+, e- and trust, in float32 as stored.
+
+    Scalars in and out: a kernel that handed its arrays to a helper once per pair paid numba's
+    reference counting of every array on every call (about 30 us a step at 2,000 users).
+    """
+    p = np.float32(pos * fac + dp)
+    n = np.float32(neg * fac + dn)
+    return p, n, (prior32 * t0 + p) / (prior32 + p + n)
 
 
 def add_evidence(

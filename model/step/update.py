@@ -233,10 +233,11 @@ def outlet_views(
             lost += (0.0 if inside[v] else 1.0) + unc[v]
             cnt += 1
             j += 1
-        evidence_pair(
-            kk, dp, dn, trust_pos, trust_neg, trust_last, trust_media, trust0, t, trust_keep,
-            ltrust, prior32, trust_table,
-        )  # fmt: skip
+        fac = decay(trust_table, trust_keep, ltrust, t - trust_last[kk])
+        trust_pos[kk], trust_neg[kk], trust_media[kk] = evidence_pair(
+            trust_pos[kk], trust_neg[kk], trust0[kk], fac, dp, dn, prior32
+        )
+        trust_last[kk] = t
         b = belonging[kk]
         bs = np.float64(b) + gain_rate * min(gain, 1.0) * np.float64(np.float32(1.0) - b)
         belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, lost))
