@@ -402,22 +402,29 @@ def opinion_moments(x: np.ndarray, gen: np.ndarray, n_cohorts: int) -> np.ndarra
     """
     n = x.shape[0]
     out = np.full((n_cohorts + 1, 4), np.nan)
+    # the cohorts' opinions in user order, one after the other (a stable counting sort)
+    start = np.zeros(n_cohorts + 1, dtype=np.int64)
+    for i in range(n):
+        start[gen[i] + 1] += 1
+    for g in range(n_cohorts):
+        start[g + 1] += start[g]
     buf = np.empty(n)
+    fill = start[:n_cohorts].copy()
+    for i in range(n):
+        buf[fill[gen[i]]] = x[i]
+        fill[gen[i]] += 1
     d2 = np.empty(n)
     d3 = np.empty(n)
     d4 = np.empty(n)
     for row in range(n_cohorts + 1):
-        m = 0
-        for i in range(n):
-            if row == 0 or gen[i] == row - 1:
-                buf[m] = x[i]
-                m += 1
+        vals = x if row == 0 else buf[start[row - 1] : start[row]]
+        m = vals.shape[0]
         out[row, 0] = m
         if m == 0:
             continue
-        mean = _pairwise(buf, 0, m, 0.0) / np.float64(m)
+        mean = _pairwise(vals, 0, m, 0.0) / np.float64(m)
         for i in range(m):
-            d = buf[i] - mean
+            d = vals[i] - mean
             sq = d * d
             d2[i] = sq
             d3[i] = sq * d
