@@ -190,57 +190,55 @@ def outlet_views(
     if m == 0:
         return
     key = np.empty(m, dtype=np.int64)
-    pos = np.empty(m)
-    neg = np.empty(m)
     for j in range(m):
         v = out[j]
-        k = np.int64(source[it[v]])
-        kk = u[v] * k_out + k
-        key[j] = kk
-        q = np.float64(quality[it[v]])
-        if inside[v]:
-            pos[j] = ve * q
-            ng = ve * (1.0 - q) + 0.0
-        else:
-            pos[j] = 0.0
-            ng = ve + np.float64(outrage32 * outrage[it[v]])
-        ng = ng + nasty_trust * unc[v]
-        # + 0.0 where numpy added np.where's 0: the same bits (x + 0.0 is x for x != -0.0)
-        cynic = trust_media[kk] < backfire
-        ng = ng + (critical_trust * crit[v] if cynic else 0.0)
-        neg[j] = ng
+        key[j] = u[v] * k_out + np.int64(source[it[v]])
     # per (user, outlet) pair: trust evidence, belonging and load; sums in view order, as
-    # np.bincount (numpy added all evidence before any belonging: they touch other arrays)
+    # np.bincount (numpy added all evidence before any belonging: they touch other arrays).
+    # A pair's trust is read before its own evidence is added, as when numpy read them all
+    # first; the decay factors come from the tables (model.trust.decay's bits)
     order = stable_order(key)
     ltrust = jit.log(trust_keep)
     prior32 = np.float32(prior)
     lloss = jit.log(1.0 - loss)
     lload = jit.log(load_keep_)
+    n_trust, n_load = trust_table.shape[0], load_table.shape[0]
     j = 0
     while j < m:
         kk = key[order[j]]
+        cynic = trust_media[kk] < backfire
         cnt = 0
         dp = 0.0
         dn = 0.0
         gain = 0.0
         lost = 0.0
         while j < m and key[order[j]] == kk:
-            e = order[j]
-            v = out[e]
-            dp += pos[e]
-            dn += neg[e]
+            v = out[order[j]]
+            q = np.float64(quality[it[v]])
+            if inside[v]:
+                dp += ve * q
+                ng = ve * (1.0 - q) + 0.0
+            else:
+                dp += 0.0
+                ng = ve + np.float64(outrage32 * outrage[it[v]])
+            ng = ng + nasty_trust * unc[v]
+            # + 0.0 where numpy added np.where's 0: the same bits (x + 0.0 is x for x != -0.0)
+            dn += ng + (critical_trust * crit[v] if cynic else 0.0)
             gain += res[v] if inside[v] else 0.0
             lost += (0.0 if inside[v] else 1.0) + unc[v]
             cnt += 1
             j += 1
-        evidence_pair(
-            kk, dp, dn, trust_pos, trust_neg, trust_last, trust_media, trust0, t, trust_keep,
-            ltrust, prior32, trust_table,
-        )  # fmt: skip
+        a = t - trust_last[kk]
+        fac = trust_table[a] if 0 <= a < n_trust else decay(trust_table, trust_keep, ltrust, a)
+        trust_pos[kk], trust_neg[kk], trust_media[kk] = evidence_pair(
+            trust_pos[kk], trust_neg[kk], trust0[kk], fac, dp, dn, prior32
+        )
+        trust_last[kk] = t
         b = belonging[kk]
         bs = np.float64(b) + gain_rate * min(gain, 1.0) * np.float64(np.float32(1.0) - b)
         belonging[kk] = np.float32(bs * scalar_power(1.0 - loss, lloss, lost))
-        fac = decay(load_table, load_keep_, lload, t - load_last[kk])
+        a = t - load_last[kk]
+        fac = load_table[a] if 0 <= a < n_load else decay(load_table, load_keep_, lload, a)
         load[kk] = np.float32(np.float64(load[kk]) * fac + cnt)
         load_last[kk] = t
 

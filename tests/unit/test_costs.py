@@ -211,6 +211,21 @@ def test_reply_evidence_depends_on_trust_and_stance():
     assert neg.tolist() == [0.0, 0.0, 0.0, 1.0]
 
 
+def test_reply_evidence_compares_float32_trust_in_float32():
+    """As numpy compares a float32 array with a Python float: float32(0.7) is below 0.7 as a
+    float64 but equal to theta = 0.7 rounded to float32, so that trust counts as trusted."""
+    p = Params(reply_evidence=1.0, reply_backfire_trust=0.7)
+    below = np.nextafter(np.float32(0.7), np.float32(0.0))
+    trust = np.array([0.7, below], dtype=np.float32)
+    pos, neg = reply_evidence(trust, np.array([True, True]), p)
+    assert pos.tolist() == [0.5, 0.0]
+    assert neg.tolist() == [0.0, 1.0]
+    # float64 trust is compared in float64: 0.7 itself is trusted, float32(0.7) is not
+    trust64 = np.array([0.7, float(np.float32(0.7))])
+    pos, _ = reply_evidence(trust64, np.array([False, False]), p)
+    assert pos.tolist() == [1.0, 0.5]
+
+
 # ------------------------------------------------------------------ outrage and emotion
 def test_outrage_raises_forward_odds_by_the_rathje_factor():
     p = Params(outgroup_boost=1.67, outrage_terms=1.0)
