@@ -181,20 +181,22 @@ def _write_social(
     items,
     frm,
     chan,
-    order,
 ):
     """Deliveries (rec, item, from) onto social screens; returns the fresh slots.
 
     In order of (recipient, item), the first of each pair only; an item already on either of
     the recipient's screens is dropped; of what is left, a recipient keeps its newest
-    screen-full, written at the next slots of its ring. ``order`` is that order if the caller
-    sorted (an empty array otherwise)."""
+    screen-full, written at the next slots of its ring."""
     _check_ids(rec, soc_item.shape[0], items, source.shape[0])
     size = soc_item.shape[1]
     m = rec.shape[0]
     key = rec * (n_items + 1) + items
     # a stable order: of equal (recipient, item) pairs the first given is the one delivered
-    if order.shape[0] != m:
+    if m * 8 < soc_item.shape[0]:
+        # few deliveries against the population: a stable sort of the keys costs less than
+        # the counting sort, a pass over every user
+        order = np.argsort(key, kind="mergesort")
+    else:
         order = _social_order(rec, items, soc_item.shape[0])
     kept = np.empty(m, dtype=np.int64)
     total = 0
@@ -273,9 +275,6 @@ def _mark_seen(soc_seen, dir_seen, soc_unseen, dir_unseen, users, n_soc, n_dir, 
         soc_unseen[u] -= n_soc[i]
         dir_unseen[u] -= n_dir[i]
     return su.shape[0] + du.shape[0]
-
-
-_NO_ORDER = np.zeros(0, dtype=np.int64)
 
 
 class Screens:
@@ -365,14 +364,6 @@ class Screens:
         if len(rec) == 0:
             return
         c = content
-        rec = np.asarray(rec, dtype=np.int64)
-        items = np.asarray(items, dtype=np.int64)
-        if len(rec) * 8 < len(self.soc_ptr):
-            # few deliveries against the population: numpy's stable sort costs less than the
-            # kernel's counting sort, a pass over every user
-            order = np.argsort(rec * (c.n + 1) + items, kind="stable")
-        else:
-            order = _NO_ORDER
         self.total_unseen += _write_social(
             self.soc_item,
             self.soc_from,
@@ -386,11 +377,10 @@ class Screens:
             c.source_kind,
             c.source,
             c.n,
-            rec,
-            items,
+            np.asarray(rec, dtype=np.int64),
+            np.asarray(items, dtype=np.int64),
             np.asarray(frm, dtype=np.int64),
             np.int64(chan),
-            order,
         )
 
     def mark_seen(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.content import OUTLET
+from model.jit import njit
 from model.rules.base import RuleSettings
 from model.rules.registry import FORWARDING
 from model.schema import Interval, field
@@ -52,7 +53,21 @@ class Resonance(ForwardingRule):
         self, params: ForwardingParams, res: np.ndarray, emotion: np.ndarray
     ) -> np.ndarray:
         """Forward probability per view, in [0, 1] (no draws)."""
-        return np.minimum(1.0, 2.0 * self.settings.base_forward * res * (0.5 + emotion))
+        f64 = np.float64
+        return _resonance(
+            2.0 * self.settings.base_forward, np.asarray(res, f64), np.asarray(emotion, f64)
+        )
+
+
+@njit
+def _resonance(two_base, res, emotion):
+    """min(1, (2 base_forward x res) x (0.5 + emotion)) per view: numpy's operations in its
+    order, one pass (a NaN stays NaN, as in np.minimum)."""
+    out = np.empty(res.shape[0])
+    for i in range(res.shape[0]):
+        q = two_base * res[i] * (0.5 + emotion[i])
+        out[i] = 1.0 if q > 1.0 else q
+    return out
 
 
 @FORWARDING.register("fixed")

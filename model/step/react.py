@@ -297,15 +297,20 @@ def _tally(
     n_critical, n_supportive, n_uncivil, engaged_by, focal_forwards_by, t, coef,
 ):  # fmt: skip
     """Each comment's stance and tone (:func:`p_uncivil`), the item counters, the focal
-    tallies and the new follows of the focal outlet; the forwards as (users, items, parents)."""
+    tallies and the new follows of the focal outlet; the forwards as (users, items, parents)
+    and each comment's user and whether it is on an outlet's item and on the focal outlet's."""
     nc = ci.shape[0]
     critical = np.empty(nc, np.bool_)
     uncivil = np.empty(nc, np.bool_)
+    c_user = np.empty(nc, np.int64)
+    c_outlet = np.empty(nc, np.bool_)
+    c_focal = np.empty(nc, np.bool_)
     ar = np.float32(coef[_INC_AR])
     inc_base, inc_dis, follow_prob = coef[_INC_BASE], coef[_INC_DIS], coef[_FOLLOW_PROB]
     for j in range(nc):
         i = ci[j]
         a, x = u[i], it[i]
+        c_user[j], c_outlet[j], c_focal[j] = a, kind_of[x] == OUTLET, focal[i]
         crit = dist[i] > epsilon[a]
         critical[j] = crit
         z = inc_base + inc_dis * (dist[i] / 2.0)
@@ -353,7 +358,7 @@ def _tally(
             own = kind_of[x] == USER and source_of[x] == src_user[i]
             fp[j] = -1 if own else src_user[i]
             j += 1
-    return critical, uncivil, fu, fi, fp
+    return critical, uncivil, fu, fi, fp, c_user, c_outlet, c_focal
 
 
 def react(world: World, t: int, v: Views) -> Reactions:
@@ -382,7 +387,7 @@ def react(world: World, t: int, v: Views) -> Reactions:
     forward, late = rule.adopt(world, t, v, draws[2], keep, forward)
     # the comments' tone: one uniform each
     tone = world.streams["tone"].random(len(ci))
-    critical, uncivil, fu, fi, fp = _tally(
+    critical, uncivil, fu, fi, fp, cu, c_outlet, c_focal = _tally(
         u, it, su, kind_of, source_of, s.gen, focal, like, comment, forward, ci, dist,
         s.epsilon, s.arousal, tone, draws[3], s.follows, s.last_focal_engage,
         c.likes, c.comments, c.forwards, c.critical, c.supportive, c.uncivil,
@@ -400,9 +405,9 @@ def react(world: World, t: int, v: Views) -> Reactions:
     # few next to views, so this costs little even at 10^6 users
     world.forward_log.append(fi, fu, fp, np.full(len(fu), t))
     if topics_on(world.params):  # comments per (cohort, topic) for the topic measures
-        tally(world.topics.comments_by, s.gen, u[ci], c.topic, it[ci])
+        tally(world.topics.comments_by, s.gen, cu, c.topic, it[ci])
     # who commented on what, per user, for the calibration targets (model/measures/calibration.py)
-    record_comments(world, t, u[ci], outlet[ci], focal[ci])
+    record_comments(world, t, cu, c_outlet, c_focal)
     return Reactions(
         res=res,
         trust=trust,

@@ -337,14 +337,16 @@ def _random_screens(
 
 
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("m", [1, 7, 60, 400, 3000])
+@pytest.mark.parametrize("m", [1, 6, 7, 60, 400, 3000])
 def test_push_social_equals_the_array_code(seed, m):
     """Random screens and batches, small and large against the 50 users (both orderings: a
-    comparison sort and a counting sort), with repeats, items on screens and overflow."""
+    comparison sort below 50 / 8 deliveries, a counting sort above), with repeats (the six
+    deliveries go to 3 users and 4 items, so the comparison sort meets equal pairs), items on
+    screens and overflow."""
     rng = np.random.default_rng(seed)
     sc, c, follows = _random_screens(rng, 50, 4, 30)
-    rec = rng.integers(0, 50 if m < 400 else 6, m)
-    items = rng.integers(0, 30, m)
+    rec = rng.integers(0, 3 if m == 6 else 50 if m < 400 else 6, m)
+    items = rng.integers(0, 4 if m == 6 else 30, m)
     frm = rng.integers(-1, 50, m)
     old_sc, old_c = _copy(sc), _store(c.source_kind.tolist(), c.source.tolist())
     ref_push_social(old_sc, old_c, follows, rec, items, frm, SOCIAL)

@@ -386,7 +386,8 @@ def test_forwards_by_hand():
 
 def test_tally_by_hand():
     """Three views by users 0, 1, 1 of focal item 0, focal item 0 and user 2's post (item 1,
-    which user 1 got from user 2 itself): counters, tallies, follows and the forward log."""
+    which user 1 got from user 2 itself): counters, tallies, follows, the forward log and the
+    comments' users and places."""
     u, it, su = _i(0, 1, 1), _i(0, 0, 1), _i(-1, -1, 2)
     kind, src = np.array([OUTLET, USER], np.int8), np.array([0, 2], np.int32)
     gen = np.array([2, 3, 0], np.int8)
@@ -402,7 +403,7 @@ def test_tally_by_hand():
     engaged, ffb = np.zeros((4, 3), np.int64), np.zeros(4, np.int64)
     # incivility 1/2 with no disagreement or arousal terms: P(uncivil) = 1/2
     p = Params(incivility=0.5, incivility_disagreement=0.0, incivility_arousal=0.0, follow_prob=0.5)
-    crit, unc, fu, fi, fp = _tally(
+    crit, unc, fu, fi, fp, cu, c_out, c_foc = _tally(
         u, it, su, kind, src, gen, focal, like, comment, forward, ci, dist, eps, arousal,
         np.array([0.4, 0.6]), np.array([0.1, 0.9, 0.1]), follows, last, *counts, engaged, ffb,
         7, _coefficients(p),
@@ -420,6 +421,10 @@ def test_tally_by_hand():
     assert follows[:, 0].tolist() == [True, False, False]
     # user 2's post shared back from user 2 itself has no parent
     assert fu.tolist() == [1, 1] and fi.tolist() == [0, 1] and fp.tolist() == [-1, -1]
+    # users 0 and 1 commented, both on the focal outlet's item 0
+    assert (
+        cu.tolist() == [0, 1] and c_out.tolist() == [True, True] and c_foc.tolist() == [True, True]
+    )
 
 
 def test_decay_factor_by_hand_and_as_portable_power():
@@ -519,7 +524,7 @@ def test_judge_matches_the_array_functions_on_random_inputs(seed):
     p2 = p.replace(incivility=0.3, incivility_arousal=1.7)
     zeros = [np.zeros(n_items, np.int64) for _ in range(3)]
     zeros += [np.zeros(n_items, np.int32) for _ in range(3)]
-    crit_got, unc_got, *_ = _tally(
+    crit_got, unc_got, _, _, _, cu, c_out, c_foc = _tally(
         u, it, su, kind, src, gen, focal, like, comment, np.zeros(m, bool), ci, dist, eps,
         arousal, tone, draws[3], np.zeros((n, k), bool), np.zeros(n, np.int32), *zeros,
         np.zeros((4, 3), np.int64), np.zeros(4, np.int64), t, _coefficients(p2),
@@ -527,3 +532,6 @@ def test_judge_matches_the_array_functions_on_random_inputs(seed):
     assert np.array_equal(crit_got, dist[ci] > eps[u[ci]])
     assert np.array_equal(unc_got, tone < p_uncivil(p2, dist[ci] / 2.0, arousal[u[ci]]))
     assert 0 < unc_got.sum() < len(ci)
+    # the comments' users and places, as the indexes record_comments was once given
+    assert np.array_equal(cu, u[ci]) and np.array_equal(c_out, outlet[ci])
+    assert np.array_equal(c_foc, focal[ci]) and 0 < c_foc.sum() < c_out.sum() < len(ci)

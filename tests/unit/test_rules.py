@@ -374,3 +374,21 @@ def test_unlimited_attention_views_every_unseen_item_without_drawing():
     )
     assert sc.unseen() == 0
     assert m.streams["attend"].bit_generator.state == before
+
+
+def test_resonance_probability_is_numpys_expression_bit_for_bit():
+    """Resonance.probability's kernel gives min(1, 2 base_forward res (0.5 + emotion)) with
+    numpy's bits (the same operations in numpy's order) for 20,000 views, at base rates that
+    leave every value below 1 and that clip many to 1; a NaN resonance stays NaN."""
+    from model.rules.forwarding import ResonanceSettings
+    from model.rules.registry import FORWARDING
+
+    data = np.random.default_rng(5)
+    res, emotion = data.random(20000), data.random(20000)
+    res[7] = np.nan
+    for base in (0.0, 0.06, 0.5, 1.0):
+        rule = FORWARDING.get("resonance", ResonanceSettings(base_forward=base))
+        got = rule.probability(None, res, emotion)
+        want = np.minimum(1.0, 2.0 * base * res * (0.5 + emotion))
+        assert (want == 1.0).any() == (base >= 0.5)
+        assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
