@@ -39,12 +39,13 @@ def sessions(world: World, t: int) -> Sessions:
     rng = world.streams["activity"]
     act = world.prof["activity"]
     # belonging is clipped to [0, 1] at the end of every step and activity_from_belonging >= 0
-    bound = float(np.max(act)) * p.activity_scale * (1.0 + p.activity_from_belonging)
+    bound = float(act.max()) * p.activity_scale * (1.0 + p.activity_from_belonging)
     q = min(1.0, bound)
     cand = bernoulli_subset(rng, world.n_users, q)
-    u_keep, u_post = rng.random(len(cand)), rng.random(len(cand))
+    # the keep uniforms, then the post uniforms (one call draws the same numbers as two)
+    u = rng.random(2 * len(cand))
     active, post = _keep_sessions(
-        cand, u_keep, u_post, s.gen, s.belonging, act, p.activity_scale,
+        cand, u, s.gen, s.belonging, act, p.activity_scale,
         p.activity_from_belonging, q, p.user_post_prob, s.last_active, t,
     )  # fmt: skip
     # the designated creator's scheduled posts (docs/ODD.md 7.18; nothing while off)
@@ -57,11 +58,12 @@ def sessions(world: World, t: int) -> Sessions:
 
 @njit
 def _keep_sessions(
-    cand, u_keep, u_post, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
+    cand, u, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
 ):  # fmt: skip
-    """The candidates kept (active: ``u_keep * q < p_act``, p_act computed as numpy did,
-    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts; marks them active
-    at step t. Returns (active users, posts?) in the candidates' order."""
+    """The candidates kept (active: ``u[j] * q < p_act``, p_act computed as numpy did,
+    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts (``u[m + j] <
+    post_prob`` for the m candidates); marks them active at step t. Returns (active users,
+    posts?) in the candidates' order."""
     m = cand.shape[0]
     active = np.empty(m, np.int64)
     post = np.empty(m, np.bool_)
@@ -69,9 +71,9 @@ def _keep_sessions(
     for j in range(m):
         i = cand[j]
         p_act = min(1.0, act[gen[i]] * scale * (1.0 + from_belonging * np.float64(belonging[i, 0])))
-        if u_keep[j] * q < p_act:
+        if u[j] * q < p_act:
             active[k] = i
-            post[k] = u_post[j] < post_prob
+            post[k] = u[m + j] < post_prob
             last_active[i] = t
             k += 1
     return active[:k], post[:k]
