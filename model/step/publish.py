@@ -115,20 +115,21 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
     """``counts[k]`` new items of each outlet ``k`` at step ``t``, outlet by outlet, each
     outlet's drawn from its own stream (so one outlet's rate, a strategy choice, never shifts
     another's items: common random numbers)."""
-    ks = np.flatnonzero(counts)
-    if len(ks) == 0:
+    per = counts.tolist()
+    ks = [k for k, m in enumerate(per) if m]
+    if not ks:
         return np.zeros(0, dtype=np.int64)
-    m_k = counts[ks]
-    # per outlet: stance mean and sd, intensity, quality and the format mix
+    # per publishing outlet: stance mean and sd, intensity, quality and the format mix
     base = np.array(
         [
             (o.stance_mean, o.stance_sd, o.intensity, o.quality, *o.format_mix)
-            for o in map(world.outlets.__getitem__, ks.tolist())
+            for o in map(world.outlets.__getitem__, ks)
         ],
         dtype=np.float64,
     )
     us, zs = [], []
-    for k, m in zip(ks.tolist(), m_k.tolist(), strict=True):
+    for k in ks:
+        m = per[k]
         rng = world.rng_outlet[k]
         # the outlet's draws, as rng.choice(4, m, p=format_mix) and then the normals of stance,
         # valence (sd 0.4), intensity, quality and outrage took them: one uniform per item for
@@ -139,8 +140,7 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
     u, z = np.concatenate(us), np.concatenate(zs)
     o = world.outlet
     source, fmt, cols = _outlet_columns(
-        ks,
-        m_k,
+        counts,
         base,
         o["valence_mean"],
         o["outrage"],
@@ -162,9 +162,10 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
 
 
 @njit
-def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u, z):
-    """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items
-    from their outlets' ``base`` values (stance mean and sd, intensity, quality, format mix),
+def _outlet_columns(counts, base, valence_mean, outrage, outrage_valence, u, z):
+    """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items,
+    ``counts[k]`` of outlet k, from the ``base`` values of the outlets with items, in order
+    (stance mean and sd, intensity, quality, format mix),
     valence (pulled down by outrage) and outrage, the format uniforms ``u`` and the normals
     ``z``.
 
@@ -177,8 +178,12 @@ def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u,
     cols = np.empty((5, total))
     cdf = np.empty(4)
     at = 0
-    for j in range(ks.shape[0]):
-        k = ks[j]
+    j = -1
+    for k in range(counts.shape[0]):
+        m = counts[k]
+        if m == 0:
+            continue
+        j += 1
         sm, ssd, inten, qual = base[j, 0], base[j, 1], base[j, 2], base[j, 3]
         outr = outrage[k]
         val = valence_mean[k] - outrage_valence * outr
@@ -188,7 +193,6 @@ def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u,
             cdf[f] = acc
         for f in range(4):
             cdf[f] = cdf[f] / acc
-        m = counts[j]
         zs = z[5 * at :]
         for i in range(m):
             q = at + i
