@@ -34,6 +34,7 @@ import numpy as np
 
 from model.constants import DAY
 from model.content import OUTLET, USER
+from model.jit import njit
 from model.measures._cohort import By, by_gen, check_by
 from model.measures._world import World
 
@@ -92,15 +93,22 @@ def record_comments(
     """Add step ``t``'s comments to the log: ``users`` commented, on an outlet's item where
     ``outlet``, on the focal outlet's where ``focal`` (one entry per comment)."""
     log = comment_log(model)
-    news = users[outlet]
-    if len(news):
-        np.add.at(log.news, news, 1)
-        log.last_news[news] = t
-    first = users[focal]
-    if len(first):
-        fresh = first[log.first_focal[first] == NEVER]
-        log.first_focal[fresh] = t
-        log.last_focal[first] = t
+    if len(users):
+        _record(log.news, log.last_news, log.first_focal, log.last_focal, t, users, outlet, focal)
+
+
+@njit
+def _record(news, last_news, first_focal, last_focal, t, users, outlet, focal):
+    """:func:`record_comments` in one pass over the comments, in place."""
+    for j in range(users.shape[0]):
+        i = users[j]
+        if outlet[j]:
+            news[i] += 1
+            last_news[i] = t
+        if focal[j]:
+            if first_focal[i] == NEVER:
+                first_focal[i] = t
+            last_focal[i] = t
 
 
 # ------------------------------------------------------------------------------------ measures

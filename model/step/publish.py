@@ -39,12 +39,13 @@ def sessions(world: World, t: int) -> Sessions:
     rng = world.streams["activity"]
     act = world.prof["activity"]
     # belonging is clipped to [0, 1] at the end of every step and activity_from_belonging >= 0
-    bound = float(np.max(act)) * p.activity_scale * (1.0 + p.activity_from_belonging)
+    bound = float(act.max()) * p.activity_scale * (1.0 + p.activity_from_belonging)
     q = min(1.0, bound)
     cand = bernoulli_subset(rng, world.n_users, q)
-    u_keep, u_post = rng.random(len(cand)), rng.random(len(cand))
+    # the keep uniforms, then the post uniforms (one call draws the same numbers as two)
+    u = rng.random(2 * len(cand))
     active, post = _keep_sessions(
-        cand, u_keep, u_post, s.gen, s.belonging, act, p.activity_scale,
+        cand, u, s.gen, s.belonging, act, p.activity_scale,
         p.activity_from_belonging, q, p.user_post_prob, s.last_active, t,
     )  # fmt: skip
     # the designated creator's scheduled posts (docs/ODD.md 7.18; nothing while off)
@@ -57,11 +58,12 @@ def sessions(world: World, t: int) -> Sessions:
 
 @njit
 def _keep_sessions(
-    cand, u_keep, u_post, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
+    cand, u, gen, belonging, act, scale, from_belonging, q, post_prob, last_active, t
 ):  # fmt: skip
-    """The candidates kept (active: ``u_keep * q < p_act``, p_act computed as numpy did,
-    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts; marks them active
-    at step t. Returns (active users, posts?) in the candidates' order."""
+    """The candidates kept (active: ``u[j] * q < p_act``, p_act computed as numpy did,
+    min(1, act[gen] scale (1 + from_belonging B))) and whether each posts (``u[m + j] <
+    post_prob`` for the m candidates); marks them active at step t. Returns (active users,
+    posts?) in the candidates' order."""
     m = cand.shape[0]
     active = np.empty(m, np.int64)
     post = np.empty(m, np.bool_)
@@ -69,9 +71,9 @@ def _keep_sessions(
     for j in range(m):
         i = cand[j]
         p_act = min(1.0, act[gen[i]] * scale * (1.0 + from_belonging * np.float64(belonging[i, 0])))
-        if u_keep[j] * q < p_act:
+        if u[j] * q < p_act:
             active[k] = i
-            post[k] = u_post[j] < post_prob
+            post[k] = u[m + j] < post_prob
             last_active[i] = t
             k += 1
     return active[:k], post[:k]
@@ -113,34 +115,32 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
     """``counts[k]`` new items of each outlet ``k`` at step ``t``, outlet by outlet, each
     outlet's drawn from its own stream (so one outlet's rate, a strategy choice, never shifts
     another's items: common random numbers)."""
-    ks = np.flatnonzero(counts)
-    if len(ks) == 0:
+    per = counts.tolist()
+    ks = [k for k, m in enumerate(per) if m]
+    if not ks:
         return np.zeros(0, dtype=np.int64)
-    m_k = counts[ks]
-    total = int(m_k.sum())
-    u = np.empty(total)
-    z = np.empty(5 * total)
-    # per outlet: stance mean and sd, intensity, quality and the format mix
+    # per publishing outlet: stance mean and sd, intensity, quality and the format mix
     base = np.array(
         [
             (o.stance_mean, o.stance_sd, o.intensity, o.quality, *o.format_mix)
-            for o in map(world.outlets.__getitem__, ks.tolist())
+            for o in map(world.outlets.__getitem__, ks)
         ],
         dtype=np.float64,
     )
-    at = 0
-    for k, m in zip(ks.tolist(), m_k.tolist(), strict=True):
+    us, zs = [], []
+    for k in ks:
+        m = per[k]
         rng = world.rng_outlet[k]
         # the outlet's draws, as rng.choice(4, m, p=format_mix) and then the normals of stance,
         # valence (sd 0.4), intensity, quality and outrage took them: one uniform per item for
-        # the format, then 5 m standard normals in that order
-        rng.random(m, out=u[at : at + m])
-        rng.standard_normal(5 * m, out=z[5 * at : 5 * (at + m)])
-        at += m
+        # the format, then 5 m standard normals in that order (drawn into new arrays and
+        # joined: numpy's ``out=`` into a slice costs twice the draw at these sizes)
+        us.append(rng.random(m))
+        zs.append(rng.standard_normal(5 * m))
+    u, z = np.concatenate(us), np.concatenate(zs)
     o = world.outlet
     source, fmt, cols = _outlet_columns(
-        ks,
-        m_k,
+        counts,
         base,
         o["valence_mean"],
         o["outrage"],
@@ -162,9 +162,10 @@ def _outlet_items(world: World, counts: np.ndarray, t: int) -> np.ndarray:
 
 
 @njit
-def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u, z):
-    """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items
-    from their outlets' ``base`` values (stance mean and sd, intensity, quality, format mix),
+def _outlet_columns(counts, base, valence_mean, outrage, outrage_valence, u, z):
+    """Source, format and (stance, valence, intensity, quality, outrage) of outlets' new items,
+    ``counts[k]`` of outlet k, from the ``base`` values of the outlets with items, in order
+    (stance mean and sd, intensity, quality, format mix),
     valence (pulled down by outrage) and outrage, the format uniforms ``u`` and the normals
     ``z``.
 
@@ -177,8 +178,12 @@ def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u,
     cols = np.empty((5, total))
     cdf = np.empty(4)
     at = 0
-    for j in range(ks.shape[0]):
-        k = ks[j]
+    j = -1
+    for k in range(counts.shape[0]):
+        m = counts[k]
+        if m == 0:
+            continue
+        j += 1
         sm, ssd, inten, qual = base[j, 0], base[j, 1], base[j, 2], base[j, 3]
         outr = outrage[k]
         val = valence_mean[k] - outrage_valence * outr
@@ -188,7 +193,6 @@ def _outlet_columns(ks, counts, base, valence_mean, outrage, outrage_valence, u,
             cdf[f] = acc
         for f in range(4):
             cdf[f] = cdf[f] / acc
-        m = counts[j]
         zs = z[5 * at :]
         for i in range(m):
             q = at + i
