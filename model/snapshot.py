@@ -26,7 +26,8 @@ parts of Mesa a model keeps, numpy's arrays, dtypes and random streams, Python's
 ``random.Random``, and the few bound methods Mesa's schedule keeps), and refuses any other name
 with a :class:`SnapshotError` that says which, before anything is called. A pickle can call
 whatever its names reach, so a file from elsewhere could otherwise run any code. The classes of a
-model class of one's own (``OpinionEcology.load`` on a subclass) are allowed by its module. Load
+model class of one's own (``OpinionEcology.load`` on a subclass) are allowed by its module, and
+so are the methods it defines itself (not those it inherits: ``save`` writes files). Load
 files you trust all the same: a snapshot's data may still be wrong in ways no check sees.
 
 Branching (:func:`branch`): a copy of the model, through a snapshot in memory, with some
@@ -238,11 +239,16 @@ class _SnapshotUnpickler(pickle.Unpickler):
         return found
 
     def _getattr(self, obj: Any, name: str) -> Any:
-        """``getattr`` for the bound methods of :data:`_METHODS` (any method but a dunder for
-        the classes of a module in ``allow``)."""
+        """``getattr`` for the bound methods of :data:`_METHODS`, and for the methods (not
+        dunders) that a class of a module in ``allow`` defines itself: one's own model's
+        events, never a method it inherits from the model (``save`` writes files)."""
         cls = type(obj)
-        own = cls.__module__ in self.allow and not name.startswith("__")
-        if not (isinstance(name, str) and (name in _METHODS or own)):
+        own = (
+            isinstance(name, str)
+            and not name.startswith("__")
+            and any(c.__module__ in self.allow and name in vars(c) for c in cls.__mro__)
+        )
+        if not ((isinstance(name, str) and name in _METHODS) or own):
             raise self._refuse(f"a reference to the attribute {name!r} of a {cls.__name__}")
         if not self._allowed_class(cls.__module__):
             raise self._refuse(f"a reference to a method of a {cls.__module__}.{cls.__name__}")
@@ -257,9 +263,15 @@ def _unpickle(f: BinaryIO, source: str, allow: tuple[str, ...]) -> Any:
 
 
 def modules_of(cls: type) -> tuple[str, ...]:
-    """The modules of ``cls`` and its bases, but builtins: the classes of a model class of
-    one's own that its snapshot may hold."""
-    return tuple(dict.fromkeys(c.__module__ for c in cls.__mro__ if c.__module__ != "builtins"))
+    """The modules of ``cls`` and its bases outside the model, Mesa and Python's own: the
+    modules of a model class of one's own whose classes its snapshot may hold (none for
+    ``OpinionEcology`` itself)."""
+    mods = (c.__module__ for c in cls.__mro__)
+    return tuple(dict.fromkeys(m for m in mods if not _in(m, _NOT_OWN)))
+
+
+#: Modules whose classes are never "one's own" (:func:`modules_of`).
+_NOT_OWN = ("model", "agents", "mesa", "builtins", "typing", "abc")
 
 
 def _load(f: BinaryIO, source: str, allow: tuple[str, ...] = ()) -> OpinionEcology:

@@ -95,6 +95,12 @@ def test_getattr_reaches_only_the_bound_methods_a_snapshot_holds(tmp_path):
     assert not target.exists()
     step = snap.from_bytes(_file(_Attr(m, "step"), m), "ok.snapshot")
     assert callable(step) and isinstance(step.__self__, OpinionEcology)
+    # through the class's own loader too: OpinionEcology.load allows no more than the model's
+    path = tmp_path / "evil.snapshot"
+    path.write_bytes(_file(_Reduce(_Attr(m, "save"), str(target)), m))
+    with pytest.raises(SnapshotError, match="the attribute 'save' of a OpinionEcology"):
+        OpinionEcology.load(path)
+    assert not target.exists() and snap.modules_of(OpinionEcology) == ()
 
 
 def test_a_class_outside_the_allowed_packages_is_refused():
@@ -127,6 +133,14 @@ def test_a_model_class_of_ones_own_loads_through_its_class(tmp_path):
         snap.load(path)
     branched = snap.branch(loaded, trust_shift=0.0)
     assert type(branched) is DyingModel and branched.steps == 2
+    # its own module's classes, but not the methods it inherits from the model
+    assert snap.modules_of(DyingModel) == ("tests.experiments.dying_model",)
+    evil = tmp_path / "evil.snapshot"
+    target = tmp_path / "written.snapshot"
+    evil.write_bytes(_file(_Reduce(_Attr(m, "save"), str(target)), m))
+    with pytest.raises(SnapshotError, match="the attribute 'save' of a DyingModel"):
+        DyingModel.load(evil)
+    assert not target.exists()
 
 
 def test_the_viewer_names_the_refusal():
