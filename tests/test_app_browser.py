@@ -245,7 +245,10 @@ def test_compare_during_play_never_freezes(server, browser_page):
     wait_ms = 45_000
     for i in range(10):
         on = i % 2 == 0
-        switch.check() if on else switch.uncheck()
+        # a click, then a polling wait for the state: check() requires the state to change at
+        # once, and the server, busy with Play, may redraw the switch a moment later
+        switch.click()
+        expect(switch).to_be_checked(checked=on, timeout=wait_ms)
         b = page.locator("img.oe-view-network-b")
         if on:
             b.first.wait_for(timeout=wait_ms)
