@@ -415,14 +415,18 @@ def BatchPanel(model: mesa.Model, preset: str = DEFAULTS_PRESET) -> None:
     problem, set_problem = solara.use_state(cast(str | None, None))
     tick, set_tick = solara.use_state(0)
     job = current()
+    # the state this render drew: the poll goes on from what the page shows, not from the live
+    # state, which the runner's thread may have moved on since (a batch that ended between this
+    # render and the poll's start left the page on "computing the paired table" for good)
+    drawn = job.state if job is not None else None
 
     def poll() -> None:
-        # re-read the folder every POLL_S while the batch runs (a state change redraws)
-        if job is not None and job.active:
+        # re-read the folder every POLL_S while the page shows a running batch
+        if drawn in ("running", "reporting"):
             time.sleep(POLL_S)
             set_tick(tick + 1)
 
-    solara.use_thread(poll, dependencies=[tick, job.state if job else None])
+    solara.use_thread(poll, dependencies=[tick, drawn])
 
     def on_start() -> None:
         try:
